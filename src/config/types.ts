@@ -1,0 +1,99 @@
+/**
+ * The one frozen, validated settings object every part of nightshift receives.
+ * Units are in the names; env and config files are read only in src/config/.
+ */
+import type { CommandSpec, PipelineStep } from '../runs/exec/types.ts';
+
+export type CatchUpPolicy = 'latest' | 'skip' | 'all';
+export type OverlapPolicy = 'skip' | 'queue_one';
+export type TrainingMode = 'incremental' | 'full';
+export type JobRole = 'training' | 'analysis';
+
+export interface RetryPolicy {
+  /** Total attempts including the first (1 = no retry). */
+  attempts: number;
+  /** Delay before retry k (k = 1..attempts-1); the last entry repeats. Jitter is added on top. */
+  backoffMs: readonly number[];
+  /** Fraction of each delay added as random jitter (0..1). */
+  jitterRatio: number;
+}
+
+interface JobBase {
+  id: string;
+  description: string;
+  /** Implicit schedules from ML_TRAINING_SCHEDULE / ANALYSIS_SCHEDULE attach to jobs by role. */
+  role: JobRole | null;
+  /** Tenants this job runs for; null = all declared tenants. */
+  tenants: readonly string[] | null;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Run when every one of these jobs has succeeded (for the same tenant). */
+  after: readonly string[];
+  env: Readonly<Record<string, string>>;
+}
+
+export interface CommandJob extends JobBase, CommandSpec {
+  kind: 'command';
+}
+
+export interface PipelineJob extends JobBase {
+  kind: 'pipeline';
+  steps: readonly PipelineStep[];
+}
+
+export type JobDefinition = CommandJob | PipelineJob;
+
+export interface TenantDefinition {
+  id: string;
+  name: string;
+  timezone: string;
+}
+
+export interface ScheduleDefinition {
+  id: string;
+  tenantId: string;
+  jobId: string;
+  cron: string | null;
+  everyMs: number | null;
+  timezone: string;
+  enabled: boolean;
+  jitterMs: number;
+  misfireGraceMs: number;
+  catchUp: CatchUpPolicy;
+  catchUpMax: number;
+  overlap: OverlapPolicy;
+}
+
+export interface Settings {
+  /** Where the SQLite file and artifacts live (NIGHTSHIFT_DATA_DIR, default ./data). */
+  dataDir: string;
+  /** PostgreSQL when set (DATABASE_URL); SQLite in dataDir otherwise. */
+  databaseUrl: string | null;
+  /** Path of the config file that was loaded, if any. */
+  configPath: string | null;
+  nodeId: string;
+  logLevel: string;
+  timezone: string;
+  /** Runs executing at once in this process. */
+  concurrency: number;
+  shutdownGraceMs: number;
+  killGraceMs: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollMs: number;
+  misfireGraceMs: number;
+  logTailBytes: number;
+  historyRetentionDays: number;
+  training: {
+    schedule: string;
+    enabled: boolean;
+    mode: TrainingMode;
+    retryAttempts: number;
+    timeoutMs: number;
+  };
+  analysis: { schedule: string };
+  http: { host: string; port: number };
+  tenants: readonly TenantDefinition[];
+  jobs: readonly JobDefinition[];
+  schedules: readonly ScheduleDefinition[];
+}

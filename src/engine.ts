@@ -1,0 +1,157 @@
+/**
+ * The run engine as one object: store, scheduler and worker pool, plus the operations the CLI and
+ * the API share (trigger, cancel, run details). Builds nothing it does not own; closes in reverse.
+ */
+import pino, { type Logger } from 'pino';
+import { systemClock, type Clock } from './clock.ts';
+import type { Settings } from './config/types.ts';
+import { NsError, notFound } from './errors.ts';
+import { EngineEvents } from './events.ts';
+import { newId } from './ids.ts';
+import { estimateCompletion } from './runs/eta.ts';
+import { WorkerPool } from './runs/worker-pool.ts';
+import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
+import { inTransaction, openDb, type Db } from './store/db.ts';
+import { getJob } from './store/jobs.ts';
+import { migrate } from './store/migrate.ts';
+import { requestCancel, type CancelResult } from './store/run-transitions.ts';
+import { activeRunsByKey, getRunRow, insertRuns, recentSuccessDurations, runKey, runValues, type RunRow } from './store/runs.ts';
+import { getTenant } from './store/tenants.ts';
+
+export interface EngineOptions {
+  settings: Settings;
+  clock?: Clock;
+  logger?: Logger;
+  /** Start the scheduler loop (default true). */
+  scheduler?: boolean;
+  /** Start the worker pool (default true). */
+  workers?: boolean;
+}
+
+export interface TriggerOptions {
+  /** `now`: refuse when the (tenant, job) already has a run in flight; `queue`: queue behind it. */
+  mode?: 'now' | 'queue';
+  /** Not before this instant. */
+  at?: number;
+  params?: Record<string, unknown>;
+}
+
+export interface RunView extends RunRow {
+  eta: number | null;
+}
+
+export class Engine {
+  readonly events = new EngineEvents();
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly scheduler: Scheduler;
+  readonly workers: WorkerPool;
+  #closed = false;
+
+  private constructor(
+    readonly settings: Settings,
+    readonly db: Db,
+    options: EngineOptions,
+    readonly sync: SyncSummary,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? pino({ level: settings.logLevel });
+    const common = { db, clock: this.clock, events: this.events, logger: this.logger, nodeId: settings.nodeId };
+    this.scheduler = new Scheduler({ ...common, pollMs: settings.pollMs });
+    this.workers = new WorkerPool({ ...common, settings });
+    // A run queued in this process should not wait for the next poll.
+    this.events.on('run:queued', () => this.workers.wake());
+  }
+
+  /** Opens the store, applies migrations and writes the declared tenants, jobs and schedules. */
+  static async open(options: EngineOptions): Promise<Engine> {
+    const { settings } = options;
+    const db = await openDb({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl });
+    try {
+      await migrate(db);
+      const sync = await syncDefinitions(db, settings, (options.clock ?? systemClock).now());
+      return new Engine(settings, db, options, sync);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
+  start(options: { scheduler?: boolean; workers?: boolean } = {}): void {
+    if (options.scheduler !== false) this.scheduler.start();
+    if (options.workers !== false) this.workers.start();
+    this.logger.info(
+      { store: this.db.dialect, location: this.db.location, node: this.settings.nodeId, concurrency: this.settings.concurrency, schedules: this.sync.schedules },
+      'nightshift engine started',
+    );
+  }
+
+  async trigger(jobId: string, tenantId: string, options: TriggerOptions = {}): Promise<RunView> {
+    const now = this.clock.now();
+    const job = await getJob(this.db.k, jobId);
+    if (!job) throw notFound('job', jobId);
+    if (!(await getTenant(this.db.k, tenantId))) throw notFound('tenant', tenantId);
+    if (job.tenants !== null && !job.tenants.includes(tenantId)) {
+      throw new NsError('NS_VALIDATION', `job "${jobId}" does not run for tenant "${tenantId}" (its tenants: ${job.tenants.join(', ')})`, { field: 'tenantId' });
+    }
+    const mode = options.mode ?? 'now';
+    const run = await inTransaction(this.db, async (x) => {
+      const active = (await activeRunsByKey(x, [{ tenantId, jobId }])).get(runKey(tenantId, jobId)) ?? [];
+      const queued = active.find((r) => r.status === 'queued');
+      const inFlight = active.find((r) => r.status === 'running') ?? queued;
+      if (inFlight && (mode === 'now' || queued)) {
+        throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${inFlight.id} ${inFlight.status} for tenant "${tenantId}"; use mode "queue" to run after it`, {
+          field: 'jobId',
+          details: { runId: inFlight.id, status: inFlight.status },
+        });
+      }
+      const row = runValues({
+        id: newId('run', now),
+        tenantId,
+        jobId,
+        trigger: 'manual',
+        status: 'queued',
+        maxAttempts: job.retry.attempts,
+        timeoutMs: job.timeoutMs,
+        runAt: Math.max(now, options.at ?? now),
+        now,
+        params: options.params ?? null,
+      });
+      await insertRuns(x, [row]);
+      return row;
+    });
+    this.logger.info({ runId: run.id, jobId, tenantId, mode, at: run.run_at }, 'run triggered');
+    this.events.emit('run:queued', { run });
+    return this.withEta(run);
+  }
+
+  async cancel(runId: string, reason = 'cancelled on request'): Promise<CancelResult> {
+    const result = await inTransaction(this.db, (x) => requestCancel(x, runId, this.clock.now(), reason));
+    if (result === 'requested') this.workers.abortLocal(runId, 'cancel');
+    this.logger.info({ runId, result }, 'cancel requested');
+    return result;
+  }
+
+  async getRun(runId: string): Promise<RunView> {
+    const run = await getRunRow(this.db.k, runId);
+    if (!run) throw notFound('run', runId);
+    return this.withEta(run);
+  }
+
+  async withEta(run: RunRow): Promise<RunView> {
+    if (run.status !== 'queued' && run.status !== 'running') return { ...run, eta: null };
+    const durations = await recentSuccessDurations(this.db.k, run.job_id, run.tenant_id);
+    return { ...run, eta: estimateCompletion(run, durations, this.clock.now()) };
+  }
+
+  /** Ordered shutdown: stop firing, drain workers (requeueing what outlives the grace), close the store. */
+  async close(graceMs = this.settings.shutdownGraceMs): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.scheduler.close();
+    await this.workers.close(graceMs);
+    await this.db.close();
+    this.logger.info('nightshift engine stopped');
+  }
+}

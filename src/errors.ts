@@ -1,0 +1,64 @@
+/**
+ * One small error hierarchy with stable codes. Every code is documented in docs/errors.md
+ * (a test checks this). `retryable` says whether the run engine may try again.
+ */
+export const ERROR_CODES = {
+  NS_CONFIG_INVALID: 'A configuration value (env variable or config file) is invalid.',
+  NS_SCHEDULE_INVALID: 'A schedule definition (cron, interval, time zone, policy) is invalid.',
+  NS_VALIDATION: 'A request or input field is invalid.',
+  NS_NOT_FOUND: 'The named resource does not exist (or belongs to another tenant).',
+  NS_CONFLICT: 'The request conflicts with the current state (for example a run already in flight).',
+  NS_LEASE_LOST: 'A worker tried to change a run whose lease it no longer holds.',
+  NS_INVALID_TRANSITION: 'A run was asked to move to a state it cannot reach from its current one.',
+  NS_JOB_FAILED: 'A job ended with a permanent failure.',
+  NS_JOB_TRANSIENT: 'A job ended with a transient failure and may be retried.',
+  NS_JOB_TIMEOUT: 'A job ran past its timeout and was killed.',
+  NS_JOB_CANCELLED: 'A job was cancelled.',
+  NS_STORE: 'The store could not complete an operation.',
+  NS_SHUTTING_DOWN: 'The service is shutting down and does not accept this now.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface NsErrorOptions {
+  field?: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class NsError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: NsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NsError';
+    this.code = code;
+    this.field = options.field;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, field: this.field, details: this.details };
+  }
+}
+
+export const configError = (field: string, message: string, details?: Record<string, unknown>) =>
+  new NsError('NS_CONFIG_INVALID', `${field}: ${message}`, { field, details });
+
+export const scheduleError = (field: string, message: string) =>
+  new NsError('NS_SCHEDULE_INVALID', `${field}: ${message}`, { field });
+
+export const notFound = (what: string, id: string) =>
+  new NsError('NS_NOT_FOUND', `${what} "${id}" does not exist`, { field: what, details: { id } });
+
+export const leaseLost = (runId: string, owner: string) =>
+  new NsError('NS_LEASE_LOST', `run ${runId}: lease is no longer held by ${owner}`, {
+    details: { runId, owner },
+  });
+
+export const isNsError = (e: unknown): e is NsError => e instanceof NsError;

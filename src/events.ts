@@ -1,0 +1,44 @@
+import { EventEmitter, once } from 'node:events';
+import type { RunRow } from './store/runs.ts';
+
+/** Typed events for observability and for tests to wait on (never sleep in a test). */
+export interface EngineEventMap {
+  'scheduler:tick': { decided: number; fired: number; at: number };
+  'slot:decided': { scheduleId: string; slotAt: number; fate: string; reason: string | null; runId: string | null; lateMs: number };
+  'run:queued': { run: RunRow };
+  'run:claimed': { run: RunRow };
+  'run:spawned': { runId: string; pid: number };
+  'run:line': { runId: string; stream: 'stdout' | 'stderr'; line: string };
+  'run:retry': { run: RunRow; delayMs: number };
+  'run:finished': { run: RunRow };
+  'run:requeued': { runId: string; reason: string };
+  'run:recovered': { run: RunRow; requeued: boolean };
+  'run:lease-lost': { runId: string };
+  'state:changed': { component: string; from: string; to: string };
+  error: { where: string; error: unknown };
+}
+
+export type EngineEvent = keyof EngineEventMap;
+
+export class EngineEvents {
+  readonly #emitter = new EventEmitter();
+  constructor() {
+    // Tests and dashboards subscribe freely; many listeners is normal here, not a leak.
+    this.#emitter.setMaxListeners(0);
+  }
+  emit<E extends EngineEvent>(event: E, payload: EngineEventMap[E]): void {
+    this.#emitter.emit(event, payload);
+  }
+  on<E extends EngineEvent>(event: E, listener: (payload: EngineEventMap[E]) => void): () => void {
+    this.#emitter.on(event, listener);
+    return () => this.#emitter.off(event, listener);
+  }
+  /** Resolves with the first payload matching `predicate`; rejects after timeoutMs. */
+  async waitFor<E extends EngineEvent>(event: E, predicate: (p: EngineEventMap[E]) => boolean = () => true, timeoutMs = 30_000): Promise<EngineEventMap[E]> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    for (;;) {
+      const [payload] = (await once(this.#emitter, event, { signal })) as [EngineEventMap[E]];
+      if (predicate(payload)) return payload;
+    }
+  }
+}

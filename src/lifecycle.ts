@@ -1,0 +1,46 @@
+import type { EngineEvents } from './events.ts';
+
+/** idle → running → draining → stopped; a long-lived part announces each move. */
+export type LifecycleState = 'idle' | 'running' | 'draining' | 'stopped';
+
+export class Lifecycle {
+  #state: LifecycleState = 'idle';
+  constructor(
+    readonly component: string,
+    private readonly events?: EngineEvents,
+  ) {}
+  get state(): LifecycleState {
+    return this.#state;
+  }
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+  to(next: LifecycleState): void {
+    const from = this.#state;
+    if (from === next) return;
+    this.#state = next;
+    this.events?.emit('state:changed', { component: this.component, from, to: next });
+  }
+}
+
+/** A wait that a wake() call can cut short; timers are capped so none runs longer than ~30 s. */
+export class Waker {
+  #timer: NodeJS.Timeout | null = null;
+  #resolve: (() => void) | null = null;
+  static readonly MAX_WAIT_MS = 30_000;
+
+  wait(ms: number): Promise<void> {
+    this.wake();
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+      this.#timer = setTimeout(() => this.wake(), Math.max(0, Math.min(ms, Waker.MAX_WAIT_MS)));
+    });
+  }
+  wake(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const resolve = this.#resolve;
+    this.#resolve = null;
+    resolve?.();
+  }
+}

@@ -1,0 +1,44 @@
+import type { JobDefinition } from '../config/types.ts';
+import { newId } from '../ids.ts';
+import type { Executor } from '../store/db.ts';
+import { listDownstreamJobs } from '../store/jobs.ts';
+import { activeRunsByKey, insertRuns, latestRun, latestSuccessAfter, runKey, runValues, type RunRow } from '../store/runs.ts';
+
+const runsFor = (job: JobDefinition, tenantId: string) => job.tenants === null || job.tenants.includes(tenantId);
+
+/**
+ * After `upstream` succeeded: queue each job that lists it in `after`, once every job it waits for
+ * has succeeded since that job's own last run. Runs in the transaction that records the success.
+ * A failed upstream queues nothing, and leaves the next cycle free to go ahead.
+ */
+export async function queueDownstream(x: Executor, upstream: RunRow, now: number): Promise<RunRow[]> {
+  const queued: RunRow[] = [];
+  for (const job of await listDownstreamJobs(x, upstream.job_id)) {
+    if (!runsFor(job, upstream.tenant_id)) continue;
+    const last = await latestRun(x, upstream.tenant_id, job.id);
+    const since = last?.queued_at ?? 0;
+    let ready = true;
+    for (const dep of job.after) {
+      if ((await latestSuccessAfter(x, upstream.tenant_id, dep, since)) === null) ready = false;
+    }
+    if (!ready) continue;
+    const active = (await activeRunsByKey(x, [{ tenantId: upstream.tenant_id, jobId: job.id }])).get(runKey(upstream.tenant_id, job.id)) ?? [];
+    const busy = active[0];
+    const run = runValues({
+      id: newId('run', now),
+      tenantId: upstream.tenant_id,
+      jobId: job.id,
+      trigger: 'dependency',
+      status: busy ? 'skipped' : 'queued',
+      maxAttempts: job.retry.attempts,
+      timeoutMs: job.timeoutMs,
+      runAt: now,
+      now,
+      parentRunId: upstream.id,
+      reason: busy ? `overlap: run ${busy.id} is still ${busy.status}` : `after ${upstream.job_id} run ${upstream.id} succeeded`,
+    });
+    await insertRuns(x, [run]);
+    queued.push(run);
+  }
+  return queued;
+}

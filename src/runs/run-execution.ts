@@ -1,0 +1,181 @@
+/**
+ * One claimed run, from spawn to its recorded end: the heartbeat that keeps the lease, the
+ * deadline, cancellation, and the transition that matches how the command ended.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { JobDefinition, Settings } from '../config/types.ts';
+import { isNsError } from '../errors.ts';
+import type { EngineEvents } from '../events.ts';
+import { inTransaction, type Db } from '../store/db.ts';
+import { getJob } from '../store/jobs.ts';
+import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOutcome } from '../store/run-transitions.ts';
+import type { RunRow } from '../store/runs.ts';
+import { queueDownstream } from './dependencies.ts';
+import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
+import { backoffDelayMs } from './retry-policy.ts';
+
+export type AbortReason = 'cancel' | 'timeout' | 'shutdown' | 'lease_lost';
+
+export interface ExecutionDeps {
+  db: Db;
+  clock: Clock;
+  events: EngineEvents;
+  logger: Logger;
+  owner: string;
+  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training'>;
+}
+
+export class RunExecution {
+  readonly controller = new AbortController();
+  #reason: AbortReason | null = null;
+  #beat: NodeJS.Timeout | null = null;
+  #job: JobDefinition | undefined;
+
+  constructor(
+    readonly run: RunRow,
+    private readonly d: ExecutionDeps,
+  ) {}
+
+  abort(reason: AbortReason): void {
+    if (this.#reason) return;
+    this.#reason = reason;
+    this.controller.abort(reason);
+  }
+
+  async execute(): Promise<void> {
+    const { run, d } = this;
+    const log = d.logger.child({ runId: run.id, jobId: run.job_id, tenantId: run.tenant_id, attempt: run.attempt });
+    log.info({ trigger: run.trigger }, 'run started');
+    this.#scheduleBeat();
+    let result: ExecResult;
+    try {
+      this.#job = await getJob(d.db.k, run.job_id);
+      result = this.#job ? await this.#spawn(this.#job) : missingJob(run.job_id);
+    } finally {
+      if (this.#beat) clearTimeout(this.#beat);
+    }
+    await this.#record(result, log);
+  }
+
+  #spawn(job: JobDefinition): Promise<ExecResult> {
+    const { run, d } = this;
+    const opts: ExecOptions = {
+      signal: this.controller.signal,
+      killGraceMs: d.settings.killGraceMs,
+      logTailBytes: d.settings.logTailBytes,
+      extraEnv: {
+        ...job.env,
+        NIGHTSHIFT_RUN_ID: run.id,
+        NIGHTSHIFT_TENANT_ID: run.tenant_id,
+        NIGHTSHIFT_JOB_ID: run.job_id,
+        NIGHTSHIFT_ATTEMPT: String(run.attempt),
+        NIGHTSHIFT_TRIGGER: run.trigger,
+        NIGHTSHIFT_TRAINING_MODE: d.settings.training.mode,
+        ...(run.slot_at !== null ? { NIGHTSHIFT_SLOT_AT: new Date(run.slot_at).toISOString() } : {}),
+      },
+      onLine: (stream, line) => d.events.emit('run:line', { runId: run.id, stream, line }),
+      onSpawn: (pid) => {
+        d.events.emit('run:spawned', { runId: run.id, pid });
+        recordPid(d.db.k, run.id, d.owner, pid, d.clock.now()).catch((error: unknown) => this.#onBeatError(error));
+      },
+    };
+    return job.kind === 'pipeline' ? runPipeline(job.steps, opts) : runCommand(job, opts);
+  }
+
+  /** Heartbeat and deadline share one timer, re-armed each time; none waits longer than heartbeatMs. */
+  #scheduleBeat(): void {
+    const { run, d } = this;
+    const untilDeadline = (run.deadline_at ?? Infinity) - d.clock.now();
+    const wait = Math.max(0, Math.min(d.settings.heartbeatMs, untilDeadline));
+    this.#beat = setTimeout(() => void this.#onBeat(), wait);
+  }
+
+  async #onBeat(): Promise<void> {
+    const { run, d } = this;
+    if (this.#reason) return;
+    const now = d.clock.now();
+    if (run.deadline_at !== null && now >= run.deadline_at) {
+      this.abort('timeout');
+      return;
+    }
+    try {
+      const { cancelRequested } = await heartbeat(d.db.k, run.id, d.owner, now, d.settings.leaseMs);
+      if (cancelRequested) this.abort('cancel');
+    } catch (error) {
+      this.#onBeatError(error);
+    }
+    if (!this.#reason) this.#scheduleBeat();
+  }
+
+  #onBeatError(error: unknown): void {
+    if (isNsError(error) && error.code === 'NS_LEASE_LOST') {
+      this.d.events.emit('run:lease-lost', { runId: this.run.id });
+      this.abort('lease_lost');
+    } else {
+      // A store hiccup: keep beating; the lease outlives a few missed beats.
+      this.d.logger.warn({ err: error, runId: this.run.id }, 'heartbeat failed');
+    }
+  }
+
+  async #record(result: ExecResult, log: Logger): Promise<void> {
+    const { run, d } = this;
+    const now = d.clock.now();
+    const base = {
+      exitCode: result.exitCode,
+      exitSignal: result.signal,
+      outcome: result.outcome ?? null,
+      logTail: result.logTail,
+      metrics: result.metrics,
+      steps: result.steps ?? null,
+    };
+    try {
+      if (this.#reason === 'lease_lost') {
+        log.warn('lease lost while running; another worker owns the run now');
+        return;
+      }
+      if (this.#reason === 'shutdown') {
+        await requeueRun(d.db.k, run.id, d.owner, now, 'interrupted by shutdown; resumes on next start');
+        d.events.emit('run:requeued', { runId: run.id, reason: 'shutdown' });
+        log.info('run requeued by shutdown');
+        return;
+      }
+      if (result.status === 'transient' && this.#job && run.attempt < run.max_attempts) {
+        const delayMs = backoffDelayMs(this.#job.retry, run.attempt);
+        const row = await scheduleRetry(d.db.k, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' });
+        d.events.emit('run:retry', { run: row, delayMs });
+        log.warn({ delayMs, error: result.error }, 'transient failure; retry scheduled');
+        return;
+      }
+      const outcome = this.#outcome(result, base);
+      const finished = await inTransaction(d.db, async (x) => {
+        const row = await finishRun(x, run.id, d.owner, now, outcome);
+        if (row.status === 'succeeded') for (const next of await queueDownstream(x, row, now)) d.events.emit('run:queued', { run: next });
+        return row;
+      });
+      d.events.emit('run:finished', { run: finished });
+      const fields = { status: finished.status, durationMs: finished.duration_ms, outcome: finished.outcome, metrics: result.metrics };
+      if (finished.status === 'succeeded') log.info(fields, 'run succeeded');
+      else log.error({ ...fields, error: finished.error_message, exitCode: result.exitCode }, 'run ended without success');
+    } catch (error) {
+      if (isNsError(error) && error.code === 'NS_LEASE_LOST') log.warn('lease lost before the end could be recorded');
+      else throw error;
+    }
+  }
+
+  #outcome(result: ExecResult, base: Omit<RunOutcome, 'status'>): RunOutcome {
+    const context = { attempt: this.run.attempt, maxAttempts: this.run.max_attempts, exitCode: result.exitCode, signal: result.signal };
+    if (this.#reason === 'cancel') return { ...base, status: 'cancelled', errorCode: 'NS_JOB_CANCELLED', errorMessage: 'cancelled on request' };
+    if (this.#reason === 'timeout') {
+      const message = `timed out after ${Math.round(this.run.timeout_ms / 1000)}s; process killed`;
+      return { ...base, status: 'timed_out', errorCode: 'NS_JOB_TIMEOUT', errorMessage: message, errorContext: context };
+    }
+    if (result.status === 'succeeded') return { ...base, status: 'succeeded', reason: result.outcome ? `ended early: ${result.outcome}` : null };
+    const exhausted = result.status === 'transient' ? `; ${this.run.max_attempts} attempts exhausted` : '';
+    return { ...base, status: 'failed', errorCode: 'NS_JOB_FAILED', errorMessage: `${result.error ?? 'failed'}${exhausted}`, errorContext: context };
+  }
+}
+
+function missingJob(jobId: string): ExecResult {
+  return { status: 'failed', exitCode: null, signal: null, metrics: {}, logTail: '', durationMs: 0, error: `job "${jobId}" is not defined` };
+}

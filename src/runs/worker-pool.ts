@@ -1,0 +1,149 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Settings } from '../config/types.ts';
+import type { EngineEvents } from '../events.ts';
+import { Lifecycle, Waker } from '../lifecycle.ts';
+import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
+import { claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
+import { killOrphanedGroup } from './orphans.ts';
+import { RunExecution } from './run-execution.ts';
+
+export interface WorkerPoolOptions {
+  db: Db;
+  clock: Clock;
+  events: EngineEvents;
+  logger: Logger;
+  nodeId: string;
+  settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training'>;
+}
+
+/**
+ * Claims due runs up to the concurrency limit and executes each in a child process. The event loop
+ * only waits on pipes and timers, so leases keep being renewed however heavy the jobs are.
+ */
+export class WorkerPool {
+  readonly lifecycle: Lifecycle;
+  readonly #o: WorkerPoolOptions;
+  readonly #active = new Map<string, { execution: RunExecution; done: Promise<void> }>();
+  readonly #waker = new Waker();
+  #loop: Promise<void> | null = null;
+  #lastRecovery = 0;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#o = options;
+    this.lifecycle = new Lifecycle('workers', options.events);
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  activeRunIds(): string[] {
+    return [...this.#active.keys()];
+  }
+
+  start(): void {
+    if (this.lifecycle.state !== 'idle') return;
+    this.lifecycle.to('running');
+    this.#loop = this.#run();
+  }
+
+  /** Look for work now (a run was queued in this process). */
+  wake(): void {
+    this.#waker.wake();
+  }
+
+  /** Aborts a run executing here (cancel from this process); false when it is not ours. */
+  abortLocal(runId: string, reason: 'cancel' | 'timeout'): boolean {
+    const entry = this.#active.get(runId);
+    entry?.execution.abort(reason);
+    return entry !== undefined;
+  }
+
+  /** One claim round; public so tests can drive it without the loop. */
+  async claimAndStart(): Promise<number> {
+    const { db, clock, settings, nodeId } = this.#o;
+    await this.recoverLeases();
+    const free = settings.concurrency - this.#active.size;
+    if (free <= 0 || !this.lifecycle.running) return 0;
+    const claimed = await inTransaction(
+      db,
+      (x) => claimRuns(x, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: free }),
+      LOCK_KEYS.claim,
+    );
+    for (const run of claimed) {
+      this.#o.events.emit('run:claimed', { run });
+      const execution = new RunExecution(run, { ...this.#o, owner: nodeId });
+      const done = execution
+        .execute()
+        .catch((error: unknown) => {
+          this.#o.logger.error({ err: error, runId: run.id }, 'recording the end of a run failed; its lease will expire and it will be recovered');
+          this.#o.events.emit('error', { where: 'worker', error });
+        })
+        .finally(() => {
+          this.#active.delete(run.id);
+          this.#waker.wake();
+        });
+      this.#active.set(run.id, { execution, done });
+    }
+    return claimed.length;
+  }
+
+  /** Requeues (or fails) runs whose worker vanished; at most once per heartbeat interval. */
+  async recoverLeases(force = false): Promise<number> {
+    const { db, clock, settings, events, logger } = this.#o;
+    const now = clock.now();
+    if (!force && now - this.#lastRecovery < settings.heartbeatMs) return 0;
+    this.#lastRecovery = now;
+    const recovered = await inTransaction(db, (x) => recoverExpiredLeases(x, now), LOCK_KEYS.claim);
+    for (const { run, requeued } of recovered) {
+      const killed = killOrphanedGroup(run);
+      logger.warn({ runId: run.id, previousOwner: run.lease_owner, requeued, killedOrphan: killed }, 'expired lease recovered');
+      events.emit('run:recovered', { run, requeued });
+    }
+    return recovered.length;
+  }
+
+  async #run(): Promise<void> {
+    const { logger, settings, events } = this.#o;
+    while (this.lifecycle.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.claimAndStart();
+      } catch (error) {
+        logger.error({ err: error }, 'claiming runs failed; retrying');
+        events.emit('error', { where: 'workers', error });
+      }
+      if (!this.lifecycle.running) break;
+      // More may be waiting when this round filled the pool's free places; otherwise poll.
+      await this.#waker.wait(claimed > 0 && this.#active.size < settings.concurrency ? 0 : settings.pollMs);
+    }
+  }
+
+  /**
+   * Stops claiming, lets running runs finish for up to graceMs, then aborts the rest: they go back
+   * to queued (not failed) and the next start resumes them. Idempotent.
+   */
+  async close(graceMs = this.#o.settings.shutdownGraceMs): Promise<void> {
+    if (this.lifecycle.state === 'stopped') return;
+    this.lifecycle.to('draining');
+    this.#waker.wake();
+    await this.#loop;
+    const all = () => Promise.all([...this.#active.values()].map((a) => a.done));
+    if (this.#active.size > 0) {
+      this.#o.logger.info({ running: this.#active.size, graceMs }, 'waiting for running runs before shutdown');
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => resolve('expired'), graceMs);
+      });
+      const outcome = await Promise.race([all().then(() => 'done' as const), expired]);
+      clearTimeout(timer);
+      if (outcome === 'expired') {
+        for (const { execution } of this.#active.values()) execution.abort('shutdown');
+        await all();
+      }
+    }
+    this.lifecycle.to('stopped');
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Decides the fate of every due slot of a batch of locked schedules, inside the caller's
+ * transaction: slot rows (the exactly-once guard), run rows, and each schedule moved forward.
+ */
+import type { JobDefinition } from '../config/types.ts';
+import { newId } from '../ids.ts';
+import { SLOT_FATE, type SlotFate } from '../runs/states.ts';
+import { planDue, type SlotDecision } from '../schedule/index.ts';
+import type { DialectName, Executor } from '../store/db.ts';
+import { activeRunsByKey, insertRuns, runKey, runValues, type RunRow } from '../store/runs.ts';
+import { advanceSchedule, type ScheduleRow } from '../store/schedules.ts';
+import { insertSlots, slotKey, type SlotRow } from '../store/slots.ts';
+import { dueAtOf, timingOf } from './schedule-timing.ts';
+
+/** A slot processed within this much of its due time counts as on time, not as catch-up. */
+export const ON_TIME_TOLERANCE_MS = 60_000;
+
+export interface DecidedSlot {
+  slot: SlotRow;
+  run: RunRow | null;
+}
+
+export interface DecideContext {
+  x: Executor;
+  dialect: DialectName;
+  now: number;
+  nodeId: string;
+  jobs: ReadonlyMap<string, JobDefinition>;
+}
+
+interface Pending {
+  row: ScheduleRow;
+  decision: SlotDecision;
+}
+
+export async function decideSlots(ctx: DecideContext, schedules: readonly ScheduleRow[]): Promise<DecidedSlot[]> {
+  const pending: Pending[] = [];
+  for (const row of schedules) {
+    const plan = planFor(row, ctx.now);
+    for (const decision of plan.decisions) pending.push({ row, decision });
+    const moved = await advanceSchedule(ctx.x, row.id, row.next_slot_at, plan.nextSlotAt, dueAtOf(row.id, plan.nextSlotAt, row.jitter_ms), ctx.now);
+    if (!moved) throw new Error(`schedule ${row.id} was advanced concurrently; batch rolled back`);
+  }
+  if (pending.length === 0) return [];
+
+  const slotRows = pending.map(({ row, decision }) => initialSlot(row, decision, ctx));
+  const inserted = await insertSlots(ctx.x, slotRows);
+  const active = await activeRunsByKey(ctx.x, schedules.map((s) => ({ tenantId: s.tenant_id, jobId: s.job_id })));
+  const runs: RunRow[] = [];
+  const decided: DecidedSlot[] = [];
+  const fates: SlotRow[] = [];
+  for (let i = 0; i < pending.length; i++) {
+    const { row, decision } = pending[i]!;
+    const slot = slotRows[i]!;
+    // Another process decided this slot first: it is theirs, whatever they made of it.
+    if (!inserted.has(slotKey(slot.schedule_id, slot.slot_at))) continue;
+    if (decision.action === 'fire') {
+      const run = fireSlot(row, decision, slot, active, ctx);
+      runs.push(run);
+      fates.push(slot);
+      decided.push({ slot, run });
+    } else {
+      decided.push({ slot, run: null });
+    }
+  }
+  await insertRuns(ctx.x, runs);
+  for (const slot of fates) {
+    await ctx.x
+      .updateTable('slots')
+      .set({ fate: slot.fate, reason: slot.reason, run_id: slot.run_id })
+      .where('schedule_id', '=', slot.schedule_id)
+      .where('slot_at', '=', slot.slot_at)
+      .execute();
+  }
+  return decided;
+}
+
+function planFor(row: ScheduleRow, now: number) {
+  if (row.next_slot_at === null) return { decisions: [] as SlotDecision[], nextSlotAt: null, omittedMissed: 0 };
+  return planDue({
+    timing: timingOf(row),
+    firstSlotAt: row.next_slot_at,
+    now,
+    misfireGraceMs: row.misfire_grace_ms,
+    catchUp: row.catch_up as 'latest' | 'skip' | 'all',
+    catchUpMax: row.catch_up_max,
+    // Jitter delays a slot on purpose; that delay is not lateness.
+    onTimeToleranceMs: ON_TIME_TOLERANCE_MS + row.jitter_ms,
+  });
+}
+
+const PLAN_FATE: Record<SlotDecision['action'], SlotFate> = {
+  fire: SLOT_FATE.fired,
+  coalesced: SLOT_FATE.skipped,
+  catch_up_skipped: SLOT_FATE.skipped,
+  missed: SLOT_FATE.missed,
+};
+
+function initialSlot(row: ScheduleRow, d: SlotDecision, ctx: DecideContext): SlotRow {
+  return {
+    schedule_id: row.id,
+    slot_at: d.slotAt,
+    tenant_id: row.tenant_id,
+    job_id: row.job_id,
+    fate: PLAN_FATE[d.action],
+    reason: d.reason ?? null,
+    late_ms: Math.max(0, ctx.now - (dueAtOf(row.id, d.slotAt, row.jitter_ms) ?? d.slotAt)),
+    run_id: null,
+    decided_at: ctx.now,
+    decided_by: ctx.nodeId,
+  };
+}
+
+/** Turns a slot into a queued run, or a skipped one when the schedule or its overlap policy says so. */
+function fireSlot(row: ScheduleRow, d: SlotDecision, slot: SlotRow, active: Map<string, RunRow[]>, ctx: DecideContext): RunRow {
+  const key = runKey(row.tenant_id, row.job_id);
+  const job = ctx.jobs.get(row.job_id);
+  const current = active.get(key) ?? [];
+  let skipReason: string | null = null;
+  if (!job) skipReason = `job "${row.job_id}" is not defined`;
+  else if (row.enabled !== 1) skipReason = 'schedule disabled';
+  else skipReason = overlapReason(row.overlap, current);
+  const lateMs = slot.late_ms;
+  const run = runValues({
+    id: newId('run', ctx.now),
+    tenantId: row.tenant_id,
+    jobId: row.job_id,
+    trigger: 'slot',
+    status: skipReason ? 'skipped' : 'queued',
+    maxAttempts: job?.retry.attempts ?? 1,
+    timeoutMs: job?.timeoutMs ?? 0,
+    runAt: ctx.now,
+    now: ctx.now,
+    scheduleId: row.id,
+    slotAt: d.slotAt,
+    lateMs,
+    reason: skipReason ?? (lateMs > ON_TIME_TOLERANCE_MS ? `late by ${Math.round(lateMs / 1000)}s${d.reason ? `; ${d.reason}` : ''}` : d.reason ?? null),
+  });
+  if (!skipReason) active.set(key, [...current, run]);
+  slot.run_id = run.id;
+  slot.fate = skipReason ? SLOT_FATE.skipped : lateMs > ON_TIME_TOLERANCE_MS ? SLOT_FATE.firedLate : SLOT_FATE.fired;
+  slot.reason = skipReason ?? run.reason;
+  return run;
+}
+
+function overlapReason(policy: string, current: readonly RunRow[]): string | null {
+  const running = current.find((r) => r.status === 'running');
+  const queued = current.find((r) => r.status === 'queued');
+  if (policy === 'queue_one') return queued ? `overlap: run ${queued.id} is already queued (policy queue_one)` : null;
+  const busy = running ?? queued;
+  return busy ? `overlap: run ${busy.id} is still ${busy.status} (policy skip)` : null;
+}

@@ -1,0 +1,54 @@
+import type { ScheduleDefinition, Settings } from '../config/types.ts';
+import { inTransaction, type Db, type Executor } from '../store/db.ts';
+import { upsertJob } from '../store/jobs.ts';
+import { getScheduleRow, insertSchedule, scheduleValues, updateSchedule } from '../store/schedules.ts';
+import { upsertTenant } from '../store/tenants.ts';
+import { definitionTiming, dueAtOf, firstSlotAfter, timingHash } from './schedule-timing.ts';
+
+export type ScheduleUpsertResult = 'created' | 'updated' | 'unchanged';
+
+/**
+ * Writes one schedule definition, keyed by id: redeploying the same definition changes nothing.
+ * A changed timing re-plans from now (slots already decided stay decided); other changes keep the
+ * pending slot, so a config reload never fires or drops a slot by itself.
+ */
+export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinition, now: number): Promise<ScheduleUpsertResult> {
+  const hash = timingHash(definitionTiming(def));
+  const existing = await getScheduleRow(x, def.id);
+  const plan = (): { nextSlotAt: number | null; dueAt: number | null } => {
+    const nextSlotAt = firstSlotAfter({ id: def.id, timing_hash: hash, ...definitionTiming(def) }, now);
+    return { nextSlotAt, dueAt: dueAtOf(def.id, nextSlotAt, def.jitterMs) };
+  };
+  if (!existing) {
+    await insertSchedule(x, scheduleValues(def, { timingHash: hash, ...plan() }, now));
+    return 'created';
+  }
+  const replanned = existing.timing_hash !== hash;
+  const placement = replanned
+    ? plan()
+    : { nextSlotAt: existing.next_slot_at, dueAt: dueAtOf(def.id, existing.next_slot_at, def.jitterMs) };
+  const row = scheduleValues(def, { timingHash: hash, ...placement }, now);
+  const same =
+    !replanned &&
+    (Object.keys(row) as (keyof typeof row)[]).every((k) => k === 'created_at' || k === 'updated_at' || row[k] === existing[k]);
+  if (same) return 'unchanged';
+  await updateSchedule(x, { ...row, created_at: existing.created_at }, replanned || placement.dueAt !== existing.due_at);
+  return 'updated';
+}
+
+export interface SyncSummary {
+  tenants: number;
+  jobs: number;
+  schedules: Record<ScheduleUpsertResult, number>;
+}
+
+/** Declared tenants, jobs and schedules → store, in one transaction. */
+export async function syncDefinitions(db: Db, settings: Pick<Settings, 'tenants' | 'jobs' | 'schedules'>, now: number): Promise<SyncSummary> {
+  return inTransaction(db, async (tx) => {
+    for (const tenant of settings.tenants) await upsertTenant(tx, tenant, now);
+    for (const job of settings.jobs) await upsertJob(tx, job, now);
+    const counts: Record<ScheduleUpsertResult, number> = { created: 0, updated: 0, unchanged: 0 };
+    for (const schedule of settings.schedules as ScheduleDefinition[]) counts[await upsertScheduleDefinition(tx, schedule, now)] += 1;
+    return { tenants: settings.tenants.length, jobs: settings.jobs.length, schedules: counts };
+  });
+}

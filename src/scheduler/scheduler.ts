@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { EngineEvents } from '../events.ts';
+import { Lifecycle, Waker } from '../lifecycle.ts';
+import { inTransaction, type Db } from '../store/db.ts';
+import { listJobs } from '../store/jobs.ts';
+import { earliestDueAt, lockDueSchedules } from '../store/schedules.ts';
+import { decideSlots, type DecidedSlot } from './decide-slots.ts';
+
+export interface SchedulerOptions {
+  db: Db;
+  clock: Clock;
+  events: EngineEvents;
+  logger: Logger;
+  nodeId: string;
+  /** Longest sleep between looks at the store: other nodes may add or change schedules. */
+  pollMs: number;
+  /** Schedules decided per transaction. */
+  batchSize?: number;
+}
+
+export interface TickResult {
+  decided: DecidedSlot[];
+  fired: number;
+}
+
+/**
+ * The thin loop around the pure schedule math: wake at the earliest due time (never sleeping past
+ * pollMs or 30 s), decide due slots in batches, one transaction per batch.
+ */
+export class Scheduler {
+  readonly lifecycle: Lifecycle;
+  readonly #o: Required<SchedulerOptions>;
+  readonly #waker = new Waker();
+  #loop: Promise<void> | null = null;
+
+  constructor(options: SchedulerOptions) {
+    this.#o = { batchSize: 500, ...options };
+    this.lifecycle = new Lifecycle('scheduler', options.events);
+  }
+
+  start(): void {
+    if (this.lifecycle.state !== 'idle') return;
+    this.lifecycle.to('running');
+    this.#loop = this.#run();
+  }
+
+  /** Look again now (a schedule was added or changed in this process). */
+  wake(): void {
+    this.#waker.wake();
+  }
+
+  async close(): Promise<void> {
+    if (this.lifecycle.state === 'stopped') return;
+    this.lifecycle.to('draining');
+    this.#waker.wake();
+    await this.#loop;
+    this.lifecycle.to('stopped');
+  }
+
+  /** Decides every slot due at the clock's now. Public so tests drive it with a manual clock. */
+  async tick(): Promise<TickResult> {
+    const { db, clock, events, nodeId, batchSize } = this.#o;
+    const now = clock.now();
+    const jobs = new Map((await listJobs(db.k)).map((j) => [j.id, j]));
+    const decided: DecidedSlot[] = [];
+    for (;;) {
+      const batch = await inTransaction(db, async (x) => {
+        const rows = await lockDueSchedules(x, db.dialect, now, batchSize);
+        const slots = await decideSlots({ x, dialect: db.dialect, now, nodeId, jobs }, rows);
+        return { rows: rows.length, slots };
+      });
+      decided.push(...batch.slots);
+      if (batch.rows < batchSize) break;
+    }
+    let fired = 0;
+    for (const { slot, run } of decided) {
+      if (run?.status === 'queued') fired++;
+      events.emit('slot:decided', { scheduleId: slot.schedule_id, slotAt: slot.slot_at, fate: slot.fate, reason: slot.reason, runId: slot.run_id, lateMs: slot.late_ms });
+      if (run?.status === 'queued') events.emit('run:queued', { run });
+      this.#logSlot(slot.schedule_id, slot.slot_at, slot.fate, slot.reason, slot.run_id, slot.late_ms);
+    }
+    events.emit('scheduler:tick', { decided: decided.length, fired, at: now });
+    return { decided, fired };
+  }
+
+  #logSlot(scheduleId: string, slotAt: number, fate: string, reason: string | null, runId: string | null, lateMs: number): void {
+    const fields = { scheduleId, slot: new Date(slotAt).toISOString(), fate, reason, runId, lateMs };
+    if (fate === 'missed') this.#o.logger.warn(fields, 'slot missed');
+    else this.#o.logger.info(fields, fate === 'skipped' ? 'slot skipped' : 'slot fired');
+  }
+
+  async #run(): Promise<void> {
+    const { db, clock, logger, pollMs, events } = this.#o;
+    while (this.lifecycle.running) {
+      let delay = pollMs;
+      try {
+        await this.tick();
+        const due = await earliestDueAt(db.k);
+        if (due !== null) delay = Math.min(pollMs, Math.max(0, due - clock.now()));
+      } catch (error) {
+        logger.error({ err: error }, 'scheduler tick failed; retrying');
+        events.emit('error', { where: 'scheduler', error });
+      }
+      if (!this.lifecycle.running) break;
+      await this.#waker.wait(delay);
+    }
+  }
+}

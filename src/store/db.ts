@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { NsError } from '../errors.ts';
+import type { Database } from './schema.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+export type Executor = Kysely<Database>;
+
+/** The store's handle: one Kysely instance and which dialect is behind it. */
+export interface Db {
+  readonly k: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** For SQLite, the file path; for PostgreSQL, the URL without password. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  dataDir: string;
+  databaseUrl: string | null;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+export const SQLITE_FILE = 'nightshift.db';
+
+export async function openDb(options: OpenDbOptions): Promise<Db> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options.dataDir);
+}
+
+function openSqlite(dataDir: string): Db {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, SQLITE_FILE);
+  let database: BetterSqlite3.Database;
+  try {
+    // The busy timeout lets several processes share one file: writers queue instead of failing.
+    database = new BetterSqlite3(file, { timeout: 15_000 });
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    database.pragma('foreign_keys = ON');
+  } catch (cause) {
+    throw new NsError('NS_STORE', `cannot open SQLite database ${file}: ${(cause as Error).message}`, { cause });
+  }
+  const k = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { k, dialect: 'sqlite', location: file, close: () => k.destroy() };
+}
+
+function openPostgres(url: string, max: number): Db {
+  // int8 columns (epoch ms) come back as numbers: every value we store fits in 2^53.
+  const types = {
+    getTypeParser: (oid: number, format?: string) =>
+      oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+  };
+  const pool = new pg.Pool({ connectionString: url, max, types } as pg.PoolConfig);
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => undefined);
+  const k = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { k, dialect: 'postgres', location: url.replace(/:[^:@/]*@/, ':***@'), close: () => k.destroy() };
+}
+
+/**
+ * Runs fn in one write transaction. SQLite: BEGIN IMMEDIATE takes the write lock up front, so two
+ * processes on one file serialize instead of deadlocking on lock upgrade. PostgreSQL: an optional
+ * transaction-scoped advisory lock serializes a critical section across nodes.
+ */
+export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>, lockKey?: number): Promise<T> {
+  if (db.dialect === 'postgres') {
+    return db.k.transaction().execute(async (tx) => {
+      if (lockKey !== undefined) await sql`select pg_advisory_xact_lock(${lockKey})`.execute(tx);
+      return fn(tx);
+    });
+  }
+  return db.k.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** Advisory-lock keys (PostgreSQL) for the few global critical sections. */
+export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002 } as const;

@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import { NsError } from '../errors.ts';
+import { inTransaction, LOCK_KEYS, type Db } from './db.ts';
+import * as m0001 from './migrations/0001-initial.ts';
+
+interface Migration {
+  id: number;
+  name: string;
+  statements: readonly string[];
+}
+
+/** Numbered migrations, applied in order; never edit one that has landed. */
+export const MIGRATIONS: readonly Migration[] = [{ id: 1, ...m0001 }];
+
+/**
+ * Applies pending migrations, each in its own write transaction. Safe when several processes start
+ * at once: SQLite serializes on BEGIN IMMEDIATE, PostgreSQL on an advisory lock, and each re-reads
+ * what is applied inside the lock.
+ */
+export async function migrate(db: Db): Promise<number[]> {
+  await sql`CREATE TABLE IF NOT EXISTS ns_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`
+    .execute(db.k)
+    .catch(async (error: unknown) => {
+      // Two PostgreSQL nodes racing on CREATE TABLE IF NOT EXISTS can collide on the type name.
+      const exists = await sql`SELECT 1 FROM ns_migrations LIMIT 1`.execute(db.k).then(() => true, () => false);
+      if (!exists) throw error;
+    });
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS) {
+    await inTransaction(
+      db,
+      async (tx) => {
+        const done = await tx.selectFrom('ns_migrations').select('id').where('id', '=', migration.id).executeTakeFirst();
+        if (done) return;
+        for (const statement of migration.statements) {
+          try {
+            await sql.raw(statement).execute(tx);
+          } catch (cause) {
+            throw new NsError('NS_STORE', `migration ${migration.id} (${migration.name}) failed: ${(cause as Error).message}`, { cause });
+          }
+        }
+        await tx.insertInto('ns_migrations').values({ id: migration.id, name: migration.name, applied_at: Date.now() }).execute();
+        applied.push(migration.id);
+      },
+      LOCK_KEYS.migrate,
+    );
+  }
+  return applied;
+}

@@ -1,0 +1,264 @@
+/**
+ * Every move of a run after it is queued. Each transition of a running run names the lease owner
+ * and fails with NS_LEASE_LOST when the owner no longer holds it: never a silent no-op.
+ */
+import { sql } from 'kysely';
+import { leaseLost, NsError } from '../errors.ts';
+import type { RunStatus } from '../runs/states.ts';
+import type { Executor } from './db.ts';
+import type { RunRow } from './runs.ts';
+
+export interface ClaimOptions {
+  owner: string;
+  host: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
+/**
+ * Claims up to `limit` due runs, at most one per (tenant, job) and none whose (tenant, job) is
+ * already running. The caller holds the write lock (inTransaction with LOCK_KEYS.claim).
+ */
+export async function claimRuns(x: Executor, o: ClaimOptions): Promise<RunRow[]> {
+  if (o.limit <= 0) return [];
+  const candidates = await x
+    .selectFrom('runs as r')
+    .selectAll()
+    .where('r.status', '=', 'queued')
+    .where('r.run_at', '<=', o.now)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('runs as busy')
+            .select(sql`1`.as('one'))
+            .whereRef('busy.tenant_id', '=', 'r.tenant_id')
+            .whereRef('busy.job_id', '=', 'r.job_id')
+            .where('busy.status', '=', 'running'),
+        ),
+      ),
+    )
+    .orderBy('r.run_at')
+    .orderBy('r.id')
+    .limit(Math.max(o.limit * 4, 16))
+    .execute();
+  const picked: RunRow[] = [];
+  const keys = new Set<string>();
+  for (const run of candidates) {
+    const key = `${run.tenant_id}/${run.job_id}`;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    picked.push(run);
+    if (picked.length === o.limit) break;
+  }
+  const claimed: RunRow[] = [];
+  for (const run of picked) {
+    const fields = {
+      status: 'running',
+      attempt: run.attempt + 1,
+      lease_owner: o.owner,
+      lease_expires_at: o.now + o.leaseMs,
+      heartbeat_at: o.now,
+      started_at: o.now,
+      finished_at: null,
+      deadline_at: o.now + run.timeout_ms,
+      host: o.host,
+      pid: null,
+      updated_at: o.now,
+    };
+    await x.updateTable('runs').set(fields).where('id', '=', run.id).where('status', '=', 'queued').execute();
+    await x
+      .insertInto('run_attempts')
+      .values({
+        run_id: run.id,
+        attempt: run.attempt + 1,
+        tenant_id: run.tenant_id,
+        status: 'running',
+        worker: o.owner,
+        started_at: o.now,
+        finished_at: null,
+        duration_ms: null,
+        exit_code: null,
+        error_message: null,
+      })
+      .onConflict((oc) => oc.columns(['run_id', 'attempt']).doUpdateSet({ status: 'running', worker: o.owner, started_at: o.now }))
+      .execute();
+    claimed.push({ ...run, ...fields });
+  }
+  return claimed;
+}
+
+/** Renews the lease; answers whether a cancel was requested (by the API or another node). */
+export async function heartbeat(x: Executor, runId: string, owner: string, now: number, leaseMs: number): Promise<{ cancelRequested: boolean }> {
+  const row = await x
+    .updateTable('runs')
+    .set({ lease_expires_at: now + leaseMs, heartbeat_at: now, updated_at: now })
+    .where('id', '=', runId)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
+    .returning('cancel_requested')
+    .executeTakeFirst();
+  if (!row) throw leaseLost(runId, owner);
+  return { cancelRequested: row.cancel_requested === 1 };
+}
+
+export async function recordPid(x: Executor, runId: string, owner: string, pid: number, now: number): Promise<void> {
+  const result = await x
+    .updateTable('runs')
+    .set({ pid, updated_at: now })
+    .where('id', '=', runId)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw leaseLost(runId, owner);
+}
+
+export interface RunOutcome {
+  status: Exclude<RunStatus, 'queued' | 'running' | 'skipped'>;
+  exitCode?: number | null;
+  exitSignal?: string | null;
+  outcome?: string | null;
+  reason?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  errorContext?: Record<string, unknown> | null;
+  logTail?: string | null;
+  metrics?: Record<string, number> | null;
+  steps?: unknown[] | null;
+}
+
+function outcomeFields(o: RunOutcome) {
+  return {
+    exit_code: o.exitCode ?? null,
+    exit_signal: o.exitSignal ?? null,
+    outcome: o.outcome ?? null,
+    reason: o.reason ?? null,
+    error_code: o.errorCode ?? null,
+    error_message: o.errorMessage ?? null,
+    error_context: o.errorContext ? JSON.stringify(o.errorContext) : null,
+    log_tail: o.logTail ?? null,
+    metrics: o.metrics ? JSON.stringify(o.metrics) : null,
+    steps: o.steps ? JSON.stringify(o.steps) : null,
+  };
+}
+
+async function closeAttempt(x: Executor, run: Pick<RunRow, 'id' | 'attempt'>, status: string, now: number, exitCode: number | null, error: string | null) {
+  await x
+    .updateTable('run_attempts')
+    .set((eb) => ({ status, finished_at: now, duration_ms: sql<number>`${now} - ${eb.ref('started_at')}`, exit_code: exitCode, error_message: error }))
+    .where('run_id', '=', run.id)
+    .where('attempt', '=', run.attempt)
+    .execute();
+}
+
+async function lockOwned(x: Executor, runId: string, owner: string): Promise<RunRow> {
+  const run = await x.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+  if (!run || run.status !== 'running' || run.lease_owner !== owner) throw leaseLost(runId, owner);
+  return run;
+}
+
+/** Ends a running run in a terminal state. */
+export async function finishRun(x: Executor, runId: string, owner: string, now: number, o: RunOutcome): Promise<RunRow> {
+  const run = await lockOwned(x, runId, owner);
+  const fields = {
+    ...outcomeFields(o),
+    status: o.status,
+    finished_at: now,
+    duration_ms: now - (run.started_at ?? now),
+    lease_owner: null,
+    lease_expires_at: null,
+    updated_at: now,
+  };
+  await x.updateTable('runs').set(fields).where('id', '=', runId).where('lease_owner', '=', owner).execute();
+  await closeAttempt(x, run, o.status, now, o.exitCode ?? null, o.errorMessage ?? null);
+  return { ...run, ...fields };
+}
+
+/** A transient failure with attempts left: back to queued, due after the backoff. */
+export async function scheduleRetry(x: Executor, runId: string, owner: string, now: number, runAt: number, o: Omit<RunOutcome, 'status'>): Promise<RunRow> {
+  const run = await lockOwned(x, runId, owner);
+  const fields = {
+    ...outcomeFields({ ...o, status: 'failed' }),
+    status: 'queued',
+    run_at: runAt,
+    duration_ms: now - (run.started_at ?? now),
+    lease_owner: null,
+    lease_expires_at: null,
+    pid: null,
+    updated_at: now,
+  };
+  await x.updateTable('runs').set(fields).where('id', '=', runId).execute();
+  await closeAttempt(x, run, 'retrying', now, o.exitCode ?? null, o.errorMessage ?? null);
+  return { ...run, ...fields };
+}
+
+/**
+ * Shutdown put the run down before it finished: back to queued without spending an attempt, so the
+ * next start resumes it. Never a failure.
+ */
+export async function requeueRun(x: Executor, runId: string, owner: string, now: number, reason: string): Promise<void> {
+  const run = await lockOwned(x, runId, owner);
+  await x
+    .updateTable('runs')
+    .set({ status: 'queued', attempt: run.attempt - 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now })
+    .where('id', '=', runId)
+    .execute();
+  await closeAttempt(x, run, 'interrupted', now, null, reason);
+}
+
+export interface RecoveredRun {
+  run: RunRow;
+  requeued: boolean;
+}
+
+/** Runs whose worker stopped heartbeating (crash, kill -9, partition): retried, or failed when out of attempts. */
+export async function recoverExpiredLeases(x: Executor, now: number): Promise<RecoveredRun[]> {
+  const expired = await x
+    .selectFrom('runs')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where('lease_expires_at', '<', now)
+    .execute();
+  const recovered: RecoveredRun[] = [];
+  for (const run of expired) {
+    const lost = `lease of ${run.lease_owner} expired at ${new Date(run.lease_expires_at ?? now).toISOString()} (worker lost)`;
+    const requeued = run.attempt < run.max_attempts;
+    const fields = requeued
+      ? { status: 'queued', run_at: now, reason: `recovered: ${lost}` }
+      : { status: 'failed', finished_at: now, error_code: 'NS_LEASE_LOST', error_message: `${lost}; no attempts left`, duration_ms: now - (run.started_at ?? now) };
+    await x
+      .updateTable('runs')
+      .set({ ...fields, lease_owner: null, lease_expires_at: null, updated_at: now })
+      .where('id', '=', run.id)
+      .where('status', '=', 'running')
+      .execute();
+    await closeAttempt(x, run, 'lost', now, null, lost);
+    recovered.push({ run, requeued });
+  }
+  return recovered;
+}
+
+export type CancelResult = 'cancelled' | 'requested';
+
+/** Queued runs end at once; running ones are flagged and their worker aborts them at its next beat. */
+export async function requestCancel(x: Executor, runId: string, now: number, reason: string): Promise<CancelResult> {
+  const run = await x.selectFrom('runs').select(['status']).where('id', '=', runId).executeTakeFirst();
+  if (!run) throw new NsError('NS_NOT_FOUND', `run "${runId}" does not exist`, { field: 'runId' });
+  if (run.status === 'queued') {
+    await x
+      .updateTable('runs')
+      .set({ status: 'cancelled', finished_at: now, reason, updated_at: now })
+      .where('id', '=', runId)
+      .where('status', '=', 'queued')
+      .execute();
+    return 'cancelled';
+  }
+  if (run.status === 'running') {
+    await x.updateTable('runs').set({ cancel_requested: 1, reason, updated_at: now }).where('id', '=', runId).execute();
+    return 'requested';
+  }
+  throw new NsError('NS_CONFLICT', `run "${runId}" already ended (${run.status}); only queued or running runs can be cancelled`, {
+    field: 'runId',
+    details: { status: run.status },
+  });
+}

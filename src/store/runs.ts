@@ -1,0 +1,188 @@
+import type { RunStatus } from '../runs/states.ts';
+import type { Executor } from './db.ts';
+import type { RunsTable } from './schema.ts';
+
+export type RunRow = RunsTable;
+
+export interface NewRun {
+  id: string;
+  tenantId: string;
+  jobId: string;
+  trigger: string;
+  status: RunStatus;
+  maxAttempts: number;
+  timeoutMs: number;
+  runAt: number;
+  now: number;
+  scheduleId?: string | null;
+  slotAt?: number | null;
+  lateMs?: number | null;
+  params?: Record<string, unknown> | null;
+  reason?: string | null;
+  parentRunId?: string | null;
+}
+
+export function runValues(r: NewRun): RunRow {
+  const terminal = r.status !== 'queued';
+  return {
+    id: r.id,
+    tenant_id: r.tenantId,
+    job_id: r.jobId,
+    schedule_id: r.scheduleId ?? null,
+    slot_at: r.slotAt ?? null,
+    trigger: r.trigger,
+    status: r.status,
+    attempt: 0,
+    max_attempts: r.maxAttempts,
+    timeout_ms: r.timeoutMs,
+    params: r.params ? JSON.stringify(r.params) : null,
+    run_at: r.runAt,
+    queued_at: r.now,
+    started_at: null,
+    finished_at: terminal ? r.now : null,
+    duration_ms: null,
+    late_ms: r.lateMs ?? null,
+    lease_owner: null,
+    lease_expires_at: null,
+    heartbeat_at: null,
+    deadline_at: null,
+    cancel_requested: 0,
+    pid: null,
+    host: null,
+    exit_code: null,
+    exit_signal: null,
+    outcome: null,
+    reason: r.reason ?? null,
+    error_code: null,
+    error_message: null,
+    error_context: null,
+    log_tail: null,
+    metrics: null,
+    steps: null,
+    parent_run_id: r.parentRunId ?? null,
+    updated_at: r.now,
+  };
+}
+
+const CHUNK = 200;
+
+export async function insertRuns(x: Executor, rows: readonly RunRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await x.insertInto('runs').values(rows.slice(i, i + CHUNK)).execute();
+  }
+}
+
+export async function getRunRow(x: Executor, id: string): Promise<RunRow | undefined> {
+  return x.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Unfinished runs (queued or running) for these (tenant, job) pairs, keyed `tenant/job`. */
+export async function activeRunsByKey(x: Executor, keys: ReadonlyArray<{ tenantId: string; jobId: string }>): Promise<Map<string, RunRow[]>> {
+  const result = new Map<string, RunRow[]>();
+  if (keys.length === 0) return result;
+  const jobIds = [...new Set(keys.map((k) => k.jobId))];
+  const tenantIds = [...new Set(keys.map((k) => k.tenantId))];
+  const rows = await x
+    .selectFrom('runs')
+    .selectAll()
+    .where('status', 'in', ['queued', 'running'])
+    .where('job_id', 'in', jobIds)
+    .where('tenant_id', 'in', tenantIds)
+    .execute();
+  for (const row of rows) {
+    const key = runKey(row.tenant_id, row.job_id);
+    const list = result.get(key) ?? [];
+    list.push(row);
+    result.set(key, list);
+  }
+  return result;
+}
+
+export const runKey = (tenantId: string, jobId: string) => `${tenantId}/${jobId}`;
+
+export const RUN_SORT_FIELDS = ['queued_at', 'started_at', 'finished_at', 'duration_ms', 'run_at'] as const;
+export type RunSortField = (typeof RUN_SORT_FIELDS)[number];
+
+export interface RunFilter {
+  tenantId?: string;
+  jobId?: string;
+  scheduleId?: string;
+  status?: readonly string[];
+  trigger?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+  /** Runs after this one in queued_at-descending order (cursor pagination). */
+  before?: { queuedAt: number; id: string };
+}
+
+/** Newest first, with id as the stable tiebreak. */
+export async function listRuns(x: Executor, filter: RunFilter = {}): Promise<RunRow[]> {
+  let q = x.selectFrom('runs').selectAll();
+  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+  if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
+  if (filter.scheduleId) q = q.where('schedule_id', '=', filter.scheduleId);
+  if (filter.status && filter.status.length > 0) q = q.where('status', 'in', [...filter.status]);
+  if (filter.trigger) q = q.where('trigger', '=', filter.trigger);
+  if (filter.from !== undefined) q = q.where('queued_at', '>=', filter.from);
+  if (filter.to !== undefined) q = q.where('queued_at', '<', filter.to);
+  const before = filter.before;
+  if (before) {
+    q = q.where((eb) =>
+      eb.or([eb('queued_at', '<', before.queuedAt), eb.and([eb('queued_at', '=', before.queuedAt), eb('id', '<', before.id)])]),
+    );
+  }
+  return q.orderBy('queued_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 50).execute();
+}
+
+/** Durations of the most recent successful runs of a job, for ETAs. */
+export async function recentSuccessDurations(x: Executor, jobId: string, tenantId: string | null, limit = 20): Promise<number[]> {
+  let q = x
+    .selectFrom('runs')
+    .select('duration_ms')
+    .where('job_id', '=', jobId)
+    .where('status', '=', 'succeeded')
+    .where('duration_ms', 'is not', null);
+  if (tenantId) q = q.where('tenant_id', '=', tenantId);
+  const rows = await q.orderBy('finished_at', 'desc').limit(limit).execute();
+  return rows.map((r) => Number(r.duration_ms));
+}
+
+export async function latestRun(x: Executor, tenantId: string, jobId: string): Promise<RunRow | undefined> {
+  return x
+    .selectFrom('runs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('job_id', '=', jobId)
+    .orderBy('queued_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Time of the latest success of a job for a tenant after a given instant (for dependencies). */
+export async function latestSuccessAfter(x: Executor, tenantId: string, jobId: string, after: number): Promise<number | null> {
+  const row = await x
+    .selectFrom('runs')
+    .select('finished_at')
+    .where('tenant_id', '=', tenantId)
+    .where('job_id', '=', jobId)
+    .where('status', '=', 'succeeded')
+    .where('finished_at', '>', after)
+    .orderBy('finished_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.finished_at ?? null;
+}
+
+export async function countRunsByStatus(x: Executor, filter: { jobId?: string; tenantId?: string } = {}): Promise<Record<string, number>> {
+  let q = x.selectFrom('runs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status');
+  if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
+  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+  const rows = await q.execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+export async function listAttempts(x: Executor, runId: string) {
+  return x.selectFrom('run_attempts').selectAll().where('run_id', '=', runId).orderBy('attempt').execute();
+}

@@ -1,0 +1,113 @@
+import type { ScheduleDefinition } from '../config/types.ts';
+import type { DialectName, Executor } from './db.ts';
+import type { SchedulesTable } from './schema.ts';
+
+export type ScheduleRow = SchedulesTable;
+
+export interface SchedulePlacement {
+  timingHash: string;
+  nextSlotAt: number | null;
+  dueAt: number | null;
+}
+
+export function scheduleValues(def: ScheduleDefinition, placement: SchedulePlacement, now: number): ScheduleRow {
+  return {
+    id: def.id,
+    tenant_id: def.tenantId,
+    job_id: def.jobId,
+    cron: def.cron,
+    every_ms: def.everyMs,
+    timezone: def.timezone,
+    enabled: def.enabled ? 1 : 0,
+    jitter_ms: def.jitterMs,
+    misfire_grace_ms: def.misfireGraceMs,
+    catch_up: def.catchUp,
+    catch_up_max: def.catchUpMax,
+    overlap: def.overlap,
+    timing_hash: placement.timingHash,
+    next_slot_at: placement.nextSlotAt,
+    due_at: placement.dueAt,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+export async function getScheduleRow(x: Executor, id: string): Promise<ScheduleRow | undefined> {
+  return x.selectFrom('schedules').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertSchedule(x: Executor, row: ScheduleRow): Promise<void> {
+  await x.insertInto('schedules').values(row).execute();
+}
+
+/** Rewrites a schedule's definition; placement fields only when given (a timing change re-plans). */
+export async function updateSchedule(x: Executor, row: ScheduleRow, replanned: boolean): Promise<void> {
+  const { id, created_at: _created, next_slot_at, due_at, ...rest } = row;
+  const values = replanned ? { ...rest, next_slot_at, due_at } : rest;
+  await x.updateTable('schedules').set(values).where('id', '=', id).execute();
+}
+
+export async function deleteSchedule(x: Executor, id: string): Promise<boolean> {
+  const result = await x.deleteFrom('schedules').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export async function setScheduleEnabled(x: Executor, id: string, enabled: boolean, now: number): Promise<boolean> {
+  const result = await x
+    .updateTable('schedules')
+    .set({ enabled: enabled ? 1 : 0, updated_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export interface ScheduleFilter {
+  tenantId?: string;
+  jobId?: string;
+}
+
+export async function listSchedules(x: Executor, filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
+  let q = x.selectFrom('schedules').selectAll();
+  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+  if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
+  return q.orderBy('id').execute();
+}
+
+/**
+ * Due schedules, oldest first. On PostgreSQL the rows are locked and rows another node holds are
+ * skipped, so nodes share the work instead of queueing behind each other.
+ */
+export async function lockDueSchedules(x: Executor, dialect: DialectName, now: number, limit: number): Promise<ScheduleRow[]> {
+  const q = x
+    .selectFrom('schedules')
+    .selectAll()
+    .where('due_at', '<=', now)
+    .orderBy('due_at')
+    .orderBy('id')
+    .limit(limit);
+  return dialect === 'postgres' ? q.forUpdate().skipLocked().execute() : q.execute();
+}
+
+/**
+ * Moves a schedule past the slots just decided. Compare-and-set on next_slot_at: if another node
+ * already advanced it, nothing changes and the caller rolls back.
+ */
+export async function advanceSchedule(
+  x: Executor,
+  id: string,
+  expectedNextSlotAt: number | null,
+  nextSlotAt: number | null,
+  dueAt: number | null,
+  now: number,
+): Promise<boolean> {
+  let q = x.updateTable('schedules').set({ next_slot_at: nextSlotAt, due_at: dueAt, updated_at: now }).where('id', '=', id);
+  q = expectedNextSlotAt === null ? q.where('next_slot_at', 'is', null) : q.where('next_slot_at', '=', expectedNextSlotAt);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** When the scheduler must next look: the earliest due time of any schedule. */
+export async function earliestDueAt(x: Executor): Promise<number | null> {
+  const row = await x.selectFrom('schedules').select((eb) => eb.fn.min('due_at').as('due')).executeTakeFirst();
+  return row?.due == null ? null : Number(row.due);
+}

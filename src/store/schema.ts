@@ -1,0 +1,122 @@
+/** Row types of every table, as Kysely sees them. Times are epoch milliseconds; flags are 0/1. */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  timezone: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  role: string | null;
+  /** The whole JobDefinition as JSON: the run engine reads it when it executes a run. */
+  spec: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SchedulesTable {
+  id: string;
+  tenant_id: string;
+  job_id: string;
+  cron: string | null;
+  every_ms: number | null;
+  timezone: string;
+  enabled: number;
+  jitter_ms: number;
+  misfire_grace_ms: number;
+  catch_up: string;
+  catch_up_max: number;
+  overlap: string;
+  /** Hash of the timing fields: when it changes, the next slot is planned anew. */
+  timing_hash: string;
+  /** The oldest slot not yet decided. */
+  next_slot_at: number | null;
+  /** next_slot_at plus its jitter: when the scheduler must look at this schedule. */
+  due_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SlotsTable {
+  schedule_id: string;
+  slot_at: number;
+  tenant_id: string;
+  job_id: string;
+  fate: string;
+  reason: string | null;
+  late_ms: number;
+  run_id: string | null;
+  decided_at: number;
+  decided_by: string;
+}
+
+export interface RunsTable {
+  id: string;
+  tenant_id: string;
+  job_id: string;
+  schedule_id: string | null;
+  slot_at: number | null;
+  trigger: string;
+  status: string;
+  attempt: number;
+  max_attempts: number;
+  timeout_ms: number;
+  params: string | null;
+  run_at: number;
+  queued_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  late_ms: number | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  heartbeat_at: number | null;
+  deadline_at: number | null;
+  cancel_requested: number;
+  pid: number | null;
+  host: string | null;
+  exit_code: number | null;
+  exit_signal: string | null;
+  outcome: string | null;
+  reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  error_context: string | null;
+  log_tail: string | null;
+  metrics: string | null;
+  steps: string | null;
+  parent_run_id: string | null;
+  updated_at: number;
+}
+
+export interface RunAttemptsTable {
+  run_id: string;
+  attempt: number;
+  tenant_id: string;
+  status: string;
+  worker: string;
+  started_at: number;
+  finished_at: number | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  error_message: string | null;
+}
+
+export interface MigrationsTable {
+  id: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  jobs: JobsTable;
+  schedules: SchedulesTable;
+  slots: SlotsTable;
+  runs: RunsTable;
+  run_attempts: RunAttemptsTable;
+  ns_migrations: MigrationsTable;
+}

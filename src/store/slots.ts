@@ -1,0 +1,62 @@
+import type { SlotFate } from '../runs/states.ts';
+import type { Executor } from './db.ts';
+import type { SlotsTable } from './schema.ts';
+
+export type SlotRow = SlotsTable;
+
+// Rows per INSERT: keeps every statement well under SQLite's bound-parameter limit.
+const CHUNK = 400;
+
+/**
+ * Records slot fates. The primary key (schedule_id, slot_at) is the exactly-once guard: a slot that
+ * another process already decided is not inserted, and only the keys inserted here come back.
+ */
+export async function insertSlots(x: Executor, rows: readonly SlotRow[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const keys = await x
+      .insertInto('slots')
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['schedule_id', 'slot_at']).doNothing())
+      .returning(['schedule_id', 'slot_at'])
+      .execute();
+    for (const k of keys) inserted.add(slotKey(k.schedule_id, k.slot_at));
+  }
+  return inserted;
+}
+
+export const slotKey = (scheduleId: string, slotAt: number) => `${scheduleId}@${slotAt}`;
+
+export async function setSlotOutcome(x: Executor, scheduleId: string, slotAt: number, fate: SlotFate, reason: string | null, runId: string | null): Promise<void> {
+  await x
+    .updateTable('slots')
+    .set({ fate, reason, run_id: runId })
+    .where('schedule_id', '=', scheduleId)
+    .where('slot_at', '=', slotAt)
+    .execute();
+}
+
+export interface SlotFilter {
+  scheduleId?: string;
+  tenantId?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+export async function listSlots(x: Executor, filter: SlotFilter): Promise<SlotRow[]> {
+  let q = x.selectFrom('slots').selectAll();
+  if (filter.scheduleId) q = q.where('schedule_id', '=', filter.scheduleId);
+  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+  if (filter.from !== undefined) q = q.where('slot_at', '>=', filter.from);
+  if (filter.to !== undefined) q = q.where('slot_at', '<', filter.to);
+  return q.orderBy('slot_at').orderBy('schedule_id').limit(filter.limit ?? 10_000).execute();
+}
+
+export async function countSlotsByFate(x: Executor, scheduleId?: string): Promise<Record<string, number>> {
+  let q = x.selectFrom('slots').select(['fate', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('fate');
+  if (scheduleId) q = q.where('schedule_id', '=', scheduleId);
+  const rows = await q.execute();
+  return Object.fromEntries(rows.map((r) => [r.fate, Number(r.n)]));
+}
