@@ -32,7 +32,7 @@ interface JobBase {
   env: Readonly<Record<string, string>>;
 }
 
-export interface CommandJob extends JobBase, CommandSpec {
+export interface CommandJob extends JobBase, Omit<CommandSpec, 'env'> {
   kind: 'command';
 }
 

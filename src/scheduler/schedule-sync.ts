@@ -1,5 +1,5 @@
 import type { ScheduleDefinition, Settings } from '../config/types.ts';
-import { inTransaction, type Db, type Executor } from '../store/db.ts';
+import { inTransaction, LOCK_KEYS, type Db, type Executor } from '../store/db.ts';
 import { upsertJob } from '../store/jobs.ts';
 import { getScheduleRow, insertSchedule, scheduleValues, updateSchedule } from '../store/schedules.ts';
 import { upsertTenant } from '../store/tenants.ts';
@@ -50,5 +50,5 @@ export async function syncDefinitions(db: Db, settings: Pick<Settings, 'tenants'
     const counts: Record<ScheduleUpsertResult, number> = { created: 0, updated: 0, unchanged: 0 };
     for (const schedule of settings.schedules as ScheduleDefinition[]) counts[await upsertScheduleDefinition(tx, schedule, now)] += 1;
     return { tenants: settings.tenants.length, jobs: settings.jobs.length, schedules: counts };
-  });
+  }, LOCK_KEYS.sync);
 }

@@ -88,4 +88,4 @@ export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>,
 }
 
 /** Advisory-lock keys (PostgreSQL) for the few global critical sections. */
-export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002 } as const;
+export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002, sync: 7_001_003 } as const;

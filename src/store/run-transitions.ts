@@ -81,7 +81,6 @@ export async function claimRuns(x: Executor, o: ClaimOptions): Promise<RunRow[]>
         exit_code: null,
         error_message: null,
       })
-      .onConflict((oc) => oc.columns(['run_id', 'attempt']).doUpdateSet({ status: 'running', worker: o.owner, started_at: o.now }))
       .execute();
     claimed.push({ ...run, ...fields });
   }
@@ -193,14 +192,15 @@ export async function scheduleRetry(x: Executor, runId: string, owner: string, n
 }
 
 /**
- * Shutdown put the run down before it finished: back to queued without spending an attempt, so the
- * next start resumes it. Never a failure.
+ * Shutdown put the run down before it finished: back to queued without spending an attempt of its
+ * allowance, so the next start resumes it. Never a failure.
  */
 export async function requeueRun(x: Executor, runId: string, owner: string, now: number, reason: string): Promise<void> {
   const run = await lockOwned(x, runId, owner);
   await x
     .updateTable('runs')
-    .set({ status: 'queued', attempt: run.attempt - 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now })
+    // The interrupted attempt stays in history; one more attempt is allowed in its place.
+    .set({ status: 'queued', max_attempts: run.max_attempts + 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now })
     .where('id', '=', runId)
     .execute();
   await closeAttempt(x, run, 'interrupted', now, null, reason);

@@ -1,0 +1,185 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { loadSettings } from '../config/index.ts';
+import type { Settings } from '../config/types.ts';
+import { Engine } from '../engine.ts';
+import { NsError } from '../errors.ts';
+import { ALL_STATUSES } from '../runs/states.ts';
+import { describeTiming, nextSlots } from '../schedule/index.ts';
+import { timingOf } from '../scheduler/schedule-timing.ts';
+import { listJobs } from '../store/jobs.ts';
+import { listRuns, type RunRow } from '../store/runs.ts';
+import { listSchedules } from '../store/schedules.ts';
+import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** The `serve` command's body lives in main.ts, the one place allowed to handle signals. */
+export type ServeHandler = (settings: Settings) => Promise<void>;
+
+const settingsFrom = (cmd: Command, io: CliIo) => {
+  const { config } = cmd.optsWithGlobals<{ config?: string }>();
+  return loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
+};
+
+async function withEngine<T>(cmd: Command, io: CliIo, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const settings = settingsFrom(cmd, io);
+  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)) });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close(0);
+  }
+}
+
+const parseTime = (value: string): number => {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`"${value}" is not a date-time; example "2026-01-31T02:00:00Z"`);
+  return ms;
+};
+
+const parseStatuses = (value: string): string[] => {
+  const list = value.split(',').map((s) => s.trim());
+  const bad = list.find((s) => !(ALL_STATUSES as readonly string[]).includes(s));
+  if (bad) throw new InvalidArgumentError(`unknown status "${bad}"; one of ${ALL_STATUSES.join(', ')}`);
+  return list;
+};
+
+const parseLimit = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('must be a whole number from 1 to 1000');
+  return n;
+};
+
+export function buildProgram(io: CliIo, serve: ServeHandler): Command {
+  const program = new Command('nightshift')
+    .description('Continuous training: durable schedules, runs, retries and history')
+    .option('-c, --config <file>', 'config file (JSON or YAML); default $NIGHTSHIFT_CONFIG')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command('serve')
+    .description('start the store, the scheduler and the workers; stops gracefully on SIGTERM/SIGINT')
+    .action(async (_opts, cmd: Command) => serve(settingsFrom(cmd, io)));
+
+  program
+    .command('config')
+    .description('configuration commands')
+    .command('check')
+    .description('validate env and config file without starting anything')
+    .action((_opts, cmd: Command) => {
+      const s = settingsFrom(cmd, io);
+      const store = s.databaseUrl ? 'postgres (DATABASE_URL)' : `sqlite in ${s.dataDir}`;
+      io.out(`config ok: store ${store}; ${s.tenants.length} tenant(s), ${s.jobs.length} job(s), ${s.schedules.length} schedule(s)\n`);
+      for (const sc of s.schedules) {
+        const timing = timingOf({ id: sc.id, timing_hash: 'check', cron: sc.cron, every_ms: sc.everyMs, timezone: sc.timezone });
+        io.out(`  ${sc.id}: ${sc.tenantId}/${sc.jobId} ${describeTiming(timing)}${sc.enabled ? '' : ' [disabled]'}\n`);
+      }
+    });
+
+  program
+    .command('jobs')
+    .description('list jobs with their schedules and next run times')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
+      withEngine(cmd, io, async (engine) => {
+        const jobs = await listJobs(engine.db.k);
+        const schedules = await listSchedules(engine.db.k, opts.tenant ? { tenantId: opts.tenant } : {});
+        const now = engine.clock.now();
+        const rows = schedules.map((sc) => ({
+          job: sc.job_id,
+          kind: jobs.find((j) => j.id === sc.job_id)?.kind ?? '?',
+          tenant: sc.tenant_id,
+          schedule: sc.id,
+          when: describeTiming(timingOf(sc)),
+          enabled: sc.enabled ? 'yes' : 'no',
+          next: iso(sc.enabled ? nextSlots(timingOf(sc), now, 1)[0] : null),
+        }));
+        for (const job of jobs) {
+          if (!rows.some((r) => r.job === job.id)) rows.push({ job: job.id, kind: job.kind, tenant: '-', schedule: '-', when: 'manual or after dependencies', enabled: '-', next: '-' });
+        }
+        io.out(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : `${table(rows, ['job', 'kind', 'tenant', 'schedule', 'when', 'enabled', 'next'])}\n`);
+      }),
+    );
+
+  program
+    .command('trigger <job>')
+    .description('queue a run of a job now (or at --at)')
+    .option('--tenant <id>', 'tenant to run for (default: the only tenant, or "default")')
+    .option('--at <time>', 'not before this ISO date-time', parseTime)
+    .option('--queue', 'queue behind a run already in flight instead of refusing')
+    .option('--json', 'machine-readable output')
+    .action(async (jobId: string, opts: { tenant?: string; at?: number; queue?: boolean; json?: boolean }, cmd: Command) =>
+      withEngine(cmd, io, async (engine) => {
+        const tenant = opts.tenant ?? (engine.settings.tenants.length === 1 ? engine.settings.tenants[0]!.id : undefined);
+        if (!tenant) throw new NsError('NS_VALIDATION', `several tenants are declared; name one with --tenant (${engine.settings.tenants.map((t) => t.id).join(', ')})`, { field: 'tenant' });
+        const run = await engine.trigger(jobId, tenant, { mode: opts.queue ? 'queue' : 'now', ...(opts.at ? { at: opts.at } : {}) });
+        io.out(opts.json ? `${JSON.stringify(run)}\n` : `queued run ${run.id} (${run.job_id} for ${run.tenant_id}); eta ${iso(run.eta)}\n`);
+      }),
+    );
+
+  program
+    .command('runs')
+    .description('list runs, newest first')
+    .option('--job <id>', 'only this job')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--status <list>', `comma-separated: ${ALL_STATUSES.join(',')}`, parseStatuses)
+    .option('--limit <n>', 'how many (1-1000)', parseLimit, 20)
+    .option('--follow', 'keep printing runs as they change (Ctrl-C to stop)')
+    .option('--json', 'machine-readable output (NDJSON with --follow)')
+    .action(async (opts: { job?: string; tenant?: string; status?: string[]; limit: number; follow?: boolean; json?: boolean }, cmd: Command) =>
+      withEngine(cmd, io, async (engine) => {
+        const filter = { ...(opts.job ? { jobId: opts.job } : {}), ...(opts.tenant ? { tenantId: opts.tenant } : {}), ...(opts.status ? { status: opts.status } : {}), limit: opts.limit };
+        const runs = await listRuns(engine.db.k, filter);
+        if (!opts.follow) {
+          io.out(opts.json ? `${JSON.stringify(runs, null, 2)}\n` : `${table(runs.map(runLine), RUN_COLUMNS)}\n`);
+          return;
+        }
+        const seen = new Map<string, number>();
+        const print = (rs: RunRow[]) => {
+          for (const r of [...rs].reverse()) {
+            if (seen.get(r.id) === r.updated_at) continue;
+            seen.set(r.id, r.updated_at);
+            const line = runLine(r);
+            io.out(opts.json ? `${JSON.stringify(r)}\n` : `${RUN_COLUMNS.map((c) => line[c]).join('  ')}\n`);
+          }
+        };
+        print(runs);
+        for (;;) {
+          await delay(1000);
+          print(await listRuns(engine.db.k, filter));
+        }
+      }),
+    );
+
+  program
+    .command('run <id>')
+    .description('show one run: times, attempts, outcome, error, metrics and log tail')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) =>
+      withEngine(cmd, io, async (engine) => {
+        const run = await engine.getRun(id);
+        io.out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${runDetails(run)}\n`);
+      }),
+    );
+
+  program
+    .command('cancel <id>')
+    .description('cancel a queued run, or ask a running one to stop (SIGTERM, then SIGKILL)')
+    .action(async (id: string, _opts, cmd: Command) =>
+      withEngine(cmd, io, async (engine) => {
+        const result = await engine.cancel(id);
+        io.out(result === 'cancelled' ? `run ${id} cancelled\n` : `run ${id}: cancel requested; its worker stops it at the next heartbeat\n`);
+      }),
+    );
+
+  return program;
+}

@@ -1,0 +1,176 @@
+/**
+ * The optional config file (JSON or YAML, chosen by extension): read, parsed with line numbers
+ * on syntax errors, and validated strictly — an unknown key is an error naming its path.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { NsError } from '../errors.ts';
+import { checkDatabaseUrl, checkZone } from './env.ts';
+import { LOG_LEVELS } from './defaults.ts';
+import { parseBackoff, parseJobs, parseSchedules, parseTenants, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
+import type { Layer, Origins, ScalarPatch } from './scalars.ts';
+import {
+  checkKeys,
+  child,
+  invalidField,
+  isPlainObject,
+  toBoolean,
+  toDurationMs,
+  toEnum,
+  toInteger,
+  toNumber,
+  toText,
+  validateCron,
+  type At,
+} from './values.ts';
+
+export interface FileConfig extends Layer {
+  /** The file as named in messages (as given by the user). */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  /** File-wide retry defaults for jobs that set none. */
+  retry: { backoffMs?: number[]; jitterRatio?: number };
+  tenants: TenantInput[];
+  jobs: JobInput[];
+  schedules: ScheduleInput[];
+}
+
+export const CONFIG_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
+
+type Parse = (raw: unknown, at: At) => unknown;
+const text = (example: string): Parse => (raw, at) => toText(raw, at, example);
+const duration = (example: string): Parse => (raw, at) => toDurationMs(raw, at, { example });
+const cron = (example: string): Parse => (raw, at) => validateCron(toText(raw, at, example), at);
+
+/** Scalars the file may set: file key (dotted inside a section) → settings key, and its parser. */
+const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
+  ['dataDir', 'dataDir', text('./data')],
+  ['databaseUrl', 'databaseUrl', (raw, at) => checkDatabaseUrl(toText(raw, at, 'postgres://db/nightshift'), at)],
+  ['nodeId', 'nodeId', text('worker-1')],
+  ['logLevel', 'logLevel', (raw, at) => toEnum(raw, at, LOG_LEVELS, 'info')],
+  ['timezone', 'timezone', (raw, at) => checkZone(toText(raw, at, 'Europe/London'), at)],
+  ['concurrency', 'concurrency', (raw, at) => toInteger(raw, at, { min: 1, max: 1024 }, '4')],
+  ['shutdownGrace', 'shutdownGraceMs', duration('30s')],
+  ['killGrace', 'killGraceMs', duration('10s')],
+  ['lease', 'leaseMs', duration('30s')],
+  ['heartbeat', 'heartbeatMs', duration('10s')],
+  ['poll', 'pollMs', duration('1s')],
+  ['misfireGrace', 'misfireGraceMs', duration('1h')],
+  ['logTailBytes', 'logTailBytes', (raw, at) => toInteger(raw, at, { min: 1 }, '65536')],
+  ['historyRetentionDays', 'historyRetentionDays', (raw, at) => toInteger(raw, at, { min: 1 }, '365')],
+  ['http.host', 'http.host', text('0.0.0.0')],
+  ['http.port', 'http.port', (raw, at) => toInteger(raw, at, { min: 0, max: 65_535 }, '8080')],
+  ['training.schedule', 'training.schedule', cron('0 2 * * *')],
+  ['training.enabled', 'training.enabled', (raw, at) => toBoolean(raw, at)],
+  ['training.mode', 'training.mode', (raw, at) => toEnum(raw, at, ['incremental', 'full'] as const)],
+  ['training.retryAttempts', 'training.retryAttempts', (raw, at) => toInteger(raw, at, { min: 1 }, '3')],
+  ['training.timeout', 'training.timeoutMs', duration('2h')],
+  ['analysis.schedule', 'analysis.schedule', cron('0 3 * * *')],
+];
+const SECTIONS = ['http', 'training', 'analysis'] as const;
+const LISTS = ['retry', 'tenants', 'jobs', 'schedules'] as const;
+const TOP_KEYS = [...SCALARS.map(([k]) => k).filter((k) => !k.includes('.')), ...SECTIONS, ...LISTS];
+
+/** Read and validate `given` (relative to cwd). `envName` names the variable it came from, if any. */
+export function loadConfigFile(given: string, cwd: string, envName?: string): FileConfig {
+  const absolute = path.resolve(cwd, given);
+  const named: At = { file: null, path: envName ?? 'configPath' };
+  const ext = path.extname(absolute).toLowerCase();
+  if (!(CONFIG_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw invalidValueOf(named, given, 'must end in .json, .yaml or .yml', './nightshift.yaml');
+  }
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot be read (${(error as Error).message})`;
+    throw invalidValueOf(named, given, reason, './nightshift.yaml');
+  }
+  const data = ext === '.json' ? parseJson(text, given) : parseYaml(text, given);
+  return { ...parseConfig(data, given), path: absolute };
+}
+
+function invalidValueOf(at: At, value: string, reason: string, example: string): NsError {
+  return new NsError('NS_CONFIG_INVALID', `${at.path}="${value}": ${reason}; example "${example}"`, { field: at.path });
+}
+
+function syntaxError(file: string, line: number | null, column: number | null, reason: string, cause: unknown): NsError {
+  const where = line === null ? file : `${file}:${line}${column === null ? '' : `:${column}`}`;
+  return new NsError('NS_CONFIG_INVALID', `${where}: ${reason}`, { field: file, details: { file, line, column }, cause });
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message)?.[1];
+    if (position === undefined) throw syntaxError(file, null, null, `invalid JSON (${message})`, error);
+    const before = text.slice(0, Number(position)).split('\n');
+    const reason = `invalid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`;
+    throw syntaxError(file, before.length, (before.at(-1)?.length ?? 0) + 1, reason, error);
+  }
+}
+
+function parseYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw syntaxError(file, pos.line, pos.col, `invalid YAML (${first.message.split('\n')[0]})`, first);
+  }
+  return doc.toJS() as unknown;
+}
+
+/** Validate parsed data; exported so callers holding an in-memory config can use it. */
+export function parseConfig(data: unknown, file: string): FileConfig {
+  const root: At = { file, path: '' };
+  const d = data ?? {};
+  if (!isPlainObject(d)) throw invalidField({ file, path: '(top level)' }, 'must be a map of settings');
+  checkKeys(d, root, TOP_KEYS);
+  for (const section of SECTIONS) {
+    const raw = d[section];
+    const keys = SCALARS.filter(([k]) => k.startsWith(`${section}.`)).map(([k]) => k.slice(section.length + 1));
+    if (raw === undefined) continue;
+    if (!isPlainObject(raw)) throw invalidField(child(root, section), `must be a map with ${keys.map((k) => `"${k}"`).join(', ')}`);
+    checkKeys(raw, child(root, section), keys);
+  }
+  const patch: Record<string, unknown> = {};
+  const origins: Origins = new Map();
+  for (const [fileKey, key, parse] of SCALARS) {
+    const [head, tail] = fileKey.split('.') as [string, string | undefined];
+    const raw = tail === undefined ? d[head] : (d[head] as Record<string, unknown> | undefined)?.[tail];
+    if (raw === undefined) continue;
+    const at = fileKey.split('.').reduce<At>((a, k) => child(a, k), root);
+    const value = parse(raw, at);
+    const [group, name] = key.split('.') as [string, string | undefined];
+    if (name === undefined) patch[group] = value;
+    else ((patch[group] ??= {}) as Record<string, unknown>)[name] = value;
+    origins.set(key, { at, raw });
+  }
+  return {
+    file,
+    path: file,
+    patch: patch as ScalarPatch,
+    origins,
+    retry: parseRetryDefaults(d.retry, child(root, 'retry')),
+    tenants: parseTenants(d.tenants, child(root, 'tenants')),
+    jobs: parseJobs(d.jobs, child(root, 'jobs')),
+    schedules: parseSchedules(d.schedules, child(root, 'schedules')),
+  };
+}
+
+function parseRetryDefaults(raw: unknown, at: At): FileConfig['retry'] {
+  if (raw === undefined) return {};
+  if (!isPlainObject(raw)) throw invalidField(at, 'must be a map with "backoff" and "jitterRatio"');
+  checkKeys(raw, at, ['backoff', 'jitterRatio']);
+  const out: FileConfig['retry'] = {};
+  if (raw.backoff !== undefined) out.backoffMs = parseBackoff(raw.backoff, child(at, 'backoff'));
+  if (raw.jitterRatio !== undefined) {
+    out.jitterRatio = toNumber(raw.jitterRatio, child(at, 'jitterRatio'), 'must be a number from 0 to 1', '0.1', { min: 0, max: 1 });
+  }
+  return out;
+}

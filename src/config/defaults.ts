@@ -1,0 +1,43 @@
+/**
+ * Every default in one place. Durations are milliseconds and say so in their names; the config
+ * file and env variables accept duration strings ("30s", "2h") that compile to these units.
+ */
+import os from 'node:os';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+export const DEFAULTS = {
+  dataDir: './data',
+  databaseUrl: null,
+  logLevel: 'info',
+  timezone: 'UTC',
+  concurrency: os.availableParallelism(),
+  shutdownGraceMs: 30 * SECOND,
+  killGraceMs: 10 * SECOND,
+  leaseMs: 30 * SECOND,
+  heartbeatMs: 10 * SECOND,
+  pollMs: 1 * SECOND,
+  misfireGraceMs: 1 * HOUR,
+  logTailBytes: 65_536,
+  historyRetentionDays: 365,
+  training: {
+    schedule: '0 2 * * *',
+    enabled: true,
+    mode: 'incremental',
+    retryAttempts: 3,
+    timeoutMs: 2 * HOUR,
+  },
+  analysis: { schedule: '0 3 * * *' },
+  http: { host: '127.0.0.1', port: 8080 },
+  retry: { backoffMs: [5 * MINUTE, 15 * MINUTE, 45 * MINUTE], jitterRatio: 0.1 },
+  schedule: { jitterMs: 0, catchUp: 'latest', catchUpMax: 10, overlap: 'skip', enabled: true },
+  /** The tenant that exists when the config declares none. */
+  tenant: { id: 'default', name: 'Default' },
+} as const;
+
+/** `hostname:pid`, unique per process on a host; computed when settings load, not at import. */
+export const defaultNodeId = (): string => `${os.hostname()}:${process.pid}`;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

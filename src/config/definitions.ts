@@ -1,0 +1,121 @@
+/**
+ * Tenants, jobs and schedules from the file, with cross-references checked (ids unique, every
+ * reference resolves, no `after` cycles), defaults applied, and schedule timing compiled.
+ */
+import { compileTiming } from '../schedule/index.ts';
+import type { FileConfig } from './config-file.ts';
+import { DEFAULTS } from './defaults.ts';
+import type { JobInput, ScheduleInput } from './file-entries.ts';
+import type { Scalars } from './scalars.ts';
+import type { JobDefinition, ScheduleDefinition, TenantDefinition } from './types.ts';
+import { child, invalidField, invalidValue, rethrowAsConfig, suggest, toDurationMs, type At } from './values.ts';
+
+export interface Definitions {
+  tenants: TenantDefinition[];
+  jobs: JobDefinition[];
+  schedules: ScheduleDefinition[];
+}
+
+export function resolveDefinitions(file: FileConfig | null, s: Scalars): Definitions {
+  const tenants: TenantDefinition[] = file?.tenants.length
+    ? unique(file.tenants).map((t) => ({ id: t.id, name: t.name ?? t.id, timezone: t.timezone ?? s.timezone }))
+    : [{ id: DEFAULTS.tenant.id, name: DEFAULTS.tenant.name, timezone: s.timezone }];
+  const tenantIds = tenants.map((t) => t.id);
+
+  const inputs = unique(file?.jobs ?? []);
+  const jobIds = inputs.map((j) => j.id);
+  for (const job of inputs) {
+    job.tenants?.forEach((id, i) => checkRef(child(child(job.at, 'tenants'), i), id, 'tenant', tenantIds));
+    job.after.forEach((id, i) => checkRef(child(child(job.at, 'after'), i), id, 'job', jobIds));
+  }
+  checkCycles(inputs);
+  const jobs = inputs.map((j) =>
+    j.build(j.timeoutMs ?? s.training.timeoutMs, {
+      attempts: j.retry.attempts ?? s.training.retryAttempts,
+      backoffMs: j.retry.backoffMs ?? file?.retry.backoffMs ?? [...DEFAULTS.retry.backoffMs],
+      jitterRatio: j.retry.jitterRatio ?? file?.retry.jitterRatio ?? DEFAULTS.retry.jitterRatio,
+    }),
+  );
+
+  const schedules = unique(file?.schedules ?? []).map((input) => resolveSchedule(input, s, tenants, jobs));
+  return { tenants, jobs, schedules };
+}
+
+function resolveSchedule(input: ScheduleInput, s: Scalars, tenants: TenantDefinition[], jobs: JobDefinition[]): ScheduleDefinition {
+  const { at } = input;
+  if (input.tenant === undefined && tenants.length > 1) {
+    throw invalidField(child(at, 'tenant'), `is required when several tenants are declared; example "${tenants[0]?.id}"`);
+  }
+  const tenantId = input.tenant ?? tenants[0]?.id ?? DEFAULTS.tenant.id;
+  checkRef(child(at, 'tenant'), tenantId, 'tenant', tenants.map((t) => t.id));
+  checkRef(child(at, 'job'), input.job, 'job', jobs.map((j) => j.id));
+  const tenant = tenants.find((t) => t.id === tenantId);
+  const job = jobs.find((j) => j.id === input.job);
+  if (job?.tenants && !job.tenants.includes(tenantId)) {
+    throw invalidValue(child(at, 'tenant'), tenantId, `job "${job.id}" does not run for this tenant (its tenants: ${job.tenants.join(', ')})`, job.tenants[0]);
+  }
+  const timezone = input.timezone ?? tenant?.timezone ?? s.timezone;
+  const everyMs = input.every === undefined ? null : toDurationMs(input.every, child(at, 'every'));
+  try {
+    const timing = input.cron !== undefined ? { cron: input.cron, timezone } : { every: everyMs ?? undefined, timezone };
+    compileTiming(timing, at.path, timezone);
+  } catch (error) {
+    rethrowAsConfig(error, { file: at.file, path: at.path });
+  }
+  return {
+    id: input.id,
+    tenantId,
+    jobId: input.job,
+    cron: input.cron ?? null,
+    everyMs,
+    timezone,
+    enabled: input.enabled ?? DEFAULTS.schedule.enabled,
+    jitterMs: input.jitterMs ?? DEFAULTS.schedule.jitterMs,
+    misfireGraceMs: input.misfireGraceMs ?? s.misfireGraceMs,
+    catchUp: input.catchUp ?? DEFAULTS.schedule.catchUp,
+    catchUpMax: input.catchUpMax ?? DEFAULTS.schedule.catchUpMax,
+    overlap: input.overlap ?? DEFAULTS.schedule.overlap,
+  };
+}
+
+/** The entries themselves, after checking that no id is used twice in the list. */
+function unique<T extends { at: At; id: string }>(entries: T[]): T[] {
+  const seen = new Map<string, At>();
+  for (const e of entries) {
+    const first = seen.get(e.id);
+    if (first) throw invalidValue(child(e.at, 'id'), e.id, `duplicate id (already used by ${first.path})`);
+    seen.set(e.id, e.at);
+  }
+  return entries;
+}
+
+function checkRef(at: At, id: string, kind: 'tenant' | 'job', known: readonly string[]): void {
+  if (known.includes(id)) return;
+  const near = suggest(id, known);
+  const hint = near !== null ? `did you mean "${near}"?` : known.length > 0 ? `known: ${known.slice(0, 8).join(', ')}` : `no ${kind}s are declared`;
+  throw invalidValue(at, id, `unknown ${kind}; ${hint}`);
+}
+
+/** Depth-first search over `after`; the first cycle found is reported as a → b → a. */
+function checkCycles(jobs: JobInput[]): void {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (job: JobInput): void => {
+    state.set(job.id, 'visiting');
+    stack.push(job.id);
+    for (const dep of job.after) {
+      const next = byId.get(dep);
+      if (!next || state.get(dep) === 'done') continue;
+      if (state.get(dep) === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(dep)), dep];
+        const first = byId.get(dep) ?? job;
+        throw invalidField(child(first.at, 'after'), `dependency cycle ${cycle.map((id) => `"${id}"`).join(' → ')}`);
+      }
+      visit(next);
+    }
+    stack.pop();
+    state.set(job.id, 'done');
+  };
+  for (const job of jobs) if (!state.has(job.id)) visit(job);
+}

@@ -1,0 +1,94 @@
+/**
+ * Settings = defaults ← config file ← env, validated and deep-frozen. `checkConfig` runs the same
+ * load and returns a short summary for `nightshift config check`.
+ */
+import path from 'node:path';
+import { compileTiming, describeTiming, formatDuration } from '../schedule/index.ts';
+import { loadConfigFile } from './config-file.ts';
+import { resolveDefinitions } from './definitions.ts';
+import { ENV, readEnv, type Env } from './env.ts';
+import { withImplicitSchedules } from './implicit-schedules.ts';
+import { mergeScalars } from './scalars.ts';
+import type { Settings } from './types.ts';
+
+export interface LoadSettingsOptions {
+  /** Defaults to process.env. */
+  env?: Env;
+  /** Relative paths (config file, data dir) resolve against this; defaults to process.cwd(). */
+  cwd?: string;
+  /** Config file path; overrides NIGHTSHIFT_CONFIG. */
+  configPath?: string;
+}
+
+export function loadSettings(options: LoadSettingsOptions = {}): Settings {
+  return build(options).settings;
+}
+
+function build(options: LoadSettingsOptions): { settings: Settings; implicit: Set<string> } {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const fromEnv = readEnv(env);
+  const given = options.configPath ?? fromEnv.configPath;
+  const file = given ? loadConfigFile(given, cwd, options.configPath === undefined ? ENV.configPath : undefined) : null;
+  const { scalars, origins } = mergeScalars(...(file ? [file] : []), fromEnv);
+  const defs = resolveDefinitions(file, scalars);
+  const schedules = withImplicitSchedules(defs, scalars, origins);
+  const settings: Settings = {
+    ...scalars,
+    dataDir: path.resolve(cwd, scalars.dataDir),
+    configPath: file?.path ?? null,
+    tenants: defs.tenants,
+    jobs: defs.jobs,
+    schedules,
+  };
+  const implicit = new Set(schedules.slice(defs.schedules.length).map((x) => x.id));
+  return { settings: deepFreeze(settings), implicit };
+}
+
+/**
+ * Load and validate as the service would, and describe the result in a few lines for
+ * `nightshift config check`. Invalid config throws the same NsError the service would.
+ */
+export function checkConfig(options: LoadSettingsOptions = {}): string {
+  const { settings: s, implicit } = build(options);
+  const attempts = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
+  const lines = [
+    `config file: ${s.configPath ?? 'none (env and defaults only)'}`,
+    `store: ${s.databaseUrl ? `PostgreSQL at ${redactUrl(s.databaseUrl)}` : `SQLite in ${s.dataDir}`}`,
+    `node: ${s.nodeId}, concurrency ${s.concurrency}, time zone ${s.timezone}, log level ${s.logLevel}, http ${s.http.host}:${s.http.port}`,
+    `training: mode ${s.training.mode}, schedule "${s.training.schedule}" (${s.training.enabled ? 'enabled' : 'disabled'}), ` +
+      `timeout ${formatDuration(s.training.timeoutMs)}, ${attempts(s.training.retryAttempts)}; analysis schedule "${s.analysis.schedule}"`,
+    `tenants (${s.tenants.length}): ${s.tenants.map((t) => `${t.id} (${t.timezone})`).join(', ')}`,
+    `jobs (${s.jobs.length})${s.jobs.length === 0 ? ': none (nothing will run)' : ':'}`,
+    ...s.jobs.map((j) => {
+      const what = j.kind === 'pipeline' ? `pipeline ${j.steps.map((x) => x.name).join(' → ')}` : `command ${[j.command, ...(j.args ?? [])].join(' ')}`;
+      const extra = [
+        j.role && `role ${j.role}`,
+        j.tenants ? `tenants ${j.tenants.join(', ')}` : 'all tenants',
+        j.after.length > 0 && `after ${j.after.join(', ')}`,
+        `timeout ${formatDuration(j.timeoutMs)}`,
+        attempts(j.retry.attempts),
+      ].filter(Boolean);
+      return `  ${j.id}: ${what} (${extra.join('; ')})`;
+    }),
+    `schedules (${s.schedules.length})${s.schedules.length === 0 ? ': none' : ':'}`,
+    ...s.schedules.map((x) => {
+      const timing = compileTiming(x.cron !== null ? { cron: x.cron } : { every: x.everyMs ?? 0 }, `schedules.${x.id}`, x.timezone);
+      const when = describeTiming(timing) + (x.cron !== null ? `, cron "${x.cron}"` : '');
+      const flags = [!x.enabled && 'disabled', implicit.has(x.id) && 'implicit', x.jitterMs > 0 && `jitter ${formatDuration(x.jitterMs)}`];
+      const tail = flags.filter(Boolean).join(', ');
+      return `  ${x.id}: ${x.tenantId} / ${x.jobId}, ${when}${tail ? ` (${tail})` : ''}`;
+    }),
+  ];
+  return lines.join('\n');
+}
+
+const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

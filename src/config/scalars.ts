@@ -1,0 +1,73 @@
+/**
+ * The scalar part of Settings as a patch: env and the config file each produce one, and they are
+ * layered defaults ← file ← env. Each patch remembers where each value came from, for messages.
+ */
+import type { Settings } from './types.ts';
+import { DEFAULTS, defaultNodeId } from './defaults.ts';
+import { durationText, invalidValue, type At } from './values.ts';
+
+type Nested = 'training' | 'analysis' | 'http';
+type Flat = Omit<Settings, Nested | 'tenants' | 'jobs' | 'schedules' | 'configPath'>;
+export type Scalars = Flat & Pick<Settings, Nested>;
+
+export type ScalarPatch = Partial<Flat> & {
+  training?: Partial<Settings['training']>;
+  analysis?: Partial<Settings['analysis']>;
+  http?: Partial<Settings['http']>;
+};
+
+/** Where each set value came from and as what text, keyed by settings name ("leaseMs", "training.schedule"). */
+export type Origins = Map<string, { at: At; raw: unknown }>;
+
+export interface Layer {
+  patch: ScalarPatch;
+  origins: Origins;
+}
+
+export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: Origins } {
+  const base: Scalars = {
+    dataDir: DEFAULTS.dataDir,
+    databaseUrl: DEFAULTS.databaseUrl,
+    nodeId: defaultNodeId(),
+    logLevel: DEFAULTS.logLevel,
+    timezone: DEFAULTS.timezone,
+    concurrency: DEFAULTS.concurrency,
+    shutdownGraceMs: DEFAULTS.shutdownGraceMs,
+    killGraceMs: DEFAULTS.killGraceMs,
+    leaseMs: DEFAULTS.leaseMs,
+    heartbeatMs: DEFAULTS.heartbeatMs,
+    pollMs: DEFAULTS.pollMs,
+    misfireGraceMs: DEFAULTS.misfireGraceMs,
+    logTailBytes: DEFAULTS.logTailBytes,
+    historyRetentionDays: DEFAULTS.historyRetentionDays,
+    training: { ...DEFAULTS.training },
+    analysis: { ...DEFAULTS.analysis },
+    http: { ...DEFAULTS.http },
+  };
+  const origins: Origins = new Map();
+  for (const { patch, origins: from } of layers) {
+    const { training, analysis, http, ...flat } = patch;
+    Object.assign(base, flat);
+    Object.assign(base.training, training);
+    Object.assign(base.analysis, analysis);
+    Object.assign(base.http, http);
+    for (const [key, at] of from) origins.set(key, at);
+  }
+  checkRelations(base, origins);
+  return { scalars: base, origins };
+}
+
+/** Relations between values that no single value can check on its own. */
+function checkRelations(s: Scalars, origins: Origins): void {
+  if (s.heartbeatMs >= s.leaseMs) {
+    const isHeartbeat = origins.has('heartbeatMs') || !origins.has('leaseMs');
+    const origin = origins.get(isHeartbeat ? 'heartbeatMs' : 'leaseMs');
+    const at = origin?.at ?? { file: null, path: 'NIGHTSHIFT_HEARTBEAT' };
+    const value = origin?.raw ?? s.heartbeatMs;
+    const reason = isHeartbeat
+      ? `must be shorter than the lease (${s.leaseMs} ms)`
+      : `must be longer than the heartbeat (${s.heartbeatMs} ms)`;
+    const example = isHeartbeat ? Math.max(1, Math.floor(s.leaseMs / 3)) : s.heartbeatMs * 3;
+    throw invalidValue(at, value, reason, durationText(example));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Process entry: config → build → signals → ordered shutdown. The only module that touches
+ * process signals or calls process.exit.
+ */
+import pino from 'pino';
+import { buildProgram, type CliIo } from './cli/commands.ts';
+import { describeError, exitCodeFor } from './cli/exit-codes.ts';
+import type { Settings } from './config/types.ts';
+import { Engine } from './engine.ts';
+
+async function serve(settings: Settings): Promise<void> {
+  const logger = pino({ level: settings.logLevel });
+  const engine = await Engine.open({ settings, logger });
+  engine.start();
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once; unfinished runs are recovered on next start');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal, graceMs: settings.shutdownGraceMs }, 'shutting down: no new runs; waiting for running ones');
+    engine.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+const io: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+try {
+  await buildProgram(io, serve).parseAsync(process.argv);
+} catch (error) {
+  io.err(`${describeError(error)}\n`);
+  process.exitCode = exitCodeFor(error);
+}

@@ -1,0 +1,243 @@
+/** Run-queue contract: leases, single-flight, retries, cancel, recovery — on SQLite and PostgreSQL. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
+import { claimRuns, finishRun, heartbeat, recoverExpiredLeases } from '../../src/store/run-transitions.ts';
+import { getRunRow, listAttempts, listRuns } from '../../src/store/runs.ts';
+import { storeTargets } from '../helpers/dialects.ts';
+import { MINUTE, openTestEngine } from '../helpers/engine.ts';
+import { commandJob, pipelineJob, tempDir } from '../helpers/settings.ts';
+
+const node = process.execPath;
+const FIX = join(import.meta.dirname, '..', 'fixtures', 'jobs');
+const quick = commandJob('quick', node, ['-e', 'console.log("::metric rows=7")']);
+
+for (const target of await storeTargets()) {
+  describe(`run queue contract (${target.name})`, { skip: target.skip && 'PostgreSQL unreachable' }, () => {
+    test('claims respect single-flight per (tenant, job) and the concurrency limit', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [quick, commandJob('other', node, ['-e', '0'])] });
+      try {
+        await t.engine.trigger('quick', 'acme');
+        await t.engine.trigger('quick', 'globex');
+        await t.engine.trigger('other', 'acme');
+        const claim = (limit: number) =>
+          inTransaction(t.engine.db, (x) => claimRuns(x, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit }), LOCK_KEYS.claim);
+        assert.equal((await claim(1)).length, 1, 'the limit caps a claim round');
+        const first = [...(await claim(10))];
+        assert.equal(first.length, 2);
+        const queuedBehind = await t.engine.trigger('quick', 'acme', { mode: 'queue' });
+        await t.engine.trigger('quick', 'globex', { mode: 'queue' });
+        await assert.rejects(t.engine.trigger('quick', 'acme', { mode: 'queue' }), { code: 'NS_CONFLICT' }, 'at most one run waits behind a running one');
+        assert.equal((await claim(10)).length, 0, 'both are running, so their queued twins wait');
+        const running = await listRuns(t.engine.db.k, { tenantId: 'acme', jobId: 'quick', status: ['running'] });
+        await inTransaction(t.engine.db, (x) => finishRun(x, running[0]!.id, 'w1', t.clock.now(), { status: 'succeeded' }));
+        const next = await claim(1);
+        assert.equal(next.length, 1);
+        assert.equal(next[0]!.id, queuedBehind.id);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('a manual trigger while a run is in flight is refused with that run id, unless queued', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [quick] });
+      try {
+        const first = await t.engine.trigger('quick', 'acme');
+        await assert.rejects(t.engine.trigger('quick', 'acme'), (e: { code: string; details: { runId: string } }) => e.code === 'NS_CONFLICT' && e.details.runId === first.id);
+        await assert.rejects(t.engine.trigger('missing', 'acme'), { code: 'NS_NOT_FOUND' });
+        await assert.rejects(t.engine.trigger('quick', 'nobody'), { code: 'NS_NOT_FOUND' });
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('every transition checks the lease owner: a lost lease is a typed error', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [quick] });
+      try {
+        const run = await t.engine.trigger('quick', 'acme');
+        const [claimed] = await inTransaction(t.engine.db, (x) => claimRuns(x, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }));
+        assert.equal(claimed!.id, run.id);
+        await assert.rejects(heartbeat(t.engine.db.k, run.id, 'intruder', t.clock.now(), 1_000), { code: 'NS_LEASE_LOST' });
+        await assert.rejects(inTransaction(t.engine.db, (x) => finishRun(x, run.id, 'intruder', t.clock.now(), { status: 'succeeded' })), { code: 'NS_LEASE_LOST' });
+        t.clock.advance(5_000);
+        const recovered = await inTransaction(t.engine.db, (x) => recoverExpiredLeases(x, t.clock.now()));
+        assert.deepEqual(recovered.map((r) => r.requeued), [false], 'one attempt allowed and spent: the run fails instead of looping');
+        const failed = await getRunRow(t.engine.db.k, run.id);
+        assert.equal(failed?.status, 'failed');
+        assert.equal(failed?.error_code, 'NS_LEASE_LOST');
+        await assert.rejects(heartbeat(t.engine.db.k, run.id, 'w1', t.clock.now(), 1_000), { code: 'NS_LEASE_LOST' });
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('an expired lease is recovered and the run retried by another worker', async () => {
+      const job = commandJob('quick', node, ['-e', '0'], { retry: { attempts: 3, backoffMs: [MINUTE], jitterRatio: 0 } });
+      const t = await openTestEngine(await target.make(), { jobs: [job] });
+      try {
+        const run = await t.engine.trigger('quick', 'acme');
+        await inTransaction(t.engine.db, (x) => claimRuns(x, { owner: 'crashed', host: 'elsewhere', now: t.clock.now(), leaseMs: 1_000, limit: 1 }));
+        t.clock.advance(2_000);
+        assert.equal(await t.engine.workers.recoverLeases(true), 1);
+        const row = await getRunRow(t.engine.db.k, run.id);
+        assert.equal(row?.status, 'queued');
+        assert.match(row?.reason ?? '', /lease of crashed expired/);
+        const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
+        t.engine.workers.lifecycle.to('running');
+        await t.engine.workers.claimAndStart();
+        const { run: finished } = await done;
+        assert.equal(finished.status, 'succeeded');
+        assert.equal(finished.attempt, 2);
+        const attempts = await listAttempts(t.engine.db.k, run.id);
+        assert.deepEqual(attempts.map((a) => [a.attempt, a.status, a.worker]), [[1, 'lost', 'crashed'], [2, 'succeeded', t.engine.settings.nodeId]]);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('transient failures retry with backoff; permanent ones fail at once with the reason', async () => {
+      const dir = tempDir();
+      const flaky = commandJob('flaky', node, [join(FIX, 'flaky.mjs'), join(dir, 'count'), '3'], { retry: { attempts: 3, backoffMs: [5 * MINUTE, 15 * MINUTE], jitterRatio: 0 } });
+      const broken = commandJob('broken', node, ['-e', 'console.error("bad input: column x missing"); process.exit(2)'], { retry: { attempts: 3, backoffMs: [MINUTE], jitterRatio: 0 } });
+      const t = await openTestEngine(await target.make(), { jobs: [flaky, broken] });
+      try {
+        t.engine.workers.lifecycle.to('running');
+        const run = await t.engine.trigger('flaky', 'acme');
+        const bad = await t.engine.trigger('broken', 'acme');
+        const retry1 = t.engine.events.waitFor('run:retry', (p) => p.run.id === run.id);
+        const badDone = t.engine.events.waitFor('run:finished', (p) => p.run.id === bad.id);
+        await t.engine.workers.claimAndStart();
+        assert.equal((await retry1).delayMs, 5 * MINUTE);
+        const badRun = (await badDone).run;
+        assert.equal(badRun.status, 'failed');
+        assert.equal(badRun.attempt, 1, 'a permanent failure is not retried');
+        assert.match(badRun.error_message ?? '', /exit code 2|exited with 2|code 2/);
+        assert.match(badRun.error_message ?? '', /column x missing/);
+        assert.equal(await t.engine.workers.claimAndStart(), 0, 'not due before its backoff');
+        t.clock.advance(5 * MINUTE);
+        const retry2 = t.engine.events.waitFor('run:retry', (p) => p.run.id === run.id);
+        await t.engine.workers.claimAndStart();
+        assert.equal((await retry2).delayMs, 15 * MINUTE);
+        t.clock.advance(15 * MINUTE);
+        const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
+        await t.engine.workers.claimAndStart();
+        const finished = (await done).run;
+        assert.equal(finished.status, 'succeeded');
+        assert.equal(finished.attempt, 3);
+        assert.deepEqual(JSON.parse(finished.metrics ?? '{}'), { calls: 3 });
+        assert.equal(readFileSync(join(dir, 'count'), 'utf8'), '3');
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('cancel: a queued run ends at once; a running one is stopped; ended ones conflict', async () => {
+      const slow = commandJob('slow', node, ['-e', 'setTimeout(() => {}, 60000)']);
+      const t = await openTestEngine(await target.make(), { jobs: [slow, quick] });
+      try {
+        const queued = await t.engine.trigger('quick', 'acme', { at: t.clock.now() + MINUTE });
+        assert.equal(await t.engine.cancel(queued.id), 'cancelled');
+        await assert.rejects(t.engine.cancel(queued.id), { code: 'NS_CONFLICT' });
+        await assert.rejects(t.engine.cancel('run_nope'), { code: 'NS_NOT_FOUND' });
+        t.engine.workers.lifecycle.to('running');
+        const run = await t.engine.trigger('slow', 'acme');
+        const spawned = t.engine.events.waitFor('run:spawned', (p) => p.runId === run.id);
+        await t.engine.workers.claimAndStart();
+        await spawned;
+        const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
+        assert.equal(await t.engine.cancel(run.id), 'requested');
+        const finished = (await done).run;
+        assert.equal(finished.status, 'cancelled');
+        assert.equal(finished.exit_signal, 'SIGTERM');
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('a run past its timeout is killed and marked timed_out', async () => {
+      const slow = commandJob('slow', node, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { timeoutMs: 300 });
+      const t = await openTestEngine(await target.make(), { jobs: [slow], killGraceMs: 200, clock: { now: () => Date.now() } });
+      try {
+        t.engine.workers.lifecycle.to('running');
+        const run = await t.engine.trigger('slow', 'acme');
+        const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
+        await t.engine.workers.claimAndStart();
+        const finished = (await done).run;
+        assert.equal(finished.status, 'timed_out');
+        assert.equal(finished.error_code, 'NS_JOB_TIMEOUT');
+        assert.equal(finished.exit_signal, 'SIGKILL', 'SIGTERM was ignored, so SIGKILL followed after the grace');
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('dependencies: a downstream job runs after its upstream succeeds, never after a failure', async () => {
+      const etl = commandJob('etl', node, ['-e', 'process.exit(Number(process.env.FAIL ?? 0))']);
+      const train = commandJob('train', node, ['-e', '0'], { after: ['etl'] });
+      const t = await openTestEngine(await target.make(), { jobs: [etl, train] });
+      try {
+        t.engine.workers.lifecycle.to('running');
+        const up = await t.engine.trigger('etl', 'acme');
+        const downQueued = t.engine.events.waitFor('run:queued', (p) => p.run.job_id === 'train');
+        await t.engine.workers.claimAndStart();
+        const { run: down } = await downQueued;
+        assert.equal(down.trigger, 'dependency');
+        assert.equal(down.parent_run_id, up.id);
+        assert.equal(down.tenant_id, 'acme');
+        const downDone = t.engine.events.waitFor('run:finished', (p) => p.run.id === down.id);
+        await t.engine.workers.claimAndStart();
+        assert.equal((await downDone).run.status, 'succeeded');
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('pipelines record each step and may end early with a named outcome', async () => {
+      const dir = tempDir();
+      const etl = pipelineJob('etl', [
+        { name: 'fetch', command: node, args: ['-e', 'console.log("::metric events=0"); process.exit(3)'], outcomes: { '3': 'no_data' } },
+        { name: 'store', command: node, args: ['-e', `require("fs").writeFileSync(${JSON.stringify(join(dir, 'stored'))}, "x")`] },
+      ]);
+      const t = await openTestEngine(await target.make(), { jobs: [etl] });
+      try {
+        t.engine.workers.lifecycle.to('running');
+        const run = await t.engine.trigger('etl', 'acme');
+        const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
+        await t.engine.workers.claimAndStart();
+        const finished = (await done).run;
+        assert.equal(finished.status, 'succeeded');
+        assert.equal(finished.outcome, 'no_data');
+        assert.match(finished.reason ?? '', /no_data/);
+        const steps = JSON.parse(finished.steps ?? '[]') as Array<{ name: string }>;
+        assert.deepEqual(steps.map((s) => s.name), ['fetch']);
+        assert.throws(() => readFileSync(join(dir, 'stored')), /ENOENT/);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('history lists newest first with a stable cursor', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [quick] });
+      try {
+        for (let i = 0; i < 7; i++) {
+          const run = await t.engine.trigger('quick', 'acme', { mode: 'queue' }).catch(() => null);
+          if (!run) {
+            const [queued] = await listRuns(t.engine.db.k, { status: ['queued'] });
+            await t.engine.cancel(queued!.id);
+            await t.engine.trigger('quick', 'acme');
+          }
+        }
+        const all = await listRuns(t.engine.db.k, { limit: 100 });
+        const page1 = await listRuns(t.engine.db.k, { limit: 3 });
+        const last = page1.at(-1)!;
+        const page2 = await listRuns(t.engine.db.k, { limit: 100, before: { queuedAt: last.queued_at, id: last.id } });
+        assert.deepEqual([...page1, ...page2].map((r) => r.id), all.map((r) => r.id));
+        assert.equal(all.length, 7);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,106 @@
+/** The real `nightshift serve` process: kill -9 mid-run, and SIGTERM mid-run, each followed by a restart. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { openDb } from '../../src/store/db.ts';
+import { getRunRow, listAttempts } from '../../src/store/runs.ts';
+import { BIN, ServeProcess } from '../helpers/serve-process.ts';
+import { tempDir } from '../helpers/settings.ts';
+
+const exec = promisify(execFile);
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'jobs', 'sleep-then-mark.mjs');
+
+function setup() {
+  const dir = tempDir();
+  const marker = join(dir, 'completions.txt');
+  const config = join(dir, 'nightshift.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      tenants: [{ id: 'acme', name: 'Acme', timezone: 'UTC' }],
+      jobs: [{ id: 'slow', kind: 'command', command: process.execPath, args: [FIXTURE, '4000', marker], retry: { attempts: 2, backoff: ['1s'] } }],
+    }),
+  );
+  const env = {
+    NIGHTSHIFT_CONFIG: config,
+    NIGHTSHIFT_DATA_DIR: join(dir, 'data'),
+    NIGHTSHIFT_LEASE: '1s',
+    NIGHTSHIFT_HEARTBEAT: '250ms',
+    NIGHTSHIFT_POLL: '200ms',
+    NIGHTSHIFT_SHUTDOWN_GRACE: '300ms',
+    NIGHTSHIFT_KILL_GRACE: '2s',
+    NIGHTSHIFT_LOG_LEVEL: 'info',
+  };
+  const trigger = async () => {
+    const { stdout } = await exec(process.execPath, [BIN, 'trigger', 'slow', '--tenant', 'acme', '--json'], { env: { ...process.env, ...env } });
+    return (JSON.parse(stdout) as { id: string }).id;
+  };
+  const completions = () => {
+    try {
+      return readFileSync(marker, 'utf8').trim().split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const inspect = async (runId: string) => {
+    const db = await openDb({ dataDir: env.NIGHTSHIFT_DATA_DIR, databaseUrl: null });
+    try {
+      return { run: await getRunRow(db.k, runId), attempts: await listAttempts(db.k, runId) };
+    } finally {
+      await db.close();
+    }
+  };
+  return { env, trigger, completions, inspect };
+}
+
+describe('serve process lifecycle', () => {
+  test('kill -9 while a command runs: after restart the run is recovered and completes once', { timeout: 90_000 }, async () => {
+    const s = setup();
+    const runId = await s.trigger();
+    const first = new ServeProcess(s.env);
+    await first.waitForLog((l) => l.msg === 'run started' && l.runId === runId);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+
+    const second = new ServeProcess(s.env);
+    try {
+      await second.waitForLog((l) => l.msg === 'expired lease recovered' && l.runId === runId);
+      await second.waitForLog((l) => l.msg === 'run succeeded' && l.runId === runId);
+    } finally {
+      assert.equal((await second.stop('SIGTERM')).code, 0);
+    }
+    const { run, attempts } = await s.inspect(runId);
+    assert.equal(run?.status, 'succeeded');
+    assert.deepEqual(attempts.map((a) => a.status), ['lost', 'succeeded']);
+    assert.equal(s.completions().length, 1, `the job completed exactly once: ${JSON.stringify(s.completions())}`);
+  });
+
+  test('SIGTERM during a run: requeued, never failed, finished after restart', { timeout: 90_000 }, async () => {
+    const s = setup();
+    const runId = await s.trigger();
+    const first = new ServeProcess(s.env);
+    await first.waitForLog((l) => l.msg === 'run started' && l.runId === runId);
+    const exit = await first.stop('SIGTERM');
+    assert.equal(exit.code, 0, 'a graceful shutdown exits 0');
+    assert.ok(first.lines.some((l) => l.msg === 'run requeued by shutdown' && l.runId === runId));
+    const between = await s.inspect(runId);
+    assert.equal(between.run?.status, 'queued');
+    assert.equal(between.run?.error_code, null);
+    assert.match(between.run?.reason ?? '', /interrupted by shutdown/);
+
+    const second = new ServeProcess(s.env);
+    try {
+      await second.waitForLog((l) => l.msg === 'run succeeded' && l.runId === runId);
+    } finally {
+      await second.stop('SIGTERM');
+    }
+    const { run, attempts } = await s.inspect(runId);
+    assert.equal(run?.status, 'succeeded');
+    assert.deepEqual(attempts.map((a) => a.status), ['interrupted', 'succeeded']);
+    assert.ok(!attempts.some((a) => a.status === 'failed'));
+    assert.equal(s.completions().length, 1);
+  });
+});

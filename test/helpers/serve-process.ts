@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'nightshift.js');
+
+export interface LogLine {
+  msg?: string;
+  level?: number;
+  runId?: string;
+  [key: string]: unknown;
+}
+
+/** A real `nightshift serve` process; tests wait on its JSON log lines, never on sleeps. */
+export class ServeProcess {
+  readonly proc: ChildProcess;
+  readonly lines: LogLine[] = [];
+  readonly #waiters: Array<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(env: Record<string, string>, args: string[] = ['serve']) {
+    this.proc = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = once(this.proc, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    createInterface({ input: this.proc.stdout! }).on('line', (text) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { msg: text };
+      }
+      this.lines.push(line);
+      for (const w of [...this.#waiters]) {
+        if (w.match(line)) {
+          this.#waiters.splice(this.#waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    });
+    this.proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  }
+
+  waitForLog(match: (l: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
+    const seen = this.lines.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for a log line; last lines:\n${this.lines.slice(-10).map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
+      this.#waiters.push({ match, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+      void this.exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`serve exited before the awaited log line; last lines:\n${this.lines.slice(-10).map((l) => JSON.stringify(l)).join('\n')}`));
+      });
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM') {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return this.exited;
+  }
+}

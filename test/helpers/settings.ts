@@ -1,0 +1,67 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CommandJob, PipelineJob, ScheduleDefinition, Settings, TenantDefinition } from '../../src/config/types.ts';
+
+export const tempDir = (prefix = 'ns-test-') => mkdtempSync(join(tmpdir(), prefix));
+
+const NO_RETRY = { attempts: 1, backoffMs: [], jitterRatio: 0 } as const;
+
+export function commandJob(id: string, command: string, args: string[] = [], extra: Partial<CommandJob> = {}): CommandJob {
+  return { id, kind: 'command', description: '', role: null, tenants: null, timeoutMs: 60_000, retry: NO_RETRY, after: [], env: {}, command, args, ...extra };
+}
+
+export function pipelineJob(id: string, steps: PipelineJob['steps'], extra: Partial<PipelineJob> = {}): PipelineJob {
+  return { id, kind: 'pipeline', description: '', role: null, tenants: null, timeoutMs: 60_000, retry: NO_RETRY, after: [], env: {}, steps, ...extra };
+}
+
+export function schedule(id: string, jobId: string, extra: Partial<ScheduleDefinition> = {}): ScheduleDefinition {
+  return {
+    id,
+    tenantId: 'acme',
+    jobId,
+    cron: '0 * * * *',
+    everyMs: null,
+    timezone: 'UTC',
+    enabled: true,
+    jitterMs: 0,
+    misfireGraceMs: 3_600_000,
+    catchUp: 'latest',
+    catchUpMax: 10,
+    overlap: 'skip',
+    ...extra,
+  };
+}
+
+export const TENANTS: TenantDefinition[] = [
+  { id: 'acme', name: 'Acme', timezone: 'UTC' },
+  { id: 'globex', name: 'Globex', timezone: 'Europe/London' },
+];
+
+/** A complete Settings object for tests; the engine never reads env itself. */
+export function makeSettings(o: Partial<Settings> = {}): Settings {
+  return {
+    dataDir: o.dataDir ?? tempDir(),
+    databaseUrl: null,
+    configPath: null,
+    nodeId: `test-${process.pid}`,
+    logLevel: 'silent',
+    timezone: 'UTC',
+    concurrency: 2,
+    shutdownGraceMs: 5_000,
+    killGraceMs: 1_000,
+    leaseMs: 30_000,
+    heartbeatMs: 10_000,
+    pollMs: 1_000,
+    misfireGraceMs: 3_600_000,
+    logTailBytes: 16_384,
+    historyRetentionDays: 365,
+    training: { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retryAttempts: 3, timeoutMs: 7_200_000 },
+    analysis: { schedule: '0 3 * * *' },
+    http: { host: '127.0.0.1', port: 0 },
+    tenants: TENANTS,
+    jobs: [],
+    schedules: [],
+    ...o,
+  };
+}
