@@ -14,6 +14,7 @@ import {
   checkKeys,
   child,
   invalidField,
+  invalidValue,
   isPlainObject,
   toBoolean,
   toDurationMs,
@@ -79,21 +80,17 @@ export function loadConfigFile(given: string, cwd: string, envName?: string): Fi
   const named: At = { file: null, path: envName ?? 'configPath' };
   const ext = path.extname(absolute).toLowerCase();
   if (!(CONFIG_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw invalidValueOf(named, given, 'must end in .json, .yaml or .yml', './nightshift.yaml');
+    throw invalidValue(named, given, 'must end in .json, .yaml or .yml', './nightshift.yaml');
   }
   let text: string;
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot be read (${(error as Error).message})`;
-    throw invalidValueOf(named, given, reason, './nightshift.yaml');
+    throw invalidValue(named, given, reason, './nightshift.yaml');
   }
   const data = ext === '.json' ? parseJson(text, given) : parseYaml(text, given);
   return { ...parseConfig(data, given), path: absolute };
-}
-
-function invalidValueOf(at: At, value: string, reason: string, example: string): NsError {
-  return new NsError('NS_CONFIG_INVALID', `${at.path}="${value}": ${reason}; example "${example}"`, { field: at.path });
 }
 
 function syntaxError(file: string, line: number | null, column: number | null, reason: string, cause: unknown): NsError {

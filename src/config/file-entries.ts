@@ -80,6 +80,7 @@ const COMMAND_KEYS = ['command', 'args', 'cwd'] as const;
 
 export function parseJobs(raw: unknown, at: At): JobInput[] {
   return eachMap(raw, at, (j, at) => {
+    checkKeys(j, at, [...JOB_KEYS, ...COMMAND_KEYS, 'steps']);
     const kind = toEnum(required(j, 'kind', at, 'command'), child(at, 'kind'), ['command', 'pipeline'] as const);
     checkKeys(j, at, kind === 'command' ? [...JOB_KEYS, ...COMMAND_KEYS] : [...JOB_KEYS, 'steps']);
     const base = {

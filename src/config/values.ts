@@ -148,7 +148,7 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 /** The closest candidate within a small edit distance, for "did you mean" hints. */
 export function suggest(word: string, candidates: Iterable<string>): string | null {
   let best: string | null = null;
-  let bestDistance = Math.max(1, Math.min(3, Math.floor(word.length / 3))) + 1;
+  let bestDistance = (word.length <= 3 ? 1 : word.length <= 8 ? 2 : 3) + 1;
   for (const c of candidates) {
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];

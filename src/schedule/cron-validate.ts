@@ -138,7 +138,9 @@ function checkItem(spec: FieldSpec, item: string): string | null {
     if (reason) return reason;
   }
   if (range.length === 2) {
-    const [from, to] = range.map((v) => valueOf(spec, v)) as [number, number];
+    const from = valueOf(spec, range[0]!);
+    // As in croner, SUN ending a range means 7, so "MON-SUN" is the whole week.
+    const to = spec.kind === 'dow' && range[1] === 'SUN' ? 7 : valueOf(spec, range[1]!);
     if (from > to) return `${spec.name} range "${base}" goes backwards (start must not exceed end)`;
   }
   return null;

@@ -43,6 +43,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
     'nightshift.yaml: tenants[0].id="Acme": must match ^[a-z0-9][a-z0-9_.-]{0,63}$ (lowercase letters, digits, "_", "." and "-"); example "acme"', 'tenants[0].id'],
   ['duplicate tenant', 'tenants: [{ id: acme }, { id: acme }]\n',
     'nightshift.yaml: tenants[1].id="acme": duplicate id (already used by tenants[0])', 'tenants[1].id'],
+  ['misspelt kind', 'jobs: [{ id: a, knd: command, command: node }]\n', 'nightshift.yaml: jobs[0].knd: unknown field; did you mean "kind"?', 'jobs[0].knd'],
   ['missing kind', 'jobs: [{ id: a, command: node }]\n', 'nightshift.yaml: jobs[0].kind: is required; example "command"', 'jobs[0].kind'],
   ['bad kind', 'jobs: [{ id: a, kind: shell, command: node }]\n',
     'nightshift.yaml: jobs[0].kind="shell": must be "command" or "pipeline"; example "command"', 'jobs[0].kind'],
@@ -57,7 +58,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
   ['bad role', 'jobs: [{ id: a, kind: command, command: x, role: serving }]\n',
     'nightshift.yaml: jobs[0].role="serving": must be "training" or "analysis"; example "training"', 'jobs[0].role'],
   ['bad timeout', 'jobs: [{ id: a, kind: command, command: x, timeout: 2 hours }]\n',
-    'nightshift.yaml: jobs[0].timeout="2 hours": cannot read " hours" (use a number followed by ms, s, m, h or d); example "6h"', 'jobs[0].timeout'],
+    'nightshift.yaml: jobs[0].timeout="2 hours": cannot read "2 hours" (use a number followed by ms, s, m, h or d); example "6h"', 'jobs[0].timeout'],
   ['bad retry attempts', 'jobs: [{ id: a, kind: command, command: x, retry: { attempts: 0 } }]\n',
     'nightshift.yaml: jobs[0].retry.attempts="0": must be a whole number ≥ 1; example "3"', 'jobs[0].retry.attempts'],
   ['bad backoff entry', 'jobs: [{ id: a, kind: command, command: x, retry: { backoff: [5m, soon] } }]\n',
@@ -67,7 +68,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
   ['unknown after', `${JOBS}  - { id: c, kind: command, command: x, after: [load] }\n`,
     'nightshift.yaml: jobs[2].after[0]="load": unknown job; known: etl, train, c', 'jobs[2].after[0]'],
   ['dependency cycle', `jobs:\n  - { id: a, kind: command, command: x, after: [c] }\n  - { id: b, kind: command, command: x, after: [a] }\n  - { id: c, kind: command, command: x, after: [b] }\n`,
-    'nightshift.yaml: jobs[2].after: dependency cycle "c" → "b" → "a" → "c"', 'jobs[2].after'],
+    'nightshift.yaml: jobs[0].after: dependency cycle "a" → "c" → "b" → "a"', 'jobs[0].after'],
   ['self dependency', 'jobs: [{ id: a, kind: command, command: x, after: [a] }]\n',
     'nightshift.yaml: jobs[0].after: dependency cycle "a" → "a"', 'jobs[0].after'],
   ['duplicate job', 'jobs: [{ id: a, kind: command, command: x }, { id: a, kind: command, command: y }]\n',
@@ -87,7 +88,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
   ['bad schedule zone', `${JOBS}schedules: [{ id: s, tenant: acme, job: train, cron: "0 2 * * *", timezone: Mars/Olympus }]\n`,
     'nightshift.yaml: schedules[0].timezone="Mars/Olympus": unknown IANA time zone; example "Europe/London"', 'schedules[0].timezone'],
   ['bad schedule interval', `${JOBS}schedules: [{ id: s, tenant: acme, job: train, every: 6 hours }]\n`,
-    'nightshift.yaml: schedules[0].every="6 hours": cannot read " hours" (use a number followed by ms, s, m, h or d); example "6h"', 'schedules[0].every'],
+    'nightshift.yaml: schedules[0].every="6 hours": cannot read "6 hours" (use a number followed by ms, s, m, h or d); example "6h"', 'schedules[0].every'],
   ['cron and every', `${JOBS}schedules: [{ id: s, tenant: acme, job: train, cron: "0 2 * * *", every: 1h }]\n`,
     'nightshift.yaml: schedules[0]: give "cron" or "every", not both', 'schedules[0]'],
   ['neither cron nor every', `${JOBS}schedules: [{ id: s, tenant: acme, job: train }]\n`,
@@ -131,7 +132,18 @@ describe('config: file validation', () => {
   });
 
   it('rejects duplicate YAML keys', () => {
-    assert.throws(() => loadYaml('concurrency: 1\nconcurrency: 2\n'), { message: /^nightshift\.yaml:1:\d+: invalid YAML \(Map keys must be unique/ });
+    assert.throws(() => loadYaml('concurrency: 1\nconcurrency: 2\n'), { message: 'nightshift.yaml:2:1: invalid YAML (Map keys must be unique)' });
+  });
+
+  it('applies file-wide retry defaults and reads numbers as milliseconds', () => {
+    const s = loadYaml(
+      'retry: { backoff: [1m, 2m], jitterRatio: 0 }\n' +
+        'jobs: [{ id: a, kind: command, command: x, retry: { attempts: 2 } }, { id: b, kind: command, command: x, timeout: 90000 }]\n' +
+        'schedules: [{ id: s, job: a, every: 3600000, jitter: 0 }]\n',
+    );
+    assert.deepEqual(s.jobs[0]?.retry, { attempts: 2, backoffMs: [60_000, 120_000], jitterRatio: 0 });
+    assert.equal(s.jobs[1]?.timeoutMs, 90_000);
+    assert.deepEqual([s.schedules[0]?.tenantId, s.schedules[0]?.everyMs, s.schedules[0]?.timezone], ['default', 3_600_000, 'UTC']);
   });
 
   it('accepts an empty file', () => {
