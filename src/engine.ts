@@ -58,7 +58,7 @@ export class Engine {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? pino({ level: settings.logLevel });
     const common = { db, clock: this.clock, events: this.events, logger: this.logger, nodeId: settings.nodeId };
-    this.scheduler = new Scheduler({ ...common, pollMs: settings.pollMs });
+    this.scheduler = new Scheduler({ ...common, pollMs: settings.pollMs, retentionMs: settings.historyRetentionDays * 86_400_000 });
     this.workers = new WorkerPool({ ...common, settings });
     // A run queued in this process should not wait for the next poll.
     this.events.on('run:queued', () => this.workers.wake());

@@ -5,7 +5,7 @@
 import type { JobDefinition } from '../config/types.ts';
 import { newId } from '../ids.ts';
 import { SLOT_FATE, type SlotFate } from '../runs/states.ts';
-import { planDue, type SlotDecision } from '../schedule/index.ts';
+import { planDue, type DuePlan, type SlotDecision } from '../schedule/index.ts';
 import type { DialectName, Executor } from '../store/db.ts';
 import { activeRunsByKey, insertRuns, runKey, runValues, type RunRow } from '../store/runs.ts';
 import { advanceSchedule, type ScheduleRow } from '../store/schedules.ts';
@@ -37,7 +37,8 @@ export async function decideSlots(ctx: DecideContext, schedules: readonly Schedu
   const pending: Pending[] = [];
   for (const row of schedules) {
     const plan = planFor(row, ctx.now);
-    for (const decision of plan.decisions) pending.push({ row, decision });
+    const decisions = withOmittedNoted(plan);
+    for (const decision of decisions) pending.push({ row, decision });
     const moved = await advanceSchedule(ctx.x, row.id, row.next_slot_at, plan.nextSlotAt, dueAtOf(row.id, plan.nextSlotAt, row.jitter_ms), ctx.now);
     if (!moved) throw new Error(`schedule ${row.id} was advanced concurrently; batch rolled back`);
   }
@@ -75,8 +76,20 @@ export async function decideSlots(ctx: DecideContext, schedules: readonly Schedu
   return decided;
 }
 
-function planFor(row: ScheduleRow, now: number) {
-  if (row.next_slot_at === null) return { decisions: [] as SlotDecision[], nextSlotAt: null, omittedMissed: 0 };
+/**
+ * After very long downtime the plan lists only the newest slots and counts the older ones; the
+ * count goes on the oldest listed slot, so the gap is recorded rather than silently dropped.
+ */
+function withOmittedNoted(plan: DuePlan): SlotDecision[] {
+  const omitted = plan.omittedMissed + plan.omittedCoalesced + plan.omittedSkipped;
+  const [oldest, ...rest] = plan.decisions;
+  if (omitted === 0 || !oldest) return plan.decisions;
+  const note = `${omitted} older slots not listed one by one (missed ${plan.omittedMissed}, coalesced ${plan.omittedCoalesced}, skipped ${plan.omittedSkipped})`;
+  return [{ ...oldest, reason: oldest.reason ? `${oldest.reason}; ${note}` : note }, ...rest];
+}
+
+function planFor(row: ScheduleRow, now: number): DuePlan {
+  if (row.next_slot_at === null) return { decisions: [], nextSlotAt: null, omittedMissed: 0, omittedCoalesced: 0, omittedSkipped: 0 };
   return planDue({
     timing: timingOf(row),
     firstSlotAt: row.next_slot_at,

@@ -4,6 +4,7 @@ import type { EngineEvents } from '../events.ts';
 import { Lifecycle, Waker } from '../lifecycle.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { listJobs } from '../store/jobs.ts';
+import { pruneHistory, type PruneCounts } from '../store/history-retention.ts';
 import { earliestDueAt, lockDueSchedules } from '../store/schedules.ts';
 import { decideSlots, type DecidedSlot } from './decide-slots.ts';
 
@@ -15,9 +16,13 @@ export interface SchedulerOptions {
   nodeId: string;
   /** Longest sleep between looks at the store: other nodes may add or change schedules. */
   pollMs: number;
+  /** Finished runs and decided slots older than this are pruned (hourly). */
+  retentionMs: number;
   /** Schedules decided per transaction. */
   batchSize?: number;
 }
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface TickResult {
   decided: DecidedSlot[];
@@ -33,6 +38,7 @@ export class Scheduler {
   readonly #o: Required<SchedulerOptions>;
   readonly #waker = new Waker();
   #loop: Promise<void> | null = null;
+  #lastPrune = 0;
 
   constructor(options: SchedulerOptions) {
     this.#o = { batchSize: 500, ...options };
@@ -84,6 +90,17 @@ export class Scheduler {
     return { decided, fired };
   }
 
+  /** Applies the history retention policy; at most hourly unless forced. */
+  async prune(force = false): Promise<PruneCounts | null> {
+    const { db, clock, logger, retentionMs } = this.#o;
+    const now = clock.now();
+    if (!force && now - this.#lastPrune < PRUNE_EVERY_MS) return null;
+    this.#lastPrune = now;
+    const counts = await inTransaction(db, (x) => pruneHistory(x, now - retentionMs));
+    if (counts.runs + counts.slots > 0) logger.info({ ...counts, retentionMs }, 'history pruned');
+    return counts;
+  }
+
   #logSlot(scheduleId: string, slotAt: number, fate: string, reason: string | null, runId: string | null, lateMs: number): void {
     const fields = { scheduleId, slot: new Date(slotAt).toISOString(), fate, reason, runId, lateMs };
     if (fate === 'missed') this.#o.logger.warn(fields, 'slot missed');
@@ -96,6 +113,7 @@ export class Scheduler {
       let delay = pollMs;
       try {
         await this.tick();
+        await this.prune();
         const due = await earliestDueAt(db.k);
         if (due !== null) delay = Math.min(pollMs, Math.max(0, due - clock.now()));
       } catch (error) {

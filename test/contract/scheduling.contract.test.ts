@@ -210,3 +210,28 @@ for (const target of await storeTargets()) {
     });
   });
 }
+
+for (const target of await storeTargets()) {
+  describe(`history retention (${target.name})`, { skip: target.skip && 'PostgreSQL unreachable' }, () => {
+    test('old finished runs and slots are pruned; queued runs never are', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [job], schedules: [schedule('hourly', 'analysis', { overlap: 'queue_one' })], historyRetentionDays: 1 });
+      try {
+        t.clock.set('2026-03-01T01:00:01Z');
+        const first = await t.engine.scheduler.tick();
+        const oldRun = first.decided[0]!.run!;
+        await t.engine.cancel(oldRun.id);
+        t.clock.set('2026-03-02T12:00:01Z');
+        await t.engine.scheduler.tick();
+        const stillQueued = (await listRuns(t.engine.db.k, { status: ['queued'] }))[0]!;
+        t.clock.set('2026-03-04T12:00:01Z');
+        const counts = await t.engine.scheduler.prune(true);
+        assert.ok(counts && counts.runs === 1 && counts.slots > 0, JSON.stringify(counts));
+        const left = await listRuns(t.engine.db.k, { limit: 1000 });
+        assert.ok(!left.some((r) => r.id === oldRun.id), 'the old cancelled run is gone');
+        assert.ok(left.some((r) => r.id === stillQueued.id), 'a queued run is kept however old');
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}
