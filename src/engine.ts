@@ -4,20 +4,21 @@
  */
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
-import type { Settings } from './config/types.ts';
+import type { ScheduleDefinition, Settings, TenantDefinition } from './config/types.ts';
 import { NsError, notFound } from './errors.ts';
 import { EngineEvents } from './events.ts';
 import { newId } from './ids.ts';
 import { estimateCompletion } from './runs/eta.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
-import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
+import { syncDefinitions, upsertScheduleDefinition, type ScheduleUpsertResult, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
-import { inTransaction, openDb, type Db } from './store/db.ts';
+import { inTransaction, LOCK_KEYS, openDb, type Db } from './store/db.ts';
 import { getJob } from './store/jobs.ts';
 import { migrate } from './store/migrate.ts';
 import { requestCancel, type CancelResult } from './store/run-transitions.ts';
 import { activeRunsByKey, getRunRow, insertRuns, recentSuccessDurations, runKey, runValues, type RunRow } from './store/runs.ts';
-import { getTenant } from './store/tenants.ts';
+import { deleteSchedule, getScheduleRow, setScheduleEnabled, type ScheduleRow } from './store/schedules.ts';
+import { getTenant, upsertTenant } from './store/tenants.ts';
 
 export interface EngineOptions {
   settings: Settings;
@@ -143,6 +144,36 @@ export class Engine {
     if (run.status !== 'queued' && run.status !== 'running') return { ...run, eta: null };
     const durations = await recentSuccessDurations(this.db.k, run.job_id, run.tenant_id);
     return { ...run, eta: estimateCompletion(run, durations, this.clock.now()) };
+  }
+
+  async upsertSchedule(def: ScheduleDefinition): Promise<{ result: ScheduleUpsertResult; schedule: ScheduleRow }> {
+    const job = await getJob(this.db.k, def.jobId);
+    if (!job) throw notFound('job', def.jobId);
+    if (!(await getTenant(this.db.k, def.tenantId))) throw notFound('tenant', def.tenantId);
+    if (job.tenants !== null && !job.tenants.includes(def.tenantId)) {
+      throw new NsError('NS_VALIDATION', `job "${def.jobId}" does not run for tenant "${def.tenantId}" (its tenants: ${job.tenants.join(', ')})`, { field: 'tenantId' });
+    }
+    const now = this.clock.now();
+    const result = await inTransaction(this.db, (x) => upsertScheduleDefinition(x, def, now), LOCK_KEYS.sync);
+    this.scheduler.wake();
+    const schedule = await getScheduleRow(this.db.k, def.id);
+    this.logger.info({ scheduleId: def.id, result }, 'schedule upserted');
+    return { result, schedule: schedule! };
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    if (!(await inTransaction(this.db, (x) => deleteSchedule(x, id)))) throw notFound('schedule', id);
+    this.logger.info({ scheduleId: id }, 'schedule deleted');
+  }
+
+  async setScheduleEnabled(id: string, enabled: boolean): Promise<ScheduleRow> {
+    if (!(await inTransaction(this.db, (x) => setScheduleEnabled(x, id, enabled, this.clock.now())))) throw notFound('schedule', id);
+    this.scheduler.wake();
+    return (await getScheduleRow(this.db.k, id))!;
+  }
+
+  async createTenant(tenant: TenantDefinition): Promise<void> {
+    await inTransaction(this.db, (x) => upsertTenant(x, tenant, this.clock.now()));
   }
 
   /** Ordered shutdown: stop firing, drain workers (requeueing what outlives the grace), close the store. */

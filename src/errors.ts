@@ -16,6 +16,9 @@ export const ERROR_CODES = {
   NS_JOB_CANCELLED: 'A job was cancelled.',
   NS_STORE: 'The store could not complete an operation.',
   NS_SHUTTING_DOWN: 'The service is shutting down and does not accept this now.',
+  NS_PAYLOAD_TOO_LARGE: 'A request body is larger than the limit.',
+  NS_UNSUPPORTED_MEDIA_TYPE: 'A request body has a content type the endpoint does not accept.',
+  NS_INTERNAL: 'An unexpected error; the log has the details.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

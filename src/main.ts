@@ -6,12 +6,12 @@ import pino from 'pino';
 import { buildProgram, type CliIo } from './cli/commands.ts';
 import { describeError, exitCodeFor } from './cli/exit-codes.ts';
 import type { Settings } from './config/types.ts';
-import { Engine } from './engine.ts';
+import { Service } from './server.ts';
 
 async function serve(settings: Settings): Promise<void> {
   const logger = pino({ level: settings.logLevel });
-  const engine = await Engine.open({ settings, logger });
-  engine.start();
+  const service = await Service.create({ settings, logger });
+  await service.start();
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -20,7 +20,7 @@ async function serve(settings: Settings): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, graceMs: settings.shutdownGraceMs }, 'shutting down: no new runs; waiting for running ones');
-    engine.close().then(
+    service.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

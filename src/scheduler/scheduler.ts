@@ -82,7 +82,7 @@ export class Scheduler {
     let fired = 0;
     for (const { slot, run } of decided) {
       if (run?.status === 'queued') fired++;
-      events.emit('slot:decided', { scheduleId: slot.schedule_id, slotAt: slot.slot_at, fate: slot.fate, reason: slot.reason, runId: slot.run_id, lateMs: slot.late_ms });
+      events.emit('slot:decided', { scheduleId: slot.schedule_id, tenantId: slot.tenant_id, jobId: slot.job_id, slotAt: slot.slot_at, fate: slot.fate, reason: slot.reason, runId: slot.run_id, lateMs: slot.late_ms });
       if (run?.status === 'queued') events.emit('run:queued', { run });
       this.#logSlot(slot.schedule_id, slot.slot_at, slot.fate, slot.reason, slot.run_id, slot.late_ms);
     }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { RunStatus } from '../runs/states.ts';
 import type { Executor } from './db.ts';
 import type { RunsTable } from './schema.ts';
@@ -100,8 +101,14 @@ export async function activeRunsByKey(x: Executor, keys: ReadonlyArray<{ tenantI
 
 export const runKey = (tenantId: string, jobId: string) => `${tenantId}/${jobId}`;
 
-export const RUN_SORT_FIELDS = ['queued_at', 'started_at', 'finished_at', 'duration_ms', 'run_at'] as const;
+export const RUN_SORT_FIELDS = ['queued_at', 'run_at', 'started_at', 'finished_at', 'duration_ms'] as const;
 export type RunSortField = (typeof RUN_SORT_FIELDS)[number];
+
+/** Where the previous page ended: the sort value (nulls as -1) and the id, the stable tiebreak. */
+export interface RunCursor {
+  value: number;
+  id: string;
+}
 
 export interface RunFilter {
   tenantId?: string;
@@ -112,12 +119,17 @@ export interface RunFilter {
   from?: number;
   to?: number;
   limit?: number;
-  /** Runs after this one in queued_at-descending order (cursor pagination). */
-  before?: { queuedAt: number; id: string };
+  sort?: RunSortField;
+  order?: 'asc' | 'desc';
+  after?: RunCursor;
 }
 
-/** Newest first, with id as the stable tiebreak. */
+/** Sorted by an allow-listed column (default newest first), id breaking ties, keyset-paginated. */
 export async function listRuns(x: Executor, filter: RunFilter = {}): Promise<RunRow[]> {
+  const sortField = filter.sort ?? 'queued_at';
+  const order = filter.order ?? 'desc';
+  // Nullable columns (started_at …) sort as -1 so that the cursor comparison stays total.
+  const key = sql<number>`coalesce(${sql.ref(sortField)}, -1)`;
   let q = x.selectFrom('runs').selectAll();
   if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
@@ -126,13 +138,16 @@ export async function listRuns(x: Executor, filter: RunFilter = {}): Promise<Run
   if (filter.trigger) q = q.where('trigger', '=', filter.trigger);
   if (filter.from !== undefined) q = q.where('queued_at', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('queued_at', '<', filter.to);
-  const before = filter.before;
-  if (before) {
-    q = q.where((eb) =>
-      eb.or([eb('queued_at', '<', before.queuedAt), eb.and([eb('queued_at', '=', before.queuedAt), eb('id', '<', before.id)])]),
-    );
+  const after = filter.after;
+  if (after) {
+    const op = order === 'desc' ? '<' : '>';
+    q = q.where((eb) => eb.or([eb(key, op, after.value), eb.and([eb(key, '=', after.value), eb('id', op, after.id)])]));
   }
-  return q.orderBy('queued_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 50).execute();
+  return q.orderBy(key, order).orderBy('id', order).limit(filter.limit ?? 50).execute();
+}
+
+export function cursorOf(run: RunRow, sort: RunSortField = 'queued_at'): RunCursor {
+  return { value: run[sort] ?? -1, id: run.id };
 }
 
 /** Durations of the most recent successful runs of a job, for ETAs. */

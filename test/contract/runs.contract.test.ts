@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns, finishRun, heartbeat, recoverExpiredLeases } from '../../src/store/run-transitions.ts';
-import { getRunRow, listAttempts, listRuns } from '../../src/store/runs.ts';
+import { cursorOf, getRunRow, listAttempts, listRuns } from '../../src/store/runs.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { MINUTE, openTestEngine } from '../helpers/engine.ts';
 import { commandJob, pipelineJob, tempDir } from '../helpers/settings.ts';
@@ -232,7 +232,7 @@ for (const target of await storeTargets()) {
         const all = await listRuns(t.engine.db.k, { limit: 100 });
         const page1 = await listRuns(t.engine.db.k, { limit: 3 });
         const last = page1.at(-1)!;
-        const page2 = await listRuns(t.engine.db.k, { limit: 100, before: { queuedAt: last.queued_at, id: last.id } });
+        const page2 = await listRuns(t.engine.db.k, { limit: 100, after: cursorOf(last) });
         assert.deepEqual([...page1, ...page2].map((r) => r.id), all.map((r) => r.id));
         assert.equal(all.length, 7);
       } finally {

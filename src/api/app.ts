@@ -1,0 +1,53 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine.ts';
+import { ERROR_CODES } from '../errors.ts';
+import { EngineMetrics } from '../monitor/metrics.ts';
+import { nightshiftPlugin } from './plugin.ts';
+import type { DrainState } from './routes/health.ts';
+
+export const BODY_LIMIT_BYTES = 1_048_576;
+
+export interface BuildAppOptions {
+  engine: Engine;
+  logger?: Logger;
+  drain?: DrainState;
+}
+
+/** The standalone HTTP server: nightshift's plugin plus OpenAPI at /openapi.json and its UI at /docs. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Per-request lines at info would drown the run log; errors still reach it.
+    loggerInstance: (options.logger ?? (options.engine.logger as Logger)).child({ component: 'http' }, { level: 'warn' }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'nightshift',
+        version: '0.1.0',
+        description: `Continuous training: schedules, runs, history. Errors: ${Object.keys(ERROR_CODES).join(', ')} (see docs/errors.md).`,
+      },
+      tags: [
+        { name: 'ops', description: 'health and metrics' },
+        { name: 'tenants' },
+        { name: 'jobs' },
+        { name: 'schedules' },
+        { name: 'runs' },
+        { name: 'seed-compatible', description: 'endpoints with the shapes of the in-house systems nightshift replaces' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const metrics = new EngineMetrics(options.engine);
+  app.addHook('onClose', async () => metrics.close());
+  await app.register(nightshiftPlugin, { engine: options.engine, drain: options.drain ?? { draining: false }, metrics });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app as unknown as FastifyInstance;
+}

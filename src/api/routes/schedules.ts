@@ -1,0 +1,80 @@
+import { Type } from 'typebox';
+import type { Engine } from '../../engine.ts';
+import { notFound } from '../../errors.ts';
+import { getScheduleRow, listSchedules } from '../../store/schedules.ts';
+import { scheduleDto } from '../dto.ts';
+import { scheduleFromBody } from '../schedule-input.ts';
+import { errors, IdParams, Schedule, ScheduleBody } from '../schemas.ts';
+import type { Api } from '../types.ts';
+
+const ScheduleListQuery = Type.Object(
+  { tenantId: Type.Optional(Type.String()), jobId: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+const ScheduleCreateBody = Type.Object(
+  { id: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' }), ...ScheduleBody.properties },
+  { additionalProperties: false },
+);
+
+export function scheduleRoutes(app: Api, engine: Engine): void {
+  const show = async (id: string) => {
+    const row = await getScheduleRow(engine.db.k, id);
+    if (!row) throw notFound('schedule', id);
+    return scheduleDto(row, engine.clock.now());
+  };
+
+  app.get(
+    '/api/schedules',
+    { schema: { tags: ['schedules'], summary: 'List schedules with descriptions and the next 5 fire times', querystring: ScheduleListQuery, response: { 200: Type.Object({ schedules: Type.Array(Schedule) }) } } },
+    async (request) => {
+      const now = engine.clock.now();
+      const rows = await listSchedules(engine.db.k, { ...(request.query.tenantId ? { tenantId: request.query.tenantId } : {}), ...(request.query.jobId ? { jobId: request.query.jobId } : {}) });
+      return { schedules: rows.map((r) => scheduleDto(r, now)) };
+    },
+  );
+
+  app.get('/api/schedules/:id', { schema: { tags: ['schedules'], summary: 'One schedule', params: IdParams, response: { 200: Schedule, ...errors(404) } } }, async (request) =>
+    show(request.params.id),
+  );
+
+  const upsert = async (id: string, body: Parameters<typeof scheduleFromBody>[2]) => {
+    const def = await scheduleFromBody(engine, id, body);
+    const { result } = await engine.upsertSchedule(def);
+    return { status: result === 'created' ? (201 as const) : (200 as const), schedule: await show(id) };
+  };
+
+  app.put(
+    '/api/schedules/:id',
+    { schema: { tags: ['schedules'], summary: 'Create or update a schedule by id (redeploying the same body changes nothing)', params: IdParams, body: ScheduleBody, response: { 200: Schedule, 201: Schedule, ...errors(400, 404) } } },
+    async (request, reply) => {
+      const { status, schedule } = await upsert(request.params.id, request.body);
+      return reply.status(status).send(schedule);
+    },
+  );
+
+  app.post(
+    '/api/schedules',
+    { schema: { tags: ['schedules'], summary: 'Create or update a schedule by the id in the body', body: ScheduleCreateBody, response: { 200: Schedule, 201: Schedule, ...errors(400, 404) } } },
+    async (request, reply) => {
+      const { id, ...body } = request.body as { id: string } & Parameters<typeof scheduleFromBody>[2];
+      const { status, schedule } = await upsert(id, body);
+      return reply.status(status).send(schedule);
+    },
+  );
+
+  app.delete('/api/schedules/:id', { schema: { tags: ['schedules'], summary: 'Delete a schedule (its history stays)', params: IdParams, response: { 204: Type.Null(), ...errors(404) } } }, async (request, reply) => {
+    await engine.deleteSchedule(request.params.id);
+    return reply.status(204).send(null);
+  });
+
+  for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
+    app.post(
+      `/api/schedules/:id/${action}`,
+      { schema: { tags: ['schedules'], summary: `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`, params: IdParams, response: { 200: Schedule, ...errors(404) } } },
+      async (request) => {
+        const row = await engine.setScheduleEnabled(request.params.id, enabled);
+        return scheduleDto(row, engine.clock.now());
+      },
+    );
+  }
+}

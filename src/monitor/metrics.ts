@@ -1,0 +1,81 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Engine } from '../engine.ts';
+import { queueDepth } from '../store/job-health.ts';
+
+/**
+ * Prometheus metrics, fed by the engine's events. Counters count what this node did; the queue
+ * depth gauge reads the store at scrape time, so every node reports the same shared queue.
+ */
+export class EngineMetrics {
+  readonly registry = new Registry();
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(engine: Engine) {
+    const r = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'nightshift_process_' });
+    const runs = new Counter({ name: 'nightshift_runs_total', help: 'Runs that reached an end state on this node, by job, tenant and status', labelNames: ['job', 'tenant', 'status'], registers: r });
+    const duration = new Histogram({
+      name: 'nightshift_run_duration_seconds',
+      help: 'Duration of finished runs',
+      labelNames: ['job', 'status'],
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200],
+      registers: r,
+    });
+    const lateness = new Histogram({
+      name: 'nightshift_slot_lateness_seconds',
+      help: 'Time from a slot being due (slot time plus jitter) to its decision',
+      labelNames: ['fate'],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 600, 3600],
+      registers: r,
+    });
+    const slots = new Counter({ name: 'nightshift_slots_total', help: 'Schedule slots decided on this node, by fate', labelNames: ['fate'], registers: r });
+    const retries = new Counter({ name: 'nightshift_retries_total', help: 'Transient failures scheduled for retry', labelNames: ['job', 'tenant'], registers: r });
+    const recovered = new Counter({ name: 'nightshift_recovered_leases_total', help: 'Runs recovered after their worker stopped heartbeating', labelNames: ['outcome'], registers: r });
+    new Gauge({
+      name: 'nightshift_runs_running',
+      help: 'Runs executing on this node now',
+      registers: r,
+      collect() {
+        this.set(engine.workers.activeCount);
+      },
+    });
+    new Gauge({
+      name: 'nightshift_queue_depth',
+      help: 'Queued and running runs in the shared store, by job, tenant and status',
+      labelNames: ['job', 'tenant', 'status'],
+      registers: r,
+      async collect() {
+        this.reset();
+        for (const row of await queueDepth(engine.db.k)) this.set({ job: row.job_id, tenant: row.tenant_id, status: row.status }, row.n);
+      },
+    });
+
+    this.#unsubscribe.push(
+      engine.events.on('run:finished', ({ run }) => {
+        runs.inc({ job: run.job_id, tenant: run.tenant_id, status: run.status });
+        if (run.duration_ms !== null) duration.observe({ job: run.job_id, status: run.status }, run.duration_ms / 1000);
+      }),
+      engine.events.on('slot:decided', ({ fate, lateMs, runId, jobId, tenantId }) => {
+        slots.inc({ fate });
+        lateness.observe({ fate }, lateMs / 1000);
+        // A skipped slot with a run id left a `skipped` run in history: count it with the others.
+        if (fate === 'skipped' && runId) runs.inc({ job: jobId, tenant: tenantId, status: 'skipped' });
+      }),
+      engine.events.on('run:retry', ({ run }) => retries.inc({ job: run.job_id, tenant: run.tenant_id })),
+      engine.events.on('run:recovered', ({ requeued }) => recovered.inc({ outcome: requeued ? 'requeued' : 'failed' })),
+    );
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  close(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    this.registry.clear();
+  }
+}

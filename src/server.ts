@@ -1,0 +1,62 @@
+/**
+ * The engine plus its HTTP server, as one object with start()/stop(): what `nightshift serve` runs
+ * and what `createNightshift` gives a library user who wants nightshift's own server.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app.ts';
+import type { DrainState } from './api/routes/health.ts';
+import type { Clock } from './clock.ts';
+import type { Settings } from './config/types.ts';
+import { Engine } from './engine.ts';
+
+export interface ServiceOptions {
+  settings: Settings;
+  logger?: Logger;
+  clock?: Clock;
+  /** Serve HTTP (default true). */
+  http?: boolean;
+}
+
+export class Service {
+  #stopped = false;
+
+  private constructor(
+    readonly engine: Engine,
+    readonly app: FastifyInstance | null,
+    readonly drain: DrainState,
+  ) {}
+
+  static async create(options: ServiceOptions): Promise<Service> {
+    const engine = await Engine.open({ settings: options.settings, ...(options.logger ? { logger: options.logger } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+    const drain: DrainState = { draining: false };
+    try {
+      const app = options.http === false ? null : await buildApp({ engine, drain, ...(options.logger ? { logger: options.logger } : {}) });
+      return new Service(engine, app, drain);
+    } catch (error) {
+      await engine.close(0);
+      throw error;
+    }
+  }
+
+  /** Starts scheduler and workers, then listens; resolves with the bound address. */
+  async start(): Promise<string | null> {
+    this.engine.start();
+    if (!this.app) return null;
+    const { host, port } = this.engine.settings.http;
+    const address = await this.app.listen({ host, port });
+    this.engine.logger.info({ address }, 'HTTP API listening');
+    return address;
+  }
+
+  /** Health turns 503, the scheduler stops firing, workers drain, then HTTP and the store close. */
+  async stop(graceMs?: number): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.drain.draining = true;
+    await this.engine.scheduler.close();
+    await this.engine.workers.close(graceMs ?? this.engine.settings.shutdownGraceMs);
+    await this.app?.close();
+    await this.engine.close(0);
+  }
+}

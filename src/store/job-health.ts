@@ -1,0 +1,75 @@
+import type { Executor } from './db.ts';
+
+export interface JobHealthRow {
+  jobId: string;
+  lastStatus: string | null;
+  lastFinishedAt: number | null;
+  /** Failures (failed or timed_out) since the job last succeeded, newest first. */
+  consecutiveFailures: number;
+  running: number;
+  queued: number;
+  nextRunAt: number | null;
+}
+
+const FAILED = new Set(['failed', 'timed_out']);
+const RECENT = 50;
+
+/** Per job: its latest outcome, its failure streak, what is in flight, and its next enabled slot. */
+export async function jobHealth(x: Executor, jobIds: readonly string[]): Promise<JobHealthRow[]> {
+  const result: JobHealthRow[] = [];
+  for (const jobId of jobIds) {
+    const recent = await x
+      .selectFrom('runs')
+      .select(['status', 'finished_at'])
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['succeeded', 'failed', 'timed_out', 'cancelled'])
+      .orderBy('finished_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(RECENT)
+      .execute();
+    let streak = 0;
+    for (const run of recent) {
+      if (run.status === 'succeeded') break;
+      if (FAILED.has(run.status)) streak++;
+    }
+    const active = await x
+      .selectFrom('runs')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['queued', 'running'])
+      .groupBy('status')
+      .execute();
+    const next = await x
+      .selectFrom('schedules')
+      .select((eb) => eb.fn.min('due_at').as('due'))
+      .where('job_id', '=', jobId)
+      .where('enabled', '=', 1)
+      .executeTakeFirst();
+    result.push({
+      jobId,
+      lastStatus: recent[0]?.status ?? null,
+      lastFinishedAt: recent[0]?.finished_at ?? null,
+      consecutiveFailures: streak,
+      running: Number(active.find((a) => a.status === 'running')?.n ?? 0),
+      queued: Number(active.find((a) => a.status === 'queued')?.n ?? 0),
+      nextRunAt: next?.due == null ? null : Number(next.due),
+    });
+  }
+  return result;
+}
+
+/** Runs waiting to be claimed, by tenant and job: the queue depth gauge. */
+export async function queueDepth(x: Executor): Promise<Array<{ tenant_id: string; job_id: string; status: string; n: number }>> {
+  const rows = await x
+    .selectFrom('runs')
+    .select(['tenant_id', 'job_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', ['queued', 'running'])
+    .groupBy(['tenant_id', 'job_id', 'status'])
+    .execute();
+  return rows.map((r) => ({ ...r, n: Number(r.n) }));
+}
+
+/** A cheap round trip that proves the store answers (readiness). */
+export async function pingStore(x: Executor): Promise<void> {
+  await x.selectFrom('ns_migrations').select('id').limit(1).execute();
+}
