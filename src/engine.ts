@@ -101,8 +101,14 @@ export class Engine {
       const active = (await activeRunsByKey(x, [{ tenantId, jobId }])).get(runKey(tenantId, jobId)) ?? [];
       const queued = active.find((r) => r.status === 'queued');
       const inFlight = active.find((r) => r.status === 'running') ?? queued;
-      if (inFlight && (mode === 'now' || queued)) {
-        throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${inFlight.id} ${inFlight.status} for tenant "${tenantId}"; use mode "queue" to run after it`, {
+      if (mode === 'queue' && queued) {
+        throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${queued.id} waiting for tenant "${tenantId}"; only one run may wait behind a running one`, {
+          field: 'jobId',
+          details: { runId: queued.id, status: queued.status },
+        });
+      }
+      if (mode === 'now' && inFlight) {
+        throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${inFlight.id} ${inFlight.status} for tenant "${tenantId}"; use mode "queue" (CLI: --queue) to run after it`, {
           field: 'jobId',
           details: { runId: inFlight.id, status: inFlight.status },
         });
@@ -154,7 +160,7 @@ export class Engine {
       throw new NsError('NS_VALIDATION', `job "${def.jobId}" does not run for tenant "${def.tenantId}" (its tenants: ${job.tenants.join(', ')})`, { field: 'tenantId' });
     }
     const now = this.clock.now();
-    const result = await inTransaction(this.db, (x) => upsertScheduleDefinition(x, def, now), LOCK_KEYS.sync);
+    const result = await inTransaction(this.db, (x) => upsertScheduleDefinition(x, def, now, 'api'), LOCK_KEYS.sync);
     this.scheduler.wake();
     const schedule = await getScheduleRow(this.db.k, def.id);
     this.logger.info({ scheduleId: def.id, result }, 'schedule upserted');
@@ -162,7 +168,7 @@ export class Engine {
   }
 
   async deleteSchedule(id: string): Promise<void> {
-    if (!(await inTransaction(this.db, (x) => deleteSchedule(x, id)))) throw notFound('schedule', id);
+    if (!(await inTransaction(this.db, (x) => deleteSchedule(x, id, this.clock.now())))) throw notFound('schedule', id);
     this.logger.info({ scheduleId: id }, 'schedule deleted');
   }
 

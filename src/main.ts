@@ -4,12 +4,14 @@
  */
 import pino from 'pino';
 import { buildProgram, type CliIo } from './cli/commands.ts';
-import { describeError, exitCodeFor } from './cli/exit-codes.ts';
+import { CommanderError } from 'commander';
+import { describeError, EXIT, exitCodeFor } from './cli/exit-codes.ts';
 import type { Settings } from './config/types.ts';
-import { Service } from './server.ts';
 
 async function serve(settings: Settings): Promise<void> {
   const logger = pino({ level: settings.logLevel });
+  // Loaded here, not at the top: other commands need not pay for the HTTP stack.
+  const { Service } = await import('./server.ts');
   const service = await Service.create({ settings, logger });
   await service.start();
   let stopping = false;
@@ -42,6 +44,11 @@ const io: CliIo = {
 try {
   await buildProgram(io, serve).parseAsync(process.argv);
 } catch (error) {
-  io.err(`${describeError(error)}\n`);
-  process.exitCode = exitCodeFor(error);
+  if (error instanceof CommanderError) {
+    // commander already printed its message (and the help); help and version are not errors.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : error.code === 'commander.executeSubCommandAsync' ? EXIT.failure : EXIT.invalidInput;
+  } else {
+    io.err(`${describeError(error)}\n`);
+    process.exitCode = exitCodeFor(error);
+  }
 }

@@ -41,6 +41,8 @@ export class Service {
 
   /** Starts scheduler and workers, then listens; resolves with the bound address. */
   async start(): Promise<string | null> {
+    // Plugin loading and schema compilation are CPU-bound: finish them before runs hold leases.
+    await this.app?.ready();
     this.engine.start();
     if (!this.app) return null;
     const { host, port } = this.engine.settings.http;

@@ -7,6 +7,7 @@ import type { Engine } from '../engine.ts';
 import { ERROR_CODES } from '../errors.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { nightshiftPlugin } from './plugin.ts';
+import { validatorCompiler } from './validators.ts';
 import type { DrainState } from './routes/health.ts';
 
 export const BODY_LIMIT_BYTES = 1_048_576;
@@ -23,9 +24,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Per-request lines at info would drown the run log; errors still reach it.
     loggerInstance: (options.logger ?? (options.engine.logger as Logger)).child({ component: 'http' }, { level: 'warn' }),
     bodyLimit: BODY_LIMIT_BYTES,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
 
   await app.register(swagger, {
     openapi: {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { loadSettings } from '../config/index.ts';
+import { checkConfig, loadSettings } from '../config/index.ts';
 import type { Settings } from '../config/types.ts';
 import { Engine } from '../engine.ts';
 import { NsError } from '../errors.ts';
@@ -62,6 +62,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .description('Continuous training: durable schedules, runs, retries and history')
     .option('-c, --config <file>', 'config file (JSON or YAML); default $NIGHTSHIFT_CONFIG')
     .showHelpAfterError()
+    .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
   program
@@ -75,13 +76,8 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .command('check')
     .description('validate env and config file without starting anything')
     .action((_opts, cmd: Command) => {
-      const s = settingsFrom(cmd, io);
-      const store = s.databaseUrl ? 'postgres (DATABASE_URL)' : `sqlite in ${s.dataDir}`;
-      io.out(`config ok: store ${store}; ${s.tenants.length} tenant(s), ${s.jobs.length} job(s), ${s.schedules.length} schedule(s)\n`);
-      for (const sc of s.schedules) {
-        const timing = timingOf({ id: sc.id, timing_hash: 'check', cron: sc.cron, every_ms: sc.everyMs, timezone: sc.timezone });
-        io.out(`  ${sc.id}: ${sc.tenantId}/${sc.jobId} ${describeTiming(timing)}${sc.enabled ? '' : ' [disabled]'}\n`);
-      }
+      const { config } = cmd.optsWithGlobals<{ config?: string }>();
+      io.out(`${checkConfig({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) })}\n`);
     });
 
   program

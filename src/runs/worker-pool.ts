@@ -96,7 +96,7 @@ export class WorkerPool {
     const now = clock.now();
     if (!force && now - this.#lastRecovery < settings.heartbeatMs) return 0;
     this.#lastRecovery = now;
-    const recovered = await inTransaction(db, (x) => recoverExpiredLeases(x, now), LOCK_KEYS.claim);
+    const recovered = await inTransaction(db, (x) => recoverExpiredLeases(x, now, this.activeRunIds()), LOCK_KEYS.claim);
     for (const { run, requeued } of recovered) {
       const killed = killOrphanedGroup(run);
       logger.warn({ runId: run.id, previousOwner: run.lease_owner, requeued, killedOrphan: killed }, 'expired lease recovered');

@@ -38,13 +38,14 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** Returns the zone's canonical name, or throws NsError naming the field. */
+/** Returns the zone as written (a user's Asia/Kolkata stays Asia/Kolkata), or throws NsError naming the field. */
 export function assertTimeZone(zone: string, field: string): string {
   if (typeof zone !== 'string' || zone.trim() === '') {
     throw new NsError('NS_SCHEDULE_INVALID', `${field}="${String(zone)}": empty time zone; example "Europe/London"`, { field });
   }
   try {
-    return formatterFor(zone).resolvedOptions().timeZone;
+    formatterFor(zone);
+    return zone;
   } catch (cause) {
     throw new NsError('NS_SCHEDULE_INVALID', `${field}="${zone}": unknown IANA time zone; example "Europe/London"`, { field, cause });
   }

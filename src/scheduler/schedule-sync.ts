@@ -1,39 +1,53 @@
+import { createHash } from 'node:crypto';
 import type { ScheduleDefinition, Settings } from '../config/types.ts';
 import { inTransaction, LOCK_KEYS, type Db, type Executor } from '../store/db.ts';
 import { upsertJob } from '../store/jobs.ts';
-import { getScheduleRow, insertSchedule, scheduleValues, updateSchedule } from '../store/schedules.ts';
+import { getScheduleRow, insertSchedule, scheduleValues, setDeclaredHash, updateSchedule } from '../store/schedules.ts';
 import { upsertTenant } from '../store/tenants.ts';
 import { definitionTiming, dueAtOf, firstSlotAfter, timingHash } from './schedule-timing.ts';
 
 export type ScheduleUpsertResult = 'created' | 'updated' | 'unchanged';
 
+/** Who is writing a schedule: the config file at start-up, or the API at run time. */
+export type ScheduleOrigin = 'config' | 'api';
+
+const definitionHash = (def: ScheduleDefinition) => createHash('sha1').update(JSON.stringify(def)).digest('hex').slice(0, 16);
+
 /**
  * Writes one schedule definition, keyed by id: redeploying the same definition changes nothing.
  * A changed timing re-plans from now (slots already decided stay decided); other changes keep the
- * pending slot, so a config reload never fires or drops a slot by itself.
+ * pending slot, so a reload never fires or drops a slot by itself.
+ *
+ * From config, a definition is applied only when it differs from what config last applied
+ * (declared_hash): edits and deletions made over the API since then survive a restart, until the
+ * config file itself changes that schedule.
  */
-export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinition, now: number): Promise<ScheduleUpsertResult> {
+export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinition, now: number, origin: ScheduleOrigin): Promise<ScheduleUpsertResult> {
   const hash = timingHash(definitionTiming(def));
-  const existing = await getScheduleRow(x, def.id);
+  const declared = origin === 'config' ? definitionHash(def) : null;
+  const existing = await getScheduleRow(x, def.id, true);
   const plan = (): { nextSlotAt: number | null; dueAt: number | null } => {
     const nextSlotAt = firstSlotAfter({ id: def.id, timing_hash: hash, ...definitionTiming(def) }, now);
     return { nextSlotAt, dueAt: dueAtOf(def.id, nextSlotAt, def.jitterMs) };
   };
   if (!existing) {
-    await insertSchedule(x, scheduleValues(def, { timingHash: hash, ...plan() }, now));
+    await insertSchedule(x, scheduleValues(def, { timingHash: hash, ...plan() }, now, declared));
     return 'created';
   }
-  const replanned = existing.timing_hash !== hash;
+  if (declared !== null && existing.declared_hash === declared) return 'unchanged';
+  if (declared !== null) await setDeclaredHash(x, def.id, declared);
+  const revived = existing.deleted_at !== null;
+  const replanned = revived || existing.timing_hash !== hash;
   const placement = replanned
     ? plan()
     : { nextSlotAt: existing.next_slot_at, dueAt: dueAtOf(def.id, existing.next_slot_at, def.jitterMs) };
   const row = scheduleValues(def, { timingHash: hash, ...placement }, now);
   const same =
     !replanned &&
-    (Object.keys(row) as (keyof typeof row)[]).every((k) => k === 'created_at' || k === 'updated_at' || row[k] === existing[k]);
-  if (same) return 'unchanged';
-  await updateSchedule(x, { ...row, created_at: existing.created_at }, replanned || placement.dueAt !== existing.due_at);
-  return 'updated';
+    (Object.keys(row) as (keyof typeof row)[]).every((k) => ['created_at', 'updated_at', 'declared_hash'].includes(k) || row[k] === existing[k]);
+  if (same) return declared !== null && existing.declared_hash === null ? 'updated' : 'unchanged';
+  await updateSchedule(x, { ...row, created_at: revived ? now : existing.created_at }, replanned || placement.dueAt !== existing.due_at);
+  return revived ? 'created' : 'updated';
 }
 
 export interface SyncSummary {
@@ -48,7 +62,7 @@ export async function syncDefinitions(db: Db, settings: Pick<Settings, 'tenants'
     for (const tenant of settings.tenants) await upsertTenant(tx, tenant, now);
     for (const job of settings.jobs) await upsertJob(tx, job, now);
     const counts: Record<ScheduleUpsertResult, number> = { created: 0, updated: 0, unchanged: 0 };
-    for (const schedule of settings.schedules as ScheduleDefinition[]) counts[await upsertScheduleDefinition(tx, schedule, now)] += 1;
+    for (const schedule of settings.schedules as ScheduleDefinition[]) counts[await upsertScheduleDefinition(tx, schedule, now, 'config')] += 1;
     return { tenants: settings.tenants.length, jobs: settings.jobs.length, schedules: counts };
   }, LOCK_KEYS.sync);
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { NsError } from '../errors.ts';
 import { inTransaction, LOCK_KEYS, type Db } from './db.ts';
 import * as m0001 from './migrations/0001-initial.ts';
+import * as m0002 from './migrations/0002-schedule-origin.ts';
 
 interface Migration {
   id: number;
@@ -10,7 +11,10 @@ interface Migration {
 }
 
 /** Numbered migrations, applied in order; never edit one that has landed. */
-export const MIGRATIONS: readonly Migration[] = [{ id: 1, ...m0001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, ...m0001 },
+  { id: 2, ...m0002 },
+];
 
 /**
  * Applies pending migrations, each in its own write transaction. Safe when several processes start

@@ -211,14 +211,15 @@ export interface RecoveredRun {
   requeued: boolean;
 }
 
-/** Runs whose worker stopped heartbeating (crash, kill -9, partition): retried, or failed when out of attempts. */
-export async function recoverExpiredLeases(x: Executor, now: number): Promise<RecoveredRun[]> {
-  const expired = await x
-    .selectFrom('runs')
-    .selectAll()
-    .where('status', '=', 'running')
-    .where('lease_expires_at', '<', now)
-    .execute();
+/**
+ * Runs whose worker stopped heartbeating (crash, kill -9, partition): retried, or failed when out of
+ * attempts. `executingHere` are runs the calling process is executing right now: alive whatever their
+ * lease says (a blocked event loop delays a beat), so it never recovers them from itself.
+ */
+export async function recoverExpiredLeases(x: Executor, now: number, executingHere: readonly string[] = []): Promise<RecoveredRun[]> {
+  let q = x.selectFrom('runs').selectAll().where('status', '=', 'running').where('lease_expires_at', '<', now);
+  if (executingHere.length > 0) q = q.where('id', 'not in', [...executingHere]);
+  const expired = await q.execute();
   const recovered: RecoveredRun[] = [];
   for (const run of expired) {
     const lost = `lease of ${run.lease_owner} expired at ${new Date(run.lease_expires_at ?? now).toISOString()} (worker lost)`;

@@ -10,7 +10,7 @@ export interface SchedulePlacement {
   dueAt: number | null;
 }
 
-export function scheduleValues(def: ScheduleDefinition, placement: SchedulePlacement, now: number): ScheduleRow {
+export function scheduleValues(def: ScheduleDefinition, placement: SchedulePlacement, now: number, declaredHash: string | null = null): ScheduleRow {
   return {
     id: def.id,
     tenant_id: def.tenantId,
@@ -29,11 +29,16 @@ export function scheduleValues(def: ScheduleDefinition, placement: SchedulePlace
     due_at: placement.dueAt,
     created_at: now,
     updated_at: now,
+    declared_hash: declaredHash,
+    deleted_at: null,
   };
 }
 
-export async function getScheduleRow(x: Executor, id: string): Promise<ScheduleRow | undefined> {
-  return x.selectFrom('schedules').selectAll().where('id', '=', id).executeTakeFirst();
+/** A live schedule; with includeDeleted, its tombstone too. */
+export async function getScheduleRow(x: Executor, id: string, includeDeleted = false): Promise<ScheduleRow | undefined> {
+  let q = x.selectFrom('schedules').selectAll().where('id', '=', id);
+  if (!includeDeleted) q = q.where('deleted_at', 'is', null);
+  return q.executeTakeFirst();
 }
 
 export async function insertSchedule(x: Executor, row: ScheduleRow): Promise<void> {
@@ -42,14 +47,24 @@ export async function insertSchedule(x: Executor, row: ScheduleRow): Promise<voi
 
 /** Rewrites a schedule's definition; placement fields only when given (a timing change re-plans). */
 export async function updateSchedule(x: Executor, row: ScheduleRow, replanned: boolean): Promise<void> {
-  const { id, created_at: _created, next_slot_at, due_at, ...rest } = row;
+  const { id, created_at: _created, next_slot_at, due_at, declared_hash: _declared, ...rest } = row;
   const values = replanned ? { ...rest, next_slot_at, due_at } : rest;
   await x.updateTable('schedules').set(values).where('id', '=', id).execute();
 }
 
-export async function deleteSchedule(x: Executor, id: string): Promise<boolean> {
-  const result = await x.deleteFrom('schedules').where('id', '=', id).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+/** Leaves a tombstone: the schedule stops firing and disappears from listings; its history stays. */
+export async function deleteSchedule(x: Executor, id: string, now: number): Promise<boolean> {
+  const result = await x
+    .updateTable('schedules')
+    .set({ deleted_at: now, enabled: 0, next_slot_at: null, due_at: null, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function setDeclaredHash(x: Executor, id: string, hash: string): Promise<void> {
+  await x.updateTable('schedules').set({ declared_hash: hash }).where('id', '=', id).execute();
 }
 
 export async function setScheduleEnabled(x: Executor, id: string, enabled: boolean, now: number): Promise<boolean> {
@@ -57,6 +72,7 @@ export async function setScheduleEnabled(x: Executor, id: string, enabled: boole
     .updateTable('schedules')
     .set({ enabled: enabled ? 1 : 0, updated_at: now })
     .where('id', '=', id)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
@@ -67,7 +83,7 @@ export interface ScheduleFilter {
 }
 
 export async function listSchedules(x: Executor, filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
-  let q = x.selectFrom('schedules').selectAll();
+  let q = x.selectFrom('schedules').selectAll().where('deleted_at', 'is', null);
   if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
   return q.orderBy('id').execute();

@@ -38,6 +38,10 @@ export interface SchedulesTable {
   due_at: number | null;
   created_at: number;
   updated_at: number;
+  /** For schedules declared in config: hash of the definition last applied from it. */
+  declared_hash: string | null;
+  /** Set when deleted (a tombstone, so a restart does not bring a config schedule back). */
+  deleted_at: number | null;
 }
 
 export interface SlotsTable {

@@ -235,3 +235,33 @@ for (const target of await storeTargets()) {
     });
   });
 }
+
+for (const target of await storeTargets()) {
+  describe(`config and API ownership of schedules (${target.name})`, { skip: target.skip && 'PostgreSQL unreachable' }, () => {
+    test('API edits and deletions survive a restart with the same config; a changed config is applied again', async () => {
+      const declared = schedule('hourly', 'analysis');
+      const t = await openTestEngine(await target.make(), { jobs: [job], schedules: [declared] });
+      try {
+        const restart = (schedules = [declared]) => syncDefinitions(t.engine.db, { ...t.engine.settings, schedules }, t.clock.now());
+        await t.engine.upsertSchedule({ ...declared, cron: '15 * * * *' });
+        assert.deepEqual((await restart()).schedules, { created: 0, updated: 0, unchanged: 1 });
+        assert.equal((await listSchedules(t.engine.db.k))[0]!.cron, '15 * * * *', 'the API edit survived the restart');
+
+        await t.engine.deleteSchedule('hourly');
+        assert.deepEqual((await restart()).schedules, { created: 0, updated: 0, unchanged: 1 });
+        assert.equal((await listSchedules(t.engine.db.k)).length, 0, 'the API deletion survived the restart');
+        t.clock.set('2026-03-01T05:00:01Z');
+        assert.equal((await t.engine.scheduler.tick()).decided.length, 0, 'a deleted schedule never fires');
+        await assert.rejects(t.engine.deleteSchedule('hourly'), { code: 'NS_NOT_FOUND' });
+
+        const changed = await restart([{ ...declared, cron: '45 * * * *' }]);
+        assert.deepEqual(changed.schedules, { created: 1, updated: 0, unchanged: 0 }, 'a changed config declaration brings it back');
+        const [row] = await listSchedules(t.engine.db.k);
+        assert.equal(row!.cron, '45 * * * *');
+        assert.equal(row!.next_slot_at, Date.parse('2026-03-01T05:45:00Z'));
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}

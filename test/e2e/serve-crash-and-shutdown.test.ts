@@ -33,6 +33,7 @@ function setup() {
     NIGHTSHIFT_SHUTDOWN_GRACE: '300ms',
     NIGHTSHIFT_KILL_GRACE: '2s',
     NIGHTSHIFT_LOG_LEVEL: 'info',
+    NIGHTSHIFT_PORT: '0',
   };
   const trigger = async () => {
     const { stdout } = await exec(process.execPath, [BIN, 'trigger', 'slow', '--tenant', 'acme', '--json'], { env: { ...process.env, ...env } });

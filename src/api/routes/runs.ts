@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { errors, IdParams, RunDetail, RunList, RunQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
 import { tenantOrDefault } from '../tenant-default.ts';
 import type { Api } from '../types.ts';
+import { absentBodyAsEmpty } from '../validators.ts';
 
 function parseStatuses(value: string | undefined): string[] | undefined {
   if (!value) return undefined;
@@ -88,12 +89,13 @@ export function runRoutes(app: Api, engine: Engine): void {
         tags: ['jobs'],
         summary: 'Queue a run now; 409 with the running run id when one is in flight (unless mode is "queue")',
         params: IdParams,
-        body: Type.Optional(TriggerBody),
+        body: TriggerBody,
         response: { 202: TriggerResponse, ...errors(400, 404, 409) },
       },
+      preValidation: absentBodyAsEmpty,
     },
     async (request, reply) => {
-      const body = request.body ?? {};
+      const body = request.body;
       const jobId = request.params.id;
       if (!(await getJob(engine.db.k, jobId))) throw notFound('job', jobId);
       const tenantId = tenantOrDefault(engine, body.tenantId);

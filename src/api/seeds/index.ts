@@ -1,11 +1,17 @@
 import type { Engine } from '../../engine.ts';
 import type { Api } from '../types.ts';
+import { predictionRoutes } from './seed-000-predictions.ts';
+import { analysisRoutes } from './seed-001-analysis.ts';
+import { trainingRoutes } from './seed-003-training.ts';
+import { learnRoutes } from './seed-004-learn.ts';
 
 /**
  * The in-house systems' endpoints (../shared/seeds), each a thin adapter over nightshift's own
- * operations, answering with the shapes their documents show.
+ * operations, answering with the shapes their documents show. Seed 002 has no endpoints.
  */
 export function seedRoutes(app: Api, engine: Engine): void {
-  void app;
-  void engine;
+  predictionRoutes(app, engine);
+  analysisRoutes(app, engine);
+  trainingRoutes(app, engine);
+  learnRoutes(app, engine);
 }

@@ -1,0 +1,242 @@
+/**
+ * Seed 003 (Eagle Notifier training pipeline): the per-organization `/api/training/*` endpoints for
+ * the schedule, the history and cancelling, over the job configured with `role: training`. An
+ * organization is a nightshift tenant.
+ */
+import { Type, type Static } from 'typebox';
+import type { Engine } from '../../engine.ts';
+import { isNsError, NsError } from '../../errors.ts';
+import { implicitScheduleId } from '../../config/implicit-schedules.ts';
+import { countRunsByStatus, cursorOf, listRuns } from '../../store/runs.ts';
+import type { ScheduleRow } from '../../store/schedules.ts';
+import { iso, scheduleDto } from '../dto.ts';
+import { decodeCursor, encodeCursor } from '../run-cursor.ts';
+import { scheduleFromBody } from '../schedule-input.ts';
+import { errors } from '../schemas.ts';
+import type { Api } from '../types.ts';
+import { absentBodyAsEmpty, activeRuns, IsoOrNull, roleSchedule, roleTarget, SEED_TAGS, seedMetrics, TenantField, type RoleTarget } from './role-job.ts';
+
+const Org = TenantField('the organization (a nightshift tenant); optional when only one is declared');
+const OrgQuery = Type.Object({ organizationId: Org }, { additionalProperties: false });
+const OrgBody = Type.Object({ organizationId: Org }, { additionalProperties: false });
+
+const ScheduleConfigBody = Type.Object(
+  {
+    organizationId: Org,
+    pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'cron expression, e.g. "0 2 * * 0"; required when the organization has no schedule yet' })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA zone; default the schedule's, else the organization's" })),
+    enabled: Type.Optional(Type.Boolean()),
+    retryAttempts: Type.Optional(Type.Integer({ minimum: 1, description: "must equal the training job's retry.attempts: retries are configured per job" })),
+  },
+  { additionalProperties: false },
+);
+type ScheduleConfigBodyT = Static<typeof ScheduleConfigBody>;
+
+const ScheduleConfig = Type.Object({
+  organizationId: Type.String(),
+  jobId: Type.String(),
+  scheduleId: Type.String(),
+  schedule: Type.Object({ pattern: Type.Union([Type.String(), Type.Null()]), timezone: Type.String(), enabled: Type.Boolean() }),
+  retryAttempts: Type.Integer({ description: 'attempts in all, the first included (retry.attempts of the job)' }),
+  description: Type.String(),
+  nextRuns: Type.Array(Type.String({ format: 'date-time' })),
+});
+
+const HistoryQuery = Type.Object(
+  {
+    organizationId: Org,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'pagination.nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+const HistoryEntry = Type.Object({
+  id: Type.String(),
+  organizationId: Type.String(),
+  jobId: Type.String(),
+  status: Type.String({ description: 'queued, running, succeeded, failed, timed_out, cancelled, skipped' }),
+  outcome: Type.Union([Type.String(), Type.Null()]),
+  trigger: Type.String({ description: 'slot (scheduled), manual, dependency' }),
+  scheduledFor: IsoOrNull,
+  queuedAt: Type.String({ format: 'date-time' }),
+  startedAt: IsoOrNull,
+  completedAt: IsoOrNull,
+  durationMs: Type.Union([Type.Integer(), Type.Null()]),
+  attempt: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  metrics: Type.Record(Type.String(), Type.Number()),
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+});
+
+const HistoryResponse = Type.Object({
+  history: Type.Array(HistoryEntry),
+  pagination: Type.Object({ limit: Type.Integer(), total: Type.Integer(), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+});
+
+const CancelResponse = Type.Object({
+  success: Type.Boolean(),
+  message: Type.String(),
+  cancelled: Type.Array(Type.Object({ runId: Type.String(), status: Type.String(), result: Type.String({ enum: ['cancelled', 'requested'] }) })),
+});
+
+function configView(engine: Engine, t: RoleTarget, row: ScheduleRow) {
+  const dto = scheduleDto(row, engine.clock.now());
+  return {
+    organizationId: t.tenantId,
+    jobId: t.job.id,
+    scheduleId: row.id,
+    schedule: { pattern: row.cron, timezone: row.timezone, enabled: dto.enabled },
+    retryAttempts: t.job.retry.attempts,
+    description: dto.description,
+    nextRuns: dto.nextRuns,
+  };
+}
+
+/** The seed's body → a schedule definition; fields the seed does not know keep their current values. */
+async function definitionFrom(engine: Engine, t: RoleTarget, current: ScheduleRow | null, body: ScheduleConfigBodyT) {
+  if (body.retryAttempts !== undefined && body.retryAttempts !== t.job.retry.attempts) {
+    throw new NsError('NS_VALIDATION', `retryAttempts: retries are configured per job; job "${t.job.id}" makes ${t.job.retry.attempts} attempts (retry.attempts in the config file); send ${t.job.retry.attempts} or leave the field out`, { field: 'retryAttempts' });
+  }
+  if (body.pattern === undefined && !current) {
+    throw new NsError('NS_VALIDATION', `pattern: required: organization "${t.tenantId}" has no training schedule yet`, { field: 'pattern' });
+  }
+  const timing = body.pattern !== undefined ? { cron: body.pattern } : current!.cron !== null ? { cron: current!.cron } : { every: current!.every_ms ?? undefined };
+  const timezone = body.timezone ?? current?.timezone;
+  const kept = current
+    ? { jitter: current.jitter_ms, misfireGrace: current.misfire_grace_ms, catchUp: current.catch_up, catchUpMax: current.catch_up_max, overlap: current.overlap }
+    : {};
+  try {
+    return await scheduleFromBody(engine, current?.id ?? implicitScheduleId(t.tenantId, t.job.id), {
+      tenantId: t.tenantId,
+      jobId: t.job.id,
+      ...timing,
+      ...(timezone !== undefined ? { timezone } : {}),
+      enabled: body.enabled ?? (current ? current.enabled === 1 : true),
+      ...kept,
+    });
+  } catch (error) {
+    // The schedule checks name nightshift's `cron`; the seed's client sent `pattern`.
+    if (isNsError(error) && error.field === 'cron') {
+      throw new NsError(error.code, error.message.replaceAll(/\bcron(?=[=:])/g, 'pattern'), { field: 'pattern', cause: error });
+    }
+    throw error;
+  }
+}
+
+export function trainingRoutes(app: Api, engine: Engine): void {
+  const existing = async (t: RoleTarget) => {
+    const row = await roleSchedule(engine, t);
+    if (!row) throw new NsError('NS_NOT_FOUND', `organization "${t.tenantId}" has no training schedule; POST /api/training/schedule to create one`, { field: 'organizationId', details: { id: t.tenantId } });
+    return row;
+  };
+
+  app.get(
+    '/api/training/schedule',
+    { schema: { tags: SEED_TAGS, summary: "Seed 003: the organization's training schedule", querystring: OrgQuery, response: { 200: ScheduleConfig, ...errors(400, 404) } } },
+    async (request) => {
+      const t = await roleTarget(engine, 'training', request.query.organizationId, 'organizationId');
+      return configView(engine, t, await existing(t));
+    },
+  );
+
+  app.post(
+    '/api/training/schedule',
+    {
+      schema: {
+        tags: SEED_TAGS,
+        summary: "Seed 003: create or update the organization's training schedule (pattern, timezone, enabled)",
+        body: ScheduleConfigBody,
+        response: { 200: ScheduleConfig, 201: ScheduleConfig, ...errors(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const t = await roleTarget(engine, 'training', request.body.organizationId, 'organizationId');
+      const def = await definitionFrom(engine, t, await roleSchedule(engine, t), request.body);
+      const { result, schedule } = await engine.upsertSchedule(def);
+      return reply.status(result === 'created' ? 201 : 200).send(configView(engine, t, schedule));
+    },
+  );
+
+  app.delete(
+    '/api/training/schedule',
+    {
+      schema: {
+        tags: SEED_TAGS,
+        summary: "Seed 003: cancel (delete) the organization's training schedule; its history stays",
+        querystring: OrgQuery,
+        response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), scheduleId: Type.String() }), ...errors(400, 404) },
+      },
+    },
+    async (request) => {
+      const t = await roleTarget(engine, 'training', request.query.organizationId, 'organizationId');
+      const row = await existing(t);
+      await engine.deleteSchedule(row.id);
+      return { success: true, message: `Training schedule of organization "${t.tenantId}" cancelled`, scheduleId: row.id };
+    },
+  );
+
+  app.get(
+    '/api/training/history',
+    { schema: { tags: SEED_TAGS, summary: "Seed 003: the organization's training runs, newest first, cursor-paginated", querystring: HistoryQuery, response: { 200: HistoryResponse, ...errors(400, 404) } } },
+    async (request) => {
+      const q = request.query;
+      const t = await roleTarget(engine, 'training', q.organizationId, 'organizationId');
+      const limit = q.limit ?? 20;
+      const filter = { tenantId: t.tenantId, jobId: t.job.id };
+      const [runs, counts] = await Promise.all([
+        listRuns(engine.db.k, { ...filter, sort: 'queued_at', order: 'desc', limit: limit + 1, ...(q.cursor ? { after: decodeCursor(q.cursor, 'queued_at', 'desc') } : {}) }),
+        countRunsByStatus(engine.db.k, filter),
+      ]);
+      const page = runs.slice(0, limit);
+      return {
+        history: page.map((r) => ({
+          id: r.id,
+          organizationId: r.tenant_id,
+          jobId: r.job_id,
+          status: r.status,
+          outcome: r.outcome,
+          trigger: r.trigger,
+          scheduledFor: iso(r.slot_at),
+          queuedAt: iso(r.queued_at),
+          startedAt: iso(r.started_at),
+          completedAt: iso(r.finished_at),
+          durationMs: r.duration_ms,
+          attempt: r.attempt,
+          maxAttempts: r.max_attempts,
+          metrics: seedMetrics(r, t.job),
+          error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
+        })),
+        pagination: {
+          limit,
+          total: Object.values(counts).reduce((a, b) => a + b, 0),
+          nextCursor: runs.length > limit ? encodeCursor('queued_at', 'desc', cursorOf(page.at(-1)!, 'queued_at')) : null,
+        },
+      };
+    },
+  );
+
+  app.post(
+    '/api/training/cancel',
+    {
+      schema: {
+        tags: SEED_TAGS,
+        summary: "Seed 003: cancel the organization's active training (queued runs, then the running one); 404 when none",
+        body: OrgBody,
+        response: { 200: CancelResponse, ...errors(400, 404, 409) },
+      },
+      preValidation: absentBodyAsEmpty,
+    },
+    async (request) => {
+      const t = await roleTarget(engine, 'training', request.body.organizationId, 'organizationId');
+      // Queued first, so none of them starts in the gap the running one leaves.
+      const active = (await activeRuns(engine, t)).sort((a, b) => (a.status === b.status ? a.run_at - b.run_at : a.status === 'queued' ? -1 : 1));
+      if (active.length === 0) {
+        throw new NsError('NS_NOT_FOUND', `organization "${t.tenantId}" has no active training (job "${t.job.id}" has no queued or running run)`, { field: 'organizationId', details: { id: t.tenantId } });
+      }
+      const cancelled = [];
+      for (const run of active) cancelled.push({ runId: run.id, status: run.status, result: await engine.cancel(run.id, 'cancelled via POST /api/training/cancel') });
+      return { success: true, message: `Cancelled ${cancelled.length} training run(s) of organization "${t.tenantId}"`, cancelled };
+    },
+  );
+}
