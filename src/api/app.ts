@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.ts';
 import { ERROR_CODES } from '../errors.ts';
@@ -12,6 +12,12 @@ import type { DrainState } from './routes/health.ts';
 
 export const BODY_LIMIT_BYTES = 1_048_576;
 
+/** Per-request lines at info would drown the run log: HTTP logs warnings and errors, never more than the configured level. */
+function httpLogger(base: Logger): Logger {
+  const quiet = ['fatal', 'error', 'silent'].includes(base.level) ? base.level : 'warn';
+  return base.child({ component: 'http' }, { level: quiet });
+}
+
 export interface BuildAppOptions {
   engine: Engine;
   logger?: Logger;
@@ -21,12 +27,18 @@ export interface BuildAppOptions {
 /** The standalone HTTP server: nightshift's plugin plus OpenAPI at /openapi.json and its UI at /docs. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    // Per-request lines at info would drown the run log; errors still reach it.
-    loggerInstance: (options.logger ?? (options.engine.logger as Logger)).child({ component: 'http' }, { level: 'warn' }),
+    loggerInstance: httpLogger(options.logger ?? (options.engine.logger as Logger)),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Above the id schemas' own limits, so an over-long id gets our validation error, not Fastify's.
+    maxParamLength: 500,
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'NS_VALIDATION', message: `url: ${error.message}; check the path and its percent-encoding`, field: 'url' } });
+    },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // Only JSON bodies: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {

@@ -53,6 +53,17 @@ function validationMessage(error: FastifyError & { validation: AjvIssue[]; valid
   return body('NS_VALIDATION', message, field ?? where);
 }
 
+/** Driver-level failures (SQLite, PostgreSQL, a closed pool): the store, not the request, is at fault. */
+function isStoreFailure(error: Error & { code?: unknown }): boolean {
+  const code = typeof error.code === 'string' ? error.code : '';
+  return (
+    error.name === 'SqliteError' ||
+    code.startsWith('SQLITE_') ||
+    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001', '08003'].includes(code) ||
+    /driver has already been destroyed|Connection terminated|Cannot use a pool after calling end|database connection is not open/i.test(error.message)
+  );
+}
+
 /** One mapping from every error to a stable code, a message that says what to fix, and no stack. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -73,6 +84,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(body('NS_VALIDATION', error.message, null));
+    }
+    if (isStoreFailure(error)) {
+      request.log.error({ err: error }, 'store unavailable');
+      return reply.status(503).send(body('NS_STORE', `the store is unavailable (${error.message}); retry shortly`, null));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(body('NS_INTERNAL', `unexpected error; see the server log for request ${request.id}`));

@@ -168,4 +168,6 @@ export const Job = Type.Object({
 });
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+/** Path ids of resources the client names itself (schedules): the same rule as ids in bodies. */
+export const OwnIdParams = Type.Object({ id: Id }, { additionalProperties: false });
 export const TenantQuery = Type.Object({ tenantId: Type.Optional(Id) }, { additionalProperties: false });

@@ -12,7 +12,9 @@ export class EngineMetrics {
 
   constructor(engine: Engine) {
     const r = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'nightshift_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'nightshift_' });
+    // prom-client names these gauges `…_total`, which Prometheus reserves for counters (promtool rejects them).
+    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) this.registry.removeSingleMetric(`nightshift_nodejs_${name}`);
     const runs = new Counter({ name: 'nightshift_runs_total', help: 'Runs that reached an end state on this node, by job, tenant and status', labelNames: ['job', 'tenant', 'status'], registers: r });
     const duration = new Histogram({
       name: 'nightshift_run_duration_seconds',
@@ -62,7 +64,11 @@ export class EngineMetrics {
         if (fate === 'skipped' && runId) runs.inc({ job: jobId, tenant: tenantId, status: 'skipped' });
       }),
       engine.events.on('run:retry', ({ run }) => retries.inc({ job: run.job_id, tenant: run.tenant_id })),
-      engine.events.on('run:recovered', ({ requeued }) => recovered.inc({ outcome: requeued ? 'requeued' : 'failed' })),
+      engine.events.on('run:recovered', ({ run, requeued }) => {
+        recovered.inc({ outcome: requeued ? 'requeued' : 'failed' });
+        // Out of attempts, recovery ends the run as failed: count it like any other end.
+        if (!requeued) runs.inc({ job: run.job_id, tenant: run.tenant_id, status: 'failed' });
+      }),
     );
   }
 

@@ -4,7 +4,7 @@ import { notFound } from '../../errors.ts';
 import { getScheduleRow, listSchedules } from '../../store/schedules.ts';
 import { scheduleDto } from '../dto.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
-import { errors, IdParams, Schedule, ScheduleBody } from '../schemas.ts';
+import { errors, IdParams, OwnIdParams, Schedule, ScheduleBody } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 const ScheduleListQuery = Type.Object(
@@ -45,7 +45,7 @@ export function scheduleRoutes(app: Api, engine: Engine): void {
 
   app.put(
     '/api/schedules/:id',
-    { schema: { tags: ['schedules'], summary: 'Create or update a schedule by id (redeploying the same body changes nothing)', params: IdParams, body: ScheduleBody, response: { 200: Schedule, 201: Schedule, ...errors(400, 404) } } },
+    { schema: { tags: ['schedules'], summary: 'Create or update a schedule by id (redeploying the same body changes nothing)', params: OwnIdParams, body: ScheduleBody, response: { 200: Schedule, 201: Schedule, ...errors(400, 404) } } },
     async (request, reply) => {
       const { status, schedule } = await upsert(request.params.id, request.body);
       return reply.status(status).send(schedule);

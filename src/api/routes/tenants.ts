@@ -1,7 +1,7 @@
 import type { Engine } from '../../engine.ts';
 import { NsError } from '../../errors.ts';
 import { assertTimeZone } from '../../schedule/index.ts';
-import { listTenants } from '../../store/tenants.ts';
+import { getTenant, listTenants } from '../../store/tenants.ts';
 import { tenantDto } from '../dto.ts';
 import { errors, Tenant, TenantBody } from '../schemas.ts';
 import type { Api } from '../types.ts';
@@ -14,7 +14,7 @@ export function tenantRoutes(app: Api, engine: Engine): void {
 
   app.post(
     '/api/tenants',
-    { schema: { tags: ['tenants'], summary: 'Create a tenant (or update its name and zone)', body: TenantBody, response: { 201: Tenant, ...errors(400, 409) } } },
+    { schema: { tags: ['tenants'], summary: 'Create a tenant (or update its name and zone)', body: TenantBody, response: { 200: Tenant, 201: Tenant, ...errors(400, 409) } } },
     async (request, reply) => {
       const { id, name, timezone } = request.body;
       let zone = timezone ?? engine.settings.timezone;
@@ -23,9 +23,9 @@ export function tenantRoutes(app: Api, engine: Engine): void {
       } catch (error) {
         throw new NsError('NS_VALIDATION', (error as Error).message, { field: 'timezone' });
       }
+      const existed = (await getTenant(engine.db.k, id)) !== undefined;
       await engine.createTenant({ id, name: name ?? id, timezone: zone });
-      const row = (await listTenants(engine.db.k)).find((t) => t.id === id)!;
-      return reply.status(201).send(tenantDto(row));
+      return reply.status(existed ? 200 : 201).send(tenantDto((await getTenant(engine.db.k, id))!));
     },
   );
 }
