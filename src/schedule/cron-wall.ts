@@ -8,14 +8,14 @@ import { CRON_OPTIONS } from './cron-validate.ts';
 const DAY_MS = 86_400_000;
 
 export class CronWall {
+  readonly #expression: string;
   readonly #cron: Cron;
-  readonly #pattern: CronPattern;
   #secondsOfDay: Int32Array | undefined;
 
   /** The expression must already have passed validateCron. */
   constructor(expression: string) {
+    this.#expression = expression;
     this.#cron = new Cron(expression, { ...CRON_OPTIONS });
-    this.#pattern = new CronPattern(expression, undefined, { mode: CRON_OPTIONS.mode });
   }
 
   /** First matching wall time strictly after wallMs (whole seconds), or null past croner's horizon. */
@@ -53,7 +53,8 @@ export class CronWall {
   /** Sorted seconds-of-day at which the expression fires on any day it matches. */
   #times(): Int32Array {
     if (!this.#secondsOfDay) {
-      const p = this.#pattern;
+      // A CronPattern holds ~80 KB (croner's year table): build it only here, and let it go.
+      const p = new CronPattern(this.#expression, undefined, { mode: CRON_OPTIONS.mode });
       const list: number[] = [];
       for (let h = 0; h < 24; h++) {
         if (!p.hour[h]) continue;

@@ -8,7 +8,7 @@ import { SLOT_FATE, type SlotFate } from '../runs/states.ts';
 import { planDue, type DuePlan, type SlotDecision } from '../schedule/index.ts';
 import type { DialectName, Executor } from '../store/db.ts';
 import { activeRunsByKey, insertRuns, runKey, runValues, type RunRow } from '../store/runs.ts';
-import { advanceSchedule, type ScheduleRow } from '../store/schedules.ts';
+import { advanceSchedules, type ScheduleAdvance, type ScheduleRow } from '../store/schedules.ts';
 import { insertSlots, slotKey, type SlotRow } from '../store/slots.ts';
 import { dueAtOf, timingOf } from './schedule-timing.ts';
 
@@ -35,45 +35,28 @@ interface Pending {
 
 export async function decideSlots(ctx: DecideContext, schedules: readonly ScheduleRow[]): Promise<DecidedSlot[]> {
   const pending: Pending[] = [];
+  const advances: ScheduleAdvance[] = [];
   for (const row of schedules) {
     const plan = planFor(row, ctx.now);
-    const decisions = withOmittedNoted(plan);
-    for (const decision of decisions) pending.push({ row, decision });
-    const moved = await advanceSchedule(ctx.x, row.id, row.next_slot_at, plan.nextSlotAt, dueAtOf(row.id, plan.nextSlotAt, row.jitter_ms), ctx.now);
-    if (!moved) throw new Error(`schedule ${row.id} was advanced concurrently; batch rolled back`);
+    for (const decision of withOmittedNoted(plan)) pending.push({ row, decision });
+    advances.push({ id: row.id, expectedNextSlotAt: row.next_slot_at, nextSlotAt: plan.nextSlotAt, dueAt: dueAtOf(row.id, plan.nextSlotAt, row.jitter_ms), now: ctx.now });
   }
+  // Compare-and-set on every schedule: if any moved under us, the whole batch rolls back.
+  const moved = await advanceSchedules(ctx.x, advances);
+  if (moved !== advances.length) throw new Error(`${advances.length - moved} schedule(s) advanced concurrently; batch rolled back`);
   if (pending.length === 0) return [];
 
-  const slotRows = pending.map(({ row, decision }) => initialSlot(row, decision, ctx));
-  const inserted = await insertSlots(ctx.x, slotRows);
+  // Fates are decided before the insert so each slot is written once, final. The slot key still
+  // guards exactly-once: a slot another process decided is not inserted, and neither is its run.
   const active = await activeRunsByKey(ctx.x, schedules.map((s) => ({ tenantId: s.tenant_id, jobId: s.job_id })));
-  const runs: RunRow[] = [];
-  const decided: DecidedSlot[] = [];
-  const fates: SlotRow[] = [];
-  for (let i = 0; i < pending.length; i++) {
-    const { row, decision } = pending[i]!;
-    const slot = slotRows[i]!;
-    // Another process decided this slot first: it is theirs, whatever they made of it.
-    if (!inserted.has(slotKey(slot.schedule_id, slot.slot_at))) continue;
-    if (decision.action === 'fire') {
-      const run = fireSlot(row, decision, slot, active, ctx);
-      runs.push(run);
-      fates.push(slot);
-      decided.push({ slot, run });
-    } else {
-      decided.push({ slot, run: null });
-    }
-  }
-  await insertRuns(ctx.x, runs);
-  for (const slot of fates) {
-    await ctx.x
-      .updateTable('slots')
-      .set({ fate: slot.fate, reason: slot.reason, run_id: slot.run_id })
-      .where('schedule_id', '=', slot.schedule_id)
-      .where('slot_at', '=', slot.slot_at)
-      .execute();
-  }
-  return decided;
+  const decided: DecidedSlot[] = pending.map(({ row, decision }) => {
+    const slot = initialSlot(row, decision, ctx);
+    return { slot, run: decision.action === 'fire' ? fireSlot(row, decision, slot, active, ctx) : null };
+  });
+  const inserted = await insertSlots(ctx.x, decided.map((d) => d.slot));
+  const mine = decided.filter((d) => inserted.has(slotKey(d.slot.schedule_id, d.slot.slot_at)));
+  await insertRuns(ctx.x, mine.flatMap((d) => (d.run ? [d.run] : [])));
+  return mine;
 }
 
 /**

@@ -27,7 +27,7 @@ export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinit
   const declared = origin === 'config' ? definitionHash(def) : null;
   const existing = await getScheduleRow(x, def.id, true);
   const plan = (): { nextSlotAt: number | null; dueAt: number | null } => {
-    const nextSlotAt = firstSlotAfter({ id: def.id, timing_hash: hash, ...definitionTiming(def) }, now);
+    const nextSlotAt = firstSlotAfter(definitionTiming(def), now);
     return { nextSlotAt, dueAt: dueAtOf(def.id, nextSlotAt, def.jitterMs) };
   };
   if (!existing) {

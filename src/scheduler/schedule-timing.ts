@@ -13,18 +13,25 @@ export function definitionTiming(def: ScheduleDefinition): TimingFields {
   return { cron: def.cron, every_ms: def.everyMs, timezone: def.timezone };
 }
 
+/**
+ * Compiled timings, keyed by what they are (expression or interval, and zone) rather than by
+ * schedule: thousands of schedules share a few timings, and a compiled cron is not small. A bounded
+ * LRU keeps memory flat however many schedules are loaded.
+ */
+const CACHE_MAX = 256;
 const cache = new Map<string, Timing>();
 
-/** Compiled timing of a stored schedule, memoized by its timing hash (rows are re-read every tick). */
-export function timingOf(row: Pick<ScheduleRow, 'id' | 'timing_hash'> & TimingFields): Timing {
-  const key = `${row.id}:${row.timing_hash}`;
+export function timingOf(row: TimingFields): Timing {
+  const key = row.cron !== null ? `c|${row.cron}|${row.timezone}` : `e|${row.every_ms}|${row.timezone}`;
   let timing = cache.get(key);
-  if (!timing) {
+  if (timing) {
+    cache.delete(key);
+  } else {
     const input = row.cron !== null ? { cron: row.cron, timezone: row.timezone } : { every: Number(row.every_ms), timezone: row.timezone };
-    timing = compileTiming(input, `schedules.${row.id}`, row.timezone);
-    if (cache.size > 50_000) cache.clear();
-    cache.set(key, timing);
+    timing = compileTiming(input, 'schedule', row.timezone);
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
   }
+  cache.set(key, timing);
   return timing;
 }
 
@@ -33,6 +40,6 @@ export function dueAtOf(scheduleId: string, slotAt: number | null, jitterMs: num
   return slotAt === null ? null : slotAt + jitterFor(scheduleId, slotAt, jitterMs);
 }
 
-export function firstSlotAfter(row: Pick<ScheduleRow, 'id' | 'timing_hash'> & TimingFields, after: number): number | null {
+export function firstSlotAfter(row: TimingFields, after: number): number | null {
   return nextSlot(timingOf(row), after);
 }

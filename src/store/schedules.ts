@@ -1,4 +1,5 @@
 import type { ScheduleDefinition } from '../config/types.ts';
+import { sql } from 'kysely';
 import type { DialectName, Executor } from './db.ts';
 import type { SchedulesTable } from './schema.ts';
 
@@ -120,6 +121,35 @@ export async function advanceSchedule(
   q = expectedNextSlotAt === null ? q.where('next_slot_at', 'is', null) : q.where('next_slot_at', '=', expectedNextSlotAt);
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+export interface ScheduleAdvance {
+  id: string;
+  expectedNextSlotAt: number | null;
+  nextSlotAt: number | null;
+  dueAt: number | null;
+  now: number;
+}
+
+/**
+ * advanceSchedule for a whole batch in one statement (a round trip per schedule is what made a
+ * 10,000-schedule burst slow on PostgreSQL). Returns how many rows matched their expected slot.
+ */
+export async function advanceSchedules(x: Executor, items: readonly ScheduleAdvance[]): Promise<number> {
+  let moved = 0;
+  for (let i = 0; i < items.length; i += 200) {
+    const chunk = items.slice(i, i + 200);
+    const values = sql.join(
+      chunk.map((a) => sql`(${a.id}, CAST(${a.expectedNextSlotAt} AS BIGINT), CAST(${a.nextSlotAt} AS BIGINT), CAST(${a.dueAt} AS BIGINT), CAST(${a.now} AS BIGINT))`),
+    );
+    const result = await sql`
+      WITH v(id, expected, next_slot, due, now) AS (VALUES ${values})
+      UPDATE schedules SET next_slot_at = v.next_slot, due_at = v.due, updated_at = v.now
+      FROM v
+      WHERE schedules.id = v.id AND schedules.next_slot_at IS NOT DISTINCT FROM v.expected`.execute(x);
+    moved += Number(result.numAffectedRows ?? 0);
+  }
+  return moved;
 }
 
 /** When the scheduler must next look: the earliest due time of any schedule. */
