@@ -21,6 +21,7 @@ export const DEFAULTS = {
   pollMs: 1 * SECOND,
   misfireGraceMs: 1 * HOUR,
   logTailBytes: 65_536,
+  jobNiceness: 10,
   historyRetentionDays: 365,
   training: {
     schedule: '0 2 * * *',

@@ -28,6 +28,7 @@ export const ENV = {
   logLevel: 'NIGHTSHIFT_LOG_LEVEL',
   timezone: 'NIGHTSHIFT_TIMEZONE',
   concurrency: 'NIGHTSHIFT_CONCURRENCY',
+  jobNiceness: 'NIGHTSHIFT_JOB_NICENESS',
   shutdownGraceMs: 'NIGHTSHIFT_SHUTDOWN_GRACE',
   killGraceMs: 'NIGHTSHIFT_KILL_GRACE',
   leaseMs: 'NIGHTSHIFT_LEASE',
@@ -87,6 +88,7 @@ export function readEnv(env: Env): EnvLayer {
   }
   if ((v = get(ENV.timezone, 'timezone'))) patch.timezone = checkZone(...v);
   if ((v = get(ENV.concurrency, 'concurrency'))) patch.concurrency = toInteger(v[0], v[1], { min: 1, max: 1024 }, '4');
+  if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
   for (const [key, example] of DURATIONS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example });
   }

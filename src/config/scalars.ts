@@ -39,6 +39,7 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     pollMs: DEFAULTS.pollMs,
     misfireGraceMs: DEFAULTS.misfireGraceMs,
     logTailBytes: DEFAULTS.logTailBytes,
+    jobNiceness: DEFAULTS.jobNiceness,
     historyRetentionDays: DEFAULTS.historyRetentionDays,
     training: { ...DEFAULTS.training },
     analysis: { ...DEFAULTS.analysis },

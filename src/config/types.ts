@@ -76,6 +76,8 @@ export interface Settings {
   timezone: string;
   /** Runs executing at once in this process. */
   concurrency: number;
+  /** Scheduling priority of job processes (0 = same as nightshift, 19 = lowest): jobs yield the CPU to the API. */
+  jobNiceness: number;
   shutdownGraceMs: number;
   killGraceMs: number;
   leaseMs: number;

@@ -2,6 +2,7 @@
  * One claimed run, from spawn to its recorded end: the heartbeat that keeps the lease, the
  * deadline, cancellation, and the transition that matches how the command ended.
  */
+import { getPriority, setPriority } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { JobDefinition, Settings } from '../config/types.ts';
@@ -23,7 +24,7 @@ export interface ExecutionDeps {
   events: EngineEvents;
   logger: Logger;
   owner: string;
-  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training'>;
+  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness'>;
 }
 
 export class RunExecution {
@@ -76,6 +77,7 @@ export class RunExecution {
       },
       onLine: (stream, line) => d.events.emit('run:line', { runId: run.id, stream, line }),
       onSpawn: (pid) => {
+        lowerPriority(pid, d.settings.jobNiceness, d.logger);
         d.events.emit('run:spawned', { runId: run.id, pid });
         recordPid(d.db.k, run.id, d.owner, pid, d.clock.now()).catch((error: unknown) => this.#onBeatError(error));
       },
@@ -173,6 +175,19 @@ export class RunExecution {
     if (result.status === 'succeeded') return { ...base, status: 'succeeded', reason: result.outcome ? `ended early: ${result.outcome}` : null };
     const exhausted = result.status === 'transient' ? `; ${this.run.max_attempts} attempts exhausted` : '';
     return { ...base, status: 'failed', errorCode: 'NS_JOB_FAILED', errorMessage: `${result.error ?? 'failed'}${exhausted}`, errorContext: context };
+  }
+}
+
+/**
+ * Jobs run below nightshift's own priority, so a CPU-bound training keeps off the API's CPU time.
+ * Processes the job starts later inherit it. Failing to renice (e.g. no permission) is not fatal.
+ */
+function lowerPriority(pid: number, niceness: number, logger: Logger): void {
+  if (niceness <= 0) return;
+  try {
+    setPriority(pid, Math.min(19, getPriority(0) + niceness));
+  } catch (error) {
+    logger.debug({ err: error, pid }, 'could not lower job priority');
   }
 }
 

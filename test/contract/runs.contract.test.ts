@@ -218,6 +218,22 @@ for (const target of await storeTargets()) {
       }
     });
 
+    test('jobs run at a lower CPU priority than nightshift (niceness), so the API keeps its CPU', async () => {
+      const nice = commandJob('nice', node, ['-e', 'console.log("::metric nice=" + require("os").getPriority())']);
+      const t = await openTestEngine(await target.make(), { jobs: [nice], jobNiceness: 7 });
+      try {
+        t.engine.workers.lifecycle.to('running');
+        const run = await t.engine.trigger('nice', 'acme');
+        const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
+        await t.engine.workers.claimAndStart();
+        const finished = (await done).run;
+        const own = (await import('node:os')).getPriority(0);
+        assert.deepEqual(JSON.parse(finished.metrics ?? '{}'), { nice: Math.min(19, own + 7) });
+      } finally {
+        await t.close();
+      }
+    });
+
     test('history lists newest first with a stable cursor', async () => {
       const t = await openTestEngine(await target.make(), { jobs: [quick] });
       try {

@@ -48,6 +48,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     logLevel: 'silent',
     timezone: 'UTC',
     concurrency: 2,
+    jobNiceness: 10,
     shutdownGraceMs: 5_000,
     killGraceMs: 1_000,
     leaseMs: 30_000,
