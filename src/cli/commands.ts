@@ -12,6 +12,7 @@ import { listJobs } from '../store/jobs.ts';
 import { listRuns, type RunRow } from '../store/runs.ts';
 import { listSchedules } from '../store/schedules.ts';
 import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
+import { addGenerateCommand } from './generate-command.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -177,5 +178,6 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
       }),
     );
 
+  addGenerateCommand(program, io);
   return program;
 }

@@ -1,0 +1,29 @@
+/**
+ * The built-in sample store as a data source: one dataset's samples of the asked tenant, in the
+ * window (since ≤ ts < until). All SQL stays in src/store; this only adapts the call.
+ */
+import type { Executor } from '../../store/db.ts';
+import { loadSamples } from '../../store/samples.ts';
+import type { DataSource, DataWindow, RawSample } from '../types.ts';
+import { checkWindow } from './window.ts';
+
+export class StoreSource implements DataSource {
+  readonly kind = 'store' as const;
+  readonly #x: Executor;
+  readonly datasetId: string;
+
+  constructor(x: Executor, datasetId: string) {
+    this.#x = x;
+    this.datasetId = datasetId;
+  }
+
+  async load(tenantId: string, window: DataWindow, signal?: AbortSignal): Promise<RawSample[]> {
+    checkWindow(window);
+    signal?.throwIfAborted();
+    const samples = await loadSamples(this.#x, tenantId, this.datasetId, window);
+    signal?.throwIfAborted();
+    return samples;
+  }
+}
+
+export const createStoreSource = (x: Executor, datasetId: string): StoreSource => new StoreSource(x, datasetId);
