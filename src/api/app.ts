@@ -53,6 +53,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'jobs' },
         { name: 'schedules' },
         { name: 'runs' },
+        { name: 'datasets', description: 'tenant datasets and sample ingest' },
         { name: 'seed-compatible', description: 'endpoints with the shapes of the in-house systems nightshift replaces' },
       ],
     },

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Engine } from '../engine.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { datasetRoutes } from './routes/datasets.ts';
 import { healthRoutes, type DrainState } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -35,6 +36,7 @@ const plugin: FastifyPluginAsync<NightshiftPluginOptions> = async (fastify, opti
   jobRoutes(app, engine);
   scheduleRoutes(app, engine);
   runRoutes(app, engine);
+  datasetRoutes(app, engine);
   seedRoutes(app, engine);
 };
 

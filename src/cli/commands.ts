@@ -12,6 +12,7 @@ import { listJobs } from '../store/jobs.ts';
 import { listRuns, type RunRow } from '../store/runs.ts';
 import { listSchedules } from '../store/schedules.ts';
 import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
+import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 
 export interface CliIo {
@@ -178,6 +179,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
       }),
     );
 
+  addDataCommands(program, io);
   addGenerateCommand(program, io);
   return program;
 }

@@ -18,10 +18,12 @@ const RECENT = 50;
 export async function jobHealth(x: Executor, jobIds: readonly string[]): Promise<JobHealthRow[]> {
   const result: JobHealthRow[] = [];
   for (const jobId of jobIds) {
+    // Walks the (job_id, finished_at) index from the newest end; skipped runs are filtered on the way.
     const recent = await x
       .selectFrom('runs')
       .select(['status', 'finished_at'])
       .where('job_id', '=', jobId)
+      .where('finished_at', 'is not', null)
       .where('status', 'in', ['succeeded', 'failed', 'timed_out', 'cancelled'])
       .orderBy('finished_at', 'desc')
       .orderBy('id', 'desc')

@@ -3,6 +3,8 @@ import { NsError } from '../errors.ts';
 import { inTransaction, LOCK_KEYS, type Db } from './db.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-schedule-origin.ts';
+import * as m0003 from './migrations/0003-datasets.ts';
+import * as m0004 from './migrations/0004-history-indexes.ts';
 
 interface Migration {
   id: number;
@@ -14,6 +16,8 @@ interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, ...m0001 },
   { id: 2, ...m0002 },
+  { id: 3, ...m0003 },
+  { id: 4, ...m0004 },
 ];
 
 /**

@@ -104,6 +104,8 @@ export const runKey = (tenantId: string, jobId: string) => `${tenantId}/${jobId}
 export const RUN_SORT_FIELDS = ['queued_at', 'run_at', 'started_at', 'finished_at', 'duration_ms'] as const;
 export type RunSortField = (typeof RUN_SORT_FIELDS)[number];
 
+const NEVER_NULL: ReadonlySet<RunSortField> = new Set(['queued_at', 'run_at']);
+
 /** Where the previous page ended: the sort value (nulls as -1) and the id, the stable tiebreak. */
 export interface RunCursor {
   value: number;
@@ -128,8 +130,9 @@ export interface RunFilter {
 export async function listRuns(x: Executor, filter: RunFilter = {}): Promise<RunRow[]> {
   const sortField = filter.sort ?? 'queued_at';
   const order = filter.order ?? 'desc';
-  // Nullable columns (started_at …) sort as -1 so that the cursor comparison stays total.
-  const key = sql<number>`coalesce(${sql.ref(sortField)}, -1)`;
+  // Nullable columns (started_at …) sort as -1 so that the cursor comparison stays total; the
+  // never-null ones are used bare, so their (column, id) indexes serve the sort.
+  const key = NEVER_NULL.has(sortField) ? sql<number>`${sql.ref(sortField)}` : sql<number>`coalesce(${sql.ref(sortField)}, -1)`;
   let q = x.selectFrom('runs').selectAll();
   if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);

@@ -109,6 +109,40 @@ export interface RunAttemptsTable {
   error_message: string | null;
 }
 
+export interface DatasetsTable {
+  tenant_id: string;
+  id: string;
+  entity_key: string;
+  /** The input column holding each row's time. */
+  ts_column: string;
+  /** JSON: [{name, type, nullable}] in storage order. */
+  features: string;
+  /** JSON: {name, type, nullable}. */
+  label: string;
+  created_at: number;
+  updated_at: number;
+  last_ingest_at: number | null;
+}
+
+/** Per-dataset dictionary of categorical values: samples store the code. */
+export interface DatasetCategoriesTable {
+  tenant_id: string;
+  dataset_id: string;
+  feature: string;
+  code: number;
+  value: string;
+}
+
+export interface SamplesTable {
+  tenant_id: string;
+  dataset_id: string;
+  ts: number;
+  entity: string;
+  label: number | null;
+  /** Feature values as Float64 little-endian in schema order; NaN = missing; categoricals as codes. */
+  vals: Buffer;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -123,4 +157,7 @@ export interface Database {
   runs: RunsTable;
   run_attempts: RunAttemptsTable;
   ns_migrations: MigrationsTable;
+  datasets: DatasetsTable;
+  dataset_categories: DatasetCategoriesTable;
+  samples: SamplesTable;
 }

@@ -1,0 +1,149 @@
+/**
+ * Tenant datasets: define a schema, read it back with sample counts, and ingest samples as a JSON
+ * array, NDJSON or CSV. The ingest route lives in its own encapsulated scope with its own body
+ * parsers (raw text, up to INGEST_BODY_LIMIT_BYTES) so the rest of the API keeps its 1 MiB JSON limit.
+ */
+import { Type, type Static } from 'typebox';
+import type { Engine } from '../../engine.ts';
+import { NsError } from '../../errors.ts';
+import { checkDatasetDefinition, COLUMN_NAME_PATTERN, DATASET_ID_PATTERN, MAX_FEATURES } from '../../data/ingest/dataset-definition.ts';
+import { defineDataset, describeDataset, listDatasets, type DatasetView } from '../../data/ingest/dataset-service.ts';
+import { ingestSamples, MAX_ROWS_PER_BATCH, type IngestFormat } from '../../data/ingest/ingest-service.ts';
+import { iso } from '../dto.ts';
+import { errors } from '../schemas.ts';
+import type { Api } from '../types.ts';
+
+export const INGEST_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** Content types the ingest route takes, and the format each means. */
+const INGEST_TYPES: Record<string, IngestFormat> = {
+  'application/json': 'json',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+  'text/csv': 'csv',
+};
+
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'lowercase id: letters, digits, _ . -' });
+const ColumnName = Type.String({ pattern: COLUMN_NAME_PATTERN, description: 'a letter or _ first, then letters, digits, _ . -' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const TenantParams = Type.Object({ tenantId: Id }, { additionalProperties: false });
+const DatasetParams = Type.Object({ tenantId: Id, datasetId: Type.String({ pattern: DATASET_ID_PATTERN, description: 'lowercase id: letters, digits, _ . -' }) }, { additionalProperties: false });
+type DatasetParamsT = Static<typeof DatasetParams>;
+
+const Feature = Type.Object(
+  { name: ColumnName, type: Type.String({ enum: ['numeric', 'categorical'] }), nullable: Type.Optional(Type.Boolean({ default: false })) },
+  { additionalProperties: false },
+);
+const Label = Type.Object(
+  { name: ColumnName, type: Type.String({ enum: ['binary', 'numeric'] }), nullable: Type.Optional(Type.Boolean({ default: false })) },
+  { additionalProperties: false },
+);
+const DatasetBody = Type.Object(
+  {
+    entityKey: Type.String({ ...ColumnName, description: 'column naming the entity a row belongs to (a device id …)' }),
+    timestamp: Type.String({ ...ColumnName, description: 'column holding the row time: ISO-8601 with a zone, or epoch milliseconds' }),
+    features: Type.Array(Feature, { minItems: 1, maxItems: MAX_FEATURES }),
+    label: Label,
+  },
+  { additionalProperties: false },
+);
+
+const Dataset = Type.Object({
+  tenantId: Type.String(),
+  id: Type.String(),
+  entityKey: Type.String(),
+  timestamp: Type.String(),
+  features: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), nullable: Type.Boolean() })),
+  label: Type.Object({ name: Type.String(), type: Type.String(), nullable: Type.Boolean() }),
+  samples: Type.Object({ count: Type.Integer(), firstAt: Nullable(Type.String({ format: 'date-time' })), lastAt: Nullable(Type.String({ format: 'date-time' })) }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  lastIngestAt: Nullable(Type.String({ format: 'date-time' })),
+});
+
+const IngestResponse = Type.Object({ accepted: Type.Integer(), rejected: Type.Integer() });
+
+export function datasetDto(v: DatasetView) {
+  const s = v.schema;
+  return {
+    tenantId: s.tenantId,
+    id: s.id,
+    entityKey: s.entityKey,
+    timestamp: s.timestamp,
+    features: s.features.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })),
+    label: { name: s.label.name, type: s.label.type, nullable: s.label.nullable },
+    samples: { count: v.samples.count, firstAt: iso(v.samples.firstTs), lastAt: iso(v.samples.lastTs) },
+    createdAt: iso(v.createdAt),
+    updatedAt: iso(v.updatedAt),
+    lastIngestAt: iso(v.lastIngestAt),
+  };
+}
+
+const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase();
+
+export function datasetRoutes(app: Api, engine: Engine): void {
+  app.get(
+    '/api/tenants/:tenantId/datasets',
+    { schema: { tags: ['datasets'], summary: "List a tenant's datasets with sample counts", params: TenantParams, response: { 200: Type.Object({ datasets: Type.Array(Dataset) }), ...errors(400, 404) } } },
+    async (request) => ({ datasets: (await listDatasets(engine.db.k, request.params.tenantId)).map(datasetDto) }),
+  );
+
+  app.get(
+    '/api/tenants/:tenantId/datasets/:datasetId',
+    { schema: { tags: ['datasets'], summary: 'One dataset: schema, sample count, first and last sample time', params: DatasetParams, response: { 200: Dataset, ...errors(400, 404) } } },
+    async (request) => datasetDto(await describeDataset(engine.db.k, request.params.tenantId, request.params.datasetId)),
+  );
+
+  app.put(
+    '/api/tenants/:tenantId/datasets/:datasetId',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Create a dataset or change its schema (409 when the change would break stored samples)',
+        params: DatasetParams,
+        body: DatasetBody,
+        response: { 200: Dataset, 201: Dataset, ...errors(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, datasetId } = request.params;
+      const schema = checkDatasetDefinition(tenantId, datasetId, request.body);
+      const result = await defineDataset(engine.db, schema, engine.clock.now());
+      return reply.status(result === 'created' ? 201 : 200).send(datasetDto(await describeDataset(engine.db.k, tenantId, datasetId)));
+    },
+  );
+
+  // The ingest route: its own scope, so its parsers and body limit apply to it alone.
+  void app.register(async (scope: Api) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(Object.keys(INGEST_TYPES), { parseAs: 'string', bodyLimit: INGEST_BODY_LIMIT_BYTES }, (_request, text, done) => done(null, text));
+    scope.addContentTypeParser('*', (request, _payload, done) => {
+      done(
+        new NsError('NS_UNSUPPORTED_MEDIA_TYPE', `content type "${request.headers['content-type'] ?? ''}" is not accepted; send application/json (an array of objects), application/x-ndjson or text/csv (with a header row)`, {
+          field: 'content-type',
+        }),
+      );
+    });
+
+    scope.post(
+      '/api/tenants/:tenantId/datasets/:datasetId/samples',
+      {
+        bodyLimit: INGEST_BODY_LIMIT_BYTES,
+        schema: {
+          tags: ['datasets'],
+          summary: `Ingest samples: JSON array, NDJSON or CSV; at most ${MAX_ROWS_PER_BATCH} rows and ${INGEST_BODY_LIMIT_BYTES / 1_048_576} MiB per request. Any bad row rejects the whole batch (400 with each row, field and reason) and nothing is written`,
+          params: DatasetParams,
+          response: { 200: IngestResponse, ...errors(400, 404, 409, 413, 415) },
+        },
+      },
+      async (request) => {
+        const { tenantId, datasetId } = request.params as DatasetParamsT;
+        const format = INGEST_TYPES[mediaType(request.headers['content-type'])];
+        if (!format) throw new NsError('NS_UNSUPPORTED_MEDIA_TYPE', 'send application/json, application/x-ndjson or text/csv', { field: 'content-type' });
+        const body = typeof request.body === 'string' ? request.body : '';
+        return ingestSamples(engine.db, { tenantId, datasetId, format, body, now: engine.clock.now() });
+      },
+    );
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * Sample ingest: a body (JSON array, NDJSON or CSV) → parsed → validated against the dataset's
+ * schema → written in one transaction. Any bad row rejects the whole batch with every error
+ * counted (the first 100 listed), and nothing is written.
+ */
+import { NsError, notFound } from '../../errors.ts';
+import { inTransaction, type Db } from '../../store/db.ts';
+import { datasetLockKey, datasetSchemaOf, getDatasetRow, markIngested } from '../../store/datasets.ts';
+import { writeSamples } from '../../store/samples.ts';
+import { sameSchema } from './dataset-definition.ts';
+import { requireDataset } from './dataset-service.ts';
+import { parseCsv } from './csv.ts';
+import { parseJsonArray, parseNdjson } from './records.ts';
+import { describeRowError, RowErrors } from './row-errors.ts';
+import { validateCsv, validateObjects, type Validated } from './validate.ts';
+import type { DatasetSchema } from '../types.ts';
+
+export const INGEST_FORMATS = ['json', 'ndjson', 'csv'] as const;
+export type IngestFormat = (typeof INGEST_FORMATS)[number];
+
+/** Rows per HTTP batch; the CLI allows more per file (one file is one batch). */
+export const MAX_ROWS_PER_BATCH = 100_000;
+export const MAX_ROWS_PER_FILE = 1_000_000;
+
+export interface IngestRequest {
+  tenantId: string;
+  datasetId: string;
+  format: IngestFormat;
+  body: string;
+  now: number;
+  /** Default MAX_ROWS_PER_BATCH. */
+  maxRows?: number;
+}
+
+export interface IngestResult {
+  accepted: number;
+  rejected: 0;
+}
+
+const FORMAT_HINT: Record<IngestFormat, string> = {
+  json: 'a JSON array of objects, one per row',
+  ndjson: 'one JSON object per line',
+  csv: 'a header row naming the columns, then one row per sample',
+};
+
+function parseAndValidate(schema: DatasetSchema, format: IngestFormat, body: string, maxRows: number): Validated & { rows: number; truncated: boolean } {
+  if (format === 'csv') {
+    const doc = parseCsv(body, maxRows);
+    const errors = new RowErrors();
+    if (!doc.header) return { samples: [], errors, rows: 0, truncated: false };
+    errors.addAll(doc.errors);
+    return { ...validateCsv(schema, doc.header, doc.records, errors), rows: doc.records.length + doc.errors.filter((e) => e.row > 0).length, truncated: doc.truncated };
+  }
+  const parsed = format === 'json' ? parseJsonArray(body, maxRows) : parseNdjson(body, maxRows);
+  const errors = new RowErrors();
+  errors.addAll(parsed.errors);
+  return { ...validateObjects(schema, parsed.records, errors), rows: parsed.records.length + parsed.errors.length, truncated: parsed.truncated };
+}
+
+/** Validates the batch in full, then writes it in one transaction (or nothing at all). */
+export async function ingestSamples(db: Db, request: IngestRequest): Promise<IngestResult> {
+  const { tenantId, datasetId, format } = request;
+  const maxRows = request.maxRows ?? MAX_ROWS_PER_BATCH;
+  const stored = await requireDataset(db.k, tenantId, datasetId);
+  const schema = datasetSchemaOf(stored);
+  const body = request.body.charCodeAt(0) === 0xfeff ? request.body.slice(1) : request.body;
+  if (body.trim() === '') throw new NsError('NS_VALIDATION', `the body is empty; send ${FORMAT_HINT[format]}`, { field: 'body' });
+
+  const { samples, errors, rows, truncated } = parseAndValidate(schema, format, body, maxRows);
+  if (truncated) {
+    throw new NsError('NS_PAYLOAD_TOO_LARGE', `the batch has more than ${maxRows} rows; split it into batches of at most ${maxRows} rows`, {
+      field: 'body',
+      details: { maxRows },
+    });
+  }
+  if (errors.total > 0) {
+    const first = errors.first[0]!;
+    throw new NsError('NS_VALIDATION', `${errors.total} error(s) in a batch of ${rows} row(s); nothing was written. First: ${describeRowError(first)}`, {
+      field: first.field ?? 'body',
+      details: { errors: errors.first, errorCount: errors.total, rows },
+    });
+  }
+  if (samples.length === 0) throw new NsError('NS_VALIDATION', `the batch has no rows; send ${FORMAT_HINT[format]}`, { field: 'body' });
+
+  await inTransaction(
+    db,
+    async (x) => {
+      const now = await getDatasetRow(x, tenantId, datasetId);
+      if (!now) throw notFound('dataset', datasetId);
+      if (!sameSchema(datasetSchemaOf(now), schema)) {
+        throw new NsError('NS_CONFLICT', `the schema of dataset "${datasetId}" changed while this batch was being validated; nothing was written, send it again`, { field: 'body', retryable: true });
+      }
+      await writeSamples(x, schema, samples);
+      await markIngested(x, tenantId, datasetId, request.now);
+    },
+    datasetLockKey(tenantId, datasetId),
+  );
+  return { accepted: samples.length, rejected: 0 };
+}
+
+/** The format named by a file's extension (.json, .ndjson / .jsonl, .csv), or null. */
+export function formatFromFileName(file: string): IngestFormat | null {
+  const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase();
+  if (ext === 'json') return 'json';
+  if (ext === 'ndjson' || ext === 'jsonl') return 'ndjson';
+  if (ext === 'csv') return 'csv';
+  return null;
+}
