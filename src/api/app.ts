@@ -30,7 +30,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     loggerInstance: httpLogger(options.logger ?? (options.engine.logger as Logger)),
     bodyLimit: BODY_LIMIT_BYTES,
     // Above the id schemas' own limits, so an over-long id gets our validation error, not Fastify's.
-    maxParamLength: 500,
+    routerOptions: { maxParamLength: 500 },
     frameworkErrors: (error, _request, reply) => {
       void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'NS_VALIDATION', message: `url: ${error.message}; check the path and its percent-encoding`, field: 'url' } });
     },

@@ -13,7 +13,8 @@ import { tempDir } from '../helpers/settings.ts';
 const exec = promisify(execFile);
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'jobs', 'sleep-then-mark.mjs');
 
-function setup() {
+/** jobMs: how long the job runs; the kill -9 case needs it to outlive a slow restart on a loaded machine. */
+function setup(jobMs = 4000) {
   const dir = tempDir();
   const marker = join(dir, 'completions.txt');
   const config = join(dir, 'nightshift.json');
@@ -21,7 +22,7 @@ function setup() {
     config,
     JSON.stringify({
       tenants: [{ id: 'acme', name: 'Acme', timezone: 'UTC' }],
-      jobs: [{ id: 'slow', kind: 'command', command: process.execPath, args: [FIXTURE, '4000', marker], retry: { attempts: 2, backoff: ['1s'] } }],
+      jobs: [{ id: 'slow', kind: 'command', command: process.execPath, args: [FIXTURE, String(jobMs), marker], retry: { attempts: 2, backoff: ['1s'] } }],
     }),
   );
   const env = {
@@ -59,7 +60,7 @@ function setup() {
 
 describe('serve process lifecycle', () => {
   test('kill -9 while a command runs: after restart the run is recovered and completes once', { timeout: 90_000 }, async () => {
-    const s = setup();
+    const s = setup(15_000);
     const runId = await s.trigger();
     const first = new ServeProcess(s.env);
     await first.waitForLog((l) => l.msg === 'run started' && l.runId === runId);
