@@ -1,0 +1,102 @@
+/**
+ * Objectives: the starting score, per-row gradients/hessians of the loss w.r.t. the raw score, and
+ * the loss itself (reported as progress and used for early stopping).
+ *   binary_logloss: base = log(p/(1−p)), g = σ(raw) − y, h = σ(raw)(1 − σ(raw)); loss = mean logloss
+ *   squared_error:  base = mean(y),      g = raw − y,     h = 1;                 loss = mean (raw − y)²
+ */
+import { NsError } from '../../errors.ts';
+import type { Task } from '../types.ts';
+import type { GbdtObjectiveName } from './params.ts';
+
+export interface Objective {
+  readonly name: GbdtObjectiveName;
+  readonly task: Task;
+  /** True when every hessian is 1, so histograms need not sum them. */
+  readonly unitHessian: boolean;
+  checkLabels(y: Float64Array, rows: number, field: string): void;
+  baseScore(y: Float64Array, rows: number): number;
+  gradients(raw: Float64Array, y: Float64Array, g: Float64Array, h: Float64Array, rows: number): void;
+  loss(raw: Float64Array, y: Float64Array, rows: number): number;
+}
+
+/** Smallest hessian used, so a confident leaf never divides by ~0. */
+const MIN_HESSIAN = 1e-16;
+
+export const sigmoid = (raw: number): number => {
+  if (raw >= 0) return 1 / (1 + Math.exp(-raw));
+  const e = Math.exp(raw);
+  return e / (1 + e);
+};
+
+const binaryLogloss: Objective = {
+  name: 'binary_logloss',
+  task: 'binary',
+  unitHessian: false,
+  checkLabels(y, rows, field) {
+    for (let i = 0; i < rows; i++) {
+      const v = y[i];
+      if (v !== 0 && v !== 1) {
+        throw new NsError('NS_VALIDATION', `${field}: binary_logloss needs labels 0 or 1; row ${i} has ${v}`, { field });
+      }
+    }
+  },
+  baseScore(y, rows) {
+    let pos = 0;
+    for (let i = 0; i < rows; i++) pos += y[i]!;
+    const p = Math.min(Math.max(pos / rows, 1e-15), 1 - 1e-15);
+    return Math.log(p / (1 - p));
+  },
+  gradients(raw, y, g, h, rows) {
+    for (let i = 0; i < rows; i++) {
+      // exp(−r) may overflow to Infinity for r ≪ 0, giving p = 0: still the right limit.
+      const p = 1 / (1 + Math.exp(-raw[i]!));
+      g[i] = p - y[i]!;
+      const hh = p * (1 - p);
+      h[i] = hh > MIN_HESSIAN ? hh : MIN_HESSIAN;
+    }
+  },
+  loss(raw, y, rows) {
+    // log(1 + e^r) − y·r, computed without overflow.
+    let sum = 0;
+    for (let i = 0; i < rows; i++) {
+      const r = raw[i]!;
+      sum += (r > 0 ? r + Math.log1p(Math.exp(-r)) : Math.log1p(Math.exp(r))) - y[i]! * r;
+    }
+    return sum / rows;
+  },
+};
+
+const squaredError: Objective = {
+  name: 'squared_error',
+  task: 'regression',
+  unitHessian: true,
+  checkLabels(y, rows, field) {
+    for (let i = 0; i < rows; i++) {
+      if (!Number.isFinite(y[i])) {
+        throw new NsError('NS_VALIDATION', `${field}: squared_error needs finite labels; row ${i} has ${y[i]}`, { field });
+      }
+    }
+  },
+  baseScore(y, rows) {
+    let sum = 0;
+    for (let i = 0; i < rows; i++) sum += y[i]!;
+    return sum / rows;
+  },
+  gradients(raw, y, g, h, rows) {
+    for (let i = 0; i < rows; i++) g[i] = raw[i]! - y[i]!;
+    h.fill(1, 0, rows);
+  },
+  loss(raw, y, rows) {
+    let sum = 0;
+    for (let i = 0; i < rows; i++) {
+      const d = raw[i]! - y[i]!;
+      sum += d * d;
+    }
+    return sum / rows;
+  },
+};
+
+export const OBJECTIVES: Readonly<Record<GbdtObjectiveName, Objective>> = Object.freeze({
+  binary_logloss: binaryLogloss,
+  squared_error: squaredError,
+});
