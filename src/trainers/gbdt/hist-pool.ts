@@ -8,7 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { NsError } from '../../errors.ts';
 import { buildGroup, type HistogramBuilder, type HistogramSpace, type SpaceBuffers, type SpaceShape } from './histogram.ts';
 import { CMD, controlBytes, CTRL, planOffset, type HistWorkerData } from './hist-protocol.ts';
-import { spawnModuleWorker, stopWorker } from './spawn-worker.ts';
+import { spawnModuleWorker, stopWorker } from '../worker/spawn-worker.ts';
 
 /** Below this many rows a leaf is built on the calling thread: waking workers would cost more. */
 const MIN_PARALLEL_ROWS = 8192;

@@ -88,3 +88,4 @@ function initialBias(task: LinearParams['task'], y: Float64Array): number {
   const p = Math.min(Math.max(mean, 1e-6), 1 - 1e-6);
   return Math.log(p / (1 - p));
 }
+export { trainLinearInWorker } from './train-in-worker.ts';
