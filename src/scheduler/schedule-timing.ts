@@ -18,7 +18,7 @@ export function definitionTiming(def: ScheduleDefinition): TimingFields {
  * schedule: thousands of schedules share a few timings, and a compiled cron is not small. A bounded
  * LRU keeps memory flat however many schedules are loaded.
  */
-const CACHE_MAX = 256;
+const CACHE_MAX = 64;
 const cache = new Map<string, Timing>();
 
 export function timingOf(row: TimingFields): Timing {
@@ -27,12 +27,16 @@ export function timingOf(row: TimingFields): Timing {
   if (timing) {
     cache.delete(key);
   } else {
-    const input = row.cron !== null ? { cron: row.cron, timezone: row.timezone } : { every: Number(row.every_ms), timezone: row.timezone };
-    timing = compileTiming(input, 'schedule', row.timezone);
+    timing = compile(row);
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
   }
   cache.set(key, timing);
   return timing;
+}
+
+function compile(row: TimingFields): Timing {
+  const input = row.cron !== null ? { cron: row.cron, timezone: row.timezone } : { every: Number(row.every_ms), timezone: row.timezone };
+  return compileTiming(input, 'schedule', row.timezone);
 }
 
 /** When a slot is due: its time plus the schedule's deterministic jitter. */
@@ -40,6 +44,10 @@ export function dueAtOf(scheduleId: string, slotAt: number | null, jitterMs: num
   return slotAt === null ? null : slotAt + jitterFor(scheduleId, slotAt, jitterMs);
 }
 
+/**
+ * Placing a new or changed schedule needs its timing once: compiled without the cache, so loading
+ * thousands of schedules leaves short-lived garbage instead of churning long-lived cache entries.
+ */
 export function firstSlotAfter(row: TimingFields, after: number): number | null {
-  return nextSlot(timingOf(row), after);
+  return nextSlot(compile(row), after);
 }
