@@ -13,6 +13,7 @@ interface Benchmark {
 /** Name → module. A new benchmark is one file and one line here. */
 const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   scheduler: () => import('./scheduler.ts'),
+  api: () => import('./api.ts'),
 };
 
 function selected(args: readonly string[]): string[] {
