@@ -80,6 +80,28 @@ describe('serve process lifecycle', () => {
     assert.equal(s.completions().length, 1, `the job completed exactly once: ${JSON.stringify(s.completions())}`);
   });
 
+  test('a second signal during the graceful drain exits at once; the run is recovered on the next start', { timeout: 90_000 }, async () => {
+    const s = setup(15_000);
+    const runId = await s.trigger();
+    const first = new ServeProcess({ ...s.env, NIGHTSHIFT_SHUTDOWN_GRACE: '60s' });
+    await first.waitForLog((l) => l.msg === 'run started' && l.runId === runId);
+    first.proc.kill('SIGTERM');
+    await first.waitForLog((l) => l.msg === 'shutting down: no new runs; waiting for running ones');
+    first.proc.kill('SIGTERM');
+    const exit = await first.exited;
+    assert.equal(exit.code, 130, 'the second signal exits at once with 130, without waiting the 60 s grace');
+    assert.ok(first.lines.some((l) => l.msg === 'second signal: exiting at once; unfinished runs are recovered on next start'));
+
+    const second = new ServeProcess(s.env);
+    try {
+      await second.waitForLog((l) => l.msg === 'expired lease recovered' && l.runId === runId);
+      await second.waitForLog((l) => l.msg === 'run succeeded' && l.runId === runId);
+    } finally {
+      await second.stop('SIGTERM');
+    }
+    assert.equal(s.completions().length, 1, 'the orphaned first attempt was killed; the job completed once');
+  });
+
   test('SIGTERM during a run: requeued, never failed, finished after restart', { timeout: 90_000 }, async () => {
     const s = setup();
     const runId = await s.trigger();
