@@ -12,7 +12,7 @@ import { estimateCompletion } from './runs/eta.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
 import { syncDefinitions, upsertScheduleDefinition, type ScheduleUpsertResult, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
-import { inTransaction, LOCK_KEYS, openDb, type Db } from './store/db.ts';
+import { inTransaction, LOCK_KEYS, lockRunKey, openDb, type Db } from './store/db.ts';
 import { getJob } from './store/jobs.ts';
 import { migrate } from './store/migrate.ts';
 import { requestCancel, type CancelResult } from './store/run-transitions.ts';
@@ -98,6 +98,7 @@ export class Engine {
     }
     const mode = options.mode ?? 'now';
     const run = await inTransaction(this.db, async (x) => {
+      await lockRunKey(x, this.db.dialect, tenantId, jobId);
       const active = (await activeRunsByKey(x, [{ tenantId, jobId }])).get(runKey(tenantId, jobId)) ?? [];
       const queued = active.find((r) => r.status === 'queued');
       const inFlight = active.find((r) => r.status === 'running') ?? queued;

@@ -1,6 +1,6 @@
 import type { JobDefinition } from '../config/types.ts';
 import { newId } from '../ids.ts';
-import type { Executor } from '../store/db.ts';
+import { lockRunKey, type DialectName, type Executor } from '../store/db.ts';
 import { listDownstreamJobs } from '../store/jobs.ts';
 import { activeRunsByKey, insertRuns, latestRun, latestSuccessAfter, runKey, runValues, type RunRow } from '../store/runs.ts';
 
@@ -11,10 +11,12 @@ const runsFor = (job: JobDefinition, tenantId: string) => job.tenants === null |
  * has succeeded since that job's own last run. Runs in the transaction that records the success.
  * A failed upstream queues nothing, and leaves the next cycle free to go ahead.
  */
-export async function queueDownstream(x: Executor, upstream: RunRow, now: number): Promise<RunRow[]> {
+export async function queueDownstream(x: Executor, dialect: DialectName, upstream: RunRow, now: number): Promise<RunRow[]> {
   const queued: RunRow[] = [];
   for (const job of await listDownstreamJobs(x, upstream.job_id)) {
     if (!runsFor(job, upstream.tenant_id)) continue;
+    // Two upstreams finishing at once on two nodes: the second waits here and then sees the first's success.
+    await lockRunKey(x, dialect, upstream.tenant_id, job.id);
     const last = await latestRun(x, upstream.tenant_id, job.id);
     const since = last?.queued_at ?? 0;
     let ready = true;

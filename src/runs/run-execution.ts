@@ -32,6 +32,8 @@ export class RunExecution {
   #reason: AbortReason | null = null;
   #beat: NodeJS.Timeout | null = null;
   #job: JobDefinition | undefined;
+  /** Set when the command has ended: no heartbeat may be armed after that. */
+  #done = false;
 
   constructor(
     readonly run: RunRow,
@@ -54,6 +56,7 @@ export class RunExecution {
       this.#job = await getJob(d.db.k, run.job_id);
       result = this.#job ? await this.#spawn(this.#job) : missingJob(run.job_id);
     } finally {
+      this.#done = true;
       if (this.#beat) clearTimeout(this.#beat);
     }
     await this.#record(result, log);
@@ -88,6 +91,7 @@ export class RunExecution {
   /** Heartbeat and deadline share one timer, re-armed each time; none waits longer than heartbeatMs. */
   #scheduleBeat(): void {
     const { run, d } = this;
+    if (this.#done) return;
     const untilDeadline = (run.deadline_at ?? Infinity) - d.clock.now();
     const wait = Math.max(0, Math.min(d.settings.heartbeatMs, untilDeadline));
     this.#beat = setTimeout(() => void this.#onBeat(), wait);
@@ -95,7 +99,7 @@ export class RunExecution {
 
   async #onBeat(): Promise<void> {
     const { run, d } = this;
-    if (this.#reason) return;
+    if (this.#reason || this.#done) return;
     const now = d.clock.now();
     if (run.deadline_at !== null && now >= run.deadline_at) {
       this.abort('timeout');
@@ -107,7 +111,7 @@ export class RunExecution {
     } catch (error) {
       this.#onBeatError(error);
     }
-    if (!this.#reason) this.#scheduleBeat();
+    if (!this.#reason && !this.#done) this.#scheduleBeat();
   }
 
   #onBeatError(error: unknown): void {
@@ -131,28 +135,32 @@ export class RunExecution {
       metrics: result.metrics,
       steps: result.steps ?? null,
     };
+    // An abort that arrived after the command had already ended changes nothing: its real end counts.
+    const reason = result.status === 'aborted' ? this.#reason : null;
     try {
-      if (this.#reason === 'lease_lost') {
+      if (reason === 'lease_lost') {
         log.warn('lease lost while running; another worker owns the run now');
         return;
       }
-      if (this.#reason === 'shutdown') {
-        await requeueRun(d.db.k, run.id, d.owner, now, 'interrupted by shutdown; resumes on next start');
+      if (reason === 'shutdown') {
+        await inTransaction(d.db, (x) => requeueRun(x, run.id, d.owner, now, 'interrupted by shutdown; resumes on next start'));
         d.events.emit('run:requeued', { runId: run.id, reason: 'shutdown' });
         log.info('run requeued by shutdown');
         return;
       }
       if (result.status === 'transient' && this.#job && run.attempt < run.max_attempts) {
         const delayMs = backoffDelayMs(this.#job.retry, run.attempt);
-        const row = await scheduleRetry(d.db.k, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' });
+        const row = await inTransaction(d.db, (x) =>
+          scheduleRetry(x, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' }),
+        );
         d.events.emit('run:retry', { run: row, delayMs });
         log.warn({ delayMs, error: result.error }, 'transient failure; retry scheduled');
         return;
       }
-      const outcome = this.#outcome(result, base);
+      const outcome = this.#outcome(result, base, reason);
       const finished = await inTransaction(d.db, async (x) => {
         const row = await finishRun(x, run.id, d.owner, now, outcome);
-        if (row.status === 'succeeded') for (const next of await queueDownstream(x, row, now)) d.events.emit('run:queued', { run: next });
+        if (row.status === 'succeeded') for (const next of await queueDownstream(x, d.db.dialect, row, now)) if (next.status === 'queued') d.events.emit('run:queued', { run: next });
         return row;
       });
       d.events.emit('run:finished', { run: finished });
@@ -165,10 +173,10 @@ export class RunExecution {
     }
   }
 
-  #outcome(result: ExecResult, base: Omit<RunOutcome, 'status'>): RunOutcome {
+  #outcome(result: ExecResult, base: Omit<RunOutcome, 'status'>, reason: AbortReason | null): RunOutcome {
     const context = { attempt: this.run.attempt, maxAttempts: this.run.max_attempts, exitCode: result.exitCode, signal: result.signal };
-    if (this.#reason === 'cancel') return { ...base, status: 'cancelled', errorCode: 'NS_JOB_CANCELLED', errorMessage: 'cancelled on request' };
-    if (this.#reason === 'timeout') {
+    if (reason === 'cancel') return { ...base, status: 'cancelled', errorCode: 'NS_JOB_CANCELLED', errorMessage: 'cancelled on request' };
+    if (reason === 'timeout') {
       const message = `timed out after ${Math.round(this.run.timeout_ms / 1000)}s; process killed`;
       return { ...base, status: 'timed_out', errorCode: 'NS_JOB_TIMEOUT', errorMessage: message, errorContext: context };
     }

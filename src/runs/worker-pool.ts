@@ -69,7 +69,7 @@ export class WorkerPool {
     if (free <= 0 || !this.lifecycle.running) return 0;
     const claimed = await inTransaction(
       db,
-      (x) => claimRuns(x, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: free }),
+      (x) => claimRuns(x, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: free, dialect: db.dialect }),
       LOCK_KEYS.claim,
     );
     for (const run of claimed) {
@@ -96,10 +96,14 @@ export class WorkerPool {
     const now = clock.now();
     if (!force && now - this.#lastRecovery < settings.heartbeatMs) return 0;
     this.#lastRecovery = now;
-    const recovered = await inTransaction(db, (x) => recoverExpiredLeases(x, now, this.activeRunIds()), LOCK_KEYS.claim);
+    const killed = new Set<string>();
+    const recovered = await inTransaction(
+      db,
+      (x) => recoverExpiredLeases(x, now, this.activeRunIds(), (run) => (killOrphanedGroup(run) ? killed.add(run.id) : undefined)),
+      LOCK_KEYS.claim,
+    );
     for (const { run, requeued } of recovered) {
-      const killed = killOrphanedGroup(run);
-      logger.warn({ runId: run.id, previousOwner: run.lease_owner, requeued, killedOrphan: killed }, 'expired lease recovered');
+      logger.warn({ runId: run.id, previousOwner: run.lease_owner, requeued, killedOrphan: killed.has(run.id) }, 'expired lease recovered');
       events.emit('run:recovered', { run, requeued });
     }
     return recovered.length;

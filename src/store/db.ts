@@ -88,4 +88,14 @@ export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>,
 }
 
 /** Advisory-lock keys (PostgreSQL) for the few global critical sections. */
-export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002, sync: 7_001_003 } as const;
+export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002, sync: 7_001_003, runKey: 7_001_004 } as const;
+
+/**
+ * Serializes, until the transaction ends, everything that checks and then changes the runs of one
+ * (tenant, job) — single-flight checks read before they write. PostgreSQL takes a transaction-scoped
+ * advisory lock; SQLite's BEGIN IMMEDIATE already serializes every writer.
+ */
+export async function lockRunKey(x: Executor, dialect: DialectName, tenantId: string, jobId: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(${LOCK_KEYS.runKey}, hashtext(${`${tenantId}/${jobId}`}))`.execute(x);
+}

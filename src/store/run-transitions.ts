@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import { leaseLost, NsError } from '../errors.ts';
 import type { RunStatus } from '../runs/states.ts';
-import type { Executor } from './db.ts';
+import type { DialectName, Executor } from './db.ts';
 import type { RunRow } from './runs.ts';
 
 export interface ClaimOptions {
@@ -14,6 +14,8 @@ export interface ClaimOptions {
   now: number;
   leaseMs: number;
   limit: number;
+  /** PostgreSQL locks the candidate rows (FOR UPDATE SKIP LOCKED): a concurrent cancel or another claimer is skipped, not raced. */
+  dialect?: DialectName;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface ClaimOptions {
  */
 export async function claimRuns(x: Executor, o: ClaimOptions): Promise<RunRow[]> {
   if (o.limit <= 0) return [];
-  const candidates = await x
+  const query = x
     .selectFrom('runs as r')
     .selectAll()
     .where('r.status', '=', 'queued')
@@ -40,8 +42,8 @@ export async function claimRuns(x: Executor, o: ClaimOptions): Promise<RunRow[]>
     )
     .orderBy('r.run_at')
     .orderBy('r.id')
-    .limit(Math.max(o.limit * 4, 16))
-    .execute();
+    .limit(Math.max(o.limit * 4, 16));
+  const candidates = await (o.dialect === 'postgres' ? query.forUpdate('r').skipLocked() : query).execute();
   const picked: RunRow[] = [];
   const keys = new Set<string>();
   for (const run of candidates) {
@@ -66,7 +68,9 @@ export async function claimRuns(x: Executor, o: ClaimOptions): Promise<RunRow[]>
       pid: null,
       updated_at: o.now,
     };
-    await x.updateTable('runs').set(fields).where('id', '=', run.id).where('status', '=', 'queued').execute();
+    const updated = await x.updateTable('runs').set(fields).where('id', '=', run.id).where('status', '=', 'queued').executeTakeFirst();
+    // Cancelled (or claimed elsewhere) since it was read: not ours to run.
+    if (Number(updated.numUpdatedRows) !== 1) continue;
     await x
       .insertInto('run_attempts')
       .values({
@@ -156,6 +160,22 @@ async function lockOwned(x: Executor, runId: string, owner: string): Promise<Run
   return run;
 }
 
+/**
+ * The write of a transition, guarded again by owner and status in the UPDATE itself: the read in
+ * lockOwned may be stale (recovery on another node can take the run in between), and a transition
+ * that changes nothing must fail loudly, never pass as done.
+ */
+async function updateOwned(x: Executor, runId: string, owner: string, fields: Record<string, unknown>): Promise<void> {
+  const result = await x
+    .updateTable('runs')
+    .set(fields)
+    .where('id', '=', runId)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw leaseLost(runId, owner);
+}
+
 /** Ends a running run in a terminal state. */
 export async function finishRun(x: Executor, runId: string, owner: string, now: number, o: RunOutcome): Promise<RunRow> {
   const run = await lockOwned(x, runId, owner);
@@ -168,7 +188,7 @@ export async function finishRun(x: Executor, runId: string, owner: string, now: 
     lease_expires_at: null,
     updated_at: now,
   };
-  await x.updateTable('runs').set(fields).where('id', '=', runId).where('lease_owner', '=', owner).execute();
+  await updateOwned(x, runId, owner, fields);
   await closeAttempt(x, run, o.status, now, o.exitCode ?? null, o.errorMessage ?? null);
   return { ...run, ...fields };
 }
@@ -186,7 +206,7 @@ export async function scheduleRetry(x: Executor, runId: string, owner: string, n
     pid: null,
     updated_at: now,
   };
-  await x.updateTable('runs').set(fields).where('id', '=', runId).execute();
+  await updateOwned(x, runId, owner, fields);
   await closeAttempt(x, run, 'retrying', now, o.exitCode ?? null, o.errorMessage ?? null);
   return { ...run, ...fields };
 }
@@ -197,12 +217,8 @@ export async function scheduleRetry(x: Executor, runId: string, owner: string, n
  */
 export async function requeueRun(x: Executor, runId: string, owner: string, now: number, reason: string): Promise<void> {
   const run = await lockOwned(x, runId, owner);
-  await x
-    .updateTable('runs')
-    // The interrupted attempt stays in history; one more attempt is allowed in its place.
-    .set({ status: 'queued', max_attempts: run.max_attempts + 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now })
-    .where('id', '=', runId)
-    .execute();
+  // The interrupted attempt stays in history; one more attempt is allowed in its place.
+  await updateOwned(x, runId, owner, { status: 'queued', max_attempts: run.max_attempts + 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now });
   await closeAttempt(x, run, 'interrupted', now, null, reason);
 }
 
@@ -213,26 +229,41 @@ export interface RecoveredRun {
 
 /**
  * Runs whose worker stopped heartbeating (crash, kill -9, partition): retried, or failed when out of
- * attempts. `executingHere` are runs the calling process is executing right now: alive whatever their
- * lease says (a blocked event loop delays a beat), so it never recovers them from itself.
+ * attempts (cancelled when a cancel was pending). `executingHere` are runs the calling process is
+ * executing right now: alive whatever their lease says (a blocked event loop delays a beat), so it
+ * never recovers them from itself. `beforeRelease` runs before a run is put back (to kill what is
+ * left of its lost attempt), so no new attempt can start while the old one still runs.
  */
-export async function recoverExpiredLeases(x: Executor, now: number, executingHere: readonly string[] = []): Promise<RecoveredRun[]> {
+export async function recoverExpiredLeases(
+  x: Executor,
+  now: number,
+  executingHere: readonly string[] = [],
+  beforeRelease: (run: RunRow) => void = () => undefined,
+): Promise<RecoveredRun[]> {
   let q = x.selectFrom('runs').selectAll().where('status', '=', 'running').where('lease_expires_at', '<', now);
   if (executingHere.length > 0) q = q.where('id', 'not in', [...executingHere]);
   const expired = await q.execute();
   const recovered: RecoveredRun[] = [];
   for (const run of expired) {
     const lost = `lease of ${run.lease_owner} expired at ${new Date(run.lease_expires_at ?? now).toISOString()} (worker lost)`;
-    const requeued = run.attempt < run.max_attempts;
+    const requeued = run.attempt < run.max_attempts && run.cancel_requested !== 1;
+    const ended = { finished_at: now, duration_ms: now - (run.started_at ?? now) };
     const fields = requeued
       ? { status: 'queued', run_at: now, reason: `recovered: ${lost}` }
-      : { status: 'failed', finished_at: now, error_code: 'NS_LEASE_LOST', error_message: `${lost}; no attempts left`, duration_ms: now - (run.started_at ?? now) };
-    await x
+      : run.cancel_requested === 1
+        ? { ...ended, status: 'cancelled', error_code: 'NS_JOB_CANCELLED', error_message: `cancelled; its worker was lost (${lost})` }
+        : { ...ended, status: 'failed', error_code: 'NS_LEASE_LOST', error_message: `${lost}; no attempts left` };
+    beforeRelease(run);
+    // Still expired and still the same owner's: a heartbeat that renewed it meanwhile wins.
+    const result = await x
       .updateTable('runs')
       .set({ ...fields, lease_owner: null, lease_expires_at: null, updated_at: now })
       .where('id', '=', run.id)
       .where('status', '=', 'running')
-      .execute();
+      .where('lease_owner', '=', run.lease_owner)
+      .where('lease_expires_at', '<', now)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) continue;
     await closeAttempt(x, run, 'lost', now, null, lost);
     recovered.push({ run, requeued });
   }
@@ -243,23 +274,21 @@ export type CancelResult = 'cancelled' | 'requested';
 
 /** Queued runs end at once; running ones are flagged and their worker aborts them at its next beat. */
 export async function requestCancel(x: Executor, runId: string, now: number, reason: string): Promise<CancelResult> {
-  const run = await x.selectFrom('runs').select(['status']).where('id', '=', runId).executeTakeFirst();
-  if (!run) throw new NsError('NS_NOT_FOUND', `run "${runId}" does not exist`, { field: 'runId' });
-  if (run.status === 'queued') {
-    await x
-      .updateTable('runs')
-      .set({ status: 'cancelled', finished_at: now, reason, updated_at: now })
-      .where('id', '=', runId)
-      .where('status', '=', 'queued')
-      .execute();
-    return 'cancelled';
+  // Each write is conditional on the status just read; if a claim or an end slipped in between,
+  // read again (at most once more: a run moves queued → running → ended, never back within this).
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const run = await x.selectFrom('runs').select(['status']).where('id', '=', runId).executeTakeFirst();
+    if (!run) throw new NsError('NS_NOT_FOUND', `run "${runId}" does not exist`, { field: 'runId' });
+    if (run.status === 'queued' || run.status === 'running') {
+      const fields = run.status === 'queued' ? { status: 'cancelled', finished_at: now, reason, updated_at: now } : { cancel_requested: 1, reason, updated_at: now };
+      const result = await x.updateTable('runs').set(fields).where('id', '=', runId).where('status', '=', run.status).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) return run.status === 'queued' ? 'cancelled' : 'requested';
+      continue;
+    }
+    throw new NsError('NS_CONFLICT', `run "${runId}" already ended (${run.status}); only queued or running runs can be cancelled`, {
+      field: 'runId',
+      details: { status: run.status },
+    });
   }
-  if (run.status === 'running') {
-    await x.updateTable('runs').set({ cancel_requested: 1, reason, updated_at: now }).where('id', '=', runId).execute();
-    return 'requested';
-  }
-  throw new NsError('NS_CONFLICT', `run "${runId}" already ended (${run.status}); only queued or running runs can be cancelled`, {
-    field: 'runId',
-    details: { status: run.status },
-  });
+  throw new NsError('NS_CONFLICT', `run "${runId}" changed state while being cancelled; try again`, { field: 'runId' });
 }

@@ -53,6 +53,20 @@ for (const target of await storeTargets()) {
       }
     });
 
+    test('concurrent manual triggers (a double click) queue exactly one run; the rest get 409 naming it', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [quick] });
+      try {
+        const results = await Promise.allSettled(Array.from({ length: 6 }, () => t.engine.trigger('quick', 'acme')));
+        const ok = results.filter((r) => r.status === 'fulfilled');
+        const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        assert.equal(ok.length, 1, 'one trigger wins');
+        for (const r of refused) assert.equal((r.reason as { code: string }).code, 'NS_CONFLICT');
+        assert.equal((await listRuns(t.engine.db.k, { jobId: 'quick' })).length, 1, 'exactly one run stored');
+      } finally {
+        await t.close();
+      }
+    });
+
     test('every transition checks the lease owner: a lost lease is a typed error', async () => {
       const t = await openTestEngine(await target.make(), { jobs: [quick] });
       try {
