@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine.ts';
 import { ERROR_CODES } from '../errors.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
+import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
 import { nightshiftPlugin } from './plugin.ts';
 import { validatorCompiler } from './validators.ts';
 import type { DrainState } from './routes/health.ts';
@@ -39,6 +40,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   // Only JSON bodies: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
+  installErrorHandler(app as unknown as FastifyInstance);
+  installNotFoundHandler(app as unknown as FastifyInstance);
 
   await app.register(swagger, {
     openapi: {

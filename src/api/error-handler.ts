@@ -92,6 +92,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(body('NS_INTERNAL', `unexpected error; see the server log for request ${request.id}`));
   });
+}
+
+/** For the standalone server only: a host application keeps its own 404. */
+export function installNotFoundHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(body('NS_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; the API is listed at /docs`, 'url')),
   );
