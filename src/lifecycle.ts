@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from './timers.ts';
 import type { EngineEvents } from './events.ts';
 
 /** idle → running → draining → stopped; a long-lived part announces each move. */
@@ -27,7 +28,7 @@ export class Lifecycle {
 export class Waker {
   #timer: NodeJS.Timeout | null = null;
   #resolve: (() => void) | null = null;
-  static readonly MAX_WAIT_MS = 30_000;
+  static readonly MAX_WAIT_MS = MAX_TIMER_MS;
 
   wait(ms: number): Promise<void> {
     this.wake();

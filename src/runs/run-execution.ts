@@ -14,6 +14,7 @@ import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOut
 import type { RunRow } from '../store/runs.ts';
 import { queueDownstream } from './dependencies.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
+import { MAX_TIMER_MS } from '../timers.ts';
 import { backoffDelayMs } from './retry-policy.ts';
 
 export type AbortReason = 'cancel' | 'timeout' | 'shutdown' | 'lease_lost';
@@ -93,7 +94,7 @@ export class RunExecution {
     const { run, d } = this;
     if (this.#done) return;
     const untilDeadline = (run.deadline_at ?? Infinity) - d.clock.now();
-    const wait = Math.max(0, Math.min(d.settings.heartbeatMs, untilDeadline));
+    const wait = Math.max(0, Math.min(d.settings.heartbeatMs, untilDeadline, MAX_TIMER_MS));
     this.#beat = setTimeout(() => void this.#onBeat(), wait);
   }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Settings } from '../config/types.ts';
 import type { EngineEvents } from '../events.ts';
 import { Lifecycle, Waker } from '../lifecycle.ts';
+import { cappedTimeout, type CappedTimer } from '../timers.ts';
 import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
 import { claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
 import { killOrphanedGroup } from './orphans.ts';
@@ -137,12 +138,12 @@ export class WorkerPool {
     const all = () => Promise.all([...this.#active.values()].map((a) => a.done));
     if (this.#active.size > 0) {
       this.#o.logger.info({ running: this.#active.size, graceMs }, 'waiting for running runs before shutdown');
-      let timer: NodeJS.Timeout | undefined;
+      let timer: CappedTimer | undefined;
       const expired = new Promise<'expired'>((resolve) => {
-        timer = setTimeout(() => resolve('expired'), graceMs);
+        timer = cappedTimeout(() => resolve('expired'), graceMs);
       });
       const outcome = await Promise.race([all().then(() => 'done' as const), expired]);
-      clearTimeout(timer);
+      timer?.clear();
       if (outcome === 'expired') {
         for (const { execution } of this.#active.values()) execution.abort('shutdown');
         await all();

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { cappedTimeout, type CappedTimer } from '../../timers.ts';
 
 const POLL_MS = 20;
 
@@ -53,7 +54,7 @@ function isLiveMember(pid: string, pgid: number): boolean {
  */
 export class GroupTerminator {
   #termAt: number | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  #timer: CappedTimer | null = null;
   #killed = false;
 
   constructor(
@@ -70,7 +71,7 @@ export class GroupTerminator {
     if (this.#termAt !== null) return;
     this.#termAt = Date.now();
     if (!signalGroup(this.pgid, 'SIGTERM')) return;
-    this.#timer = setTimeout(() => this.#kill(), Math.max(0, this.graceMs));
+    this.#timer = cappedTimeout(() => this.#kill(), this.graceMs);
   }
 
   /** Resolves once no member runs, or `extraMs` after the SIGKILL deadline; true if the group is gone. */
@@ -87,7 +88,7 @@ export class GroupTerminator {
   }
 
   dispose(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = null;
   }
 
