@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-schedule-origin.ts';
 import * as m0003 from './migrations/0003-datasets.ts';
 import * as m0004 from './migrations/0004-history-indexes.ts';
+import * as m0005 from './migrations/0005-model-registry.ts';
 
 interface Migration {
   id: number;
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 2, ...m0002 },
   { id: 3, ...m0003 },
   { id: 4, ...m0004 },
+  { id: 5, ...m0005 },
 ];
 
 /**

@@ -143,6 +143,71 @@ export interface SamplesTable {
   vals: Buffer;
 }
 
+/** Per (tenant, model): the last version number handed out (numbers are never reused). */
+export interface ModelVersionCountersTable {
+  tenant_id: string;
+  model_name: string;
+  last_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ModelVersionsTable {
+  tenant_id: string;
+  model_name: string;
+  version: number;
+  /** `${model_name}_${tenant_id}_v${version}`. */
+  name: string;
+  trainer: string;
+  /** JSON object. */
+  params: string;
+  /** 'full' | 'incremental'. */
+  mode: string;
+  parent_version: number | null;
+  data_since: number | null;
+  data_until: number | null;
+  train_samples: number;
+  holdout_samples: number;
+  /** JSON object of metric name → value. */
+  metrics: string;
+  gate_passed: number;
+  /** JSON array: the gate's checks and the numbers behind them. */
+  gate_reasons: string;
+  artifact_sha256: string;
+  artifact_size: number;
+  training_ms: number;
+  trigger: string;
+  run_id: string | null;
+  /** 1 once the version has held the champion alias (retention keeps it). */
+  was_champion: number;
+  created_at: number;
+}
+
+export interface ModelAliasesTable {
+  tenant_id: string;
+  model_name: string;
+  alias: string;
+  version: number;
+  /** Number of changes so far; the latest history row has this revision. */
+  revision: number;
+  updated_at: number;
+}
+
+export interface ModelAliasHistoryTable {
+  tenant_id: string;
+  model_name: string;
+  alias: string;
+  revision: number;
+  version: number;
+  previous_version: number | null;
+  /** 'promote' | 'rollback'. */
+  action: string;
+  reason: string | null;
+  actor: string | null;
+  run_id: string | null;
+  at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -160,4 +225,8 @@ export interface Database {
   datasets: DatasetsTable;
   dataset_categories: DatasetCategoriesTable;
   samples: SamplesTable;
+  model_version_counters: ModelVersionCountersTable;
+  model_versions: ModelVersionsTable;
+  model_aliases: ModelAliasesTable;
+  model_alias_history: ModelAliasHistoryTable;
 }

@@ -1,0 +1,193 @@
+/**
+ * The per-tenant model registry: numbered versions with their metadata, content-addressed artifact
+ * files, the `champion` alias with its history, rollback and retention. Every operation takes the
+ * tenant; nothing reaches across tenants.
+ */
+import { systemClock, type Clock } from '../clock.ts';
+import { NsError } from '../errors.ts';
+import { inTransaction, type Db } from '../store/db.ts';
+import { getAliasedVersionRow, listAliasHistoryRows } from '../store/model-aliases.ts';
+import {
+  getModelVersionRow,
+  insertModelVersion,
+  listModelVersionRows,
+  lockArtifact,
+  takeNextVersion,
+} from '../store/model-versions.ts';
+import { aliasChangeOf, changeChampion } from './alias-change.ts';
+import { ArtifactStore, identityCodec, type ArtifactCodec, type ArtifactContent } from './artifact-store.ts';
+import { applyRetention, collectArtifacts, sweepArtifacts } from './retention.ts';
+import {
+  CHAMPION,
+  type AliasChange,
+  type AliasUpdate,
+  type ModelVersion,
+  type NewModelVersion,
+  type PromoteOptions,
+  type RetentionResult,
+  type RollbackOptions,
+  type SweepResult,
+  type VersionPage,
+} from './types.ts';
+import { checkIds, checkNewVersion, checkVersionNumber, describeVersion, modelVersionOf, versionRow } from './version-input.ts';
+
+export interface ModelRegistryOptions {
+  db: Db;
+  /** Artifacts live under `<dataDir>/artifacts`. */
+  dataDir: string;
+  clock?: Clock;
+  /** How artifact bytes are stored (the seam for per-tenant encryption); identity by default. */
+  codec?: ArtifactCodec;
+  /** Versions applyRetention keeps by default (besides every past champion). */
+  keepVersions?: number;
+}
+
+export const REGISTRY_DEFAULTS = Object.freeze({ keepVersions: 10, sweepOlderThanMs: 3_600_000, pageLimit: 50, maxPageLimit: 500 });
+
+export interface LoadedArtifact {
+  version: ModelVersion;
+  /** Verified against the version's sha256. */
+  bytes: Buffer;
+}
+
+export class ModelRegistry {
+  readonly artifacts: ArtifactStore;
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #keepVersions: number;
+
+  constructor(options: ModelRegistryOptions) {
+    this.#db = options.db;
+    this.#clock = options.clock ?? systemClock;
+    this.#keepVersions = checkKeep(options.keepVersions ?? REGISTRY_DEFAULTS.keepVersions);
+    this.artifacts = new ArtifactStore(options.dataDir, options.codec ?? identityCodec);
+  }
+
+  /**
+   * Writes the artifact (temp file, fsync), then in one transaction takes the next version number,
+   * makes the file visible under its hash and inserts the version. A crash before the commit leaves
+   * no version, only a file that sweepArtifacts removes.
+   */
+  async registerVersion(input: NewModelVersion, artifact: ArtifactContent): Promise<ModelVersion> {
+    const checked = checkNewVersion(input);
+    const { tenantId, modelName } = checked;
+    const staged = await this.artifacts.stage(tenantId, artifact);
+    let placed = false;
+    try {
+      return await inTransaction(this.#db, async (tx) => {
+        await lockArtifact(tx, this.#db.dialect, tenantId, staged.sha256);
+        const version = await takeNextVersion(tx, tenantId, modelName, this.#clock.now());
+        const parent = checked.parentVersion ?? null;
+        if (parent !== null && (parent >= version || !(await getModelVersionRow(tx, tenantId, modelName, parent)))) {
+          throw new NsError('NS_VALIDATION', `parentVersion: ${describeVersion(tenantId, modelName, parent)} does not exist`, { field: 'parentVersion' });
+        }
+        await this.artifacts.place(staged);
+        placed = true;
+        const row = versionRow(checked, version, staged, this.#clock.now());
+        await insertModelVersion(tx, row);
+        return modelVersionOf(row);
+      });
+    } catch (error) {
+      if (placed) await collectArtifacts(this.#db, this.artifacts, tenantId, [staged.sha256]).catch(() => undefined);
+      else await this.artifacts.discard(staged);
+      throw error;
+    }
+  }
+
+  async getVersion(tenantId: string, modelName: string, version: number): Promise<ModelVersion | null> {
+    checkIds(tenantId, modelName);
+    const row = await getModelVersionRow(this.#db.k, tenantId, modelName, checkVersionNumber('version', version));
+    return row ? modelVersionOf(row) : null;
+  }
+
+  /** Newest first, keyset-paginated by version number. */
+  async listVersions(tenantId: string, modelName: string, page: { limit?: number; cursor?: number | null } = {}): Promise<VersionPage> {
+    checkIds(tenantId, modelName);
+    const limit = Math.min(Math.max(Math.trunc(page.limit ?? REGISTRY_DEFAULTS.pageLimit), 1), REGISTRY_DEFAULTS.maxPageLimit);
+    const before = page.cursor === undefined || page.cursor === null ? undefined : checkVersionNumber('cursor', page.cursor);
+    const rows = await listModelVersionRows(this.#db.k, tenantId, modelName, { limit: limit + 1, ...(before === undefined ? {} : { before }) });
+    const items = rows.slice(0, limit).map(modelVersionOf);
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.version ?? null) : null };
+  }
+
+  /** The version holding the champion alias, or null before the first promotion. */
+  async champion(tenantId: string, modelName: string): Promise<ModelVersion | null> {
+    checkIds(tenantId, modelName);
+    const row = await getAliasedVersionRow(this.#db.k, tenantId, modelName, CHAMPION);
+    return row ? modelVersionOf(row) : null;
+  }
+
+  /**
+   * Makes a version that passed its gate the champion. With `expectedCurrent`, refuses (NS_CONFLICT)
+   * when the champion is no longer the one the caller decided against. Promoting the current
+   * champion again changes nothing (changed: false).
+   */
+  async promote(tenantId: string, modelName: string, version: number, options: PromoteOptions): Promise<AliasUpdate> {
+    checkIds(tenantId, modelName);
+    return changeChampion(this.#db, 'promote', tenantId, modelName, checkVersionNumber('version', version), checkReason(options), this.#clock.now());
+  }
+
+  /** Moves the champion back to an earlier version that passed its gate; recorded as a rollback. */
+  async rollback(tenantId: string, modelName: string, targetVersion: number, options: RollbackOptions): Promise<AliasUpdate> {
+    checkIds(tenantId, modelName);
+    return changeChampion(
+      this.#db,
+      'rollback',
+      tenantId,
+      modelName,
+      checkVersionNumber('targetVersion', targetVersion),
+      checkReason(options),
+      this.#clock.now(),
+    );
+  }
+
+  /** Changes of the champion alias, newest first; `before` is a revision (for the next page). */
+  async aliasHistory(tenantId: string, modelName: string, page: { limit?: number; before?: number } = {}): Promise<AliasChange[]> {
+    checkIds(tenantId, modelName);
+    const limit = Math.min(Math.max(Math.trunc(page.limit ?? 100), 1), REGISTRY_DEFAULTS.maxPageLimit);
+    const rows = await listAliasHistoryRows(this.#db.k, tenantId, modelName, CHAMPION, { limit, ...(page.before === undefined ? {} : { before: page.before }) });
+    return rows.map(aliasChangeOf);
+  }
+
+  /** A version's artifact, verified against its hash (NS_STORE when missing or corrupted). */
+  async loadArtifact(tenantId: string, modelName: string, version: number): Promise<LoadedArtifact> {
+    const found = await this.getVersion(tenantId, modelName, version);
+    if (!found) {
+      throw new NsError('NS_NOT_FOUND', `${describeVersion(tenantId, modelName, version)} does not exist`, {
+        field: 'version',
+        details: { tenantId, modelName, version },
+      });
+    }
+    return { version: found, bytes: await this.artifacts.read(tenantId, found.artifact.sha256, describeVersion(tenantId, modelName, version)) };
+  }
+
+  /** The champion's artifact, verified; null when the model has no champion. */
+  async loadChampion(tenantId: string, modelName: string): Promise<LoadedArtifact | null> {
+    const found = await this.champion(tenantId, modelName);
+    if (!found) return null;
+    const what = `champion ${describeVersion(tenantId, modelName, found.version)}`;
+    return { version: found, bytes: await this.artifacts.read(tenantId, found.artifact.sha256, what) };
+  }
+
+  async applyRetention(tenantId: string, modelName: string, keep: number = this.#keepVersions): Promise<RetentionResult> {
+    checkIds(tenantId, modelName);
+    return applyRetention(this.#db, this.artifacts, tenantId, modelName, checkKeep(keep));
+  }
+
+  /** Removes temp files and unreferenced artifact files older than olderThanMs (default an hour). */
+  async sweepArtifacts(olderThanMs: number = REGISTRY_DEFAULTS.sweepOlderThanMs): Promise<SweepResult> {
+    if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new NsError('NS_VALIDATION', `olderThanMs: ${olderThanMs} is not a duration ≥ 0`, { field: 'olderThanMs' });
+    return sweepArtifacts(this.#db, this.artifacts, this.#clock.now() - olderThanMs);
+  }
+}
+
+function checkKeep(keep: number): number {
+  if (!Number.isSafeInteger(keep) || keep < 1) throw new NsError('NS_VALIDATION', `keep: ${keep} is not a number of versions ≥ 1`, { field: 'keep' });
+  return keep;
+}
+
+function checkReason(options: PromoteOptions): PromoteOptions {
+  if (typeof options.reason !== 'string' || options.reason.trim() === '') throw new NsError('NS_VALIDATION', 'reason: say why the champion changes', { field: 'reason' });
+  if (options.expectedCurrent !== undefined && options.expectedCurrent !== null) checkVersionNumber('expectedCurrent', options.expectedCurrent);
+  return options;
+}
