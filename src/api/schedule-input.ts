@@ -11,7 +11,7 @@ import { tenantOrDefault } from './tenant-default.ts';
  * uses (invalid cron, unknown zone, bad durations → NS_SCHEDULE_INVALID naming the field).
  */
 export async function scheduleFromBody(engine: Engine, id: string, body: ScheduleBodyT): Promise<ScheduleDefinition> {
-  const tenantId = tenantOrDefault(engine, body.tenantId);
+  const tenantId = await tenantOrDefault(engine, body.tenantId);
   const tenant = await getTenant(engine.db.k, tenantId);
   if (!tenant) throw notFound('tenant', tenantId);
   const timezone = body.timezone ?? tenant.timezone;

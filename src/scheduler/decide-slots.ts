@@ -5,7 +5,7 @@
 import type { JobDefinition } from '../config/types.ts';
 import { newId } from '../ids.ts';
 import { SLOT_FATE, type SlotFate } from '../runs/states.ts';
-import { planDue, type DuePlan, type SlotDecision } from '../schedule/index.ts';
+import { DEFAULT_ON_TIME_TOLERANCE_MS, planDue, type DuePlan, type SlotDecision } from '../schedule/index.ts';
 import type { DialectName, Executor } from '../store/db.ts';
 import { activeRunsByKey, insertRuns, runKey, runValues, type RunRow } from '../store/runs.ts';
 import { advanceSchedules, type ScheduleAdvance, type ScheduleRow } from '../store/schedules.ts';
@@ -13,7 +13,7 @@ import { insertSlots, slotKey, type SlotRow } from '../store/slots.ts';
 import { dueAtOf, timingOf } from './schedule-timing.ts';
 
 /** A slot processed within this much of its due time counts as on time, not as catch-up. */
-export const ON_TIME_TOLERANCE_MS = 60_000;
+export const ON_TIME_TOLERANCE_MS = DEFAULT_ON_TIME_TOLERANCE_MS;
 
 export interface DecidedSlot {
   slot: SlotRow;

@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 import type { ScheduleDefinition, Settings } from '../config/types.ts';
 import { inTransaction, LOCK_KEYS, type Db, type Executor } from '../store/db.ts';
 import { upsertJob } from '../store/jobs.ts';
-import { getScheduleRow, insertSchedule, scheduleValues, setDeclaredHash, updateSchedule } from '../store/schedules.ts';
+import { NsError } from '../errors.ts';
+import { SLOT_FATE } from '../runs/states.ts';
+import { nextSlots } from '../schedule/index.ts';
+import { getScheduleRow, insertSchedule, scheduleValues, setDeclaredHash, updateSchedule, type ScheduleRow } from '../store/schedules.ts';
+import { insertSlots } from '../store/slots.ts';
 import { upsertTenant } from '../store/tenants.ts';
-import { definitionTiming, dueAtOf, firstSlotAfter, timingHash } from './schedule-timing.ts';
+import { definitionTiming, dueAtOf, firstSlotAfter, timingHash, timingOf } from './schedule-timing.ts';
 
 export type ScheduleUpsertResult = 'created' | 'updated' | 'unchanged';
 
@@ -35,9 +39,14 @@ export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinit
     return 'created';
   }
   if (declared !== null && existing.declared_hash === declared) return 'unchanged';
+  // Schedule ids are global: a schedule never changes hands between tenants by being rewritten.
+  if (origin === 'api' && existing.deleted_at === null && existing.tenant_id !== def.tenantId) {
+    throw new NsError('NS_CONFLICT', `schedule "${def.id}" belongs to another tenant; choose another id`, { field: 'id' });
+  }
   if (declared !== null) await setDeclaredHash(x, def.id, declared);
   const revived = existing.deleted_at !== null;
   const replanned = revived || existing.timing_hash !== hash;
+  if (replanned && !revived) await recordSuperseded(x, existing, now);
   const placement = replanned
     ? plan()
     : { nextSlotAt: existing.next_slot_at, dueAt: dueAtOf(def.id, existing.next_slot_at, def.jitterMs) };
@@ -48,6 +57,34 @@ export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinit
   if (same) return declared !== null && existing.declared_hash === null ? 'updated' : 'unchanged';
   await updateSchedule(x, { ...row, created_at: revived ? now : existing.created_at }, replanned || placement.dueAt !== existing.due_at);
   return revived ? 'created' : 'updated';
+}
+
+/** At most this many superseded slots are recorded one by one when a timing changes. */
+const SUPERSEDED_MAX = 1_000;
+
+/**
+ * A timing change re-plans from now. Slots of the old timing that were already due but not yet
+ * decided (the scheduler was down) get their fate recorded here rather than vanishing.
+ */
+async function recordSuperseded(x: Executor, row: ScheduleRow, now: number): Promise<void> {
+  if (row.next_slot_at === null || row.next_slot_at > now) return;
+  const old = timingOf(row);
+  const slots = [row.next_slot_at, ...nextSlots(old, row.next_slot_at, SUPERSEDED_MAX - 1)].filter((t) => t <= now);
+  await insertSlots(
+    x,
+    slots.map((slotAt) => ({
+      schedule_id: row.id,
+      slot_at: slotAt,
+      tenant_id: row.tenant_id,
+      job_id: row.job_id,
+      fate: SLOT_FATE.skipped,
+      reason: 'the schedule timing changed before this slot was decided',
+      late_ms: now - slotAt,
+      run_id: null,
+      decided_at: now,
+      decided_by: 'schedule-update',
+    })),
+  );
 }
 
 export interface SyncSummary {

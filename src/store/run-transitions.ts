@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { leaseLost, NsError } from '../errors.ts';
 import type { RunStatus } from '../runs/states.ts';
 import type { DialectName, Executor } from './db.ts';
-import type { RunRow } from './runs.ts';
+import { runKey, type RunRow } from './runs.ts';
 
 export interface ClaimOptions {
   owner: string;
@@ -47,7 +47,7 @@ export async function claimRuns(x: Executor, o: ClaimOptions): Promise<RunRow[]>
   const picked: RunRow[] = [];
   const keys = new Set<string>();
   for (const run of candidates) {
-    const key = `${run.tenant_id}/${run.job_id}`;
+    const key = runKey(run.tenant_id, run.job_id);
     if (keys.has(key)) continue;
     keys.add(key);
     picked.push(run);

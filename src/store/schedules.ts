@@ -105,24 +105,6 @@ export async function lockDueSchedules(x: Executor, dialect: DialectName, now: n
   return dialect === 'postgres' ? q.forUpdate().skipLocked().execute() : q.execute();
 }
 
-/**
- * Moves a schedule past the slots just decided. Compare-and-set on next_slot_at: if another node
- * already advanced it, nothing changes and the caller rolls back.
- */
-export async function advanceSchedule(
-  x: Executor,
-  id: string,
-  expectedNextSlotAt: number | null,
-  nextSlotAt: number | null,
-  dueAt: number | null,
-  now: number,
-): Promise<boolean> {
-  let q = x.updateTable('schedules').set({ next_slot_at: nextSlotAt, due_at: dueAt, updated_at: now }).where('id', '=', id);
-  q = expectedNextSlotAt === null ? q.where('next_slot_at', 'is', null) : q.where('next_slot_at', '=', expectedNextSlotAt);
-  const result = await q.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
 export interface ScheduleAdvance {
   id: string;
   expectedNextSlotAt: number | null;
@@ -132,7 +114,7 @@ export interface ScheduleAdvance {
 }
 
 /**
- * advanceSchedule for a whole batch in one statement (a round trip per schedule is what made a
+ * Moves a batch of schedules past the slots just decided, in one statement (a round trip per schedule made a
  * 10,000-schedule burst slow on PostgreSQL). Returns how many rows matched their expected slot.
  */
 export async function advanceSchedules(x: Executor, items: readonly ScheduleAdvance[]): Promise<number> {

@@ -1,4 +1,3 @@
-import type { SlotFate } from '../runs/states.ts';
 import type { Executor } from './db.ts';
 import type { SlotsTable } from './schema.ts';
 
@@ -27,15 +26,6 @@ export async function insertSlots(x: Executor, rows: readonly SlotRow[]): Promis
 }
 
 export const slotKey = (scheduleId: string, slotAt: number) => `${scheduleId}@${slotAt}`;
-
-export async function setSlotOutcome(x: Executor, scheduleId: string, slotAt: number, fate: SlotFate, reason: string | null, runId: string | null): Promise<void> {
-  await x
-    .updateTable('slots')
-    .set({ fate, reason, run_id: runId })
-    .where('schedule_id', '=', scheduleId)
-    .where('slot_at', '=', slotAt)
-    .execute();
-}
 
 export interface SlotFilter {
   scheduleId?: string;

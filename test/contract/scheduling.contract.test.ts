@@ -265,3 +265,23 @@ for (const target of await storeTargets()) {
     });
   });
 }
+
+for (const target of await storeTargets()) {
+  describe(`schedule rewrites (${target.name})`, { skip: target.skip && 'PostgreSQL unreachable' }, () => {
+    test('a timing change records the old timing’s due-but-undecided slots; a schedule never moves to another tenant', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [job], schedules: [schedule('hourly', 'analysis')] });
+      try {
+        // Down since before 01:00; at 03:30 the timing is changed before the scheduler ran.
+        t.clock.set('2026-03-01T03:30:00Z');
+        await t.engine.upsertSchedule({ ...schedule('hourly', 'analysis'), cron: '45 * * * *' });
+        const slots = await listSlots(t.engine.db.k, { scheduleId: 'hourly' });
+        assert.deepEqual(slots.map((s) => new Date(s.slot_at).toISOString().slice(11, 16)), ['01:00', '02:00', '03:00']);
+        for (const s of slots) assert.equal(s.reason, 'the schedule timing changed before this slot was decided');
+        await assert.rejects(t.engine.upsertSchedule({ ...schedule('hourly', 'analysis'), tenantId: 'globex' }), { code: 'NS_CONFLICT' });
+        assert.equal((await listSchedules(t.engine.db.k))[0]!.tenant_id, 'acme');
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}

@@ -98,7 +98,7 @@ export function runRoutes(app: Api, engine: Engine): void {
       const body = request.body;
       const jobId = request.params.id;
       if (!(await getJob(engine.db.k, jobId))) throw notFound('job', jobId);
-      const tenantId = tenantOrDefault(engine, body.tenantId);
+      const tenantId = await tenantOrDefault(engine, body.tenantId);
       const run = await engine.trigger(jobId, tenantId, {
         mode: (body.mode ?? 'now') as 'now' | 'queue',
         ...(body.at ? { at: Date.parse(body.at) } : {}),

@@ -24,7 +24,7 @@ export interface RoleTarget {
  * the configured job with this role that runs for it (the first by id when several do).
  */
 export async function roleTarget(engine: Engine, role: JobRole, given: string | undefined, field: string): Promise<RoleTarget> {
-  const tenantId = tenantOrDefault(engine, given, field);
+  const tenantId = await tenantOrDefault(engine, given, field);
   if (!(await getTenant(engine.db.k, tenantId))) throw new NsError('NS_NOT_FOUND', `${field}: tenant "${tenantId}" does not exist`, { field, details: { id: tenantId } });
   const withRole = engine.settings.jobs.filter((j) => j.role === role).sort((a, b) => a.id.localeCompare(b.id));
   const job = withRole.find((j) => j.tenants === null || j.tenants.includes(tenantId));
