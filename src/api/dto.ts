@@ -1,6 +1,6 @@
 /** Store rows → the JSON the API shows: camelCase, ISO-8601 times, parsed JSON columns. */
 import type { RunView } from '../engine.ts';
-import { describeTiming, nextSlots } from '../schedule/index.ts';
+import { describeTiming, isoInZone, nextSlots } from '../schedule/index.ts';
 import { timingOf } from '../scheduler/schedule-timing.ts';
 import type { JobHealthRow } from '../store/job-health.ts';
 import type { RunRow } from '../store/runs.ts';
@@ -46,6 +46,7 @@ export type RunDto = ReturnType<typeof runDto>;
 
 export function scheduleDto(row: ScheduleRow, now: number, upcoming = 5) {
   const timing = timingOf(row);
+  const upcomingSlots = row.enabled === 1 ? nextSlots(timing, now, upcoming) : [];
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -61,7 +62,8 @@ export function scheduleDto(row: ScheduleRow, now: number, upcoming = 5) {
     overlap: row.overlap,
     description: describeTiming(timing),
     nextSlotAt: iso(row.next_slot_at),
-    nextRuns: row.enabled === 1 ? nextSlots(timing, now, upcoming).map((t) => iso(t)) : [],
+    nextRuns: upcomingSlots.map((t) => iso(t)),
+    nextRunsLocal: upcomingSlots.map((t) => isoInZone(row.timezone, t)),
     updatedAt: iso(row.updated_at),
   };
 }

@@ -1,7 +1,7 @@
 import type { ScheduleDefinition } from '../config/types.ts';
 import type { Engine } from '../engine.ts';
 import { notFound } from '../errors.ts';
-import { compileTiming, parseDuration } from '../schedule/index.ts';
+import { checkJitter, compileTiming, parseDuration } from '../schedule/index.ts';
 import { getTenant } from '../store/tenants.ts';
 import type { ScheduleBodyT } from './schemas.ts';
 import { tenantOrDefault } from './tenant-default.ts';
@@ -22,6 +22,8 @@ export async function scheduleFromBody(engine: Engine, id: string, body: Schedul
     { cron: 'cron', every: 'every', timezone: 'timezone' },
   );
   const duration = (value: string | number | undefined, field: string, fallback: number) => (value === undefined ? fallback : parseDuration(value, field));
+  const jitterMs = duration(body.jitter, 'jitter', 0);
+  checkJitter(timing, jitterMs, 'jitter', engine.clock.now());
   return {
     id,
     tenantId,
@@ -30,7 +32,7 @@ export async function scheduleFromBody(engine: Engine, id: string, body: Schedul
     everyMs: timing.kind === 'interval' ? timing.everyMs : null,
     timezone: timing.kind === 'cron' ? timing.timezone : timezone,
     enabled: body.enabled ?? true,
-    jitterMs: duration(body.jitter, 'jitter', 0),
+    jitterMs,
     misfireGraceMs: duration(body.misfireGrace, 'misfireGrace', engine.settings.misfireGraceMs),
     catchUp: (body.catchUp ?? 'latest') as ScheduleDefinition['catchUp'],
     catchUpMax: body.catchUpMax ?? 10,

@@ -124,7 +124,8 @@ export const Schedule = Type.Object({
   overlap: Type.String(),
   description: Type.String(),
   nextSlotAt: Nullable(IsoTime),
-  nextRuns: Type.Array(IsoTime, { description: 'the next 5 fire times, in the schedule zone (as instants)' }),
+  nextRuns: Type.Array(IsoTime, { description: 'the next 5 fire times (UTC instants)' }),
+  nextRunsLocal: Type.Array(Type.String(), { description: "the same 5 fire times in the schedule's zone, with its offset (e.g. 2026-03-08T03:00:00-04:00)" }),
   updatedAt: IsoTime,
 });
 

@@ -2,7 +2,7 @@
  * Tenants, jobs and schedules from the file, with cross-references checked (ids unique, every
  * reference resolves, no `after` cycles), defaults applied, and schedule timing compiled.
  */
-import { compileTiming } from '../schedule/index.ts';
+import { checkJitter, compileTiming } from '../schedule/index.ts';
 import type { FileConfig } from './config-file.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { JobInput, ScheduleInput } from './file-entries.ts';
@@ -58,7 +58,7 @@ function resolveSchedule(input: ScheduleInput, s: Scalars, tenants: TenantDefini
   const everyMs = input.every === undefined ? null : toDurationMs(input.every, child(at, 'every'));
   try {
     const timing = input.cron !== undefined ? { cron: input.cron, timezone } : { every: everyMs ?? undefined, timezone };
-    compileTiming(timing, at.path, timezone);
+    checkJitter(compileTiming(timing, at.path, timezone), input.jitterMs ?? 0, `${at.path}.jitter`, Date.now());
   } catch (error) {
     rethrowAsConfig(error, { file: at.file, path: at.path });
   }

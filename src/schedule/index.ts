@@ -1,6 +1,6 @@
 /** Pure schedule math: durations, zones and DST, cron validation, slots, catch-up planning. */
 export { formatDuration, parseDuration } from './duration.ts';
-export { assertTimeZone, offsetAt, transitionsBetween, wallAt, wallCeiling, wallToInstant, type Transition } from './zoned-time.ts';
+export { assertTimeZone, isoInZone, offsetAt, transitionsBetween, wallAt, wallCeiling, wallToInstant, type Transition } from './zoned-time.ts';
 export { CRON_NICKNAMES, validateCron } from './cron-validate.ts';
 export {
   compileTiming,
@@ -27,3 +27,4 @@ export {
   type SlotDecision,
 } from './plan-due.ts';
 export { describeTiming } from './describe.ts';
+export { checkJitter } from './jitter-bound.ts';

@@ -135,3 +135,12 @@ function firstInstant(lo: number, hi: number, passed: (instant: number) => boole
   }
   return b;
 }
+
+/** ISO-8601 in the zone's local time with its offset at that instant: 2026-03-08T03:00:00-04:00. */
+export function isoInZone(zone: string, instantMs: number): string {
+  const offset = offsetAt(zone, instantMs);
+  const local = new Date(instantMs + offset).toISOString().slice(0, 19);
+  const sign = offset < 0 ? '-' : '+';
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  return `${local}${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
