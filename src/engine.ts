@@ -134,16 +134,18 @@ export class Engine {
     return this.withEta(run);
   }
 
-  async cancel(runId: string, reason = 'cancelled on request'): Promise<CancelResult> {
+  async cancel(runId: string, reason = 'cancelled on request', tenantId?: string): Promise<CancelResult> {
+    if (tenantId !== undefined) await this.getRun(runId, tenantId);
     const result = await inTransaction(this.db, (x) => requestCancel(x, runId, this.clock.now(), reason));
     if (result === 'requested') this.workers.abortLocal(runId, 'cancel');
     this.logger.info({ runId, result }, 'cancel requested');
     return result;
   }
 
-  async getRun(runId: string): Promise<RunView> {
+  /** With a tenant, another tenant's run is reported as not found (isolation, not just filtering). */
+  async getRun(runId: string, tenantId?: string): Promise<RunView> {
     const run = await getRunRow(this.db.k, runId);
-    if (!run) throw notFound('run', runId);
+    if (!run || (tenantId !== undefined && run.tenant_id !== tenantId)) throw notFound('run', runId);
     return this.withEta(run);
   }
 

@@ -40,3 +40,20 @@ test('inside a host app: strict validation on nightshift routes, the host keeps 
     await ns.stop(0);
   }
 });
+
+test("a run asked for under another tenant is not found, and cannot be cancelled from there", async () => {
+  const { openTestApi } = await import('../helpers/api.ts');
+  const { commandJob } = await import('../helpers/settings.ts');
+  const t = await openTestApi({ jobs: [commandJob('quick', process.execPath, ['-e', '0'])] });
+  try {
+    const { runId } = (await t.app.inject({ method: 'POST', url: '/api/jobs/quick/trigger', payload: { tenantId: 'acme' } })).json() as { runId: string };
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/runs/${runId}?tenantId=acme` })).statusCode, 200);
+    const other = await t.app.inject({ method: 'GET', url: `/api/runs/${runId}?tenantId=globex` });
+    assert.equal(other.statusCode, 404);
+    assert.equal(other.json().error.code, 'NS_NOT_FOUND');
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/runs/${runId}/cancel?tenantId=globex` })).statusCode, 404);
+    assert.equal((await t.engine.getRun(runId)).status, 'queued', 'not cancelled by the other tenant');
+  } finally {
+    await t.close();
+  }
+});

@@ -7,7 +7,7 @@ import { cursorOf, listAttempts, listRuns, type RunSortField } from '../../store
 import { listSchedules } from '../../store/schedules.ts';
 import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
-import { errors, IdParams, RunDetail, RunList, RunQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
+import { errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
 import { tenantOrDefault } from '../tenant-default.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty } from '../validators.ts';
@@ -55,8 +55,8 @@ export function runRoutes(app: Api, engine: Engine): void {
     },
   );
 
-  app.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run: slot, attempts, step metrics, log tail, ETA', params: IdParams, response: { 200: RunDetail, ...errors(404) } } }, async (request) => {
-    const run = await engine.getRun(request.params.id);
+  app.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run: slot, attempts, step metrics, log tail, ETA', params: IdParams, querystring: TenantQuery, response: { 200: RunDetail, ...errors(404) } } }, async (request) => {
+    const run = await engine.getRun(request.params.id, request.query.tenantId);
     const attempts = await listAttempts(engine.db.k, run.id);
     return {
       ...runDto(run),
@@ -78,8 +78,8 @@ export function runRoutes(app: Api, engine: Engine): void {
 
   app.post(
     '/api/runs/:id/cancel',
-    { schema: { tags: ['runs'], summary: 'Cancel a queued run, or stop a running one (SIGTERM, then SIGKILL)', params: IdParams, response: { 200: Type.Object({ runId: Type.String(), result: Type.String({ enum: ['cancelled', 'requested'] }) }), ...errors(404, 409) } } },
-    async (request) => ({ runId: request.params.id, result: await engine.cancel(request.params.id) }),
+    { schema: { tags: ['runs'], summary: 'Cancel a queued run, or stop a running one (SIGTERM, then SIGKILL)', params: IdParams, querystring: TenantQuery, response: { 200: Type.Object({ runId: Type.String(), result: Type.String({ enum: ['cancelled', 'requested'] }) }), ...errors(404, 409) } } },
+    async (request) => ({ runId: request.params.id, result: await engine.cancel(request.params.id, 'cancelled on request', request.query.tenantId) }),
   );
 
   app.post(
