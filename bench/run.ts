@@ -14,6 +14,7 @@ interface Benchmark {
 const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   scheduler: () => import('./scheduler.ts'),
   api: () => import('./api.ts'),
+  gbdt: () => import('./gbdt.ts'),
 };
 
 function selected(args: readonly string[]): string[] {
