@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 /**
  * Samples of a tenant's dataset, stored compactly: one row per sample with the feature values
  * packed into one binary column (Float64 little-endian in schema order, NaN for a missing value,
@@ -22,16 +23,50 @@ const INSERT_CHUNK = 1000;
 
 // ---------------------------------------------------------------- statements
 
+/**
+ * Ingest's hot path. Building and compiling a 1,000-row INSERT through the query builder for every
+ * chunk cost more than the insert itself, so the statement text is made once per chunk size and
+ * dialect, and each chunk only supplies its parameters.
+ */
 export async function insertSampleRows(x: Executor, rows: readonly SampleRow[]): Promise<void> {
+  const style = placeholderStyle(x);
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await x
-      .insertInto('samples')
-      .values(rows.slice(i, i + INSERT_CHUNK))
-      .onConflict((oc) =>
-        oc.columns(['tenant_id', 'dataset_id', 'ts', 'entity']).doUpdateSet({ label: (eb) => eb.ref('excluded.label'), vals: (eb) => eb.ref('excluded.vals') }),
-      )
-      .execute();
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    const params: unknown[] = new Array(chunk.length * 6);
+    let p = 0;
+    for (const r of chunk) {
+      params[p++] = r.tenant_id;
+      params[p++] = r.dataset_id;
+      params[p++] = r.ts;
+      params[p++] = r.entity;
+      params[p++] = r.label;
+      params[p++] = r.vals;
+    }
+    await x.executeQuery(CompiledQuery.raw(insertSql(style, chunk.length), params));
   }
+}
+
+type PlaceholderStyle = 'question' | 'dollar';
+const insertSqlCache = new Map<string, string>();
+
+function insertSql(style: PlaceholderStyle, rows: number): string {
+  const key = `${style}:${rows}`;
+  let text = insertSqlCache.get(key);
+  if (!text) {
+    let n = 0;
+    const ph = () => (style === 'dollar' ? `$${++n}` : '?');
+    const tuples = Array.from({ length: rows }, () => `(${ph()}, ${ph()}, ${ph()}, ${ph()}, ${ph()}, ${ph()})`).join(', ');
+    text =
+      `insert into "samples" ("tenant_id", "dataset_id", "ts", "entity", "label", "vals") values ${tuples} ` +
+      `on conflict ("tenant_id", "dataset_id", "ts", "entity") do update set "label" = "excluded"."label", "vals" = "excluded"."vals"`;
+    insertSqlCache.set(key, text);
+  }
+  return text;
+}
+
+/** Which placeholders the executor's dialect compiles to (PostgreSQL `$1`, SQLite `?`). */
+function placeholderStyle(x: Executor): PlaceholderStyle {
+  return x.selectFrom('samples').select('ts').where('ts', '=', 0).compile().sql.includes('$1') ? 'dollar' : 'question';
 }
 
 /** Samples with ts ≥ sinceMs: answered from the (tenant, dataset, ts, entity) index alone. */
