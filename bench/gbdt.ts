@@ -13,13 +13,13 @@
  * scikit-learn runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this machine sets both), as a
  * current numpy would run; the OpenBLAS kernel it then picks is printed and recorded in BENCHMARKS.md.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auc } from '../src/trainers/evaluate.ts';
 import { machineCpuSeconds, waitForQuiet } from './api/load.ts';
-import { runChild } from './lib/child.ts';
+import { runChild, runProcess } from './lib/child.ts';
 import { result, type BenchResult } from './lib/results.ts';
 import { FEATURES, HOLDOUT_ROWS, progress, ROWS, TRAIN_ROWS } from './gbdt/data.ts';
 import { INCREMENTAL_DAYS, INCREMENTAL_TREES } from './gbdt/params.ts';
@@ -129,18 +129,8 @@ export function ensureSklearn(): void {
 }
 
 /** Runs a Python measurement in a fresh process; its last stdout line is the JSON result. */
-async function runPython<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<T> {
-  const child = spawn(PYTHON, [join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
-  let stdout = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (stdout += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (c, s) => resolve([c, s]));
-  }).finally(() => clearTimeout(timer));
-  if (code !== 0) throw new Error(`${script} ${args.join(' ')} ended with ${signal ?? `exit code ${code}`}`);
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
+function runPython<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<T> {
+  return runProcess<T>(PYTHON, [join(here, script), ...args], { env, timeoutMs });
 }
 
 /** scikit-learn's environment: this machine's OpenBLAS overrides removed (both together), threads pinned. */
