@@ -6,7 +6,7 @@ import type { JobDefinition } from '../config/types.ts';
 import { newId } from '../ids.ts';
 import { SLOT_FATE, type SlotFate } from '../runs/states.ts';
 import { DEFAULT_ON_TIME_TOLERANCE_MS, planDue, type DuePlan, type SlotDecision } from '../schedule/index.ts';
-import type { DialectName, Executor } from '../store/db.ts';
+import { lockRunKeys, type DialectName, type Executor } from '../store/db.ts';
 import { activeRunsByKey, insertRuns, runKey, runValues, type RunRow } from '../store/runs.ts';
 import { advanceSchedules, type ScheduleAdvance, type ScheduleRow } from '../store/schedules.ts';
 import { insertSlots, slotKey, type SlotRow } from '../store/slots.ts';
@@ -48,7 +48,10 @@ export async function decideSlots(ctx: DecideContext, schedules: readonly Schedu
 
   // Fates are decided before the insert so each slot is written once, final. The slot key still
   // guards exactly-once: a slot another process decided is not inserted, and neither is its run.
-  const active = await activeRunsByKey(ctx.x, schedules.map((s) => ({ tenantId: s.tenant_id, jobId: s.job_id })));
+  const keys = schedules.map((s) => ({ tenantId: s.tenant_id, jobId: s.job_id }));
+  // The overlap check reads, then writes: serialize it with triggers and other nodes for these keys.
+  await lockRunKeys(ctx.x, ctx.dialect, keys);
+  const active = await activeRunsByKey(ctx.x, keys);
   const decided: DecidedSlot[] = pending.map(({ row, decision }) => {
     const slot = initialSlot(row, decision, ctx);
     return { slot, run: decision.action === 'fire' ? fireSlot(row, decision, slot, active, ctx) : null };

@@ -99,3 +99,10 @@ export async function lockRunKey(x: Executor, dialect: DialectName, tenantId: st
   if (dialect !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(${LOCK_KEYS.runKey}, hashtext(${`${tenantId}/${jobId}`}))`.execute(x);
 }
+
+/** lockRunKey for many (tenant, job) pairs in one round trip, in a fixed order (no deadlocks between nodes). */
+export async function lockRunKeys(x: Executor, dialect: DialectName, keys: ReadonlyArray<{ tenantId: string; jobId: string }>): Promise<void> {
+  if (dialect !== 'postgres' || keys.length === 0) return;
+  const texts = [...new Set(keys.map((k) => `${k.tenantId}/${k.jobId}`))].sort();
+  await sql`select pg_advisory_xact_lock(${LOCK_KEYS.runKey}, hashtext(k)) from unnest(${texts}::text[]) as k order by k`.execute(x);
+}
