@@ -107,9 +107,9 @@ describe('CsvSource', () => {
     writeFileSync(join(dir, 'c.csv'), 'device,ts,temp,site,failed\nd1,2026-01-01T00:00:00Z,1,,0\n');
     await assert.rejects(createCsvSource({ path: '{tenant}.csv', cwd: dir, schema }).load('c', DAY1), errorWith('NS_VALIDATION', 'site', /not nullable/));
     writeFileSync(join(dir, 'd.csv'), 'device,ts,temp,site,failed\nd1,2026-01-01 00:00,1,X,0\n');
-    await assert.rejects(createCsvSource({ path: '{tenant}.csv', cwd: dir, schema }).load('d', DAY1), errorWith('NS_VALIDATION', 'ts', /with a zone/));
+    await assert.rejects(createCsvSource({ path: '{tenant}.csv', cwd: dir, schema }).load('d', DAY1), errorWith('NS_VALIDATION', 'ts', /has no time zone; add Z or an offset/));
     writeFileSync(join(dir, 'e.csv'), 'device,ts,temp,site,failed\nd1,2026-01-01T00:00:00Z,1,X,2\n');
-    await assert.rejects(createCsvSource({ path: '{tenant}.csv', cwd: dir, schema }).load('e', DAY1), errorWith('NS_VALIDATION', 'failed', /0 or 1/));
+    await assert.rejects(createCsvSource({ path: '{tenant}.csv', cwd: dir, schema }).load('e', DAY1), errorWith('NS_VALIDATION', 'failed', /must be 0, 1, true or false/));
     writeFileSync(join(dir, 'f.csv'), 'device,ts,temp,site,failed\nd1,2026-01-01T00:00:00Z,1,X\n');
     await assert.rejects(createCsvSource({ path: '{tenant}.csv', cwd: dir, schema }).load('f', DAY1), errorWith('NS_VALIDATION', 'csv', /4 fields, the header has 5/));
   });
@@ -133,4 +133,15 @@ describe('defaultWindow', () => {
     assert.deepEqual(defaultWindow(now, 7), { since: now - 7 * DAY, until: now });
     assert.throws(() => defaultWindow(now, 0), errorWith('NS_VALIDATION', 'dataRangeDays'));
   });
+});
+
+test('a CSV source and CSV ingest refuse the same values (one set of parsers)', async () => {
+  const { sampleFromRecord } = await import('../../src/data/sources/row-mapping.ts');
+  const { numberFromText } = await import('../../src/data/ingest/values.ts');
+  const schema = { id: 'd', tenantId: 't', entityKey: 'm', timestamp: 'ts', features: [{ name: 'x', type: 'numeric' as const, nullable: false }], label: { name: 'y', type: 'binary' as const, nullable: false } };
+  for (const cell of ['0x10', 'NaN', 'Infinity', '1_000']) {
+    assert.ok(!(typeof numberFromText(cell) === 'number'), `ingest refuses ${cell}`);
+    assert.throws(() => sampleFromRecord({ m: 'a', ts: '2026-01-01T00:00:00Z', x: cell, y: '1' }, schema, () => 'f.csv line 2'), { code: 'NS_VALIDATION', field: 'x' }, `the source refuses ${cell}`);
+  }
+  assert.equal(sampleFromRecord({ m: 7, ts: new Date('2026-01-01T00:00:00Z'), x: 12n, y: true }, schema, () => 'sql row 1').values.x, 12, 'typed SQL values are read as typed');
 });
