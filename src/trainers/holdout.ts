@@ -6,7 +6,7 @@
  * when rows ≥ 2 (a single row goes to train).
  */
 import { NsError } from '../errors.ts';
-import { identityOrder, seededRandom, shuffleInPlace } from './linear/random.ts';
+import { identityOrder, seededRandom, shuffleInPlace } from './random.ts';
 import type { TrainingSet } from './types.ts';
 
 export interface Holdout {

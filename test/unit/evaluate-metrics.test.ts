@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NsError } from '../../src/errors.ts';
 import { auc, evaluate } from '../../src/trainers/evaluate.ts';
-import { seededRandom } from '../../src/trainers/linear/random.ts';
+import { seededRandom } from '../../src/trainers/random.ts';
 
 const close = (actual: number, expected: number, eps = 1e-12) =>
   assert.ok(Math.abs(actual - expected) <= eps, `expected ${expected}, got ${actual}`);

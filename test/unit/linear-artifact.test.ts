@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NsError } from '../../src/errors.ts';
 import { LinearModel, trainLinear, type LinearBody } from '../../src/trainers/linear/index.ts';
-import { seededRandom } from '../../src/trainers/linear/random.ts';
+import { seededRandom } from '../../src/trainers/random.ts';
 import type { FeatureInfo, ModelArtifact, TrainingSet } from '../../src/trainers/types.ts';
 
 function mixedSet(rows: number, seed: number): TrainingSet {

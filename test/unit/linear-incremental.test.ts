@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { NsError } from '../../src/errors.ts';
 import { subsetRows } from '../../src/trainers/holdout.ts';
 import { trainLinear } from '../../src/trainers/linear/index.ts';
-import { seededRandom } from '../../src/trainers/linear/random.ts';
+import { seededRandom } from '../../src/trainers/random.ts';
 import type { TrainingSet, TrainProgress } from '../../src/trainers/types.ts';
 
 /** y = bias + w·x + noise, x ~ U(−2, 2) × scale. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { NsError } from '../../src/errors.ts';
 import { evaluate } from '../../src/trainers/evaluate.ts';
 import { trainLinear } from '../../src/trainers/linear/index.ts';
-import { seededRandom } from '../../src/trainers/linear/random.ts';
+import { seededRandom } from '../../src/trainers/random.ts';
 import type { FeatureInfo, Matrix, TrainingSet, TrainProgress } from '../../src/trainers/types.ts';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));

@@ -21,6 +21,7 @@ export {
   type DataFormat,
   type TrainMode,
 } from './job-file.ts';
-export { writeTrainingData, csvField, type WriteDataOptions } from './write-data.ts';
+export { writeTrainingData, type WriteDataOptions } from './write-data.ts';
+export { csvField } from '../../data/sources/csv-parse.ts';
 export { parseProgressLine, parseProgressText } from './progress.ts';
 export { parseMetrics, readMetricsFile, inspectModelFile, MAX_METRICS_BYTES, type ModelFileInfo } from './outputs.ts';

@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import { NsError } from '../../errors.ts';
 import type { TrainingSet } from '../types.ts';
 import { checkColumnNames, type DataFormat } from './job-file.ts';
+import { csvField } from '../../data/sources/csv-parse.ts';
 
 /** Rows per write; a chunk is built as one string, then written. */
 const ROWS_PER_CHUNK = 2_000;
@@ -27,7 +28,7 @@ export async function writeTrainingData(file: string, set: TrainingSet, o: Write
   const columns = [...set.X.columns, set.y];
   const handle = await open(file, 'wx');
   try {
-    if (o.format === 'csv') await handle.write(`${names.map(csvField).join(',')}\n`);
+    if (o.format === 'csv') await handle.write(`${names.map((n) => csvField(n)).join(',')}\n`);
     const keys = names.map((n) => `${JSON.stringify(n)}:`);
     for (let start = 0; start < set.X.rows; start += ROWS_PER_CHUNK) {
       o.signal?.throwIfAborted();
@@ -53,11 +54,6 @@ function formatValue(value: number, column: string, row: number, isLabel: boolea
   }
   if (!Number.isFinite(value)) throw dataError(`column "${column}" holds ${value} at row ${row}; only finite numbers or NaN (missing) can be written`);
   return String(value);
-}
-
-/** RFC 4180 quoting, only when needed. */
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 function checkShape(set: TrainingSet): void {

@@ -5,7 +5,7 @@
  * predict identically on raw and binned rows.
  */
 import type { Matrix } from '../types.ts';
-import { rng, STREAM } from './random.ts';
+import { rng, STREAM } from '../random.ts';
 
 export const MISSING_BIN = 255;
 /** Histogram slots per feature: 255 value bins + the missing bin. */

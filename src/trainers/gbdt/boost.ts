@@ -14,7 +14,7 @@ import { GbdtModel } from './model.ts';
 import { OBJECTIVES, type Objective } from './objective.ts';
 import { resolveGbdtParams, type ResolvedGbdtParams } from './params.ts';
 import { addTreeBinned, addTreeRaw, checkMatrix, compileTree } from './predict.ts';
-import { rng, sampleSorted, STREAM } from './random.ts';
+import { rng, sampleSorted, STREAM } from '../random.ts';
 
 export interface GbdtTrainOptions {
   /** Incremental mode: continue from this model (same bins and base score), adding `numTrees` trees. */

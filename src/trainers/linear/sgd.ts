@@ -8,7 +8,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { NsError } from '../../errors.ts';
 import type { FeatureInfo, Matrix, Task, TrainProgress } from '../types.ts';
 import { learningRateAt, type LinearParams } from './params.ts';
-import { identityOrder, seededRandom, shuffleInPlace } from './random.ts';
+import { identityOrder, seededRandom, shuffleInPlace } from '../random.ts';
 import { rowEncoder, type Standardizer } from './standardizer.ts';
 
 const YIELD_EVERY_MS = 10;
