@@ -1,4 +1,5 @@
 import type { Executor } from './db.ts';
+import { nextDueAt } from './schedules.ts';
 
 export interface JobHealthRow {
   jobId: string;
@@ -41,12 +42,7 @@ export async function jobHealth(x: Executor, jobIds: readonly string[]): Promise
       .where('status', 'in', ['queued', 'running'])
       .groupBy('status')
       .execute();
-    const next = await x
-      .selectFrom('schedules')
-      .select((eb) => eb.fn.min('due_at').as('due'))
-      .where('job_id', '=', jobId)
-      .where('enabled', '=', 1)
-      .executeTakeFirst();
+    const nextRunAt = await nextDueAt(x, jobId);
     result.push({
       jobId,
       lastStatus: recent[0]?.status ?? null,
@@ -54,7 +50,7 @@ export async function jobHealth(x: Executor, jobIds: readonly string[]): Promise
       consecutiveFailures: streak,
       running: Number(active.find((a) => a.status === 'running')?.n ?? 0),
       queued: Number(active.find((a) => a.status === 'queued')?.n ?? 0),
-      nextRunAt: next?.due == null ? null : Number(next.due),
+      nextRunAt,
     });
   }
   return result;

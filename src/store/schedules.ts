@@ -139,3 +139,19 @@ export async function earliestDueAt(x: Executor): Promise<number | null> {
   const row = await x.selectFrom('schedules').select((eb) => eb.fn.min('due_at').as('due')).executeTakeFirst();
   return row?.due == null ? null : Number(row.due);
 }
+
+/**
+ * A job's next run: the earliest due time (slot plus jitter) of its enabled, live schedules, for
+ * one tenant or all. The one definition every "next run" shown anywhere uses.
+ */
+export async function nextDueAt(x: Executor, jobId: string, tenantId?: string): Promise<number | null> {
+  let q = x
+    .selectFrom('schedules')
+    .select((eb) => eb.fn.min('due_at').as('due'))
+    .where('job_id', '=', jobId)
+    .where('enabled', '=', 1)
+    .where('deleted_at', 'is', null);
+  if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
+  const row = await q.executeTakeFirst();
+  return row?.due == null ? null : Number(row.due);
+}

@@ -4,7 +4,7 @@ import type { Engine } from '../../engine.ts';
 import { notFound } from '../../errors.ts';
 import { getJob, listJobs } from '../../store/jobs.ts';
 import { latestRun } from '../../store/runs.ts';
-import { listSchedules } from '../../store/schedules.ts';
+import { listSchedules, nextDueAt } from '../../store/schedules.ts';
 import { listTenants } from '../../store/tenants.ts';
 import { iso, runDto, scheduleDto } from '../dto.ts';
 import { errors, IdParams, Job, TenantQuery } from '../schemas.ts';
@@ -13,7 +13,6 @@ import type { Api } from '../types.ts';
 async function jobView(engine: Engine, job: JobDefinition, tenantId: string | undefined) {
   const now = engine.clock.now();
   const schedules = (await listSchedules(engine.db.k, { jobId: job.id, ...(tenantId ? { tenantId } : {}) })).map((s) => scheduleDto(s, now));
-  const next = schedules.flatMap((s) => s.nextRuns.slice(0, 1)).sort()[0] ?? null;
   const tenants = tenantId ? [tenantId] : (job.tenants ?? (await listTenants(engine.db.k)).map((t) => t.id));
   const latest = (await Promise.all(tenants.map((t) => latestRun(engine.db.k, t, job.id)))).filter((r) => r !== undefined);
   latest.sort((a, b) => b.queued_at - a.queued_at);
@@ -27,7 +26,7 @@ async function jobView(engine: Engine, job: JobDefinition, tenantId: string | un
     retry: { attempts: job.retry.attempts, backoffMs: [...job.retry.backoffMs], jitterRatio: job.retry.jitterRatio },
     after: [...job.after],
     schedules,
-    nextRunAt: next ? iso(Date.parse(next)) : null,
+    nextRunAt: iso(await nextDueAt(engine.db.k, job.id, tenantId)),
     lastRun: latest[0] ? runDto(latest[0]) : null,
   };
 }

@@ -4,7 +4,7 @@ import { NsError, notFound } from '../../errors.ts';
 import { ALL_STATUSES } from '../../runs/states.ts';
 import { getJob } from '../../store/jobs.ts';
 import { cursorOf, listAttempts, listRuns, type RunSortField } from '../../store/runs.ts';
-import { listSchedules } from '../../store/schedules.ts';
+import { nextDueAt } from '../../store/schedules.ts';
 import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
@@ -20,12 +20,6 @@ function parseStatuses(value: string | undefined): string[] | undefined {
   return list;
 }
 
-/** The next enabled slot of any schedule of this (tenant, job). */
-export async function nextScheduledRun(engine: Engine, tenantId: string, jobId: string): Promise<number | null> {
-  const rows = await listSchedules(engine.db.k, { tenantId, jobId });
-  const due = rows.filter((r) => r.enabled === 1 && r.due_at !== null).map((r) => r.due_at!);
-  return due.length ? Math.min(...due) : null;
-}
 
 export function runRoutes(app: Api, engine: Engine): void {
   app.get(
@@ -108,7 +102,7 @@ export function runRoutes(app: Api, engine: Engine): void {
         runId: run.id,
         status: run.status,
         eta: iso(run.eta),
-        nextScheduledRun: iso(await nextScheduledRun(engine, tenantId, jobId)),
+        nextScheduledRun: iso(await nextDueAt(engine.db.k, jobId, tenantId)),
         run: runDto(run),
       });
     },

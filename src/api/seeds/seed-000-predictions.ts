@@ -5,7 +5,7 @@
 import { Type } from 'typebox';
 import type { Engine } from '../../engine.ts';
 import { iso } from '../dto.ts';
-import { nextScheduledRun } from '../routes/runs.ts';
+import { nextDueAt } from '../../store/schedules.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, activeRun, finishedRuns, IsoOrNull, NumberOrNull, roleSchedule, roleTarget, seconds, SEED_TAGS, seedMetrics, seedStatus, TenantField } from './role-job.ts';
@@ -84,7 +84,7 @@ export function predictionRoutes(app: Api, engine: Engine): void {
         when,
         training_mode: engine.settings.training.mode,
         estimated_completion: iso(run.eta),
-        next_scheduled_run: iso(await nextScheduledRun(engine, target.tenantId, target.job.id)),
+        next_scheduled_run: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
       };
     },
   );
@@ -114,7 +114,7 @@ export function predictionRoutes(app: Api, engine: Engine): void {
         last_training_result: last
           ? { run_id: last.id, status: seedStatus(last), duration_seconds: seconds(last.duration_ms), metrics: seedMetrics(last, target.job), error: last.error_message }
           : null,
-        next_run: iso(await nextScheduledRun(engine, target.tenantId, target.job.id)),
+        next_run: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
         estimated_completion: iso(current?.eta),
       };
     },

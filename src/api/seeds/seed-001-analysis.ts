@@ -5,7 +5,7 @@
 import { Type } from 'typebox';
 import type { Engine } from '../../engine.ts';
 import { iso } from '../dto.ts';
-import { nextScheduledRun } from '../routes/runs.ts';
+import { nextDueAt } from '../../store/schedules.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, activeRuns, finishedRuns, IsoOrNull, NumberOrNull, roleSchedule, roleTarget, seconds, SEED_TAGS, seedMetrics, seedStatus, TenantField } from './role-job.ts';
@@ -63,7 +63,7 @@ export function analysisRoutes(app: Api, engine: Engine): void {
         success: true,
         message: 'Analysis job triggered successfully',
         status: 'running_in_background',
-        next_scheduled_run: iso(await nextScheduledRun(engine, target.tenantId, target.job.id)),
+        next_scheduled_run: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
         run_id: run.id,
       };
     },
@@ -84,7 +84,7 @@ export function analysisRoutes(app: Api, engine: Engine): void {
       const [schedule, active, recent] = await Promise.all([roleSchedule(engine, target), activeRuns(engine, target), finishedRuns(engine, target, RECENT_JOBS)]);
       return {
         schedule: schedule?.cron ?? null,
-        next_run: iso(await nextScheduledRun(engine, target.tenantId, target.job.id)),
+        next_run: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
         is_running: active.some((r) => r.status === 'running'),
         recent_jobs: recent.map((run) => ({
           ...seedMetrics(run, target.job),

@@ -6,7 +6,7 @@
 import { Type } from 'typebox';
 import type { Engine } from '../../engine.ts';
 import { iso } from '../dto.ts';
-import { nextScheduledRun } from '../routes/runs.ts';
+import { nextDueAt } from '../../store/schedules.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, IsoOrNull, roleTarget, SEED_TAGS, TenantField } from './role-job.ts';
@@ -50,7 +50,7 @@ export function learnRoutes(app: Api, engine: Engine): void {
         run_id: run.id,
         queued_at: iso(run.queued_at),
         estimated_completion: iso(run.eta),
-        next_run_time: iso(await nextScheduledRun(engine, target.tenantId, target.job.id)),
+        next_run_time: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
       };
     },
   );
