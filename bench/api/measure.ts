@@ -10,13 +10,13 @@
  * Prints one JSON line (ApiMeasurement). argv: [seconds] [burnSeconds]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServeProcess } from '../../test/helpers/serve-process.ts';
 import { progress } from './progress.ts';
 import { measureLoad, waitForQuiet, type LoadResult } from './load.ts';
 import { seedFinishedRuns } from './seed.ts';
+import { freePort } from '../../test/helpers/api.ts';
 
 export const SEEDED_RUNS = 10_000;
 export const CONNECTIONS = 10;
@@ -40,17 +40,6 @@ export interface ApiMeasurement {
   serverExit: { code: number | null; signal: string | null };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A CPU-bound loop for argv[2] ms; argv[1] is a marker that lets the bench find the process. */
 const BURN_SCRIPT = [

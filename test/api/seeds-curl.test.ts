@@ -5,25 +5,18 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ServeProcess } from '../helpers/serve-process.ts';
 import { tempDir } from '../helpers/settings.ts';
 import { againstServer, CURL_EXAMPLES, type CurlExample } from '../fixtures/seeds/curl-examples.ts';
+import { freePort } from '../helpers/api.ts';
 
 const exec = promisify(execFile);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const SEEDS_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'seeds');
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const metric = (name: string, value: number) => `console.log('::metric ${name}=${value}')`;
 

@@ -9,6 +9,7 @@ import { before, describe, test } from 'node:test';
 import { ENV } from '../../src/config/index.ts';
 import { BIN, ServeProcess } from '../helpers/serve-process.ts';
 import { tempDir } from '../helpers/settings.ts';
+import { inSlot } from '../helpers/cli-slots.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'cli');
 const TIMEOUT_MS = 120_000;
@@ -49,24 +50,6 @@ function workspace(config: 'nightshift.yaml' | 'loop.yaml') {
   return { env, cli, json, trigger, serve: () => new ServeProcess(env) };
 }
 
-/**
- * At most this many short-lived CLI processes at once: each costs about a second of CPU, and
- * starting dozens together on two cores only makes every one of them slow enough to hit its bound.
- */
-const MAX_CLI_PROCESSES = 3;
-let running = 0;
-const slots: Array<() => void> = [];
-async function inSlot<T>(fn: () => Promise<T>): Promise<T> {
-  if (running < MAX_CLI_PROCESSES) running += 1;
-  else await new Promise<void>((resolve) => slots.push(resolve)); // a finishing process hands its slot over
-  try {
-    return await fn();
-  } finally {
-    const next = slots.shift();
-    if (next) next();
-    else running -= 1;
-  }
-}
 
 /** Runs the real CLI to completion (killed after a bound, so a hang fails the test instead of stalling it). */
 function nightshift(env: Record<string, string>, args: string[]): Promise<Outcome> {

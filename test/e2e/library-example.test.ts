@@ -2,21 +2,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/settings.ts';
+import { freePort } from '../helpers/api.ts';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'library', 'server.ts');
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 test('the library example mounts nightshift in a host Fastify app and runs a job through it', { timeout: 60_000 }, async () => {
   const port = await freePort();
