@@ -28,6 +28,8 @@ export interface EngineOptions {
   scheduler?: boolean;
   /** Start the worker pool (default true). */
   workers?: boolean;
+  /** Write the declared tenants, jobs and schedules to the store on open (default true); read-only callers say false. */
+  syncDefinitions?: boolean;
 }
 
 export interface TriggerOptions {
@@ -71,7 +73,10 @@ export class Engine {
     const db = await openDb({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl });
     try {
       await migrate(db);
-      const sync = await syncDefinitions(db, settings, (options.clock ?? systemClock).now());
+      const sync =
+        options.syncDefinitions === false
+          ? { tenants: 0, jobs: 0, schedules: { created: 0, updated: 0, unchanged: 0 } }
+          : await syncDefinitions(db, settings, (options.clock ?? systemClock).now());
       return new Engine(settings, db, options, sync);
     } catch (error) {
       await db.close();

@@ -30,9 +30,10 @@ const settingsFrom = (cmd: Command, io: CliIo) => {
   return loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
 };
 
-async function withEngine<T>(cmd: Command, io: CliIo, fn: (engine: Engine) => Promise<T>): Promise<T> {
+/** `readOnly`: the command only reads runs (or flags one), so the config's definitions are not re-written. */
+async function withEngine<T>(cmd: Command, io: CliIo, fn: (engine: Engine) => Promise<T>, readOnly = false): Promise<T> {
   const settings = settingsFrom(cmd, io);
-  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)) });
+  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: !readOnly });
   try {
     return await fn(engine);
   } finally {
@@ -155,7 +156,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
           await delay(1000);
           print(await listRuns(engine.db.k, filter));
         }
-      }),
+      }, true),
     );
 
   program
@@ -166,7 +167,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
       withEngine(cmd, io, async (engine) => {
         const run = await engine.getRun(id);
         io.out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${runDetails(run)}\n`);
-      }),
+      }, true),
     );
 
   program
@@ -176,7 +177,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
       withEngine(cmd, io, async (engine) => {
         const result = await engine.cancel(id);
         io.out(result === 'cancelled' ? `run ${id} cancelled\n` : `run ${id}: cancel requested; its worker stops it at the next heartbeat\n`);
-      }),
+      }, true),
     );
 
   addDataCommands(program, io);
