@@ -8,7 +8,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import { NsError } from '../errors.ts';
 import { checkDatabaseUrl, checkZone } from './env.ts';
 import { LOG_LEVELS } from './defaults.ts';
-import { parseBackoff, parseJobs, parseSchedules, parseTenants, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
+import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
+import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
 import {
   checkKeys,
@@ -36,6 +37,8 @@ export interface FileConfig extends Layer {
   tenants: TenantInput[];
   jobs: JobInput[];
   schedules: ScheduleInput[];
+  models: ModelInput[];
+  datasets: DatasetInput[];
 }
 
 export const CONFIG_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
@@ -72,7 +75,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['analysis.schedule', 'analysis.schedule', cron('0 3 * * *')],
 ];
 const SECTIONS = ['http', 'training', 'analysis'] as const;
-const LISTS = ['retry', 'tenants', 'jobs', 'schedules'] as const;
+const LISTS = ['retry', 'tenants', 'jobs', 'schedules', 'models', 'datasets'] as const;
 const TOP_KEYS = [...SCALARS.map(([k]) => k).filter((k) => !k.includes('.')), ...SECTIONS, ...LISTS];
 
 /** Read and validate `given` (relative to cwd). `envName` names the variable it came from, if any. */
@@ -158,6 +161,8 @@ export function parseConfig(data: unknown, file: string): FileConfig {
     tenants: parseTenants(d.tenants, child(root, 'tenants')),
     jobs: parseJobs(d.jobs, child(root, 'jobs')),
     schedules: parseSchedules(d.schedules, child(root, 'schedules')),
+    models: parseModels(d.models, child(root, 'models'), parseRetry),
+    datasets: parseDatasets(d.datasets, child(root, 'datasets')),
   };
 }
 

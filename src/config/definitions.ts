@@ -7,14 +7,19 @@ import type { FileConfig } from './config-file.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { JobInput, ScheduleInput } from './file-entries.ts';
 import type { Scalars } from './scalars.ts';
-import type { JobDefinition, ScheduleDefinition, TenantDefinition } from './types.ts';
+import type { DeclaredDataset, DeclaredModel, JobDefinition, ScheduleDefinition, TenantDefinition, TrainJob } from './types.ts';
 import { child, invalidField, invalidValue, rethrowAsConfig, suggest, toDurationMs, type At } from './values.ts';
 
 export interface Definitions {
   tenants: TenantDefinition[];
   jobs: JobDefinition[];
   schedules: ScheduleDefinition[];
+  models: DeclaredModel[];
+  datasets: DeclaredDataset[];
 }
+
+/** The training job a declared model gets. */
+export const trainJobId = (model: string): string => `train-${model}`;
 
 export function resolveDefinitions(file: FileConfig | null, s: Scalars): Definitions {
   const tenants: TenantDefinition[] = file?.tenants.length
@@ -23,22 +28,45 @@ export function resolveDefinitions(file: FileConfig | null, s: Scalars): Definit
   const tenantIds = tenants.map((t) => t.id);
 
   const inputs = unique(file?.jobs ?? []);
-  const jobIds = inputs.map((j) => j.id);
+  const modelInputs = unique(file?.models ?? []);
+  const retryOf = (r: JobInput['retry']) => ({
+    attempts: r.attempts ?? s.training.retryAttempts,
+    backoffMs: r.backoffMs ?? file?.retry.backoffMs ?? [...DEFAULTS.retry.backoffMs],
+    jitterRatio: r.jitterRatio ?? file?.retry.jitterRatio ?? DEFAULTS.retry.jitterRatio,
+  });
+  const models = modelInputs.map((m): DeclaredModel => {
+    m.tenants?.forEach((id, i) => checkRef(child(child(m.at, 'tenants'), i), id, 'tenant', tenantIds));
+    const jobId = trainJobId(m.id);
+    const clash = inputs.find((j) => j.id === jobId);
+    if (clash) throw invalidValue(child(clash.at, 'id'), jobId, `is the training job of model "${m.id}" (${m.at.path}); choose another job id`);
+    return { tenants: m.tenants, jobId, definition: m.definition };
+  });
+  const trainJobs = modelInputs.map((m): TrainJob => ({
+    id: trainJobId(m.id),
+    kind: 'train',
+    model: m.id,
+    description: m.definition.description || `train model ${m.id}`,
+    role: 'training',
+    tenants: m.tenants,
+    after: [],
+    env: {},
+    timeoutMs: m.timeoutMs ?? s.training.timeoutMs,
+    retry: retryOf(m.retry),
+  }));
+  const jobIds = [...inputs.map((j) => j.id), ...trainJobs.map((j) => j.id)];
   for (const job of inputs) {
     job.tenants?.forEach((id, i) => checkRef(child(child(job.at, 'tenants'), i), id, 'tenant', tenantIds));
     job.after.forEach((id, i) => checkRef(child(child(job.at, 'after'), i), id, 'job', jobIds));
   }
   checkCycles(inputs);
-  const jobs = inputs.map((j) =>
-    j.build(j.timeoutMs ?? s.training.timeoutMs, {
-      attempts: j.retry.attempts ?? s.training.retryAttempts,
-      backoffMs: j.retry.backoffMs ?? file?.retry.backoffMs ?? [...DEFAULTS.retry.backoffMs],
-      jitterRatio: j.retry.jitterRatio ?? file?.retry.jitterRatio ?? DEFAULTS.retry.jitterRatio,
-    }),
-  );
+  const jobs = [...inputs.map((j) => j.build(j.timeoutMs ?? s.training.timeoutMs, retryOf(j.retry))), ...trainJobs];
 
+  const datasets = unique(file?.datasets ?? []).map((d): DeclaredDataset => {
+    d.tenants?.forEach((id, i) => checkRef(child(child(d.at, 'tenants'), i), id, 'tenant', tenantIds));
+    return { id: d.id, tenants: d.tenants, schema: d.schema, generate: d.generate };
+  });
   const schedules = unique(file?.schedules ?? []).map((input) => resolveSchedule(input, s, tenants, jobs));
-  return { tenants, jobs, schedules };
+  return { tenants, jobs, schedules, models, datasets };
 }
 
 function resolveSchedule(input: ScheduleInput, s: Scalars, tenants: TenantDefinition[], jobs: JobDefinition[]): ScheduleDefinition {

@@ -140,7 +140,7 @@ function parseOutcomes(raw: unknown, at: At): Record<string, string> {
   return out;
 }
 
-function parseRetry(raw: unknown, at: At): Partial<RetryPolicy> {
+export function parseRetry(raw: unknown, at: At): Partial<RetryPolicy> {
   if (raw === undefined) return {};
   if (!isPlainObject(raw)) throw invalidField(at, 'must be a map; example { attempts: 3, backoff: [5m, 15m, 45m] }');
   checkKeys(raw, at, ['attempts', 'backoff', 'jitterRatio']);

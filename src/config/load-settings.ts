@@ -40,6 +40,8 @@ function build(options: LoadSettingsOptions): { settings: Settings; implicit: Se
     tenants: defs.tenants,
     jobs: defs.jobs,
     schedules,
+    models: defs.models,
+    datasets: defs.datasets,
   };
   const implicit = new Set(schedules.slice(defs.schedules.length).map((x) => x.id));
   return { settings: deepFreeze(settings), implicit };
@@ -61,7 +63,8 @@ export function checkConfig(options: LoadSettingsOptions = {}): string {
     `tenants (${s.tenants.length}): ${s.tenants.map((t) => `${t.id} (${t.timezone})`).join(', ')}`,
     `jobs (${s.jobs.length})${s.jobs.length === 0 ? ': none (nothing will run)' : ':'}`,
     ...s.jobs.map((j) => {
-      const what = j.kind === 'pipeline' ? `pipeline ${j.steps.map((x) => x.name).join(' → ')}` : `command ${[j.command, ...(j.args ?? [])].join(' ')}`;
+      const what =
+        j.kind === 'pipeline' ? `pipeline ${j.steps.map((x) => x.name).join(' → ')}` : j.kind === 'train' ? `train model ${j.model}` : `command ${[j.command, ...(j.args ?? [])].join(' ')}`;
       const extra = [
         j.role && `role ${j.role}`,
         j.tenants ? `tenants ${j.tenants.join(', ')}` : 'all tenants',
@@ -71,6 +74,7 @@ export function checkConfig(options: LoadSettingsOptions = {}): string {
       ].filter(Boolean);
       return `  ${j.id}: ${what} (${extra.join('; ')})`;
     }),
+    ...(s.models.length === 0 ? [] : [`models (${s.models.length}):`, ...s.models.map((m) => `  ${m.definition.name}: ${m.definition.task}, ${m.definition.trainer.kind} on dataset ${m.definition.dataset} (${m.tenants ? `tenants ${m.tenants.join(', ')}` : 'all tenants'}; job ${m.jobId})`)]),
     `schedules (${s.schedules.length})${s.schedules.length === 0 ? ': none' : ':'}`,
     ...s.schedules.map((x) => {
       const timing = compileTiming(x.cron !== null ? { cron: x.cron } : { every: x.everyMs ?? 0 }, `schedules.${x.id}`, x.timezone);

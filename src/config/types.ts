@@ -2,7 +2,10 @@
  * The one frozen, validated settings object every part of nightshift receives.
  * Units are in the names; env and config files are read only in src/config/.
  */
+import type { DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import type { CommandSpec, PipelineStep } from '../runs/exec/types.ts';
+import type { ModelDefinition } from '../training/model-definition.ts';
+import type { DatasetGenerator } from './model-entries.ts';
 
 export type CatchUpPolicy = 'latest' | 'skip' | 'all';
 export type OverlapPolicy = 'skip' | 'queue_one';
@@ -41,7 +44,29 @@ export interface PipelineJob extends JobBase {
   steps: readonly PipelineStep[];
 }
 
-export type JobDefinition = CommandJob | PipelineJob;
+/** Trains one declared model for the run's tenant (src/training); created from the config's `models:`. */
+export interface TrainJob extends JobBase {
+  kind: 'train';
+  model: string;
+}
+
+export type JobDefinition = CommandJob | PipelineJob | TrainJob;
+
+/** A model of the config file, declared for these tenants (null = all). */
+export interface DeclaredModel {
+  tenants: readonly string[] | null;
+  /** The training job created for it. */
+  jobId: string;
+  definition: ModelDefinition;
+}
+
+/** A dataset of the config file, defined for each of its tenants at start. */
+export interface DeclaredDataset {
+  id: string;
+  tenants: readonly string[] | null;
+  schema: DatasetDefinition;
+  generate: DatasetGenerator | null;
+}
 
 export interface TenantDefinition {
   id: string;
@@ -98,4 +123,6 @@ export interface Settings {
   tenants: readonly TenantDefinition[];
   jobs: readonly JobDefinition[];
   schedules: readonly ScheduleDefinition[];
+  models: readonly DeclaredModel[];
+  datasets: readonly DeclaredDataset[];
 }

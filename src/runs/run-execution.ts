@@ -16,6 +16,7 @@ import { queueDownstream } from './dependencies.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
 import { MAX_TIMER_MS } from '../timers.ts';
 import { backoffDelayMs } from './retry-policy.ts';
+import { trainCommand } from '../training/train-command.ts';
 
 export type AbortReason = 'cancel' | 'timeout' | 'shutdown' | 'lease_lost';
 
@@ -25,7 +26,7 @@ export interface ExecutionDeps {
   events: EngineEvents;
   logger: Logger;
   owner: string;
-  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness'>;
+  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'dataDir' | 'databaseUrl'>;
 }
 
 export class RunExecution {
@@ -86,7 +87,8 @@ export class RunExecution {
         recordPid(d.db.k, run.id, d.owner, pid, d.clock.now()).catch((error: unknown) => this.#onBeatError(error));
       },
     };
-    return job.kind === 'pipeline' ? runPipeline(job.steps, opts) : runCommand(job, opts);
+    if (job.kind === 'pipeline') return runPipeline(job.steps, opts);
+    return runCommand(job.kind === 'train' ? trainCommand(job, d.settings) : job, opts);
   }
 
   /** Heartbeat and deadline share one timer, re-armed each time; none waits longer than heartbeatMs. */
@@ -181,7 +183,11 @@ export class RunExecution {
       const message = `timed out after ${Math.round(this.run.timeout_ms / 1000)}s; process killed`;
       return { ...base, status: 'timed_out', errorCode: 'NS_JOB_TIMEOUT', errorMessage: message, errorContext: context };
     }
-    if (result.status === 'succeeded') return { ...base, status: 'succeeded', reason: result.outcome ? `ended early: ${result.outcome}` : null };
+    if (result.status === 'succeeded') {
+      // A training's outcome (promoted, rejected, …) is its result, not an early end.
+      const early = result.outcome && this.#job?.kind !== 'train' ? `ended early: ${result.outcome}` : null;
+      return { ...base, status: 'succeeded', reason: early };
+    }
     const exhausted = result.status === 'transient' ? `; ${this.run.max_attempts} attempts exhausted` : '';
     return { ...base, status: 'failed', errorCode: 'NS_JOB_FAILED', errorMessage: `${result.error ?? 'failed'}${exhausted}`, errorContext: context };
   }

@@ -16,7 +16,7 @@ export interface WorkerPoolOptions {
   events: EngineEvents;
   logger: Logger;
   nodeId: string;
-  settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness'>;
+  settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'dataDir' | 'databaseUrl'>;
 }
 
 /**

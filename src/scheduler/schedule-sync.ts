@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ScheduleDefinition, Settings } from '../config/types.ts';
 import { inTransaction, LOCK_KEYS, type Db, type Executor } from '../store/db.ts';
 import { upsertJob } from '../store/jobs.ts';
+import { upsertModelDefinition } from '../store/model-definitions.ts';
 import { NsError } from '../errors.ts';
 import { SLOT_FATE } from '../runs/states.ts';
 import { nextSlots } from '../schedule/index.ts';
@@ -94,10 +95,15 @@ export interface SyncSummary {
 }
 
 /** Declared tenants, jobs and schedules → store, in one transaction. */
-export async function syncDefinitions(db: Db, settings: Pick<Settings, 'tenants' | 'jobs' | 'schedules'>, now: number): Promise<SyncSummary> {
+export async function syncDefinitions(db: Db, settings: Pick<Settings, 'tenants' | 'jobs' | 'schedules' | 'models'>, now: number): Promise<SyncSummary> {
   return inTransaction(db, async (tx) => {
     for (const tenant of settings.tenants) await upsertTenant(tx, tenant, now);
     for (const job of settings.jobs) await upsertJob(tx, job, now);
+    for (const model of settings.models) {
+      for (const tenant of settings.tenants) {
+        if (model.tenants === null || model.tenants.includes(tenant.id)) await upsertModelDefinition(tx, tenant.id, model.definition, model.jobId, 'config', now);
+      }
+    }
     const counts: Record<ScheduleUpsertResult, number> = { created: 0, updated: 0, unchanged: 0 };
     for (const schedule of settings.schedules as ScheduleDefinition[]) counts[await upsertScheduleDefinition(tx, schedule, now, 'config')] += 1;
     return { tenants: settings.tenants.length, jobs: settings.jobs.length, schedules: counts };

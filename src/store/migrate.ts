@@ -6,6 +6,7 @@ import * as m0002 from './migrations/0002-schedule-origin.ts';
 import * as m0003 from './migrations/0003-datasets.ts';
 import * as m0004 from './migrations/0004-history-indexes.ts';
 import * as m0005 from './migrations/0005-model-registry.ts';
+import * as m0006 from './migrations/0006-model-definitions.ts';
 
 interface Migration {
   id: number;
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 3, ...m0003 },
   { id: 4, ...m0004 },
   { id: 5, ...m0005 },
+  { id: 6, ...m0006 },
 ];
 
 /**

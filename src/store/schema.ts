@@ -229,4 +229,16 @@ export interface Database {
   model_versions: ModelVersionsTable;
   model_aliases: ModelAliasesTable;
   model_alias_history: ModelAliasHistoryTable;
+  model_definitions: ModelDefinitionsTable;
+}
+
+export interface ModelDefinitionsTable {
+  tenant_id: string;
+  name: string;
+  job_id: string;
+  spec: string;
+  origin: string;
+  declared_hash: string | null;
+  created_at: number;
+  updated_at: number;
 }

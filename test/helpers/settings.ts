@@ -63,6 +63,8 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     tenants: TENANTS,
     jobs: [],
     schedules: [],
+    models: [],
+    datasets: [],
     ...o,
   };
 }

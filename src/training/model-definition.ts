@@ -1,0 +1,208 @@
+/**
+ * A model declared for a tenant (config file `models:` or the API): where its rows come from, its
+ * features, trainer, task, gate and training mode. One parser serves both; its errors are
+ * NS_VALIDATION naming the field (`models[0].gate.thresholds.auc`) and a valid example.
+ */
+import { NsError } from '../errors.ts';
+import { parseFeatureSpec, type FeatureSpec } from '../data/features/index.ts';
+import { DEFAULT_DATA_RANGE_DAYS } from '../data/types.ts';
+import { resolveGbdtParams } from '../trainers/gbdt/index.ts';
+import { resolveLinearParams } from '../trainers/linear/index.ts';
+import type { Task } from '../trainers/types.ts';
+import { CLASSIFICATION_METRICS, REGRESSION_METRICS, type GateConfig, type GateMetric } from './gate.ts';
+
+export const MODEL_NAME_RULE = /^[a-z][a-z0-9_]{0,47}$/;
+export const TRAINER_KINDS = ['gbdt', 'linear'] as const;
+export type TrainerKind = (typeof TRAINER_KINDS)[number];
+
+export type ModelSource =
+  | { kind: 'store' }
+  | { kind: 'csv'; path: string; tenantColumn: string | null }
+  | { kind: 'sql'; url: string; query: string };
+
+export interface ModelDefinition {
+  /** Unique per tenant; versions are named `${name}_${tenant}_v${n}`. */
+  name: string;
+  description: string;
+  task: Task;
+  /** The tenant's dataset whose schema the rows follow (and, for the store source, hold them). */
+  dataset: string;
+  source: ModelSource;
+  features: FeatureSpec;
+  trainer: { kind: TrainerKind; params: Record<string, unknown> };
+  primaryMetric: GateMetric;
+  gate: GateConfig;
+  /** Null: the service's ML_TRAINING_MODE. */
+  mode: 'full' | 'incremental' | null;
+  dataRangeDays: number;
+  /** Share of the window, latest first, held out for evaluation and the gate. */
+  holdoutFraction: number;
+  /** Incremental GBDT: trees added to the champion's. */
+  incrementalTrees: number;
+  /** Train once when the service starts and the model has no champion yet. */
+  trainOnStart: boolean;
+  seed: number;
+}
+
+/** What may be left out, and what it becomes. */
+export const MODEL_DEFAULTS = Object.freeze({
+  dataRangeDays: DEFAULT_DATA_RANGE_DAYS,
+  holdoutFraction: 0.2,
+  incrementalTrees: 20,
+  seed: 1,
+  primaryMetric: { binary: 'auc', regression: 'r2' } as const,
+  change: { maxDecrease: 0.02, maxRelativeDecrease: null },
+});
+
+const KEYS = [
+  'name', 'description', 'task', 'dataset', 'source', 'features', 'trainer', 'primaryMetric', 'gate', 'mode',
+  'dataRangeDays', 'holdoutFraction', 'incrementalTrees', 'trainOnStart', 'seed',
+] as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const bad = (field: string, message: string, example?: string): NsError =>
+  new NsError('NS_VALIDATION', `${field}: ${message}${example === undefined ? '' : `; example ${example}`}`, { field });
+
+function onlyKeys(obj: Record<string, unknown>, field: string, allowed: readonly string[]): void {
+  const extra = Object.keys(obj).find((k) => !allowed.includes(k));
+  if (extra !== undefined) throw bad(field === '' ? extra : `${field}.${extra}`, `unknown property; allowed: ${allowed.join(', ')}`);
+}
+
+function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[]): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw bad(field, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function number(v: unknown, field: string, min: number, max: number, example: string, integer = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw bad(field, `must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(v)}`, example);
+  }
+  return v;
+}
+
+function text(v: unknown, field: string, example: string, max = 2000): string {
+  if (typeof v !== 'string' || v.trim() === '' || v.length > max) throw bad(field, `must be a non-empty string (at most ${max} characters)`, example);
+  return v;
+}
+
+const at = (prefix: string, key: string) => (prefix === '' ? key : `${prefix}.${key}`);
+
+/** Validates one declaration; `prefix` names it in errors (`models[2]`, or '' for an API body). */
+export function parseModelDefinition(input: unknown, prefix = '', nameOverride?: string): ModelDefinition {
+  if (!isRecord(input)) throw bad(prefix || 'body', 'must be an object describing the model', '{ "task": "binary", "dataset": "readings", "features": { "continuous": ["temp"] } }');
+  onlyKeys(input, prefix, KEYS);
+  const name = nameOverride ?? input.name;
+  if (typeof name !== 'string' || !MODEL_NAME_RULE.test(name)) {
+    throw bad(at(prefix, 'name'), `must match ${MODEL_NAME_RULE.source}, got ${JSON.stringify(name)}`, '"failure"');
+  }
+  const task = oneOf(input.task, at(prefix, 'task'), ['binary', 'regression'] as const);
+  const dataset = text(input.dataset, at(prefix, 'dataset'), '"readings"', 64);
+  const metrics = task === 'binary' ? CLASSIFICATION_METRICS : REGRESSION_METRICS;
+  const primaryMetric = input.primaryMetric === undefined ? MODEL_DEFAULTS.primaryMetric[task] : oneOf(input.primaryMetric, at(prefix, 'primaryMetric'), metrics);
+  const trainer = parseTrainer(input.trainer, at(prefix, 'trainer'), task);
+  let features: FeatureSpec;
+  try {
+    features = parseFeatureSpec(input.features, at(prefix, 'features'));
+  } catch (error) {
+    if (input.features === undefined) throw bad(at(prefix, 'features'), 'required: the columns the model learns from', '{ "continuous": ["temp", "vibration"] }');
+    throw error;
+  }
+  return {
+    name,
+    description: input.description === undefined ? '' : text(input.description, at(prefix, 'description'), '"failure within 24 h"'),
+    task,
+    dataset,
+    source: parseSource(input.source, at(prefix, 'source')),
+    features,
+    trainer,
+    primaryMetric,
+    gate: parseGate(input.gate, at(prefix, 'gate'), metrics, primaryMetric),
+    mode: input.mode === undefined ? null : oneOf(input.mode, at(prefix, 'mode'), ['full', 'incremental'] as const),
+    dataRangeDays: input.dataRangeDays === undefined ? MODEL_DEFAULTS.dataRangeDays : number(input.dataRangeDays, at(prefix, 'dataRangeDays'), 1, 3660, '180', true),
+    holdoutFraction: input.holdoutFraction === undefined ? MODEL_DEFAULTS.holdoutFraction : number(input.holdoutFraction, at(prefix, 'holdoutFraction'), 0.05, 0.5, '0.2'),
+    incrementalTrees: input.incrementalTrees === undefined ? MODEL_DEFAULTS.incrementalTrees : number(input.incrementalTrees, at(prefix, 'incrementalTrees'), 1, 10_000, '20', true),
+    trainOnStart: input.trainOnStart === undefined ? false : boolean(input.trainOnStart, at(prefix, 'trainOnStart')),
+    seed: input.seed === undefined ? MODEL_DEFAULTS.seed : number(input.seed, at(prefix, 'seed'), 0, 2 ** 31 - 1, '1', true),
+  };
+}
+
+function boolean(v: unknown, field: string): boolean {
+  if (typeof v !== 'boolean') throw bad(field, `must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function parseTrainer(v: unknown, field: string, task: Task): ModelDefinition['trainer'] {
+  if (v === undefined) return { kind: 'gbdt', params: { objective: task === 'binary' ? 'binary_logloss' : 'squared_error' } };
+  if (!isRecord(v)) throw bad(field, 'must be an object', '{ "kind": "gbdt", "params": { "numTrees": 100 } }');
+  onlyKeys(v, field, ['kind', 'params']);
+  const kind = oneOf(v.kind, `${field}.kind`, TRAINER_KINDS);
+  const given = v.params === undefined ? {} : v.params;
+  if (!isRecord(given)) throw bad(`${field}.params`, 'must be an object of trainer parameters', '{ "numTrees": 100 }');
+  // The task decides the objective; a contradicting one is an error rather than a surprise.
+  const params: Record<string, unknown> = kind === 'gbdt' ? { objective: task === 'binary' ? 'binary_logloss' : 'squared_error', ...given } : { task, ...given };
+  try {
+    if (kind === 'gbdt') {
+      if (params.objective !== (task === 'binary' ? 'binary_logloss' : 'squared_error')) throw bad('params.objective', `does not match task "${task}"`);
+      resolveGbdtParams(params);
+    } else {
+      if (params.task !== task) throw bad('params.task', `does not match task "${task}"`);
+      resolveLinearParams(params);
+    }
+  } catch (error) {
+    if (error instanceof NsError) throw new NsError('NS_VALIDATION', `${field}.${error.message}`, { field: `${field}.${error.field ?? 'params'}`, cause: error });
+    throw error;
+  }
+  return { kind, params };
+}
+
+function parseSource(v: unknown, field: string): ModelSource {
+  if (v === undefined) return { kind: 'store' };
+  if (!isRecord(v)) throw bad(field, 'must be an object', '{ "kind": "csv", "path": "data/{tenant}.csv" }');
+  const kind = oneOf(v.kind, `${field}.kind`, ['store', 'csv', 'sql'] as const);
+  if (kind === 'store') {
+    onlyKeys(v, field, ['kind']);
+    return { kind };
+  }
+  if (kind === 'csv') {
+    onlyKeys(v, field, ['kind', 'path', 'tenantColumn']);
+    const tenantColumn = v.tenantColumn === undefined ? null : text(v.tenantColumn, `${field}.tenantColumn`, '"tenant"', 128);
+    return { kind, path: text(v.path, `${field}.path`, '"data/{tenant}.csv"'), tenantColumn };
+  }
+  onlyKeys(v, field, ['kind', 'url', 'query']);
+  const url = text(v.url, `${field}.url`, '"postgres://user@db/app"');
+  if (!/^postgres(ql)?:\/\//.test(url)) throw bad(`${field}.url`, 'must be a postgres:// connection string', '"postgres://user@db/app"');
+  return { kind, url, query: text(v.query, `${field}.query`, '"SELECT … WHERE tenant_id = :tenant_id"', 20_000) };
+}
+
+function parseGate(v: unknown, field: string, metrics: readonly GateMetric[], primary: GateMetric): GateConfig {
+  const defaultChange = { metric: primary, ...MODEL_DEFAULTS.change };
+  if (v === undefined) return { thresholds: {}, change: defaultChange };
+  if (!isRecord(v)) throw bad(field, 'must be an object', '{ "thresholds": { "auc": 0.7 }, "change": { "maxDecrease": 0.02 } }');
+  onlyKeys(v, field, ['thresholds', 'change']);
+  const thresholds: Partial<Record<GateMetric, number>> = {};
+  if (v.thresholds !== undefined) {
+    if (!isRecord(v.thresholds)) throw bad(`${field}.thresholds`, 'must map metric names to bounds', '{ "auc": 0.7 }');
+    for (const [metric, bound] of Object.entries(v.thresholds)) {
+      const m = oneOf(metric, `${field}.thresholds.${metric}`, metrics);
+      thresholds[m] = number(bound, `${field}.thresholds.${metric}`, -1e12, 1e12, '0.7');
+    }
+  }
+  if (v.change === null || v.change === false) return { thresholds, change: null };
+  if (v.change === undefined) return { thresholds, change: defaultChange };
+  if (!isRecord(v.change)) throw bad(`${field}.change`, 'must be an object, or false for no comparison with the champion', '{ "maxDecrease": 0.02 }');
+  onlyKeys(v.change, `${field}.change`, ['metric', 'maxDecrease', 'maxRelativeDecrease']);
+  const c = v.change;
+  const tolerance = (key: 'maxDecrease' | 'maxRelativeDecrease', example: string) =>
+    c[key] === undefined || c[key] === null ? null : number(c[key], `${field}.change.${key}`, 0, 1e12, example);
+  const maxDecrease = tolerance('maxDecrease', '0.02');
+  const maxRelativeDecrease = tolerance('maxRelativeDecrease', '0.05');
+  return {
+    thresholds,
+    change: {
+      metric: c.metric === undefined ? primary : oneOf(c.metric, `${field}.change.metric`, metrics),
+      // Neither given: the candidate may not be worse at all.
+      maxDecrease: maxDecrease === null && maxRelativeDecrease === null ? 0 : maxDecrease,
+      maxRelativeDecrease,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** What a manual trigger may change for one training (the run's params): mode and window length. */
+import { NsError } from '../errors.ts';
+
+export interface TrainOverrides {
+  mode?: 'full' | 'incremental';
+  dataRangeDays?: number;
+  /** Free text from the caller (seed 003's description); recorded, not interpreted. */
+  description?: string;
+}
+
+/** Checks the params a caller sends with a train trigger; the errors name the field. */
+export function checkTrainParams(params: Record<string, unknown>): TrainOverrides {
+  const out: TrainOverrides = {};
+  for (const key of Object.keys(params)) {
+    if (!['mode', 'dataRangeDays', 'description'].includes(key)) throw new NsError('NS_VALIDATION', `${key}: unknown training parameter; allowed: mode, dataRangeDays, description`, { field: key });
+  }
+  if (params.mode !== undefined) {
+    if (params.mode !== 'full' && params.mode !== 'incremental') throw new NsError('NS_VALIDATION', `mode: must be "full" or "incremental", got ${JSON.stringify(params.mode)}`, { field: 'mode' });
+    out.mode = params.mode;
+  }
+  if (params.dataRangeDays !== undefined) {
+    const d = params.dataRangeDays;
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > 3660) throw new NsError('NS_VALIDATION', `dataRangeDays: must be a whole number of days from 1 to 3660, got ${JSON.stringify(d)}; example 180`, { field: 'dataRangeDays' });
+    out.dataRangeDays = d;
+  }
+  if (params.description !== undefined) {
+    if (typeof params.description !== 'string' || params.description.length > 2000) throw new NsError('NS_VALIDATION', 'description: must be a string of at most 2000 characters', { field: 'description' });
+    out.description = params.description;
+  }
+  return out;
+}
+
+/** The stored params of a run (JSON text) → overrides. */
+export function runOverrides(params: string | null): TrainOverrides {
+  return params ? checkTrainParams(JSON.parse(params) as Record<string, unknown>) : {};
+}

@@ -1,0 +1,123 @@
+/**
+ * The `train` job kind through the run engine, with the real training child process: a first
+ * training is promoted; a candidate trained on corrupted labels is rejected by the gate and the
+ * champion stays; an incremental run continues from the champion; a model not declared for the
+ * tenant fails with a clear error.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { DeclaredModel, TrainJob } from '../../src/config/types.ts';
+import { ModelRegistry } from '../../src/registry/index.ts';
+import { inTransaction } from '../../src/store/db.ts';
+import { writeSamples } from '../../src/store/samples.ts';
+import { syntheticSchema } from '../../src/data/synthetic/index.ts';
+import { parseModelDefinition } from '../../src/training/model-definition.ts';
+import { waitForRunEnd } from '../helpers/api.ts';
+import { openTestEngine } from '../helpers/engine.ts';
+import { tempDir } from '../helpers/settings.ts';
+import { FAILURE_MODEL, fillFleet, fleetSamples } from '../fixtures/training/fleet.ts';
+
+const sqlite = () => ({ dialect: 'sqlite' as const, dataDir: tempDir('ns-train-job-'), databaseUrl: null });
+
+function declare(extra: Record<string, unknown> = {}): { models: DeclaredModel[]; jobs: TrainJob[] } {
+  const definition = parseModelDefinition({ ...FAILURE_MODEL, ...extra });
+  const job: TrainJob = {
+    id: 'train-failure', kind: 'train', model: 'failure', description: '', role: 'training', tenants: ['acme'], after: [], env: {},
+    timeoutMs: 120_000, retry: { attempts: 1, backoffMs: [1000], jitterRatio: 0 },
+  };
+  return { models: [{ tenants: ['acme'], jobId: job.id, definition }], jobs: [job] };
+}
+
+const metricsOf = (run: { metrics: string | null }) => JSON.parse(run.metrics ?? '{}') as Record<string, number>;
+
+describe('train jobs', () => {
+  test('first training is promoted; corrupted labels are rejected by the gate; the champion stays', async () => {
+    const t = await openTestEngine(sqlite(), { ...declare({ mode: 'full' }), clock: { now: () => Date.now() } });
+    try {
+      const registry = new ModelRegistry({ db: t.engine.db, dataDir: t.engine.settings.dataDir });
+      const end = Date.now();
+      await fillFleet(t.engine.db, 'acme', { endMs: end });
+      t.engine.workers.lifecycle.to('running');
+
+      const first = await t.engine.trigger('train-failure', 'acme');
+      await t.engine.workers.claimAndStart();
+      const done = await waitForRunEnd(t.engine, first.id, 60_000);
+      assert.equal(done.status, 'succeeded', done.log_tail ?? '');
+      assert.equal(done.outcome, 'promoted');
+      const m = metricsOf(done);
+      assert.ok(m['load.samples']! > 1000, 'load stage counted its samples');
+      assert.ok(m['train.trees'] === 30 && m['train.ms']! >= 0, 'train stage recorded');
+      assert.ok(m.auc! >= 0.7, `holdout AUC ${m.auc}`);
+      const champion = await registry.champion('acme', 'failure');
+      assert.equal(champion?.version, 1);
+      assert.equal(champion?.name, 'failure_acme_v1');
+      assert.equal(champion?.runId, first.id);
+      assert.equal(champion?.gate.passed, true);
+
+      // Corrupt every label: the candidate learns noise; the holdout is the latest 20 % of the window, so it is corrupted too
+      // for both models — the absolute AUC threshold rejects the candidate.
+      const schema = syntheticSchema('acme');
+      const noisy = fleetSamples({ endMs: end, seed: 7, map: (s, i) => ({ ...s, label: (i * 7919) % 3 === 0 ? 1 : 0 }) });
+      await inTransaction(t.engine.db, (x) => writeSamples(x, schema, noisy));
+      const second = await t.engine.trigger('train-failure', 'acme');
+      await t.engine.workers.claimAndStart();
+      const rejected = await waitForRunEnd(t.engine, second.id, 60_000);
+      assert.equal(rejected.status, 'succeeded', rejected.log_tail ?? '');
+      assert.equal(rejected.outcome, 'rejected');
+      assert.match(rejected.log_tail ?? '', /rejected by the gate: auc .* < minimum 0\.7/);
+      const v2 = await registry.getVersion('acme', 'failure', 2);
+      assert.equal(v2?.gate.passed, false, 'the rejected version is registered with its verdict');
+      assert.equal((await registry.champion('acme', 'failure'))?.version, 1, 'the champion keeps serving');
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('incremental mode continues from the champion with more trees on the new rows', async () => {
+    const t = await openTestEngine(sqlite(), { ...declare({ mode: 'incremental', incrementalTrees: 5 }), clock: { now: () => Date.now() } });
+    try {
+      const registry = new ModelRegistry({ db: t.engine.db, dataDir: t.engine.settings.dataDir });
+      await fillFleet(t.engine.db, 'acme', { endMs: Date.now() - 3 * 86_400_000, days: 20 });
+      t.engine.workers.lifecycle.to('running');
+      const first = await t.engine.trigger('train-failure', 'acme');
+      await t.engine.workers.claimAndStart();
+      const a = await waitForRunEnd(t.engine, first.id, 60_000);
+      assert.equal(a.outcome, 'promoted', a.log_tail ?? '');
+      assert.equal(metricsOf(a)['mode.incremental'], 0, 'no champion yet: a full training');
+
+      // Three more days arrive; the next run continues from v1.
+      const later = fleetSamples({ endMs: Date.now(), days: 3, seed: 8 });
+      await inTransaction(t.engine.db, (x) => writeSamples(x, syntheticSchema('acme'), later));
+      const second = await t.engine.trigger('train-failure', 'acme');
+      await t.engine.workers.claimAndStart();
+      const b = await waitForRunEnd(t.engine, second.id, 60_000);
+      assert.equal(b.status, 'succeeded', b.log_tail ?? '');
+      const m = metricsOf(b);
+      assert.equal(m['mode.incremental'], 1, b.log_tail ?? '');
+      assert.equal(m['train.trees'], 35, b.log_tail ?? '');
+      assert.ok(m['features.rows']! < metricsOf(a)['features.rows']!, 'only the new rows are trained on');
+      const v2 = await registry.getVersion('acme', 'failure', 2);
+      assert.equal(v2?.mode, 'incremental');
+      assert.equal(v2?.parentVersion, 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a model not declared for the tenant fails at once, naming the model and the tenant', async () => {
+    const decl = declare();
+    decl.jobs[0] = { ...decl.jobs[0]!, tenants: null };
+    const t = await openTestEngine(sqlite(), { ...decl, clock: { now: () => Date.now() } });
+    try {
+      t.engine.workers.lifecycle.to('running');
+      const run = await t.engine.trigger('train-failure', 'globex');
+      await t.engine.workers.claimAndStart();
+      const done = await waitForRunEnd(t.engine, run.id, 60_000);
+      assert.equal(done.status, 'failed');
+      assert.equal(done.attempt, 1, 'a permanent failure is not retried');
+      assert.match(done.error_message ?? '', /model "failure" is not declared for tenant "globex"/);
+    } finally {
+      await t.close();
+    }
+  });
+});
