@@ -28,7 +28,7 @@ export function resolveDefinitions(file: FileConfig | null, s: Scalars): Definit
   const tenantIds = tenants.map((t) => t.id);
 
   const inputs = unique(file?.jobs ?? []);
-  const modelInputs = unique(file?.models ?? []);
+  const modelInputs = unique(file?.models ?? [], 'name');
   const retryOf = (r: JobInput['retry']) => ({
     attempts: r.attempts ?? s.training.retryAttempts,
     backoffMs: r.backoffMs ?? file?.retry.backoffMs ?? [...DEFAULTS.retry.backoffMs],
@@ -107,11 +107,11 @@ function resolveSchedule(input: ScheduleInput, s: Scalars, tenants: TenantDefini
 }
 
 /** The entries themselves, after checking that no id is used twice in the list. */
-function unique<T extends { at: At; id: string }>(entries: T[]): T[] {
+function unique<T extends { at: At; id: string }>(entries: T[], key = 'id'): T[] {
   const seen = new Map<string, At>();
   for (const e of entries) {
     const first = seen.get(e.id);
-    if (first) throw invalidValue(child(e.at, 'id'), e.id, `duplicate id (already used by ${first.path})`);
+    if (first) throw invalidValue(child(e.at, key), e.id, `duplicate ${key} (already used by ${first.path})`);
     seen.set(e.id, e.at);
   }
   return entries;

@@ -49,7 +49,7 @@ export function parseModels(raw: unknown, at: At, parseRetry: (raw: unknown, at:
     const { tenants, timeout, retry, ...declaration } = m;
     let definition: ModelDefinition;
     try {
-      definition = parseModelDefinition(declaration, at.path);
+      definition = parseModelDefinition(declaration, at.path, undefined, ['tenants', 'timeout', 'retry']);
     } catch (error) {
       asConfig(error, at);
     }

@@ -98,11 +98,14 @@ function changeCheck(change: NonNullable<GateConfig['change']>, candidate: Metri
 
 function describeFailure(r: GateCheck): string {
   if (r.check === 'threshold') return `${r.metric} ${fmt(r.value)} ${r.direction === 'min' ? '<' : '>'} ${r.direction === 'min' ? 'minimum' : 'maximum'} ${fmt(r.bound)}`;
+  if (r.candidate === null) return `${r.metric} is undefined on the holdout, so it cannot be compared with champion v${r.championVersion}`;
   return `${r.metric} ${fmt(r.candidate)} is worse than champion v${r.championVersion}'s ${fmt(r.champion)} beyond the tolerance (limit ${fmt(r.limit)})`;
 }
 
 function passSummary(reasons: GateCheck[], champion: { version: number } | null): string {
   if (reasons.length === 0) return 'no checks configured';
-  const vs = champion && reasons.some((r) => r.check === 'change') ? ` and not worse than champion v${champion.version}` : '';
+  // Only a comparison that happened is claimed (a champion whose metric is undefined gives none).
+  const compared = reasons.some((r) => r.check === 'change' && r.limit !== null);
+  const vs = champion && compared ? ` and not worse than champion v${champion.version}` : '';
   return `passed ${reasons.filter((r) => r.check === 'threshold').length} threshold(s)${vs}`;
 }

@@ -88,9 +88,10 @@ function text(v: unknown, field: string, example: string, max = 2000): string {
 const at = (prefix: string, key: string) => (prefix === '' ? key : `${prefix}.${key}`);
 
 /** Validates one declaration; `prefix` names it in errors (`models[2]`, or '' for an API body). */
-export function parseModelDefinition(input: unknown, prefix = '', nameOverride?: string): ModelDefinition {
+export function parseModelDefinition(input: unknown, prefix = '', nameOverride?: string, extraKeys: readonly string[] = []): ModelDefinition {
   if (!isRecord(input)) throw bad(prefix || 'body', 'must be an object describing the model', '{ "task": "binary", "dataset": "readings", "features": { "continuous": ["temp"] } }');
-  onlyKeys(input, prefix, KEYS);
+  const known = [...KEYS, ...extraKeys];
+  onlyKeys(input, prefix, known);
   const name = nameOverride ?? input.name;
   if (typeof name !== 'string' || !MODEL_NAME_RULE.test(name)) {
     throw bad(at(prefix, 'name'), `must match ${MODEL_NAME_RULE.source}, got ${JSON.stringify(name)}`, '"failure"');
@@ -142,14 +143,19 @@ function parseTrainer(v: unknown, field: string, task: Task): ModelDefinition['t
   const params: Record<string, unknown> = kind === 'gbdt' ? { objective: task === 'binary' ? 'binary_logloss' : 'squared_error', ...given } : { task, ...given };
   try {
     if (kind === 'gbdt') {
-      if (params.objective !== (task === 'binary' ? 'binary_logloss' : 'squared_error')) throw bad('params.objective', `does not match task "${task}"`);
+      const objective = task === 'binary' ? 'binary_logloss' : 'squared_error';
+      if (params.objective !== objective) throw bad('params.objective', `${JSON.stringify(params.objective)} does not match task "${task}"; use "${objective}" or leave objective out (the task sets it)`);
       resolveGbdtParams(params);
     } else {
-      if (params.task !== task) throw bad('params.task', `does not match task "${task}"`);
+      if (params.task !== task) throw bad('params.task', `${JSON.stringify(params.task)} does not match the model's task "${task}"; leave task out of the params (the model's task sets it)`);
       resolveLinearParams(params);
     }
   } catch (error) {
-    if (error instanceof NsError) throw new NsError('NS_VALIDATION', `${field}.${error.message}`, { field: `${field}.${error.field ?? 'params'}`, cause: error });
+    if (error instanceof NsError) {
+      // GBDT errors name `params.x` already; the linear trainer's name `x`.
+      const inner = error.field?.startsWith('params') ? '' : 'params.';
+      throw new NsError('NS_VALIDATION', `${field}.${inner}${error.message}`, { field: `${field}.${inner}${error.field ?? ''}`.replace(/\.$/, ''), cause: error });
+    }
     throw error;
   }
   return { kind, params };
