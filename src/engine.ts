@@ -10,6 +10,7 @@ import { EngineEvents } from './events.ts';
 import { newId } from './ids.ts';
 import { estimateCompletion } from './runs/eta.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
+import { ModelService } from './models/model-service.ts';
 import { syncDefinitions, upsertScheduleDefinition, type ScheduleUpsertResult, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { inTransaction, LOCK_KEYS, lockRunKey, openDb, type Db } from './store/db.ts';
@@ -50,6 +51,8 @@ export class Engine {
   readonly logger: Logger;
   readonly scheduler: Scheduler;
   readonly workers: WorkerPool;
+  /** Declared models, training on demand, registry, rollback and predictions. */
+  readonly models: ModelService;
   #closed = false;
 
   private constructor(
@@ -65,6 +68,7 @@ export class Engine {
     this.workers = new WorkerPool({ ...common, settings });
     // A run queued in this process should not wait for the next poll.
     this.events.on('run:queued', () => this.workers.wake());
+    this.models = new ModelService(this);
   }
 
   /** Opens the store, applies migrations and writes the declared tenants, jobs and schedules. */
@@ -196,6 +200,7 @@ export class Engine {
     this.#closed = true;
     await this.scheduler.close();
     await this.workers.close(graceMs);
+    await this.models.close();
     await this.db.close();
     this.logger.info('nightshift engine stopped');
   }

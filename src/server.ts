@@ -9,6 +9,7 @@ import type { DrainState } from './api/routes/health.ts';
 import type { Clock } from './clock.ts';
 import type { Settings } from './config/types.ts';
 import { Engine } from './engine.ts';
+import { bootstrapDeclared } from './models/bootstrap.ts';
 
 export interface ServiceOptions {
   settings: Settings;
@@ -20,6 +21,8 @@ export interface ServiceOptions {
 
 export class Service {
   #stopped = false;
+  readonly #bootstrap = new AbortController();
+  #bootstrapped: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly engine: Engine,
@@ -44,9 +47,20 @@ export class Service {
     // Plugin loading and schema compilation are CPU-bound: finish them before runs hold leases.
     await this.app?.ready();
     this.engine.start();
+    // Declared datasets and first trainings: in the background, so /health answers meanwhile.
+    this.#bootstrapped = bootstrapDeclared(this.engine, this.#bootstrap.signal).catch((error: unknown) =>
+      this.engine.logger.error({ err: error }, 'could not prepare the declared datasets and first trainings'),
+    );
     if (!this.app) return null;
     const { host, port } = this.engine.settings.http;
-    const address = await this.app.listen({ host, port });
+    let address: string;
+    try {
+      address = await this.app.listen({ host, port });
+    } catch (error) {
+      // Nothing may keep running (and firing slots) behind a server that could not listen.
+      await this.stop(0);
+      throw error;
+    }
     this.engine.logger.info({ address }, 'HTTP API listening');
     return address;
   }
@@ -56,6 +70,8 @@ export class Service {
     if (this.#stopped) return;
     this.#stopped = true;
     this.drain.draining = true;
+    this.#bootstrap.abort();
+    await this.#bootstrapped;
     await this.engine.scheduler.close();
     await this.engine.workers.close(graceMs ?? this.engine.settings.shutdownGraceMs);
     await this.app?.close();

@@ -5,6 +5,7 @@ import { installErrorHandler } from './error-handler.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { healthRoutes, type DrainState } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { modelRoutes } from './routes/models.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -38,5 +39,6 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   scheduleRoutes(app, engine);
   runRoutes(app, engine);
   datasetRoutes(app, engine);
+  modelRoutes(app, engine);
   seedRoutes(app, engine);
 };

@@ -2,6 +2,7 @@ import type { Engine } from '../../engine.ts';
 import type { Api } from '../types.ts';
 import { predictionRoutes } from './seed-000-predictions.ts';
 import { analysisRoutes } from './seed-001-analysis.ts';
+import { trainingModelRoutes } from './seed-003-models.ts';
 import { trainingRoutes } from './seed-003-training.ts';
 import { learnRoutes } from './seed-004-learn.ts';
 
@@ -13,5 +14,6 @@ export function seedRoutes(app: Api, engine: Engine): void {
   predictionRoutes(app, engine);
   analysisRoutes(app, engine);
   trainingRoutes(app, engine);
+  trainingModelRoutes(app, engine);
   learnRoutes(app, engine);
 }

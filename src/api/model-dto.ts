@@ -1,0 +1,105 @@
+/** Model, version and alias-change shapes as the API returns them (epoch ms → ISO-8601). */
+import { Type } from 'typebox';
+import type { AliasChange, ModelVersion } from '../registry/index.ts';
+import type { ModelSummary } from '../models/model-service.ts';
+
+import { iso } from './dto.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const IsoTime = Type.String({ format: 'date-time' });
+const Open = Type.Object({}, { additionalProperties: true });
+
+export const VersionSchema = Type.Object({
+  tenantId: Type.String(),
+  model: Type.String(),
+  version: Type.Integer(),
+  name: Type.String({ description: 'model_tenant_vN, e.g. failure_acme_v3' }),
+  trainer: Type.String(),
+  params: Open,
+  mode: Type.String({ enum: ['full', 'incremental'] }),
+  parentVersion: Nullable(Type.Integer()),
+  dataWindow: Nullable(Type.Object({ since: IsoTime, until: IsoTime })),
+  samples: Type.Object({ train: Type.Integer(), holdout: Type.Integer() }),
+  metrics: Type.Record(Type.String(), Nullable(Type.Number())),
+  gate: Type.Object({ passed: Type.Boolean(), reasons: Type.Array(Open) }),
+  artifact: Type.Object({ sha256: Type.String(), size: Type.Integer() }),
+  trainingMs: Type.Integer(),
+  trigger: Type.String(),
+  runId: Nullable(Type.String()),
+  wasChampion: Type.Boolean(),
+  createdAt: IsoTime,
+});
+
+export function versionDto(v: ModelVersion) {
+  return {
+    tenantId: v.tenantId,
+    model: v.modelName,
+    version: v.version,
+    name: v.name,
+    trainer: v.trainer,
+    params: v.params,
+    mode: v.mode,
+    parentVersion: v.parentVersion,
+    dataWindow: v.dataWindow ? { since: iso(v.dataWindow.since), until: iso(v.dataWindow.until) } : null,
+    samples: v.samples,
+    metrics: v.metrics,
+    gate: { passed: v.gate.passed, reasons: v.gate.reasons as Record<string, unknown>[] },
+    artifact: v.artifact,
+    trainingMs: v.trainingMs,
+    trigger: v.trigger,
+    runId: v.runId,
+    wasChampion: v.wasChampion,
+    createdAt: iso(v.createdAt),
+  };
+}
+
+export const AliasChangeSchema = Type.Object({
+  revision: Type.Integer(),
+  version: Type.Integer(),
+  previousVersion: Nullable(Type.Integer()),
+  action: Type.String({ enum: ['promote', 'rollback'] }),
+  reason: Nullable(Type.String()),
+  actor: Nullable(Type.String()),
+  runId: Nullable(Type.String()),
+  at: IsoTime,
+});
+
+export const aliasChangeDto = (c: AliasChange) => ({
+  revision: c.revision,
+  version: c.version,
+  previousVersion: c.previousVersion,
+  action: c.action,
+  reason: c.reason,
+  actor: c.actor,
+  runId: c.runId,
+  at: iso(c.at),
+});
+
+export const ModelSchema = Type.Object({
+  tenantId: Type.String(),
+  name: Type.String(),
+  jobId: Type.String({ description: 'the train job: trigger it, schedule it, read its runs' }),
+  origin: Type.String({ enum: ['config', 'api'] }),
+  definition: Open,
+  champion: Nullable(VersionSchema),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+
+export const modelDto = (m: ModelSummary) => ({
+  tenantId: m.tenantId,
+  name: m.definition.name,
+  jobId: m.jobId,
+  origin: m.origin,
+  definition: m.definition as unknown as Record<string, unknown>,
+  champion: m.champion ? versionDto(m.champion) : null,
+  createdAt: iso(m.createdAt),
+  updatedAt: iso(m.updatedAt),
+});
+
+export const PredictionSchema = Type.Object({
+  prediction: Type.Number({ description: 'binary: 0 or 1 (probability ≥ threshold); regression: the value' }),
+  probability: Type.Optional(Type.Number()),
+  score: Type.Optional(Type.Number()),
+});
+

@@ -1,0 +1,220 @@
+/**
+ * Models per tenant: declare, list, train, versions, champion history, promote, rollback, predict.
+ * Every route is under the tenant; another tenant's model is simply not found.
+ */
+import { Type } from 'typebox';
+import type { Engine } from '../../engine.ts';
+import { runDto } from '../dto.ts';
+import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
+import { errors, Run } from '../schemas.ts';
+import type { Api } from '../types.ts';
+
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'lowercase id: letters, digits, _ . -' });
+const ModelName = Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$', description: 'model name: a lowercase letter, then letters, digits, _' });
+const TAGS = ['models'];
+
+const TenantParams = Type.Object({ tenantId: Id }, { additionalProperties: false });
+const ModelParams = Type.Object({ tenantId: Id, model: ModelName }, { additionalProperties: false });
+const VersionParams = Type.Object({ tenantId: Id, model: ModelName, version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
+const TrainBody = Type.Object(
+  {
+    mode: Type.Optional(Type.String({ enum: ['full', 'incremental'], description: "default: the model's mode, else ML_TRAINING_MODE" })),
+    dataRangeDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, description: "window length; default the model's dataRangeDays" })),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    queue: Type.Optional(Type.Boolean({ description: 'queue behind a training in flight instead of refusing (409)' })),
+  },
+  { additionalProperties: false },
+);
+const RollbackBody = Type.Object({ targetVersion: Type.Integer({ minimum: 1 }), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) }, { additionalProperties: false });
+const PromoteBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    expectedCurrent: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'refuse (409) unless this is still the champion (null: no champion)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const MAX_PREDICT_ROWS = 1000;
+const Row = Type.Object(
+  {
+    values: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Null()]), { description: 'raw column → value, as in the dataset' }),
+    entity: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'needed for lag and rolling features' })),
+    ts: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Number()], { description: 'ISO-8601 or epoch ms; default now' })),
+  },
+  { additionalProperties: false },
+);
+const PredictBody = Type.Union([Type.Object({ rows: Type.Array(Row, { minItems: 1, maxItems: MAX_PREDICT_ROWS }) }, { additionalProperties: false }), Row]);
+const PredictResponse = Type.Object({
+  tenantId: Type.String(),
+  model: Type.String(),
+  version: Type.Integer(),
+  versionName: Type.String(),
+  predictions: Type.Array(PredictionSchema),
+});
+
+const AliasUpdateResponse = Type.Object({ changed: Type.Boolean(), change: AliasChangeSchema });
+
+export function modelRoutes(app: Api, engine: Engine): void {
+  const models = engine.models;
+
+  app.get(
+    '/api/models',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Every declared model (optionally of one tenant) with its champion',
+        querystring: Type.Object({ tenantId: Type.Optional(Id) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ models: Type.Array(ModelSchema) }), ...errors(400, 404) },
+      },
+    },
+    async (request) => ({ models: (await models.list(request.query.tenantId)).map(modelDto) }),
+  );
+
+  app.get(
+    '/api/tenants/:tenantId/models',
+    { schema: { tags: TAGS, summary: "A tenant's models with their champions", params: TenantParams, response: { 200: Type.Object({ models: Type.Array(ModelSchema) }), ...errors(400, 404) } } },
+    async (request) => ({ models: (await models.list(request.params.tenantId)).map(modelDto) }),
+  );
+
+  app.get(
+    '/api/tenants/:tenantId/models/:model',
+    { schema: { tags: TAGS, summary: 'One model: its declaration and champion', params: ModelParams, response: { 200: ModelSchema, ...errors(400, 404) } } },
+    async (request) => {
+      const { tenantId, model } = request.params;
+      const m = await models.model(tenantId, model);
+      return modelDto({ ...m, champion: await models.registry.champion(tenantId, model) });
+    },
+  );
+
+  app.put(
+    '/api/tenants/:tenantId/models/:model',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Declare or replace a model: task, dataset (or source), features, trainer and params, primary metric, gate, mode, window',
+        params: ModelParams,
+        body: Type.Record(Type.String(), Type.Unknown(), { description: 'see docs/models.md; validated field by field' }),
+        response: { 200: ModelSchema, 201: ModelSchema, ...errors(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, model } = request.params;
+      const { result, model: stored } = await models.define(tenantId, model, request.body);
+      return reply.status(result === 'created' ? 201 : 200).send(modelDto({ ...stored, champion: await models.registry.champion(tenantId, model) }));
+    },
+  );
+
+  app.post(
+    '/api/tenants/:tenantId/models/:model/train',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Train now: queues a run of the model\'s train job (409 while one is in flight, unless queue: true)',
+        params: ModelParams,
+        body: TrainBody,
+        response: { 202: Run, ...errors(400, 404, 409) },
+      },
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, model } = request.params;
+      const { queue, ...params } = request.body;
+      const run = await models.train(tenantId, model, params, queue ? 'queue' : 'now');
+      return reply.status(202).send(runDto(run));
+    },
+  );
+
+  app.get(
+    '/api/tenants/:tenantId/models/:model/versions',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Versions, newest first, with metrics, gate verdict, data window and artifact hash',
+        params: ModelParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ versions: Type.Array(VersionSchema), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }), ...errors(400, 404) },
+      },
+    },
+    async (request) => {
+      const { tenantId, model } = request.params;
+      const page = await models.versions(tenantId, model, request.query);
+      return { versions: page.items.map(versionDto), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/tenants/:tenantId/models/:model/versions/:version',
+    { schema: { tags: TAGS, summary: 'One version', params: VersionParams, response: { 200: VersionSchema, ...errors(400, 404) } } },
+    async (request) => versionDto(await models.version(request.params.tenantId, request.params.model, request.params.version)),
+  );
+
+  app.get(
+    '/api/tenants/:tenantId/models/:model/champion/history',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Which version held the champion alias, when and why (promotion, rollback), newest first',
+        params: ModelParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), before: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ history: Type.Array(AliasChangeSchema) }), ...errors(400, 404) },
+      },
+    },
+    async (request) => ({ history: (await models.history(request.params.tenantId, request.params.model, request.query)).map(aliasChangeDto) }),
+  );
+
+  app.post(
+    '/api/tenants/:tenantId/models/:model/rollback',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Make an earlier version that passed its gate the champion again; predictions switch at once',
+        params: ModelParams,
+        body: RollbackBody,
+        response: { 200: AliasUpdateResponse, ...errors(400, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { tenantId, model } = request.params;
+      const update = await models.rollback(tenantId, model, request.body.targetVersion, { ...(request.body.reason ? { reason: request.body.reason } : {}), actor: 'api' });
+      return { changed: update.changed, change: aliasChangeDto(update.change) };
+    },
+  );
+
+  app.post(
+    '/api/tenants/:tenantId/models/:model/promote',
+    {
+      schema: { tags: TAGS, summary: 'Promote a version that passed its gate', params: ModelParams, body: PromoteBody, response: { 200: AliasUpdateResponse, ...errors(400, 404, 409) } },
+    },
+    async (request) => {
+      const { tenantId, model } = request.params;
+      const { version, reason, expectedCurrent } = request.body;
+      const update = await models.promote(tenantId, model, version, { ...(reason ? { reason } : {}), actor: 'api', ...(expectedCurrent !== undefined ? { expectedCurrent } : {}) });
+      return { changed: update.changed, change: aliasChangeDto(update.change) };
+    },
+  );
+
+  app.post(
+    '/api/tenants/:tenantId/models/:model/predict',
+    {
+      schema: {
+        tags: TAGS,
+        summary: `Predict with the champion: one row ({values, entity?, ts?}) or a batch ({rows: [...]}, at most ${MAX_PREDICT_ROWS}); rows go through the model's feature spec`,
+        params: ModelParams,
+        body: PredictBody,
+        response: { 200: PredictResponse, ...errors(400, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { tenantId, model } = request.params;
+      const body = request.body;
+      const rows = 'rows' in body ? body.rows : [body];
+      const result = await models.predict(tenantId, model, rows);
+      return { tenantId, model, version: result.version.version, versionName: result.version.name, predictions: result.predictions };
+    },
+  );
+}
+

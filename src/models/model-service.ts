@@ -1,0 +1,220 @@
+/**
+ * The model lifecycle as the API and CLI use it: declared models per tenant, training on demand,
+ * versions and champion history, promotion and rollback, and predictions from the hot-swapped
+ * model cache. The cache is refreshed when a training run of this process ends and after every
+ * promotion or rollback made here; other nodes' changes reach it through its periodic recheck.
+ */
+import { DEFAULTS } from '../config/defaults.ts';
+import { trainJobId } from '../config/definitions.ts';
+import type { TrainJob } from '../config/types.ts';
+import { checkSpecAgainstSchema, requiredHistorySeconds, type FeatureSpec } from '../data/features/index.ts';
+import { requireDataset } from '../data/ingest/dataset-service.ts';
+import type { RawSample } from '../data/types.ts';
+import { loadSamples } from '../store/samples.ts';
+import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.ts';
+import type { Engine, RunView } from '../engine.ts';
+import { NsError } from '../errors.ts';
+import { ModelRegistry, type AliasChange, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
+import { ModelCache, predictRows, type Prediction } from '../serving/index.ts';
+import { datasetSchemaOf } from '../store/datasets.ts';
+import { inTransaction } from '../store/db.ts';
+import { getJob, upsertJob } from '../store/jobs.ts';
+import { getModelDefinition, listModelDefinitions, upsertModelDefinition, type StoredModel } from '../store/model-definitions.ts';
+import { getTenant } from '../store/tenants.ts';
+import { parseModelDefinition } from '../training/model-definition.ts';
+import { checkTrainParams } from '../training/run-overrides.ts';
+
+export interface ModelSummary extends StoredModel {
+  champion: ModelVersion | null;
+}
+
+export interface PredictResult {
+  version: ModelVersion;
+  predictions: Prediction[];
+}
+
+export class ModelService {
+  readonly registry: ModelRegistry;
+  readonly cache: ModelCache;
+  readonly #engine: Engine;
+  readonly #off: () => void;
+  /** Champion swaps under way after a promoting run, per tenant. */
+  readonly #swaps = new Map<string, Promise<void>>();
+
+  constructor(engine: Engine, options: { cacheMaxBytes?: number; recheckMs?: number } = {}) {
+    this.#engine = engine;
+    this.registry = new ModelRegistry({ db: engine.db, dataDir: engine.settings.dataDir, clock: engine.clock });
+    this.cache = new ModelCache({ registry: this.registry, clock: engine.clock, logger: engine.logger, ...(options.cacheMaxBytes ? { maxBytes: options.cacheMaxBytes } : {}), ...(options.recheckMs ? { recheckMs: options.recheckMs } : {}) });
+    // A training that promoted ran in a child process: swap its champion in here at once. The swap
+    // is registered synchronously, before the run's end is visible anywhere, and predictions of
+    // the tenant wait for it: after a promotion no prediction is served by the old champion.
+    this.#off = engine.events.on('run:finished', ({ run }) => {
+      if (run.outcome !== 'promoted') return;
+      const previous = this.#swaps.get(run.tenant_id) ?? Promise.resolve();
+      const swap = previous
+        .then(() => this.#modelOfJob(run.job_id))
+        .then((model) => (model ? this.#refresh(run.tenant_id, model) : undefined))
+        .catch((error: unknown) => engine.logger.warn({ err: error, runId: run.id }, 'could not swap in the promoted model'))
+        .finally(() => {
+          if (this.#swaps.get(run.tenant_id) === swap) this.#swaps.delete(run.tenant_id);
+        });
+      this.#swaps.set(run.tenant_id, swap);
+    });
+  }
+
+  async #modelOfJob(jobId: string): Promise<string | null> {
+    const job = await getJob(this.#engine.db.k, jobId);
+    return job?.kind === 'train' ? job.model : null;
+  }
+
+  async #refresh(tenantId: string, modelName: string): Promise<void> {
+    // A champion that cannot be loaded keeps the previous one serving; the cache logs and keeps the error.
+    await this.cache.refresh(tenantId, modelName).catch(() => undefined);
+  }
+
+  async #tenant(tenantId: string): Promise<void> {
+    if (!(await getTenant(this.#engine.db.k, tenantId))) throw new NsError('NS_NOT_FOUND', `tenant "${tenantId}" does not exist`, { field: 'tenantId', details: { id: tenantId } });
+  }
+
+  /** The declaration; NS_NOT_FOUND naming the tenant's models when there is none. */
+  async model(tenantId: string, name: string): Promise<StoredModel> {
+    await this.#tenant(tenantId);
+    const found = await getModelDefinition(this.#engine.db.k, tenantId, name);
+    if (found) return found;
+    const known = (await listModelDefinitions(this.#engine.db.k, tenantId)).map((m) => m.definition.name);
+    const hint = known.length ? `its models: ${known.join(', ')}` : 'it has none; declare one with PUT /api/tenants/:tenantId/models/:model or in the config file';
+    throw new NsError('NS_NOT_FOUND', `tenant "${tenantId}" has no model "${name}" (${hint})`, { field: 'model', details: { tenantId, model: name } });
+  }
+
+  async list(tenantId?: string): Promise<ModelSummary[]> {
+    if (tenantId !== undefined) await this.#tenant(tenantId);
+    const models = await listModelDefinitions(this.#engine.db.k, tenantId);
+    return Promise.all(models.map(async (m) => ({ ...m, champion: await this.registry.champion(m.tenantId, m.definition.name) })));
+  }
+
+  /** Declares or replaces a model over the API; its dataset must exist and have the feature columns. */
+  async define(tenantId: string, name: string, body: unknown): Promise<{ result: 'created' | 'updated' | 'unchanged'; model: StoredModel }> {
+    await this.#tenant(tenantId);
+    const definition = parseModelDefinition(body, '', name);
+    const schema = datasetSchemaOf(await requireDataset(this.#engine.db.k, tenantId, definition.dataset));
+    checkSpecAgainstSchema(definition.features, schema, 'features');
+    if ((definition.task === 'binary') !== (schema.label.type === 'binary')) {
+      throw new NsError('NS_VALIDATION', `task: "${definition.task}" does not fit dataset "${definition.dataset}", whose label "${schema.label.name}" is ${schema.label.type}; use task "${schema.label.type === 'binary' ? 'binary' : 'regression'}"`, { field: 'task' });
+    }
+    const jobId = trainJobId(name);
+    const now = this.#engine.clock.now();
+    const result = await inTransaction(this.#engine.db, async (x) => {
+      const job = await getJob(x, jobId);
+      if (job && job.kind !== 'train') throw new NsError('NS_CONFLICT', `job "${jobId}" exists and is not a training job; rename the model`, { field: 'model' });
+      if (job && job.tenants !== null && !job.tenants.includes(tenantId)) {
+        throw new NsError('NS_CONFLICT', `job "${jobId}" is declared in the config file for tenants ${job.tenants.join(', ')} only; add "${tenantId}" to the model's tenants there`, { field: 'tenantId' });
+      }
+      if (!job) await upsertJob(x, this.#apiTrainJob(jobId, name), now);
+      return upsertModelDefinition(x, tenantId, definition, jobId, 'api', now);
+    });
+    return { result, model: (await getModelDefinition(this.#engine.db.k, tenantId, name))! };
+  }
+
+  #apiTrainJob(id: string, model: string): TrainJob {
+    const t = this.#engine.settings.training;
+    return {
+      id, kind: 'train', model, description: `train model ${model}`, role: 'training', tenants: null, after: [], env: {},
+      timeoutMs: t.timeoutMs, retry: { attempts: t.retryAttempts, backoffMs: [...DEFAULTS.retry.backoffMs], jitterRatio: DEFAULTS.retry.jitterRatio },
+    };
+  }
+
+  /** Queues a training run of the model for the tenant (`now`: refused while one is in flight). */
+  async train(tenantId: string, name: string, params: Record<string, unknown> = {}, mode: 'now' | 'queue' = 'now'): Promise<RunView> {
+    const model = await this.model(tenantId, name);
+    const checked = checkTrainParams(params);
+    return this.#engine.trigger(model.jobId, tenantId, { mode, params: { ...checked } });
+  }
+
+  async versions(tenantId: string, name: string, page: { limit?: number; cursor?: number | null } = {}) {
+    await this.model(tenantId, name);
+    return this.registry.listVersions(tenantId, name, page);
+  }
+
+  async version(tenantId: string, name: string, version: number): Promise<ModelVersion> {
+    await this.model(tenantId, name);
+    const v = await this.registry.getVersion(tenantId, name, version);
+    if (!v) throw new NsError('NS_NOT_FOUND', `model "${name}" of tenant "${tenantId}" has no version ${version}`, { field: 'version', details: { tenantId, model: name, version } });
+    return v;
+  }
+
+  async history(tenantId: string, name: string, page: { limit?: number; before?: number } = {}): Promise<AliasChange[]> {
+    await this.model(tenantId, name);
+    return this.registry.aliasHistory(tenantId, name, page);
+  }
+
+  async rollback(tenantId: string, name: string, targetVersion: number, o: { reason?: string; actor?: string | null }): Promise<AliasUpdate> {
+    await this.model(tenantId, name);
+    const update = await this.registry.rollback(tenantId, name, targetVersion, { reason: o.reason ?? `rollback to v${targetVersion}`, actor: o.actor ?? null });
+    await this.#refresh(tenantId, name);
+    return update;
+  }
+
+  async promote(tenantId: string, name: string, version: number, o: { reason?: string; actor?: string | null; expectedCurrent?: number | null }): Promise<AliasUpdate> {
+    await this.model(tenantId, name);
+    const update = await this.registry.promote(tenantId, name, version, {
+      reason: o.reason ?? `promoted v${version} by hand`,
+      actor: o.actor ?? null,
+      ...(o.expectedCurrent !== undefined ? { expectedCurrent: o.expectedCurrent } : {}),
+    });
+    await this.#refresh(tenantId, name);
+    return update;
+  }
+
+  /**
+   * Scores raw rows with the champion. The cache answers from memory; a model unknown to it is
+   * looked up in the store first, so a wrong tenant or model name gets a clear 404.
+   */
+  async predict(tenantId: string, name: string, input: readonly PredictRowInput[]): Promise<PredictResult> {
+    const swap = this.#swaps.get(tenantId);
+    if (swap) await swap;
+    try {
+      // use(): the predictor stays open until this prediction is done, even if a swap retires it meanwhile.
+      return await this.cache.use(tenantId, name, async (served) => {
+        const spec = served.predictor.featureSpec;
+        const rows = toRawSamples(input, this.#columns(spec), this.#engine.clock.now());
+        const history = requiredHistorySeconds(spec) > 0 ? await this.#history(tenantId, name, spec, rows) : undefined;
+        return { version: served.version, predictions: await predictRows(served.predictor, rows, history) };
+      });
+    } catch (error) {
+      if (error instanceof NsError && error.code === 'NS_NOT_FOUND') {
+        await this.model(tenantId, name);
+        throw new NsError('NS_NOT_FOUND', `model "${name}" of tenant "${tenantId}" has no champion yet; train it (POST /api/tenants/${tenantId}/models/${name}/train) and let a version pass the gate`, { field: 'model', details: { tenantId, model: name } });
+      }
+      throw error;
+    }
+  }
+
+  readonly #columnsBySpec = new WeakMap<FeatureSpec, Map<string, 'numeric' | 'categorical'>>();
+
+  #columns(spec: FeatureSpec) {
+    let c = this.#columnsBySpec.get(spec);
+    if (!c) this.#columnsBySpec.set(spec, (c = rawColumns(spec)));
+    return c;
+  }
+
+  /**
+   * Earlier samples of the rows' entities, from the model's dataset in the store, so lag and
+   * rolling features are computed exactly as in training. Models fed by SQL or CSV sources get none
+   * (their features that need history are then missing, as for an entity's first row).
+   */
+  async #history(tenantId: string, name: string, spec: FeatureSpec, rows: readonly RawSample[]): Promise<RawSample[] | undefined> {
+    const keyed = rows.filter((r) => r.entity !== '');
+    if (keyed.length === 0) return undefined;
+    const model = await this.model(tenantId, name);
+    if (model.definition.source.kind !== 'store') return undefined;
+    const times = keyed.map((r) => r.ts);
+    const window = { since: Math.min(...times) - requiredHistorySeconds(spec) * 1000, until: Math.max(...times) };
+    const entities = new Set(keyed.map((r) => r.entity));
+    return (await loadSamples(this.#engine.db.k, tenantId, model.definition.dataset, window)).filter((s) => entities.has(s.entity));
+  }
+
+  async close(): Promise<void> {
+    this.#off();
+    await this.cache.close();
+  }
+}
