@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine.ts';
 import { queueDepth } from '../store/job-health.ts';
+import { getJob } from '../store/jobs.ts';
 
 /**
  * Prometheus metrics, fed by the engine's events. Counters count what this node did; the queue
@@ -52,9 +53,30 @@ export class EngineMetrics {
       },
     });
 
+    const trainings = new Counter({
+      name: 'nightshift_trainings_total',
+      help: 'Training runs ended on this node, by model job, tenant and outcome (promoted, rejected by the gate, no_data, champion_changed, or the run status when it failed)',
+      labelNames: ['job', 'tenant', 'outcome'],
+      registers: r,
+    });
+    const cacheStat = (name: string, help: string, pick: (s: ReturnType<Engine['models']['cache']['stats']>) => number, type: 'gauge' | 'counter') => {
+      // Read at scrape time from the cache's own counters; exposed as gauges (counters are monotonic there too).
+      new Gauge({ name: `nightshift_model_cache_${name}`, help: `${help}${type === 'counter' ? ' (since start)' : ''}`, registers: r, collect() { this.set(pick(engine.models.cache.stats())); } });
+    };
+    cacheStat('entries', 'Champion models loaded in memory', (s) => s.entries, 'gauge');
+    cacheStat('bytes', 'Artifact bytes of the models in memory', (s) => s.bytes, 'gauge');
+    cacheStat('loads', 'Champion artifacts loaded', (s) => s.loads, 'counter');
+    cacheStat('load_errors', 'Champion artifacts that could not be loaded (the previous champion kept serving)', (s) => s.loadErrors, 'counter');
+    cacheStat('evictions', 'Models evicted to stay within the memory bound', (s) => s.evictions, 'counter');
+
     this.#unsubscribe.push(
       engine.events.on('run:finished', ({ run }) => {
         runs.inc({ job: run.job_id, tenant: run.tenant_id, status: run.status });
+        // Train jobs may be declared over the API too: ask the store what kind the job is.
+        void getJob(engine.db.k, run.job_id).then(
+          (job) => job?.kind === 'train' && trainings.inc({ job: run.job_id, tenant: run.tenant_id, outcome: run.status === 'succeeded' ? (run.outcome ?? 'succeeded') : run.status }),
+          () => undefined,
+        );
         if (run.duration_ms !== null) duration.observe({ job: run.job_id, status: run.status }, run.duration_ms / 1000);
       }),
       engine.events.on('slot:decided', ({ fate, lateMs, runId, jobId, tenantId }) => {

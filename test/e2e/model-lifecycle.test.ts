@@ -22,7 +22,7 @@ const CONFIG = {
   models: [{ ...FAILURE_MODEL, mode: 'full' }],
 };
 
-const ROW = { entity: 'm-001', values: { model: 'T-800', temperature: 88.5, vibration: 7.9, pressure: 101, rpm: 1450 } };
+const ROW = { entity: 'm-001', values: { model: 'M200', temperature: 88.5, vibration: 4.9, pressure: 121, rpm: 1790 } };
 
 describe('model lifecycle over the real server', () => {
   let server: ServeProcess;
