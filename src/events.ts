@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { RunRow } from './store/runs.ts';
 
 /** Typed events for observability and for tests to wait on (never sleep in a test). */
@@ -34,11 +34,31 @@ export class EngineEvents {
     return () => this.#emitter.off(event, listener);
   }
   /** Resolves with the first payload matching `predicate`; rejects after timeoutMs. */
-  async waitFor<E extends EngineEvent>(event: E, predicate: (p: EngineEventMap[E]) => boolean = () => true, timeoutMs = 30_000): Promise<EngineEventMap[E]> {
-    const signal = AbortSignal.timeout(timeoutMs);
-    for (;;) {
-      const [payload] = (await once(this.#emitter, event, { signal })) as [EngineEventMap[E]];
-      if (predicate(payload)) return payload;
-    }
+  waitFor<E extends EngineEvent>(event: E, predicate: (p: EngineEventMap[E]) => boolean = () => true, timeoutMs = 30_000): Promise<EngineEventMap[E]> {
+    // One listener for the whole wait: events emitted in a synchronous burst (the lines of one
+    // output chunk) are all seen, none falls between two one-shot subscriptions.
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#emitter.off(event, listener);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${event}`));
+      }, timeoutMs);
+      timer.unref();
+      const listener = (payload: EngineEventMap[E]) => {
+        let matched: boolean;
+        try {
+          matched = predicate(payload);
+        } catch (error) {
+          matched = false;
+          this.#emitter.off(event, listener);
+          clearTimeout(timer);
+          reject(error);
+        }
+        if (!matched) return;
+        this.#emitter.off(event, listener);
+        clearTimeout(timer);
+        resolve(payload);
+      };
+      this.#emitter.on(event, listener);
+    });
   }
 }

@@ -104,6 +104,27 @@ describe('train jobs', () => {
     }
   });
 
+  test('a training cancelled while it trains stops its process and registers nothing', async () => {
+    const t = await openTestEngine(sqlite(), { ...declare({ mode: 'full', trainer: { kind: 'gbdt', params: { numTrees: 5000, maxLeaves: 31 } } }), clock: { now: () => Date.now() } });
+    try {
+      const registry = new ModelRegistry({ db: t.engine.db, dataDir: t.engine.settings.dataDir });
+      await fillFleet(t.engine.db, 'acme', { endMs: Date.now() });
+      t.engine.workers.lifecycle.to('running');
+      const run = await t.engine.trigger('train-failure', 'acme');
+      // The features stage has ended: the child is now growing trees.
+      const training = t.engine.events.waitFor('run:line', (p) => p.runId === run.id && p.line.startsWith('features:'), 60_000);
+      await t.engine.workers.claimAndStart();
+      await training;
+      assert.equal(await t.engine.cancel(run.id, 'test cancels'), 'requested');
+      const done = await waitForRunEnd(t.engine, run.id, 60_000);
+      assert.equal(done.status, 'cancelled');
+      assert.equal((await registry.listVersions('acme', 'failure')).items.length, 0, 'no version was registered');
+      assert.equal(await registry.champion('acme', 'failure'), null);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('a model not declared for the tenant fails at once, naming the model and the tenant', async () => {
     const decl = declare();
     decl.jobs[0] = { ...decl.jobs[0]!, tenants: null };
