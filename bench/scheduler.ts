@@ -7,7 +7,7 @@
  *   3. idle: CPU and RSS with 10,000 schedules loaded and nothing due (SQLite).
  */
 import { join } from 'node:path';
-import { runChild } from './lib/child.ts';
+import { runChild, runCompiledChild } from './lib/child.ts';
 import { result, type BenchResult } from './lib/results.ts';
 import type { Summary } from './lib/stats.ts';
 import { progress, SCHEDULES } from './scheduler/fleet.ts';
@@ -63,7 +63,7 @@ export async function run(): Promise<BenchResult[]> {
   const croner = await runChild<CronerOut>(join(here, 'croner-peer.ts'), [...window, '3'], 5 * MINUTE);
   if (croner.fired !== SCHEDULES) throw new Error(`croner fired ${croner.fired} of ${SCHEDULES} timers`);
   progress(`lateness: engine, ${SCHEDULES} schedules over ${LATENESS_WINDOW_S} s, no-op job, concurrency ${LATENESS_CONCURRENCY}`);
-  const engine = await runChild<EngineOut>(join(here, 'engine-lateness.ts'), [...window, '20', String(LATENESS_CONCURRENCY), String(LATENESS_DRAIN_S)], 8 * MINUTE);
+  const engine = await runCompiledChild<EngineOut>(join(here, 'engine-lateness.ts'), [...window, '20', String(LATENESS_CONCURRENCY), String(LATENESS_DRAIN_S)], 8 * MINUTE);
   if (engine.claimedCount !== SCHEDULES) progress(`WARNING: only ${engine.claimedCount} of ${SCHEDULES} runs claimed within ${LATENESS_DRAIN_S} s of the last slot; the rest count as late by at least that`);
   const peer = { peer: 'croner' } as const;
   results.push(
@@ -81,7 +81,7 @@ export async function run(): Promise<BenchResult[]> {
   );
 
   progress(`idle: ${SCHEDULES} schedules loaded, nothing due, ${IDLE_MEASURE_S} s`);
-  const idle = await runChild<IdleOut>(join(here, 'engine-idle.ts'), [String(IDLE_MEASURE_S)], 3 * MINUTE);
+  const idle = await runCompiledChild<IdleOut>(join(here, 'engine-idle.ts'), [String(IDLE_MEASURE_S)], 3 * MINUTE);
   if (idle.runs !== 0) throw new Error(`idle measurement created ${idle.runs} runs; its schedules should not be due`);
   results.push(
     result({ name: 'scheduler.idle.cpu', value: idle.cpuPercent, unit: '% of a core', target: 1, better: 'lower' }),

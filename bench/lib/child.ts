@@ -3,11 +3,24 @@
  * leak into the next. The child prints progress on stderr (passed through) and its result as the
  * last line of stdout (JSON).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A Node measurement: TypeScript through tsx, as bin/nightshift.js runs it. */
 export function runChild<T>(file: string, args: readonly string[], timeoutMs: number): Promise<T> {
   return runProcess<T>(process.execPath, ['--import', 'tsx', file, ...args], { timeoutMs });
+}
+
+/**
+ * The engine as `npm start` runs it: compiled by scripts/build.mjs (the measurement script is
+ * bundled as one more entry, next to the service's), then run by plain node without a loader.
+ */
+export async function runCompiledChild<T>(file: string, args: readonly string[], timeoutMs: number): Promise<T> {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const name = `bench-${basename(file, '.ts')}`;
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), `${name}=${relative(root, file)}`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  return runProcess<T>(process.execPath, [join(root, 'dist', `${name}.js`), ...args], { timeoutMs });
 }
 
 /** Any program (a Python peer, say) that follows the same last-line-is-JSON convention. */

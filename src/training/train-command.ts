@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Settings, TrainJob } from '../config/types.ts';
 import type { CommandSpec } from '../runs/exec/types.ts';
+import { entryUrl } from '../entries.ts';
 
 /** What the child needs from the service's settings, passed as one JSON variable. */
 export interface TrainContext {
@@ -19,11 +20,10 @@ export interface TrainContext {
 
 export const TRAIN_CONTEXT_ENV = 'NIGHTSHIFT_TRAIN_CONTEXT';
 
-const ENTRY = new URL('./train-main.ts', import.meta.url);
 
 export function trainCommand(job: TrainJob, settings: Pick<Settings, 'dataDir' | 'databaseUrl' | 'training'>): CommandSpec {
   const context: TrainContext = { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl, mode: settings.training.mode, model: job.model };
-  const entry = fileURLToPath(ENTRY);
+  const entry = fileURLToPath(entryUrl('train-main'));
   // Sources run through tsx; a compiled .js entry would start directly.
   const loader = entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
   return { command: process.execPath, args: [...loader, entry], env: { [TRAIN_CONTEXT_ENV]: JSON.stringify(context) } };

@@ -1,8 +1,10 @@
 /**
- * The main job: `npm start`'s demo config on a fresh data dir trains a champion for each of its
- * three tenants within 2 minutes, and the README's prediction command works against it.
+ * The main job as `npm start` runs it — the compiled build (scripts/build.mjs → dist/main.js) with
+ * the demo config — on a fresh data dir: a champion for each of its three tenants within 2 minutes,
+ * and the README's prediction command works against it.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -31,7 +33,15 @@ describe('the demo (npm start)', () => {
   before(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    server = new ServeProcess({ NIGHTSHIFT_DATA_DIR: join(tempDir('ns-demo-'), 'data'), NIGHTSHIFT_PORT: String(port) }, ['--config', join(ROOT, 'examples/demo/nightshift.yaml'), 'serve']);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.equal(pkg.scripts.prestart, 'node scripts/build.mjs');
+    assert.equal(pkg.scripts.start, 'node dist/main.js --config examples/demo/nightshift.yaml serve');
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'ignore' });
+    server = new ServeProcess(
+      { NIGHTSHIFT_DATA_DIR: join(tempDir('ns-demo-'), 'data'), NIGHTSHIFT_PORT: String(port) },
+      ['--config', join(ROOT, 'examples/demo/nightshift.yaml'), 'serve'],
+      join(ROOT, 'dist', 'main.js'),
+    );
   });
   after(async () => {
     await server.stop();

@@ -19,8 +19,9 @@ export class ServeProcess {
   readonly #waiters: Array<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: Record<string, string>, args: string[] = ['serve']) {
-    this.proc = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `bin`: the program to run (default the sources through bin/nightshift.js; dist/main.js for the build). */
+  constructor(env: Record<string, string>, args: string[] = ['serve'], bin = BIN) {
+    this.proc = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = once(this.proc, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
     createInterface({ input: this.proc.stdout! }).on('line', (text) => {
       let line: LogLine;

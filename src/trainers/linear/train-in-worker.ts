@@ -1,4 +1,5 @@
 /** Linear/logistic training in a worker thread (see ../worker/run-training-worker.ts for the protocol). */
+import { entryUrl } from '../../entries.ts';
 import type { ModelArtifact, TrainContext, TrainingSet } from '../types.ts';
 import { runTrainingWorker } from '../worker/run-training-worker.ts';
 import type { TrainLinearOptions } from './index.ts';
@@ -25,6 +26,6 @@ export async function trainLinearInWorker(
   if (options.valid) data.valid = options.valid;
   if (options.initModel) data.initArtifact = options.initModel.toArtifact();
   if (options.featureSpec !== undefined) data.featureSpec = options.featureSpec;
-  const { artifact } = await runTrainingWorker<null>(new URL('./train-worker.ts', import.meta.url), data, ctx, 'linear training');
+  const { artifact } = await runTrainingWorker<null>(entryUrl('linear-train-worker'), data, ctx, 'linear training');
   return LinearModel.fromArtifact(artifact);
 }

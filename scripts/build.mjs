@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Compiles the service to plain JavaScript in dist/ (esbuild, one bundle per entry, shared chunks,
+// packages left in node_modules). `npm start` runs this build: no TypeScript loader in the process,
+// ~40 MB less memory and a faster start than running the sources through tsx.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+const entries = {
+  main: 'src/main.ts',
+  'train-main': 'src/training/train-main.ts',
+  'gbdt-train-worker': 'src/trainers/gbdt/train-worker.ts',
+  'gbdt-team-worker': 'src/trainers/gbdt/team-worker.ts',
+  'linear-train-worker': 'src/trainers/linear/train-worker.ts',
+};
+for (const extra of process.argv.slice(2)) {
+  const [name, file] = extra.split('=');
+  entries[name] = file;
+}
+
+rmSync(`${root}dist`, { recursive: true, force: true });
+const t0 = Date.now();
+await build({
+  absWorkingDir: root,
+  entryPoints: entries,
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  chunkNames: 'chunk-[hash]',
+  logLevel: 'warning',
+});
+process.stderr.write(`built dist/ in ${Date.now() - t0} ms\n`);
