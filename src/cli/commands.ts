@@ -14,6 +14,7 @@ import { listSchedules } from '../store/schedules.ts';
 import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
 import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
+import { addModelCommands } from './model-commands.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -182,5 +183,6 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
 
   addDataCommands(program, io);
   addGenerateCommand(program, io);
+  addModelCommands(program, io);
   return program;
 }

@@ -12,6 +12,7 @@ import { requireDataset } from '../data/ingest/dataset-service.ts';
 import type { RawSample } from '../data/types.ts';
 import { loadSamples } from '../store/samples.ts';
 import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.ts';
+import { importOnnx, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
 import type { Engine, RunView } from '../engine.ts';
 import { NsError } from '../errors.ts';
 import { ModelRegistry, type AliasChange, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
@@ -163,6 +164,11 @@ export class ModelService {
     });
     await this.#refresh(tenantId, name);
     return update;
+  }
+
+  /** Registers ONNX bytes as a version of the declared model, evaluated and gated like a training (see import-onnx.ts). */
+  importOnnx(tenantId: string, name: string, bytes: Uint8Array, o: ImportOnnxOptions = {}): Promise<ImportOnnxResult> {
+    return importOnnx(this.#engine, tenantId, name, bytes, o);
   }
 
   /**

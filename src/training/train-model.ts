@@ -17,12 +17,12 @@ import { datasetSchemaOf } from '../store/datasets.ts';
 import { requireDataset } from '../data/ingest/dataset-service.ts';
 import type { Db } from '../store/db.ts';
 import type { ModelRegistry, ModelVersion } from '../registry/index.ts';
-import { evaluate } from '../trainers/evaluate.ts';
 import { GbdtModel, trainGbdt } from '../trainers/gbdt/index.ts';
-import { subsetRows, timeHoldout } from '../trainers/holdout.ts';
+import { timeHoldout } from '../trainers/holdout.ts';
 import { LinearModel, trainLinear } from '../trainers/linear/index.ts';
 import type { TrainedModel, TrainingSet, TrainProgress } from '../trainers/types.ts';
 import { loadArtifactModel, type ArtifactModel } from './artifact-model.ts';
+import { championMatrix, holdoutMetrics, rowsSince } from './holdout-scoring.ts';
 import { applyGate, type GateResult } from './gate.ts';
 import type { ModelDefinition } from './model-definition.ts';
 import { modelSource } from './model-source.ts';
@@ -113,8 +113,8 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
     const trainingMs = clock.now() - t0;
 
     const scored = await stage('evaluate', async () => {
-      const mine = metricsOf(def, valid.y, candidate.predict(valid.X));
-      const theirs = champion ? metricsOf(def, valid.y, await champion.predict(championMatrix(champion, set, samples, schema, valid, fresh))) : null;
+      const mine = holdoutMetrics(def, valid.y, candidate.predict(valid.X));
+      const theirs = champion ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, samples, schema, valid, fresh)), 0.5, (m) => new NsError('NS_STORE', `champion: ${m}`)) : null;
       return { value: { mine, theirs }, counts: { holdoutRows: valid.X.rows, ...prefixed('candidate', mine), ...(theirs ? prefixed('champion', theirs) : {}) } };
     });
 
@@ -194,33 +194,6 @@ function lastTs(set: TrainingSet): number {
   let max = -Infinity;
   for (const t of set.ts ?? []) if (t > max) max = t;
   return max;
-}
-
-/** The rows at or after `since` (older ones were only loaded as history). */
-function rowsSince(set: BuiltTrainingSet, since: number): TrainingSet {
-  const ts = set.ts!;
-  const keep: number[] = [];
-  for (let i = 0; i < ts.length; i++) if (ts[i]! >= since) keep.push(i);
-  return keep.length === ts.length ? set : subsetRows(set, keep);
-}
-
-/**
- * The champion's features for the holdout rows. With the same fitted spec they are the
- * candidate's; otherwise (the declaration changed since) the champion's own spec is applied to the
- * same samples, whose labeled rows come out in the same order.
- */
-function championMatrix(champion: ArtifactModel, set: BuiltTrainingSet, samples: Parameters<typeof buildTrainingSet>[0], schema: Parameters<typeof buildTrainingSet>[2], valid: TrainingSet, fresh: TrainingSet): TrainingSet['X'] {
-  if (JSON.stringify(champion.featureSpec) === JSON.stringify(set.spec)) return valid.X;
-  const theirs = buildTrainingSet(samples, champion.featureSpec, schema);
-  const freshRows = rowsSince(theirs, Math.min(...Array.from(fresh.ts ?? [])));
-  return timeHoldout(freshRows, valid.X.rows / fresh.X.rows).valid.X;
-}
-
-function metricsOf(def: ModelDefinition, y: Float64Array, predicted: Float64Array): Record<string, number | null> {
-  const m = evaluate(def.task, y, predicted) as unknown as Record<string, number>;
-  const out: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(m)) if (k !== 'rows') out[k] = Number.isFinite(v) ? v : null;
-  return out;
 }
 
 const prefixed = (prefix: string, m: Record<string, number | null>): Record<string, number> =>

@@ -4,6 +4,7 @@
  */
 import { Type } from 'typebox';
 import type { Engine } from '../../engine.ts';
+import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
 import { runDto } from '../dto.ts';
 import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
 import { errors, Run } from '../schemas.ts';
@@ -216,5 +217,55 @@ export function modelRoutes(app: Api, engine: Engine): void {
       return { tenantId, model, version: result.version.version, versionName: result.version.name, predictions: result.predictions };
     },
   );
+
+  modelImportRoute(app, engine);
 }
 
+/** Base64 of a .onnx file of up to about 50 MB, plus room for the other fields. */
+export const IMPORT_BODY_LIMIT_BYTES = 52_428_800 + 65_536;
+
+// No length keyword on `onnx`: ajv would count the characters of a 50 MB string; the body limit bounds it.
+const ImportBody = Type.Object(
+  {
+    onnx: Type.String({ description: 'the .onnx file, base64 (at most about 50 MB of base64)' }),
+    threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'binary decision threshold (default 0.5)' })),
+    outputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'the output to read (default: discovered)' })),
+    promote: Type.Optional(Type.Boolean({ description: 'make it the champion if the gate passes (default false)' })),
+  },
+  { additionalProperties: false },
+);
+const ImportResponse = Type.Object({
+  version: VersionSchema,
+  promoted: Type.Boolean(),
+  outcome: Type.String({ enum: ['promoted', 'registered', 'rejected', 'champion_changed'] }),
+  message: Type.String(),
+});
+
+/** ONNX import: its own function so the route's body limit is stated next to it. */
+export function modelImportRoute(app: Api, engine: Engine): void {
+  app.post(
+    '/api/tenants/:tenantId/models/:model/import',
+    {
+      bodyLimit: IMPORT_BODY_LIMIT_BYTES,
+      schema: {
+        tags: TAGS,
+        summary:
+          "Import an ONNX model as a version of a declared model: its input must take the model's features; it is scored on the model's holdout with the champion, gated, registered (trainer onnx, trigger import), and promoted only if asked and the gate passed",
+        params: ModelParams,
+        body: ImportBody,
+        response: { 201: ImportResponse, ...errors(400, 404, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, model } = request.params;
+      const { onnx, threshold, outputName, promote } = request.body;
+      const result = await engine.models.importOnnx(tenantId, model, decodeOnnxBase64(onnx, 'onnx'), {
+        ...(threshold !== undefined ? { threshold } : {}),
+        ...(outputName !== undefined ? { outputName } : {}),
+        promote: promote ?? false,
+        actor: 'api',
+      });
+      return reply.status(201).send({ version: versionDto(result.version), promoted: result.promoted, outcome: result.outcome, message: result.message });
+    },
+  );
+}

@@ -1,0 +1,240 @@
+/**
+ * Model commands, all through ModelService (`engine.models`): `models` (declared models with their
+ * champions), `versions`, `champion-history`, `promote`, `rollback`, `train` (queues a run for the
+ * service's workers) and `import-onnx`. JSON output (--json) has the API's shapes.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import pino from 'pino';
+import { aliasChangeDto, modelDto, versionDto } from '../api/model-dto.ts';
+import { loadSettings } from '../config/index.ts';
+import { Engine } from '../engine.ts';
+import { NsError } from '../errors.ts';
+import type { ModelSummary } from '../models/model-service.ts';
+import type { AliasChange, AliasUpdate, ModelVersion } from '../registry/index.ts';
+import type { CliIo } from './commands.ts';
+import { iso, table } from './format.ts';
+
+/**
+ * `sync`: write the config file's definitions first. Commands that act on the declaration (train,
+ * import) do; the ones that only read or move the champion alias do not.
+ */
+async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const { config } = cmd.optsWithGlobals<{ config?: string }>();
+  const settings = loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
+  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: sync });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close(0);
+  }
+}
+
+/** --tenant, or the only declared tenant. */
+function tenantOf(engine: Engine, given: string | undefined): string {
+  if (given) return given;
+  if (engine.settings.tenants.length === 1) return engine.settings.tenants[0]!.id;
+  throw new NsError('NS_VALIDATION', `name the tenant with --tenant (declared: ${engine.settings.tenants.map((t) => t.id).join(', ') || 'none'})`, { field: 'tenant' });
+}
+
+const parseVersion = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a version number (a whole number ≥ 1, e.g. 3)`);
+  return n;
+};
+
+const parseLimit = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError('must be a whole number from 1 to 500');
+  return n;
+};
+
+const parseThreshold = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`"${value}" is not a probability from 0 to 1 (e.g. 0.35)`);
+  return n;
+};
+
+const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : String(Number(v.toPrecision(4))));
+const metricsText = (m: Record<string, number | null>): string =>
+  Object.entries(m)
+    .map(([k, v]) => `${k}=${fmt(v)}`)
+    .join(' ');
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+const modelLine = (m: ModelSummary) => {
+  const metric = m.definition.primaryMetric;
+  return {
+    tenant: m.tenantId,
+    model: m.definition.name,
+    task: m.definition.task,
+    trainer: m.definition.trainer.kind,
+    champion: m.champion ? `v${m.champion.version}` : '-',
+    metric: m.champion ? `${metric} ${fmt(m.champion.metrics[metric])}` : metric,
+    since: iso(m.champion?.createdAt),
+  };
+};
+
+const versionLine = (v: ModelVersion, champion: number | null) => ({
+  version: String(v.version),
+  name: v.name,
+  trainer: v.trainer,
+  mode: v.mode,
+  metrics: metricsText(v.metrics),
+  gate: v.gate.passed ? 'passed' : 'failed',
+  created: iso(v.createdAt),
+  champion: v.version === champion ? '*' : '',
+});
+
+const historyLine = (c: AliasChange) => ({
+  revision: String(c.revision),
+  action: c.action,
+  version: `v${c.version}`,
+  previous: c.previousVersion === null ? '-' : `v${c.previousVersion}`,
+  at: iso(c.at),
+  actor: c.actor ?? '-',
+  reason: c.reason ?? '',
+});
+
+function aliasText(tenantId: string, model: string, u: AliasUpdate): string {
+  const c = u.change;
+  if (!u.changed) return `champion of ${model} (${tenantId}) is already v${c.version}; nothing changed\n`;
+  return `champion of ${model} (${tenantId}): ${c.previousVersion === null ? '(none)' : `v${c.previousVersion}`} → v${c.version} (${c.action}, revision ${c.revision})\n`;
+}
+
+function readBytes(file: string, cwd: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(resolve(cwd, file)));
+  } catch (cause) {
+    throw new NsError('NS_VALIDATION', `cannot read ${file}: ${(cause as Error).message}`, { field: 'file', cause });
+  }
+}
+
+interface ModelOpts {
+  tenant?: string;
+  model: string;
+  json?: boolean;
+}
+
+export function addModelCommands(program: Command, io: CliIo): void {
+  program
+    .command('models')
+    .description('list declared models with their champion version and primary metric')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
+      withEngine(cmd, io, false, async (engine) => {
+        const models = await engine.models.list(opts.tenant);
+        io.out(opts.json ? json(models.map(modelDto)) : `${table(models.map(modelLine), ['tenant', 'model', 'task', 'trainer', 'champion', 'metric', 'since'])}\n`);
+      }),
+    );
+
+  program
+    .command('versions')
+    .description("a model's versions, newest first: metrics on the holdout, gate verdict, champion (*)")
+    .option('--tenant <id>', 'tenant (default: the only tenant)')
+    .requiredOption('--model <name>', 'the model')
+    .option('--limit <n>', 'how many (1-500)', parseLimit, 20)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: ModelOpts & { limit: number }, cmd: Command) =>
+      withEngine(cmd, io, false, async (engine) => {
+        const tenantId = tenantOf(engine, opts.tenant);
+        const page = await engine.models.versions(tenantId, opts.model, { limit: opts.limit });
+        const champion = (await engine.models.registry.champion(tenantId, opts.model))?.version ?? null;
+        if (opts.json) io.out(json(page.items.map((v) => ({ ...versionDto(v), champion: v.version === champion }))));
+        else io.out(`${table(page.items.map((v) => versionLine(v, champion)), ['version', 'name', 'trainer', 'mode', 'metrics', 'gate', 'created', 'champion'])}\n`);
+      }),
+    );
+
+  program
+    .command('champion-history')
+    .description("which version held a model's champion alias, when and why (promotions, rollbacks), newest first")
+    .option('--tenant <id>', 'tenant (default: the only tenant)')
+    .requiredOption('--model <name>', 'the model')
+    .option('--limit <n>', 'how many (1-500)', parseLimit, 50)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: ModelOpts & { limit: number }, cmd: Command) =>
+      withEngine(cmd, io, false, async (engine) => {
+        const history = await engine.models.history(tenantOf(engine, opts.tenant), opts.model, { limit: opts.limit });
+        io.out(opts.json ? json(history.map(aliasChangeDto)) : `${table(history.map(historyLine), ['revision', 'action', 'version', 'previous', 'at', 'actor', 'reason'])}\n`);
+      }),
+    );
+
+  program
+    .command('rollback')
+    .description('make an earlier version that passed its gate the champion again; a running service switches at its next recheck')
+    .option('--tenant <id>', 'tenant (default: the only tenant)')
+    .requiredOption('--model <name>', 'the model')
+    .requiredOption('--to <version>', 'the version to roll back to', parseVersion)
+    .option('--reason <text>', 'why (kept in the champion history)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: ModelOpts & { to: number; reason?: string }, cmd: Command) =>
+      withEngine(cmd, io, false, async (engine) => {
+        const tenantId = tenantOf(engine, opts.tenant);
+        const update = await engine.models.rollback(tenantId, opts.model, opts.to, { ...(opts.reason ? { reason: opts.reason } : {}), actor: 'cli' });
+        io.out(opts.json ? json({ changed: update.changed, change: aliasChangeDto(update.change) }) : aliasText(tenantId, opts.model, update));
+      }),
+    );
+
+  program
+    .command('promote')
+    .description('make a version that passed its gate the champion; a running service switches at its next recheck')
+    .option('--tenant <id>', 'tenant (default: the only tenant)')
+    .requiredOption('--model <name>', 'the model')
+    .requiredOption('--version <n>', 'the version to promote', parseVersion)
+    .option('--reason <text>', 'why (kept in the champion history)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: ModelOpts & { version: number; reason?: string }, cmd: Command) =>
+      withEngine(cmd, io, false, async (engine) => {
+        const tenantId = tenantOf(engine, opts.tenant);
+        const update = await engine.models.promote(tenantId, opts.model, opts.version, { ...(opts.reason ? { reason: opts.reason } : {}), actor: 'cli' });
+        io.out(opts.json ? json({ changed: update.changed, change: aliasChangeDto(update.change) }) : aliasText(tenantId, opts.model, update));
+      }),
+    );
+
+  program
+    .command('train')
+    .description("queue a training run of a model; the service's workers run it (see `nightshift runs`)")
+    .option('--tenant <id>', 'tenant (default: the only tenant)')
+    .requiredOption('--model <name>', 'the model')
+    .addOption(new Option('--mode <mode>', "training mode (default: the model's, else ML_TRAINING_MODE)").choices(['full', 'incremental']))
+    .option('--queue', 'queue behind a training in flight instead of refusing')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: ModelOpts & { mode?: 'full' | 'incremental'; queue?: boolean }, cmd: Command) =>
+      withEngine(cmd, io, true, async (engine) => {
+        const tenantId = tenantOf(engine, opts.tenant);
+        const run = await engine.models.train(tenantId, opts.model, opts.mode ? { mode: opts.mode } : {}, opts.queue ? 'queue' : 'now');
+        io.out(opts.json ? `${JSON.stringify(run)}\n` : `queued run ${run.id} (${run.job_id} for ${run.tenant_id}); eta ${iso(run.eta)}\n`);
+      }),
+    );
+
+  program
+    .command('import-onnx')
+    .description(
+      "register an ONNX model as a version of a declared model: its input must take the model's features; it is scored with the champion on the model's holdout and gated like a training, and promoted only with --promote and a passed gate (with --promote, a version the gate rejects exits 4)",
+    )
+    .option('--tenant <id>', 'tenant (default: the only tenant)')
+    .requiredOption('--model <name>', 'the declared model')
+    .requiredOption('--file <path>', 'the .onnx file')
+    .option('--promote', 'make it the champion if the gate passes')
+    .option('--threshold <p>', 'binary decision threshold (default 0.5)', parseThreshold)
+    .option('--output-name <name>', 'the ONNX output to read (default: discovered)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: ModelOpts & { file: string; promote?: boolean; threshold?: number; outputName?: string }, cmd: Command) => {
+      const bytes = readBytes(opts.file, io.cwd);
+      await withEngine(cmd, io, true, async (engine) => {
+        const tenantId = tenantOf(engine, opts.tenant);
+        const result = await engine.models.importOnnx(tenantId, opts.model, bytes, {
+          ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
+          ...(opts.outputName !== undefined ? { outputName: opts.outputName } : {}),
+          promote: opts.promote === true,
+          actor: 'cli',
+        });
+        if (opts.json) io.out(json({ version: versionDto(result.version), promoted: result.promoted, outcome: result.outcome, message: result.message }));
+        else io.out(`${result.outcome}: ${result.message}\nmetrics: ${metricsText(result.version.metrics)} (holdout ${result.version.samples.holdout} rows)\n`);
+        // `import-onnx --promote && deploy` must not carry on when nothing was promoted.
+        if (opts.promote === true && !result.promoted) throw new NsError('NS_CONFLICT', `${result.version.name} was registered but not promoted (${result.outcome})`, { field: 'promote' });
+      });
+    });
+}
