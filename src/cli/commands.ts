@@ -1,9 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import pino from 'pino';
 import { checkConfig, loadSettings } from '../config/index.ts';
+import { withEngine } from './engine-session.ts';
 import type { Settings } from '../config/types.ts';
-import { Engine } from '../engine.ts';
 import { NsError } from '../errors.ts';
 import { ALL_STATUSES } from '../runs/states.ts';
 import { describeTiming, nextSlots } from '../schedule/index.ts';
@@ -31,16 +30,6 @@ const settingsFrom = (cmd: Command, io: CliIo) => {
   return loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
 };
 
-/** `readOnly`: the command only reads runs (or flags one), so the config's definitions are not re-written. */
-async function withEngine<T>(cmd: Command, io: CliIo, fn: (engine: Engine) => Promise<T>, readOnly = false): Promise<T> {
-  const settings = settingsFrom(cmd, io);
-  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: !readOnly });
-  try {
-    return await fn(engine);
-  } finally {
-    await engine.close(0);
-  }
-}
 
 const parseTime = (value: string): number => {
   const ms = Date.parse(value);
@@ -90,7 +79,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--tenant <id>', 'only this tenant')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, async (engine) => {
+      withEngine(cmd, io, true, async (engine) => {
         const jobs = await listJobs(engine.db.k);
         const schedules = await listSchedules(engine.db.k, opts.tenant ? { tenantId: opts.tenant } : {});
         const now = engine.clock.now();
@@ -118,7 +107,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--queue', 'queue behind a run already in flight instead of refusing')
     .option('--json', 'machine-readable output')
     .action(async (jobId: string, opts: { tenant?: string; at?: number; queue?: boolean; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, async (engine) => {
+      withEngine(cmd, io, true, async (engine) => {
         const tenant = opts.tenant ?? (engine.settings.tenants.length === 1 ? engine.settings.tenants[0]!.id : undefined);
         if (!tenant) throw new NsError('NS_VALIDATION', `several tenants are declared; name one with --tenant (${engine.settings.tenants.map((t) => t.id).join(', ')})`, { field: 'tenant' });
         const run = await engine.trigger(jobId, tenant, { mode: opts.queue ? 'queue' : 'now', ...(opts.at ? { at: opts.at } : {}) });
@@ -136,7 +125,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--follow', 'keep printing runs as they change (Ctrl-C to stop)')
     .option('--json', 'machine-readable output (NDJSON with --follow)')
     .action(async (opts: { job?: string; tenant?: string; status?: string[]; limit: number; follow?: boolean; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, async (engine) => {
+      withEngine(cmd, io, false, async (engine) => {
         const filter = { ...(opts.job ? { jobId: opts.job } : {}), ...(opts.tenant ? { tenantId: opts.tenant } : {}), ...(opts.status ? { status: opts.status } : {}), limit: opts.limit };
         const runs = await listRuns(engine.db.k, filter);
         if (!opts.follow) {
@@ -157,7 +146,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
           await delay(1000);
           print(await listRuns(engine.db.k, filter));
         }
-      }, true),
+      }),
     );
 
   program
@@ -165,20 +154,20 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .description('show one run: times, attempts, outcome, error, metrics and log tail')
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, async (engine) => {
+      withEngine(cmd, io, false, async (engine) => {
         const run = await engine.getRun(id);
         io.out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${runDetails(run)}\n`);
-      }, true),
+      }),
     );
 
   program
     .command('cancel <id>')
     .description('cancel a queued run, or ask a running one to stop (SIGTERM, then SIGKILL)')
     .action(async (id: string, _opts, cmd: Command) =>
-      withEngine(cmd, io, async (engine) => {
+      withEngine(cmd, io, false, async (engine) => {
         const result = await engine.cancel(id);
         io.out(result === 'cancelled' ? `run ${id} cancelled\n` : `run ${id}: cancel requested; its worker stops it at the next heartbeat\n`);
-      }, true),
+      }),
     );
 
   addDataCommands(program, io);

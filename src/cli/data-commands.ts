@@ -2,38 +2,20 @@
  * Data commands: `ingest FILE` (one file is one batch: all rows or none), `dataset define`, and
  * `datasets` (list with sample counts).
  */
+import { tenantOf, withEngine } from './engine-session.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import pino from 'pino';
 import YAML from 'yaml';
-import { loadSettings } from '../config/index.ts';
 import { checkDatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import { defineDataset, describeDataset, listDatasets, type DatasetView } from '../data/ingest/dataset-service.ts';
 import { formatFromFileName, INGEST_FORMATS, ingestSamples, MAX_ROWS_PER_FILE, type IngestFormat } from '../data/ingest/ingest-service.ts';
 import { describeRowError, type RowError } from '../data/ingest/row-errors.ts';
-import { Engine } from '../engine.ts';
 import { isNsError, NsError } from '../errors.ts';
 import type { CliIo } from './commands.ts';
 import { iso, table } from './format.ts';
 
-async function withEngine<T>(cmd: Command, io: CliIo, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const { config } = cmd.optsWithGlobals<{ config?: string }>();
-  const settings = loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
-  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)) });
-  try {
-    return await fn(engine);
-  } finally {
-    await engine.close(0);
-  }
-}
 
-/** --tenant, or the only declared tenant. */
-function tenantOf(engine: Engine, given: string | undefined): string {
-  if (given) return given;
-  if (engine.settings.tenants.length === 1) return engine.settings.tenants[0]!.id;
-  throw new NsError('NS_VALIDATION', `name the tenant with --tenant (declared: ${engine.settings.tenants.map((t) => t.id).join(', ') || 'none'})`, { field: 'tenant' });
-}
 
 function readText(file: string, cwd: string): string {
   try {
@@ -65,7 +47,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
       const format = opts.format ?? formatFromFileName(file);
       if (!format) throw new NsError('NS_VALIDATION', `cannot tell the format of "${file}" from its extension; pass --format json|ndjson|csv`, { field: 'format' });
       const body = readText(file, io.cwd);
-      await withEngine(cmd, io, async (engine) => {
+      await withEngine(cmd, io, true, async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         try {
           const result = await ingestSamples(engine.db, { tenantId, datasetId: opts.dataset, format, body, now: engine.clock.now(), maxRows: MAX_ROWS_PER_FILE });
@@ -92,7 +74,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
     .option('--tenant <id>', 'tenant (default: the only tenant)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, async (engine) => {
+      withEngine(cmd, io, true, async (engine) => {
         const views = await listDatasets(engine.db.k, tenantOf(engine, opts.tenant));
         io.out(opts.json ? `${JSON.stringify(views, null, 2)}\n` : `${table(views.map(datasetLine), ['tenant', 'dataset', 'features', 'label', 'samples', 'first', 'last'])}\n`);
       }),
@@ -113,7 +95,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
       } catch (cause) {
         throw new NsError('NS_VALIDATION', `${opts.schema} is not valid JSON or YAML: ${(cause as Error).message}`, { field: 'schema', cause });
       }
-      await withEngine(cmd, io, async (engine) => {
+      await withEngine(cmd, io, true, async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         const result = await defineDataset(engine.db, checkDatasetDefinition(tenantId, id, input), engine.clock.now());
         const view = await describeDataset(engine.db.k, tenantId, id);

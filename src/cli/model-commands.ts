@@ -3,40 +3,18 @@
  * champions), `versions`, `champion-history`, `promote`, `rollback`, `train` (queues a run for the
  * service's workers) and `import-onnx`. JSON output (--json) has the API's shapes.
  */
+import { tenantOf, withEngine } from './engine-session.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import pino from 'pino';
 import { aliasChangeDto, modelDto, versionDto } from '../api/model-dto.ts';
-import { loadSettings } from '../config/index.ts';
-import { Engine } from '../engine.ts';
 import { NsError } from '../errors.ts';
 import type { ModelSummary } from '../models/model-service.ts';
 import type { AliasChange, AliasUpdate, ModelVersion } from '../registry/index.ts';
 import type { CliIo } from './commands.ts';
 import { iso, table } from './format.ts';
 
-/**
- * `sync`: write the config file's definitions first. Commands that act on the declaration (train,
- * import) do; the ones that only read or move the champion alias do not.
- */
-async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const { config } = cmd.optsWithGlobals<{ config?: string }>();
-  const settings = loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
-  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: sync });
-  try {
-    return await fn(engine);
-  } finally {
-    await engine.close(0);
-  }
-}
 
-/** --tenant, or the only declared tenant. */
-function tenantOf(engine: Engine, given: string | undefined): string {
-  if (given) return given;
-  if (engine.settings.tenants.length === 1) return engine.settings.tenants[0]!.id;
-  throw new NsError('NS_VALIDATION', `name the tenant with --tenant (declared: ${engine.settings.tenants.map((t) => t.id).join(', ') || 'none'})`, { field: 'tenant' });
-}
 
 const parseVersion = (value: string): number => {
   const n = Number(value);

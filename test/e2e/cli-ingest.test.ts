@@ -1,39 +1,15 @@
 /** `nightshift dataset define`, `ingest FILE` and `datasets` as real `node bin/nightshift.js` processes on a real SQLite file. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ENV } from '../../src/config/index.ts';
-import { BIN } from '../helpers/serve-process.ts';
+import { BASE_ENV, runCli } from '../helpers/cli-run.ts';
 import { tempDir } from '../helpers/settings.ts';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'ingest');
 const CONFIG = join(import.meta.dirname, '..', 'fixtures', 'cli', 'nightshift.yaml');
 
-/** process.env without any variable nightshift reads, so the caller's shell cannot leak into a test. */
-const BASE_ENV: Record<string, string> = Object.fromEntries(
-  Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !(Object.values(ENV) as string[]).includes(e[0])),
-);
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(env: Record<string, string>, args: string[]): Promise<Outcome> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const guard = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-  const [code] = (await once(proc, 'close')) as [number | null];
-  clearTimeout(guard);
-  return { code, stdout, stderr };
-}
+const run = (env: Record<string, string>, args: string[]) => runCli(env, args, 30_000);
 
 describe('nightshift ingest', { timeout: 120_000 }, () => {
   test('define a dataset, ingest a CSV, refuse a bad file with row/field errors and write nothing', async () => {

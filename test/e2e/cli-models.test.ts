@@ -4,8 +4,6 @@
  * and an error with its exit code (3 not found, 4 conflict, 5 invalid input).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -18,32 +16,11 @@ import { trainGbdt } from '../../src/trainers/gbdt/index.ts';
 import { timeHoldout } from '../../src/trainers/holdout.ts';
 import { exportGbdtToOnnx } from '../../src/trainers/onnx/index.ts';
 import { parseModelDefinition } from '../../src/training/model-definition.ts';
-import { BIN } from '../helpers/serve-process.ts';
+import { BASE_ENV, runCli } from '../helpers/cli-run.ts';
 import { tempDir } from '../helpers/settings.ts';
 import { FAILURE_MODEL, fillFleet } from '../fixtures/training/fleet.ts';
 
-/** process.env without any variable nightshift reads, so the caller's shell cannot leak into a test. */
-const BASE_ENV: Record<string, string> = Object.fromEntries(
-  Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !(Object.values(ENV) as string[]).includes(e[0])),
-);
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(env: Record<string, string>, args: string[]): Promise<Outcome> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const guard = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-  const [code] = (await once(proc, 'close')) as [number | null];
-  clearTimeout(guard);
-  return { code, stdout, stderr };
-}
+const run = (env: Record<string, string>, args: string[]) => runCli(env, args, 60_000);
 
 const assertNoStack = (stderr: string) => assert.doesNotMatch(stderr, /^\s+at .+:\d+:\d+\)?$/m, `no stack trace expected:\n${stderr}`);
 

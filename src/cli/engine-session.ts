@@ -1,0 +1,30 @@
+/** What every CLI command that reads or writes the store shares: an engine for one call, and its tenant. */
+import type { Command } from 'commander';
+import pino from 'pino';
+import { loadSettings } from '../config/index.ts';
+import { Engine } from '../engine.ts';
+import { NsError } from '../errors.ts';
+import type { CliIo } from './commands.ts';
+
+/**
+ * Opens the engine (loops not started) for one command and closes it afterwards. `sync`: write the
+ * config file's declarations first; commands that only read (or only move an alias) say false, so
+ * they never rewrite what the service declared.
+ */
+export async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const { config } = cmd.optsWithGlobals<{ config?: string }>();
+  const settings = loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
+  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: sync });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close(0);
+  }
+}
+
+/** --tenant, or the only declared tenant. */
+export function tenantOf(engine: Engine, given: string | undefined): string {
+  if (given) return given;
+  if (engine.settings.tenants.length === 1) return engine.settings.tenants[0]!.id;
+  throw new NsError('NS_VALIDATION', `name the tenant with --tenant (declared: ${engine.settings.tenants.map((t) => t.id).join(', ') || 'none'})`, { field: 'tenant' });
+}
