@@ -1,4 +1,3 @@
-import { CompiledQuery } from 'kysely';
 /**
  * Samples of a tenant's dataset, stored compactly: one row per sample with the feature values
  * packed into one binary column (Float64 little-endian in schema order, NaN for a missing value,
@@ -7,6 +6,7 @@ import { CompiledQuery } from 'kysely';
  * Writes go in multi-row INSERT chunks inside the caller's transaction; a sample with the same
  * (entity, ts) as a stored one replaces it, so re-sending a batch is idempotent.
  */
+import { CompiledQuery } from 'kysely';
 import { notFound, NsError } from '../errors.ts';
 import type { DataWindow, DatasetSchema, RawSample } from '../data/types.ts';
 import { datasetSchemaOf, getDatasetRow } from './datasets.ts';
@@ -18,47 +18,92 @@ export type SampleRow = SamplesTable;
 export type CategoryRow = DatasetCategoriesTable;
 type StoredSample = Pick<SampleRow, 'ts' | 'entity' | 'label' | 'vals'>;
 
-/** Rows per INSERT: 6 parameters each stays far below both dialects' parameter limits. */
-const INSERT_CHUNK = 1000;
+/**
+ * Rows per INSERT: at most 6 parameters a row (24,000 a statement) stays below both dialects'
+ * parameter limits (SQLite 32,766, PostgreSQL 65,535); large chunks spread the per-statement cost
+ * (better-sqlite3 prepares every statement Kysely sends) over more rows.
+ */
+const INSERT_CHUNK = 4000;
+
+/**
+ * Validated samples in columns, the form ingest writes: one array per column instead of one
+ * object per row (a 100,000-row batch of RawSamples spent most of its time in garbage collection).
+ * Only the first `rows` entries of each array count.
+ */
+export interface SampleBatch {
+  rows: number;
+  entity: readonly string[];
+  ts: Float64Array;
+  /** NaN = missing. */
+  label: Float64Array;
+  /** Row-major: feature f (schema order) of row i at i · features + f; NaN = missing; a categorical holds an index into categories[f]. */
+  values: Float64Array;
+  /** Per feature, the batch's own categorical values by index (empty for a numeric feature); coded into the dataset's dictionary on write. */
+  categories: ReadonlyArray<readonly string[]>;
+}
+
+/** A batch ready for INSERT: vals packed for every row (`width` bytes each), categoricals as dictionary codes. */
+interface EncodedBatch {
+  tenantId: string;
+  datasetId: string;
+  batch: SampleBatch;
+  vals: Buffer;
+  width: number;
+}
 
 // ---------------------------------------------------------------- statements
 
 /**
- * Ingest's hot path. Building and compiling a 1,000-row INSERT through the query builder for every
- * chunk cost more than the insert itself, so the statement text is made once per chunk size and
- * dialect, and each chunk only supplies its parameters.
+ * Ingest's hot path: rows [from, to) of an encoded batch as one multi-row upsert. The statement
+ * text is made once per chunk size and dialect; each chunk only supplies its parameters.
  */
-export async function insertSampleRows(x: Executor, rows: readonly SampleRow[]): Promise<void> {
-  const style = placeholderStyle(x);
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const params: unknown[] = new Array(chunk.length * 6);
-    let p = 0;
-    for (const r of chunk) {
-      params[p++] = r.tenant_id;
-      params[p++] = r.dataset_id;
-      params[p++] = r.ts;
-      params[p++] = r.entity;
-      params[p++] = r.label;
-      params[p++] = r.vals;
-    }
-    await x.executeQuery(CompiledQuery.raw(insertSql(style, chunk.length), params));
+async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: EncodedBatch, from: number, to: number): Promise<void> {
+  const { batch, vals, width } = e;
+  const shared = style === 'question';
+  const params: unknown[] = new Array(shared ? 2 + (to - from) * 4 : (to - from) * 6);
+  let p = 0;
+  if (shared) {
+    params[p++] = e.tenantId;
+    params[p++] = e.datasetId;
   }
+  for (let i = from; i < to; i += 1) {
+    const label = batch.label[i]!;
+    if (!shared) {
+      params[p++] = e.tenantId;
+      params[p++] = e.datasetId;
+    }
+    params[p++] = batch.ts[i];
+    params[p++] = batch.entity[i];
+    params[p++] = Number.isNaN(label) ? null : label;
+    params[p++] = vals.subarray(i * width, (i + 1) * width);
+  }
+  await x.executeQuery(CompiledQuery.raw(insertSql(style, to - from), params));
 }
 
 type PlaceholderStyle = 'question' | 'dollar';
 const insertSqlCache = new Map<string, string>();
 
+/**
+ * SQLite: tenant and dataset bound once per statement and the rows as a VALUES list, 4 parameters
+ * a row instead of 6 (less to bind, a smaller statement to compile: better-sqlite3 compiles every
+ * statement Kysely sends); "where true" is SQLite's documented way to parse INSERT … SELECT …
+ * ON CONFLICT. PostgreSQL: a plain multi-row VALUES (a VALUES subquery would type its untyped
+ * parameters as text).
+ */
 function insertSql(style: PlaceholderStyle, rows: number): string {
   const key = `${style}:${rows}`;
   let text = insertSqlCache.get(key);
   if (!text) {
-    let n = 0;
-    const ph = () => (style === 'dollar' ? `$${++n}` : '?');
-    const tuples = Array.from({ length: rows }, () => `(${ph()}, ${ph()}, ${ph()}, ${ph()}, ${ph()}, ${ph()})`).join(', ');
-    text =
-      `insert into "samples" ("tenant_id", "dataset_id", "ts", "entity", "label", "vals") values ${tuples} ` +
-      `on conflict ("tenant_id", "dataset_id", "ts", "entity") do update set "label" = "excluded"."label", "vals" = "excluded"."vals"`;
+    const columns = `insert into "samples" ("tenant_id", "dataset_id", "ts", "entity", "label", "vals")`;
+    const upsert = `on conflict ("tenant_id", "dataset_id", "ts", "entity") do update set "label" = "excluded"."label", "vals" = "excluded"."vals"`;
+    if (style === 'question') {
+      const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
+      text = `${columns} select ?, ?, "column1", "column2", "column3", "column4" from (values ${tuples}) where true ${upsert}`;
+    } else {
+      let n = 0;
+      const tuples = Array.from({ length: rows }, () => `($${++n}, $${++n}, $${++n}, $${++n}, $${++n}, $${++n})`).join(', ');
+      text = `${columns} values ${tuples} ${upsert}`;
+    }
     insertSqlCache.set(key, text);
   }
   return text;
@@ -210,27 +255,56 @@ export class CategoryDictionary {
   }
 }
 
-/** Validated samples → rows (packing values, coding categoricals through the dictionary). */
-export function encodeSamples(schema: DatasetSchema, dictionary: CategoryDictionary, samples: readonly RawSample[]): SampleRow[] {
+/**
+ * Packs every row's values (Float64 little-endian, schema order, NaN = missing) into one buffer,
+ * coding each categorical through the dictionary once per distinct value, not once per row.
+ */
+function encodeBatch(schema: DatasetSchema, dictionary: CategoryDictionary, batch: SampleBatch): EncodedBatch {
   const features = schema.features;
-  const width = features.length * 8;
-  const packed = Buffer.allocUnsafe(width * samples.length);
-  const rows: SampleRow[] = new Array<SampleRow>(samples.length);
-  for (let i = 0; i < samples.length; i += 1) {
-    const s = samples[i]!;
-    const base = i * width;
-    for (let f = 0; f < features.length; f += 1) {
-      const feature = features[f]!;
-      const v = s.values[feature.name];
-      let n: number;
-      if (v === null || v === undefined) n = Number.NaN;
-      else if (typeof v === 'string') n = dictionary.codeOf(feature.name, v);
-      else n = v;
-      packed.writeDoubleLE(n, base + f * 8);
+  const nf = features.length;
+  const codes = features.map((f, k) => (f.type === 'categorical' ? (batch.categories[k] ?? []).map((value) => dictionary.codeOf(f.name, value)) : null));
+  const vals = Buffer.allocUnsafe(batch.rows * nf * 8);
+  const out = new DataView(vals.buffer, vals.byteOffset, vals.byteLength);
+  const values = batch.values;
+  for (let i = 0, at = 0; i < batch.rows; i += 1) {
+    for (let f = 0; f < nf; f += 1, at += 1) {
+      const v = values[at]!;
+      const coded = codes[f];
+      out.setFloat64(at * 8, coded && !Number.isNaN(v) ? coded[v]! : v, true);
     }
-    rows[i] = { tenant_id: schema.tenantId, dataset_id: schema.id, ts: s.ts, entity: s.entity, label: s.label, vals: packed.subarray(base, base + width) };
   }
-  return rows;
+  return { tenantId: schema.tenantId, datasetId: schema.id, batch, vals, width: nf * 8 };
+}
+
+/** Samples as rows → the columnar batch (categoricals indexed in order of first appearance). */
+export function batchOfSamples(schema: DatasetSchema, samples: readonly RawSample[]): SampleBatch {
+  const features = schema.features;
+  const nf = features.length;
+  const n = samples.length;
+  const ts = new Float64Array(n);
+  const label = new Float64Array(n);
+  const values = new Float64Array(n * nf);
+  const categories: string[][] = features.map(() => []);
+  const indexes = features.map(() => new Map<string, number>());
+  for (let i = 0; i < n; i += 1) {
+    const s = samples[i]!;
+    ts[i] = s.ts;
+    label[i] = s.label ?? Number.NaN;
+    for (let f = 0; f < nf; f += 1) {
+      const v = s.values[features[f]!.name];
+      let k: number | undefined = Number.NaN;
+      if (typeof v === 'number') k = v;
+      else if (typeof v === 'string') {
+        k = indexes[f]!.get(v);
+        if (k === undefined) {
+          k = categories[f]!.push(v) - 1;
+          indexes[f]!.set(v, k);
+        }
+      }
+      values[i * nf + f] = k;
+    }
+  }
+  return { rows: n, entity: samples.map((s) => s.entity), ts, label, values, categories };
 }
 
 /**
@@ -335,12 +409,18 @@ export interface SampleColumns {
 
 // ---------------------------------------------------------------- compositions
 
-/** Writes validated samples and any new dictionary entries. Call inside the dataset's transaction. */
-export async function writeSamples(x: Executor, schema: DatasetSchema, samples: readonly RawSample[]): Promise<void> {
+/** Writes a validated batch and any new dictionary entries. Call inside the dataset's transaction. */
+export async function writeSampleBatch(x: Executor, schema: DatasetSchema, batch: SampleBatch): Promise<void> {
   const dictionary = await dictionaryFor(x, schema);
-  const rows = encodeSamples(schema, dictionary, samples);
+  const encoded = encodeBatch(schema, dictionary, batch);
   if (dictionary.added.length > 0) await insertCategories(x, dictionary.added);
-  await insertSampleRows(x, rows);
+  const style = placeholderStyle(x);
+  for (let from = 0; from < batch.rows; from += INSERT_CHUNK) await insertSampleChunk(x, style, encoded, from, Math.min(batch.rows, from + INSERT_CHUNK));
+}
+
+/** Writes validated samples given as rows; see writeSampleBatch. */
+export async function writeSamples(x: Executor, schema: DatasetSchema, samples: readonly RawSample[]): Promise<void> {
+  await writeSampleBatch(x, schema, batchOfSamples(schema, samples));
 }
 
 /** A window (since ≤ ts < until) of a dataset's samples as RawSample rows, ordered by ts then entity. */

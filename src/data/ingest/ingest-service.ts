@@ -6,13 +6,14 @@
 import { NsError, notFound } from '../../errors.ts';
 import { inTransaction, type Db } from '../../store/db.ts';
 import { datasetLockKey, datasetSchemaOf, getDatasetRow, markIngested } from '../../store/datasets.ts';
-import { writeSamples } from '../../store/samples.ts';
+import { writeSampleBatch } from '../../store/samples.ts';
 import { sameSchema } from './dataset-definition.ts';
 import { requireDataset } from './dataset-service.ts';
-import { parseCsv } from './csv.ts';
 import { parseJsonArray, parseNdjson } from './records.ts';
 import { describeRowError, RowErrors } from './row-errors.ts';
-import { validateCsv, validateObjects, type Validated } from './validate.ts';
+import type { Validated } from './validate.ts';
+import { validateCsv } from './validate-csv.ts';
+import { validateObjects } from './validate-json.ts';
 import type { DatasetSchema } from '../types.ts';
 
 export const INGEST_FORMATS = ['json', 'ndjson', 'csv'] as const;
@@ -44,13 +45,7 @@ const FORMAT_HINT: Record<IngestFormat, string> = {
 };
 
 function parseAndValidate(schema: DatasetSchema, format: IngestFormat, body: string, maxRows: number): Validated & { rows: number; truncated: boolean } {
-  if (format === 'csv') {
-    const doc = parseCsv(body, maxRows);
-    const errors = new RowErrors();
-    if (!doc.header) return { samples: [], errors, rows: 0, truncated: false };
-    errors.addAll(doc.errors);
-    return { ...validateCsv(schema, doc.header, doc.records, errors), rows: doc.records.length + doc.errors.filter((e) => e.row > 0).length, truncated: doc.truncated };
-  }
+  if (format === 'csv') return validateCsv(schema, body, maxRows);
   const parsed = format === 'json' ? parseJsonArray(body, maxRows) : parseNdjson(body, maxRows);
   const errors = new RowErrors();
   errors.addAll(parsed.errors);
@@ -66,7 +61,7 @@ export async function ingestSamples(db: Db, request: IngestRequest): Promise<Ing
   const body = request.body.charCodeAt(0) === 0xfeff ? request.body.slice(1) : request.body;
   if (body.trim() === '') throw new NsError('NS_VALIDATION', `the body is empty; send ${FORMAT_HINT[format]}`, { field: 'body' });
 
-  const { samples, errors, rows, truncated } = parseAndValidate(schema, format, body, maxRows);
+  const { batch, errors, rows, truncated } = parseAndValidate(schema, format, body, maxRows);
   if (truncated) {
     throw new NsError('NS_PAYLOAD_TOO_LARGE', `the batch has more than ${maxRows} rows; split it into batches of at most ${maxRows} rows`, {
       field: 'body',
@@ -80,7 +75,7 @@ export async function ingestSamples(db: Db, request: IngestRequest): Promise<Ing
       details: { errors: errors.first, errorCount: errors.total, rows },
     });
   }
-  if (samples.length === 0) throw new NsError('NS_VALIDATION', `the batch has no rows; send ${FORMAT_HINT[format]}`, { field: 'body' });
+  if (batch.rows === 0) throw new NsError('NS_VALIDATION', `the batch has no rows; send ${FORMAT_HINT[format]}`, { field: 'body' });
 
   await inTransaction(
     db,
@@ -90,12 +85,12 @@ export async function ingestSamples(db: Db, request: IngestRequest): Promise<Ing
       if (!sameSchema(datasetSchemaOf(now), schema)) {
         throw new NsError('NS_CONFLICT', `the schema of dataset "${datasetId}" changed while this batch was being validated; nothing was written, send it again`, { field: 'body', retryable: true });
       }
-      await writeSamples(x, schema, samples);
+      await writeSampleBatch(x, schema, batch);
       await markIngested(x, tenantId, datasetId, request.now);
     },
     datasetLockKey(tenantId, datasetId),
   );
-  return { accepted: samples.length, rejected: 0 };
+  return { accepted: batch.rows, rejected: 0 };
 }
 
 /** The format named by a file's extension (.json, .ndjson / .jsonl, .csv), or null. */

@@ -24,6 +24,12 @@ export class RowErrors {
   addAll(errors: readonly RowError[]): void {
     for (const e of errors) this.add(e);
   }
+
+  /** Another list's errors after this one's: its listed ones, and its count. */
+  append(other: RowErrors): void {
+    this.addAll(other.first);
+    this.total += other.total - other.first.length;
+  }
 }
 
 export const describeRowError = (e: RowError): string =>
