@@ -15,6 +15,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   scheduler: () => import('./scheduler.ts'),
   api: () => import('./api.ts'),
   gbdt: () => import('./gbdt.ts'),
+  serving: () => import('./serving.ts'),
 };
 
 function selected(args: readonly string[]): string[] {

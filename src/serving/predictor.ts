@@ -65,6 +65,7 @@ export async function loadPredictor(bytes: Buffer | Uint8Array): Promise<Predict
   const spec = servingSpec(artifact);
   const threshold = checkThreshold(artifact.params.threshold ?? DEFAULT_THRESHOLD, 'artifact.params.threshold');
   const base = { task: artifact.task, featureSpec: spec, features: artifact.features, threshold, sizeBytes: bytes.byteLength };
+  transformForServing(spec, []); // compile the spec's transform plan now (cached per spec), not on the first request
   if (artifact.kind === 'gbdt') {
     const model = GbdtModel.fromArtifact(artifact);
     model.predictRaw({ rows: 0, columns: artifact.features.map(() => new Float64Array(0)) }); // compile the trees now, not on the first request

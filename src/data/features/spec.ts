@@ -16,6 +16,11 @@
  *   excluded (its value is already the continuous feature; so are other samples at the same ts),
  *   which makes an entity's first row, or a row served without history, NaN (= missing) exactly
  *   like a lag. Later samples never count. NaN when the window has no value.
+ *
+ * A spec is a value: once it has been used (transformed with, served), it is not changed in place.
+ * Derived facts (feature names, FeatureInfos, raw columns, the transform's plan) are computed once
+ * per spec object and cached in WeakMaps keyed by it; a changed spec is a new object
+ * (parseFeatureSpec, fitFeatureSpec and structuredClone each make one).
  */
 import { NsError } from '../../errors.ts';
 import type { FeatureInfo } from '../../trainers/types.ts';
@@ -179,7 +184,7 @@ function parseVocabulary(v: unknown, categorical: readonly string[], field: stri
 export const lagName = (l: LagFeature): string => `${l.column}_lag_${l.lagSeconds}s`;
 export const rollingName = (r: RollingFeature, stat: RollingStat): string => `${r.column}_roll_${r.windowSeconds}s_${stat}`;
 
-/** Output feature names in matrix column order: continuous, categorical, lags, rolling (spec order). */
+/** Output feature names in matrix column order: continuous, categorical, lags, rolling (spec order). A new array per call. */
 export function outputNames(spec: FeatureSpec): string[] {
   return [
     ...spec.continuous,
@@ -189,7 +194,7 @@ export function outputNames(spec: FeatureSpec): string[] {
   ];
 }
 
-/** FeatureInfo per output column; categorical ones carry their learned categories (needs a fitted spec). */
+/** FeatureInfo per output column; categorical ones carry their learned categories (needs a fitted spec). A new array per call. */
 export function featureInfos(spec: FeatureSpec): FeatureInfo[] {
   return outputNames(spec).map((n, i) => {
     const isCategorical = i >= spec.continuous.length && i < spec.continuous.length + spec.categorical.length;
@@ -210,6 +215,46 @@ export function rawColumnOf(spec: FeatureSpec, column: string): string {
  */
 export function requiredHistorySeconds(spec: FeatureSpec): number {
   return Math.max(0, ...spec.lags.map((l) => l.lagSeconds), ...spec.rolling.map((r) => r.windowSeconds));
+}
+
+/** What the hot path (serving a row) needs from a spec, computed once per spec object. Frozen. */
+export interface FeatureLayout {
+  /** outputNames(spec). */
+  readonly names: readonly string[];
+  /** featureInfos(spec); categories are copies, so freezing them leaves the spec's vocabulary alone. */
+  readonly infos: readonly FeatureInfo[];
+  /** The raw column each continuous, categorical, lag and rolling entry reads, in spec order. */
+  readonly raw: {
+    readonly continuous: readonly string[];
+    readonly categorical: readonly string[];
+    readonly lags: readonly string[];
+    readonly rolling: readonly string[];
+  };
+}
+
+const layouts = new WeakMap<FeatureSpec, FeatureLayout>();
+
+/**
+ * The spec's feature names, FeatureInfos and raw columns, cached per spec object (see the header),
+ * instead of rebuilt for every served row. The FeatureInfos carry categories: use it on fitted specs.
+ */
+export function featureLayout(spec: FeatureSpec): FeatureLayout {
+  let layout = layouts.get(spec);
+  if (layout) return layout;
+  const infos = featureInfos(spec).map((f) => Object.freeze(f.categories ? { ...f, categories: Object.freeze([...f.categories]) as string[] } : f));
+  const raw = (columns: readonly string[]) => Object.freeze(columns.map((c) => rawColumnOf(spec, c)));
+  layout = Object.freeze({
+    names: Object.freeze(outputNames(spec)),
+    infos: Object.freeze(infos),
+    raw: Object.freeze({
+      continuous: raw(spec.continuous),
+      categorical: raw(spec.categorical),
+      lags: raw(spec.lags.map((l) => l.column)),
+      rolling: raw(spec.rolling.map((r) => r.column)),
+    }),
+  });
+  layouts.set(spec, layout);
+  return layout;
 }
 
 export const isFitted = (spec: FeatureSpec): boolean => spec.categorical.length === 0 || spec.vocabulary !== undefined;
