@@ -12,6 +12,7 @@ const entries = {
   'gbdt-train-worker': 'src/trainers/gbdt/train-worker.ts',
   'gbdt-team-worker': 'src/trainers/gbdt/team-worker.ts',
   'linear-train-worker': 'src/trainers/linear/train-worker.ts',
+  launcher: 'src/runs/exec/launcher-main.ts',
 };
 for (const extra of process.argv.slice(2)) {
   const [name, file] = extra.split('=');

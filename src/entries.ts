@@ -9,6 +9,7 @@ export const ENTRIES = {
   'gbdt-train-worker': 'trainers/gbdt/train-worker',
   'gbdt-team-worker': 'trainers/gbdt/team-worker',
   'linear-train-worker': 'trainers/linear/train-worker',
+  launcher: 'runs/exec/launcher-main',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;

@@ -107,7 +107,9 @@ describe('seed 001: analysis trigger and schedule', () => {
       'POST /api/analysis/trigger',
       'POST /api/predictions/train/schedule',
       'POST /api/training/cancel',
+      'POST /api/training/rollback',
       'POST /api/training/schedule',
+      'POST /api/training/train',
       'POST /api/v1/learn/trigger-retrain',
     ]);
   });

@@ -2,11 +2,11 @@
  * Runs one command in a child process, in its own process group, and reports how it ended.
  * Never throws: every failure (including failing to start) becomes an ExecResult.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DirectiveCollector } from './directives.ts';
+import { startProcess, type JobProcess } from './launcher.ts';
 import { LineSplitter, LogTail } from './log-tail.ts';
 import { GroupTerminator, groupAlive } from './process-group.ts';
 import { EXIT_TEMPFAIL, type CommandSpec, type ExecOptions, type ExecResult, type OutputStream } from './types.ts';
@@ -37,15 +37,9 @@ export async function executeCommand(spec: CommandSpec, opts: ExecOptions, tail:
   if (cwdProblem) return done({ ...early, status: 'failed', error: `${cwdProblem} (command: ${spec.command})` });
   if (opts.signal.aborted) return done({ ...early, status: 'aborted', error: 'aborted before start' });
 
-  let child: ChildProcess;
+  let child: JobProcess;
   try {
-    child = spawn(spec.command, [...(spec.args ?? [])], {
-      cwd,
-      env: { ...process.env, ...spec.env, ...opts.extraEnv },
-      shell: false,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: { ...process.env, ...spec.env, ...opts.extraEnv } });
   } catch (error) {
     return done({ ...early, status: 'failed', error: `cannot start ${spec.command}: ${(error as Error).message}` });
   }
@@ -54,7 +48,7 @@ export async function executeCommand(spec: CommandSpec, opts: ExecOptions, tail:
 
 type Ended = { code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException };
 
-async function supervise(child: ChildProcess, spec: CommandSpec, cwd: string, opts: ExecOptions, tail: LogTail, done: Done): Promise<ExecResult> {
+async function supervise(child: JobProcess, spec: CommandSpec, cwd: string, opts: ExecOptions, tail: LogTail, done: Done): Promise<ExecResult> {
   const directives = new DirectiveCollector(tail);
   let lastStderr = '';
   const emit = (stream: OutputStream, line: string): void => {

@@ -1,0 +1,52 @@
+/**
+ * The launcher: a small helper process that starts job processes for nightshift (see launcher.ts).
+ * fork() copies the caller's page tables, so starting a process costs time in proportion to the
+ * caller's memory, on the caller's event loop. This process is small and has nothing else to do,
+ * so spawning here keeps that cost off the engine's event loop. Only node: built-ins, no
+ * dependencies: it must stay small.
+ *
+ * Protocol (IPC, advanced serialization):
+ *   in:  { t: 'spawn', id, command, args, cwd, env }
+ *   out: { t: 'spawned', id, pid } | { t: 'failed', id, code, message }
+ *        { t: 'data', id, fd: 1 | 2, chunk: Buffer } | { t: 'exit', id, code, signal } | { t: 'close', id }
+ * Signals are sent by nightshift itself to the job's process group (same user); the launcher only
+ * starts processes, relays their output and reports their end. When nightshift goes away (the IPC
+ * channel closes) the launcher exits; jobs it started keep running and are recovered as orphans,
+ * exactly as when nightshift started them itself.
+ */
+import { spawn } from 'node:child_process';
+
+interface SpawnRequest {
+  t: 'spawn';
+  id: number;
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+const send = (message: unknown): void => {
+  if (process.connected) process.send?.(message);
+};
+
+process.on('message', (m: SpawnRequest) => {
+  if (m?.t !== 'spawn') return;
+  let child;
+  try {
+    child = spawn(m.command, m.args, { cwd: m.cwd, env: m.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    send({ t: 'failed', id: m.id, code: (error as NodeJS.ErrnoException).code ?? 'UNKNOWN', message: (error as Error).message });
+    return;
+  }
+  child.once('error', (error: NodeJS.ErrnoException) => {
+    if (child.pid === undefined) send({ t: 'failed', id: m.id, code: error.code ?? 'UNKNOWN', message: error.message });
+  });
+  if (child.pid === undefined) return;
+  send({ t: 'spawned', id: m.id, pid: child.pid });
+  child.stdout.on('data', (chunk: Buffer) => send({ t: 'data', id: m.id, fd: 1, chunk }));
+  child.stderr.on('data', (chunk: Buffer) => send({ t: 'data', id: m.id, fd: 2, chunk }));
+  child.once('exit', (code, signal) => send({ t: 'exit', id: m.id, code, signal }));
+  child.once('close', () => send({ t: 'close', id: m.id }));
+});
+
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,175 @@
+/**
+ * Starts job processes through the launcher process (launcher-main.ts) and hands back an object
+ * that behaves like the ChildProcess it started: `pid`, `stdout`/`stderr` streams, `exit`, `close`
+ * and `error` events — so supervision (run-command.ts) is the same whichever way a job started.
+ * Falls back to spawning directly when the launcher cannot run (NIGHTSHIFT_LAUNCHER=off, or it
+ * failed to start or died).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { entryUrl } from '../../entries.ts';
+
+export interface StartSpec {
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** What supervision needs of a started process. */
+export interface JobProcess extends EventEmitter {
+  readonly pid: number | undefined;
+  readonly stdout: NodeJS.ReadableStream & { destroy(): void };
+  readonly stderr: NodeJS.ReadableStream & { destroy(): void };
+}
+
+type FromLauncher =
+  | { t: 'spawned'; id: number; pid: number }
+  | { t: 'failed'; id: number; code: string; message: string }
+  | { t: 'data'; id: number; fd: 1 | 2; chunk: Uint8Array }
+  | { t: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | { t: 'close'; id: number };
+
+class RelayedProcess extends EventEmitter implements JobProcess {
+  pid: number | undefined = undefined;
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+
+  /** Ends both streams unless the supervisor already destroyed them. */
+  endStreams(): void {
+    for (const s of [this.stdout, this.stderr]) if (!s.destroyed && !s.writableEnded) s.end();
+  }
+}
+
+function spawnDirect(spec: StartSpec): ChildProcess {
+  return spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+class Launcher {
+  readonly #proc: ChildProcess;
+  readonly #jobs = new Map<number, { job: RelayedProcess; started: (ok: boolean) => void }>();
+  #nextId = 1;
+  #dead = false;
+
+  constructor() {
+    const entry = fileURLToPath(entryUrl('launcher'));
+    const loader = entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+    this.#proc = fork(entry, [], { execArgv: loader, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Neither the process nor its channel keeps nightshift alive; it exits when nightshift does.
+    this.#proc.unref();
+    this.#proc.channel?.unref();
+    this.#proc.on('message', (m: FromLauncher) => this.#onMessage(m));
+    this.#proc.once('exit', () => this.#onDeath());
+    this.#proc.once('error', () => this.#onDeath());
+  }
+
+  get alive(): boolean {
+    return !this.#dead;
+  }
+
+  /** Resolves once the process exists (pid set), or with null when the launcher could not ask. */
+  start(spec: StartSpec): Promise<JobProcess | null> {
+    const id = this.#nextId++;
+    const job = new RelayedProcess();
+    return new Promise((resolve) => {
+      this.#jobs.set(id, { job, started: (ok) => resolve(ok ? job : null) });
+      // While a job runs its channel must not be unref'd away, or its output could be lost at exit.
+      this.#proc.channel?.ref();
+      const sent = this.#proc.send({ t: 'spawn', id, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env }, (error) => {
+        if (error) this.#fail(id, null);
+      });
+      if (!sent && this.#dead) this.#fail(id, null);
+    });
+  }
+
+  #onMessage(m: FromLauncher): void {
+    const entry = this.#jobs.get(m.id);
+    if (!entry) return;
+    const { job } = entry;
+    switch (m.t) {
+      case 'spawned':
+        job.pid = m.pid;
+        entry.started(true);
+        break;
+      case 'failed': {
+        const error = Object.assign(new Error(m.message), { code: m.code }) as NodeJS.ErrnoException;
+        entry.started(true);
+        job.endStreams();
+        // Events go out on a later turn: the caller attaches its listeners when start() resolves,
+        // and several messages can arrive (and be handled) in one turn.
+        setImmediate(() => {
+          job.emit('error', error);
+          job.emit('close', null, null);
+        });
+        this.#forget(m.id);
+        break;
+      }
+      case 'data': {
+        // The supervisor may have stopped reading (destroyed the stream) while the job still writes.
+        const stream = m.fd === 1 ? job.stdout : job.stderr;
+        if (!stream.destroyed && !stream.writableEnded) stream.write(Buffer.from(m.chunk));
+        break;
+      }
+      case 'exit':
+        setImmediate(() => job.emit('exit', m.code, m.signal));
+        break;
+      case 'close':
+        job.endStreams();
+        // 'close' after the streams have delivered what they hold, as a ChildProcess does.
+        setImmediate(() => job.emit('close'));
+        this.#forget(m.id);
+        break;
+    }
+  }
+
+  #forget(id: number): void {
+    this.#jobs.delete(id);
+    if (this.#jobs.size === 0) this.#proc.channel?.unref();
+  }
+
+  #fail(id: number, _error: Error | null): void {
+    const entry = this.#jobs.get(id);
+    if (!entry) return;
+    this.#jobs.delete(id);
+    entry.started(false);
+  }
+
+  /** The launcher died: jobs it was starting fall back to direct spawn; running ones end as lost. */
+  #onDeath(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    for (const [id, entry] of this.#jobs) {
+      if (entry.job.pid === undefined) {
+        this.#fail(id, null);
+        continue;
+      }
+      const { job } = entry;
+      if (!job.stderr.destroyed && !job.stderr.writableEnded) job.stderr.write('nightshift: the launcher process ended; this process\'s output and exit status are lost\n');
+      job.endStreams();
+      setImmediate(() => {
+        job.emit('exit', null, null);
+        job.emit('close');
+      });
+    }
+    this.#jobs.clear();
+  }
+}
+
+let launcher: Launcher | null = null;
+const enabled = () => process.env.NIGHTSHIFT_LAUNCHER !== 'off';
+
+/** Starts a job process: through the launcher when it runs, directly otherwise. */
+export async function startProcess(spec: StartSpec): Promise<JobProcess> {
+  if (enabled()) {
+    try {
+      if (!launcher || !launcher.alive) launcher = new Launcher();
+      const job = await launcher.start(spec);
+      if (job) return job;
+    } catch {
+      // fall through to a direct spawn
+    }
+  }
+  return spawnDirect(spec) as unknown as JobProcess;
+}
