@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/api.ts';
 import { ServeProcess } from '../helpers/serve-process.ts';
 import { tempDir } from '../helpers/settings.ts';
+import { Rng } from '../../src/data/synthetic/index.ts';
 import { FAILURE_MODEL, fleetCsv, fleetSamples } from '../fixtures/training/fleet.ts';
 
 const CONFIG = {
@@ -87,7 +88,8 @@ describe('model lifecycle over the real server', () => {
     // rows have random labels; the newest rows (the holdout) are clean, so both models are scored
     // on true labels.
     const cut = end - 0.2 * 20 * 86_400_000;
-    const noisy = fleetSamples({ endMs: end, map: (s, i) => (s.ts < cut ? { ...s, label: (i * 2_654_435_761) % 7 < 3 ? 1 : 0 } : s) });
+    const rng = new Rng(42);
+    const noisy = fleetSamples({ endMs: end, map: (s) => (s.ts < cut ? { ...s, label: rng.next() < 0.4 ? 1 : 0 } : s) });
     assert.equal((await call('POST', '/api/tenants/acme/datasets/machines_noisy/samples', fleetCsv(noisy), 'text/csv')).status, 200);
     const redeclared = await call('PUT', '/api/tenants/acme/models/failure', { ...FAILURE_MODEL, name: undefined, dataset: 'machines_noisy', mode: 'full' });
     assert.equal(redeclared.status, 200, JSON.stringify(redeclared.body));

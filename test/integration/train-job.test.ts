@@ -10,7 +10,7 @@ import type { DeclaredModel, TrainJob } from '../../src/config/types.ts';
 import { ModelRegistry } from '../../src/registry/index.ts';
 import { inTransaction } from '../../src/store/db.ts';
 import { writeSamples } from '../../src/store/samples.ts';
-import { syntheticSchema } from '../../src/data/synthetic/index.ts';
+import { Rng, syntheticSchema } from '../../src/data/synthetic/index.ts';
 import { parseModelDefinition } from '../../src/training/model-definition.ts';
 import { waitForRunEnd } from '../helpers/api.ts';
 import { openTestEngine } from '../helpers/engine.ts';
@@ -57,7 +57,8 @@ describe('train jobs', () => {
       // Corrupt every label: the candidate learns noise; the holdout is the latest 20 % of the window, so it is corrupted too
       // for both models — the absolute AUC threshold rejects the candidate.
       const schema = syntheticSchema('acme');
-      const noisy = fleetSamples({ endMs: end, seed: 7, map: (s, i) => ({ ...s, label: (i * 7919) % 3 === 0 ? 1 : 0 }) });
+      const rng = new Rng(42);
+      const noisy = fleetSamples({ endMs: end, seed: 7, map: (s) => ({ ...s, label: rng.next() < 0.3 ? 1 : 0 }) });
       await inTransaction(t.engine.db, (x) => writeSamples(x, schema, noisy));
       const second = await t.engine.trigger('train-failure', 'acme');
       await t.engine.workers.claimAndStart();

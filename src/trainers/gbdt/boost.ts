@@ -3,17 +3,21 @@
  * bin once, then per tree: gradients → (bagged rows, sampled features) → grow → update scores,
  * with progress, early stopping on a validation set (keeping the best trees) and an AbortSignal
  * checked between trees. Incremental mode continues from `initModel` with its bins and trees.
+ * Every per-row array lives in one shared workspace (workspace.ts) and every per-row pass runs
+ * on the thread team (thread-team.ts): `ctx.threads` threads, the calling one included.
  */
 import { NsError } from '../../errors.ts';
 import type { GbdtBody, GbdtTree, TrainContext, TrainingSet, TrainProgress } from '../types.ts';
 import { binMatrix, computeAllBinEdges } from './binning.ts';
 import { growTree } from './grow-tree.ts';
-import { allocateBuffers, countRootBins, HIST_STRIDE, planGroups, SerialHistogramBuilder, spaceFromBuffers, type HistogramBuilder } from './histogram.ts';
-import { HistogramPool } from './hist-pool.ts';
+import { countRootBins, planGroups } from './histogram.ts';
+import { kernelModule, TREE_NODE_BYTES } from './kernels.ts';
 import { GbdtModel } from './model.ts';
 import { OBJECTIVES, type Objective } from './objective.ts';
 import { resolveGbdtParams, type ResolvedGbdtParams } from './params.ts';
-import { addTreeBinned, addTreeRaw, checkMatrix, compileTree } from './predict.ts';
+import { addTreeBinned, addTreeRaw, checkMatrix, compileTree, splitBinsOf } from './predict.ts';
+import { ThreadTeam } from './thread-team.ts';
+import { allocateMemory, HIST_STRIDE, openWorkspace, type Workspace, type WorkspaceShape } from './workspace.ts';
 import { rng, sampleSorted, STREAM } from '../random.ts';
 
 export interface GbdtTrainOptions {
@@ -32,10 +36,17 @@ export interface GbdtTrainResult {
   treesKept: number;
   stoppedEarly: boolean;
   bestValidLoss: number | null;
-  /** Worker threads actually used for histograms (1 = none). */
+  /** Threads actually used (1 = the calling thread only). */
   threadsUsed: number;
   timingsMs: { binning: number; boosting: number };
 }
+
+/**
+ * Binary log-loss keeps e^−raw per row up to date through the score updates (one product per row
+ * instead of an exponential); every this many trees it is recomputed from the scores, which bounds
+ * the rounding drift of those products (about 1e-16 relative per tree).
+ */
+const EXACT_GRADIENTS_EVERY = 16;
 
 /** Histogram memory cap per training run; leaves beyond it re-build instead of subtracting. */
 const HIST_BUDGET_BYTES = 256 * 1024 * 1024;
@@ -65,21 +76,26 @@ export async function trainGbdt(
   const d = set.X.columns.length;
   const threads = Math.max(1, Math.floor(ctx.threads ?? 1));
   const parallel = threads > 1 && d > 1 && n * d >= p.parallelMinCells;
-  const edges = init ? init.body.binEdges : computeAllBinEdges(set.X, p.maxBins, p.binSampleRows, ctx.seed);
-  const binned = binMatrix(set.X, edges, parallel);
   const slotsByMemory = Math.floor(HIST_BUDGET_BYTES / (d * HIST_STRIDE * 8));
   const slots = Math.max(2, Math.min(p.maxLeaves, Math.ceil(n / p.minSamplesLeaf), slotsByMemory));
-  const shape = { rows: n, features: d, slots, withHess: !objective.unitHessian };
-  const buffers = allocateBuffers(shape, binned.buffer, parallel);
-  const space = spaceFromBuffers(shape, buffers);
-  if (p.rowSubsample === 1) countRootBins(space);
-  const t1 = performance.now();
-
-  const builder: HistogramBuilder = parallel ? await HistogramPool.create(space, shape, buffers, threads) : new SerialHistogramBuilder(space);
-  const threadsUsed = parallel ? threads : 1;
+  const treeNodes = (init?.body.trees ?? []).reduce((most, t) => Math.max(most, t.feature.length), 1);
+  const shape: WorkspaceShape = { rows: n, features: d, slots, leaves: Math.min(p.maxLeaves, n), treeNodes, withHess: !objective.unitHessian };
+  const ws = openWorkspace(shape, allocateMemory(shape), kernelModule());
+  // The workers start while this thread bins the data.
+  const team = ThreadTeam.spawn(ws, objective, parallel ? threads : 1);
+  const threadsUsed = team.threads;
   try {
+    const edges = init ? init.body.binEdges : computeAllBinEdges(set.X, p.maxBins, p.binSampleRows, ctx.seed);
+    const binned = binMatrix(set.X, edges, ws);
+    if (p.rowSubsample === 1) countRootBins(ws);
+    ws.y.set(set.y.subarray(0, n));
     const baseScore = init ? init.body.baseScore : objective.baseScore(set.y, n);
-    const raw = init ? init.predictRaw(set.X) : new Float64Array(n).fill(baseScore);
+    const raw = ws.raw;
+    if (init) scoreInitial(init, set, ws, raw);
+    else raw.fill(baseScore);
+    const t1 = performance.now();
+    await team.start();
+
     const valid = options.valid;
     const validRaw = valid ? (init ? init.predictRaw(valid.X) : new Float64Array(valid.X.rows).fill(baseScore)) : null;
     const earlyStopping = valid !== undefined && p.earlyStoppingRounds > 0;
@@ -89,19 +105,19 @@ export async function trainGbdt(
     const usable = [];
     for (let f = 0; f < d; f++) if (binned.numBins[f]! >= 2) usable.push(f);
     const features = new Int32Array(d);
-    const scratch = new Uint32Array(n);
     const outOfBag = new Uint32Array(p.rowSubsample < 1 ? n : 0);
     const trees: GbdtTree[] = [];
     const progress = progressReporter(ctx, objective, set, raw);
     let stoppedEarly = false;
+    let exact = true; // the next gradients from Math.exp (else from e^−raw kept by the score update)
 
     for (let it = 0; it < p.numTrees; it++) {
       throwIfAborted(ctx.signal, it);
-      objective.gradients(raw, set.y, space.g, space.h, n);
+      team.gradients(n, exact);
       const seedIndex = (init?.numTrees ?? 0) + it;
       let rows = n;
       let oob = 0;
-      if (p.rowSubsample < 1) [rows, oob] = bag(space.idx, outOfBag, n, p.rowSubsample, rng(ctx.seed, STREAM.rows, seedIndex));
+      if (p.rowSubsample < 1) [rows, oob] = bag(ws.idx, outOfBag, n, p.rowSubsample, rng(ctx.seed, STREAM.rows, seedIndex));
       const chosen = p.featureSubsample < 1
         ? sampleSorted(usable, Math.max(1, Math.round(p.featureSubsample * usable.length)), rng(ctx.seed, STREAM.features, seedIndex))
         : usable;
@@ -109,18 +125,15 @@ export async function trainGbdt(
       features.set(chosen);
 
       const grown = growTree({
-        space, builder, numBins: binned.numBins, binEdges: edges, features, featureCount,
+        ws, team, numBins: binned.numBins, binEdges: edges, features, featureCount,
         plan: planGroups(featureCount, threadsUsed),
-        rows, bagged: p.rowSubsample < 1, scratch, options: p, // unbagged roots use the cached root counts
+        rows, bagged: p.rowSubsample < 1, options: p, // unbagged roots use the cached root counts
       });
-      const idx = space.idx;
-      for (const leaf of grown.leaves) {
-        const v = leaf.value;
-        for (let i = leaf.start; i < leaf.end; i++) {
-          const r = idx[i]!;
-          raw[r] = raw[r]! + v;
-        }
-      }
+      // Without bagging every row is in a leaf, so e^−raw can follow the scores (out-of-bag rows
+      // would not); every EXACT_GRADIENTS_EVERY trees it is recomputed from the scores instead.
+      const keepExp = p.rowSubsample === 1 && (it + 1) % EXACT_GRADIENTS_EVERY !== 0;
+      team.updateScores(grown.leaves, rows, keepExp);
+      exact = !keepExp;
       const compiled = compileTree(grown.tree);
       if (oob > 0) addTreeBinned(compiled, grown.splitBin, binned.columns, outOfBag, oob, raw);
       trees.push(grown.tree);
@@ -164,8 +177,41 @@ export async function trainGbdt(
       timingsMs: { binning: t1 - t0, boosting: performance.now() - t1 },
     };
   } finally {
-    await builder.close();
+    await team.close();
   }
+}
+
+/**
+ * The initial model's raw scores of the training rows. Its trees split on the same bins (incremental
+ * mode keeps the model's edges), so they are walked over the bin codes in WebAssembly, which is
+ * exact and faster than over the raw values; trees whose thresholds are not those edges fall back
+ * to the raw values. Trees are added in model order either way, so the sums are the same.
+ */
+export function scoreInitial(init: GbdtModel, set: TrainingSet, ws: Workspace, raw: Float64Array): void {
+  const { baseScore, trees, binEdges } = init.body;
+  const splitBins = trees.map((t) => splitBinsOf(t, binEdges));
+  if (splitBins.some((b) => b === null)) {
+    raw.set(init.predictRaw(set.X));
+    return;
+  }
+  raw.fill(baseScore);
+  const words = new Int32Array(ws.memory.buffer, ws.at.tree, (ws.treeNodes * TREE_NODE_BYTES) / 4);
+  const values = new Float64Array(ws.memory.buffer, ws.at.tree, (ws.treeNodes * TREE_NODE_BYTES) / 8);
+  trees.forEach((t, j) => {
+    const bins = splitBins[j]!;
+    for (let node = 0; node < t.feature.length; node++) {
+      const w = (node * TREE_NODE_BYTES) / 4;
+      const leaf = t.feature[node]! < 0; // a leaf steps to itself (kernels.ts TREE_NODE_BYTES)
+      words[w] = leaf ? 0 : t.feature[node]!;
+      words[w + 1] = leaf ? 255 : bins[node]!;
+      words[w + 2] = t.missingLeft[node] ? 1 : 0;
+      words[w + 3] = leaf ? node : t.left[node]!;
+      words[w + 4] = t.right[node]!;
+      words[w + 5] = leaf ? 0 : 1;
+      values[(node * TREE_NODE_BYTES) / 8 + 3] = t.value[node]!;
+    }
+    ws.kernels.walkBinned(ws.at.tree, ws.at.bins, set.X.rows, ws.at.raw);
+  });
 }
 
 /** Bernoulli row sample (seeded): in-bag rows into `idx`, the others into `outOfBag`. */

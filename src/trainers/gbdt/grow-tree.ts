@@ -4,9 +4,11 @@
  * only the smaller child's histograms are built, the larger one's is parent − smaller.
  */
 import type { GbdtTree } from '../types.ts';
-import { MISSING_BIN } from './binning.ts';
-import { gatherGradients, subtractHistograms, type HistogramBuilder, type HistogramSpace } from './histogram.ts';
+import { HIST_BINS } from './binning.ts';
+import { subtractHistograms } from './histogram.ts';
 import { findBestSplit, leafWeight, type LeafSums, type SplitCandidate, type SplitRules } from './split.ts';
+import type { ThreadTeam } from './thread-team.ts';
+import { histIndex, type Workspace } from './workspace.ts';
 
 export interface GrowOptions extends SplitRules {
   maxLeaves: number;
@@ -15,8 +17,8 @@ export interface GrowOptions extends SplitRules {
 }
 
 export interface GrowInput {
-  space: HistogramSpace;
-  builder: HistogramBuilder;
+  ws: Workspace;
+  team: ThreadTeam;
   /** Per feature: its number of value bins; edges give the real thresholds. */
   numBins: readonly number[];
   binEdges: readonly (readonly number[])[];
@@ -28,8 +30,6 @@ export interface GrowInput {
   /** The tree's rows are idx[0..rows-1]; `bagged` false means they are exactly 0..rows-1. */
   rows: number;
   bagged: boolean;
-  /** Scratch of at least `rows` entries for partitioning. */
-  scratch: Uint32Array;
   options: GrowOptions;
 }
 
@@ -47,18 +47,18 @@ export interface GrownTree {
   tree: GbdtTree;
   /** Per node: the bin an internal node splits at (rows with bin <= it go left), −1 for leaves. */
   splitBin: number[];
-  /** Final leaves with their row ranges in `space.idx` (values include the learning rate). */
+  /** Final leaves with their row ranges in `ws.idx` (values include the learning rate). */
   leaves: { node: number; start: number; end: number; value: number }[];
 }
 
 export function growTree(input: GrowInput): GrownTree {
-  const { space, builder, features, featureCount, options } = input;
+  const { ws, team, features, featureCount, options } = input;
   const tree: GbdtTree = { feature: [-1], threshold: [0], left: [-1], right: [-1], missingLeft: [false], value: [0] };
   const splitBin = [-1];
   const free: number[] = [];
-  for (let slot = space.slots - 1; slot >= 0; slot--) free.push(slot);
+  for (let slot = ws.slots - 1; slot >= 0; slot--) free.push(slot);
   const leaves: Leaf[] = [];
-  if (!input.bagged) for (let i = 0; i < input.rows; i++) space.idx[i] = i;
+  if (!input.bagged) ws.kernels.iota(ws.at.idx, 0, input.rows);
 
   const canSplit = (leaf: Leaf) =>
     leaf.sums.count >= 2 * options.minSamplesLeaf &&
@@ -85,22 +85,28 @@ export function growTree(input: GrowInput): GrownTree {
     return s;
   };
 
+  /** Histograms of a leaf; `indexed` leaves have had their gradient pairs gathered into ogh. */
   const build = (leaf: Leaf, indexed: boolean) => {
-    if (indexed) gatherGradients(space, leaf.start, leaf.end);
-    builder.build(leaf.slot, leaf.start, leaf.end, indexed, features, input.plan);
+    team.histograms(leaf.slot, leaf.start, leaf.end, indexed, features, input.plan);
   };
 
   const evaluate = (leaf: Leaf) => {
-    leaf.split = findBestSplit(space, leaf.slot, features, featureCount, input.numBins, leaf.sums, options);
+    leaf.split = findBestSplit(ws, leaf.slot, features, featureCount, input.numBins, leaf.sums, options);
     if (leaf.split === null) release(leaf);
   };
 
-  const root: Leaf = { node: 0, start: 0, end: input.rows, depth: 0, sums: rootSums(space, input), slot: -1, split: null };
+  const n = input.rows;
+  const root: Leaf = { node: 0, start: 0, end: n, depth: 0, sums: { g: 0, h: 0, count: n }, slot: -1, split: null };
   leaves.push(root);
-  if (canSplit(root) && options.maxLeaves > 1) {
+  if (options.maxLeaves > 1 && featureCount > 0 && n >= 2 * options.minSamplesLeaf) {
     root.slot = allocate([root]);
+    if (input.bagged) ws.kernels.gather(ws.at.idx, ws.at.gh, ws.at.ogh, 0, n);
     build(root, input.bagged);
-    evaluate(root);
+    root.sums = histogramSums(ws, root.slot, features[0]!, n); // the rows' totals, without another pass
+    if (canSplit(root)) evaluate(root);
+    else release(root);
+  } else {
+    root.sums = rootSums(ws, input);
   }
 
   while (leaves.length < options.maxLeaves) {
@@ -119,7 +125,11 @@ export function growTree(input: GrowInput): GrownTree {
     const splitSmall = growMore && canSplit(small);
     const splitLarge = growMore && canSplit(large);
     const subtract = parent.slot >= 0 && splitLarge;
-    partition(space, input.scratch, parent.start, parent.end, mid, split);
+    // The children built next get their gradient pairs gathered while the rows are partitioned.
+    const gatherSmall = subtract || splitSmall;
+    const gatherLarge = !subtract && splitLarge;
+    const smallIsLeft = small === left;
+    team.partition(parent.start, parent.end, mid, split, smallIsLeft ? gatherSmall : gatherLarge, smallIsLeft ? gatherLarge : gatherSmall);
     const leftNode = left.node;
     const rightNode = right.node;
     for (let k = 0; k < 2; k++) {
@@ -152,7 +162,7 @@ export function growTree(input: GrowInput): GrownTree {
       parent.slot = -1;
       small.slot = allocate([large, small]);
       build(small, true);
-      subtractHistograms(space, large.slot, small.slot, features, featureCount);
+      subtractHistograms(ws, large.slot, small.slot, features, featureCount);
     } else {
       release(parent);
       for (const [child, splits] of [[small, splitSmall], [large, splitLarge]] as const) {
@@ -177,49 +187,22 @@ export function growTree(input: GrowInput): GrownTree {
   return { tree, splitBin, leaves: out };
 }
 
-function rootSums(space: HistogramSpace, input: GrowInput): LeafSums {
-  const { g, h, idx } = space;
-  let sg = 0;
-  let sh = 0;
-  const n = input.rows;
-  if (input.bagged) {
-    for (let i = 0; i < n; i++) {
-      const r = idx[i]!;
-      sg += g[r]!;
-      sh += h[r]!;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      sg += g[i]!;
-      sh += h[i]!;
-    }
+/** A leaf's totals from one feature's histogram: Σg and Σh over its 256 cells, in bin order. */
+function histogramSums(ws: Workspace, slot: number, feature: number, count: number): LeafSums {
+  const hist = ws.hist;
+  const base = histIndex(ws, slot, feature);
+  let g = 0;
+  let h = 0;
+  for (let b = 0; b < HIST_BINS; b++) {
+    g += hist[base + 3 * b]!;
+    h += hist[base + 3 * b + 1]!;
   }
-  return { g: sg, h: space.withHess ? sh : n, count: n };
+  return { g, h: ws.withHess ? h : count, count };
 }
 
-/**
- * Stable in-place partition of idx[start, end) by the split; `mid` (start + left count, known
- * exactly from the histogram) is where the right rows begin. Branch-free on purpose: every row is
- * written to both sides and only the counters move, because a data-dependent branch here
- * mispredicts about half the time. (Gathering the smaller child's gradients here as well was
- * measured slower: it reads the gradients of every row, not only the smaller child's.)
- */
-function partition(space: HistogramSpace, scratch: Uint32Array, start: number, end: number, mid: number, split: SplitCandidate): void {
-  const idx = space.idx;
-  const col = space.bins[split.feature]!;
-  const bin = split.bin;
-  const ml = split.missingLeft ? 1 : 0;
-  let l = start;
-  let r = 0;
-  for (let i = start; i < end; i++) {
-    const row = idx[i]!;
-    const b = col[row]!;
-    const left = +(b <= bin) | (+(b === MISSING_BIN) & ml);
-    idx[l] = row;
-    scratch[r] = row;
-    l += left;
-    r += 1 - left;
-  }
-  if (l !== mid) throw new Error(`partition: ${l - start} rows went left, the histogram counted ${mid - start}`);
-  idx.set(scratch.subarray(0, r), l);
+/** A leaf's totals summed over its rows (for a root whose histograms are not built). */
+function rootSums(ws: Workspace, input: GrowInput): LeafSums {
+  const n = input.rows;
+  ws.kernels.sumPairs(ws.at.gh, ws.at.idx, 0, n, input.bagged ? 1 : 0, ws.at.sums);
+  return { g: ws.sums[0]!, h: ws.withHess ? ws.sums[1]! : n, count: n };
 }

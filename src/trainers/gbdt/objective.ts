@@ -6,7 +6,9 @@
  */
 import { NsError } from '../../errors.ts';
 import type { Task } from '../types.ts';
+import { MIN_HESSIAN } from './kernels.ts';
 import type { GbdtObjectiveName } from './params.ts';
+import type { Workspace } from './workspace.ts';
 
 export interface Objective {
   readonly name: GbdtObjectiveName;
@@ -15,12 +17,19 @@ export interface Objective {
   readonly unitHessian: boolean;
   checkLabels(y: Float64Array, rows: number, field: string): void;
   baseScore(y: Float64Array, rows: number): number;
-  gradients(raw: Float64Array, y: Float64Array, g: Float64Array, h: Float64Array, rows: number): void;
+  /**
+   * Gradient/hessian pairs of rows [from, to) from the scores in the workspace, into ws.gh (g of
+   * row i at 2i, h at 2i + 1). Binary log-loss: `exact` computes e^−raw (into ws.ex) with Math.exp;
+   * otherwise it uses ws.ex as kept up to date by addLeaf.
+   */
+  gradients(ws: Workspace, from: number, to: number, exact: boolean): void;
+  /**
+   * Adds `value` to the scores of the rows idx[start, end); with `keepExp`, binary log-loss also
+   * multiplies their e^−raw by e^−value, so the next gradients need no exponential per row.
+   */
+  addLeaf(ws: Workspace, start: number, end: number, value: number, keepExp: boolean): void;
   loss(raw: Float64Array, y: Float64Array, rows: number): number;
 }
-
-/** Smallest hessian used, so a confident leaf never divides by ~0. */
-const MIN_HESSIAN = 1e-16;
 
 export const sigmoid = (raw: number): number => {
   if (raw >= 0) return 1 / (1 + Math.exp(-raw));
@@ -46,14 +55,27 @@ const binaryLogloss: Objective = {
     const p = Math.min(Math.max(pos / rows, 1e-15), 1 - 1e-15);
     return Math.log(p / (1 - p));
   },
-  gradients(raw, y, g, h, rows) {
-    for (let i = 0; i < rows; i++) {
-      // exp(−r) may overflow to Infinity for r ≪ 0, giving p = 0: still the right limit.
-      const p = 1 / (1 + Math.exp(-raw[i]!));
-      g[i] = p - y[i]!;
-      const hh = p * (1 - p);
-      h[i] = hh > MIN_HESSIAN ? hh : MIN_HESSIAN;
+  gradients(ws, from, to, exact) {
+    if (!exact) {
+      const at = ws.at;
+      ws.kernels.loglossFromExp(at.ex, at.y, at.gh, from, to);
+      return;
     }
+    const { raw, y, gh, ex } = ws;
+    for (let i = from; i < to; i++) {
+      // exp(−r) may overflow to Infinity for r ≪ 0, giving p = 0: still the right limit.
+      const e = Math.exp(-raw[i]!);
+      ex[i] = e;
+      const p = 1 / (1 + e);
+      gh[2 * i] = p - y[i]!;
+      const hh = p * (1 - p);
+      gh[2 * i + 1] = hh > MIN_HESSIAN ? hh : MIN_HESSIAN;
+    }
+  },
+  addLeaf(ws, start, end, value, keepExp) {
+    const at = ws.at;
+    if (keepExp) ws.kernels.addLeafExp(at.idx, at.raw, at.ex, start, end, value, Math.exp(-value));
+    else ws.kernels.addLeaf(at.idx, at.raw, start, end, value);
   },
   loss(raw, y, rows) {
     // log(1 + e^r) − y·r, computed without overflow.
@@ -82,9 +104,16 @@ const squaredError: Objective = {
     for (let i = 0; i < rows; i++) sum += y[i]!;
     return sum / rows;
   },
-  gradients(raw, y, g, h, rows) {
-    for (let i = 0; i < rows; i++) g[i] = raw[i]! - y[i]!;
-    h.fill(1, 0, rows);
+  gradients(ws, from, to) {
+    const { raw, y, gh } = ws;
+    for (let i = from; i < to; i++) {
+      gh[2 * i] = raw[i]! - y[i]!;
+      gh[2 * i + 1] = 1;
+    }
+  },
+  addLeaf(ws, start, end, value) {
+    const at = ws.at;
+    ws.kernels.addLeaf(at.idx, at.raw, start, end, value);
   },
   loss(raw, y, rows) {
     let sum = 0;

@@ -37,7 +37,7 @@ export interface GbdtParams {
   featureSubsample: number;
   /** With a validation set: stop after this many trees without improvement, keep the best. 0 = never stop early. */
   earlyStoppingRounds: number;
-  /** Use worker threads for histograms only when rows × features is at least this. */
+  /** Use worker threads (histograms, partitions, gradients, score updates) only when rows × features is at least this. */
   parallelMinCells: number;
 }
 

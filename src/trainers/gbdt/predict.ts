@@ -86,6 +86,35 @@ export function addTreeBinned(
   }
 }
 
+/**
+ * Per node of `t`, the bin whose upper edge is its threshold (rows with bin <= it go left, exactly
+ * as values <= the threshold do; binning.ts), −1 for leaves; null when a threshold is not an inner
+ * edge of its feature (a tree grown on other bins), so binned rows cannot stand in for raw ones.
+ */
+export function splitBinsOf(t: GbdtTree, binEdges: readonly (readonly number[])[]): number[] | null {
+  const out: number[] = [];
+  for (let node = 0; node < t.feature.length; node++) {
+    const f = t.feature[node]!;
+    if (f < 0) {
+      out.push(-1);
+      continue;
+    }
+    const edges = binEdges[f];
+    if (edges === undefined) return null;
+    const threshold = t.threshold[node]!;
+    let lo = 0;
+    let hi = edges.length - 1; // the last edge (the maximum) is never a split threshold
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (edges[mid]! < threshold) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= edges.length - 1 || edges[lo] !== threshold) return null;
+    out.push(lo);
+  }
+  return out;
+}
+
 /** Raw scores (log-odds for binary_logloss) of every row. */
 export function predictRaw(body: GbdtBody, X: Matrix, compiled?: readonly CompiledTree[]): Float64Array {
   checkMatrix(X, body.binEdges.length);

@@ -6,7 +6,7 @@
  * values sends future missing values to the side with more rows.
  */
 import { MISSING_BIN } from './binning.ts';
-import { histBase, type HistogramSpace } from './histogram.ts';
+import { histIndex, type Workspace } from './workspace.ts';
 
 export interface LeafSums {
   g: number;
@@ -43,7 +43,7 @@ const score = (g: number, h: number, l2: number): number => {
 
 /** Best split over the given features of the leaf whose histograms are in `slot`, or null. */
 export function findBestSplit(
-  s: HistogramSpace,
+  s: Workspace,
   slot: number,
   features: Int32Array,
   count: number,
@@ -54,21 +54,25 @@ export function findBestSplit(
   const { l2, minSamplesLeaf, minChildWeight } = rules;
   const hist = s.hist;
   const withHess = s.withHess;
-  const parent = score(total.g, total.h, l2);
+  const totalG = total.g;
+  const totalH = total.h;
+  const totalCount = total.count;
+  const parent = score(totalG, totalH, l2);
+  // Tiny "gains" are rounding noise (for example a leaf whose gradients already sum to zero):
+  // a candidate must beat the best so far and 1e-12 · (parent + gain). Plain locals, not a
+  // closure, keep the hot loop in registers.
   let bestGain = rules.minSplitGain;
-  let best: SplitCandidate | null = null;
-  const consider = (gain: number, f: number, bin: number, missingLeft: boolean, gl: number, hl: number, cl: number) => {
-    // Tiny "gains" are rounding noise (for example a leaf whose gradients already sum to zero).
-    if (gain > bestGain && gain > 1e-12 * (parent + gain)) {
-      bestGain = gain;
-      best = { gain, feature: f, bin, missingLeft, left: { g: gl, h: hl, count: cl } };
-    }
-  };
+  let bestFeature = -1;
+  let bestBin = 0;
+  let bestMissingLeft = false;
+  let bestG = 0;
+  let bestH = 0;
+  let bestCount = 0;
   for (let j = 0; j < count; j++) {
     const f = features[j]!;
     const nb = numBins[f]!;
     if (nb < 2) continue; // a single distinct value is never split
-    const base = histBase(s, slot, f);
+    const base = histIndex(s, slot, f);
     const mk = base + MISSING_BIN * 3;
     const mg = hist[mk]!;
     const mc = hist[mk + 2]!;
@@ -83,27 +87,43 @@ export function findBestSplit(
       cl += c;
       hl += withHess ? hist[k + 1]! : c;
       // Missing values to the right (with the larger bins).
-      const cr = total.count - cl;
+      const cr = totalCount - cl;
       if (cr < minSamplesLeaf) break; // only shrinks further
-      const hr = total.h - hl;
+      const hr = totalH - hl;
       if (cl >= minSamplesLeaf && hl >= minChildWeight && hr >= minChildWeight) {
-        const gain = score(gl, hl, l2) + score(total.g - gl, hr, l2) - parent;
-        const missingLeft = mc > 0 ? false : cl >= cr;
-        consider(gain, f, b, missingLeft, gl, hl, cl);
+        const gain = score(gl, hl, l2) + score(totalG - gl, hr, l2) - parent;
+        if (gain > bestGain && gain > 1e-12 * (parent + gain)) {
+          bestGain = gain;
+          bestFeature = f;
+          bestBin = b;
+          bestMissingLeft = mc > 0 ? false : cl >= cr;
+          bestG = gl;
+          bestH = hl;
+          bestCount = cl;
+        }
       }
       if (mc > 0) {
         // Missing values to the left.
         const cl2 = cl + mc;
-        const cr2 = total.count - cl2;
+        const cr2 = totalCount - cl2;
         const hl2 = hl + mh;
-        const hr2 = total.h - hl2;
+        const hr2 = totalH - hl2;
         if (cl2 >= minSamplesLeaf && cr2 >= minSamplesLeaf && hl2 >= minChildWeight && hr2 >= minChildWeight) {
           const gl2 = gl + mg;
-          const gain = score(gl2, hl2, l2) + score(total.g - gl2, hr2, l2) - parent;
-          consider(gain, f, b, true, gl2, hl2, cl2);
+          const gain = score(gl2, hl2, l2) + score(totalG - gl2, hr2, l2) - parent;
+          if (gain > bestGain && gain > 1e-12 * (parent + gain)) {
+            bestGain = gain;
+            bestFeature = f;
+            bestBin = b;
+            bestMissingLeft = true;
+            bestG = gl2;
+            bestH = hl2;
+            bestCount = cl2;
+          }
         }
       }
     }
   }
-  return best;
+  if (bestFeature < 0) return null;
+  return { gain: bestGain, feature: bestFeature, bin: bestBin, missingLeft: bestMissingLeft, left: { g: bestG, h: bestH, count: bestCount } };
 }

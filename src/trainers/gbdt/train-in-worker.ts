@@ -1,4 +1,5 @@
 /** GBDT training in a worker thread (see ../worker/run-training-worker.ts for the protocol). */
+import { entryUrl } from '../../entries.ts';
 import type { ModelArtifact, TrainContext, TrainingSet } from '../types.ts';
 import { runTrainingWorker } from '../worker/run-training-worker.ts';
 import type { GbdtTrainOptions, GbdtTrainResult } from './boost.ts';
@@ -22,6 +23,6 @@ export async function trainGbdtInWorker(set: TrainingSet, params: unknown, ctx: 
   if (options.valid) data.valid = { features: options.valid.features, X: options.valid.X, y: options.valid.y };
   if (options.initModel) data.initArtifact = options.initModel.toArtifact();
   if (options.featureSpec !== undefined) data.featureSpec = options.featureSpec;
-  const { artifact, info } = await runTrainingWorker<GbdtWorkerInfo>(new URL('./train-worker.ts', import.meta.url), data, ctx, 'GBDT training');
+  const { artifact, info } = await runTrainingWorker<GbdtWorkerInfo>(entryUrl('gbdt-train-worker'), data, ctx, 'GBDT training');
   return { ...info, model: GbdtModel.fromArtifact(artifact) };
 }

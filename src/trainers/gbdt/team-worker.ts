@@ -1,0 +1,33 @@
+/**
+ * Training worker thread of a thread team (thread-team.ts): waits for a task on the control words
+ * (team-protocol.ts) and runs the units it claims on the shared workspace; no event
+ * loop work at all. After a task it polls briefly for the next one before sleeping, because the
+ * grower publishes tasks in quick succession.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { OBJECTIVES } from './objective.ts';
+import { CMD, CTRL, SPIN_MS, type TeamWorkerData } from './team-protocol.ts';
+import { work } from './team-tasks.ts';
+import { openWorkspace } from './workspace.ts';
+
+const data = workerData as TeamWorkerData;
+const ws = openWorkspace(data.shape, data.memory, data.module);
+const ctrl = new Int32Array(data.control);
+const word = new BigInt64Array(data.control, 0, 1);
+const objective = OBJECTIVES[data.objective];
+
+let seen = Atomics.load(ctrl, CTRL.SEQ); // before 'ready': no task can be published earlier
+parentPort?.postMessage('ready');
+// A team closed while this thread was loading has already published STOP.
+while (Atomics.load(ctrl, CTRL.CMD) !== CMD.STOP) {
+  const spinUntil = performance.now() + SPIN_MS;
+  while (Atomics.load(ctrl, CTRL.SEQ) === seen && performance.now() < spinUntil);
+  Atomics.wait(ctrl, CTRL.SEQ, seen);
+  seen = Atomics.load(ctrl, CTRL.SEQ);
+  if (Atomics.load(ctrl, CTRL.CMD) === CMD.STOP) break;
+  try {
+    work(ws, ctrl, word, seen, objective);
+  } catch {
+    // FAILED is set; the main thread reports it.
+  }
+}
