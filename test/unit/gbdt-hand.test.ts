@@ -19,7 +19,7 @@ test('one split separates y: threshold is the midpoint, leaf values are −G/(H+
   assert.equal(body.trees.length, 1);
   const t = body.trees[0]!;
   assert.deepEqual(t.feature, [0, -1, -1], 'one split, then both sides are pure');
-  assert.equal(t.threshold[0], 4.5);
+  assert.equal(Math.fround(t.threshold[0]!), 4.5, 'the midpoint (stored as the double bound of its float32, see binning.ts)');
   // g = base − y: left G = 4·5 = 20, H = 4; right G = −20, H = 4.
   assert.equal(t.value[t.left[0]!], (-20 / (4 + 1)) * 0.5);
   assert.equal(t.value[t.right[0]!], (20 / (4 + 1)) * 0.5);
@@ -34,7 +34,7 @@ test('binary logloss: base is the log-odds, first-tree leaves are −G/(H+λ)·l
   const p = 0.6;
   close(model.body.baseScore, Math.log(p / (1 - p)));
   const t = model.body.trees[0]!;
-  assert.equal(t.threshold[0], 1.5);
+  assert.equal(Math.fround(t.threshold[0]!), 1.5, 'the midpoint (stored as the double bound of its float32, see binning.ts)');
   const [gl, hl] = [4 * p - 1, 4 * p * (1 - p)];
   const [gr, hr] = [6 * p - 5, 6 * p * (1 - p)];
   close(t.value[t.left[0]!]!, (-gl / (hl + l2)) * lr);
@@ -53,7 +53,7 @@ test('missing values go to the side learned for them', async () => {
   for (const [model, missingLeft] of [[right, false], [left, true]] as const) {
     const t = model.body.trees[0]!;
     assert.deepEqual(t.feature, [0, -1, -1]);
-    assert.equal(t.threshold[0], 2.5);
+    assert.equal(Math.fround(t.threshold[0]!), 2.5, 'the midpoint (stored as the double bound of its float32, see binning.ts)');
     assert.equal(t.missingLeft[0], missingLeft);
   }
   const probe = makeSet([[NaN, 1, 4]], [0, 0, 0]).X;
@@ -65,7 +65,7 @@ test('a node without missing values in training sends them to its larger side', 
   const x = [1, 2, 3, 4, 5, 6];
   const { model } = await trainGbdt(makeSet([x], [0, 0, 5, 5, 5, 5]), { objective: 'squared_error', numTrees: 1, learningRate: 1, minSamplesLeaf: 1 }, ctx);
   const t = model.body.trees[0]!;
-  assert.equal(t.threshold[0], 2.5);
+  assert.equal(Math.fround(t.threshold[0]!), 2.5, 'the midpoint (stored as the double bound of its float32, see binning.ts)');
   assert.equal(t.missingLeft[0], false);
   assert.equal(model.predict(makeSet([[NaN]], [0]).X)[0], 5);
 });

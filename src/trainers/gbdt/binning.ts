@@ -21,15 +21,56 @@ export interface BinnedData {
 }
 
 /**
- * A threshold t with a <= t < b, preferring the midpoint rounded to float32 when that keeps the same
- * order for float32 inputs too (ONNX tree ensembles compare in float32).
+ * The threshold between adjacent distinct values a < b, chosen so that every value routes the same
+ * way in double precision (our model: x <= T) and in float32 (an ONNX tree ensemble, which casts
+ * its input to float32 and compares with fround(T)): T is the largest double that rounds to the
+ * float32 t nearest the midpoint (kept within [fround(a), fround(b)) so a goes left and b right).
+ * Then x <= T exactly when fround(x) <= t, for every x, not only the sampled a and b. When a and b
+ * round to the same float32 no float32 threshold separates them; the plain midpoint is used.
  */
-function threshold(a: number, b: number): number {
-  let mid = a + (b - a) / 2;
-  if (!(mid >= a && mid < b)) mid = a;
-  const t = Math.fround(mid);
-  if (t >= a && t < b && Math.fround(a) <= t && Math.fround(b) > t) return t;
-  return mid;
+export function threshold(a: number, b: number): number {
+  const fa = Math.fround(a);
+  const fb = Math.fround(b);
+  if (fa < fb && Number.isFinite(fa) && Number.isFinite(fb)) {
+    let t = Math.fround(a + (b - a) / 2);
+    if (t < fa) t = fa;
+    if (t >= fb) t = float32Below(fb);
+    return roundsDownTo(t);
+  }
+  const mid = a + (b - a) / 2;
+  return mid >= a && mid < b ? mid : a;
+}
+
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+
+/** The float32 just below a finite float32 f. */
+function float32Below(f: number): number {
+  f32[0] = f;
+  if (f === 0) i32[0] = -2147483647; // -0 and +0: the largest negative subnormal
+  else i32[0] = f > 0 ? i32[0]! - 1 : i32[0]! + 1;
+  return f32[0]!;
+}
+
+/** The float32 just above a finite float32 f. */
+function float32Above(f: number): number {
+  f32[0] = f;
+  if (f === 0) i32[0] = 1;
+  else i32[0] = f > 0 ? i32[0]! + 1 : i32[0]! - 1;
+  return f32[0]!;
+}
+
+/** The largest double x with fround(x) <= t (t a finite float32): the rounding boundary above t. */
+function roundsDownTo(t: number): number {
+  const next = float32Above(t);
+  if (!Number.isFinite(next)) return t;
+  const mid = t + (next - t) / 2; // exact in double
+  if (Math.fround(mid) <= t) return mid; // a tie rounds to t (t's mantissa is even)
+  f64[0] = mid; // the double just below mid
+  i64[0] = mid > 0 ? i64[0]! - 1n : i64[0]! + 1n;
+  return f64[0]!;
 }
 
 /** Buffers for computing the edges of columns of up to `size` sampled values, reused across columns. */

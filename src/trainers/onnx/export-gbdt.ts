@@ -12,13 +12,13 @@
  *  - inputType 'float' (default, the conventional converter output): onnxruntime compares float32
  *    inputs with float32 thresholds — a double `nodes_values_as_tensor` is rejected for float input
  *    ("could not unpack tensor attribute"), because its threshold type follows the input type.
- *    Each threshold t is therefore written as fround(t), the nearest float32. Since fround is
- *    monotone, every x <= t still satisfies fround(x) <= fround(t): a row whose value equals a
- *    training bin edge, or lies below it, routes exactly as in double precision. The only rows that
- *    can route differently are those with t < x and fround(x) == fround(t), i.e. x within half a
- *    float32 ulp (~6e-8 relative) above t — values float32 input cannot tell apart anyway.
- *    Measured with random double thresholds and random double inputs: 1 row in 200,000 (200 trees
- *    of 31 leaves, ~2e8 comparisons) routed differently. Leaf values, base score and the sum are
+ *    Each threshold t is therefore written as fround(t), the nearest float32. Our trainer places
+ *    every threshold on a float32 rounding boundary (binning.ts `threshold`: the largest double
+ *    that rounds to the float32 midpoint), so x <= t exactly when fround(x) <= fround(t): every row
+ *    routes as in double precision. Thresholds of other origin (not on a boundary) can route a
+ *    value within half a float32 ulp (~6e-8 relative) above t differently: measured with random
+ *    double thresholds and inputs, 1 row in 200,000 (200 trees
+    of 31 leaves, ~2e8 comparisons) routed differently. Leaf values, base score and the sum are
  *    float32 (error ~1e-7 relative to the raw score per few dozen trees; 2e-6 for 200 trees).
  *  - inputType 'double': thresholds, leaf weights and base values go in the double attributes
  *    (nodes_values_as_tensor, class_weights_as_tensor / target_weights_as_tensor,
