@@ -18,7 +18,7 @@
  *    routes as in double precision. Thresholds of other origin (not on a boundary) can route a
  *    value within half a float32 ulp (~6e-8 relative) above t differently: measured with random
  *    double thresholds and inputs, 1 row in 200,000 (200 trees
-    of 31 leaves, ~2e8 comparisons) routed differently. Leaf values, base score and the sum are
+ *    of 31 leaves, ~2e8 comparisons) routed differently. Leaf values, base score and the sum are
  *    float32 (error ~1e-7 relative to the raw score per few dozen trees; 2e-6 for 200 trees).
  *  - inputType 'double': thresholds, leaf weights and base values go in the double attributes
  *    (nodes_values_as_tensor, class_weights_as_tensor / target_weights_as_tensor,
