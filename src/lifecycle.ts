@@ -28,16 +28,28 @@ export class Lifecycle {
 export class Waker {
   #timer: NodeJS.Timeout | null = null;
   #resolve: (() => void) | null = null;
+  /** A wake() that came while nobody waited: the next wait() returns at once instead of losing it. */
+  #pending = false;
   static readonly MAX_WAIT_MS = MAX_TIMER_MS;
 
   wait(ms: number): Promise<void> {
-    this.wake();
+    this.#settle();
+    if (this.#pending) {
+      this.#pending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.#resolve = resolve;
-      this.#timer = setTimeout(() => this.wake(), Math.max(0, Math.min(ms, Waker.MAX_WAIT_MS)));
+      this.#timer = setTimeout(() => this.#settle(), Math.max(0, Math.min(ms, Waker.MAX_WAIT_MS)));
     });
   }
+
   wake(): void {
+    if (this.#resolve) this.#settle();
+    else this.#pending = true;
+  }
+
+  #settle(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const resolve = this.#resolve;
