@@ -442,18 +442,20 @@ export async function loadSampleColumns(x: Executor, tenantId: string, datasetId
   const schema = await schemaOf(x, tenantId, datasetId);
   const dictionary = await dictionaryFor(x, schema);
   const nf = schema.features.length;
-  let capacity = Math.max(16, await countSamplesInWindow(x, tenantId, datasetId, window));
+  // Grown as pages arrive (doubling): counting the window first costs a pass over its index.
+  let capacity = 65_536;
   let columns = Array.from({ length: nf }, () => new Float64Array(capacity));
   let ts = new Float64Array(capacity);
   let label = new Float64Array(capacity);
   let entityIndex = new Int32Array(capacity);
   const entities: string[] = [];
   const entityCodes = new Map<string, number>();
+  const scratch = new Float64Array(nf);
+  const scratchBytes = new Uint8Array(scratch.buffer);
   let n = 0;
   await scanWindow(x, schema, window, (rows) => {
     if (n + rows.length > capacity) {
-      // Rows committed after the count: grow.
-      capacity = Math.ceil((n + rows.length) * 1.5);
+      capacity = Math.max(capacity * 2, n + rows.length);
       const grow = <T extends Float64Array | Int32Array>(a: T, make: (size: number) => T): T => {
         const b = make(capacity);
         b.set(a);
@@ -465,8 +467,14 @@ export async function loadSampleColumns(x: Executor, tenantId: string, datasetId
       entityIndex = grow(entityIndex, (k) => new Int32Array(k));
     }
     for (const r of rows) {
+      // One copy of the packed values into an aligned buffer, then plain array reads (a Buffer
+      // method call per value was the loop's main cost). Rows packed with fewer features (an older
+      // schema) read the missing ones as NaN.
       const vals = r.vals;
-      for (let f = 0; f < nf; f += 1) columns[f]![n] = f * 8 + 8 <= vals.length ? vals.readDoubleLE(f * 8) : Number.NaN;
+      const present = Math.min(nf, vals.length >> 3);
+      scratchBytes.set(vals.length <= scratchBytes.length ? vals : vals.subarray(0, scratchBytes.length));
+      for (let f = 0; f < present; f += 1) columns[f]![n] = scratch[f]!;
+      for (let f = present; f < nf; f += 1) columns[f]![n] = Number.NaN;
       ts[n] = Number(r.ts);
       label[n] = r.label === null ? Number.NaN : Number(r.label);
       let code = entityCodes.get(r.entity);
