@@ -3,7 +3,7 @@
  * the store ingest.ts filled (the training path's loader: columns straight from the packed rows).
  * Checks the row count and that the values round-trip exactly.
  */
-import { loadSampleColumns } from '../../src/store/samples.ts';
+import { loadSampleColumns } from '../../src/store/sample-window.ts';
 import { emit, FEATURES, peakRssMb, readData, ROWS } from './data.ts';
 import { DATASET, openStore, TENANT } from './store.ts';
 

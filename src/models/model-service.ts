@@ -10,7 +10,7 @@ import type { TrainJob } from '../config/types.ts';
 import { checkSpecAgainstSchema, requiredHistorySeconds, type FeatureSpec } from '../data/features/index.ts';
 import { requireDataset } from '../data/ingest/dataset-service.ts';
 import type { RawSample } from '../data/types.ts';
-import { loadSamples } from '../store/samples.ts';
+import { loadSamples } from '../store/sample-window.ts';
 import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.ts';
 import { importOnnx, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
 import type { Engine, RunView } from '../engine.ts';

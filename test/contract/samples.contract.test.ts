@@ -6,7 +6,8 @@ import { defineDataset, describeDataset } from '../../src/data/ingest/dataset-se
 import { ingestSamples } from '../../src/data/ingest/ingest-service.ts';
 import type { RawSample } from '../../src/data/types.ts';
 import type { Engine } from '../../src/engine.ts';
-import { countSamplesSince, listCategories, loadSampleColumns, loadSamples } from '../../src/store/samples.ts';
+import { loadSampleColumns, loadSamples } from '../../src/store/sample-window.ts';
+import { countSamplesSince, listCategories } from '../../src/store/samples.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/engine.ts';
 

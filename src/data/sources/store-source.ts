@@ -3,7 +3,7 @@
  * window (since ≤ ts < until). All SQL stays in src/store; this only adapts the call.
  */
 import type { Executor } from '../../store/db.ts';
-import { loadSamples } from '../../store/samples.ts';
+import { loadSamples } from '../../store/sample-window.ts';
 import type { DataSource, DataWindow, RawSample } from '../types.ts';
 import { checkWindow } from './window.ts';
 
