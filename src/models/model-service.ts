@@ -215,8 +215,8 @@ export class ModelService {
     if (model.definition.source.kind !== 'store') return undefined;
     const times = keyed.map((r) => r.ts);
     const window = { since: Math.min(...times) - requiredHistorySeconds(spec) * 1000, until: Math.max(...times) };
-    const entities = new Set(keyed.map((r) => r.entity));
-    return (await loadSamples(this.#engine.db.k, tenantId, model.definition.dataset, window)).filter((s) => entities.has(s.entity));
+    // Only the rows' entities, selected in SQL: a tenant's other machines are not read.
+    return loadSamples(this.#engine.db.k, tenantId, model.definition.dataset, window, [...new Set(keyed.map((r) => r.entity))]);
   }
 
   async close(): Promise<void> {

@@ -39,10 +39,10 @@ function binaryEntityOrder(rows: StoredSample[]): StoredSample[] {
 const SCAN_PAGE = 16_384;
 
 /** Calls onPage with consecutive pages of the window, in (ts, entity) order. */
-async function scanWindow(x: Executor, schema: DatasetSchema, window: DataWindow, onPage: (rows: StoredSample[]) => void): Promise<void> {
+async function scanWindow(x: Executor, schema: DatasetSchema, window: DataWindow, onPage: (rows: StoredSample[]) => void, entities?: readonly string[]): Promise<void> {
   let from = window.since;
   for (;;) {
-    let rows = await selectSamplePage(x, schema.tenantId, schema.id, from, window.until, SCAN_PAGE);
+    let rows = await selectSamplePage(x, schema.tenantId, schema.id, from, window.until, SCAN_PAGE, entities);
     const full = rows.length === SCAN_PAGE;
     if (full) {
       const lastTs = Number(rows[rows.length - 1]!.ts);
@@ -53,7 +53,7 @@ async function scanWindow(x: Executor, schema: DatasetSchema, window: DataWindow
         rows = rows.slice(0, cut);
         from = lastTs;
       } else {
-        rows = await selectSamplesAt(x, schema.tenantId, schema.id, lastTs);
+        rows = await selectSamplesAt(x, schema.tenantId, schema.id, lastTs, entities);
         from = lastTs + 1;
       }
     }
@@ -83,14 +83,14 @@ export interface SampleColumns {
   entities: string[];
 }
 
-/** A window (since ≤ ts < until) of a dataset's samples as RawSample rows, ordered by ts then entity. */
-export async function loadSamples(x: Executor, tenantId: string, datasetId: string, window: DataWindow): Promise<RawSample[]> {
+/** A window (since ≤ ts < until) of a dataset's samples (of these entities, when given) as RawSample rows, ordered by ts then entity. */
+export async function loadSamples(x: Executor, tenantId: string, datasetId: string, window: DataWindow, entities?: readonly string[]): Promise<RawSample[]> {
   const schema = await schemaOf(x, tenantId, datasetId);
   const dictionary = await dictionaryFor(x, schema);
   const out: RawSample[] = [];
   await scanWindow(x, schema, window, (rows) => {
     for (const sample of decodeSamples(schema, dictionary, rows)) out.push(sample);
-  });
+  }, entities);
   return out;
 }
 

@@ -159,15 +159,17 @@ export async function hasSamples(x: Executor, tenantId: string, datasetId: strin
   return row !== undefined;
 }
 
-/** Up to `limit` samples with from ≤ ts < until, in (ts, entity) order (the index order). */
-export async function selectSamplePage(x: Executor, tenantId: string, datasetId: string, from: number, until: number, limit: number): Promise<StoredSample[]> {
-  return x
+/** Up to `limit` samples with from ≤ ts < until (of these entities, when given), in (ts, entity) order (the index order). */
+export async function selectSamplePage(x: Executor, tenantId: string, datasetId: string, from: number, until: number, limit: number, entities?: readonly string[]): Promise<StoredSample[]> {
+  let q = x
     .selectFrom('samples')
     .select(['ts', 'entity', 'label', 'vals'])
     .where('tenant_id', '=', tenantId)
     .where('dataset_id', '=', datasetId)
     .where('ts', '>=', from)
-    .where('ts', '<', until)
+    .where('ts', '<', until);
+  if (entities) q = q.where('entity', 'in', entities);
+  return q
     .orderBy('ts')
     .orderBy('entity')
     .limit(limit)
@@ -175,13 +177,15 @@ export async function selectSamplePage(x: Executor, tenantId: string, datasetId:
 }
 
 /** Every sample at one instant (when more share it than a page holds). */
-export async function selectSamplesAt(x: Executor, tenantId: string, datasetId: string, ts: number): Promise<StoredSample[]> {
-  return x
+export async function selectSamplesAt(x: Executor, tenantId: string, datasetId: string, ts: number, entities?: readonly string[]): Promise<StoredSample[]> {
+  let q = x
     .selectFrom('samples')
     .select(['ts', 'entity', 'label', 'vals'])
     .where('tenant_id', '=', tenantId)
     .where('dataset_id', '=', datasetId)
-    .where('ts', '=', ts)
+    .where('ts', '=', ts);
+  if (entities) q = q.where('entity', 'in', entities);
+  return q
     .orderBy('entity')
     .execute();
 }

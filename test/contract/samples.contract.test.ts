@@ -121,6 +121,20 @@ for (const target of await storeTargets()) {
       }
     });
 
+    test('a window of some entities only (serving history): the others are not returned', async () => {
+      const t = await openTestEngine(await target.make());
+      try {
+        await define(t.engine, 'acme', 'sensors');
+        const rows = ['a', 'b', 'c'].flatMap((device) => [0, 1, 2].map((k) => ({ device, time: T0 + k * 1000, temp: k })));
+        await ingestJson(t.engine, 'acme', 'sensors', rows);
+        const picked = await loadSamples(t.engine.db.k, 'acme', 'sensors', ALL, ['c', 'a']);
+        assert.deepEqual(picked.map((s) => `${s.entity}@${s.ts - T0}`), ['a@0', 'c@0', 'a@1000', 'c@1000', 'a@2000', 'c@2000']);
+        assert.deepEqual(await loadSamples(t.engine.db.k, 'acme', 'sensors', ALL, ['nobody']), []);
+      } finally {
+        await t.close();
+      }
+    });
+
     test('a bad row in the middle of a batch writes nothing: no samples, no dictionary entries', async () => {
       const t = await openTestEngine(await target.make());
       try {
