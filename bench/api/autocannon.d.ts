@@ -19,6 +19,8 @@ declare module 'autocannon' {
       /** Per-request timeout, seconds. */
       timeout?: number;
       workers?: number;
+      /** Each connection loops over these requests; onResponse sees each response body. */
+      requests?: Array<{ method?: string; headers?: Record<string, string>; body?: string; onResponse?: (status: number, body: string) => void }>;
     }
 
     /** hdr-histogram-percentiles-obj: latency in ms (whole milliseconds), requests and throughput per second. */

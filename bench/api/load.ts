@@ -19,6 +19,10 @@ export interface LoadOptions {
   connections: number;
   /** Process ids whose CPU time is sampled over the measurement (by label). */
   pids: Record<string, number>;
+  /** How a pid's CPU seconds are read (default processCpuSeconds: the process alone). */
+  cpuSeconds?: (pid: number) => number;
+  /** More autocannon options: a method, headers, a loop of requests with bodies. */
+  requestOptions?: Omit<autocannon.Options, 'url' | 'connections' | 'pipelining' | 'duration'>;
 }
 
 export interface LoadResult {
@@ -45,11 +49,24 @@ export interface LoadResult {
   stealPercent: number;
 }
 
+const statFields = (pid: number): string[] => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+};
+
 /** User + system CPU seconds of a process, from /proc/<pid>/stat (fields 14 and 15). */
 export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const f = statFields(pid);
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+/**
+ * The same plus its children that ended and were reaped (fields 16 and 17): for a server, that
+ * includes the training runs it spawned and waited for.
+ */
+export function processTreeCpuSeconds(pid: number): number {
+  const f = statFields(pid);
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK;
 }
 
 /** Busy and steal CPU seconds of the whole machine (all cores), from the `cpu` line of /proc/stat. */
@@ -61,11 +78,12 @@ export function machineCpuSeconds(): { busy: number; steal: number } {
 
 export async function measureLoad(o: LoadOptions): Promise<LoadResult> {
   const samples: number[] = [];
-  const cpuBefore = Object.fromEntries(Object.entries(o.pids).map(([label, pid]) => [label, processCpuSeconds(pid)]));
+  const cpuSeconds = o.cpuSeconds ?? processCpuSeconds;
+  const cpuBefore = Object.fromEntries(Object.entries(o.pids).map(([label, pid]) => [label, cpuSeconds(pid)]));
   const machineBefore = machineCpuSeconds();
   const clientBefore = process.cpuUsage();
   const wallStart = performance.now();
-  const instance = autocannon({ url: o.url, connections: o.connections, pipelining: 1, duration: o.seconds });
+  const instance = autocannon({ ...o.requestOptions, url: o.url, connections: o.connections, pipelining: 1, duration: o.seconds });
   instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     if (statusCode >= 200 && statusCode < 300) samples.push(responseTimeMs);
   });
@@ -75,7 +93,7 @@ export async function measureLoad(o: LoadOptions): Promise<LoadResult> {
   const machine = machineCpuSeconds();
   const pct = (cpuSeconds: number) => (cpuSeconds / wallS) * 100;
   const cpuPercent: Record<string, number> = { client: pct((client.user + client.system) / 1e6) };
-  for (const [label, pid] of Object.entries(o.pids)) cpuPercent[label] = pct(processCpuSeconds(pid) - cpuBefore[label]!);
+  for (const [label, pid] of Object.entries(o.pids)) cpuPercent[label] = pct(cpuSeconds(pid) - cpuBefore[label]!);
   const tracked = Object.values(cpuPercent).reduce((a, b) => a + b, 0);
   cpuPercent.other = Math.max(0, pct(machine.busy - machineBefore.busy) - tracked);
   const s = summarize(samples);

@@ -19,8 +19,8 @@
  * infos, raw columns, categorical code maps, the columns lags and windows read) is compiled once
  * per spec object (planOf, featureLayout) instead of on every call; samples already in (entity,
  * time) order are not sorted; and a single row with its entity's history gets its lags by binary
- * search and its rolling windows from rollOne, which replays the same running sums as rollGroup up
- * to that row and no further. Every fast path returns bit for bit what the general path returns
+ * search and its rolling windows from rollGroup over its entity's rows up to that row and no
+ * further. Every fast path returns bit for bit what the general path returns
  * (test/unit/features-serving-fast-path.test.ts).
  */
 import { NsError } from '../../errors.ts';
@@ -308,8 +308,12 @@ function computeMatrix(samples: readonly RawSample[], plan: Plan, emit: readonly
     } else for (let g = 0; g < groups.length; g += 2) lagGroup(v, ts, groups[g]!, groups[g + 1]!, lag.lagMs, outRow, out);
   }
 
-  const minQ = outRow === null ? null : new Int32Array(n);
-  const maxQ = outRow === null ? null : new Int32Array(n);
+  // One row: its entity's windows up to that row and no further (the group [0, one]), written to row 0.
+  const rollRows = outRow ?? new Int32Array(one + 1).fill(-1);
+  if (outRow === null) rollRows[one] = 0;
+  const rollGroups = outRow === null ? [0, one + 1] : groups;
+  const minQ = new Int32Array(rollRows.length);
+  const maxQ = new Int32Array(rollRows.length);
   const none = new Float64Array(0);
   for (const r of plan.rolling) {
     const v = values[r.source]!;
@@ -317,8 +321,7 @@ function computeMatrix(samples: readonly RawSample[], plan: Plan, emit: readonly
     const outStd = r.std >= 0 ? columns[r.std]! : none;
     const outMin = r.min >= 0 ? columns[r.min]! : none;
     const outMax = r.max >= 0 ? columns[r.max]! : none;
-    if (outRow === null) rollOne(v, ts, one, r.windowMs, outMean, outStd, outMin, outMax);
-    else for (let g = 0; g < groups.length; g += 2) rollGroup(v, ts, groups[g]!, groups[g + 1]!, r.windowMs, outRow, outMean, outStd, outMin, outMax, minQ!, maxQ!);
+    for (let g = 0; g < rollGroups.length; g += 2) rollGroup(v, ts, rollGroups[g]!, rollGroups[g + 1]!, r.windowMs, rollRows, outMean, outStd, outMin, outMax, minQ, maxQ);
   }
   return { rows: m, columns };
 }
@@ -417,81 +420,4 @@ function rollGroup(
     if (outMin.length > 0) outMin[k] = v[minQ[minHead]!]!;
     if (outMax.length > 0) outMax[k] = v[maxQ[maxHead]!]!;
   }
-}
-
-/**
- * rollGroup for a group [0, …) with one output row, at sorted position `j1`, written to row 0: the
- * same running sums, updated in the same order, so the result is bit for bit rollGroup's; but no
- * min/max deques (the window's min and max are found once, at the end, picking the latest of equal
- * values as the deques do) and no work past the row.
- */
-function rollOne(
-  v: Float64Array,
-  ts: Float64Array,
-  j1: number,
-  windowMs: number,
-  outMean: Float64Array,
-  outStd: Float64Array,
-  outMin: Float64Array,
-  outMax: Float64Array,
-): void {
-  let lo = 0;
-  let hi = 0;
-  let count = 0;
-  let shift = 0;
-  let sum = 0;
-  let sumSq = 0;
-  for (let j = 0; j <= j1; j++) {
-    const t = ts[j]!;
-    for (; ts[hi]! < t; hi++) {
-      const x = v[hi]!;
-      if (Number.isNaN(x)) continue;
-      if (count === 0) {
-        shift = x;
-        sum = 0;
-        sumSq = 0;
-      }
-      const d = x - shift;
-      sum += d;
-      sumSq += d * d;
-      count++;
-    }
-    for (; lo < hi && ts[lo]! <= t - windowMs; lo++) {
-      const x = v[lo]!;
-      if (Number.isNaN(x)) continue;
-      const d = x - shift;
-      sum -= d;
-      sumSq -= d * d;
-      count--;
-    }
-  }
-  if (count === 0) return;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let p = lo; p < hi; p++) {
-    const x = v[p]!;
-    if (x <= min) min = x;
-    if (x >= max) max = x;
-  }
-  let meanD = sum / count;
-  let variance = count === 1 ? 0 : sumSq / count - meanD * meanD;
-  if (count > 1 && variance <= 1e-10 * (sumSq / count)) {
-    let total = 0;
-    for (let p = lo; p < hi; p++) if (!Number.isNaN(v[p]!)) total += v[p]!;
-    shift = total / count;
-    sum = 0;
-    sumSq = 0;
-    for (let p = lo; p < hi; p++) {
-      const x = v[p]!;
-      if (Number.isNaN(x)) continue;
-      sum += x - shift;
-      sumSq += (x - shift) * (x - shift);
-    }
-    meanD = sum / count;
-    variance = Math.max(0, sumSq / count - meanD * meanD);
-  }
-  if (outMean.length > 0) outMean[0] = count === 1 ? min : shift + meanD;
-  if (outStd.length > 0) outStd[0] = Math.sqrt(Math.max(0, variance));
-  if (outMin.length > 0) outMin[0] = min;
-  if (outMax.length > 0) outMax[0] = max;
 }

@@ -50,6 +50,17 @@ function histogramKernel(size: 1 | 2 | 4, indexed: boolean): FunctionDef {
   };
 }
 
+/** row = idx[i]; bin = col[row] (the partition kernels' read of one row). */
+const readRowBin = (idx: number, i: number, col: number, row: number, bin: number) => [
+  ...at(idx, get(i), 2), op.load32(), set(row),
+  get(col), get(row), op.add, op.load8(), set(bin),
+];
+
+/** 1 when the row goes left: bin <= splitBin, or the missing bin (255) when missingLeft is 1. */
+const goesLeft = (bin: number, splitBin: number, missingLeft: number) => [
+  get(bin), get(splitBin), op.leU, get(bin), i32(255), op.eq, get(missingLeft), op.and, op.or,
+];
+
 /**
  * Phase 1 of a split's partition, on one chunk [start, end) of a leaf's rows: reads idx, writes the
  * rows going left to scratch[start…] in order and those going right to scratch[…end−1] in reverse
@@ -67,13 +78,12 @@ const partitionScan: FunctionDef = (() => {
     body: [
       i32(0), set(left),
       ...forRange(i, get(start), get(end), [
-        ...at(idx, get(i), 2), op.load32(), set(row),
-        get(col), get(row), op.add, op.load8(), set(bin),
+        ...readRowBin(idx, i, col, row, bin),
         // scratch[start + left] = row; scratch[end − 1 − (i − start − left)] = row
         ...at(scratch, [get(start), get(left), op.add].flat(), 2), get(row), op.store32(),
         ...at(scratch, [get(end), i32(1), op.sub, get(i), op.sub, get(start), op.add, get(left), op.add].flat(), 2), get(row), op.store32(),
         get(left),
-        get(bin), get(splitBin), op.leU, get(bin), i32(255), op.eq, get(missingLeft), op.and, op.or,
+        ...goesLeft(bin, splitBin, missingLeft),
         op.add, set(left),
       ]),
       get(left),
@@ -100,13 +110,12 @@ const partitionInPlace: FunctionDef = (() => {
     body: [
       i32(0), set(left),
       ...forRange(i, get(start), get(end), [
-        ...at(idx, get(i), 2), op.load32(), set(row),
-        get(col), get(row), op.add, op.load8(), set(bin),
+        ...readRowBin(idx, i, col, row, bin),
         // idx[start + left] = row; scratch[start + (i − start − left)] = scratch[i − left] = row
         ...at(idx, [get(start), get(left), op.add].flat(), 2), get(row), op.store32(),
         ...at(scratch, [get(i), get(left), op.sub].flat(), 2), get(row), op.store32(),
         get(left),
-        get(bin), get(splitBin), op.leU, get(bin), i32(255), op.eq, get(missingLeft), op.and, op.or,
+        ...goesLeft(bin, splitBin, missingLeft),
         op.add, set(left),
       ]),
       get(left),
