@@ -182,7 +182,7 @@ export class ModelService {
       // use(): the predictor stays open until this prediction is done, even if a swap retires it meanwhile.
       return await this.cache.use(tenantId, name, async (served) => {
         const spec = served.predictor.featureSpec;
-        const rows = toRawSamples(input, this.#columns(spec), this.#engine.clock.now());
+        const rows = toRawSamples(input, rawColumns(spec), this.#engine.clock.now());
         const history = requiredHistorySeconds(spec) > 0 ? await this.#history(tenantId, name, spec, rows) : undefined;
         return { version: served.version, predictions: await predictRows(served.predictor, rows, history) };
       });
@@ -193,14 +193,6 @@ export class ModelService {
       }
       throw error;
     }
-  }
-
-  readonly #columnsBySpec = new WeakMap<FeatureSpec, Map<string, 'numeric' | 'categorical'>>();
-
-  #columns(spec: FeatureSpec) {
-    let c = this.#columnsBySpec.get(spec);
-    if (!c) this.#columnsBySpec.set(spec, (c = rawColumns(spec)));
-    return c;
   }
 
   /**

@@ -4,7 +4,7 @@
  * have that column's type, so a typo or a "NaN" string is a 400 naming the row and field rather
  * than a silently missing feature.
  */
-import { rawColumnOf, type FeatureSpec } from '../data/features/index.ts';
+import { featureLayout, type FeatureSpec } from '../data/features/spec.ts';
 import { parseTime } from '../data/sources/index.ts';
 import type { RawSample } from '../data/types.ts';
 import { NsError } from '../errors.ts';
@@ -19,13 +19,17 @@ export interface PredictRowInput {
 
 type Kind = 'numeric' | 'categorical';
 
-/** Raw column → its kind; lag and rolling features read their numeric source column. */
-export function rawColumns(spec: FeatureSpec): Map<string, Kind> {
-  const out = new Map<string, Kind>();
-  for (const c of spec.continuous) out.set(rawColumnOf(spec, c), 'numeric');
-  for (const c of spec.categorical) out.set(rawColumnOf(spec, c), 'categorical');
-  for (const l of spec.lags) out.set(rawColumnOf(spec, l.column), 'numeric');
-  for (const r of spec.rolling) out.set(rawColumnOf(spec, r.column), 'numeric');
+const columnsBySpec = new WeakMap<FeatureSpec, Map<string, Kind>>();
+
+/** Raw column → its kind (lag and rolling features read a numeric source column); cached per spec. */
+export function rawColumns(spec: FeatureSpec): ReadonlyMap<string, Kind> {
+  let out = columnsBySpec.get(spec);
+  if (out) return out;
+  const { raw } = featureLayout(spec);
+  out = new Map<string, Kind>();
+  for (const c of [...raw.continuous, ...raw.lags, ...raw.rolling]) out.set(c, 'numeric');
+  for (const c of raw.categorical) out.set(c, 'categorical');
+  columnsBySpec.set(spec, out);
   return out;
 }
 
