@@ -24,7 +24,7 @@ import type { ModelVersion } from '../registry/index.ts';
 import { onnxArtifact } from '../serving/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
 import { timeHoldout } from '../trainers/holdout.ts';
-import { championMatrix, holdoutMetrics, rowsSince } from '../training/holdout-scoring.ts';
+import { championMatrix, holdoutMetrics, rowsSince, thresholdOf } from '../training/holdout-scoring.ts';
 import type { ModelArtifact } from '../trainers/types.ts';
 import { loadArtifactModel, type ArtifactModel } from '../training/artifact-model.ts';
 import { applyGate, type GateResult } from '../training/gate.ts';
@@ -33,7 +33,6 @@ import { modelSource } from '../training/model-source.ts';
 import { MIN_ROWS } from '../training/train-model.ts';
 
 const DAY_MS = 86_400_000;
-const DEFAULT_THRESHOLD = 0.5;
 
 export interface ImportOnnxOptions {
   /** Binary decision threshold stored with the model (serving defaults to 0.5). */
@@ -194,5 +193,4 @@ async function wrap(bytes: Uint8Array, def: ModelDefinition, built: BuiltTrainin
   }
 }
 
-const thresholdOf = (a: ModelArtifact): number => (typeof a.params.threshold === 'number' ? a.params.threshold : DEFAULT_THRESHOLD);
 

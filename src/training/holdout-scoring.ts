@@ -8,7 +8,8 @@ import type { DatasetSchema, RawSample } from '../data/types.ts';
 import { NsError } from '../errors.ts';
 import { evaluate } from '../trainers/evaluate.ts';
 import { subsetRows, timeHoldout } from '../trainers/holdout.ts';
-import type { Matrix, TrainingSet } from '../trainers/types.ts';
+import type { Matrix, ModelArtifact, TrainingSet } from '../trainers/types.ts';
+import { DEFAULT_THRESHOLD } from '../serving/predictor.ts';
 import type { ArtifactModel } from './artifact-model.ts';
 import type { ModelDefinition } from './model-definition.ts';
 
@@ -33,6 +34,9 @@ export function championMatrix(champion: ArtifactModel, built: BuiltTrainingSet,
   return timeHoldout(rowsSince(theirs, first), valid.X.rows / fresh.X.rows).valid.X;
 }
 
+/** A model's binary decision threshold: the artifact's `params.threshold`, else serving's default. */
+export const thresholdOf = (a: ModelArtifact): number => (typeof a.params.threshold === 'number' ? a.params.threshold : DEFAULT_THRESHOLD);
+
 /**
  * Holdout metrics (undefined ones as null). A model that predicts a non-finite value is refused:
  * `onBad` says whose fault that is (a 400 for an imported file, a store problem for a champion).
@@ -41,7 +45,7 @@ export function holdoutMetrics(
   def: ModelDefinition,
   y: Float64Array,
   predicted: Float64Array,
-  threshold = 0.5,
+  threshold = DEFAULT_THRESHOLD,
   onBad: (message: string) => NsError = (message) => new NsError('NS_INTERNAL', message),
 ): Record<string, number | null> {
   for (let i = 0; i < predicted.length; i++) {

@@ -78,9 +78,9 @@ class Launcher {
       // While a job runs its channel must not be unref'd away, or its output could be lost at exit.
       this.#proc.channel?.ref();
       const sent = this.#proc.send({ t: 'spawn', id, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env }, (error) => {
-        if (error) this.#fail(id, null);
+        if (error) this.#fail(id);
       });
-      if (!sent && this.#dead) this.#fail(id, null);
+      if (!sent && this.#dead) this.#fail(id);
     });
   }
 
@@ -129,7 +129,7 @@ class Launcher {
     if (this.#jobs.size === 0) this.#proc.channel?.unref();
   }
 
-  #fail(id: number, _error: Error | null): void {
+  #fail(id: number): void {
     const entry = this.#jobs.get(id);
     if (!entry) return;
     this.#jobs.delete(id);
@@ -142,7 +142,7 @@ class Launcher {
     this.#dead = true;
     for (const [id, entry] of this.#jobs) {
       if (entry.job.pid === undefined) {
-        this.#fail(id, null);
+        this.#fail(id);
         continue;
       }
       const { job } = entry;
