@@ -6,7 +6,9 @@
 import { checkDatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import { defineDataset } from '../data/ingest/dataset-service.ts';
 import { generateTenant, toRawSamples } from '../data/synthetic/index.ts';
-import type { DeclaredDataset, TenantDefinition } from '../config/types.ts';
+import type { TenantDefinition } from '../config/types.ts';
+import type { DatasetGenerator } from '../config/model-entries.ts';
+import type { DatasetSchema } from '../data/types.ts';
 import type { Engine } from '../engine.ts';
 import { isNsError } from '../errors.ts';
 import { inTransaction } from '../store/db.ts';
@@ -21,8 +23,9 @@ export async function bootstrapDeclared(engine: Engine, signal: AbortSignal): Pr
     for (const [index, tenant] of settings.tenants.entries()) {
       if (signal.aborted) return;
       if (!inScope(dataset.tenants, tenant)) continue;
-      await defineDataset(engine.db, checkDatasetDefinition(tenant.id, dataset.id, dataset.schema), engine.clock.now());
-      if (dataset.generate && !(await hasSamples(engine.db.k, tenant.id, dataset.id))) await generate(engine, dataset, tenant.id, index);
+      const schema = checkDatasetDefinition(tenant.id, dataset.id, dataset.schema);
+      await defineDataset(engine.db, schema, engine.clock.now());
+      if (dataset.generate && !(await hasSamples(engine.db.k, tenant.id, dataset.id))) await generate(engine, schema, dataset.generate, index);
     }
   }
   if (settings.datasets.length > 0) logger.info({ datasets: settings.datasets.map((d) => d.id) }, 'declared datasets ready');
@@ -45,12 +48,10 @@ export async function bootstrapDeclared(engine: Engine, signal: AbortSignal): Pr
   }
 }
 
-async function generate(engine: Engine, dataset: DeclaredDataset, tenantId: string, index: number): Promise<void> {
-  const g = dataset.generate!;
+async function generate(engine: Engine, schema: DatasetSchema, g: DatasetGenerator, index: number): Promise<void> {
   const t0 = performance.now();
   // Each tenant its own fleet (seed + index), ending now, so the training window holds it.
   const fleet = generateTenant({ tenants: 1, machines: g.machines, days: g.days, seed: g.seed + index, intervalMs: g.intervalMinutes * 60_000, endMs: engine.clock.now() }, 0);
-  const schema = checkDatasetDefinition(tenantId, dataset.id, dataset.schema);
   await inTransaction(engine.db, (x) => writeSamples(x, schema, toRawSamples(fleet.records)));
-  engine.logger.info({ tenantId, dataset: dataset.id, samples: fleet.records.length, machines: g.machines, days: g.days, ms: Math.round(performance.now() - t0) }, 'generated demo data');
+  engine.logger.info({ tenantId: schema.tenantId, dataset: schema.id, samples: fleet.records.length, machines: g.machines, days: g.days, ms: Math.round(performance.now() - t0) }, 'generated demo data');
 }
