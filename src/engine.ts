@@ -19,6 +19,7 @@ import { migrate } from './store/migrate.ts';
 import { requestCancel, type CancelResult } from './store/run-transitions.ts';
 import { activeRunsByKey, getRunRow, insertRuns, recentSuccessDurations, runKey, runValues, type RunRow } from './store/runs.ts';
 import { deleteSchedule, getScheduleRow, setScheduleEnabled, type ScheduleRow } from './store/schedules.ts';
+import type { TenantScope } from './store/tenant-scope.ts';
 import { getTenant, upsertTenant } from './store/tenants.ts';
 
 export interface EngineOptions {
@@ -143,24 +144,24 @@ export class Engine {
     return this.withEta(run);
   }
 
-  async cancel(runId: string, reason = 'cancelled on request', tenantId?: string): Promise<CancelResult> {
-    if (tenantId !== undefined) await this.getRun(runId, tenantId);
-    const result = await inTransaction(this.db, (x) => requestCancel(x, runId, this.clock.now(), reason));
+  /** Another tenant's run is not found. Without a reason, "cancelled on request" is recorded. */
+  async cancel(runId: string, reason: string | undefined, scope: TenantScope): Promise<CancelResult> {
+    const result = await inTransaction(this.db, (x) => requestCancel(x, scope, runId, this.clock.now(), reason ?? 'cancelled on request'));
     if (result === 'requested') this.workers.abortLocal(runId, 'cancel');
     this.logger.info({ runId, result }, 'cancel requested');
     return result;
   }
 
-  /** With a tenant, another tenant's run is reported as not found (isolation, not just filtering). */
-  async getRun(runId: string, tenantId?: string): Promise<RunView> {
-    const run = await getRunRow(this.db.k, runId);
-    if (!run || (tenantId !== undefined && run.tenant_id !== tenantId)) throw notFound('run', runId);
+  /** Another tenant's run is not found: the store is asked for it within the scope (isolation, not filtering). */
+  async getRun(runId: string, scope: TenantScope): Promise<RunView> {
+    const run = await getRunRow(this.db.k, scope, runId);
+    if (!run) throw notFound('run', runId);
     return this.withEta(run);
   }
 
   async withEta(run: RunRow): Promise<RunView> {
     if (run.status !== 'queued' && run.status !== 'running') return { ...run, eta: null };
-    const durations = await recentSuccessDurations(this.db.k, run.job_id, run.tenant_id);
+    const durations = await recentSuccessDurations(this.db.k, run.tenant_id, run.job_id);
     return { ...run, eta: estimateCompletion(run, durations, this.clock.now()) };
   }
 
@@ -174,20 +175,21 @@ export class Engine {
     const now = this.clock.now();
     const result = await inTransaction(this.db, (x) => upsertScheduleDefinition(x, def, now, 'api'), LOCK_KEYS.sync);
     this.scheduler.wake();
-    const schedule = await getScheduleRow(this.db.k, def.id);
+    const schedule = await getScheduleRow(this.db.k, def.tenantId, def.id);
     this.logger.info({ scheduleId: def.id, result }, 'schedule upserted');
     return { result, schedule: schedule! };
   }
 
-  async deleteSchedule(id: string): Promise<void> {
-    if (!(await inTransaction(this.db, (x) => deleteSchedule(x, id, this.clock.now())))) throw notFound('schedule', id);
+  /** Another tenant's schedule is not found, and stays as it was. */
+  async deleteSchedule(id: string, scope: TenantScope): Promise<void> {
+    if (!(await inTransaction(this.db, (x) => deleteSchedule(x, scope, id, this.clock.now())))) throw notFound('schedule', id);
     this.logger.info({ scheduleId: id }, 'schedule deleted');
   }
 
-  async setScheduleEnabled(id: string, enabled: boolean): Promise<ScheduleRow> {
-    if (!(await inTransaction(this.db, (x) => setScheduleEnabled(x, id, enabled, this.clock.now())))) throw notFound('schedule', id);
+  async setScheduleEnabled(id: string, enabled: boolean, scope: TenantScope): Promise<ScheduleRow> {
+    if (!(await inTransaction(this.db, (x) => setScheduleEnabled(x, scope, id, enabled, this.clock.now())))) throw notFound('schedule', id);
     this.scheduler.wake();
-    return (await getScheduleRow(this.db.k, id))!;
+    return (await getScheduleRow(this.db.k, scope, id))!;
   }
 
   async createTenant(tenant: TenantDefinition): Promise<void> {

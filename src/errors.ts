@@ -59,6 +59,17 @@ export const scheduleError = (field: string, message: string) =>
 export const notFound = (what: string, id: string) =>
   new NsError('NS_NOT_FOUND', `${what} "${id}" does not exist`, { field: what, details: { id } });
 
+/**
+ * Schedule ids are global and a schedule never changes hands: a definition (config or API) that
+ * reuses another tenant's id, even a deleted one whose history stays, is refused, not applied.
+ */
+export const scheduleOwnedByAnotherTenant = (id: string, owner: string, requested: string, deleted: boolean) =>
+  new NsError(
+    'NS_CONFLICT',
+    `schedule "${id}" belongs to tenant "${owner}"${deleted ? ' (deleted; its history stays)' : ''} and cannot be redefined for tenant "${requested}"; use a different schedule id`,
+    { field: 'id', details: { id, tenantId: owner, requestedTenantId: requested, deleted } },
+  );
+
 export const leaseLost = (runId: string, owner: string) =>
   new NsError('NS_LEASE_LOST', `run ${runId}: lease is no longer held by ${owner}`, {
     details: { runId, owner },

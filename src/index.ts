@@ -55,3 +55,5 @@ export type { Settings };
 export { loadSettings } from './config/load-settings.ts';
 export { ManualClock, systemClock, type Clock } from './clock.ts';
 export { NsError, ERROR_CODES } from './errors.ts';
+// A host's own global views (every tenant's runs, schedules, models) pass ALL_TENANTS; tenant code passes its tenant.
+export { ALL_TENANTS, type TenantScope } from './store/tenant-scope.ts';

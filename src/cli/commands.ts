@@ -10,6 +10,7 @@ import { timingOf } from '../scheduler/schedule-timing.ts';
 import { listJobs } from '../store/jobs.ts';
 import { listRuns, type RunRow } from '../store/runs.ts';
 import { listSchedules } from '../store/schedules.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
 import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
@@ -81,7 +82,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, true, async (engine) => {
         const jobs = await listJobs(engine.db.k);
-        const schedules = await listSchedules(engine.db.k, opts.tenant ? { tenantId: opts.tenant } : {});
+        const schedules = await listSchedules(engine.db.k, opts.tenant ?? ALL_TENANTS);
         const now = engine.clock.now();
         const rows = schedules.map((sc) => ({
           job: sc.job_id,
@@ -126,8 +127,9 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--json', 'machine-readable output (NDJSON with --follow)')
     .action(async (opts: { job?: string; tenant?: string; status?: string[]; limit: number; follow?: boolean; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, false, async (engine) => {
-        const filter = { ...(opts.job ? { jobId: opts.job } : {}), ...(opts.tenant ? { tenantId: opts.tenant } : {}), ...(opts.status ? { status: opts.status } : {}), limit: opts.limit };
-        const runs = await listRuns(engine.db.k, filter);
+        const scope = opts.tenant ?? ALL_TENANTS;
+        const filter = { ...(opts.job ? { jobId: opts.job } : {}), ...(opts.status ? { status: opts.status } : {}), limit: opts.limit };
+        const runs = await listRuns(engine.db.k, scope, filter);
         if (!opts.follow) {
           io.out(opts.json ? `${JSON.stringify(runs, null, 2)}\n` : `${table(runs.map(runLine), RUN_COLUMNS)}\n`);
           return;
@@ -144,7 +146,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
         print(runs);
         for (;;) {
           await delay(1000);
-          print(await listRuns(engine.db.k, filter));
+          print(await listRuns(engine.db.k, scope, filter));
         }
       }),
     );
@@ -152,10 +154,11 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   program
     .command('run <id>')
     .description('show one run: times, attempts, outcome, error, metrics and log tail')
+    .option('--tenant <id>', "only this tenant's run (another tenant's is not found)")
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) =>
+    .action(async (id: string, opts: { tenant?: string; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, false, async (engine) => {
-        const run = await engine.getRun(id);
+        const run = await engine.getRun(id, opts.tenant ?? ALL_TENANTS);
         io.out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${runDetails(run)}\n`);
       }),
     );
@@ -163,9 +166,10 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   program
     .command('cancel <id>')
     .description('cancel a queued run, or ask a running one to stop (SIGTERM, then SIGKILL)')
-    .action(async (id: string, _opts, cmd: Command) =>
+    .option('--tenant <id>', "only this tenant's run (another tenant's is not found)")
+    .action(async (id: string, opts: { tenant?: string }, cmd: Command) =>
       withEngine(cmd, io, false, async (engine) => {
-        const result = await engine.cancel(id);
+        const result = await engine.cancel(id, undefined, opts.tenant ?? ALL_TENANTS);
         io.out(result === 'cancelled' ? `run ${id} cancelled\n` : `run ${id}: cancel requested; its worker stops it at the next heartbeat\n`);
       }),
     );

@@ -11,6 +11,7 @@ import { aliasChangeDto, modelDto, versionDto } from '../api/model-dto.ts';
 import { NsError } from '../errors.ts';
 import type { ModelSummary } from '../models/model-service.ts';
 import type { AliasChange, AliasUpdate, ModelVersion } from '../registry/index.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import type { CliIo } from './commands.ts';
 import { iso, table } from './format.ts';
 
@@ -103,7 +104,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, false, async (engine) => {
-        const models = await engine.models.list(opts.tenant);
+        const models = await engine.models.list(opts.tenant ?? ALL_TENANTS);
         io.out(opts.json ? json(models.map(modelDto)) : `${table(models.map(modelLine), ['tenant', 'model', 'task', 'trainer', 'champion', 'metric', 'since'])}\n`);
       }),
     );

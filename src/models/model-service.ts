@@ -21,6 +21,7 @@ import { datasetSchemaOf } from '../store/datasets.ts';
 import { inTransaction } from '../store/db.ts';
 import { getJob, upsertJob } from '../store/jobs.ts';
 import { getModelDefinition, listModelDefinitions, upsertModelDefinition, type StoredModel } from '../store/model-definitions.ts';
+import type { TenantScope } from '../store/tenant-scope.ts';
 import { getTenant } from '../store/tenants.ts';
 import { parseModelDefinition } from '../training/model-definition.ts';
 import { checkTrainParams } from '../training/run-overrides.ts';
@@ -87,9 +88,10 @@ export class ModelService {
     throw new NsError('NS_NOT_FOUND', `tenant "${tenantId}" has no model "${name}" (${hint})`, { field: 'model', details: { tenantId, model: name } });
   }
 
-  async list(tenantId?: string): Promise<ModelSummary[]> {
-    if (tenantId !== undefined) await this.#tenant(tenantId);
-    const models = await listModelDefinitions(this.#engine.db.k, tenantId);
+  /** A named tenant must exist; ALL_TENANTS is the operator's view of every tenant's models. */
+  async list(scope: TenantScope): Promise<ModelSummary[]> {
+    if (typeof scope === 'string') await this.#tenant(scope);
+    const models = await listModelDefinitions(this.#engine.db.k, scope);
     return Promise.all(models.map(async (m) => ({ ...m, champion: await this.registry.champion(m.tenantId, m.definition.name) })));
   }
 

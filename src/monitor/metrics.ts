@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Engine } from '../engine.ts';
 import { queueDepth } from '../store/job-health.ts';
 import { getJob } from '../store/jobs.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
 /**
  * Prometheus metrics, fed by the engine's events. Counters count what this node did; the queue
@@ -49,7 +50,7 @@ export class EngineMetrics {
       registers: r,
       async collect() {
         this.reset();
-        for (const row of await queueDepth(engine.db.k)) this.set({ job: row.job_id, tenant: row.tenant_id, status: row.status }, row.n);
+        for (const row of await queueDepth(engine.db.k, ALL_TENANTS)) this.set({ job: row.job_id, tenant: row.tenant_id, status: row.status }, row.n);
       },
     });
 

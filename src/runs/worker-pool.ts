@@ -7,6 +7,7 @@ import { Lifecycle, Waker } from '../lifecycle.ts';
 import { cappedTimeout, type CappedTimer } from '../timers.ts';
 import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
 import { claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
 import { RunExecution } from './run-execution.ts';
 
@@ -70,7 +71,7 @@ export class WorkerPool {
     if (free <= 0 || !this.lifecycle.running) return 0;
     const claimed = await inTransaction(
       db,
-      (x) => claimRuns(x, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: free, dialect: db.dialect }),
+      (x) => claimRuns(x, ALL_TENANTS, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: free, dialect: db.dialect }),
       LOCK_KEYS.claim,
     );
     for (const run of claimed) {
@@ -100,7 +101,7 @@ export class WorkerPool {
     const killed = new Set<string>();
     const recovered = await inTransaction(
       db,
-      (x) => recoverExpiredLeases(x, now, this.activeRunIds(), (run) => (killOrphanedGroup(run) ? killed.add(run.id) : undefined)),
+      (x) => recoverExpiredLeases(x, ALL_TENANTS, now, this.activeRunIds(), (run) => (killOrphanedGroup(run) ? killed.add(run.id) : undefined)),
       LOCK_KEYS.claim,
     );
     for (const { run, requeued } of recovered) {

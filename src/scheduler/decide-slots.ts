@@ -10,6 +10,7 @@ import { lockRunKeys, type DialectName, type Executor } from '../store/db.ts';
 import { activeRunsByKey, insertRuns, runKey, runValues, type RunRow } from '../store/runs.ts';
 import { advanceSchedules, type ScheduleAdvance, type ScheduleRow } from '../store/schedules.ts';
 import { insertSlots, slotKey, type SlotRow } from '../store/slots.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { dueAtOf, timingOf } from './schedule-timing.ts';
 
 /** A slot processed within this much of its due time counts as on time, not as catch-up. */
@@ -42,7 +43,7 @@ export async function decideSlots(ctx: DecideContext, schedules: readonly Schedu
     advances.push({ id: row.id, expectedNextSlotAt: row.next_slot_at, nextSlotAt: plan.nextSlotAt, dueAt: dueAtOf(row.id, plan.nextSlotAt, row.jitter_ms), now: ctx.now });
   }
   // Compare-and-set on every schedule: if any moved under us, the whole batch rolls back.
-  const moved = await advanceSchedules(ctx.x, advances);
+  const moved = await advanceSchedules(ctx.x, ALL_TENANTS, advances);
   if (moved !== advances.length) throw new Error(`${advances.length - moved} schedule(s) advanced concurrently; batch rolled back`);
   if (pending.length === 0) return [];
 

@@ -3,11 +3,12 @@ import type { ScheduleDefinition, Settings } from '../config/types.ts';
 import { inTransaction, LOCK_KEYS, type Db, type Executor } from '../store/db.ts';
 import { upsertJob } from '../store/jobs.ts';
 import { upsertModelDefinition } from '../store/model-definitions.ts';
-import { NsError } from '../errors.ts';
+import { scheduleOwnedByAnotherTenant } from '../errors.ts';
 import { SLOT_FATE } from '../runs/states.ts';
 import { nextSlots } from '../schedule/index.ts';
 import { getScheduleRow, insertSchedule, scheduleValues, setDeclaredHash, updateSchedule, type ScheduleRow } from '../store/schedules.ts';
 import { insertSlots } from '../store/slots.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { upsertTenant } from '../store/tenants.ts';
 import { definitionTiming, dueAtOf, firstSlotAfter, timingHash, timingOf } from './schedule-timing.ts';
 
@@ -26,11 +27,15 @@ const definitionHash = (def: ScheduleDefinition) => createHash('sha1').update(JS
  * From config, a definition is applied only when it differs from what config last applied
  * (declared_hash): edits and deletions made over the API since then survive a restart, until the
  * config file itself changes that schedule.
+ *
+ * An id stays with the tenant that first defined it, even once deleted: redefining it for another
+ * tenant is refused, from config or API alike.
  */
 export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinition, now: number, origin: ScheduleOrigin): Promise<ScheduleUpsertResult> {
   const hash = timingHash(definitionTiming(def));
   const declared = origin === 'config' ? definitionHash(def) : null;
-  const existing = await getScheduleRow(x, def.id, true);
+  // Across tenants: schedule ids are global, so an id another tenant holds must be seen to be refused.
+  const existing = await getScheduleRow(x, ALL_TENANTS, def.id, true);
   const plan = (): { nextSlotAt: number | null; dueAt: number | null } => {
     const nextSlotAt = firstSlotAfter(definitionTiming(def), now);
     return { nextSlotAt, dueAt: dueAtOf(def.id, nextSlotAt, def.jitterMs) };
@@ -39,12 +44,9 @@ export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinit
     await insertSchedule(x, scheduleValues(def, { timingHash: hash, ...plan() }, now, declared));
     return 'created';
   }
+  if (existing.tenant_id !== def.tenantId) throw scheduleOwnedByAnotherTenant(def.id, existing.tenant_id, def.tenantId, existing.deleted_at !== null);
   if (declared !== null && existing.declared_hash === declared) return 'unchanged';
-  // Schedule ids are global: a schedule never changes hands between tenants by being rewritten.
-  if (origin === 'api' && existing.deleted_at === null && existing.tenant_id !== def.tenantId) {
-    throw new NsError('NS_CONFLICT', `schedule "${def.id}" belongs to another tenant; choose another id`, { field: 'id' });
-  }
-  if (declared !== null) await setDeclaredHash(x, def.id, declared);
+  if (declared !== null) await setDeclaredHash(x, def.tenantId, def.id, declared);
   const revived = existing.deleted_at !== null;
   const replanned = revived || existing.timing_hash !== hash;
   if (replanned && !revived) await recordSuperseded(x, existing, now);
@@ -56,7 +58,7 @@ export async function upsertScheduleDefinition(x: Executor, def: ScheduleDefinit
     !replanned &&
     (Object.keys(row) as (keyof typeof row)[]).every((k) => ['created_at', 'updated_at', 'declared_hash'].includes(k) || row[k] === existing[k]);
   if (same) return declared !== null && existing.declared_hash === null ? 'updated' : 'unchanged';
-  await updateSchedule(x, { ...row, created_at: revived ? now : existing.created_at }, replanned || placement.dueAt !== existing.due_at);
+  await updateSchedule(x, def.tenantId, { ...row, created_at: revived ? now : existing.created_at }, replanned || placement.dueAt !== existing.due_at);
   return revived ? 'created' : 'updated';
 }
 

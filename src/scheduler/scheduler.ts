@@ -6,6 +6,7 @@ import { inTransaction, type Db } from '../store/db.ts';
 import { listJobs } from '../store/jobs.ts';
 import { pruneHistory, type PruneCounts } from '../store/history-retention.ts';
 import { earliestDueAt, lockDueSchedules } from '../store/schedules.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { decideSlots, type DecidedSlot } from './decide-slots.ts';
 
 export interface SchedulerOptions {
@@ -72,7 +73,7 @@ export class Scheduler {
     const decided: DecidedSlot[] = [];
     for (;;) {
       const batch = await inTransaction(db, async (x) => {
-        const rows = await lockDueSchedules(x, db.dialect, now, batchSize);
+        const rows = await lockDueSchedules(x, ALL_TENANTS, db.dialect, now, batchSize);
         const slots = await decideSlots({ x, dialect: db.dialect, now, nodeId, jobs }, rows);
         return { rows: rows.length, slots };
       });
@@ -96,7 +97,7 @@ export class Scheduler {
     const now = clock.now();
     if (!force && now - this.#lastPrune < PRUNE_EVERY_MS) return null;
     this.#lastPrune = now;
-    const counts = await inTransaction(db, (x) => pruneHistory(x, now - retentionMs));
+    const counts = await inTransaction(db, (x) => pruneHistory(x, ALL_TENANTS, now - retentionMs));
     if (counts.runs + counts.slots > 0) logger.info({ ...counts, retentionMs }, 'history pruned');
     return counts;
   }
@@ -114,7 +115,7 @@ export class Scheduler {
       try {
         await this.tick();
         await this.prune();
-        const due = await earliestDueAt(db.k);
+        const due = await earliestDueAt(db.k, ALL_TENANTS);
         if (due !== null) delay = Math.min(pollMs, Math.max(0, due - clock.now()));
       } catch (error) {
         logger.error({ err: error }, 'scheduler tick failed; retrying');

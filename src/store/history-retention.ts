@@ -1,4 +1,5 @@
 import type { Executor } from './db.ts';
+import type { ALL_TENANTS } from './tenant-scope.ts';
 
 export interface PruneCounts {
   runs: number;
@@ -10,7 +11,7 @@ export interface PruneCounts {
  * Deletes history older than `before`: finished runs with their attempts, and decided slots. The
  * hot queue (queued and running runs) is never touched, whatever its age.
  */
-export async function pruneHistory(x: Executor, before: number): Promise<PruneCounts> {
+export async function pruneHistory(x: Executor, scope: typeof ALL_TENANTS, before: number): Promise<PruneCounts> {
   const old = x
     .selectFrom('runs')
     .select('id')

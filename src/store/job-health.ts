@@ -1,5 +1,6 @@
 import type { Executor } from './db.ts';
 import { nextDueAt } from './schedules.ts';
+import { inScope, type ALL_TENANTS, type TenantScope } from './tenant-scope.ts';
 
 export interface JobHealthRow {
   jobId: string;
@@ -15,17 +16,18 @@ export interface JobHealthRow {
 const FAILED = new Set(['failed', 'timed_out']);
 const RECENT = 50;
 
-/** Per job: its latest outcome, its failure streak, what is in flight, and its next enabled slot. */
-export async function jobHealth(x: Executor, jobIds: readonly string[]): Promise<JobHealthRow[]> {
+/** Per job, within the scope: its latest outcome, its failure streak, what is in flight, and its next enabled slot. */
+export async function jobHealth(x: Executor, scope: TenantScope, jobIds: readonly string[]): Promise<JobHealthRow[]> {
   const result: JobHealthRow[] = [];
   for (const jobId of jobIds) {
     // Walks the (job_id, finished_at) index from the newest end; skipped runs are filtered on the way.
-    const recent = await x
+    const finished = x
       .selectFrom('runs')
       .select(['status', 'finished_at'])
       .where('job_id', '=', jobId)
       .where('finished_at', 'is not', null)
-      .where('status', 'in', ['succeeded', 'failed', 'timed_out', 'cancelled'])
+      .where('status', 'in', ['succeeded', 'failed', 'timed_out', 'cancelled']);
+    const recent = await inScope(finished, scope)
       .orderBy('finished_at', 'desc')
       .orderBy('id', 'desc')
       .limit(RECENT)
@@ -35,14 +37,13 @@ export async function jobHealth(x: Executor, jobIds: readonly string[]): Promise
       if (run.status === 'succeeded') break;
       if (FAILED.has(run.status)) streak++;
     }
-    const active = await x
+    const inFlight = x
       .selectFrom('runs')
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
       .where('job_id', '=', jobId)
-      .where('status', 'in', ['queued', 'running'])
-      .groupBy('status')
-      .execute();
-    const nextRunAt = await nextDueAt(x, jobId);
+      .where('status', 'in', ['queued', 'running']);
+    const active = await inScope(inFlight, scope).groupBy('status').execute();
+    const nextRunAt = await nextDueAt(x, scope, jobId);
     result.push({
       jobId,
       lastStatus: recent[0]?.status ?? null,
@@ -57,7 +58,7 @@ export async function jobHealth(x: Executor, jobIds: readonly string[]): Promise
 }
 
 /** Runs waiting to be claimed, by tenant and job: the queue depth gauge. */
-export async function queueDepth(x: Executor): Promise<Array<{ tenant_id: string; job_id: string; status: string; n: number }>> {
+export async function queueDepth(x: Executor, scope: typeof ALL_TENANTS): Promise<Array<{ tenant_id: string; job_id: string; status: string; n: number }>> {
   const rows = await x
     .selectFrom('runs')
     .select(['tenant_id', 'job_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { ModelDefinition } from '../training/model-definition.ts';
 import type { Executor } from './db.ts';
+import { inScope, type TenantScope } from './tenant-scope.ts';
 
 export type ModelOrigin = 'config' | 'api';
 
@@ -31,10 +32,8 @@ export async function getModelDefinition(x: Executor, tenantId: string, name: st
   return row ? storedOf(row) : null;
 }
 
-export async function listModelDefinitions(x: Executor, tenantId?: string): Promise<StoredModel[]> {
-  let q = x.selectFrom('model_definitions').selectAll();
-  if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
-  return (await q.orderBy('tenant_id').orderBy('name').execute()).map(storedOf);
+export async function listModelDefinitions(x: Executor, scope: TenantScope): Promise<StoredModel[]> {
+  return (await inScope(x.selectFrom('model_definitions').selectAll(), scope).orderBy('tenant_id').orderBy('name').execute()).map(storedOf);
 }
 
 /**

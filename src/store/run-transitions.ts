@@ -7,6 +7,7 @@ import { leaseLost, NsError } from '../errors.ts';
 import type { RunStatus } from '../runs/states.ts';
 import type { DialectName, Executor } from './db.ts';
 import { runKey, type RunRow } from './runs.ts';
+import { inScope, type ALL_TENANTS, type TenantScope } from './tenant-scope.ts';
 
 export interface ClaimOptions {
   owner: string;
@@ -22,7 +23,7 @@ export interface ClaimOptions {
  * Claims up to `limit` due runs, at most one per (tenant, job) and none whose (tenant, job) is
  * already running. The caller holds the write lock (inTransaction with LOCK_KEYS.claim).
  */
-export async function claimRuns(x: Executor, o: ClaimOptions): Promise<RunRow[]> {
+export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: ClaimOptions): Promise<RunRow[]> {
   if (o.limit <= 0) return [];
   const query = x
     .selectFrom('runs as r')
@@ -92,11 +93,12 @@ export async function claimRuns(x: Executor, o: ClaimOptions): Promise<RunRow[]>
 }
 
 /** Renews the lease; answers whether a cancel was requested (by the API or another node). */
-export async function heartbeat(x: Executor, runId: string, owner: string, now: number, leaseMs: number): Promise<{ cancelRequested: boolean }> {
+export async function heartbeat(x: Executor, tenantId: string, runId: string, owner: string, now: number, leaseMs: number): Promise<{ cancelRequested: boolean }> {
   const row = await x
     .updateTable('runs')
     .set({ lease_expires_at: now + leaseMs, heartbeat_at: now, updated_at: now })
     .where('id', '=', runId)
+    .where('tenant_id', '=', tenantId)
     .where('lease_owner', '=', owner)
     .where('status', '=', 'running')
     .returning('cancel_requested')
@@ -105,11 +107,12 @@ export async function heartbeat(x: Executor, runId: string, owner: string, now: 
   return { cancelRequested: row.cancel_requested === 1 };
 }
 
-export async function recordPid(x: Executor, runId: string, owner: string, pid: number, now: number): Promise<void> {
+export async function recordPid(x: Executor, tenantId: string, runId: string, owner: string, pid: number, now: number): Promise<void> {
   const result = await x
     .updateTable('runs')
     .set({ pid, updated_at: now })
     .where('id', '=', runId)
+    .where('tenant_id', '=', tenantId)
     .where('lease_owner', '=', owner)
     .where('status', '=', 'running')
     .executeTakeFirst();
@@ -145,17 +148,18 @@ function outcomeFields(o: RunOutcome) {
   };
 }
 
-async function closeAttempt(x: Executor, run: Pick<RunRow, 'id' | 'attempt'>, status: string, now: number, exitCode: number | null, error: string | null) {
+async function closeAttempt(x: Executor, tenantId: string, run: Pick<RunRow, 'id' | 'attempt'>, status: string, now: number, exitCode: number | null, error: string | null) {
   await x
     .updateTable('run_attempts')
     .set((eb) => ({ status, finished_at: now, duration_ms: sql<number>`${now} - ${eb.ref('started_at')}`, exit_code: exitCode, error_message: error }))
+    .where('tenant_id', '=', tenantId)
     .where('run_id', '=', run.id)
     .where('attempt', '=', run.attempt)
     .execute();
 }
 
-async function lockOwned(x: Executor, runId: string, owner: string): Promise<RunRow> {
-  const run = await x.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+async function lockOwned(x: Executor, tenantId: string, runId: string, owner: string): Promise<RunRow> {
+  const run = await x.selectFrom('runs').selectAll().where('id', '=', runId).where('tenant_id', '=', tenantId).executeTakeFirst();
   if (!run || run.status !== 'running' || run.lease_owner !== owner) throw leaseLost(runId, owner);
   return run;
 }
@@ -165,11 +169,12 @@ async function lockOwned(x: Executor, runId: string, owner: string): Promise<Run
  * lockOwned may be stale (recovery on another node can take the run in between), and a transition
  * that changes nothing must fail loudly, never pass as done.
  */
-async function updateOwned(x: Executor, runId: string, owner: string, fields: Record<string, unknown>): Promise<void> {
+async function updateOwned(x: Executor, tenantId: string, runId: string, owner: string, fields: Record<string, unknown>): Promise<void> {
   const result = await x
     .updateTable('runs')
     .set(fields)
     .where('id', '=', runId)
+    .where('tenant_id', '=', tenantId)
     .where('lease_owner', '=', owner)
     .where('status', '=', 'running')
     .executeTakeFirst();
@@ -177,8 +182,8 @@ async function updateOwned(x: Executor, runId: string, owner: string, fields: Re
 }
 
 /** Ends a running run in a terminal state. */
-export async function finishRun(x: Executor, runId: string, owner: string, now: number, o: RunOutcome): Promise<RunRow> {
-  const run = await lockOwned(x, runId, owner);
+export async function finishRun(x: Executor, tenantId: string, runId: string, owner: string, now: number, o: RunOutcome): Promise<RunRow> {
+  const run = await lockOwned(x, tenantId, runId, owner);
   const fields = {
     ...outcomeFields(o),
     status: o.status,
@@ -188,14 +193,14 @@ export async function finishRun(x: Executor, runId: string, owner: string, now: 
     lease_expires_at: null,
     updated_at: now,
   };
-  await updateOwned(x, runId, owner, fields);
-  await closeAttempt(x, run, o.status, now, o.exitCode ?? null, o.errorMessage ?? null);
+  await updateOwned(x, tenantId, runId, owner, fields);
+  await closeAttempt(x, tenantId, run, o.status, now, o.exitCode ?? null, o.errorMessage ?? null);
   return { ...run, ...fields };
 }
 
 /** A transient failure with attempts left: back to queued, due after the backoff. */
-export async function scheduleRetry(x: Executor, runId: string, owner: string, now: number, runAt: number, o: Omit<RunOutcome, 'status'>): Promise<RunRow> {
-  const run = await lockOwned(x, runId, owner);
+export async function scheduleRetry(x: Executor, tenantId: string, runId: string, owner: string, now: number, runAt: number, o: Omit<RunOutcome, 'status'>): Promise<RunRow> {
+  const run = await lockOwned(x, tenantId, runId, owner);
   const fields = {
     ...outcomeFields({ ...o, status: 'failed' }),
     status: 'queued',
@@ -206,8 +211,8 @@ export async function scheduleRetry(x: Executor, runId: string, owner: string, n
     pid: null,
     updated_at: now,
   };
-  await updateOwned(x, runId, owner, fields);
-  await closeAttempt(x, run, 'retrying', now, o.exitCode ?? null, o.errorMessage ?? null);
+  await updateOwned(x, tenantId, runId, owner, fields);
+  await closeAttempt(x, tenantId, run, 'retrying', now, o.exitCode ?? null, o.errorMessage ?? null);
   return { ...run, ...fields };
 }
 
@@ -215,11 +220,11 @@ export async function scheduleRetry(x: Executor, runId: string, owner: string, n
  * Shutdown put the run down before it finished: back to queued without spending an attempt of its
  * allowance, so the next start resumes it. Never a failure.
  */
-export async function requeueRun(x: Executor, runId: string, owner: string, now: number, reason: string): Promise<void> {
-  const run = await lockOwned(x, runId, owner);
+export async function requeueRun(x: Executor, tenantId: string, runId: string, owner: string, now: number, reason: string): Promise<void> {
+  const run = await lockOwned(x, tenantId, runId, owner);
   // The interrupted attempt stays in history; one more attempt is allowed in its place.
-  await updateOwned(x, runId, owner, { status: 'queued', max_attempts: run.max_attempts + 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now });
-  await closeAttempt(x, run, 'interrupted', now, null, reason);
+  await updateOwned(x, tenantId, runId, owner, { status: 'queued', max_attempts: run.max_attempts + 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now });
+  await closeAttempt(x, tenantId, run, 'interrupted', now, null, reason);
 }
 
 export interface RecoveredRun {
@@ -236,6 +241,7 @@ export interface RecoveredRun {
  */
 export async function recoverExpiredLeases(
   x: Executor,
+  scope: typeof ALL_TENANTS,
   now: number,
   executingHere: readonly string[] = [],
   beforeRelease: (run: RunRow) => void = () => undefined,
@@ -264,7 +270,7 @@ export async function recoverExpiredLeases(
       .where('lease_expires_at', '<', now)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) continue;
-    await closeAttempt(x, run, 'lost', now, null, lost);
+    await closeAttempt(x, run.tenant_id, run, 'lost', now, null, lost);
     recovered.push({ run, requeued });
   }
   return recovered;
@@ -272,16 +278,19 @@ export async function recoverExpiredLeases(
 
 export type CancelResult = 'cancelled' | 'requested';
 
-/** Queued runs end at once; running ones are flagged and their worker aborts them at its next beat. */
-export async function requestCancel(x: Executor, runId: string, now: number, reason: string): Promise<CancelResult> {
+/**
+ * Queued runs end at once; running ones are flagged and their worker aborts them at its next beat.
+ * A run outside the scope is "not found", exactly like one that does not exist.
+ */
+export async function requestCancel(x: Executor, scope: TenantScope, runId: string, now: number, reason: string): Promise<CancelResult> {
   // Each write is conditional on the status just read; if a claim or an end slipped in between,
   // read again (at most once more: a run moves queued → running → ended, never back within this).
   for (let attempt = 0; attempt < 3; attempt++) {
-    const run = await x.selectFrom('runs').select(['status']).where('id', '=', runId).executeTakeFirst();
+    const run = await inScope(x.selectFrom('runs').select(['status']).where('id', '=', runId), scope).executeTakeFirst();
     if (!run) throw new NsError('NS_NOT_FOUND', `run "${runId}" does not exist`, { field: 'runId' });
     if (run.status === 'queued' || run.status === 'running') {
       const fields = run.status === 'queued' ? { status: 'cancelled', finished_at: now, reason, updated_at: now } : { cancel_requested: 1, reason, updated_at: now };
-      const result = await x.updateTable('runs').set(fields).where('id', '=', runId).where('status', '=', run.status).executeTakeFirst();
+      const result = await inScope(x.updateTable('runs').set(fields).where('id', '=', runId).where('status', '=', run.status), scope).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 1) return run.status === 'queued' ? 'cancelled' : 'requested';
       continue;
     }

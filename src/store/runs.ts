@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { RunStatus } from '../runs/states.ts';
 import type { Executor } from './db.ts';
 import type { RunsTable } from './schema.ts';
+import { inScope, type TenantScope } from './tenant-scope.ts';
 
 export type RunRow = RunsTable;
 
@@ -73,8 +74,9 @@ export async function insertRuns(x: Executor, rows: readonly RunRow[]): Promise<
   }
 }
 
-export async function getRunRow(x: Executor, id: string): Promise<RunRow | undefined> {
-  return x.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+/** Another tenant's run is not there: the same answer as a run that never existed. */
+export async function getRunRow(x: Executor, scope: TenantScope, id: string): Promise<RunRow | undefined> {
+  return inScope(x.selectFrom('runs').selectAll().where('id', '=', id), scope).executeTakeFirst();
 }
 
 /** Unfinished runs (queued or running) for these (tenant, job) pairs, keyed `tenant/job`. */
@@ -113,7 +115,6 @@ export interface RunCursor {
 }
 
 export interface RunFilter {
-  tenantId?: string;
   jobId?: string;
   scheduleId?: string;
   status?: readonly string[];
@@ -127,14 +128,13 @@ export interface RunFilter {
 }
 
 /** Sorted by an allow-listed column (default newest first), id breaking ties, keyset-paginated. */
-export async function listRuns(x: Executor, filter: RunFilter = {}): Promise<RunRow[]> {
+export async function listRuns(x: Executor, scope: TenantScope, filter: RunFilter = {}): Promise<RunRow[]> {
   const sortField = filter.sort ?? 'queued_at';
   const order = filter.order ?? 'desc';
   // Nullable columns (started_at …) sort as -1 so that the cursor comparison stays total; the
   // never-null ones are used bare, so their (column, id) indexes serve the sort.
   const key = NEVER_NULL.has(sortField) ? sql<number>`${sql.ref(sortField)}` : sql<number>`coalesce(${sql.ref(sortField)}, -1)`;
-  let q = x.selectFrom('runs').selectAll();
-  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+  let q = inScope(x.selectFrom('runs').selectAll(), scope);
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
   if (filter.scheduleId) q = q.where('schedule_id', '=', filter.scheduleId);
   if (filter.status && filter.status.length > 0) q = q.where('status', 'in', [...filter.status]);
@@ -154,15 +154,17 @@ export function cursorOf(run: RunRow, sort: RunSortField = 'queued_at'): RunCurs
 }
 
 /** Durations of the most recent successful runs of a job, for ETAs. */
-export async function recentSuccessDurations(x: Executor, jobId: string, tenantId: string | null, limit = 20): Promise<number[]> {
-  let q = x
+export async function recentSuccessDurations(x: Executor, tenantId: string, jobId: string, limit = 20): Promise<number[]> {
+  const rows = await x
     .selectFrom('runs')
     .select('duration_ms')
+    .where('tenant_id', '=', tenantId)
     .where('job_id', '=', jobId)
     .where('status', '=', 'succeeded')
-    .where('duration_ms', 'is not', null);
-  if (tenantId) q = q.where('tenant_id', '=', tenantId);
-  const rows = await q.orderBy('finished_at', 'desc').limit(limit).execute();
+    .where('duration_ms', 'is not', null)
+    .orderBy('finished_at', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map((r) => Number(r.duration_ms));
 }
 
@@ -193,14 +195,13 @@ export async function latestSuccessAfter(x: Executor, tenantId: string, jobId: s
   return row?.finished_at ?? null;
 }
 
-export async function countRunsByStatus(x: Executor, filter: { jobId?: string; tenantId?: string } = {}): Promise<Record<string, number>> {
-  let q = x.selectFrom('runs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status');
+export async function countRunsByStatus(x: Executor, tenantId: string, filter: { jobId?: string } = {}): Promise<Record<string, number>> {
+  let q = x.selectFrom('runs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).groupBy('status');
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
-  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
   const rows = await q.execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
-export async function listAttempts(x: Executor, runId: string) {
-  return x.selectFrom('run_attempts').selectAll().where('run_id', '=', runId).orderBy('attempt').execute();
+export async function listAttempts(x: Executor, tenantId: string, runId: string) {
+  return x.selectFrom('run_attempts').selectAll().where('tenant_id', '=', tenantId).where('run_id', '=', runId).orderBy('attempt').execute();
 }

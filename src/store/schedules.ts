@@ -1,7 +1,9 @@
 import type { ScheduleDefinition } from '../config/types.ts';
 import { sql } from 'kysely';
+import { notFound } from '../errors.ts';
 import type { DialectName, Executor } from './db.ts';
 import type { SchedulesTable } from './schema.ts';
+import { inScope, type ALL_TENANTS, type TenantScope } from './tenant-scope.ts';
 
 export type ScheduleRow = SchedulesTable;
 
@@ -36,8 +38,8 @@ export function scheduleValues(def: ScheduleDefinition, placement: SchedulePlace
 }
 
 /** A live schedule; with includeDeleted, its tombstone too. */
-export async function getScheduleRow(x: Executor, id: string, includeDeleted = false): Promise<ScheduleRow | undefined> {
-  let q = x.selectFrom('schedules').selectAll().where('id', '=', id);
+export async function getScheduleRow(x: Executor, scope: TenantScope, id: string, includeDeleted = false): Promise<ScheduleRow | undefined> {
+  let q = inScope(x.selectFrom('schedules').selectAll().where('id', '=', id), scope);
   if (!includeDeleted) q = q.where('deleted_at', 'is', null);
   return q.executeTakeFirst();
 }
@@ -46,46 +48,48 @@ export async function insertSchedule(x: Executor, row: ScheduleRow): Promise<voi
   await x.insertInto('schedules').values(row).execute();
 }
 
-/** Rewrites a schedule's definition; placement fields only when given (a timing change re-plans). */
-export async function updateSchedule(x: Executor, row: ScheduleRow, replanned: boolean): Promise<void> {
-  const { id, created_at: _created, next_slot_at, due_at, declared_hash: _declared, ...rest } = row;
+/**
+ * Rewrites a schedule's definition; placement fields only when given (a timing change re-plans).
+ * The tenant is a key here, never a value: a rewrite cannot move a schedule to another tenant.
+ */
+export async function updateSchedule(x: Executor, tenantId: string, row: ScheduleRow, replanned: boolean): Promise<void> {
+  const { id, tenant_id: _tenant, created_at: _created, next_slot_at, due_at, declared_hash: _declared, ...rest } = row;
   const values = replanned ? { ...rest, next_slot_at, due_at } : rest;
-  await x.updateTable('schedules').set(values).where('id', '=', id).execute();
+  const result = await x.updateTable('schedules').set(values).where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw notFound('schedule', id);
 }
 
 /** Leaves a tombstone: the schedule stops firing and disappears from listings; its history stays. */
-export async function deleteSchedule(x: Executor, id: string, now: number): Promise<boolean> {
-  const result = await x
+export async function deleteSchedule(x: Executor, scope: TenantScope, id: string, now: number): Promise<boolean> {
+  const q = x
     .updateTable('schedules')
     .set({ deleted_at: now, enabled: 0, next_slot_at: null, due_at: null, updated_at: now })
     .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+    .where('deleted_at', 'is', null);
+  const result = await inScope(q, scope).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function setDeclaredHash(x: Executor, id: string, hash: string): Promise<void> {
-  await x.updateTable('schedules').set({ declared_hash: hash }).where('id', '=', id).execute();
+export async function setDeclaredHash(x: Executor, tenantId: string, id: string, hash: string): Promise<void> {
+  await x.updateTable('schedules').set({ declared_hash: hash }).where('id', '=', id).where('tenant_id', '=', tenantId).execute();
 }
 
-export async function setScheduleEnabled(x: Executor, id: string, enabled: boolean, now: number): Promise<boolean> {
-  const result = await x
+export async function setScheduleEnabled(x: Executor, scope: TenantScope, id: string, enabled: boolean, now: number): Promise<boolean> {
+  const q = x
     .updateTable('schedules')
     .set({ enabled: enabled ? 1 : 0, updated_at: now })
     .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+    .where('deleted_at', 'is', null);
+  const result = await inScope(q, scope).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
 export interface ScheduleFilter {
-  tenantId?: string;
   jobId?: string;
 }
 
-export async function listSchedules(x: Executor, filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
-  let q = x.selectFrom('schedules').selectAll().where('deleted_at', 'is', null);
-  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+export async function listSchedules(x: Executor, scope: TenantScope, filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
+  let q = inScope(x.selectFrom('schedules').selectAll().where('deleted_at', 'is', null), scope);
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
   return q.orderBy('id').execute();
 }
@@ -94,7 +98,7 @@ export async function listSchedules(x: Executor, filter: ScheduleFilter = {}): P
  * Due schedules, oldest first. On PostgreSQL the rows are locked and rows another node holds are
  * skipped, so nodes share the work instead of queueing behind each other.
  */
-export async function lockDueSchedules(x: Executor, dialect: DialectName, now: number, limit: number): Promise<ScheduleRow[]> {
+export async function lockDueSchedules(x: Executor, scope: typeof ALL_TENANTS, dialect: DialectName, now: number, limit: number): Promise<ScheduleRow[]> {
   const q = x
     .selectFrom('schedules')
     .selectAll()
@@ -117,7 +121,7 @@ export interface ScheduleAdvance {
  * Moves a batch of schedules past the slots just decided, in one statement (a round trip per schedule made a
  * 10,000-schedule burst slow on PostgreSQL). Returns how many rows matched their expected slot.
  */
-export async function advanceSchedules(x: Executor, items: readonly ScheduleAdvance[]): Promise<number> {
+export async function advanceSchedules(x: Executor, scope: typeof ALL_TENANTS, items: readonly ScheduleAdvance[]): Promise<number> {
   let moved = 0;
   for (let i = 0; i < items.length; i += 200) {
     const chunk = items.slice(i, i + 200);
@@ -135,7 +139,7 @@ export async function advanceSchedules(x: Executor, items: readonly ScheduleAdva
 }
 
 /** When the scheduler must next look: the earliest due time of any schedule. */
-export async function earliestDueAt(x: Executor): Promise<number | null> {
+export async function earliestDueAt(x: Executor, scope: typeof ALL_TENANTS): Promise<number | null> {
   const row = await x.selectFrom('schedules').select((eb) => eb.fn.min('due_at').as('due')).executeTakeFirst();
   return row?.due == null ? null : Number(row.due);
 }
@@ -144,14 +148,13 @@ export async function earliestDueAt(x: Executor): Promise<number | null> {
  * A job's next run: the earliest due time (slot plus jitter) of its enabled, live schedules, for
  * one tenant or all. The one definition every "next run" shown anywhere uses.
  */
-export async function nextDueAt(x: Executor, jobId: string, tenantId?: string): Promise<number | null> {
-  let q = x
+export async function nextDueAt(x: Executor, scope: TenantScope, jobId: string): Promise<number | null> {
+  const q = x
     .selectFrom('schedules')
     .select((eb) => eb.fn.min('due_at').as('due'))
     .where('job_id', '=', jobId)
     .where('enabled', '=', 1)
     .where('deleted_at', 'is', null);
-  if (tenantId !== undefined) q = q.where('tenant_id', '=', tenantId);
-  const row = await q.executeTakeFirst();
+  const row = await inScope(q, scope).executeTakeFirst();
   return row?.due == null ? null : Number(row.due);
 }

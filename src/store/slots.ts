@@ -1,5 +1,6 @@
 import type { Executor } from './db.ts';
 import type { SlotsTable } from './schema.ts';
+import { inScope, type TenantScope } from './tenant-scope.ts';
 
 export type SlotRow = SlotsTable;
 
@@ -29,23 +30,21 @@ export const slotKey = (scheduleId: string, slotAt: number) => `${scheduleId}@${
 
 export interface SlotFilter {
   scheduleId?: string;
-  tenantId?: string;
   from?: number;
   to?: number;
   limit?: number;
 }
 
-export async function listSlots(x: Executor, filter: SlotFilter): Promise<SlotRow[]> {
-  let q = x.selectFrom('slots').selectAll();
+export async function listSlots(x: Executor, scope: TenantScope, filter: SlotFilter = {}): Promise<SlotRow[]> {
+  let q = inScope(x.selectFrom('slots').selectAll(), scope);
   if (filter.scheduleId) q = q.where('schedule_id', '=', filter.scheduleId);
-  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
   if (filter.from !== undefined) q = q.where('slot_at', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('slot_at', '<', filter.to);
   return q.orderBy('slot_at').orderBy('schedule_id').limit(filter.limit ?? 10_000).execute();
 }
 
-export async function countSlotsByFate(x: Executor, scheduleId?: string): Promise<Record<string, number>> {
-  let q = x.selectFrom('slots').select(['fate', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('fate');
+export async function countSlotsByFate(x: Executor, scope: TenantScope, scheduleId?: string): Promise<Record<string, number>> {
+  let q = inScope(x.selectFrom('slots').select(['fate', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('fate'), scope);
   if (scheduleId) q = q.where('schedule_id', '=', scheduleId);
   const rows = await q.execute();
   return Object.fromEntries(rows.map((r) => [r.fate, Number(r.n)]));

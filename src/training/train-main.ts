@@ -42,7 +42,7 @@ async function main(): Promise<number> {
     db = await openDb({ dataDir: context.dataDir, databaseUrl: context.databaseUrl, poolSize: 2 });
     const declared = await getModelDefinition(db.k, tenantId, context.model);
     if (!declared) throw new NsError('NS_NOT_FOUND', `model "${context.model}" is not declared for tenant "${tenantId}"; declare it in the config file's models: or with PUT /api/tenants/${tenantId}/models/${context.model}`);
-    const run = await getRunRow(db.k, runId);
+    const run = await getRunRow(db.k, tenantId, runId);
     const registry = new ModelRegistry({ db, dataDir: context.dataDir });
     const controller = new AbortController();
     process.once('SIGTERM', () => controller.abort(new NsError('NS_JOB_CANCELLED', 'training stopped by SIGTERM')));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadSettings } from '../../src/config/index.ts';
 import { listSchedules } from '../../src/store/schedules.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { openTestApi } from '../helpers/api.ts';
 import { commandJob, tempDir } from '../helpers/settings.ts';
 
@@ -16,7 +17,7 @@ test('PUT /api/schedules refuses a jitter as long as the interval, naming the fi
     assert.equal(tooLong.json().error.code, 'NS_SCHEDULE_INVALID');
     assert.equal(tooLong.json().error.field, 'jitter');
     assert.match(tooLong.json().error.message, /must be shorter than the 1m between slots/);
-    assert.equal((await listSchedules(t.engine.db.k)).length, 0, 'nothing stored');
+    assert.equal((await listSchedules(t.engine.db.k, ALL_TENANTS)).length, 0, 'nothing stored');
 
     const hourly = await t.app.inject({ method: 'PUT', url: '/api/schedules/hourly', payload: { tenantId: 'acme', jobId: 'quick', cron: '0 * * * *', jitter: '10m' } });
     assert.equal(hourly.statusCode, 201, hourly.body);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns } from '../../src/store/run-transitions.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { Service } from '../../src/server.ts';
 import { assertError, body, openTestApi, parseMetrics, sample, waitForRunEnd, waitForRunSpawned } from '../helpers/api.ts';
 import { MINUTE } from '../helpers/engine.ts';
@@ -134,7 +135,7 @@ describe('GET /health', () => {
       assert.equal(h.status, 'unavailable');
       assert.notEqual(h.workers, 'running');
       // Let the drain finish now instead of waiting out the grace.
-      await service.engine.cancel(runId);
+      await service.engine.cancel(runId, undefined, 'acme');
       await stopping;
     } finally {
       await service.stop();
@@ -158,10 +159,10 @@ describe('GET /metrics', () => {
     try {
       // A run whose worker vanished: claimed by a ghost with a 1 s lease, then recovered (no attempts left → failed).
       const lost = await t.engine.trigger('lost', 'acme');
-      await inTransaction(t.engine.db, (x) => claimRuns(x, { owner: 'ghost', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }), LOCK_KEYS.claim);
+      await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'ghost', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }), LOCK_KEYS.claim);
       t.clock.set('2026-03-01T01:01:30Z');
       assert.equal(await t.engine.workers.recoverLeases(true), 1);
-      assert.equal((await t.engine.getRun(lost.id)).status, 'failed');
+      assert.equal((await t.engine.getRun(lost.id, lost.tenant_id)).status, 'failed');
       // The 01:00 slot decided 90 s late.
       const { decided } = await t.engine.scheduler.tick();
       assert.equal(decided.length, 1);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getScheduleRow } from '../../src/store/schedules.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { assertError, body, openTestApi, refused, type TestApi } from '../helpers/api.ts';
 import { commandJob, schedule } from '../helpers/settings.ts';
 
@@ -111,11 +112,11 @@ describe('schedules: create, read, update, delete, enable, disable', () => {
       assert.equal(s.description, 'at 02:00 every day (UTC)');
       assert.equal(s.nextRuns[0], '2026-03-01T02:00:00.000Z');
 
-      const row = await getScheduleRow(t.engine.db.k, 'acme-train');
+      const row = await getScheduleRow(t.engine.db.k, 'acme', 'acme-train');
       t.clock.advance(60_000);
       const again = await t.app.inject({ method: 'POST', url: '/api/schedules', payload });
       assert.equal(again.statusCode, 200);
-      assert.deepEqual(await getScheduleRow(t.engine.db.k, 'acme-train'), row, 'redeploying the same body changes nothing, not even updated_at');
+      assert.deepEqual(await getScheduleRow(t.engine.db.k, 'acme', 'acme-train'), row, 'redeploying the same body changes nothing, not even updated_at');
 
       const updated = await t.app.inject({ method: 'PUT', url: '/api/schedules/acme-train', payload: { tenantId: 'acme', jobId: 'train', every: '6h' } });
       assert.equal(updated.statusCode, 200, updated.body);
@@ -138,7 +139,7 @@ describe('schedules: create, read, update, delete, enable, disable', () => {
     }
   });
 
-  test('disable empties nextRuns, enable restores them; DELETE answers 204 then 404; unknown ids are 404', async () => {
+  test("disable empties nextRuns, enable restores them; DELETE answers 204 then 404; unknown ids, and another tenant's, are 404", async () => {
     const t = await openTestApi({ jobs, schedules: [schedule('hourly', 'train', { cron: '0 * * * *' })] });
     try {
       const disabled = await t.app.inject({ method: 'POST', url: '/api/schedules/hourly/disable' });
@@ -160,6 +161,20 @@ describe('schedules: create, read, update, delete, enable, disable', () => {
       ] as const) {
         await refused(t, request, { status: 404, code: 'NS_NOT_FOUND', message: /schedule "ghost" does not exist/ });
       }
+      // Narrowed to another tenant, acme's schedule is just as absent, and stays as it was.
+      for (const request of [
+        { url: '/api/schedules/hourly?tenantId=globex' },
+        { method: 'POST', url: '/api/schedules/hourly/disable?tenantId=globex' },
+        { method: 'DELETE', url: '/api/schedules/hourly?tenantId=globex' },
+      ] as const) {
+        await refused(t, request, { status: 404, code: 'NS_NOT_FOUND', message: /^schedule "hourly" does not exist$/ });
+      }
+      assert.equal(body<ScheduleBody>(await t.app.inject({ url: '/api/schedules/hourly?tenantId=acme' })).tenantId, 'acme');
+      await refused(
+        t,
+        { method: 'PUT', url: '/api/schedules/hourly', payload: { tenantId: 'globex', jobId: 'train', cron: '0 * * * *' } },
+        { status: 409, code: 'NS_CONFLICT', field: 'id', message: /schedule "hourly" belongs to tenant "acme".*use a different schedule id/ },
+      );
 
       const deleted = await t.app.inject({ method: 'DELETE', url: '/api/schedules/hourly' });
       assert.equal(deleted.statusCode, 204);
@@ -205,11 +220,11 @@ describe('schedules: refused inputs leave every schedule row exactly as it was',
   });
   for (const [what, payload, expected] of cases) {
     test(`PUT (update of an existing schedule) and POST (create) refuse ${what}`, async () => {
-      const row = await getScheduleRow(t.engine.db.k, 'existing');
+      const row = await getScheduleRow(t.engine.db.k, 'acme', 'existing');
       await refused(t, { method: 'PUT', url: '/api/schedules/existing', payload }, expected);
-      assert.deepEqual(await getScheduleRow(t.engine.db.k, 'existing'), row);
+      assert.deepEqual(await getScheduleRow(t.engine.db.k, 'acme', 'existing'), row);
       await refused(t, { method: 'POST', url: '/api/schedules', payload: { id: 'fresh', ...payload } }, expected);
-      assert.equal(await getScheduleRow(t.engine.db.k, 'fresh'), undefined);
+      assert.equal(await getScheduleRow(t.engine.db.k, ALL_TENANTS, 'fresh'), undefined);
     });
   }
 

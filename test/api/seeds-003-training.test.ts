@@ -46,7 +46,7 @@ describe('seed 003: training schedule, history, cancel', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json().schedule, { pattern: '0 2 * * 0', timezone: 'UTC', enabled: true });
     for (const t of res.json().nextRuns as string[]) assert.equal(new Date(t).getUTCDay(), 0, 'Sundays');
-    const row = await getScheduleRow(s.engine.db.k, 'acme.train');
+    const row = await getScheduleRow(s.engine.db.k, 'acme', 'acme.train');
     assert.equal(row?.cron, '0 2 * * 0');
     assert.equal(row?.jitter_ms, 300_000);
     assert.equal(row?.overlap, 'queue_one');
@@ -67,7 +67,7 @@ describe('seed 003: training schedule, history, cancel', () => {
   });
 
   test('bad bodies are 400 naming the seed field, and change nothing', async () => {
-    const before = { counts: await s.counts(), row: await getScheduleRow(s.engine.db.k, 'acme.train') };
+    const before = { counts: await s.counts(), row: await getScheduleRow(s.engine.db.k, 'acme', 'acme.train') };
     for (const [body, code, field] of [
       [{ organizationId: 'acme', ...SEED_BODY, notifyOnSuccess: true }, 'NS_VALIDATION', 'notifyOnSuccess'],
       [{ organizationId: 'acme', ...SEED_BODY, enabled: 'yes' }, 'NS_VALIDATION', 'enabled'],
@@ -86,7 +86,7 @@ describe('seed 003: training schedule, history, cancel', () => {
     assert.match(pattern.json().error.message, /^pattern="0 25 \* \* \*": hour 25/);
     const noOrg = await post(s.app, '/api/training/schedule', { organizationId: 'initech', ...SEED_BODY });
     assert.equal(noOrg.statusCode, 404);
-    assert.deepEqual({ counts: await s.counts(), row: await getScheduleRow(s.engine.db.k, 'acme.train') }, before);
+    assert.deepEqual({ counts: await s.counts(), row: await getScheduleRow(s.engine.db.k, 'acme', 'acme.train') }, before);
   });
 
   test('DELETE removes the schedule; then GET and DELETE are 404', async () => {
@@ -165,7 +165,7 @@ describe('seed 003: training schedule, history, cancel', () => {
       ]);
       assert.equal(res.json().success, true);
       assert.equal((await s.finished(running)).status, 'cancelled');
-      assert.equal((await s.engine.getRun(queued)).status, 'cancelled');
+      assert.equal((await s.engine.getRun(queued, 'acme')).status, 'cancelled');
     } finally {
       rmSync(flag, { force: true });
     }

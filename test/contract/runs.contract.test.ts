@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns, finishRun, heartbeat, recoverExpiredLeases } from '../../src/store/run-transitions.ts';
 import { cursorOf, getRunRow, listAttempts, listRuns } from '../../src/store/runs.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { MINUTE, openTestEngine } from '../helpers/engine.ts';
 import { commandJob, pipelineJob, tempDir } from '../helpers/settings.ts';
@@ -23,7 +24,7 @@ for (const target of await storeTargets()) {
         await t.engine.trigger('quick', 'globex');
         await t.engine.trigger('other', 'acme');
         const claim = (limit: number) =>
-          inTransaction(t.engine.db, (x) => claimRuns(x, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit }), LOCK_KEYS.claim);
+          inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit }), LOCK_KEYS.claim);
         assert.equal((await claim(1)).length, 1, 'the limit caps a claim round');
         const first = [...(await claim(10))];
         assert.equal(first.length, 2);
@@ -31,8 +32,8 @@ for (const target of await storeTargets()) {
         await t.engine.trigger('quick', 'globex', { mode: 'queue' });
         await assert.rejects(t.engine.trigger('quick', 'acme', { mode: 'queue' }), { code: 'NS_CONFLICT' }, 'at most one run waits behind a running one');
         assert.equal((await claim(10)).length, 0, 'both are running, so their queued twins wait');
-        const running = await listRuns(t.engine.db.k, { tenantId: 'acme', jobId: 'quick', status: ['running'] });
-        await inTransaction(t.engine.db, (x) => finishRun(x, running[0]!.id, 'w1', t.clock.now(), { status: 'succeeded' }));
+        const running = await listRuns(t.engine.db.k, 'acme', { jobId: 'quick', status: ['running'] });
+        await inTransaction(t.engine.db, (x) => finishRun(x, 'acme', running[0]!.id, 'w1', t.clock.now(), { status: 'succeeded' }));
         const next = await claim(1);
         assert.equal(next.length, 1);
         assert.equal(next[0]!.id, queuedBehind.id);
@@ -61,7 +62,7 @@ for (const target of await storeTargets()) {
         const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         assert.equal(ok.length, 1, 'one trigger wins');
         for (const r of refused) assert.equal((r.reason as { code: string }).code, 'NS_CONFLICT');
-        assert.equal((await listRuns(t.engine.db.k, { jobId: 'quick' })).length, 1, 'exactly one run stored');
+        assert.equal((await listRuns(t.engine.db.k, ALL_TENANTS, { jobId: 'quick' })).length, 1, 'exactly one run stored');
       } finally {
         await t.close();
       }
@@ -71,17 +72,17 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [quick] });
       try {
         const run = await t.engine.trigger('quick', 'acme');
-        const [claimed] = await inTransaction(t.engine.db, (x) => claimRuns(x, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }));
+        const [claimed] = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }));
         assert.equal(claimed!.id, run.id);
-        await assert.rejects(heartbeat(t.engine.db.k, run.id, 'intruder', t.clock.now(), 1_000), { code: 'NS_LEASE_LOST' });
-        await assert.rejects(inTransaction(t.engine.db, (x) => finishRun(x, run.id, 'intruder', t.clock.now(), { status: 'succeeded' })), { code: 'NS_LEASE_LOST' });
+        await assert.rejects(heartbeat(t.engine.db.k, 'acme', run.id, 'intruder', t.clock.now(), 1_000), { code: 'NS_LEASE_LOST' });
+        await assert.rejects(inTransaction(t.engine.db, (x) => finishRun(x, 'acme', run.id, 'intruder', t.clock.now(), { status: 'succeeded' })), { code: 'NS_LEASE_LOST' });
         t.clock.advance(5_000);
-        const recovered = await inTransaction(t.engine.db, (x) => recoverExpiredLeases(x, t.clock.now()));
+        const recovered = await inTransaction(t.engine.db, (x) => recoverExpiredLeases(x, ALL_TENANTS, t.clock.now()));
         assert.deepEqual(recovered.map((r) => r.requeued), [false], 'one attempt allowed and spent: the run fails instead of looping');
-        const failed = await getRunRow(t.engine.db.k, run.id);
+        const failed = await getRunRow(t.engine.db.k, 'acme', run.id);
         assert.equal(failed?.status, 'failed');
         assert.equal(failed?.error_code, 'NS_LEASE_LOST');
-        await assert.rejects(heartbeat(t.engine.db.k, run.id, 'w1', t.clock.now(), 1_000), { code: 'NS_LEASE_LOST' });
+        await assert.rejects(heartbeat(t.engine.db.k, 'acme', run.id, 'w1', t.clock.now(), 1_000), { code: 'NS_LEASE_LOST' });
       } finally {
         await t.close();
       }
@@ -92,10 +93,10 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [job] });
       try {
         const run = await t.engine.trigger('quick', 'acme');
-        await inTransaction(t.engine.db, (x) => claimRuns(x, { owner: 'crashed', host: 'elsewhere', now: t.clock.now(), leaseMs: 1_000, limit: 1 }));
+        await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'crashed', host: 'elsewhere', now: t.clock.now(), leaseMs: 1_000, limit: 1 }));
         t.clock.advance(2_000);
         assert.equal(await t.engine.workers.recoverLeases(true), 1);
-        const row = await getRunRow(t.engine.db.k, run.id);
+        const row = await getRunRow(t.engine.db.k, 'acme', run.id);
         assert.equal(row?.status, 'queued');
         assert.match(row?.reason ?? '', /lease of crashed expired/);
         const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
@@ -104,7 +105,7 @@ for (const target of await storeTargets()) {
         const { run: finished } = await done;
         assert.equal(finished.status, 'succeeded');
         assert.equal(finished.attempt, 2);
-        const attempts = await listAttempts(t.engine.db.k, run.id);
+        const attempts = await listAttempts(t.engine.db.k, 'acme', run.id);
         assert.deepEqual(attempts.map((a) => [a.attempt, a.status, a.worker]), [[1, 'lost', 'crashed'], [2, 'succeeded', t.engine.settings.nodeId]]);
       } finally {
         await t.close();
@@ -152,16 +153,16 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [slow, quick] });
       try {
         const queued = await t.engine.trigger('quick', 'acme', { at: t.clock.now() + MINUTE });
-        assert.equal(await t.engine.cancel(queued.id), 'cancelled');
-        await assert.rejects(t.engine.cancel(queued.id), { code: 'NS_CONFLICT' });
-        await assert.rejects(t.engine.cancel('run_nope'), { code: 'NS_NOT_FOUND' });
+        assert.equal(await t.engine.cancel(queued.id, undefined, 'acme'), 'cancelled');
+        await assert.rejects(t.engine.cancel(queued.id, undefined, 'acme'), { code: 'NS_CONFLICT' });
+        await assert.rejects(t.engine.cancel('run_nope', undefined, ALL_TENANTS), { code: 'NS_NOT_FOUND' });
         t.engine.workers.lifecycle.to('running');
         const run = await t.engine.trigger('slow', 'acme');
         const spawned = t.engine.events.waitFor('run:spawned', (p) => p.runId === run.id);
         await t.engine.workers.claimAndStart();
         await spawned;
         const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
-        assert.equal(await t.engine.cancel(run.id), 'requested');
+        assert.equal(await t.engine.cancel(run.id, undefined, 'acme'), 'requested');
         const finished = (await done).run;
         assert.equal(finished.status, 'cancelled');
         assert.equal(finished.exit_signal, 'SIGTERM');
@@ -254,15 +255,15 @@ for (const target of await storeTargets()) {
         for (let i = 0; i < 7; i++) {
           const run = await t.engine.trigger('quick', 'acme', { mode: 'queue' }).catch(() => null);
           if (!run) {
-            const [queued] = await listRuns(t.engine.db.k, { status: ['queued'] });
-            await t.engine.cancel(queued!.id);
+            const [queued] = await listRuns(t.engine.db.k, 'acme', { status: ['queued'] });
+            await t.engine.cancel(queued!.id, undefined, 'acme');
             await t.engine.trigger('quick', 'acme');
           }
         }
-        const all = await listRuns(t.engine.db.k, { limit: 100 });
-        const page1 = await listRuns(t.engine.db.k, { limit: 3 });
+        const all = await listRuns(t.engine.db.k, ALL_TENANTS, { limit: 100 });
+        const page1 = await listRuns(t.engine.db.k, ALL_TENANTS, { limit: 3 });
         const last = page1.at(-1)!;
-        const page2 = await listRuns(t.engine.db.k, { limit: 100, after: cursorOf(last) });
+        const page2 = await listRuns(t.engine.db.k, ALL_TENANTS, { limit: 100, after: cursorOf(last) });
         assert.deepEqual([...page1, ...page2].map((r) => r.id), all.map((r) => r.id));
         assert.equal(all.length, 7);
       } finally {

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { listRuns } from '../../src/store/runs.ts';
 import { listSchedules } from '../../src/store/schedules.ts';
 import { countSlotsByFate, listSlots } from '../../src/store/slots.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { syncDefinitions } from '../../src/scheduler/schedule-sync.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { storeTargets } from '../helpers/dialects.ts';
@@ -22,7 +23,7 @@ for (const target of await storeTargets()) {
         assert.deepEqual(again.schedules, { created: 0, updated: 0, unchanged: 1 });
         const changed = await syncDefinitions(t.engine.db, { ...t.engine.settings, schedules: [schedule('hourly', 'analysis', { cron: '30 * * * *' })] }, t.clock.now());
         assert.deepEqual(changed.schedules, { created: 0, updated: 1, unchanged: 0 });
-        const rows = await listSchedules(t.engine.db.k);
+        const rows = await listSchedules(t.engine.db.k, ALL_TENANTS);
         assert.equal(rows.length, 1);
         assert.equal(rows[0]!.cron, '30 * * * *');
         assert.equal(rows[0]!.next_slot_at, Date.parse('2026-03-01T00:30:00Z'));
@@ -42,7 +43,7 @@ for (const target of await storeTargets()) {
         assert.equal(first.decided[0]!.slot.fate, 'fired');
         assert.equal(first.decided[0]!.slot.late_ms, 250);
         for (let i = 0; i < 5; i++) assert.equal((await t.engine.scheduler.tick()).decided.length, 0);
-        const runs = await listRuns(t.engine.db.k, {});
+        const runs = await listRuns(t.engine.db.k, ALL_TENANTS, {});
         assert.equal(runs.length, 1);
         assert.equal(runs[0]!.slot_at, Date.parse('2026-03-01T01:00:00Z'));
         assert.equal(runs[0]!.trigger, 'slot');
@@ -110,7 +111,7 @@ for (const target of await storeTargets()) {
           t.clock.set('2026-03-01T00:50:00Z');
           const tick = await t.engine.scheduler.tick();
           assert.equal(tick.decided.length, 3);
-          const fates = await countSlotsByFate(t.engine.db.k, 'quarterly');
+          const fates = await countSlotsByFate(t.engine.db.k, ALL_TENANTS, 'quarterly');
           if (policy === 'all') {
             // all: each of the three runs; the 2nd and 3rd find the 1st still queued (overlap skip).
             assert.equal(fates.fired_late, 1);
@@ -119,7 +120,7 @@ for (const target of await storeTargets()) {
             assert.equal(fates.fired_late ?? 0, expected.fired_late);
             assert.equal(fates.skipped ?? 0, expected.skipped);
           }
-          const slots = await listSlots(t.engine.db.k, { scheduleId: 'quarterly' });
+          const slots = await listSlots(t.engine.db.k, ALL_TENANTS, { scheduleId: 'quarterly' });
           assert.deepEqual(slots.map((s) => new Date(s.slot_at).toISOString().slice(11, 16)), ['00:15', '00:30', '00:45']);
           for (const s of slots) assert.ok(s.reason, `slot ${s.slot_at} has a reason`);
           if (policy === 'latest') {
@@ -129,7 +130,7 @@ for (const target of await storeTargets()) {
             assert.match(slots[0]!.reason!, /coalesced/);
           }
           if (policy === 'skip') assert.equal(tick.fired, 0);
-          const runs = await listRuns(t.engine.db.k, { scheduleId: 'quarterly', status: ['queued'] });
+          const runs = await listRuns(t.engine.db.k, ALL_TENANTS, { scheduleId: 'quarterly', status: ['queued'] });
           assert.equal(runs.length, policy === 'skip' ? 0 : 1);
           if (runs[0]) assert.ok((runs[0].late_ms ?? 0) >= 5 * MINUTE, 'the run records how late it was');
         } finally {
@@ -148,7 +149,7 @@ for (const target of await storeTargets()) {
         await t.engine.scheduler.tick();
         t.clock.set('2026-03-01T02:05:00Z');
         await t.engine.scheduler.tick();
-        const slots = await listSlots(t.engine.db.k, { scheduleId: 'quarterly' });
+        const slots = await listSlots(t.engine.db.k, ALL_TENANTS, { scheduleId: 'quarterly' });
         // 00:15 … 02:00 = 8 slots; those older than 1 h (00:15 … 01:00) are missed.
         assert.equal(slots.length, 8);
         const missed = slots.filter((s) => s.fate === 'missed').map((s) => new Date(s.slot_at).toISOString().slice(11, 16));
@@ -172,7 +173,7 @@ for (const target of await storeTargets()) {
         t.clock.set('2026-03-01T03:00:02Z');
         const later = await t.engine.scheduler.tick();
         assert.equal(later.decided.length, 1);
-        const slotTimes = (await listSlots(t.engine.db.k, { scheduleId: 'hourly' })).map((s) => new Date(s.slot_at).toISOString().slice(11, 16));
+        const slotTimes = (await listSlots(t.engine.db.k, ALL_TENANTS, { scheduleId: 'hourly' })).map((s) => new Date(s.slot_at).toISOString().slice(11, 16));
         assert.deepEqual(slotTimes, ['01:00', '02:00', '03:00']);
       } finally {
         await t.close();
@@ -182,7 +183,7 @@ for (const target of await storeTargets()) {
     test('jitter delays a slot deterministically and is not counted as lateness', async () => {
       const t = await openTestEngine(await target.make(), { jobs: [job], schedules: [schedule('hourly', 'analysis', { jitterMs: 10 * MINUTE })] });
       try {
-        const [row] = await listSchedules(t.engine.db.k);
+        const [row] = await listSchedules(t.engine.db.k, ALL_TENANTS);
         const jitter = row!.due_at! - row!.next_slot_at!;
         assert.ok(jitter >= 0 && jitter < 10 * MINUTE);
         t.clock.set(row!.due_at! - 1);
@@ -219,14 +220,14 @@ for (const target of await storeTargets()) {
         t.clock.set('2026-03-01T01:00:01Z');
         const first = await t.engine.scheduler.tick();
         const oldRun = first.decided[0]!.run!;
-        await t.engine.cancel(oldRun.id);
+        await t.engine.cancel(oldRun.id, undefined, 'acme');
         t.clock.set('2026-03-02T12:00:01Z');
         await t.engine.scheduler.tick();
-        const stillQueued = (await listRuns(t.engine.db.k, { status: ['queued'] }))[0]!;
+        const stillQueued = (await listRuns(t.engine.db.k, ALL_TENANTS, { status: ['queued'] }))[0]!;
         t.clock.set('2026-03-04T12:00:01Z');
         const counts = await t.engine.scheduler.prune(true);
         assert.ok(counts && counts.runs === 1 && counts.slots > 0, JSON.stringify(counts));
-        const left = await listRuns(t.engine.db.k, { limit: 1000 });
+        const left = await listRuns(t.engine.db.k, ALL_TENANTS, { limit: 1000 });
         assert.ok(!left.some((r) => r.id === oldRun.id), 'the old cancelled run is gone');
         assert.ok(left.some((r) => r.id === stillQueued.id), 'a queued run is kept however old');
       } finally {
@@ -245,18 +246,18 @@ for (const target of await storeTargets()) {
         const restart = (schedules = [declared]) => syncDefinitions(t.engine.db, { ...t.engine.settings, schedules }, t.clock.now());
         await t.engine.upsertSchedule({ ...declared, cron: '15 * * * *' });
         assert.deepEqual((await restart()).schedules, { created: 0, updated: 0, unchanged: 1 });
-        assert.equal((await listSchedules(t.engine.db.k))[0]!.cron, '15 * * * *', 'the API edit survived the restart');
+        assert.equal((await listSchedules(t.engine.db.k, ALL_TENANTS))[0]!.cron, '15 * * * *', 'the API edit survived the restart');
 
-        await t.engine.deleteSchedule('hourly');
+        await t.engine.deleteSchedule('hourly', 'acme');
         assert.deepEqual((await restart()).schedules, { created: 0, updated: 0, unchanged: 1 });
-        assert.equal((await listSchedules(t.engine.db.k)).length, 0, 'the API deletion survived the restart');
+        assert.equal((await listSchedules(t.engine.db.k, ALL_TENANTS)).length, 0, 'the API deletion survived the restart');
         t.clock.set('2026-03-01T05:00:01Z');
         assert.equal((await t.engine.scheduler.tick()).decided.length, 0, 'a deleted schedule never fires');
-        await assert.rejects(t.engine.deleteSchedule('hourly'), { code: 'NS_NOT_FOUND' });
+        await assert.rejects(t.engine.deleteSchedule('hourly', 'acme'), { code: 'NS_NOT_FOUND' });
 
         const changed = await restart([{ ...declared, cron: '45 * * * *' }]);
         assert.deepEqual(changed.schedules, { created: 1, updated: 0, unchanged: 0 }, 'a changed config declaration brings it back');
-        const [row] = await listSchedules(t.engine.db.k);
+        const [row] = await listSchedules(t.engine.db.k, ALL_TENANTS);
         assert.equal(row!.cron, '45 * * * *');
         assert.equal(row!.next_slot_at, Date.parse('2026-03-01T05:45:00Z'));
       } finally {
@@ -274,11 +275,11 @@ for (const target of await storeTargets()) {
         // Down since before 01:00; at 03:30 the timing is changed before the scheduler ran.
         t.clock.set('2026-03-01T03:30:00Z');
         await t.engine.upsertSchedule({ ...schedule('hourly', 'analysis'), cron: '45 * * * *' });
-        const slots = await listSlots(t.engine.db.k, { scheduleId: 'hourly' });
+        const slots = await listSlots(t.engine.db.k, ALL_TENANTS, { scheduleId: 'hourly' });
         assert.deepEqual(slots.map((s) => new Date(s.slot_at).toISOString().slice(11, 16)), ['01:00', '02:00', '03:00']);
         for (const s of slots) assert.equal(s.reason, 'the schedule timing changed before this slot was decided');
         await assert.rejects(t.engine.upsertSchedule({ ...schedule('hourly', 'analysis'), tenantId: 'globex' }), { code: 'NS_CONFLICT' });
-        assert.equal((await listSchedules(t.engine.db.k))[0]!.tenant_id, 'acme');
+        assert.equal((await listSchedules(t.engine.db.k, ALL_TENANTS))[0]!.tenant_id, 'acme');
       } finally {
         await t.close();
       }

@@ -149,14 +149,14 @@ class Follower {
 
 describe('nightshift CLI', { concurrency: true }, () => {
   const HELP: ReadonlyArray<readonly [string[], string, readonly string[]]> = [
-    [[], 'Usage: nightshift [options] [command]', ['-c, --config <file>', '\n  serve ', '\n  config ', '\n  jobs [options] ', '\n  trigger [options] <job> ', '\n  runs [options] ', '\n  run [options] <id> ', '\n  cancel <id> ']],
+    [[], 'Usage: nightshift [options] [command]', ['-c, --config <file>', '\n  serve ', '\n  config ', '\n  jobs [options] ', '\n  trigger [options] <job> ', '\n  runs [options] ', '\n  run [options] <id> ', '\n  cancel [options] <id> ']],
     [['serve'], 'Usage: nightshift serve', ['SIGTERM', '-h, --help']],
     [['config', 'check'], 'Usage: nightshift config check', ['validate env and config file', '-h, --help']],
     [['jobs'], 'Usage: nightshift jobs', ['--tenant <id>', '--json']],
     [['trigger'], 'Usage: nightshift trigger [options] <job>', ['--tenant <id>', '--at <time>', '--queue', '--json']],
     [['runs'], 'Usage: nightshift runs', ['--job <id>', '--tenant <id>', '--status <list>', 'queued,running,succeeded,failed,cancelled,timed_out,skipped', '--limit <n>', '--follow', '--json']],
-    [['run'], 'Usage: nightshift run [options] <id>', ['--json']],
-    [['cancel'], 'Usage: nightshift cancel [options] <id>', ['-h, --help']],
+    [['run'], 'Usage: nightshift run [options] <id>', ['--tenant <id>', '--json']],
+    [['cancel'], 'Usage: nightshift cancel [options] <id>', ['--tenant <id>', '-h, --help']],
   ];
 
   test('--help at top level and for every command exits 0 and names its options', { timeout: TIMEOUT_MS }, async () => {
@@ -321,8 +321,8 @@ describe('nightshift CLI', { concurrency: true }, () => {
       assertNoStack(bad.stderr);
     });
 
-    test('run <id> shows times, status and eta; an unknown id exits 3', { timeout: TIMEOUT_MS }, async () => {
-      const [text, missing] = await Promise.all([ws.cli('run', a.id), ws.cli('run', 'run_doesnotexist', '--json')]);
+    test("run <id> shows times, status and eta; an unknown id, or another tenant's, exits 3", { timeout: TIMEOUT_MS }, async () => {
+      const [text, missing, otherTenant] = await Promise.all([ws.cli('run', a.id, '--tenant', 'acme'), ws.cli('run', 'run_doesnotexist', '--json'), ws.cli('run', a.id, '--tenant', 'beta')]);
       assert.equal(text.code, 0, text.stderr);
       const fields = Object.fromEntries(text.stdout.trimEnd().split('\n').map((l) => [l.slice(0, 9).trim(), l.slice(9)]));
       assert.deepEqual([fields.id, fields.status, fields.tenant, fields.job, fields.trigger], [a.id, 'queued', 'acme', 'hello', 'manual']);
@@ -334,17 +334,21 @@ describe('nightshift CLI', { concurrency: true }, () => {
       assert.equal(missing.code, 3, missing.stderr);
       assert.equal(missing.stdout, '');
       assert.equal(missing.stderr, 'error NS_NOT_FOUND: run "run_doesnotexist" does not exist\n');
+      assert.equal(otherTenant.code, 3, otherTenant.stderr);
+      assert.equal(otherTenant.stderr, `error NS_NOT_FOUND: run "${a.id}" does not exist\n`);
     });
 
-    test('cancel: a queued run is cancelled; cancelling again exits 4; an unknown run exits 3', { timeout: TIMEOUT_MS }, async () => {
+    test("cancel: a queued run is cancelled; cancelling again exits 4; an unknown run, or another tenant's, exits 3", { timeout: TIMEOUT_MS }, async () => {
       assert.equal(cancelC.code, 0, cancelC.stderr);
       assert.equal(cancelC.stdout, `run ${c} cancelled\n`);
-      const [again, unknown] = await Promise.all([ws.cli('cancel', c), ws.cli('cancel', 'run_nope')]);
+      const [again, unknown, otherTenant] = await Promise.all([ws.cli('cancel', c), ws.cli('cancel', 'run_nope'), ws.cli('cancel', b, '--tenant', 'acme')]);
       assert.equal(again.code, 4, again.stderr);
       assert.equal(again.stderr, `error NS_CONFLICT: run "${c}" already ended (cancelled); only queued or running runs can be cancelled\n`);
       assert.equal(unknown.code, 3, unknown.stderr);
       assert.equal(unknown.stderr, 'error NS_NOT_FOUND: run "run_nope" does not exist\n');
-      // (The runs test sees c as cancelled in the store.)
+      assert.equal(otherTenant.code, 3, otherTenant.stderr);
+      assert.equal(otherTenant.stderr, `error NS_NOT_FOUND: run "${b}" does not exist\n`);
+      // (The runs test sees c as cancelled, and b still queued, in the store.)
     });
   });
 

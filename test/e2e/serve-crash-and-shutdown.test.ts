@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { openDb } from '../../src/store/db.ts';
 import { getRunRow, listAttempts } from '../../src/store/runs.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { BIN, ServeProcess } from '../helpers/serve-process.ts';
 import { tempDir } from '../helpers/settings.ts';
 
@@ -50,7 +51,8 @@ function setup(jobMs = 4000) {
   const inspect = async (runId: string) => {
     const db = await openDb({ dataDir: env.NIGHTSHIFT_DATA_DIR, databaseUrl: null });
     try {
-      return { run: await getRunRow(db.k, runId), attempts: await listAttempts(db.k, runId) };
+      const run = await getRunRow(db.k, ALL_TENANTS, runId);
+      return { run, attempts: run ? await listAttempts(db.k, run.tenant_id, runId) : [] };
     } finally {
       await db.close();
     }

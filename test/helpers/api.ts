@@ -16,6 +16,7 @@ import type { Engine } from '../../src/engine.ts';
 import { ERROR_CODES } from '../../src/errors.ts';
 import { TERMINAL_STATUSES } from '../../src/runs/states.ts';
 import { getRunRow, runValues, type NewRun, type RunRow } from '../../src/store/runs.ts';
+import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import type { StoreTarget } from './dialects.ts';
 import { openTestEngine, type TestEngine } from './engine.ts';
 import { tempDir } from './settings.ts';
@@ -149,7 +150,7 @@ export async function refused(
 /** Resolves with the run once it has reached a terminal state (subscribes first, then looks). */
 export async function waitForRunEnd(engine: Engine, runId: string, timeoutMs = 20_000): Promise<RunRow> {
   const finished = engine.events.waitFor('run:finished', (p) => p.run.id === runId, timeoutMs);
-  const now = await getRunRow(engine.db.k, runId);
+  const now = await getRunRow(engine.db.k, ALL_TENANTS, runId);
   if (now && (TERMINAL_STATUSES as readonly string[]).includes(now.status)) {
     finished.catch(() => undefined);
     return now;
@@ -160,7 +161,7 @@ export async function waitForRunEnd(engine: Engine, runId: string, timeoutMs = 2
 /** Resolves once the run's process has been spawned (subscribes first, then looks for its pid). */
 export async function waitForRunSpawned(engine: Engine, runId: string, timeoutMs = 20_000): Promise<void> {
   const spawned = engine.events.waitFor('run:spawned', (p) => p.runId === runId, timeoutMs);
-  const now = await getRunRow(engine.db.k, runId);
+  const now = await getRunRow(engine.db.k, ALL_TENANTS, runId);
   if (now?.status === 'running' && now.pid !== null) {
     spawned.catch(() => undefined);
     return;

@@ -62,7 +62,7 @@ describe('command trainer through the run engine (Python example)', () => {
       const finished = (await done).run;
       assert.equal(finished.status, 'succeeded');
       assert.equal(finished.attempt, 2);
-      const attempts = await listAttempts(t.engine.db.k, run.id);
+      const attempts = await listAttempts(t.engine.db.k, run.tenant_id, run.id);
       assert.deepEqual(attempts.map((a) => [a.attempt, a.status, a.exit_code]), [[1, 'retrying', 75], [2, 'succeeded', 0]]);
       assert.match(attempts[0]!.error_message ?? '', /temporary failure.*data source unavailable/);
       const metrics = JSON.parse(finished.metrics ?? '{}') as Record<string, number>;
@@ -101,7 +101,7 @@ describe('command trainer through the run engine (Python example)', () => {
       assert.equal(isRunning(pythonPid), false, 'python is gone');
       assert.equal(isRunning(wrapperPid), false, 'the wrapper is gone');
       assert.equal(existsSync(job.paths.model), false);
-      const attempts = await listAttempts(t.engine.db.k, run.id);
+      const attempts = await listAttempts(t.engine.db.k, run.tenant_id, run.id);
       assert.deepEqual(attempts.map((a) => [a.attempt, a.status]), [[1, 'timed_out']]);
     } finally {
       off();

@@ -116,7 +116,7 @@ describe('train jobs', () => {
       const training = t.engine.events.waitFor('run:line', (p) => p.runId === run.id && p.line.startsWith('features:'), 60_000);
       await t.engine.workers.claimAndStart();
       await training;
-      assert.equal(await t.engine.cancel(run.id, 'test cancels'), 'requested');
+      assert.equal(await t.engine.cancel(run.id, 'test cancels', run.tenant_id), 'requested');
       const done = await waitForRunEnd(t.engine, run.id, 60_000);
       assert.equal(done.status, 'cancelled');
       assert.equal((await registry.listVersions('acme', 'failure')).items.length, 0, 'no version was registered');

@@ -3,6 +3,7 @@ import type { Engine } from '../../engine.ts';
 import type { EngineMetrics } from '../../monitor/metrics.ts';
 import { listJobs } from '../../store/jobs.ts';
 import { jobHealth, pingStore } from '../../store/job-health.ts';
+import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { jobHealthDto } from '../dto.ts';
 import type { Api } from '../types.ts';
 
@@ -44,7 +45,7 @@ export function healthRoutes(app: Api, engine: Engine, drain: DrainState, metric
       reachable = false;
       error = (e as Error).message;
     }
-    const jobs = reachable ? (await jobHealth(engine.db.k, (await listJobs(engine.db.k)).map((j) => j.id))).map(jobHealthDto) : [];
+    const jobs = reachable ? (await jobHealth(engine.db.k, ALL_TENANTS, (await listJobs(engine.db.k)).map((j) => j.id))).map(jobHealthDto) : [];
     const loopsOk = (state: string) => state === 'running' || state === 'idle';
     const ready = reachable && !drain.draining && loopsOk(engine.scheduler.lifecycle.state) && loopsOk(engine.workers.lifecycle.state);
     const body = {

@@ -5,6 +5,7 @@ import { notFound } from '../../errors.ts';
 import { getJob, listJobs } from '../../store/jobs.ts';
 import { latestRun } from '../../store/runs.ts';
 import { listSchedules, nextDueAt } from '../../store/schedules.ts';
+import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { listTenants } from '../../store/tenants.ts';
 import { iso, runDto, scheduleDto } from '../dto.ts';
 import { errors, IdParams, Job, TenantQuery } from '../schemas.ts';
@@ -12,7 +13,8 @@ import type { Api } from '../types.ts';
 
 async function jobView(engine: Engine, job: JobDefinition, tenantId: string | undefined) {
   const now = engine.clock.now();
-  const schedules = (await listSchedules(engine.db.k, { jobId: job.id, ...(tenantId ? { tenantId } : {}) })).map((s) => scheduleDto(s, now));
+  const scope = tenantId ?? ALL_TENANTS;
+  const schedules = (await listSchedules(engine.db.k, scope, { jobId: job.id })).map((s) => scheduleDto(s, now));
   const tenants = tenantId ? [tenantId] : (job.tenants ?? (await listTenants(engine.db.k)).map((t) => t.id));
   const latest = (await Promise.all(tenants.map((t) => latestRun(engine.db.k, t, job.id)))).filter((r) => r !== undefined);
   latest.sort((a, b) => b.queued_at - a.queued_at);
@@ -26,7 +28,7 @@ async function jobView(engine: Engine, job: JobDefinition, tenantId: string | un
     retry: { attempts: job.retry.attempts, backoffMs: [...job.retry.backoffMs], jitterRatio: job.retry.jitterRatio },
     after: [...job.after],
     schedules,
-    nextRunAt: iso(await nextDueAt(engine.db.k, job.id, tenantId)),
+    nextRunAt: iso(await nextDueAt(engine.db.k, scope, job.id)),
     lastRun: latest[0] ? runDto(latest[0]) : null,
   };
 }

@@ -5,6 +5,7 @@
 import { Type } from 'typebox';
 import type { Engine } from '../../engine.ts';
 import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
+import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { runDto } from '../dto.ts';
 import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
 import { errors, Run } from '../schemas.ts';
@@ -70,7 +71,7 @@ export function modelRoutes(app: Api, engine: Engine): void {
         response: { 200: Type.Object({ models: Type.Array(ModelSchema) }), ...errors(400, 404) },
       },
     },
-    async (request) => ({ models: (await models.list(request.query.tenantId)).map(modelDto) }),
+    async (request) => ({ models: (await models.list(request.query.tenantId ?? ALL_TENANTS)).map(modelDto) }),
   );
 
   app.get(

@@ -5,6 +5,7 @@ import { ALL_STATUSES } from '../../runs/states.ts';
 import { getJob } from '../../store/jobs.ts';
 import { cursorOf, listAttempts, listRuns, type RunSortField } from '../../store/runs.ts';
 import { nextDueAt } from '../../store/schedules.ts';
+import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
@@ -31,8 +32,7 @@ export function runRoutes(app: Api, engine: Engine): void {
       const order = (q.order ?? 'desc') as 'asc' | 'desc';
       const limit = q.limit ?? 50;
       const status = parseStatuses(q.status);
-      const runs = await listRuns(engine.db.k, {
-        ...(q.tenantId ? { tenantId: q.tenantId } : {}),
+      const runs = await listRuns(engine.db.k, q.tenantId ?? ALL_TENANTS, {
         ...(q.jobId ? { jobId: q.jobId } : {}),
         ...(status ? { status } : {}),
         ...(q.trigger ? { trigger: q.trigger } : {}),
@@ -50,8 +50,8 @@ export function runRoutes(app: Api, engine: Engine): void {
   );
 
   app.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run: slot, attempts, step metrics, log tail, ETA', params: IdParams, querystring: TenantQuery, response: { 200: RunDetail, ...errors(404) } } }, async (request) => {
-    const run = await engine.getRun(request.params.id, request.query.tenantId);
-    const attempts = await listAttempts(engine.db.k, run.id);
+    const run = await engine.getRun(request.params.id, request.query.tenantId ?? ALL_TENANTS);
+    const attempts = await listAttempts(engine.db.k, run.tenant_id, run.id);
     return {
       ...runDto(run),
       steps: run.steps ? (JSON.parse(run.steps) as Array<Record<string, unknown>>) : [],
@@ -73,7 +73,7 @@ export function runRoutes(app: Api, engine: Engine): void {
   app.post(
     '/api/runs/:id/cancel',
     { schema: { tags: ['runs'], summary: 'Cancel a queued run, or stop a running one (SIGTERM, then SIGKILL)', params: IdParams, querystring: TenantQuery, response: { 200: Type.Object({ runId: Type.String(), result: Type.String({ enum: ['cancelled', 'requested'] }) }), ...errors(404, 409) } } },
-    async (request) => ({ runId: request.params.id, result: await engine.cancel(request.params.id, 'cancelled on request', request.query.tenantId) }),
+    async (request) => ({ runId: request.params.id, result: await engine.cancel(request.params.id, undefined, request.query.tenantId ?? ALL_TENANTS) }),
   );
 
   app.post(
@@ -102,7 +102,7 @@ export function runRoutes(app: Api, engine: Engine): void {
         runId: run.id,
         status: run.status,
         eta: iso(run.eta),
-        nextScheduledRun: iso(await nextDueAt(engine.db.k, jobId, tenantId)),
+        nextScheduledRun: iso(await nextDueAt(engine.db.k, tenantId, jobId)),
         run: runDto(run),
       });
     },

@@ -2,9 +2,10 @@ import { Type } from 'typebox';
 import type { Engine } from '../../engine.ts';
 import { notFound } from '../../errors.ts';
 import { getScheduleRow, listSchedules } from '../../store/schedules.ts';
+import { ALL_TENANTS, type TenantScope } from '../../store/tenant-scope.ts';
 import { scheduleDto } from '../dto.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
-import { errors, IdParams, OwnIdParams, Schedule, ScheduleBody } from '../schemas.ts';
+import { errors, IdParams, OwnIdParams, Schedule, ScheduleBody, TenantQuery } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 const ScheduleListQuery = Type.Object(
@@ -16,9 +17,13 @@ const ScheduleCreateBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The operator's global view of schedules. An optional tenantId narrows any route to that tenant:
+ * another tenant's schedule is then not found, and nothing is changed.
+ */
 export function scheduleRoutes(app: Api, engine: Engine): void {
-  const show = async (id: string) => {
-    const row = await getScheduleRow(engine.db.k, id);
+  const show = async (id: string, scope: TenantScope) => {
+    const row = await getScheduleRow(engine.db.k, scope, id);
     if (!row) throw notFound('schedule', id);
     return scheduleDto(row, engine.clock.now());
   };
@@ -28,19 +33,21 @@ export function scheduleRoutes(app: Api, engine: Engine): void {
     { schema: { tags: ['schedules'], summary: 'List schedules with descriptions and the next 5 fire times', querystring: ScheduleListQuery, response: { 200: Type.Object({ schedules: Type.Array(Schedule) }) } } },
     async (request) => {
       const now = engine.clock.now();
-      const rows = await listSchedules(engine.db.k, { ...(request.query.tenantId ? { tenantId: request.query.tenantId } : {}), ...(request.query.jobId ? { jobId: request.query.jobId } : {}) });
+      const rows = await listSchedules(engine.db.k, request.query.tenantId ?? ALL_TENANTS, request.query.jobId ? { jobId: request.query.jobId } : {});
       return { schedules: rows.map((r) => scheduleDto(r, now)) };
     },
   );
 
-  app.get('/api/schedules/:id', { schema: { tags: ['schedules'], summary: 'One schedule', params: IdParams, response: { 200: Schedule, ...errors(404) } } }, async (request) =>
-    show(request.params.id),
+  app.get(
+    '/api/schedules/:id',
+    { schema: { tags: ['schedules'], summary: 'One schedule', params: IdParams, querystring: TenantQuery, response: { 200: Schedule, ...errors(404) } } },
+    async (request) => show(request.params.id, request.query.tenantId ?? ALL_TENANTS),
   );
 
   const upsert = async (id: string, body: Parameters<typeof scheduleFromBody>[2]) => {
     const def = await scheduleFromBody(engine, id, body);
     const { result } = await engine.upsertSchedule(def);
-    return { status: result === 'created' ? (201 as const) : (200 as const), schedule: await show(id) };
+    return { status: result === 'created' ? (201 as const) : (200 as const), schedule: await show(id, def.tenantId) };
   };
 
   app.put(
@@ -62,17 +69,21 @@ export function scheduleRoutes(app: Api, engine: Engine): void {
     },
   );
 
-  app.delete('/api/schedules/:id', { schema: { tags: ['schedules'], summary: 'Delete a schedule (its history stays)', params: IdParams, response: { 204: Type.Null(), ...errors(404) } } }, async (request, reply) => {
-    await engine.deleteSchedule(request.params.id);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/api/schedules/:id',
+    { schema: { tags: ['schedules'], summary: 'Delete a schedule (its history stays)', params: IdParams, querystring: TenantQuery, response: { 204: Type.Null(), ...errors(404) } } },
+    async (request, reply) => {
+      await engine.deleteSchedule(request.params.id, request.query.tenantId ?? ALL_TENANTS);
+      return reply.status(204).send(null);
+    },
+  );
 
   for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
     app.post(
       `/api/schedules/:id/${action}`,
-      { schema: { tags: ['schedules'], summary: `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`, params: IdParams, response: { 200: Schedule, ...errors(404) } } },
+      { schema: { tags: ['schedules'], summary: `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`, params: IdParams, querystring: TenantQuery, response: { 200: Schedule, ...errors(404) } } },
       async (request) => {
-        const row = await engine.setScheduleEnabled(request.params.id, enabled);
+        const row = await engine.setScheduleEnabled(request.params.id, enabled, request.query.tenantId ?? ALL_TENANTS);
         return scheduleDto(row, engine.clock.now());
       },
     );

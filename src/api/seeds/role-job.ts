@@ -54,7 +54,7 @@ export const EXECUTED_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled
 
 /** The most recently finished executions of the (tenant, job), newest first. */
 export async function finishedRuns(engine: Engine, t: RoleTarget, limit: number): Promise<RunRow[]> {
-  return listRuns(engine.db.k, { tenantId: t.tenantId, jobId: t.job.id, status: EXECUTED_STATUSES, sort: 'finished_at', order: 'desc', limit });
+  return listRuns(engine.db.k, t.tenantId, { jobId: t.job.id, status: EXECUTED_STATUSES, sort: 'finished_at', order: 'desc', limit });
 }
 
 /**
@@ -62,7 +62,7 @@ export async function finishedRuns(engine: Engine, t: RoleTarget, limit: number)
  * first of the job's schedules for that tenant by id; null when it has none.
  */
 export async function roleSchedule(engine: Engine, t: RoleTarget): Promise<ScheduleRow | null> {
-  const rows = await listSchedules(engine.db.k, { tenantId: t.tenantId, jobId: t.job.id });
+  const rows = await listSchedules(engine.db.k, t.tenantId, { jobId: t.job.id });
   return rows.find((r) => r.id === implicitScheduleId(t.tenantId, t.job.id)) ?? rows[0] ?? null;
 }
 

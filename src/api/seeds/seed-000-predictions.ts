@@ -84,7 +84,7 @@ export function predictionRoutes(app: Api, engine: Engine): void {
         when,
         training_mode: engine.settings.training.mode,
         estimated_completion: iso(run.eta),
-        next_scheduled_run: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
+        next_scheduled_run: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
       };
     },
   );
@@ -114,7 +114,7 @@ export function predictionRoutes(app: Api, engine: Engine): void {
         last_training_result: last
           ? { run_id: last.id, status: seedStatus(last), duration_seconds: seconds(last.duration_ms), metrics: seedMetrics(last, target.job), error: last.error_message }
           : null,
-        next_run: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
+        next_run: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
         estimated_completion: iso(current?.eta),
       };
     },

@@ -63,7 +63,7 @@ export function analysisRoutes(app: Api, engine: Engine): void {
         success: true,
         message: 'Analysis job triggered successfully',
         status: 'running_in_background',
-        next_scheduled_run: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
+        next_scheduled_run: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
         run_id: run.id,
       };
     },
@@ -84,7 +84,7 @@ export function analysisRoutes(app: Api, engine: Engine): void {
       const [schedule, active, recent] = await Promise.all([roleSchedule(engine, target), activeRuns(engine, target), finishedRuns(engine, target, RECENT_JOBS)]);
       return {
         schedule: schedule?.cron ?? null,
-        next_run: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
+        next_run: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
         is_running: active.some((r) => r.status === 'running'),
         recent_jobs: recent.map((run) => ({
           ...seedMetrics(run, target.job),

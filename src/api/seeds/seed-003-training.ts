@@ -171,7 +171,7 @@ export function trainingRoutes(app: Api, engine: Engine): void {
     async (request) => {
       const t = await roleTarget(engine, 'training', request.query.organizationId, 'organizationId');
       const row = await existing(t);
-      await engine.deleteSchedule(row.id);
+      await engine.deleteSchedule(row.id, t.tenantId);
       return { success: true, message: `Training schedule of organization "${t.tenantId}" cancelled`, scheduleId: row.id };
     },
   );
@@ -183,10 +183,10 @@ export function trainingRoutes(app: Api, engine: Engine): void {
       const q = request.query;
       const t = await roleTarget(engine, 'training', q.organizationId, 'organizationId');
       const limit = q.limit ?? 20;
-      const filter = { tenantId: t.tenantId, jobId: t.job.id };
+      const filter = { jobId: t.job.id };
       const [runs, counts] = await Promise.all([
-        listRuns(engine.db.k, { ...filter, sort: 'queued_at', order: 'desc', limit: limit + 1, ...(q.cursor ? { after: decodeCursor(q.cursor, 'queued_at', 'desc') } : {}) }),
-        countRunsByStatus(engine.db.k, filter),
+        listRuns(engine.db.k, t.tenantId, { ...filter, sort: 'queued_at', order: 'desc', limit: limit + 1, ...(q.cursor ? { after: decodeCursor(q.cursor, 'queued_at', 'desc') } : {}) }),
+        countRunsByStatus(engine.db.k, t.tenantId, filter),
       ]);
       const page = runs.slice(0, limit);
       return {
@@ -235,7 +235,7 @@ export function trainingRoutes(app: Api, engine: Engine): void {
         throw new NsError('NS_NOT_FOUND', `organization "${t.tenantId}" has no active training (job "${t.job.id}" has no queued or running run)`, { field: 'organizationId', details: { id: t.tenantId } });
       }
       const cancelled = [];
-      for (const run of active) cancelled.push({ runId: run.id, status: run.status, result: await engine.cancel(run.id, 'cancelled via POST /api/training/cancel') });
+      for (const run of active) cancelled.push({ runId: run.id, status: run.status, result: await engine.cancel(run.id, 'cancelled via POST /api/training/cancel', t.tenantId) });
       return { success: true, message: `Cancelled ${cancelled.length} training run(s) of organization "${t.tenantId}"`, cancelled };
     },
   );

@@ -50,7 +50,7 @@ export function learnRoutes(app: Api, engine: Engine): void {
         run_id: run.id,
         queued_at: iso(run.queued_at),
         estimated_completion: iso(run.eta),
-        next_run_time: iso(await nextDueAt(engine.db.k, target.job.id, target.tenantId)),
+        next_run_time: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
       };
     },
   );
