@@ -1,9 +1,9 @@
 /**
  * Child process: the engine under a real clock, scheduler and workers running. N schedules fire
- * once each over the window; each run is a real no-op command. Lateness = `run:claimed` time − slot
+ * once each over the window; each run is a no-op: an empty job (`empty`: claimed and finished, nothing started) or /bin/true as a real process (`process`). Lateness = `run:claimed` time − slot
  * time (`run.slot_at`); the scheduler's part (`slot:decided` time − slot time) is recorded beside it.
  * Runs still unclaimed drainS after the last slot count as late by (that moment − slot time), a lower
- * bound. Prints one JSON line. argv: <windowS> <count> <leadS> <concurrency> <drainS>
+ * bound. Prints one JSON line. argv: <windowS> <count> <leadS> <concurrency> <drainS> <empty|process>
  */
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../../src/engine.ts';
@@ -14,12 +14,13 @@ import { cronAt, slotAt, spreadFromArgs } from './spread.ts';
 const spread = spreadFromArgs(process.argv.slice(2, 5));
 const concurrency = Number(process.argv[5] ?? 8);
 const drainS = Number(process.argv[6] ?? 240);
+const work = process.argv[7] === 'empty' ? 'empty' : 'process';
 const data = tempDataDir();
-const settings = fleetSettings({ cronFor: (i) => cronAt(slotAt(spread, i)), dataDir: data.dir, concurrency, count: spread.count });
+const settings = fleetSettings({ cronFor: (i) => cronAt(slotAt(spread, i)), dataDir: data.dir, concurrency, count: spread.count, work });
 const engine = await Engine.open({ settings, logger: benchLogger() });
 const lead = spread.startAt - Date.now();
 if (lead < 1_000) throw new Error(`loading the schedules took too long: the first slot is ${lead} ms away; raise leadS`);
-progress(`engine: ${spread.count} schedules loaded; first slot in ${(lead / 1000).toFixed(1)} s, concurrency ${concurrency}`);
+progress(`engine: ${spread.count} schedules loaded (${work} jobs); first slot in ${(lead / 1000).toFixed(1)} s, concurrency ${concurrency}`);
 
 const claimed: number[] = [];
 const claimedSchedules = new Set<string>();

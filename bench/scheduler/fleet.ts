@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Settings, TenantDefinition } from '../../src/config/types.ts';
-import { commandJob, makeSettings, schedule } from '../../test/helpers/settings.ts';
+import { commandJob, emptyJob, makeSettings, schedule } from '../../test/helpers/settings.ts';
 
 export const SCHEDULES = 10_000;
 export const TENANTS = 1_000;
@@ -17,6 +17,8 @@ export const tenantId = (i: number) => `t${String(i % TENANTS).padStart(4, '0')}
 export const jobId = (i: number) => `job${Math.floor(i / TENANTS)}`;
 export const scheduleId = (i: number) => `s${String(i).padStart(5, '0')}`;
 
+export type FleetWork = 'empty' | 'process';
+
 export interface FleetOptions {
   /** Schedules in the fleet (default 10,000; a smaller fleet is for profiling only). */
   count?: number;
@@ -24,14 +26,15 @@ export interface FleetOptions {
   cronFor: (i: number) => string;
   dataDir: string;
   databaseUrl?: string | null;
-  command?: string;
+  /** What each run does: `empty` starts nothing; `process` runs /bin/true (the default). */
+  work?: FleetWork;
   concurrency?: number;
 }
 
 /** Production defaults (poll 1 s, lease 30 s, heartbeat 10 s) with the fleet as the declared config. */
 export function fleetSettings(o: FleetOptions): Settings {
   const tenants: TenantDefinition[] = Array.from({ length: TENANTS }, (_, i) => ({ id: tenantId(i), name: `Tenant ${i}`, timezone: 'UTC' }));
-  const jobs = Array.from({ length: JOBS }, (_, j) => commandJob(`job${j}`, o.command ?? '/bin/true', [], { timeoutMs: 60_000 }));
+  const jobs = Array.from({ length: JOBS }, (_, j) => (o.work === 'empty' ? emptyJob(`job${j}`) : commandJob(`job${j}`, '/bin/true', [], { timeoutMs: 60_000 })));
   const schedules = Array.from({ length: o.count ?? SCHEDULES }, (_, i) => schedule(scheduleId(i), jobId(i), { tenantId: tenantId(i), cron: o.cronFor(i) }));
   return makeSettings({
     dataDir: o.dataDir,

@@ -81,8 +81,8 @@ const COMMAND_KEYS = ['command', 'args', 'cwd'] as const;
 export function parseJobs(raw: unknown, at: At): JobInput[] {
   return eachMap(raw, at, (j, at) => {
     checkKeys(j, at, [...JOB_KEYS, ...COMMAND_KEYS, 'steps']);
-    const kind = toEnum(required(j, 'kind', at, 'command'), child(at, 'kind'), ['command', 'pipeline'] as const);
-    checkKeys(j, at, kind === 'command' ? [...JOB_KEYS, ...COMMAND_KEYS] : [...JOB_KEYS, 'steps']);
+    const kind = toEnum(required(j, 'kind', at, 'command'), child(at, 'kind'), ['command', 'pipeline', 'empty'] as const);
+    checkKeys(j, at, kind === 'command' ? [...JOB_KEYS, ...COMMAND_KEYS] : kind === 'pipeline' ? [...JOB_KEYS, 'steps'] : [...JOB_KEYS]);
     const base = {
       id: toId(required(j, 'id', at, 'nightly-training'), child(at, 'id'), 'nightly-training'),
       description: opt(j.description, (v) => toText(v, child(at, 'description'), 'Nightly retrain')) ?? '',
@@ -97,6 +97,7 @@ export function parseJobs(raw: unknown, at: At): JobInput[] {
       const spec = parseCommand(j, at);
       return { at, ...base, timeoutMs, retry, build: (timeoutMs, retry) => ({ ...base, ...spec, kind, timeoutMs, retry }) };
     }
+    if (kind === 'empty') return { at, ...base, timeoutMs, retry, build: (timeoutMs, retry) => ({ ...base, kind, timeoutMs, retry }) };
     const steps = eachMap(required(j, 'steps', at, '[{ name: fetch, command: node }]'), child(at, 'steps'), parseStep);
     if (steps.length === 0) throw invalidField(child(at, 'steps'), 'must list at least one step');
     const seen = new Set<string>();

@@ -9,7 +9,7 @@ import { resolveDefinitions } from './definitions.ts';
 import { ENV, readEnv, type Env } from './env.ts';
 import { withImplicitSchedules } from './implicit-schedules.ts';
 import { mergeScalars } from './scalars.ts';
-import type { Settings } from './types.ts';
+import type { JobDefinition, Settings } from './types.ts';
 
 export interface LoadSettingsOptions {
   /** Defaults to process.env. */
@@ -63,8 +63,7 @@ export function checkConfig(options: LoadSettingsOptions = {}): string {
     `tenants (${s.tenants.length}): ${s.tenants.map((t) => `${t.id} (${t.timezone})`).join(', ')}`,
     `jobs (${s.jobs.length})${s.jobs.length === 0 ? ': none (nothing will run)' : ':'}`,
     ...s.jobs.map((j) => {
-      const what =
-        j.kind === 'pipeline' ? `pipeline ${j.steps.map((x) => x.name).join(' → ')}` : j.kind === 'train' ? `train model ${j.model}` : `command ${[j.command, ...(j.args ?? [])].join(' ')}`;
+      const what = describeWork(j);
       const extra = [
         j.role && `role ${j.role}`,
         j.tenants ? `tenants ${j.tenants.join(', ')}` : 'all tenants',
@@ -95,4 +94,17 @@ export function deepFreeze<T>(value: T): T {
     for (const inner of Object.values(value)) deepFreeze(inner);
   }
   return value;
+}
+
+function describeWork(j: JobDefinition): string {
+  switch (j.kind) {
+    case 'pipeline':
+      return `pipeline ${j.steps.map((x) => x.name).join(' → ')}`;
+    case 'train':
+      return `train model ${j.model}`;
+    case 'empty':
+      return 'empty (no process)';
+    case 'command':
+      return `command ${[j.command, ...(j.args ?? [])].join(' ')}`;
+  }
 }

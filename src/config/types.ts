@@ -50,7 +50,15 @@ export interface TrainJob extends JobBase {
   model: string;
 }
 
-export type JobDefinition = CommandJob | PipelineJob | TrainJob;
+/**
+ * Does no work: claimed, recorded as succeeded, no process started. It anchors dependencies (jobs
+ * with `after: [it]` run when it has run), like Airflow's EmptyOperator.
+ */
+export interface EmptyJob extends JobBase {
+  kind: 'empty';
+}
+
+export type JobDefinition = CommandJob | PipelineJob | TrainJob | EmptyJob;
 
 /** A model of the config file, declared for these tenants (null = all). */
 export interface DeclaredModel {

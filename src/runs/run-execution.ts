@@ -5,7 +5,7 @@
 import { getPriority, setPriority } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import type { JobDefinition, Settings } from '../config/types.ts';
+import type { EmptyJob, JobDefinition, Settings } from '../config/types.ts';
 import { isNsError } from '../errors.ts';
 import type { EngineEvents } from '../events.ts';
 import { inTransaction, type Db } from '../store/db.ts';
@@ -56,7 +56,8 @@ export class RunExecution {
     let result: ExecResult;
     try {
       this.#job = await getJob(d.db.k, run.job_id);
-      result = this.#job ? await this.#spawn(this.#job) : missingJob(run.job_id);
+      if (!this.#job) result = missingJob(run.job_id);
+      else result = this.#job.kind === 'empty' ? emptyResult(this.controller.signal) : await this.#spawn(this.#job);
     } finally {
       this.#done = true;
       if (this.#beat) clearTimeout(this.#beat);
@@ -64,7 +65,7 @@ export class RunExecution {
     await this.#record(result, log);
   }
 
-  #spawn(job: JobDefinition): Promise<ExecResult> {
+  #spawn(job: Exclude<JobDefinition, EmptyJob>): Promise<ExecResult> {
     const { run, d } = this;
     const opts: ExecOptions = {
       signal: this.controller.signal,
@@ -84,7 +85,7 @@ export class RunExecution {
       onSpawn: (pid) => {
         lowerPriority(pid, d.settings.jobNiceness, d.logger);
         d.events.emit('run:spawned', { runId: run.id, pid });
-        recordPid(d.db.k, run.id, d.owner, pid, d.clock.now()).catch((error: unknown) => this.#onBeatError(error));
+        recordPid(d.db.k, run.tenant_id, run.id, d.owner, pid, d.clock.now()).catch((error: unknown) => this.#onBeatError(error));
       },
     };
     if (job.kind === 'pipeline') return runPipeline(job.steps, opts);
@@ -109,7 +110,7 @@ export class RunExecution {
       return;
     }
     try {
-      const { cancelRequested } = await heartbeat(d.db.k, run.id, d.owner, now, d.settings.leaseMs);
+      const { cancelRequested } = await heartbeat(d.db.k, run.tenant_id, run.id, d.owner, now, d.settings.leaseMs);
       if (cancelRequested) this.abort('cancel');
     } catch (error) {
       this.#onBeatError(error);
@@ -146,7 +147,7 @@ export class RunExecution {
         return;
       }
       if (reason === 'shutdown') {
-        await inTransaction(d.db, (x) => requeueRun(x, run.id, d.owner, now, 'interrupted by shutdown; resumes on next start'));
+        await inTransaction(d.db, (x) => requeueRun(x, run.tenant_id, run.id, d.owner, now, 'interrupted by shutdown; resumes on next start'));
         d.events.emit('run:requeued', { runId: run.id, reason: 'shutdown' });
         log.info('run requeued by shutdown');
         return;
@@ -154,7 +155,7 @@ export class RunExecution {
       if (result.status === 'transient' && this.#job && run.attempt < run.max_attempts) {
         const delayMs = backoffDelayMs(this.#job.retry, run.attempt);
         const row = await inTransaction(d.db, (x) =>
-          scheduleRetry(x, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' }),
+          scheduleRetry(x, run.tenant_id, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' }),
         );
         d.events.emit('run:retry', { run: row, delayMs });
         log.warn({ delayMs, error: result.error }, 'transient failure; retry scheduled');
@@ -162,7 +163,7 @@ export class RunExecution {
       }
       const outcome = this.#outcome(result, base, reason);
       const finished = await inTransaction(d.db, async (x) => {
-        const row = await finishRun(x, run.id, d.owner, now, outcome);
+        const row = await finishRun(x, run.tenant_id, run.id, d.owner, now, outcome);
         if (row.status === 'succeeded') for (const next of await queueDownstream(x, d.db.dialect, row, now)) if (next.status === 'queued') d.events.emit('run:queued', { run: next });
         return row;
       });
@@ -204,6 +205,12 @@ function lowerPriority(pid: number, niceness: number, logger: Logger): void {
   } catch (error) {
     logger.debug({ err: error, pid }, 'could not lower job priority');
   }
+}
+
+/** An empty job's whole execution: nothing to start, so it has succeeded unless already aborted. */
+function emptyResult(signal: AbortSignal): ExecResult {
+  const base = { exitCode: null, signal: null, metrics: {}, logTail: '', durationMs: 0 };
+  return signal.aborted ? { ...base, status: 'aborted', error: 'aborted before it ran' } : { ...base, status: 'succeeded' };
 }
 
 function missingJob(jobId: string): ExecResult {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandJob, PipelineJob, ScheduleDefinition, Settings, TenantDefinition } from '../../src/config/types.ts';
+import type { CommandJob, EmptyJob, PipelineJob, ScheduleDefinition, Settings, TenantDefinition } from '../../src/config/types.ts';
 
 export const tempDir = (prefix = 'ns-test-') => mkdtempSync(join(tmpdir(), prefix));
 
@@ -13,6 +13,10 @@ export function commandJob(id: string, command: string, args: string[] = [], ext
 
 export function pipelineJob(id: string, steps: PipelineJob['steps'], extra: Partial<PipelineJob> = {}): PipelineJob {
   return { id, kind: 'pipeline', description: '', role: null, tenants: null, timeoutMs: 60_000, retry: NO_RETRY, after: [], env: {}, steps, ...extra };
+}
+
+export function emptyJob(id: string, extra: Partial<EmptyJob> = {}): EmptyJob {
+  return { id, kind: 'empty', description: '', role: null, tenants: null, timeoutMs: 60_000, retry: NO_RETRY, after: [], env: {}, ...extra };
 }
 
 export function schedule(id: string, jobId: string, extra: Partial<ScheduleDefinition> = {}): ScheduleDefinition {

@@ -46,7 +46,9 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
   ['misspelt kind', 'jobs: [{ id: a, knd: command, command: node }]\n', 'nightshift.yaml: jobs[0].knd: unknown field; did you mean "kind"?', 'jobs[0].knd'],
   ['missing kind', 'jobs: [{ id: a, command: node }]\n', 'nightshift.yaml: jobs[0].kind: is required; example "command"', 'jobs[0].kind'],
   ['bad kind', 'jobs: [{ id: a, kind: shell, command: node }]\n',
-    'nightshift.yaml: jobs[0].kind="shell": must be "command" or "pipeline"; example "command"', 'jobs[0].kind'],
+    'nightshift.yaml: jobs[0].kind="shell": must be one of "command", "pipeline", "empty"; example "command"', 'jobs[0].kind'],
+  ['command on an empty job', 'jobs: [{ id: a, kind: empty, command: node }]\n',
+    'nightshift.yaml: jobs[0].command: unknown field; expected one of id, kind, description, role, tenants, timeout, retry, after, env', 'jobs[0].command'],
   ['missing command', 'jobs: [{ id: a, kind: command }]\n', 'nightshift.yaml: jobs[0].command: is required; example "node"', 'jobs[0].command'],
   ['steps on a command job', 'jobs: [{ id: a, kind: command, command: node, steps: [] }]\n',
     'nightshift.yaml: jobs[0].steps: unknown field; expected one of id, kind, description, role, tenants, timeout, retry, after, env, command, args, cwd', 'jobs[0].steps'],
@@ -144,6 +146,16 @@ describe('config: file validation', () => {
     assert.deepEqual(s.jobs[0]?.retry, { attempts: 2, backoffMs: [60_000, 120_000], jitterRatio: 0 });
     assert.equal(s.jobs[1]?.timeoutMs, 90_000);
     assert.deepEqual([s.schedules[0]?.tenantId, s.schedules[0]?.everyMs, s.schedules[0]?.timezone], ['default', 3_600_000, 'UTC']);
+  });
+
+  it('reads an empty job: no command, still scheduled, retried and depended on like any job', () => {
+    const s = loadYaml('jobs:\n  - { id: nightly, kind: empty, description: Anchors the chain }\n  - { id: etl, kind: command, command: x, after: [nightly] }\nschedules: [{ id: s, job: nightly, cron: "0 2 * * *" }]\n');
+    const [nightly, etl] = s.jobs;
+    assert.equal(nightly?.kind, 'empty');
+    assert.equal(nightly?.description, 'Anchors the chain');
+    assert.ok(nightly && !('command' in nightly) && !('steps' in nightly), 'an empty job carries no work');
+    assert.deepEqual(etl?.after, ['nightly']);
+    assert.equal(s.schedules[0]?.jobId, 'nightly');
   });
 
   it('accepts an empty file', () => {
