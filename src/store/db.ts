@@ -4,7 +4,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { NsError } from '../errors.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { Database } from './schema.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database>;
@@ -45,7 +47,7 @@ function openSqlite(dataDir: string): Db {
   } catch (cause) {
     throw new NsError('NS_STORE', `cannot open SQLite database ${file}: ${(cause as Error).message}`, { cause });
   }
-  const k = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const k = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { k, dialect: 'sqlite', location: file, close: () => k.destroy() };
 }
 
@@ -64,8 +66,9 @@ function openPostgres(url: string, max: number): Db {
 
 /**
  * Runs fn in one write transaction. SQLite: BEGIN IMMEDIATE takes the write lock up front, so two
- * processes on one file serialize instead of deadlocking on lock upgrade. PostgreSQL: an optional
- * transaction-scoped advisory lock serializes a critical section across nodes.
+ * processes on one file serialize instead of deadlocking on lock upgrade; transactions waiting at
+ * once share a COMMIT (group-commit.ts). PostgreSQL: an optional transaction-scoped advisory lock
+ * serializes a critical section across nodes; the server groups commits itself.
  */
 export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>, lockKey?: number): Promise<T> {
   if (db.dialect === 'postgres') {
@@ -74,17 +77,16 @@ export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>,
       return fn(tx);
     });
   }
-  return db.k.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const result = await fn(conn);
-      await sql`commit`.execute(conn);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
-  });
+  return groupCommitOf(db.k).run(fn);
+}
+
+/** One commit queue per SQLite handle: its single connection is what the queue serializes. */
+const groupCommits = new WeakMap<Executor, GroupCommit>();
+
+export function groupCommitOf(k: Executor): GroupCommit {
+  let queue = groupCommits.get(k);
+  if (!queue) groupCommits.set(k, (queue = new GroupCommit(k)));
+  return queue;
 }
 
 /** Advisory-lock keys (PostgreSQL) for the few global critical sections. */
