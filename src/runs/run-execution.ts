@@ -9,7 +9,6 @@ import type { EmptyJob, JobDefinition, Settings } from '../config/types.ts';
 import { isNsError } from '../errors.ts';
 import type { EngineEvents } from '../events.ts';
 import { inTransaction, type Db } from '../store/db.ts';
-import { getJob } from '../store/jobs.ts';
 import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOutcome } from '../store/run-transitions.ts';
 import type { RunRow } from '../store/runs.ts';
 import { queueDownstream } from './dependencies.ts';
@@ -27,20 +26,26 @@ export interface ExecutionDeps {
   logger: Logger;
   owner: string;
   settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'dataDir' | 'databaseUrl'>;
+  /** The job's work is over (its process has exited); only recording the end is left. */
+  onWorkEnded?: () => void;
 }
 
 export class RunExecution {
   readonly controller = new AbortController();
   #reason: AbortReason | null = null;
   #beat: NodeJS.Timeout | null = null;
-  #job: JobDefinition | undefined;
+  /** Read in the claim's transaction; undefined when the job is no longer defined. */
+  readonly #job: JobDefinition | undefined;
   /** Set when the command has ended: no heartbeat may be armed after that. */
   #done = false;
 
   constructor(
     readonly run: RunRow,
+    job: JobDefinition | undefined,
     private readonly d: ExecutionDeps,
-  ) {}
+  ) {
+    this.#job = job;
+  }
 
   abort(reason: AbortReason): void {
     if (this.#reason) return;
@@ -55,13 +60,13 @@ export class RunExecution {
     this.#scheduleBeat();
     let result: ExecResult;
     try {
-      this.#job = await getJob(d.db.k, run.job_id);
       if (!this.#job) result = missingJob(run.job_id);
       else result = this.#job.kind === 'empty' ? emptyResult(this.controller.signal) : await this.#spawn(this.#job);
     } finally {
       this.#done = true;
       if (this.#beat) clearTimeout(this.#beat);
     }
+    d.onWorkEnded?.();
     await this.#record(result, log);
   }
 

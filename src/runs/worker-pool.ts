@@ -6,6 +6,7 @@ import type { EngineEvents } from '../events.ts';
 import { Lifecycle, Waker } from '../lifecycle.ts';
 import { cappedTimeout, type CappedTimer } from '../timers.ts';
 import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
+import { getJobs } from '../store/jobs.ts';
 import { claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
@@ -28,6 +29,8 @@ export class WorkerPool {
   readonly lifecycle: Lifecycle;
   readonly #o: WorkerPoolOptions;
   readonly #active = new Map<string, { execution: RunExecution; done: Promise<void> }>();
+  /** Active runs whose work is over and whose end is being recorded: their places are free already. */
+  readonly #ending = new Set<string>();
   readonly #waker = new Waker();
   #loop: Promise<void> | null = null;
   #lastRecovery = 0;
@@ -43,6 +46,11 @@ export class WorkerPool {
 
   activeRunIds(): string[] {
     return [...this.#active.keys()];
+  }
+
+  /** Runs whose work is still going on (a process running, or about to start). */
+  get #working(): number {
+    return this.#active.size - this.#ending.size;
   }
 
   start(): void {
@@ -67,16 +75,24 @@ export class WorkerPool {
   async claimAndStart(): Promise<number> {
     const { db, clock, settings, nodeId } = this.#o;
     await this.recoverLeases();
-    const free = settings.concurrency - this.#active.size;
-    if (free <= 0 || !this.lifecycle.running) return 0;
-    const claimed = await inTransaction(
+    if (settings.concurrency - this.#working <= 0 || !this.lifecycle.running) return 0;
+    const { claimed, jobs } = await inTransaction(
       db,
-      (x) => claimRuns(x, ALL_TENANTS, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: free, dialect: db.dialect }),
+      async (x) => {
+        // Counted when the transaction runs: places freed while it waited (runs whose end shares its COMMIT) count too.
+        const claimed = await claimRuns(x, ALL_TENANTS, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: settings.concurrency - this.#working, dialect: db.dialect });
+        return { claimed, jobs: await getJobs(x, claimed.map((r) => r.job_id)) };
+      },
       LOCK_KEYS.claim,
     );
     for (const run of claimed) {
       this.#o.events.emit('run:claimed', { run });
-      const execution = new RunExecution(run, { ...this.#o, owner: nodeId });
+      // A place frees up when the work ends, so the next claim can share the COMMIT that records the end.
+      const onWorkEnded = () => {
+        this.#ending.add(run.id);
+        this.#waker.wake();
+      };
+      const execution = new RunExecution(run, jobs.get(run.job_id), { ...this.#o, owner: nodeId, onWorkEnded });
       const done = execution
         .execute()
         .catch((error: unknown) => {
@@ -85,6 +101,7 @@ export class WorkerPool {
         })
         .finally(() => {
           this.#active.delete(run.id);
+          this.#ending.delete(run.id);
           this.#waker.wake();
         });
       this.#active.set(run.id, { execution, done });
@@ -123,7 +140,7 @@ export class WorkerPool {
       }
       if (!this.lifecycle.running) break;
       // More may be waiting when this round filled the pool's free places; otherwise poll.
-      await this.#waker.wait(claimed > 0 && this.#active.size < settings.concurrency ? 0 : settings.pollMs);
+      await this.#waker.wait(claimed > 0 && this.#working < settings.concurrency ? 0 : settings.pollMs);
     }
   }
 

@@ -183,19 +183,27 @@ async function updateOwned(x: Executor, tenantId: string, runId: string, owner: 
 
 /** Ends a running run in a terminal state. */
 export async function finishRun(x: Executor, tenantId: string, runId: string, owner: string, now: number, o: RunOutcome): Promise<RunRow> {
-  const run = await lockOwned(x, tenantId, runId, owner);
-  const fields = {
-    ...outcomeFields(o),
-    status: o.status,
-    finished_at: now,
-    duration_ms: now - (run.started_at ?? now),
-    lease_owner: null,
-    lease_expires_at: null,
-    updated_at: now,
-  };
-  await updateOwned(x, tenantId, runId, owner, fields);
+  // One guarded UPDATE … RETURNING instead of read-then-write: the hot path of every run's end.
+  const run = await x
+    .updateTable('runs')
+    .set((eb) => ({
+      ...outcomeFields(o),
+      status: o.status,
+      finished_at: now,
+      duration_ms: sql<number>`${now} - coalesce(${eb.ref('started_at')}, ${now})`,
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: now,
+    }))
+    .where('id', '=', runId)
+    .where('tenant_id', '=', tenantId)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
+    .returningAll()
+    .executeTakeFirst();
+  if (!run) throw leaseLost(runId, owner);
   await closeAttempt(x, tenantId, run, o.status, now, o.exitCode ?? null, o.errorMessage ?? null);
-  return { ...run, ...fields };
+  return run;
 }
 
 /** A transient failure with attempts left: back to queued, due after the backoff. */
