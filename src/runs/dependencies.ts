@@ -1,7 +1,6 @@
 import type { JobDefinition } from '../config/types.ts';
 import { newId } from '../ids.ts';
 import { lockRunKey, type DialectName, type Executor } from '../store/db.ts';
-import { listDownstreamJobs } from '../store/jobs.ts';
 import { activeRunsByKey, insertRuns, latestRun, latestSuccessAfter, runKey, runValues, type RunRow } from '../store/runs.ts';
 
 const runsFor = (job: JobDefinition, tenantId: string) => job.tenants === null || job.tenants.includes(tenantId);
@@ -9,12 +8,14 @@ const runsFor = (job: JobDefinition, tenantId: string) => job.tenants === null |
 /**
  * After `upstream` succeeded: queue each job that lists it in `after`, once every job it waits for
  * has succeeded since that job's own last run. Runs in the transaction that records the success.
+ * `jobs` are the definitions read when the run was claimed (jobs are defined at start-up and when
+ * a model is declared; a job defined while this run ran is not its dependent yet).
  * A failed upstream queues nothing, and leaves the next cycle free to go ahead.
  */
-export async function queueDownstream(x: Executor, dialect: DialectName, upstream: RunRow, now: number): Promise<RunRow[]> {
+export async function queueDownstream(x: Executor, dialect: DialectName, upstream: RunRow, now: number, jobs: Iterable<JobDefinition>): Promise<RunRow[]> {
   const queued: RunRow[] = [];
-  for (const job of await listDownstreamJobs(x, upstream.job_id)) {
-    if (!runsFor(job, upstream.tenant_id)) continue;
+  for (const job of jobs) {
+    if (!job.after.includes(upstream.job_id) || !runsFor(job, upstream.tenant_id)) continue;
     // Two upstreams finishing at once on two nodes: the second waits here and then sees the first's success.
     await lockRunKey(x, dialect, upstream.tenant_id, job.id);
     const last = await latestRun(x, upstream.tenant_id, job.id);

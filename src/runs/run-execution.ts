@@ -36,15 +36,18 @@ export class RunExecution {
   #beat: NodeJS.Timeout | null = null;
   /** Read in the claim's transaction; undefined when the job is no longer defined. */
   readonly #job: JobDefinition | undefined;
+  /** Every job definition as of the claim: the dependents a success queues. */
+  readonly #jobs: ReadonlyMap<string, JobDefinition>;
   /** Set when the command has ended: no heartbeat may be armed after that. */
   #done = false;
 
   constructor(
     readonly run: RunRow,
-    job: JobDefinition | undefined,
+    jobs: ReadonlyMap<string, JobDefinition>,
     private readonly d: ExecutionDeps,
   ) {
-    this.#job = job;
+    this.#jobs = jobs;
+    this.#job = jobs.get(run.job_id);
   }
 
   abort(reason: AbortReason): void {
@@ -169,7 +172,7 @@ export class RunExecution {
       const outcome = this.#outcome(result, base, reason);
       const finished = await inTransaction(d.db, async (x) => {
         const row = await finishRun(x, run.tenant_id, run.id, d.owner, now, outcome);
-        if (row.status === 'succeeded') for (const next of await queueDownstream(x, d.db.dialect, row, now)) if (next.status === 'queued') d.events.emit('run:queued', { run: next });
+        if (row.status === 'succeeded') for (const next of await queueDownstream(x, d.db.dialect, row, now, this.#jobs.values())) if (next.status === 'queued') d.events.emit('run:queued', { run: next });
         return row;
       });
       d.events.emit('run:finished', { run: finished });

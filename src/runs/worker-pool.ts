@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import type { Settings } from '../config/types.ts';
+import type { JobDefinition, Settings } from '../config/types.ts';
 import type { EngineEvents } from '../events.ts';
 import { Lifecycle, Waker } from '../lifecycle.ts';
 import { cappedTimeout, type CappedTimer } from '../timers.ts';
 import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
-import { getJobs } from '../store/jobs.ts';
+import { listJobs } from '../store/jobs.ts';
 import { claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
@@ -81,7 +81,7 @@ export class WorkerPool {
       async (x) => {
         // Counted when the transaction runs: places freed while it waited (runs whose end shares its COMMIT) count too.
         const claimed = await claimRuns(x, ALL_TENANTS, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: settings.concurrency - this.#working, dialect: db.dialect });
-        return { claimed, jobs: await getJobs(x, claimed.map((r) => r.job_id)) };
+        return { claimed, jobs: claimed.length === 0 ? new Map<string, JobDefinition>() : new Map((await listJobs(x)).map((j) => [j.id, j])) };
       },
       LOCK_KEYS.claim,
     );
@@ -92,7 +92,7 @@ export class WorkerPool {
         this.#ending.add(run.id);
         this.#waker.wake();
       };
-      const execution = new RunExecution(run, jobs.get(run.job_id), { ...this.#o, owner: nodeId, onWorkEnded });
+      const execution = new RunExecution(run, jobs, { ...this.#o, owner: nodeId, onWorkEnded });
       const done = execution
         .execute()
         .catch((error: unknown) => {

@@ -96,13 +96,36 @@ export function compileTiming(
   return Object.freeze({ kind: 'cron', expression, timezone, wall: new CronWall(expression) });
 }
 
+/**
+ * The last answer of each cron search, per timing. Many schedules share a timing (every tenant's
+ * "0 2 * * *" in one zone), and the scheduler plans all the schedules due at one instant together:
+ * they ask the same question of the same timing, and only the first pays for the search.
+ */
+const lastNext = new WeakMap<Timing, Map<number, number | null>>();
+const lastPrev = new WeakMap<Timing, Map<number, number | null>>();
+/** Answers kept per timing and direction: planning one schedule asks a couple of questions in turn. */
+const REMEMBERED = 4;
+
+function remembered(memo: WeakMap<Timing, Map<number, number | null>>, timing: Timing, at: number, search: () => number | null): number | null {
+  let answers = memo.get(timing);
+  if (!answers) memo.set(timing, (answers = new Map()));
+  const known = answers.get(at);
+  if (known !== undefined) return known;
+  const slot = search();
+  if (answers.size >= REMEMBERED) answers.delete(answers.keys().next().value as number);
+  answers.set(at, slot);
+  return slot;
+}
+
 /** The first slot strictly after afterMs, or null if the schedule never fires again. */
 export function nextSlot(timing: Timing, afterMs: number): number | null {
   if (timing.kind === 'interval') {
     return timing.anchorMs + (Math.floor((afterMs - timing.anchorMs) / timing.everyMs) + 1) * timing.everyMs;
   }
-  const wall = timing.wall.after(wallCeiling(timing.timezone, afterMs));
-  return wall === null ? null : wallToInstant(timing.timezone, wall);
+  return remembered(lastNext, timing, afterMs, () => {
+    const wall = timing.wall.after(wallCeiling(timing.timezone, afterMs));
+    return wall === null ? null : wallToInstant(timing.timezone, wall);
+  });
 }
 
 /** The next n slots after afterMs, strictly increasing (fewer if the schedule ends). */
@@ -118,8 +141,10 @@ export function prevSlot(timing: Timing, beforeMs: number): number | null {
   if (timing.kind === 'interval') {
     return timing.anchorMs + (Math.ceil((beforeMs - timing.anchorMs) / timing.everyMs) - 1) * timing.everyMs;
   }
-  const wall = timing.wall.before(wallCeiling(timing.timezone, beforeMs - 1) + 1);
-  return wall === null ? null : wallToInstant(timing.timezone, wall);
+  return remembered(lastPrev, timing, beforeMs, () => {
+    const wall = timing.wall.before(wallCeiling(timing.timezone, beforeMs - 1) + 1);
+    return wall === null ? null : wallToInstant(timing.timezone, wall);
+  });
 }
 
 /** How many slots lie in (afterMs, upToMs], without enumerating them. */

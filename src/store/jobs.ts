@@ -15,20 +15,7 @@ export async function getJob(x: Executor, id: string): Promise<JobDefinition | u
   return row ? (JSON.parse(row.spec) as JobDefinition) : undefined;
 }
 
-/** The definitions of these jobs, by id (missing ids are absent). */
-export async function getJobs(x: Executor, ids: readonly string[]): Promise<Map<string, JobDefinition>> {
-  if (ids.length === 0) return new Map();
-  const rows = await x.selectFrom('jobs').select('spec').where('id', 'in', [...new Set(ids)]).execute();
-  const jobs = rows.map((r) => JSON.parse(r.spec) as JobDefinition);
-  return new Map(jobs.map((j) => [j.id, j]));
-}
-
 export async function listJobs(x: Executor): Promise<JobDefinition[]> {
   const rows = await x.selectFrom('jobs').select('spec').orderBy('id').execute();
   return rows.map((r) => JSON.parse(r.spec) as JobDefinition);
-}
-
-/** Jobs that list `upstreamId` in their `after`; the JSON filter is cheap at the size of a job table. */
-export async function listDownstreamJobs(x: Executor, upstreamId: string): Promise<JobDefinition[]> {
-  return (await listJobs(x)).filter((job) => job.after.includes(upstreamId));
 }

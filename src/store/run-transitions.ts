@@ -25,9 +25,10 @@ export interface ClaimOptions {
  */
 export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: ClaimOptions): Promise<RunRow[]> {
   if (o.limit <= 0) return [];
+  // Only what picking needs: the UPDATE below returns the full rows of the runs it takes.
   const query = x
     .selectFrom('runs as r')
-    .selectAll()
+    .select(['r.id', 'r.tenant_id', 'r.job_id'])
     .where('r.status', '=', 'queued')
     .where('r.run_at', '<=', o.now)
     .where(({ not, exists, selectFrom }) =>
@@ -45,7 +46,7 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
     .orderBy('r.id')
     .limit(Math.max(o.limit * 4, 16));
   const candidates = await (o.dialect === 'postgres' ? query.forUpdate('r').skipLocked() : query).execute();
-  const picked: RunRow[] = [];
+  const picked: typeof candidates = [];
   const keys = new Set<string>();
   for (const run of candidates) {
     const key = runKey(run.tenant_id, run.job_id);
@@ -54,29 +55,38 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
     picked.push(run);
     if (picked.length === o.limit) break;
   }
-  const claimed: RunRow[] = [];
-  for (const run of picked) {
-    const fields = {
+  if (picked.length === 0) return [];
+  // One UPDATE … RETURNING and one INSERT for the whole round: a claim is on the hot path of every run.
+  const updated = await x
+    .updateTable('runs')
+    .set((eb) => ({
       status: 'running',
-      attempt: run.attempt + 1,
+      attempt: eb('attempt', '+', 1),
       lease_owner: o.owner,
       lease_expires_at: o.now + o.leaseMs,
       heartbeat_at: o.now,
       started_at: o.now,
       finished_at: null,
-      deadline_at: o.now + run.timeout_ms,
+      deadline_at: eb(eb.val(o.now), '+', eb.ref('timeout_ms')),
       host: o.host,
       pid: null,
       updated_at: o.now,
-    };
-    const updated = await x.updateTable('runs').set(fields).where('id', '=', run.id).where('status', '=', 'queued').executeTakeFirst();
-    // Cancelled (or claimed elsewhere) since it was read: not ours to run.
-    if (Number(updated.numUpdatedRows) !== 1) continue;
-    await x
-      .insertInto('run_attempts')
-      .values({
+    }))
+    // No second status check: the rows cannot have changed since they were read (SQLite: this
+    // transaction holds the write lock; PostgreSQL: FOR UPDATE locked them), and a `status = ?` here
+    // steers SQLite's planner to scan the whole queue through runs_claim instead of the primary key.
+    .where('id', 'in', picked.map((r) => r.id))
+    .returningAll()
+    .execute();
+  const byId = new Map(updated.map((r) => [r.id, r]));
+  const claimed = picked.flatMap((r) => byId.get(r.id) ?? []);
+  if (claimed.length === 0) return [];
+  await x
+    .insertInto('run_attempts')
+    .values(
+      claimed.map((run) => ({
         run_id: run.id,
-        attempt: run.attempt + 1,
+        attempt: run.attempt,
         tenant_id: run.tenant_id,
         status: 'running',
         worker: o.owner,
@@ -85,10 +95,9 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
         duration_ms: null,
         exit_code: null,
         error_message: null,
-      })
-      .execute();
-    claimed.push({ ...run, ...fields });
-  }
+      })),
+    )
+    .execute();
   return claimed;
 }
 
