@@ -93,7 +93,8 @@ export class RunExecution {
       onSpawn: (pid) => {
         lowerPriority(pid, d.settings.jobNiceness, d.logger);
         d.events.emit('run:spawned', { runId: run.id, pid });
-        recordPid(d.db.k, run.tenant_id, run.id, d.owner, pid, d.clock.now()).catch((error: unknown) => this.#onBeatError(error));
+        // Through the commit queue: processes starting together share one COMMIT with the runs ending.
+        inTransaction(d.db, (x) => recordPid(x, run.tenant_id, run.id, d.owner, pid, d.clock.now())).catch((error: unknown) => this.#onBeatError(error));
       },
     };
     if (job.kind === 'pipeline') return runPipeline(job.steps, opts);
@@ -118,7 +119,7 @@ export class RunExecution {
       return;
     }
     try {
-      const { cancelRequested } = await heartbeat(d.db.k, run.tenant_id, run.id, d.owner, now, d.settings.leaseMs);
+      const { cancelRequested } = await inTransaction(d.db, (x) => heartbeat(x, run.tenant_id, run.id, d.owner, now, d.settings.leaseMs));
       if (cancelRequested) this.abort('cancel');
     } catch (error) {
       this.#onBeatError(error);

@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003-datasets.ts';
 import * as m0004 from './migrations/0004-history-indexes.ts';
 import * as m0005 from './migrations/0005-model-registry.ts';
 import * as m0006 from './migrations/0006-model-definitions.ts';
+import * as m0007 from './migrations/0007-queue-indexes.ts';
 
 interface Migration {
   id: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 4, ...m0004 },
   { id: 5, ...m0005 },
   { id: 6, ...m0006 },
+  { id: 7, ...m0007 },
 ];
 
 /**

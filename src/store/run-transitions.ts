@@ -29,7 +29,8 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
   const query = x
     .selectFrom('runs as r')
     .select(['r.id', 'r.tenant_id', 'r.job_id'])
-    .where('r.status', '=', 'queued')
+    // A literal, not a parameter: SQLite uses the partial index runs_queue only for a condition it can see.
+    .where('r.status', '=', sql.lit('queued'))
     .where('r.run_at', '<=', o.now)
     .where(({ not, exists, selectFrom }) =>
       not(
@@ -263,7 +264,7 @@ export async function recoverExpiredLeases(
   executingHere: readonly string[] = [],
   beforeRelease: (run: RunRow) => void = () => undefined,
 ): Promise<RecoveredRun[]> {
-  let q = x.selectFrom('runs').selectAll().where('status', '=', 'running').where('lease_expires_at', '<', now);
+  let q = x.selectFrom('runs').selectAll().where('status', '=', sql.lit('running')).where('lease_expires_at', '<', now);
   if (executingHere.length > 0) q = q.where('id', 'not in', [...executingHere]);
   const expired = await q.execute();
   const recovered: RecoveredRun[] = [];
