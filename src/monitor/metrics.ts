@@ -70,12 +70,24 @@ export class EngineMetrics {
     cacheStat('load_errors', 'Champion artifacts that could not be loaded (the previous champion kept serving)', (s) => s.loadErrors, 'counter');
     cacheStat('evictions', 'Models evicted to stay within the memory bound', (s) => s.evictions, 'counter');
 
+    const trainJobs = new Map<string, Promise<boolean>>();
+    const isTrainJob = (jobId: string): Promise<boolean> => {
+      let known = trainJobs.get(jobId);
+      if (!known) {
+        known = getJob(engine.db.k, jobId).then((job) => job?.kind === 'train');
+        // A lookup that failed is asked again next time.
+        known.catch(() => trainJobs.delete(jobId));
+        trainJobs.set(jobId, known);
+      }
+      return known;
+    };
     this.#unsubscribe.push(
       engine.events.on('run:finished', ({ run }) => {
         runs.inc({ job: run.job_id, tenant: run.tenant_id, status: run.status });
-        // Train jobs may be declared over the API too: ask the store what kind the job is.
-        void getJob(engine.db.k, run.job_id).then(
-          (job) => job?.kind === 'train' && trainings.inc({ job: run.job_id, tenant: run.tenant_id, outcome: run.status === 'succeeded' ? (run.outcome ?? 'succeeded') : run.status }),
+        // Train jobs may be declared over the API too: ask the store what kind the job is, once per job
+        // (a job id keeps its kind), not once per run.
+        void isTrainJob(run.job_id).then(
+          (train) => train && trainings.inc({ job: run.job_id, tenant: run.tenant_id, outcome: run.status === 'succeeded' ? (run.outcome ?? 'succeeded') : run.status }),
           () => undefined,
         );
         if (run.duration_ms !== null) duration.observe({ job: run.job_id, status: run.status }, run.duration_ms / 1000);
