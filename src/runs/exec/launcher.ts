@@ -7,6 +7,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { entryUrl } from '../../entries.ts';
@@ -67,6 +68,10 @@ class Launcher {
 
   get alive(): boolean {
     return !this.#dead;
+  }
+
+  get pid(): number | undefined {
+    return this.#proc.pid;
   }
 
   /** Resolves once the process exists (pid set), or with null when the launcher could not ask. */
@@ -157,15 +162,32 @@ class Launcher {
   }
 }
 
-let launcher: Launcher | null = null;
+/**
+ * One launcher per core, up to two: a launcher starts processes one at a time (~1 ms of its CPU
+ * each), so a burst of runs starting together spreads over the cores. Each is started on first use.
+ */
+const launchers: Array<Launcher | null> = Array.from({ length: Math.max(1, Math.min(2, availableParallelism())) }, () => null);
+let nextLauncher = 0;
 const enabled = () => process.env.NIGHTSHIFT_LAUNCHER !== 'off';
 
-/** Starts a job process: through the launcher when it runs, directly otherwise. */
+function pickLauncher(): Launcher {
+  const slot = nextLauncher;
+  nextLauncher = (nextLauncher + 1) % launchers.length;
+  let launcher = launchers[slot];
+  if (!launcher || !launcher.alive) launchers[slot] = launcher = new Launcher();
+  return launcher;
+}
+
+/** The launcher processes running now (started on first use; for diagnostics and tests). */
+export function launcherPids(): number[] {
+  return launchers.flatMap((l) => (l?.alive && l.pid !== undefined ? [l.pid] : []));
+}
+
+/** Starts a job process: through a launcher when it runs, directly otherwise. */
 export async function startProcess(spec: StartSpec): Promise<JobProcess> {
   if (enabled()) {
     try {
-      if (!launcher || !launcher.alive) launcher = new Launcher();
-      const job = await launcher.start(spec);
+      const job = await pickLauncher().start(spec);
       if (job) return job;
     } catch {
       // fall through to a direct spawn
