@@ -1,6 +1,7 @@
 /**
  * Window load, in a fresh process: loadSampleColumns of the whole 1,000,000-row window (180 days) from
- * the store ingest.ts filled (the training path's loader: columns straight from the packed rows).
+ * the store ingest.ts filled (the columnar window reader: columns straight from the packed rows; a
+ * train job still loads through loadSamples, not timed here).
  * Checks the row count and that the values round-trip exactly.
  */
 import { loadSampleColumns } from '../../src/store/sample-window.ts';

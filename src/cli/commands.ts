@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { checkConfig, loadSettings } from '../config/index.ts';
-import { withEngine } from './engine-session.ts';
+import { wholeNumber } from './arguments.ts';
+import { checkConfig } from '../config/index.ts';
+import { settingsFrom, tenantOf, withEngine } from './engine-session.ts';
 import type { Settings } from '../config/types.ts';
-import { NsError } from '../errors.ts';
 import { ALL_STATUSES } from '../runs/states.ts';
 import { describeTiming, nextSlots } from '../schedule/index.ts';
 import { timingOf } from '../scheduler/schedule-timing.ts';
@@ -26,11 +26,6 @@ export interface CliIo {
 /** The `serve` command's body lives in main.ts, the one place allowed to handle signals. */
 export type ServeHandler = (settings: Settings) => Promise<void>;
 
-const settingsFrom = (cmd: Command, io: CliIo) => {
-  const { config } = cmd.optsWithGlobals<{ config?: string }>();
-  return loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
-};
-
 
 const parseTime = (value: string): number => {
   const ms = Date.parse(value);
@@ -45,11 +40,7 @@ const parseStatuses = (value: string): string[] => {
   return list;
 };
 
-const parseLimit = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('must be a whole number from 1 to 1000');
-  return n;
-};
+const parseLimit = wholeNumber(1, 1000);
 
 export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   const program = new Command('nightshift')
@@ -109,9 +100,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--json', 'machine-readable output')
     .action(async (jobId: string, opts: { tenant?: string; at?: number; queue?: boolean; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, true, async (engine) => {
-        const tenant = opts.tenant ?? (engine.settings.tenants.length === 1 ? engine.settings.tenants[0]!.id : undefined);
-        if (!tenant) throw new NsError('NS_VALIDATION', `several tenants are declared; name one with --tenant (${engine.settings.tenants.map((t) => t.id).join(', ')})`, { field: 'tenant' });
-        const run = await engine.trigger(jobId, tenant, { mode: opts.queue ? 'queue' : 'now', ...(opts.at ? { at: opts.at } : {}) });
+        const run = await engine.trigger(jobId, tenantOf(engine, opts.tenant), { mode: opts.queue ? 'queue' : 'now', ...(opts.at ? { at: opts.at } : {}) });
         io.out(opts.json ? `${JSON.stringify(run)}\n` : `queued run ${run.id} (${run.job_id} for ${run.tenant_id}); eta ${iso(run.eta)}\n`);
       }),
     );

@@ -74,7 +74,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
     .option('--tenant <id>', 'tenant (default: the only tenant)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, true, async (engine) => {
+      withEngine(cmd, io, false, async (engine) => {
         const views = await listDatasets(engine.db.k, tenantOf(engine, opts.tenant));
         io.out(opts.json ? `${JSON.stringify(views, null, 2)}\n` : `${table(views.map(datasetLine), ['tenant', 'dataset', 'features', 'label', 'samples', 'first', 'last'])}\n`);
       }),

@@ -2,9 +2,16 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { loadSettings } from '../config/index.ts';
+import type { Settings } from '../config/types.ts';
 import { Engine } from '../engine.ts';
 import { NsError } from '../errors.ts';
 import type { CliIo } from './commands.ts';
+
+/** Settings from the environment and the global --config option. */
+export function settingsFrom(cmd: Command, io: CliIo): Settings {
+  const { config } = cmd.optsWithGlobals<{ config?: string }>();
+  return loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
+}
 
 /**
  * Opens the engine (loops not started) for one command and closes it afterwards. `sync`: write the
@@ -12,8 +19,7 @@ import type { CliIo } from './commands.ts';
  * they never rewrite what the service declared.
  */
 export async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const { config } = cmd.optsWithGlobals<{ config?: string }>();
-  const settings = loadSettings({ env: io.env, cwd: io.cwd, ...(config ? { configPath: config } : {}) });
+  const settings = settingsFrom(cmd, io);
   const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: sync });
   try {
     return await fn(engine);

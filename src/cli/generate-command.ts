@@ -5,18 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { wholeNumber } from './arguments.ts';
 import { generateTenant, SYNTHETIC_FORMATS, tenantIdOf, writeRecords, type SyntheticFormat, type SyntheticOptions } from '../data/synthetic/index.ts';
 import { parseDuration } from '../schedule/duration.ts';
 import type { CliIo } from './commands.ts';
 import { table } from './format.ts';
 
 const DAY_MS = 86_400_000;
-
-const wholeNumber = (min: number, max: number) => (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
-  return n;
-};
 
 const parseInterval = (value: string): number => {
   let ms: number;

@@ -13,6 +13,7 @@ import type { ModelSummary } from '../models/model-service.ts';
 import type { AliasChange, AliasUpdate, ModelVersion } from '../registry/index.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import type { CliIo } from './commands.ts';
+import { wholeNumber } from './arguments.ts';
 import { iso, table } from './format.ts';
 
 
@@ -23,11 +24,7 @@ const parseVersion = (value: string): number => {
   return n;
 };
 
-const parseLimit = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError('must be a whole number from 1 to 500');
-  return n;
-};
+const parseLimit = wholeNumber(1, 500);
 
 const parseThreshold = (value: string): number => {
   const n = Number(value);

@@ -74,8 +74,11 @@ export class EngineMetrics {
     const isTrainJob = (jobId: string): Promise<boolean> => {
       let known = trainJobs.get(jobId);
       if (!known) {
-        known = getJob(engine.db.k, jobId).then((job) => job?.kind === 'train');
-        // A lookup that failed is asked again next time.
+        known = getJob(engine.db.k, jobId).then((job) => {
+          // A job not defined (yet) is asked again next time, as is a lookup that failed.
+          if (!job) trainJobs.delete(jobId);
+          return job?.kind === 'train';
+        });
         known.catch(() => trainJobs.delete(jobId));
         trainJobs.set(jobId, known);
       }

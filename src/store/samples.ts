@@ -124,18 +124,6 @@ export async function countSamplesSince(x: Executor, tenantId: string, datasetId
   return Number(row?.n ?? 0);
 }
 
-export async function countSamplesInWindow(x: Executor, tenantId: string, datasetId: string, window: DataWindow): Promise<number> {
-  const row = await x
-    .selectFrom('samples')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('tenant_id', '=', tenantId)
-    .where('dataset_id', '=', datasetId)
-    .where('ts', '>=', window.since)
-    .where('ts', '<', window.until)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
 export interface SampleStats {
   count: number;
   firstTs: number | null;
@@ -279,7 +267,7 @@ function encodeBatch(schema: DatasetSchema, dictionary: CategoryDictionary, batc
 }
 
 /** Samples as rows → the columnar batch (categoricals indexed in order of first appearance). */
-export function batchOfSamples(schema: DatasetSchema, samples: readonly RawSample[]): SampleBatch {
+function batchOfSamples(schema: DatasetSchema, samples: readonly RawSample[]): SampleBatch {
   const features = schema.features;
   const nf = features.length;
   const n = samples.length;

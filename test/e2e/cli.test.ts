@@ -265,7 +265,7 @@ describe('nightshift CLI', { concurrency: true }, () => {
     assertNoStack(badAt.stderr);
 
     assert.equal(noTenant.code, 5, `several tenants and no --tenant: ${noTenant.stderr}`);
-    assert.match(noTenant.stderr, /name one with --tenant \(acme, beta\)/);
+    assert.match(noTenant.stderr, /name the tenant with --tenant \(declared: acme, beta\)/);
 
     assert.equal(atFuture.code, 0, atFuture.stderr);
     const [, futureId] = /^queued run (run_\w+) \(report for beta\); eta -\n$/.exec(atFuture.stdout) ?? [];

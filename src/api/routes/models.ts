@@ -243,7 +243,7 @@ const ImportResponse = Type.Object({
 });
 
 /** ONNX import: its own function so the route's body limit is stated next to it. */
-export function modelImportRoute(app: Api, engine: Engine): void {
+function modelImportRoute(app: Api, engine: Engine): void {
   app.post(
     '/api/tenants/:tenantId/models/:model/import',
     {
