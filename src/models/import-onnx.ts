@@ -24,7 +24,7 @@ import type { ModelVersion } from '../registry/index.ts';
 import { onnxArtifact } from '../serving/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
 import { timeHoldout } from '../trainers/holdout.ts';
-import { championMatrix, holdoutMetrics, rowsSince, thresholdOf } from '../training/holdout-scoring.ts';
+import { championMatrix, holdoutMetrics, rowsSince } from '../training/holdout-scoring.ts';
 import type { ModelArtifact } from '../trainers/types.ts';
 import { loadArtifactModel, type ArtifactModel } from '../training/artifact-model.ts';
 import { applyGate, type GateResult } from '../training/gate.ts';
@@ -101,12 +101,12 @@ export async function importOnnx(engine: Engine, tenantId: string, name: string,
   let mine: Record<string, number | null>;
   let theirs: Record<string, number | null> | null = null;
   try {
-    mine = holdoutMetrics(def, valid.y, await candidate.predict(valid.X), thresholdOf(artifact), (m) => invalid('onnx', m));
+    mine = holdoutMetrics(def, valid.y, await candidate.predict(valid.X), candidate.threshold, (m) => invalid('onnx', m));
     if (championVersion) {
       const loaded = await registry.loadArtifact(tenantId, name, championVersion.version);
       champion = await loadArtifactModel(loaded.bytes, `champion ${championVersion.name}`);
       const X = championMatrix(champion, built, samples, schema, valid, fresh);
-      theirs = holdoutMetrics(def, valid.y, await champion.predict(X), thresholdOf(champion.artifact), (m) => new NsError('NS_STORE', `champion: ${m}`));
+      theirs = holdoutMetrics(def, valid.y, await champion.predict(X), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`));
     }
   } finally {
     await candidate.close();

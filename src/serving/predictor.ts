@@ -61,10 +61,14 @@ export const isSyncPredictor = (p: Predictor): p is SyncPredictor => p.sync;
 
 /** Parses a nightshift-model artifact and builds its predictor; NS_VALIDATION naming the field when it cannot. */
 export async function loadPredictor(bytes: Buffer | Uint8Array): Promise<Predictor> {
-  const artifact = parseArtifact(bytes);
+  return predictorOf(parseArtifact(bytes), bytes.byteLength);
+}
+
+/** The predictor of an artifact already parsed (sizeBytes: its stored size, for the cache's memory bound). */
+export async function predictorOf(artifact: ModelArtifact, sizeBytes: number): Promise<Predictor> {
   const spec = servingSpec(artifact);
   const threshold = checkThreshold(artifact.params.threshold ?? DEFAULT_THRESHOLD, 'artifact.params.threshold');
-  const base = { task: artifact.task, featureSpec: spec, features: artifact.features, threshold, sizeBytes: bytes.byteLength };
+  const base = { task: artifact.task, featureSpec: spec, features: artifact.features, threshold, sizeBytes };
   transformForServing(spec, []); // compile the spec's transform plan now (cached per spec), not on the first request
   if (artifact.kind === 'gbdt') {
     const model = GbdtModel.fromArtifact(artifact);

@@ -5,7 +5,7 @@
  */
 import { NsError } from '../errors.ts';
 import type { FeatureSpec } from '../data/features/index.ts';
-import { loadPredictor, parseArtifact } from '../serving/predictor.ts';
+import { parseArtifact, predictorOf } from '../serving/predictor.ts';
 import { GbdtModel } from '../trainers/gbdt/index.ts';
 import { LinearModel } from '../trainers/linear/index.ts';
 import type { Matrix, ModelArtifact, Task } from '../trainers/types.ts';
@@ -15,8 +15,10 @@ export interface ArtifactModel {
   task: Task;
   featureSpec: FeatureSpec;
   artifact: ModelArtifact;
-  /** GBDT or linear model, for incremental training; null for an imported ONNX model. */
-  trained: GbdtModel | LinearModel | null;
+  /** Binary decision threshold, as serving applies it (the artifact's own, else the default). */
+  threshold: number;
+  /** GBDT or linear model, for incremental training (built on first use); null for an imported ONNX model. */
+  readonly trained: GbdtModel | LinearModel | null;
   predict(X: Matrix): Promise<Float64Array>;
   close(): Promise<void>;
 }
@@ -27,18 +29,24 @@ export async function loadArtifactModel(bytes: Uint8Array, what: string): Promis
   let artifact;
   try {
     artifact = parseArtifact(bytes);
-    predictor = await loadPredictor(bytes);
+    predictor = await predictorOf(artifact, bytes.byteLength);
   } catch (error) {
     if (error instanceof NsError) throw new NsError('NS_STORE', `${what}: ${error.message}`, { cause: error });
     throw error;
   }
-  const trained = artifact.kind === 'gbdt' ? GbdtModel.fromArtifact(artifact) : artifact.kind === 'linear' ? LinearModel.fromArtifact(artifact) : null;
+  const stored = artifact;
+  let trained: GbdtModel | LinearModel | null | undefined;
   return {
     kind: artifact.kind,
     task: artifact.task,
     featureSpec: predictor.featureSpec,
     artifact,
-    trained,
+    threshold: predictor.threshold,
+    // Only an incremental training continues from the model itself; scoring goes through the predictor.
+    get trained() {
+      trained ??= stored.kind === 'gbdt' ? GbdtModel.fromArtifact(stored) : stored.kind === 'linear' ? LinearModel.fromArtifact(stored) : null;
+      return trained;
+    },
     predict: async (X) => predictor.predictMatrix(X),
     close: () => predictor.close(),
   };

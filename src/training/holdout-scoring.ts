@@ -8,7 +8,7 @@ import type { DatasetSchema, RawSample } from '../data/types.ts';
 import { NsError } from '../errors.ts';
 import { evaluate } from '../trainers/evaluate.ts';
 import { subsetRows, timeHoldout } from '../trainers/holdout.ts';
-import type { Matrix, ModelArtifact, TrainingSet } from '../trainers/types.ts';
+import type { Matrix, TrainingSet } from '../trainers/types.ts';
 import { DEFAULT_THRESHOLD } from '../serving/predictor.ts';
 import type { ArtifactModel } from './artifact-model.ts';
 import type { ModelDefinition } from './model-definition.ts';
@@ -33,9 +33,6 @@ export function championMatrix(champion: ArtifactModel, built: BuiltTrainingSet,
   for (const t of fresh.ts ?? []) if (t < first) first = t;
   return timeHoldout(rowsSince(theirs, first), valid.X.rows / fresh.X.rows).valid.X;
 }
-
-/** A model's binary decision threshold: the artifact's `params.threshold`, else serving's default. */
-export const thresholdOf = (a: ModelArtifact): number => (typeof a.params.threshold === 'number' ? a.params.threshold : DEFAULT_THRESHOLD);
 
 /**
  * Holdout metrics (undefined ones as null). A model that predicts a non-finite value is refused:

@@ -22,7 +22,7 @@ import { timeHoldout } from '../trainers/holdout.ts';
 import { LinearModel, trainLinear } from '../trainers/linear/index.ts';
 import type { TrainedModel, TrainingSet, TrainProgress } from '../trainers/types.ts';
 import { loadArtifactModel, type ArtifactModel } from './artifact-model.ts';
-import { championMatrix, holdoutMetrics, rowsSince, thresholdOf } from './holdout-scoring.ts';
+import { championMatrix, holdoutMetrics, rowsSince } from './holdout-scoring.ts';
 import { applyGate, type GateResult } from './gate.ts';
 import type { ModelDefinition } from './model-definition.ts';
 import { modelSource } from './model-source.ts';
@@ -114,7 +114,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
 
     const scored = await stage('evaluate', async () => {
       const mine = holdoutMetrics(def, valid.y, candidate.predict(valid.X));
-      const theirs = champion ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, samples, schema, valid, fresh)), thresholdOf(champion.artifact), (m) => new NsError('NS_STORE', `champion: ${m}`)) : null;
+      const theirs = champion ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, samples, schema, valid, fresh)), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`)) : null;
       return { value: { mine, theirs }, counts: { holdoutRows: valid.X.rows, ...prefixed('candidate', mine), ...(theirs ? prefixed('champion', theirs) : {}) } };
     });
 
