@@ -9,7 +9,7 @@
  * COMMIT has returned, so a transaction that resolved is exactly as durable as before. Transactions
  * run in the order they arrived, each seeing the writes of those before it, as if run one by one.
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 type Executor = Kysely<Database>;
@@ -19,6 +19,14 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
+
+// Compiled once: up to two of these run around every transaction of a batch.
+const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+const SAVEPOINT = CompiledQuery.raw('savepoint ns_tx');
+const RELEASE = CompiledQuery.raw('release ns_tx');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to ns_tx');
 
 /** Bounds the work (and the time) one COMMIT waits for. */
 const MAX_BATCH = 256;
@@ -50,11 +58,12 @@ export class GroupCommit {
   }
 
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
-      await this.#commit(batch);
-    }
-    this.#draining = false;
+    await this.#commit(this.#queue.splice(0, MAX_BATCH));
+    if (this.#queue.length === 0) this.#draining = false;
+    // Not at once: the callers just answered go on to begin more transactions (a run ends, the next
+    // claim follows); after this loop turn they all share the next COMMIT instead of the first few
+    // taking one of their own.
+    else setImmediate(() => void this.#drain());
   }
 
   async #commit(batch: Pending[]): Promise<void> {
@@ -62,7 +71,7 @@ export class GroupCommit {
     try {
       await this.#k.connection().execute(async (conn) => {
         // IMMEDIATE takes the write lock up front: processes sharing the file queue (busy timeout) instead of deadlocking.
-        await sql`begin immediate`.execute(conn);
+        await conn.executeQuery(BEGIN_IMMEDIATE);
         try {
           if (batch.length === 1) {
             const only = batch[0]!;
@@ -71,11 +80,11 @@ export class GroupCommit {
           } else {
             for (const item of batch) answers.push(await runInSavepoint(conn, item));
           }
-          await sql`commit`.execute(conn);
+          await conn.executeQuery(COMMIT);
           this.#commits++;
           this.#transactions += batch.length;
         } catch (error) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
+          await conn.executeQuery(ROLLBACK).catch(() => undefined);
           throw error;
         }
       });
@@ -90,15 +99,15 @@ export class GroupCommit {
 
 /** Runs one transaction of a batch; its failure undoes only its own writes. Throws when SQLite cannot continue the batch. */
 async function runInSavepoint(conn: Executor, item: Pending): Promise<() => void> {
-  await sql`savepoint ns_tx`.execute(conn);
+  await conn.executeQuery(SAVEPOINT);
   try {
     const value = await item.fn(conn);
-    await sql`release ns_tx`.execute(conn);
+    await conn.executeQuery(RELEASE);
     return () => item.resolve(value);
   } catch (error) {
     // If SQLite already ended the whole transaction (disk full, I/O error), this throws and the batch fails as a whole.
-    await sql`rollback to ns_tx`.execute(conn);
-    await sql`release ns_tx`.execute(conn);
+    await conn.executeQuery(ROLLBACK_TO);
+    await conn.executeQuery(RELEASE);
     return () => item.reject(error);
   }
 }

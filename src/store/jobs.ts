@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { JobDefinition } from '../config/types.ts';
 import type { Executor } from './db.ts';
 
@@ -11,11 +12,32 @@ export async function upsertJob(x: Executor, job: JobDefinition, now: number): P
 }
 
 export async function getJob(x: Executor, id: string): Promise<JobDefinition | undefined> {
-  const row = await x.selectFrom('jobs').select('spec').where('id', '=', id).executeTakeFirst();
-  return row ? (JSON.parse(row.spec) as JobDefinition) : undefined;
+  const row = await x.selectFrom('jobs').select(['id', 'spec']).where('id', '=', id).executeTakeFirst();
+  return row ? parsedSpec(row.id, row.spec) : undefined;
 }
 
+/** Every job definition; read by each claim round, so it is plain SQL and parses only what changed. */
 export async function listJobs(x: Executor): Promise<JobDefinition[]> {
-  const rows = await x.selectFrom('jobs').select('spec').orderBy('id').execute();
-  return rows.map((r) => JSON.parse(r.spec) as JobDefinition);
+  const { rows } = await sql<{ id: string; spec: string }>`select id, spec from jobs order by id`.execute(x);
+  return rows.map((r) => parsedSpec(r.id, r.spec));
+}
+
+/** The last definition parsed per job id, with the text it came from: bounded by the number of jobs. */
+const parsed = new Map<string, { spec: string; job: JobDefinition }>();
+
+/** Shared between callers, so frozen: a caller that tried to change one would change it for all. */
+function parsedSpec(id: string, spec: string): JobDefinition {
+  const hit = parsed.get(id);
+  if (hit?.spec === spec) return hit.job;
+  const job = deepFreeze(JSON.parse(spec) as JobDefinition);
+  parsed.set(id, { spec, job });
+  return job;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -25,28 +25,17 @@ export interface ClaimOptions {
  */
 export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: ClaimOptions): Promise<RunRow[]> {
   if (o.limit <= 0) return [];
-  // Only what picking needs: the UPDATE below returns the full rows of the runs it takes.
-  const query = x
-    .selectFrom('runs as r')
-    .select(['r.id', 'r.tenant_id', 'r.job_id'])
-    // A literal, not a parameter: SQLite uses the partial index runs_queue only for a condition it can see.
-    .where('r.status', '=', sql.lit('queued'))
-    .where('r.run_at', '<=', o.now)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('runs as busy')
-            .select(sql`1`.as('one'))
-            .whereRef('busy.tenant_id', '=', 'r.tenant_id')
-            .whereRef('busy.job_id', '=', 'r.job_id')
-            .where('busy.status', '=', 'running'),
-        ),
-      ),
-    )
-    .orderBy('r.run_at')
-    .orderBy('r.id')
-    .limit(Math.max(o.limit * 4, 16));
-  const candidates = await (o.dialect === 'postgres' ? query.forUpdate('r').skipLocked() : query).execute();
+  // Written as SQL rather than through the query builder, like finishRun: a claim is on the hot path
+  // of every run. Only what picking needs: the UPDATE below returns the full rows of the runs it takes.
+  // 'queued' and 'running' are literals, not parameters: SQLite uses the partial indexes runs_queue and
+  // runs_leased only for a condition it can see.
+  const { rows: candidates } = await sql<Pick<RunRow, 'id' | 'tenant_id' | 'job_id'>>`
+    select r.id, r.tenant_id, r.job_id from runs as r
+    where r.status = 'queued' and r.run_at <= ${o.now}
+      and not exists (select 1 from runs as busy where busy.tenant_id = r.tenant_id and busy.job_id = r.job_id and busy.status = 'running')
+    order by r.run_at, r.id
+    limit ${Math.max(o.limit * 4, 16)}
+    ${o.dialect === 'postgres' ? sql`for update of r skip locked` : sql``}`.execute(x);
   const picked: typeof candidates = [];
   const keys = new Set<string>();
   for (const run of candidates) {
@@ -57,48 +46,24 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
     if (picked.length === o.limit) break;
   }
   if (picked.length === 0) return [];
-  // One UPDATE … RETURNING and one INSERT for the whole round: a claim is on the hot path of every run.
-  const updated = await x
-    .updateTable('runs')
-    .set((eb) => ({
-      status: 'running',
-      attempt: eb('attempt', '+', 1),
-      lease_owner: o.owner,
-      lease_expires_at: o.now + o.leaseMs,
-      heartbeat_at: o.now,
-      started_at: o.now,
-      finished_at: null,
-      deadline_at: eb(eb.val(o.now), '+', eb.ref('timeout_ms')),
-      host: o.host,
-      pid: null,
-      updated_at: o.now,
-    }))
-    // No second status check: the rows cannot have changed since they were read (SQLite: this
-    // transaction holds the write lock; PostgreSQL: FOR UPDATE locked them), and a `status = ?` here
-    // steers SQLite's planner to scan the whole queue through runs_claim instead of the primary key.
-    .where('id', 'in', picked.map((r) => r.id))
-    .returningAll()
-    .execute();
+  // One UPDATE … RETURNING and one INSERT for the whole round. No second status check: the rows
+  // cannot have changed since they were read (SQLite: this transaction holds the write lock;
+  // PostgreSQL: FOR UPDATE locked them), and a `status = ?` here steers SQLite's planner to scan the
+  // whole queue through runs_claim instead of the primary key.
+  const { rows: updated } = await sql<RunRow>`
+    update runs set
+      status = 'running', attempt = attempt + 1, lease_owner = ${o.owner}, lease_expires_at = ${o.now + o.leaseMs},
+      heartbeat_at = ${o.now}, started_at = ${o.now}, finished_at = null, deadline_at = ${o.now} + timeout_ms,
+      host = ${o.host}, pid = null, updated_at = ${o.now}
+    where id in (${sql.join(picked.map((r) => r.id))})
+    returning *`.execute(x);
   const byId = new Map(updated.map((r) => [r.id, r]));
   const claimed = picked.flatMap((r) => byId.get(r.id) ?? []);
   if (claimed.length === 0) return [];
-  await x
-    .insertInto('run_attempts')
-    .values(
-      claimed.map((run) => ({
-        run_id: run.id,
-        attempt: run.attempt,
-        tenant_id: run.tenant_id,
-        status: 'running',
-        worker: o.owner,
-        started_at: o.now,
-        finished_at: null,
-        duration_ms: null,
-        exit_code: null,
-        error_message: null,
-      })),
-    )
-    .execute();
+  const attempts = claimed.map((run) => sql`(${run.id}, ${run.attempt}, ${run.tenant_id}, 'running', ${o.owner}, ${o.now}, null, null, null, null)`);
+  await sql`
+    insert into run_attempts (run_id, attempt, tenant_id, status, worker, started_at, finished_at, duration_ms, exit_code, error_message)
+    values ${sql.join(attempts)}`.execute(x);
   return claimed;
 }
 
@@ -159,13 +124,10 @@ function outcomeFields(o: RunOutcome) {
 }
 
 async function closeAttempt(x: Executor, tenantId: string, run: Pick<RunRow, 'id' | 'attempt'>, status: string, now: number, exitCode: number | null, error: string | null) {
-  await x
-    .updateTable('run_attempts')
-    .set((eb) => ({ status, finished_at: now, duration_ms: sql<number>`${now} - ${eb.ref('started_at')}`, exit_code: exitCode, error_message: error }))
-    .where('tenant_id', '=', tenantId)
-    .where('run_id', '=', run.id)
-    .where('attempt', '=', run.attempt)
-    .execute();
+  // Raw SQL (see finishRun): every run's end passes here.
+  await sql`
+    update run_attempts set status = ${status}, finished_at = ${now}, duration_ms = ${now} - started_at, exit_code = ${exitCode}, error_message = ${error}
+    where tenant_id = ${tenantId} and run_id = ${run.id} and attempt = ${run.attempt}`.execute(x);
 }
 
 async function lockOwned(x: Executor, tenantId: string, runId: string, owner: string): Promise<RunRow> {
@@ -193,24 +155,20 @@ async function updateOwned(x: Executor, tenantId: string, runId: string, owner: 
 
 /** Ends a running run in a terminal state. */
 export async function finishRun(x: Executor, tenantId: string, runId: string, owner: string, now: number, o: RunOutcome): Promise<RunRow> {
-  // One guarded UPDATE … RETURNING instead of read-then-write: the hot path of every run's end.
-  const run = await x
-    .updateTable('runs')
-    .set((eb) => ({
-      ...outcomeFields(o),
-      status: o.status,
-      finished_at: now,
-      duration_ms: sql<number>`${now} - coalesce(${eb.ref('started_at')}, ${now})`,
-      lease_owner: null,
-      lease_expires_at: null,
-      updated_at: now,
-    }))
-    .where('id', '=', runId)
-    .where('tenant_id', '=', tenantId)
-    .where('lease_owner', '=', owner)
-    .where('status', '=', 'running')
-    .returningAll()
-    .executeTakeFirst();
+  const f = outcomeFields(o);
+  // One guarded UPDATE … RETURNING instead of read-then-write, written as SQL rather than through the
+  // query builder: this is the hot path of every run's end, and building the statement cost more
+  // than SQLite took to run it.
+  const { rows } = await sql<RunRow>`
+    update runs set
+      status = ${o.status}, exit_code = ${f.exit_code}, exit_signal = ${f.exit_signal}, outcome = ${f.outcome}, reason = ${f.reason},
+      error_code = ${f.error_code}, error_message = ${f.error_message}, error_context = ${f.error_context},
+      log_tail = ${f.log_tail}, metrics = ${f.metrics}, steps = ${f.steps},
+      finished_at = ${now}, duration_ms = ${now} - coalesce(started_at, ${now}),
+      lease_owner = null, lease_expires_at = null, updated_at = ${now}
+    where id = ${runId} and tenant_id = ${tenantId} and lease_owner = ${owner} and status = 'running'
+    returning *`.execute(x);
+  const run = rows[0];
   if (!run) throw leaseLost(runId, owner);
   await closeAttempt(x, tenantId, run, o.status, now, o.exitCode ?? null, o.errorMessage ?? null);
   return run;
