@@ -53,10 +53,12 @@ export function fleetSettings(o: FleetOptions): Settings {
 
 /**
  * The engine logs at info as in production (one line per slot, per run start and end), into
- * /dev/null so the terminal is not the bottleneck; the JSON serialization cost stays in.
+ * /dev/null so the terminal is not the bottleneck; the JSON serialization cost stays in. Written
+ * the way the service's own logger writes (main.ts: pino's default destination, asynchronous),
+ * not with a write per line.
  */
 export function benchLogger(): Logger {
-  return pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
+  return pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
 }
 
 export function tempDataDir(): { dir: string; remove: () => void } {

@@ -5,6 +5,9 @@ import { activeRunsByKey, insertRuns, latestRun, latestSuccessAfter, runKey, run
 
 const runsFor = (job: JobDefinition, tenantId: string) => job.tenants === null || job.tenants.includes(tenantId);
 
+/** Whether `job` runs after `upstream`'s job for its tenant: a success of `upstream` may queue it. */
+export const isDependent = (job: JobDefinition, upstream: Pick<RunRow, 'job_id' | 'tenant_id'>) => job.after.includes(upstream.job_id) && runsFor(job, upstream.tenant_id);
+
 /**
  * After `upstream` succeeded: queue each job that lists it in `after`, once every job it waits for
  * has succeeded since that job's own last run. Runs in the transaction that records the success.
@@ -15,7 +18,7 @@ const runsFor = (job: JobDefinition, tenantId: string) => job.tenants === null |
 export async function queueDownstream(x: Executor, dialect: DialectName, upstream: RunRow, now: number, jobs: Iterable<JobDefinition>): Promise<RunRow[]> {
   const queued: RunRow[] = [];
   for (const job of jobs) {
-    if (!job.after.includes(upstream.job_id) || !runsFor(job, upstream.tenant_id)) continue;
+    if (!isDependent(job, upstream)) continue;
     // Two upstreams finishing at once on two nodes: the second waits here and then sees the first's success.
     await lockRunKey(x, dialect, upstream.tenant_id, job.id);
     const last = await latestRun(x, upstream.tenant_id, job.id);

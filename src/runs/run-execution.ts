@@ -11,7 +11,8 @@ import type { EngineEvents } from '../events.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOutcome } from '../store/run-transitions.ts';
 import type { RunRow } from '../store/runs.ts';
-import { queueDownstream } from './dependencies.ts';
+import { isDependent, queueDownstream } from './dependencies.ts';
+import type { RunEnds } from './run-ends.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
 import { MAX_TIMER_MS } from '../timers.ts';
 import { backoffDelayMs } from './retry-policy.ts';
@@ -26,6 +27,8 @@ export interface ExecutionDeps {
   logger: Logger;
   owner: string;
   settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'dataDir' | 'databaseUrl'>;
+  /** Where run ends are recorded together with those of other runs ending at the same time. */
+  ends: RunEnds;
   /** The job's work is over (its process has exited); only recording the end is left. */
   onWorkEnded?: () => void;
 }
@@ -60,11 +63,15 @@ export class RunExecution {
     const { run, d } = this;
     const log = d.logger.child({ runId: run.id, jobId: run.job_id, tenantId: run.tenant_id, attempt: run.attempt });
     log.info({ trigger: run.trigger }, 'run started');
-    this.#scheduleBeat();
     let result: ExecResult;
     try {
+      // Nothing to wait on (no job, or an empty one): no lease to keep alive, so no heartbeat either.
       if (!this.#job) result = missingJob(run.job_id);
-      else result = this.#job.kind === 'empty' ? emptyResult(this.controller.signal) : await this.#spawn(this.#job);
+      else if (this.#job.kind === 'empty') result = emptyResult(this.controller.signal);
+      else {
+        this.#scheduleBeat();
+        result = await this.#spawn(this.#job);
+      }
     } finally {
       this.#done = true;
       if (this.#beat) clearTimeout(this.#beat);
@@ -171,11 +178,15 @@ export class RunExecution {
         return;
       }
       const outcome = this.#outcome(result, base, reason);
-      const finished = await inTransaction(d.db, async (x) => {
-        const row = await finishRun(x, run.tenant_id, run.id, d.owner, now, outcome);
-        if (row.status === 'succeeded') for (const next of await queueDownstream(x, d.db.dialect, row, now, this.#jobs.values())) if (next.status === 'queued') d.events.emit('run:queued', { run: next });
-        return row;
-      });
+      // A run whose success queues other jobs records both in one transaction of its own; the
+      // others' ends are batched with the runs ending at the same time.
+      const finished = this.#hasDependents()
+        ? await inTransaction(d.db, async (x) => {
+            const row = await finishRun(x, run.tenant_id, run.id, d.owner, now, outcome);
+            if (row.status === 'succeeded') for (const next of await queueDownstream(x, d.db.dialect, row, now, this.#jobs.values())) if (next.status === 'queued') d.events.emit('run:queued', { run: next });
+            return row;
+          })
+        : await d.ends.finish({ tenantId: run.tenant_id, runId: run.id, owner: d.owner, now, outcome });
       d.events.emit('run:finished', { run: finished });
       const fields = { status: finished.status, durationMs: finished.duration_ms, outcome: finished.outcome, metrics: result.metrics };
       if (finished.status === 'succeeded') log.info(fields, 'run succeeded');
@@ -184,6 +195,11 @@ export class RunExecution {
       if (isNsError(error) && error.code === 'NS_LEASE_LOST') log.warn('lease lost before the end could be recorded');
       else throw error;
     }
+  }
+
+  #hasDependents(): boolean {
+    for (const job of this.#jobs.values()) if (isDependent(job, this.run)) return true;
+    return false;
   }
 
   #outcome(result: ExecResult, base: Omit<RunOutcome, 'status'>, reason: AbortReason | null): RunOutcome {

@@ -10,6 +10,7 @@ import { listJobs } from '../store/jobs.ts';
 import { claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
+import { RunEnds } from './run-ends.ts';
 import { RunExecution } from './run-execution.ts';
 
 export interface WorkerPoolOptions {
@@ -32,11 +33,13 @@ export class WorkerPool {
   /** Active runs whose work is over and whose end is being recorded: their places are free already. */
   readonly #ending = new Set<string>();
   readonly #waker = new Waker();
+  readonly #ends: RunEnds;
   #loop: Promise<void> | null = null;
   #lastRecovery = 0;
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options;
+    this.#ends = new RunEnds(options.db);
     this.lifecycle = new Lifecycle('workers', options.events);
   }
 
@@ -92,7 +95,7 @@ export class WorkerPool {
         this.#ending.add(run.id);
         this.#waker.wake();
       };
-      const execution = new RunExecution(run, jobs, { ...this.#o, owner: nodeId, onWorkEnded });
+      const execution = new RunExecution(run, jobs, { ...this.#o, owner: nodeId, ends: this.#ends, onWorkEnded });
       const done = execution
         .execute()
         .catch((error: unknown) => {

@@ -69,8 +69,9 @@ export async function decideSlots(ctx: DecideContext, schedules: readonly Schedu
  */
 function withOmittedNoted(plan: DuePlan): SlotDecision[] {
   const omitted = plan.omittedMissed + plan.omittedCoalesced + plan.omittedSkipped;
+  if (omitted === 0) return plan.decisions;
   const [oldest, ...rest] = plan.decisions;
-  if (omitted === 0 || !oldest) return plan.decisions;
+  if (!oldest) return plan.decisions;
   const note = `${omitted} older slots not listed one by one (missed ${plan.omittedMissed}, coalesced ${plan.omittedCoalesced}, skipped ${plan.omittedSkipped})`;
   return [{ ...oldest, reason: oldest.reason ? `${oldest.reason}; ${note}` : note }, ...rest];
 }

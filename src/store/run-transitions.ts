@@ -2,7 +2,8 @@
  * Every move of a run after it is queued. Each transition of a running run names the lease owner
  * and fails with NS_LEASE_LOST when the owner no longer holds it: never a silent no-op.
  */
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import { dialectOf, placeholders } from './bulk-statements.ts';
 import { leaseLost, NsError } from '../errors.ts';
 import type { RunStatus } from '../runs/states.ts';
 import type { DialectName, Executor } from './db.ts';
@@ -124,10 +125,32 @@ function outcomeFields(o: RunOutcome) {
 }
 
 async function closeAttempt(x: Executor, tenantId: string, run: Pick<RunRow, 'id' | 'attempt'>, status: string, now: number, exitCode: number | null, error: string | null) {
-  // Raw SQL (see finishRun): every run's end passes here.
-  await sql`
-    update run_attempts set status = ${status}, finished_at = ${now}, duration_ms = ${now} - started_at, exit_code = ${exitCode}, error_message = ${error}
-    where tenant_id = ${tenantId} and run_id = ${run.id} and attempt = ${run.attempt}`.execute(x);
+  await closeAttempts(x, [{ tenantId, runId: run.id, attempt: run.attempt, status, now, exitCode, error }]);
+}
+
+interface AttemptEnd {
+  tenantId: string;
+  runId: string;
+  attempt: number;
+  status: string;
+  now: number;
+  exitCode: number | null;
+  error: string | null;
+}
+
+/** Closes the attempt rows of many runs in one statement (runs ending together share it). */
+async function closeAttempts(x: Executor, ends: readonly AttemptEnd[]): Promise<void> {
+  if (ends.length === 0) return;
+  const next = placeholders(x);
+  const values = ends.map(() => `(${next()}, ${next()}, CAST(${next()} AS INTEGER), ${next()}, CAST(${next()} AS BIGINT), CAST(${next()} AS INTEGER), ${next()})`).join(', ');
+  await x.executeQuery(
+    CompiledQuery.raw(
+      `WITH v(tenant_id, run_id, attempt, status, now, exit_code, error_message) AS (VALUES ${values})
+       UPDATE run_attempts SET status = v.status, finished_at = v.now, duration_ms = v.now - run_attempts.started_at, exit_code = v.exit_code, error_message = v.error_message
+       FROM v WHERE run_attempts.tenant_id = v.tenant_id AND run_attempts.run_id = v.run_id AND run_attempts.attempt = v.attempt`,
+      ends.flatMap((e) => [e.tenantId, e.runId, e.attempt, e.status, e.now, e.exitCode, e.error]),
+    ),
+  );
 }
 
 async function lockOwned(x: Executor, tenantId: string, runId: string, owner: string): Promise<RunRow> {
@@ -155,23 +178,60 @@ async function updateOwned(x: Executor, tenantId: string, runId: string, owner: 
 
 /** Ends a running run in a terminal state. */
 export async function finishRun(x: Executor, tenantId: string, runId: string, owner: string, now: number, o: RunOutcome): Promise<RunRow> {
-  const f = outcomeFields(o);
-  // One guarded UPDATE … RETURNING instead of read-then-write, written as SQL rather than through the
-  // query builder: this is the hot path of every run's end, and building the statement cost more
-  // than SQLite took to run it.
-  const { rows } = await sql<RunRow>`
-    update runs set
-      status = ${o.status}, exit_code = ${f.exit_code}, exit_signal = ${f.exit_signal}, outcome = ${f.outcome}, reason = ${f.reason},
-      error_code = ${f.error_code}, error_message = ${f.error_message}, error_context = ${f.error_context},
-      log_tail = ${f.log_tail}, metrics = ${f.metrics}, steps = ${f.steps},
-      finished_at = ${now}, duration_ms = ${now} - coalesce(started_at, ${now}),
-      lease_owner = null, lease_expires_at = null, updated_at = ${now}
-    where id = ${runId} and tenant_id = ${tenantId} and lease_owner = ${owner} and status = 'running'
-    returning *`.execute(x);
-  const run = rows[0];
-  if (!run) throw leaseLost(runId, owner);
-  await closeAttempt(x, tenantId, run, o.status, now, o.exitCode ?? null, o.errorMessage ?? null);
-  return run;
+  const [ended] = await finishRuns(x, [{ tenantId, runId, owner, now, outcome: o }]);
+  if (!ended) throw leaseLost(runId, owner);
+  return ended;
+}
+
+export interface RunEnd {
+  tenantId: string;
+  runId: string;
+  owner: string;
+  now: number;
+  outcome: RunOutcome;
+}
+
+/**
+ * Ends many running runs in one guarded UPDATE … RETURNING (runs that end together, as the best job
+ * queues complete theirs in batches): the hot path of every run. Returns the runs it ended; a run
+ * missing from the answer was not running under its owner's lease any more.
+ */
+export async function finishRuns(x: Executor, ends: readonly RunEnd[]): Promise<RunRow[]> {
+  if (ends.length === 0) return [];
+  const next = placeholders(x);
+  const tuple = () =>
+    `(${next()}, ${next()}, ${next()}, ${next()}, CAST(${next()} AS INTEGER), ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, CAST(${next()} AS BIGINT))`;
+  const values = ends.map(tuple).join(', ');
+  const parameters = ends.flatMap(({ tenantId, runId, owner, now, outcome: o }) => {
+    const f = outcomeFields(o);
+    return [runId, tenantId, owner, o.status, f.exit_code, f.exit_signal, f.outcome, f.reason, f.error_code, f.error_message, f.error_context, f.log_tail, f.metrics, f.steps, now];
+  });
+  // PostgreSQL's RETURNING * would add v's columns; SQLite accepts only * (the updated table's).
+  const returning = dialectOf(x) === 'postgres' ? 'runs.*' : '*';
+  const { rows } = await x.executeQuery<RunRow>(
+    CompiledQuery.raw(
+      `WITH v(id, tenant_id, owner, status, exit_code, exit_signal, outcome, reason, error_code, error_message, error_context, log_tail, metrics, steps, now) AS (VALUES ${values})
+       UPDATE runs SET
+         status = v.status, exit_code = v.exit_code, exit_signal = v.exit_signal, outcome = v.outcome, reason = v.reason,
+         error_code = v.error_code, error_message = v.error_message, error_context = v.error_context,
+         log_tail = v.log_tail, metrics = v.metrics, steps = v.steps,
+         finished_at = v.now, duration_ms = v.now - coalesce(runs.started_at, v.now),
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = v.now
+       FROM v
+       WHERE runs.id = v.id AND runs.tenant_id = v.tenant_id AND runs.lease_owner = v.owner AND runs.status = 'running'
+       RETURNING ${returning}`,
+      parameters,
+    ),
+  );
+  const byId = new Map(ends.map((e) => [e.runId, e]));
+  const attempts = rows.flatMap((run) => {
+    const end = byId.get(run.id);
+    if (!end) return [];
+    const { outcome: o, now } = end;
+    return [{ tenantId: run.tenant_id, runId: run.id, attempt: run.attempt, status: o.status, now, exitCode: o.exitCode ?? null, error: o.errorMessage ?? null }];
+  });
+  await closeAttempts(x, attempts);
+  return rows;
 }
 
 /** A transient failure with attempts left: back to queued, due after the backoff. */

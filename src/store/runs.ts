@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { RunStatus } from '../runs/states.ts';
+import { insertRows } from './bulk-statements.ts';
 import type { Executor } from './db.ts';
 import type { RunsTable } from './schema.ts';
 import { inScope, type TenantScope } from './tenant-scope.ts';
@@ -69,9 +70,7 @@ export function runValues(r: NewRun): RunRow {
 const CHUNK = 200;
 
 export async function insertRuns(x: Executor, rows: readonly RunRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await x.insertInto('runs').values(rows.slice(i, i + CHUNK)).execute();
-  }
+  for (let i = 0; i < rows.length; i += CHUNK) await insertRows(x, 'runs', rows.slice(i, i + CHUNK));
 }
 
 /** Another tenant's run is not there: the same answer as a run that never existed. */

@@ -1,6 +1,7 @@
 import type { ScheduleDefinition } from '../config/types.ts';
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { notFound } from '../errors.ts';
+import { placeholders } from './bulk-statements.ts';
 import type { DialectName, Executor } from './db.ts';
 import type { SchedulesTable } from './schema.ts';
 import { inScope, type ALL_TENANTS, type TenantScope } from './tenant-scope.ts';
@@ -125,14 +126,18 @@ export async function advanceSchedules(x: Executor, scope: typeof ALL_TENANTS, i
   let moved = 0;
   for (let i = 0; i < items.length; i += 200) {
     const chunk = items.slice(i, i + 200);
-    const values = sql.join(
-      chunk.map((a) => sql`(${a.id}, CAST(${a.expectedNextSlotAt} AS BIGINT), CAST(${a.nextSlotAt} AS BIGINT), CAST(${a.dueAt} AS BIGINT), CAST(${a.now} AS BIGINT))`),
+    // Text with placeholders, not sql`` fragments per value: see bulk-statements.ts.
+    const next = placeholders(x);
+    const values = chunk.map(() => `(${next()}, CAST(${next()} AS BIGINT), CAST(${next()} AS BIGINT), CAST(${next()} AS BIGINT), CAST(${next()} AS BIGINT))`).join(', ');
+    const result = await x.executeQuery(
+      CompiledQuery.raw(
+        `WITH v(id, expected, next_slot, due, now) AS (VALUES ${values})
+         UPDATE schedules SET next_slot_at = v.next_slot, due_at = v.due, updated_at = v.now
+         FROM v
+         WHERE schedules.id = v.id AND schedules.next_slot_at IS NOT DISTINCT FROM v.expected`,
+        chunk.flatMap((a) => [a.id, a.expectedNextSlotAt, a.nextSlotAt, a.dueAt, a.now]),
+      ),
     );
-    const result = await sql`
-      WITH v(id, expected, next_slot, due, now) AS (VALUES ${values})
-      UPDATE schedules SET next_slot_at = v.next_slot, due_at = v.due, updated_at = v.now
-      FROM v
-      WHERE schedules.id = v.id AND schedules.next_slot_at IS NOT DISTINCT FROM v.expected`.execute(x);
     moved += Number(result.numAffectedRows ?? 0);
   }
   return moved;

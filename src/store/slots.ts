@@ -1,3 +1,4 @@
+import { insertRows } from './bulk-statements.ts';
 import type { Executor } from './db.ts';
 import type { SlotsTable } from './schema.ts';
 import { inScope, type TenantScope } from './tenant-scope.ts';
@@ -14,13 +15,7 @@ const CHUNK = 400;
 export async function insertSlots(x: Executor, rows: readonly SlotRow[]): Promise<Set<string>> {
   const inserted = new Set<string>();
   for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    const keys = await x
-      .insertInto('slots')
-      .values(chunk)
-      .onConflict((oc) => oc.columns(['schedule_id', 'slot_at']).doNothing())
-      .returning(['schedule_id', 'slot_at'])
-      .execute();
+    const keys = await insertRows<Pick<SlotRow, 'schedule_id' | 'slot_at'>>(x, 'slots', rows.slice(i, i + CHUNK), 'on conflict (schedule_id, slot_at) do nothing returning schedule_id, slot_at');
     for (const k of keys) inserted.add(slotKey(k.schedule_id, k.slot_at));
   }
   return inserted;

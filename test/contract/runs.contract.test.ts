@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
+import { RunEnds } from '../../src/runs/run-ends.ts';
+import { groupCommitOf, inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns, finishRun, heartbeat, recoverExpiredLeases } from '../../src/store/run-transitions.ts';
 import { cursorOf, getRunRow, listAttempts, listRuns } from '../../src/store/runs.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
@@ -244,6 +245,44 @@ for (const target of await storeTargets()) {
         const finished = (await done).run;
         const own = (await import('node:os')).getPriority(0);
         assert.deepEqual(JSON.parse(finished.metrics ?? '{}'), { nice: Math.min(19, own + 7) });
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('runs ending together are recorded in one transaction; one whose lease is gone is refused alone', async () => {
+      const jobs = ['a', 'b', 'c'].map((id) => commandJob(id, node, ['-e', '0']));
+      const t = await openTestEngine(await target.make(), { jobs });
+      try {
+        for (const job of jobs) await t.engine.trigger(job.id, 'acme');
+        const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), LOCK_KEYS.claim);
+        assert.equal(claimed.length, 3);
+        t.clock.advance(1_500);
+        const now = t.clock.now();
+        const ends = new RunEnds(t.engine.db);
+        const before = t.engine.db.dialect === 'sqlite' ? groupCommitOf(t.engine.db.k).stats().transactions : 0;
+        const [ok, failed, stolen] = claimed;
+        const settled = await Promise.allSettled([
+          ends.finish({ tenantId: 'acme', runId: ok!.id, owner: 'w1', now, outcome: { status: 'succeeded', exitCode: 0, metrics: { rows: 7 }, logTail: 'done\n' } }),
+          ends.finish({ tenantId: 'acme', runId: failed!.id, owner: 'w1', now, outcome: { status: 'failed', exitCode: 3, errorCode: 'NS_JOB_FAILED', errorMessage: 'exit 3' } }),
+          ends.finish({ tenantId: 'acme', runId: stolen!.id, owner: 'intruder', now, outcome: { status: 'succeeded' } }),
+        ]);
+        if (t.engine.db.dialect === 'sqlite') assert.equal(groupCommitOf(t.engine.db.k).stats().transactions - before, 1, 'the three ends share one transaction');
+        assert.deepEqual(settled.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
+        assert.equal((settled[2] as PromiseRejectedResult).reason.code, 'NS_LEASE_LOST');
+        const [first, second] = settled.map((r) => (r.status === 'fulfilled' ? r.value : null));
+        assert.equal(first?.id, ok!.id);
+        assert.equal(first?.status, 'succeeded');
+        assert.equal(first?.duration_ms, 1_500);
+        assert.deepEqual(JSON.parse(first?.metrics ?? 'null'), { rows: 7 });
+        assert.equal(first?.log_tail, 'done\n');
+        assert.equal(first?.lease_owner, null);
+        assert.equal(second?.status, 'failed');
+        assert.equal(second?.exit_code, 3);
+        assert.equal(second?.error_message, 'exit 3');
+        assert.equal((await getRunRow(t.engine.db.k, 'acme', stolen!.id))?.status, 'running', 'the refused end changed nothing');
+        const attempts = await Promise.all(claimed.map((run) => listAttempts(t.engine.db.k, 'acme', run.id)));
+        assert.deepEqual(attempts.map((a) => a.map((row) => [row.status, row.duration_ms, row.exit_code])), [[['succeeded', 1_500, 0]], [['failed', 1_500, 3]], [['running', null, null]]]);
       } finally {
         await t.close();
       }

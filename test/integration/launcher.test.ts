@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { launcherPids, startProcess, type JobProcess } from '../../src/runs/exec/launcher.ts';
 
 const node = (code: string) => ({ command: process.execPath, args: ['-e', code], cwd: process.cwd(), env: { ...process.env } });
@@ -20,18 +20,13 @@ async function outcome(job: JobProcess): Promise<{ out: string; err: string; cod
 }
 
 describe('launcher', { timeout: 30_000 }, () => {
-  // Launchers never keep a process alive (nightshift's own handles do). While a start is waiting on
-  // a launcher these tests would have no handle of their own, and node:test ends a file whose event
-  // loop is empty: one interval stands in for the engine's.
-  let alive: NodeJS.Timeout | undefined;
-  before(() => {
-    alive = setInterval(() => undefined, 1_000);
-  });
-  after(() => clearInterval(alive));
-
   test('relays output and the exit code, and spreads starts over one launcher per core (up to two)', async () => {
-    const jobs = await Promise.all([1, 2, 3, 4].map((i) => startProcess(node(`console.log("job ${i}"); console.error("e${i}"); process.exit(${i})`))));
-    const results = await Promise.all(jobs.map(outcome));
+    // Listeners go on as each start resolves, as supervision does: a quick job can end before the others have started.
+    const started = await Promise.all(
+      [1, 2, 3, 4].map((i) => startProcess(node(`console.log("job ${i}"); console.error("e${i}"); process.exit(${i})`)).then((job) => ({ job, result: outcome(job) }))),
+    );
+    const jobs = started.map((s) => s.job);
+    const results = await Promise.all(started.map((s) => s.result));
     assert.deepEqual(results.map((r) => r.out.trim()), ['job 1', 'job 2', 'job 3', 'job 4']);
     assert.deepEqual(results.map((r) => r.err.trim()), ['e1', 'e2', 'e3', 'e4']);
     assert.deepEqual(results.map((r) => r.code), [1, 2, 3, 4]);
@@ -47,10 +42,12 @@ describe('launcher', { timeout: 30_000 }, () => {
   });
 
   test('when a launcher dies, its running jobs end as lost (said on stderr) and new jobs still start', async () => {
+    // Launchers never keep a process alive (nightshift's own handles do); this test has no others.
+    const alive = setInterval(() => undefined, 1_000);
     const jobs = await Promise.all([1, 2].map(() => startProcess(node('setTimeout(() => {}, 60_000)'))));
     const ends = jobs.map(outcome);
     for (const pid of launcherPids()) process.kill(pid, 'SIGKILL');
-    const lost = await Promise.all(ends);
+    const lost = await Promise.all(ends).finally(() => clearInterval(alive));
     for (const r of lost) {
       assert.equal(r.code, null);
       assert.match(r.err, /launcher process ended/);

@@ -1,0 +1,38 @@
+/**
+ * Multi-row statements written out as text with the dialect's placeholders. The query builder makes
+ * an immutable node per value: for the scheduler's batches (hundreds of rows × dozens of columns,
+ * at most once a second, so the code never gets hot) building took longer than SQLite took to run
+ * the statement. Table and column names come from our own code, never from input.
+ */
+import { CompiledQuery, sql } from 'kysely';
+import type { DialectName, Executor } from './db.ts';
+
+const dialects = new WeakMap<Executor, DialectName>();
+
+/** Which dialect compiles for this executor (a transaction does not carry the Db handle). */
+export function dialectOf(x: Executor): DialectName {
+  let dialect = dialects.get(x);
+  if (!dialect) dialects.set(x, (dialect = sql`${0}`.compile(x).sql === '?' ? 'sqlite' : 'postgres'));
+  return dialect;
+}
+
+/** Numbers the placeholders of one statement: `?` (SQLite) or `$1, $2, …` (PostgreSQL). */
+export function placeholders(x: Executor): () => string {
+  if (dialectOf(x) === 'sqlite') return () => '?';
+  let n = 0;
+  return () => `$${++n}`;
+}
+
+/** INSERT of rows that all have the same columns (the first row's), with an optional tail (ON CONFLICT …, RETURNING …). */
+export async function insertRows<R = never>(x: Executor, table: string, rows: ReadonlyArray<object>, tail = ''): Promise<R[]> {
+  const first = rows[0];
+  if (!first) return [];
+  const columns = Object.keys(first);
+  const next = placeholders(x);
+  // SQLite's placeholders are all alike: one tuple, repeated.
+  const tuples = dialectOf(x) === 'sqlite' ? Array<string>(rows.length).fill(`(${columns.map(next).join(', ')})`).join(', ') : rows.map(() => `(${columns.map(next).join(', ')})`).join(', ');
+  const parameters = rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c] ?? null));
+  const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples}${tail ? ` ${tail}` : ''}`;
+  const { rows: out } = await x.executeQuery<R>(CompiledQuery.raw(text, parameters));
+  return out;
+}
