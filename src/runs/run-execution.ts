@@ -34,7 +34,8 @@ export interface ExecutionDeps {
 }
 
 export class RunExecution {
-  readonly controller = new AbortController();
+  /** Made when a process starts (or an abort comes first): an empty run ends without one, and making one costs more than the rest of its execution. */
+  #controller: AbortController | null = null;
   #reason: AbortReason | null = null;
   #beat: NodeJS.Timeout | null = null;
   /** Read in the claim's transaction; undefined when the job is no longer defined. */
@@ -56,7 +57,7 @@ export class RunExecution {
   abort(reason: AbortReason): void {
     if (this.#reason) return;
     this.#reason = reason;
-    this.controller.abort(reason);
+    this.#controller?.abort(reason);
   }
 
   async execute(): Promise<void> {
@@ -67,7 +68,7 @@ export class RunExecution {
     try {
       // Nothing to wait on (no job, or an empty one): no lease to keep alive, so no heartbeat either.
       if (!this.#job) result = missingJob(run.job_id);
-      else if (this.#job.kind === 'empty') result = emptyResult(this.controller.signal);
+      else if (this.#job.kind === 'empty') result = emptyResult(this.#reason !== null);
       else {
         this.#scheduleBeat();
         result = await this.#spawn(this.#job);
@@ -80,10 +81,18 @@ export class RunExecution {
     await this.#record(result, log);
   }
 
+  #signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#reason) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
   #spawn(job: Exclude<JobDefinition, EmptyJob>): Promise<ExecResult> {
     const { run, d } = this;
     const opts: ExecOptions = {
-      signal: this.controller.signal,
+      signal: this.#signal(),
       killGraceMs: d.settings.killGraceMs,
       logTailBytes: d.settings.logTailBytes,
       extraEnv: {
@@ -233,9 +242,9 @@ function lowerPriority(pid: number, niceness: number, logger: Logger): void {
 }
 
 /** An empty job's whole execution: nothing to start, so it has succeeded unless already aborted. */
-function emptyResult(signal: AbortSignal): ExecResult {
+function emptyResult(aborted: boolean): ExecResult {
   const base = { exitCode: null, signal: null, metrics: {}, logTail: '', durationMs: 0 };
-  return signal.aborted ? { ...base, status: 'aborted', error: 'aborted before it ran' } : { ...base, status: 'succeeded' };
+  return aborted ? { ...base, status: 'aborted', error: 'aborted before it ran' } : { ...base, status: 'succeeded' };
 }
 
 function missingJob(jobId: string): ExecResult {

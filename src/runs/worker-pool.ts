@@ -13,6 +13,9 @@ import { killOrphanedGroup } from './orphans.ts';
 import { RunEnds } from './run-ends.ts';
 import { RunExecution } from './run-execution.ts';
 
+/** Recorded on each run this process claims. */
+const HOST = hostname();
+
 export interface WorkerPoolOptions {
   db: Db;
   clock: Clock;
@@ -83,7 +86,7 @@ export class WorkerPool {
       db,
       async (x) => {
         // Counted when the transaction runs: places freed while it waited (runs whose end shares its COMMIT) count too.
-        const claimed = await claimRuns(x, ALL_TENANTS, { owner: nodeId, host: hostname(), now: clock.now(), leaseMs: settings.leaseMs, limit: settings.concurrency - this.#working, dialect: db.dialect });
+        const claimed = await claimRuns(x, ALL_TENANTS, { owner: nodeId, host: HOST, now: clock.now(), leaseMs: settings.leaseMs, limit: settings.concurrency - this.#working, dialect: db.dialect });
         return { claimed, jobs: claimed.length === 0 ? new Map<string, JobDefinition>() : new Map((await listJobs(x)).map((j) => [j.id, j])) };
       },
       LOCK_KEYS.claim,
