@@ -8,7 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { EmptyJob, JobDefinition, Settings } from '../config/types.ts';
 import { isNsError } from '../errors.ts';
 import type { EngineEvents } from '../events.ts';
-import { inTransaction, type Db } from '../store/db.ts';
+import { inStatement, inTransaction, type Db } from '../store/db.ts';
 import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOutcome } from '../store/run-transitions.ts';
 import type { RunRow } from '../store/runs.ts';
 import { isDependent, queueDownstream } from './dependencies.ts';
@@ -110,7 +110,7 @@ export class RunExecution {
         lowerPriority(pid, d.settings.jobNiceness, d.logger);
         d.events.emit('run:spawned', { runId: run.id, pid });
         // Through the commit queue: processes starting together share one COMMIT with the runs ending.
-        inTransaction(d.db, (x) => recordPid(x, run.tenant_id, run.id, d.owner, pid, d.clock.now())).catch((error: unknown) => this.#onBeatError(error));
+        inStatement(d.db, (x) => recordPid(x, run.tenant_id, run.id, d.owner, pid, d.clock.now())).catch((error: unknown) => this.#onBeatError(error));
       },
     };
     if (job.kind === 'pipeline') return runPipeline(job.steps, opts);
@@ -135,7 +135,7 @@ export class RunExecution {
       return;
     }
     try {
-      const { cancelRequested } = await inTransaction(d.db, (x) => heartbeat(x, run.tenant_id, run.id, d.owner, now, d.settings.leaseMs));
+      const { cancelRequested } = await inStatement(d.db, (x) => heartbeat(x, run.tenant_id, run.id, d.owner, now, d.settings.leaseMs));
       if (cancelRequested) this.abort('cancel');
     } catch (error) {
       this.#onBeatError(error);

@@ -80,6 +80,15 @@ export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>,
   return groupCommitOf(db.k).run(fn);
 }
 
+/**
+ * A single-statement write (a heartbeat, a pid). SQLite: through the commit queue, so it shares a
+ * COMMIT with whatever else is being written. PostgreSQL: the statement commits on its own; a
+ * transaction around it would only add BEGIN and COMMIT round trips.
+ */
+export function inStatement<T>(db: Db, fn: (x: Executor) => Promise<T>): Promise<T> {
+  return db.dialect === 'postgres' ? fn(db.k) : groupCommitOf(db.k).run(fn);
+}
+
 /** One commit queue per SQLite handle: its single connection is what the queue serializes. */
 const groupCommits = new WeakMap<Executor, GroupCommit>();
 
