@@ -64,6 +64,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['misfireGrace', 'misfireGraceMs', duration('1h')],
   ['logTailBytes', 'logTailBytes', (raw, at) => toInteger(raw, at, { min: 1 }, '65536')],
   ['jobNiceness', 'jobNiceness', (raw, at) => toInteger(raw, at, { min: 0, max: 19 }, '10')],
+  ['launcher', 'launcher', (raw, at) => toBoolean(raw, at)],
   ['historyRetentionDays', 'historyRetentionDays', (raw, at) => toInteger(raw, at, { min: 1 }, '365')],
   ['http.host', 'http.host', text('0.0.0.0')],
   ['http.port', 'http.port', (raw, at) => toInteger(raw, at, { min: 0, max: 65_535 }, '8080')],

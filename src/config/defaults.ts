@@ -22,6 +22,7 @@ export const DEFAULTS = {
   misfireGraceMs: 1 * HOUR,
   logTailBytes: 65_536,
   jobNiceness: 10,
+  launcher: true,
   historyRetentionDays: 365,
   training: {
     schedule: '0 2 * * *',

@@ -29,6 +29,7 @@ export const ENV = {
   timezone: 'NIGHTSHIFT_TIMEZONE',
   concurrency: 'NIGHTSHIFT_CONCURRENCY',
   jobNiceness: 'NIGHTSHIFT_JOB_NICENESS',
+  launcher: 'NIGHTSHIFT_LAUNCHER',
   shutdownGraceMs: 'NIGHTSHIFT_SHUTDOWN_GRACE',
   killGraceMs: 'NIGHTSHIFT_KILL_GRACE',
   leaseMs: 'NIGHTSHIFT_LEASE',
@@ -89,6 +90,7 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.timezone, 'timezone'))) patch.timezone = checkZone(...v);
   if ((v = get(ENV.concurrency, 'concurrency'))) patch.concurrency = toInteger(v[0], v[1], { min: 1, max: 1024 }, '4');
   if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
+  if ((v = get(ENV.launcher, 'launcher'))) patch.launcher = toBoolean(...v);
   for (const [key, example] of DURATIONS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example });
   }

@@ -40,6 +40,7 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     misfireGraceMs: DEFAULTS.misfireGraceMs,
     logTailBytes: DEFAULTS.logTailBytes,
     jobNiceness: DEFAULTS.jobNiceness,
+    launcher: DEFAULTS.launcher,
     historyRetentionDays: DEFAULTS.historyRetentionDays,
     training: { ...DEFAULTS.training },
     analysis: { ...DEFAULTS.analysis },

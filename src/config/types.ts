@@ -111,6 +111,8 @@ export interface Settings {
   concurrency: number;
   /** Scheduling priority of job processes (0 = same as nightshift, 19 = lowest): jobs yield the CPU to the API. */
   jobNiceness: number;
+  /** Start job processes through launcher processes (src/runs/exec/launcher.ts); false spawns them from the engine's own process. */
+  launcher: boolean;
   shutdownGraceMs: number;
   killGraceMs: number;
   leaseMs: number;

@@ -26,7 +26,7 @@ export interface ExecutionDeps {
   events: EngineEvents;
   logger: Logger;
   owner: string;
-  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'dataDir' | 'databaseUrl'>;
+  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl'>;
   /** Where run ends are recorded together with those of other runs ending at the same time. */
   ends: RunEnds;
   /** The job's work is over (its process has exited); only recording the end is left. */
@@ -95,6 +95,7 @@ export class RunExecution {
       signal: this.#signal(),
       killGraceMs: d.settings.killGraceMs,
       logTailBytes: d.settings.logTailBytes,
+      launcher: d.settings.launcher,
       extraEnv: {
         ...job.env,
         NIGHTSHIFT_RUN_ID: run.id,

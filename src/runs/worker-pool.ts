@@ -22,7 +22,7 @@ export interface WorkerPoolOptions {
   events: EngineEvents;
   logger: Logger;
   nodeId: string;
-  settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'dataDir' | 'databaseUrl'>;
+  settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl'>;
 }
 
 /**

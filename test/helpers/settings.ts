@@ -53,6 +53,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     timezone: 'UTC',
     concurrency: 2,
     jobNiceness: 10,
+    launcher: true,
     shutdownGraceMs: 5_000,
     killGraceMs: 1_000,
     leaseMs: 30_000,

@@ -13,6 +13,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ['ML_TRAINING_SCHEDULE', '0 25 * * *', 'ML_TRAINING_SCHEDULE="0 25 * * *": hour 25 is out of range 0-23; example "0 2 * * *"'],
   ['ANALYSIS_SCHEDULE', '0 3 * *', 'ANALYSIS_SCHEDULE="0 3 * *": expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got 4; example "0 2 * * *"'],
   ['ML_TRAINING_ENABLED', 'maybe', 'ML_TRAINING_ENABLED="maybe": must be true or false (also 1/0, yes/no); example "true"'],
+  ['NIGHTSHIFT_LAUNCHER', 'sometimes', 'NIGHTSHIFT_LAUNCHER="sometimes": must be true or false (also 1/0, yes/no); example "true"'],
   ['ML_TRAINING_MODE', 'fast', 'ML_TRAINING_MODE="fast": must be "incremental" or "full"; example "incremental"'],
   ['TRAINING_RETRY_ATTEMPTS', 'zero', 'TRAINING_RETRY_ATTEMPTS="zero": must be a whole number ≥ 1; example "3"'],
   ['TRAINING_RETRY_ATTEMPTS', '0', 'TRAINING_RETRY_ATTEMPTS="0": must be a whole number ≥ 1; example "3"'],
@@ -120,6 +121,12 @@ describe('config: env variables', () => {
       assert.equal(load({ ML_TRAINING_ENABLED: value }).training.enabled, expected);
     });
   }
+
+  it('starts jobs through launchers unless NIGHTSHIFT_LAUNCHER says no', () => {
+    assert.equal(load({}).launcher, true);
+    assert.equal(load({ NIGHTSHIFT_LAUNCHER: 'false' }).launcher, false);
+    assert.equal(load({ NIGHTSHIFT_LAUNCHER: 'off' }).launcher, false);
+  });
 
   it('treats empty variables as unset', () => {
     const s = load({ ML_TRAINING_MODE: '', NIGHTSHIFT_PORT: '  ', NIGHTSHIFT_CONFIG: '' });

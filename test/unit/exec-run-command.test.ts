@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCommand, type CommandSpec, type ExecOptions, type OutputStream } from '../../src/runs/exec/index.ts';
+import { launcherPids } from '../../src/runs/exec/launcher.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/commands/${name}`, import.meta.url));
 const emit = (...args: string[]): CommandSpec => ({ command: process.execPath, args: [fixture('emit.mjs'), ...args] });
@@ -33,6 +34,17 @@ function isRunning(pid: number): boolean {
 }
 
 describe('runCommand', () => {
+  it('starts the process through a launcher by default, and from this process when told not to', async () => {
+    const parentOf = async (launcher?: boolean) => {
+      const r = await runCommand({ command: process.execPath, args: ['-e', 'console.log(process.ppid)'] }, opts(launcher === undefined ? {} : { launcher }));
+      assert.equal(r.status, 'succeeded');
+      return Number(r.logTail.trim());
+    };
+    const viaLauncher = await parentOf();
+    assert.ok(launcherPids().includes(viaLauncher), `started by a launcher (${launcherPids().join(', ')}), not by ${viaLauncher}`);
+    assert.equal(await parentOf(false), process.pid);
+  });
+
   it('succeeds and collects metrics; progress reaches onLine but not the tail', async () => {
     const lines: Array<[OutputStream, string]> = [];
     const pids: number[] = [];

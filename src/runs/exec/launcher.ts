@@ -2,8 +2,9 @@
  * Starts job processes through the launcher process (launcher-main.ts) and hands back an object
  * that behaves like the ChildProcess it started: `pid`, `stdout`/`stderr` streams, `exit`, `close`
  * and `error` events — so supervision (run-command.ts) is the same whichever way a job started.
- * Falls back to spawning directly when the launcher cannot run (NIGHTSHIFT_LAUNCHER=off, or it
- * failed to start or died).
+ * Falls back to spawning directly when the launcher cannot run (it failed to start or died); spawns
+ * directly when the settings say so (NIGHTSHIFT_LAUNCHER=false). Launchers are shared by every engine
+ * of a process and end with it: they hold nothing open that would keep it alive.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -168,7 +169,6 @@ class Launcher {
  */
 const launchers: Array<Launcher | null> = Array.from({ length: Math.max(1, Math.min(2, availableParallelism())) }, () => null);
 let nextLauncher = 0;
-const enabled = () => process.env.NIGHTSHIFT_LAUNCHER !== 'off';
 
 function pickLauncher(): Launcher {
   const slot = nextLauncher;
@@ -183,9 +183,9 @@ export function launcherPids(): number[] {
   return launchers.flatMap((l) => (l?.alive && l.pid !== undefined ? [l.pid] : []));
 }
 
-/** Starts a job process: through a launcher when it runs, directly otherwise. */
-export async function startProcess(spec: StartSpec): Promise<JobProcess> {
-  if (enabled()) {
+/** Starts a job process: through a launcher when asked and one runs, directly otherwise. */
+export async function startProcess(spec: StartSpec, options: { launcher: boolean } = { launcher: true }): Promise<JobProcess> {
+  if (options.launcher) {
     try {
       const job = await pickLauncher().start(spec);
       if (job) return job;

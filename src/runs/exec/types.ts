@@ -48,6 +48,8 @@ export interface ExecOptions {
   onLine?: (stream: OutputStream, line: string) => void;
   /** Called once the process (and its process group, same id) exists. */
   onSpawn?: (pid: number) => void;
+  /** Start it through a launcher process (the default) or spawn it from this process. */
+  launcher?: boolean;
 }
 
 export interface StepResult {
