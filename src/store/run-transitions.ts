@@ -26,10 +26,10 @@ export interface ClaimOptions {
  */
 export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: ClaimOptions): Promise<RunRow[]> {
   if (o.limit <= 0) return [];
-  // Written as SQL rather than through the query builder, like finishRun: a claim is on the hot path
+  // Written as SQL rather than through the query builder, like finishRuns: a claim is on the hot path
   // of every run. Only what picking needs: the UPDATE below returns the full rows of the runs it takes.
   // 'queued' and 'running' are literals, not parameters: SQLite uses the partial indexes runs_queue and
-  // runs_leased only for a condition it can see.
+  // runs_single_flight only for a condition it can see.
   const { rows: candidates } = await sql<Pick<RunRow, 'id' | 'tenant_id' | 'job_id'>>`
     select r.id, r.tenant_id, r.job_id from runs as r
     where r.status = 'queued' and r.run_at <= ${o.now}
@@ -49,8 +49,8 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
   if (picked.length === 0) return [];
   // One UPDATE … RETURNING and one INSERT for the whole round. No second status check: the rows
   // cannot have changed since they were read (SQLite: this transaction holds the write lock;
-  // PostgreSQL: FOR UPDATE locked them), and a `status = ?` here steers SQLite's planner to scan the
-  // whole queue through runs_claim instead of the primary key.
+  // PostgreSQL: FOR UPDATE locked them), and a `status = ?` here steered SQLite's planner through the
+  // whole queue instead of the primary key.
   const { rows: updated } = await sql<RunRow>`
     update runs set
       status = 'running', attempt = attempt + 1, lease_owner = ${o.owner}, lease_expires_at = ${o.now + o.leaseMs},
