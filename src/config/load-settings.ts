@@ -3,6 +3,7 @@
  * load and returns a short summary for `nightshift config check`.
  */
 import path from 'node:path';
+import { deepFreeze } from '../deep-freeze.ts';
 import { compileTiming, describeTiming, formatDuration } from '../schedule/index.ts';
 import { loadConfigFile } from './config-file.ts';
 import { resolveDefinitions } from './definitions.ts';
@@ -87,14 +88,6 @@ export function checkConfig(options: LoadSettingsOptions = {}): string {
 }
 
 const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-
-export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
 
 function describeWork(j: JobDefinition): string {
   switch (j.kind) {

@@ -16,11 +16,21 @@ export function dialectOf(x: Executor): DialectName {
   return dialect;
 }
 
-/** Numbers the placeholders of one statement: `?` (SQLite) or `$1, $2, …` (PostgreSQL). */
-export function placeholders(x: Executor): () => string {
-  if (dialectOf(x) === 'sqlite') return () => '?';
+/**
+ * `rows` parenthesized tuples of placeholders for a VALUES list, `?` on SQLite and `$1, $2, …` on
+ * PostgreSQL. `types[i]` casts column i (`BIGINT`, `INTEGER`); PostgreSQL would take an uncast
+ * parameter in a VALUES list as text. null leaves a column uncast.
+ */
+export function valueTuples(x: Executor, rows: number, types: ReadonlyArray<string | null>): string {
+  const sqlite = dialectOf(x) === 'sqlite';
   let n = 0;
-  return () => `$${++n}`;
+  const placeholder = (type: string | null) => {
+    const p = sqlite ? '?' : `$${++n}`;
+    return type ? `CAST(${p} AS ${type})` : p;
+  };
+  const tuple = () => `(${types.map(placeholder).join(', ')})`;
+  // SQLite's placeholders are all alike: one tuple, repeated.
+  return sqlite ? Array<string>(rows).fill(tuple()).join(', ') : Array.from({ length: rows }, tuple).join(', ');
 }
 
 /** INSERT of rows that all have the same columns (the first row's), with an optional tail (ON CONFLICT …, RETURNING …). */
@@ -28,9 +38,7 @@ export async function insertRows<R = never>(x: Executor, table: string, rows: Re
   const first = rows[0];
   if (!first) return [];
   const columns = Object.keys(first);
-  const next = placeholders(x);
-  // SQLite's placeholders are all alike: one tuple, repeated.
-  const tuples = dialectOf(x) === 'sqlite' ? Array<string>(rows.length).fill(`(${columns.map(next).join(', ')})`).join(', ') : rows.map(() => `(${columns.map(next).join(', ')})`).join(', ');
+  const tuples = valueTuples(x, rows.length, columns.map(() => null));
   const parameters = rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c] ?? null));
   const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples}${tail ? ` ${tail}` : ''}`;
   const { rows: out } = await x.executeQuery<R>(CompiledQuery.raw(text, parameters));

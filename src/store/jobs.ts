@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { JobDefinition } from '../config/types.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import type { Executor } from './db.ts';
 
 export async function upsertJob(x: Executor, job: JobDefinition, now: number): Promise<void> {
@@ -32,12 +33,4 @@ function parsedSpec(id: string, spec: string): JobDefinition {
   const job = deepFreeze(JSON.parse(spec) as JobDefinition);
   parsed.set(id, { spec, job });
   return job;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }

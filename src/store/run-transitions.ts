@@ -3,7 +3,7 @@
  * and fails with NS_LEASE_LOST when the owner no longer holds it: never a silent no-op.
  */
 import { CompiledQuery, sql } from 'kysely';
-import { dialectOf, placeholders } from './bulk-statements.ts';
+import { dialectOf, valueTuples } from './bulk-statements.ts';
 import { leaseLost, NsError } from '../errors.ts';
 import type { RunStatus } from '../runs/states.ts';
 import type { DialectName, Executor } from './db.ts';
@@ -141,8 +141,7 @@ interface AttemptEnd {
 /** Closes the attempt rows of many runs in one statement (runs ending together share it). */
 async function closeAttempts(x: Executor, ends: readonly AttemptEnd[]): Promise<void> {
   if (ends.length === 0) return;
-  const next = placeholders(x);
-  const values = ends.map(() => `(${next()}, ${next()}, CAST(${next()} AS INTEGER), ${next()}, CAST(${next()} AS BIGINT), CAST(${next()} AS INTEGER), ${next()})`).join(', ');
+  const values = valueTuples(x, ends.length, [null, null, 'INTEGER', null, 'BIGINT', 'INTEGER', null]);
   await x.executeQuery(
     CompiledQuery.raw(
       `WITH v(tenant_id, run_id, attempt, status, now, exit_code, error_message) AS (VALUES ${values})
@@ -198,10 +197,7 @@ export interface RunEnd {
  */
 export async function finishRuns(x: Executor, ends: readonly RunEnd[]): Promise<RunRow[]> {
   if (ends.length === 0) return [];
-  const next = placeholders(x);
-  const tuple = () =>
-    `(${next()}, ${next()}, ${next()}, ${next()}, CAST(${next()} AS INTEGER), ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, ${next()}, CAST(${next()} AS BIGINT))`;
-  const values = ends.map(tuple).join(', ');
+  const values = valueTuples(x, ends.length, [null, null, null, null, 'INTEGER', null, null, null, null, null, null, null, null, null, 'BIGINT']);
   const parameters = ends.flatMap(({ tenantId, runId, owner, now, outcome: o }) => {
     const f = outcomeFields(o);
     return [runId, tenantId, owner, o.status, f.exit_code, f.exit_signal, f.outcome, f.reason, f.error_code, f.error_message, f.error_context, f.log_tail, f.metrics, f.steps, now];

@@ -1,7 +1,7 @@
 import type { ScheduleDefinition } from '../config/types.ts';
 import { CompiledQuery } from 'kysely';
 import { notFound } from '../errors.ts';
-import { placeholders } from './bulk-statements.ts';
+import { valueTuples } from './bulk-statements.ts';
 import type { DialectName, Executor } from './db.ts';
 import type { SchedulesTable } from './schema.ts';
 import { inScope, type ALL_TENANTS, type TenantScope } from './tenant-scope.ts';
@@ -127,8 +127,7 @@ export async function advanceSchedules(x: Executor, scope: typeof ALL_TENANTS, i
   for (let i = 0; i < items.length; i += 200) {
     const chunk = items.slice(i, i + 200);
     // Text with placeholders, not sql`` fragments per value: see bulk-statements.ts.
-    const next = placeholders(x);
-    const values = chunk.map(() => `(${next()}, CAST(${next()} AS BIGINT), CAST(${next()} AS BIGINT), CAST(${next()} AS BIGINT), CAST(${next()} AS BIGINT))`).join(', ');
+    const values = valueTuples(x, chunk.length, [null, 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT']);
     const result = await x.executeQuery(
       CompiledQuery.raw(
         `WITH v(id, expected, next_slot, due, now) AS (VALUES ${values})
