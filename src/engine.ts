@@ -92,6 +92,8 @@ export class Engine {
   start(options: { scheduler?: boolean; workers?: boolean } = {}): void {
     if (options.scheduler !== false) this.scheduler.start();
     if (options.workers !== false) this.workers.start();
+    // The runs a slot queues start in the scheduler's own transaction when workers here have room.
+    if (options.scheduler !== false && options.workers !== false) this.scheduler.claimEagerly(this.workers);
     this.logger.info(
       { store: this.db.dialect, location: this.db.location, node: this.settings.nodeId, concurrency: this.settings.concurrency, schedules: this.sync.schedules },
       'nightshift engine started',
@@ -200,8 +202,8 @@ export class Engine {
   async close(graceMs = this.settings.shutdownGraceMs): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.scheduler.close();
-    await this.workers.close(graceMs);
+    // Both stop at once: no slot fires and no run is claimed from here on, even while a tick finishes.
+    await Promise.all([this.scheduler.close(), this.workers.close(graceMs)]);
     await this.models.close();
     await this.db.close();
     this.logger.info('nightshift engine stopped');

@@ -72,8 +72,8 @@ export class Service {
     this.drain.draining = true;
     this.#bootstrap.abort();
     await this.#bootstrapped;
-    await this.engine.scheduler.close();
-    await this.engine.workers.close(graceMs ?? this.engine.settings.shutdownGraceMs);
+    // Both stop at once: nothing fires or is claimed from here on, even while a tick finishes.
+    await Promise.all([this.engine.scheduler.close(), this.engine.workers.close(graceMs ?? this.engine.settings.shutdownGraceMs)]);
     await this.app?.close();
     await this.engine.close(0);
   }

@@ -5,9 +5,10 @@ import type { JobDefinition, Settings } from '../config/types.ts';
 import type { EngineEvents } from '../events.ts';
 import { Lifecycle, Waker } from '../lifecycle.ts';
 import { cappedTimeout, type CappedTimer } from '../timers.ts';
-import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
+import { advisoryLock, inTransaction, LOCK_KEYS, type Db, type Executor } from '../store/db.ts';
 import { listJobs } from '../store/jobs.ts';
 import { claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
+import type { RunRow } from '../store/runs.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
 import { RunEnds } from './run-ends.ts';
@@ -25,6 +26,14 @@ export interface WorkerPoolOptions {
   settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl'>;
 }
 
+/** Runs claimed in a transaction, holding their places until started after its COMMIT (or given back). */
+export interface Claim {
+  readonly runs: readonly RunRow[];
+  readonly jobs: ReadonlyMap<string, JobDefinition>;
+}
+
+const NO_CLAIM: Claim = { runs: [], jobs: new Map() };
+
 /**
  * Claims due runs up to the concurrency limit and executes each in a child process. The event loop
  * only waits on pipes and timers, so leases keep being renewed however heavy the jobs are.
@@ -37,6 +46,8 @@ export class WorkerPool {
   readonly #ending = new Set<string>();
   readonly #waker = new Waker();
   readonly #ends: RunEnds;
+  /** Places taken by claims whose transaction has not committed yet (their runs are not active yet). */
+  #reserved = 0;
   #loop: Promise<void> | null = null;
   #lastRecovery = 0;
 
@@ -59,6 +70,10 @@ export class WorkerPool {
     return this.#active.size - this.#ending.size;
   }
 
+  get #free(): number {
+    return this.#o.settings.concurrency - this.#working - this.#reserved;
+  }
+
   start(): void {
     if (this.lifecycle.state !== 'idle') return;
     this.lifecycle.to('running');
@@ -79,26 +94,60 @@ export class WorkerPool {
 
   /** One claim round; public so tests can drive it without the loop. */
   async claimAndStart(): Promise<number> {
-    const { db, clock, settings, nodeId } = this.#o;
     await this.recoverLeases();
-    if (settings.concurrency - this.#working <= 0 || !this.lifecycle.running) return 0;
-    const { claimed, jobs } = await inTransaction(
-      db,
-      async (x) => {
-        // Counted when the transaction runs: places freed while it waited (runs whose end shares its COMMIT) count too.
-        const claimed = await claimRuns(x, ALL_TENANTS, { owner: nodeId, host: HOST, now: clock.now(), leaseMs: settings.leaseMs, limit: settings.concurrency - this.#working, dialect: db.dialect });
-        return { claimed, jobs: claimed.length === 0 ? new Map<string, JobDefinition>() : new Map((await listJobs(x)).map((j) => [j.id, j])) };
-      },
-      LOCK_KEYS.claim,
-    );
-    for (const run of claimed) {
+    if (this.#free <= 0 || !this.lifecycle.running) return 0;
+    let claim = NO_CLAIM;
+    try {
+      // Answered when visible, before the fsync: see inTransaction for why losing a claim is harmless.
+      await inTransaction(this.#o.db, async (x) => void (claim = await this.claimIn(x)), undefined, 'visible');
+    } catch (error) {
+      this.release(claim);
+      throw error;
+    }
+    this.startClaimed(claim);
+    return claim.runs.length;
+  }
+
+  /**
+   * Claims runs for this process's free places inside the caller's transaction (the scheduler's, for
+   * the runs it has just queued: they start without waiting for a second COMMIT, as Temporal's eager
+   * start does). The places stay taken until startClaimed() after the COMMIT, or release() if it failed.
+   */
+  async claimIn(x: Executor): Promise<Claim> {
+    const { db, clock, settings, nodeId } = this.#o;
+    // Counted when the transaction runs: places freed while it waited (runs whose end shares its COMMIT) count too.
+    const limit = this.#free;
+    if (limit <= 0 || !this.lifecycle.running) return NO_CLAIM;
+    this.#reserved += limit;
+    let kept = 0;
+    try {
+      await advisoryLock(x, db.dialect, LOCK_KEYS.claim);
+      const runs = await claimRuns(x, ALL_TENANTS, { owner: nodeId, host: HOST, now: clock.now(), leaseMs: settings.leaseMs, limit, dialect: db.dialect });
+      const claim = runs.length === 0 ? NO_CLAIM : { runs, jobs: new Map((await listJobs(x)).map((j) => [j.id, j])) };
+      kept = runs.length;
+      return claim;
+    } finally {
+      // An error here rolls the claim back (its savepoint or its transaction): every place is free again.
+      this.#reserved -= limit - kept;
+    }
+  }
+
+  /** A claim's transaction did not commit: its places are free again and its runs were never taken. */
+  release(claim: Claim): void {
+    this.#reserved -= claim.runs.length;
+  }
+
+  /** Starts the runs of a committed claim. */
+  startClaimed(claim: Claim): void {
+    this.#reserved -= claim.runs.length;
+    for (const run of claim.runs) {
       this.#o.events.emit('run:claimed', { run });
       // A place frees up when the work ends, so the next claim can share the COMMIT that records the end.
       const onWorkEnded = () => {
         this.#ending.add(run.id);
         this.#waker.wake();
       };
-      const execution = new RunExecution(run, jobs, { ...this.#o, owner: nodeId, ends: this.#ends, onWorkEnded });
+      const execution = new RunExecution(run, claim.jobs, { ...this.#o, owner: this.#o.nodeId, ends: this.#ends, onWorkEnded });
       const done = execution
         .execute()
         .catch((error: unknown) => {
@@ -112,7 +161,6 @@ export class WorkerPool {
         });
       this.#active.set(run.id, { execution, done });
     }
-    return claimed.length;
   }
 
   /** Requeues (or fails) runs whose worker vanished; at most once per heartbeat interval. */
@@ -146,7 +194,7 @@ export class WorkerPool {
       }
       if (!this.lifecycle.running) break;
       // More may be waiting when this round filled the pool's free places; otherwise poll.
-      await this.#waker.wait(claimed > 0 && this.#working < settings.concurrency ? 0 : settings.pollMs);
+      await this.#waker.wait(claimed > 0 && this.#free > 0 ? 0 : settings.pollMs);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { EngineEvents } from '../events.ts';
 import { Lifecycle, Waker } from '../lifecycle.ts';
-import { inTransaction, type Db } from '../store/db.ts';
+import { inTransaction, type Db, type Executor } from '../store/db.ts';
 import { listJobs } from '../store/jobs.ts';
 import { pruneHistory, type PruneCounts } from '../store/history-retention.ts';
 import { earliestDueAt, lockDueSchedules } from '../store/schedules.ts';
@@ -25,6 +25,16 @@ export interface SchedulerOptions {
 
 const PRUNE_EVERY_MS = 3_600_000;
 
+/**
+ * Workers of this process that can take runs inside the scheduler's transaction (the worker pool):
+ * claimIn runs there, startClaimed after its COMMIT, release if it did not commit.
+ */
+export interface EagerClaimer<C> {
+  claimIn(x: Executor): Promise<C>;
+  startClaimed(claim: C): void;
+  release(claim: C): void;
+}
+
 export interface TickResult {
   decided: DecidedSlot[];
   fired: number;
@@ -34,12 +44,15 @@ export interface TickResult {
  * The thin loop around the pure schedule math: wake at the earliest due time (never sleeping past
  * pollMs or 30 s), decide due slots in batches, one transaction per batch.
  */
+const queued = (d: Pick<DecidedSlot, 'run'>) => d.run?.status === 'queued';
+
 export class Scheduler {
   readonly lifecycle: Lifecycle;
   readonly #o: Required<SchedulerOptions>;
   readonly #waker = new Waker();
   #loop: Promise<void> | null = null;
   #lastPrune = 0;
+  #claimer: EagerClaimer<unknown> | null = null;
 
   constructor(options: SchedulerOptions) {
     this.#o = { batchSize: 500, ...options };
@@ -50,6 +63,14 @@ export class Scheduler {
     if (this.lifecycle.state !== 'idle') return;
     this.lifecycle.to('running');
     this.#loop = this.#run();
+  }
+
+  /**
+   * Workers in this process that take the runs a tick queues in the tick's own transaction, up to
+   * their free places; the rest wait for a worker's claim as usual. Null: every run waits.
+   */
+  claimEagerly<C>(claimer: EagerClaimer<C> | null): void {
+    this.#claimer = claimer as EagerClaimer<unknown> | null;
   }
 
   /** Look again now (a schedule was added or changed in this process). */
@@ -70,25 +91,45 @@ export class Scheduler {
     const { db, clock, events, nodeId, batchSize } = this.#o;
     const now = clock.now();
     const jobs = new Map((await listJobs(db.k)).map((j) => [j.id, j]));
+    const claimer = this.#claimer;
     const decided: DecidedSlot[] = [];
-    for (;;) {
-      const batch = await inTransaction(db, async (x) => {
-        const rows = await lockDueSchedules(x, ALL_TENANTS, db.dialect, now, batchSize);
-        const slots = await decideSlots({ x, dialect: db.dialect, now, nodeId, jobs }, rows);
-        return { rows: rows.length, slots };
-      });
-      decided.push(...batch.slots);
-      if (batch.rows < batchSize) break;
-    }
     let fired = 0;
-    for (const { slot, run } of decided) {
-      if (run?.status === 'queued') fired++;
-      events.emit('slot:decided', { scheduleId: slot.schedule_id, tenantId: slot.tenant_id, jobId: slot.job_id, slotAt: slot.slot_at, fate: slot.fate, reason: slot.reason, runId: slot.run_id, lateMs: slot.late_ms });
-      if (run?.status === 'queued') events.emit('run:queued', { run });
-      this.#logSlot(slot.schedule_id, slot.slot_at, slot.fate, slot.reason, slot.run_id, slot.late_ms);
+    for (;;) {
+      let claim: unknown = null;
+      let batch: { rows: number; slots: DecidedSlot[] };
+      try {
+        batch = await inTransaction(db, async (x) => {
+          const rows = await lockDueSchedules(x, ALL_TENANTS, db.dialect, now, batchSize);
+          const slots = await decideSlots({ x, dialect: db.dialect, now, nodeId, jobs }, rows);
+          if (claimer && slots.some(queued)) claim = await claimer.claimIn(x);
+          return { rows: rows.length, slots };
+        });
+      } catch (error) {
+        if (claim !== null) claimer?.release(claim);
+        throw error;
+      }
+      decided.push(...batch.slots);
+      fired += this.#announce(batch.slots);
+      if (claim !== null) claimer?.startClaimed(claim);
+      if (batch.rows < batchSize) break;
     }
     events.emit('scheduler:tick', { decided: decided.length, fired, at: now });
     return { decided, fired };
+  }
+
+  /** Events and a log line for each decided slot; answers how many queued a run. */
+  #announce(slots: readonly DecidedSlot[]): number {
+    const { events } = this.#o;
+    let fired = 0;
+    for (const { slot, run } of slots) {
+      events.emit('slot:decided', { scheduleId: slot.schedule_id, tenantId: slot.tenant_id, jobId: slot.job_id, slotAt: slot.slot_at, fate: slot.fate, reason: slot.reason, runId: slot.run_id, lateMs: slot.late_ms });
+      if (run?.status === 'queued') {
+        fired++;
+        events.emit('run:queued', { run });
+      }
+      this.#logSlot(slot.schedule_id, slot.slot_at, slot.fate, slot.reason, slot.run_id, slot.late_ms);
+    }
+    return fired;
   }
 
   /** Applies the history retention policy; at most hourly unless forced. */

@@ -4,9 +4,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { NsError } from '../errors.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type Durability } from './group-commit.ts';
 import type { Database } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
+import { walFile } from './wal-sync.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database>;
@@ -48,7 +49,15 @@ function openSqlite(dataDir: string): Db {
     throw new NsError('NS_STORE', `cannot open SQLite database ${file}: ${(cause as Error).message}`, { cause });
   }
   const k = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { k, dialect: 'sqlite', location: file, close: () => k.destroy() };
+  const wal = walFile(`${file}-wal`);
+  const commits = new GroupCommit(k, wal.sync);
+  groupCommits.set(k, commits);
+  const close = async () => {
+    await commits.settled();
+    await wal.close();
+    await k.destroy();
+  };
+  return { k, dialect: 'sqlite', location: file, close };
 }
 
 function openPostgres(url: string, max: number): Db {
@@ -69,15 +78,23 @@ function openPostgres(url: string, max: number): Db {
  * processes on one file serialize instead of deadlocking on lock upgrade; transactions waiting at
  * once share a COMMIT (group-commit.ts). PostgreSQL: an optional transaction-scoped advisory lock
  * serializes a critical section across nodes; the server groups commits itself.
+ *
+ * `visible` answers once the COMMIT is visible to every reader, before it is on disk (SQLite: the WAL
+ * fsync follows; PostgreSQL: `synchronous_commit = off` for this transaction only). Only for a
+ * transaction whose loss in a power failure is harmless: a claim. If a claim is lost, its run is
+ * still queued after the restart and runs then, as an interrupted run would have (its lease expired,
+ * it is requeued). A process crash loses nothing either way. Everything reported as done (a run's
+ * end, a decided slot) stays `durable`: answered after the fsync.
  */
-export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>, lockKey?: number): Promise<T> {
+export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>, lockKey?: number, durability: Durability = 'durable'): Promise<T> {
   if (db.dialect === 'postgres') {
     return db.k.transaction().execute(async (tx) => {
-      if (lockKey !== undefined) await sql`select pg_advisory_xact_lock(${lockKey})`.execute(tx);
+      if (durability === 'visible') await sql`set local synchronous_commit = off`.execute(tx);
+      if (lockKey !== undefined) await advisoryLock(tx, 'postgres', lockKey);
       return fn(tx);
     });
   }
-  return groupCommitOf(db.k).run(fn);
+  return groupCommitOf(db.k).run(fn, durability);
 }
 
 /**
@@ -93,8 +110,8 @@ export function inStatement<T>(db: Db, fn: (x: Executor) => Promise<T>): Promise
 const groupCommits = new WeakMap<Executor, GroupCommit>();
 
 export function groupCommitOf(k: Executor): GroupCommit {
-  let queue = groupCommits.get(k);
-  if (!queue) groupCommits.set(k, (queue = new GroupCommit(k)));
+  const queue = groupCommits.get(k);
+  if (!queue) throw new Error('no commit queue for this handle: only a SQLite store opened by openDb has one');
   return queue;
 }
 
@@ -106,6 +123,11 @@ export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002, sync: 7_001_003
  * (tenant, job) — single-flight checks read before they write. PostgreSQL takes a transaction-scoped
  * advisory lock; SQLite's BEGIN IMMEDIATE already serializes every writer.
  */
+/** PostgreSQL: a lock held until the caller's transaction ends. SQLite: nothing (its write lock is held already). */
+export async function advisoryLock(x: Executor, dialect: DialectName, key: number): Promise<void> {
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(x);
+}
+
 export async function lockRunKey(x: Executor, dialect: DialectName, tenantId: string, jobId: string): Promise<void> {
   if (dialect !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(${LOCK_KEYS.runKey}, hashtext(${`${tenantId}/${jobId}`}))`.execute(x);

@@ -5,20 +5,35 @@
  * written share the next COMMIT instead.
  *
  * Each transaction keeps its own all-or-nothing boundary through a SAVEPOINT: one that throws is
- * rolled back alone, and only its caller gets the error. Every caller is answered only after the
- * COMMIT has returned, so a transaction that resolved is exactly as durable as before. Transactions
- * run in the order they arrived, each seeing the writes of those before it, as if run one by one.
+ * rolled back alone, and only its caller gets the error. Transactions run in the order they arrived,
+ * each seeing the writes of those before it, as if run one by one.
+ *
+ * Durability. A batch is committed without the fsync (`synchronous = NORMAL` for its COMMIT, the
+ * connection's FULL restored after it), and the WAL is then fsynced on libuv's thread pool
+ * (`WalSync`). A durable transaction (the default) is answered only after that fsync, so it is
+ * exactly as durable as under FULL. A `visible` one (a claim: see inTransaction) is answered at once,
+ * when other readers can see it; a power failure in the next milliseconds may undo it, never a
+ * process crash. The event loop goes on with the next batch while the disk syncs, and one fsync
+ * covers every batch committed before it started. WAL frames are replayed only as a prefix, so
+ * whatever survives a power failure is every transaction up to some point, never a gap.
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 type Executor = Kysely<Database>;
 
+/** When a committed transaction's caller is answered: after the fsync, or as soon as it is visible. */
+export type Durability = 'durable' | 'visible';
+
 interface Pending {
   fn: (tx: Executor) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  durability: Durability;
 }
+
+/** Makes everything written to the WAL so far durable (an fsync of the WAL file). */
+export type WalSync = () => Promise<void>;
 
 // Compiled once: up to two of these run around every transaction of a batch.
 const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
@@ -27,6 +42,8 @@ const ROLLBACK = CompiledQuery.raw('rollback');
 const SAVEPOINT = CompiledQuery.raw('savepoint ns_tx');
 const RELEASE = CompiledQuery.raw('release ns_tx');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to ns_tx');
+const NO_SYNC = CompiledQuery.raw('pragma synchronous = NORMAL');
+const FULL_SYNC = CompiledQuery.raw('pragma synchronous = FULL');
 
 /** Bounds the work (and the time) one COMMIT waits for. */
 const MAX_BATCH = 256;
@@ -37,19 +54,25 @@ export class GroupCommit {
   #draining = false;
   #commits = 0;
   #transactions = 0;
+  #syncs = 0;
+  readonly #sync: WalSync;
+  /** Answers of durable transactions committed since the last fsync started. */
+  #unsynced: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  #syncing: Promise<void> | null = null;
 
-  constructor(k: Executor) {
+  constructor(k: Executor, sync: WalSync) {
     this.#k = k;
+    this.#sync = sync;
   }
 
-  /** COMMITs written and transactions they carried (rolled-back ones included), since open. */
-  stats(): { commits: number; transactions: number } {
-    return { commits: this.#commits, transactions: this.#transactions };
+  /** COMMITs written, transactions they carried (rolled-back ones included) and WAL fsyncs, since open. */
+  stats(): { commits: number; transactions: number; syncs: number } {
+    return { commits: this.#commits, transactions: this.#transactions, syncs: this.#syncs };
   }
 
-  run<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+  run<T>(fn: (tx: Executor) => Promise<T>, durability: Durability = 'durable'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, durability });
       if (this.#draining) return;
       this.#draining = true;
       // Start after the I/O callbacks of this loop turn, so transactions they begin share one COMMIT.
@@ -66,26 +89,41 @@ export class GroupCommit {
     else setImmediate(() => void this.#drain());
   }
 
+  /** Resolves when every transaction answered so far is answered and no fsync is in flight (before closing the file). */
+  async settled(): Promise<void> {
+    while (this.#draining || this.#syncing) {
+      await this.#syncing;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   async #commit(batch: Pending[]): Promise<void> {
-    const answers: Array<() => void> = [];
+    const answers: Answer[] = [];
     try {
       await this.#k.connection().execute(async (conn) => {
-        // IMMEDIATE takes the write lock up front: processes sharing the file queue (busy timeout) instead of deadlocking.
-        await conn.executeQuery(BEGIN_IMMEDIATE);
+        // The fsync comes after, off the event loop (#afterSync); NORMAL lasts for this COMMIT only,
+        // so writes made outside the queue on this connection keep FULL.
+        await conn.executeQuery(NO_SYNC);
         try {
-          if (batch.length === 1) {
-            const only = batch[0]!;
-            const value = await only.fn(conn);
-            answers.push(() => only.resolve(value));
-          } else {
-            for (const item of batch) answers.push(await runInSavepoint(conn, item));
+          // IMMEDIATE takes the write lock up front: processes sharing the file queue (busy timeout) instead of deadlocking.
+          await conn.executeQuery(BEGIN_IMMEDIATE);
+          try {
+            if (batch.length === 1) {
+              const only = batch[0]!;
+              const value = await only.fn(conn);
+              answers.push({ item: only, ok: true, value });
+            } else {
+              for (const item of batch) answers.push(await runInSavepoint(conn, item));
+            }
+            await conn.executeQuery(COMMIT);
+            this.#commits++;
+            this.#transactions += batch.length;
+          } catch (error) {
+            await conn.executeQuery(ROLLBACK).catch(() => undefined);
+            throw error;
           }
-          await conn.executeQuery(COMMIT);
-          this.#commits++;
-          this.#transactions += batch.length;
-        } catch (error) {
-          await conn.executeQuery(ROLLBACK).catch(() => undefined);
-          throw error;
+        } finally {
+          await conn.executeQuery(FULL_SYNC);
         }
       });
     } catch (error) {
@@ -93,21 +131,54 @@ export class GroupCommit {
       for (const item of batch) item.reject(error);
       return;
     }
-    for (const answer of answers) answer();
+    for (const { item, ok, value } of answers) {
+      if (!ok) item.reject(value);
+      else if (item.durability === 'visible') item.resolve(value);
+      else this.#afterSync(() => item.resolve(value), item.reject);
+    }
+  }
+
+  #afterSync(resolve: () => void, reject: (error: unknown) => void): void {
+    this.#unsynced.push({ resolve, reject });
+    this.#syncing ??= this.#syncLoop();
+  }
+
+  /** One fsync at a time; each covers every COMMIT before it started, so waiting answers share it. */
+  async #syncLoop(): Promise<void> {
+    while (this.#unsynced.length > 0) {
+      const waiting = this.#unsynced;
+      this.#unsynced = [];
+      try {
+        await this.#sync();
+        this.#syncs++;
+        for (const w of waiting) w.resolve();
+      } catch (error) {
+        // Committed, but not known to be on disk: the caller must not take it as durable.
+        for (const w of waiting) w.reject(error);
+      }
+    }
+    this.#syncing = null;
   }
 }
 
+interface Answer {
+  item: Pending;
+  ok: boolean;
+  /** The transaction's result, or its error when !ok. */
+  value: unknown;
+}
+
 /** Runs one transaction of a batch; its failure undoes only its own writes. Throws when SQLite cannot continue the batch. */
-async function runInSavepoint(conn: Executor, item: Pending): Promise<() => void> {
+async function runInSavepoint(conn: Executor, item: Pending): Promise<Answer> {
   await conn.executeQuery(SAVEPOINT);
   try {
     const value = await item.fn(conn);
     await conn.executeQuery(RELEASE);
-    return () => item.resolve(value);
+    return { item, ok: true, value };
   } catch (error) {
     // If SQLite already ended the whole transaction (disk full, I/O error), this throws and the batch fails as a whole.
     await conn.executeQuery(ROLLBACK_TO);
     await conn.executeQuery(RELEASE);
-    return () => item.reject(error);
+    return { item, ok: false, value: error };
   }
 }

@@ -10,7 +10,7 @@ import { cursorOf, getRunRow, listAttempts, listRuns } from '../../src/store/run
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { MINUTE, openTestEngine } from '../helpers/engine.ts';
-import { commandJob, pipelineJob, tempDir } from '../helpers/settings.ts';
+import { commandJob, emptyJob, pipelineJob, schedule, tempDir } from '../helpers/settings.ts';
 
 const node = process.execPath;
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'jobs');
@@ -283,6 +283,58 @@ for (const target of await storeTargets()) {
         assert.equal((await getRunRow(t.engine.db.k, 'acme', stolen!.id))?.status, 'running', 'the refused end changed nothing');
         const attempts = await Promise.all(claimed.map((run) => listAttempts(t.engine.db.k, 'acme', run.id)));
         assert.deepEqual(attempts.map((a) => a.map((row) => [row.status, row.duration_ms, row.exit_code])), [[['succeeded', 1_500, 0]], [['failed', 1_500, 3]], [['running', null, null]]]);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('the runs a tick queues are claimed in its own transaction, up to the free places', async () => {
+      const jobs = ['a', 'b', 'c'].map((id) => emptyJob(id));
+      const t = await openTestEngine(await target.make(), { concurrency: 2, jobs, schedules: jobs.map((j) => schedule(`hourly-${j.id}`, j.id)) });
+      try {
+        t.engine.workers.lifecycle.to('running');
+        t.engine.scheduler.claimEagerly(t.engine.workers);
+        const claimed: string[] = [];
+        t.engine.events.on('run:claimed', ({ run }) => claimed.push(run.id));
+        const twoFinished = new Promise<void>((resolve) => {
+          let n = 0;
+          t.engine.events.on('run:finished', () => ++n === 2 && resolve());
+        });
+        t.clock.set('2026-03-01T01:00:00.100Z');
+        const tick = await t.engine.scheduler.tick();
+        assert.equal(tick.fired, 3);
+        assert.equal(claimed.length, 2, 'two places: two runs claimed by the tick itself, before it returned');
+        const queued = tick.decided.map((d) => d.run!.id).filter((id) => !claimed.includes(id));
+        await twoFinished;
+        const rows = await listRuns(t.engine.db.k, ALL_TENANTS, {});
+        assert.deepEqual(rows.filter((r) => r.status === 'queued').map((r) => r.id), queued, 'the third waits for a place');
+        assert.deepEqual(rows.filter((r) => claimed.includes(r.id)).map((r) => [r.status, r.attempt]), [['succeeded', 1], ['succeeded', 1]]);
+        assert.equal(await t.engine.workers.claimAndStart(), 1);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('a claim whose transaction rolls back leaves its runs queued and gives its places back', async () => {
+      const t = await openTestEngine(await target.make(), { concurrency: 1, jobs: [emptyJob('nightly')] });
+      try {
+        t.engine.workers.lifecycle.to('running');
+        const run = await t.engine.trigger('nightly', 'acme');
+        let claim: Awaited<ReturnType<typeof t.engine.workers.claimIn>> | null = null;
+        await assert.rejects(
+          inTransaction(t.engine.db, async (x) => {
+            claim = await t.engine.workers.claimIn(x);
+            throw new Error('the rest of the transaction failed');
+          }),
+          /the rest of the transaction failed/,
+        );
+        assert.deepEqual(claim!.runs.map((r) => r.id), [run.id]);
+        assert.equal(await t.engine.workers.claimAndStart(), 0, 'its place stays taken until the claim is given back');
+        t.engine.workers.release(claim!);
+        assert.equal((await getRunRow(t.engine.db.k, 'acme', run.id))?.status, 'queued', 'undone with its transaction');
+        const finished = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
+        assert.equal(await t.engine.workers.claimAndStart(), 1, 'its place is free again');
+        assert.equal((await finished).run.status, 'succeeded');
       } finally {
         await t.close();
       }

@@ -1,10 +1,12 @@
-/** Group commit on SQLite: shared COMMITs, each transaction still all-or-nothing, answers only once durable. */
+/** Group commit on SQLite: shared COMMITs, each transaction still all-or-nothing, durable answers only after the WAL fsync. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { groupCommitOf, inTransaction, openDb, SQLITE_FILE, type Db } from '../../src/store/db.ts';
+import { GroupCommit } from '../../src/store/group-commit.ts';
 import { tempDir } from '../helpers/settings.ts';
 
 describe('group commit (SQLite)', () => {
@@ -81,5 +83,91 @@ describe('group commit (SQLite)', () => {
     assert.deepEqual(committed(), []);
     await inTransaction(db, (tx) => insert(tx, 'after'));
     assert.deepEqual(committed(), ['after'], 'the queue goes on working after a failed batch');
+  });
+
+  /** A fsync that waits until the test lets it finish. */
+  function heldSync() {
+    const held = { calls: 0, finish: [] as Array<(error?: Error) => void> };
+    const sync = () =>
+      new Promise<void>((resolve, reject) => {
+        held.calls++;
+        held.finish.push((error) => (error ? reject(error) : resolve()));
+      });
+    return { held, sync };
+  }
+
+  test('a durable transaction is answered after the WAL fsync; a visible one as soon as others can read it', async () => {
+    await sql`delete from t`.execute(db.k);
+    const { held, sync } = heldSync();
+    const queue = new GroupCommit(db.k, sync);
+    const answered: string[] = [];
+    const durable = queue.run((tx) => insert(tx, 'durable')).then(() => answered.push('durable'));
+    await queue.run((tx) => insert(tx, 'visible'), 'visible').then(() => answered.push('visible'));
+    assert.deepEqual(answered, ['visible'], 'the durable one waits for the fsync');
+    assert.deepEqual(committed(), ['durable', 'visible'], 'both are committed and readable before the fsync');
+    assert.equal(held.calls, 1);
+
+    // Committed while that fsync is in flight: they need one more, and share it.
+    const later = Promise.all(['l1', 'l2', 'l3'].map((v) => queue.run((tx) => insert(tx, v)).then(() => answered.push(v))));
+    await queue.run(async () => undefined, 'visible');
+    assert.equal(held.calls, 1, 'one fsync at a time');
+    held.finish.shift()!();
+    await durable;
+    assert.deepEqual(answered, ['visible', 'durable']);
+    await new Promise<void>((resolve) => {
+      const check = () => (held.finish.length > 0 ? resolve() : setImmediate(check));
+      check();
+    });
+    assert.equal(held.calls, 2, 'the three later transactions share the second fsync');
+    held.finish.shift()!();
+    await later;
+    assert.deepEqual(answered, ['visible', 'durable', 'l1', 'l2', 'l3']);
+    assert.deepEqual(queue.stats().syncs, 2);
+  });
+
+  test('a failed fsync fails the durable callers it covered (committed, but not known to be on disk)', async () => {
+    await sql`delete from t`.execute(db.k);
+    const { held, sync } = heldSync();
+    const queue = new GroupCommit(db.k, sync);
+    const durable = queue.run((tx) => insert(tx, 'd'));
+    await queue.run((tx) => insert(tx, 'v'), 'visible');
+    held.finish.shift()!(new Error('EIO: fsync failed'));
+    await assert.rejects(durable, /EIO: fsync failed/);
+  });
+
+  test('the connection is back at synchronous = FULL after each batch, for writes made outside the queue', async () => {
+    await inTransaction(db, (tx) => insert(tx, `full-${Date.now()}`));
+    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db.k);
+    assert.equal(rows[0]!.synchronous, 2, 'FULL');
+  });
+
+  test('the real WAL fsync: durable transactions are synced, visible ones alone are not', async () => {
+    const queue = groupCommitOf(db.k);
+    await queue.settled();
+    const before = queue.stats().syncs;
+    await inTransaction(db, (tx) => insert(tx, `v-${Date.now()}`), undefined, 'visible');
+    await queue.settled();
+    assert.equal(queue.stats().syncs, before, 'no fsync for a visible transaction');
+    await inTransaction(db, (tx) => insert(tx, `d-${Date.now()}`));
+    assert.equal(queue.stats().syncs, before + 1, 'answered after one fsync of the WAL');
+  });
+
+  test('a visible transaction survives a process crash right after its answer (kill -9)', () => {
+    const crashDir = tempDir();
+    const script = `
+      import { sql } from 'kysely';
+      import { inTransaction, openDb } from ${JSON.stringify(new URL('../../src/store/db.ts', import.meta.url).pathname)};
+      const db = await openDb({ dataDir: ${JSON.stringify(crashDir)}, databaseUrl: null });
+      await sql\`create table t (v text)\`.execute(db.k);
+      await inTransaction(db, (tx) => sql\`insert into t (v) values ('claimed')\`.execute(tx), undefined, 'visible');
+      process.kill(process.pid, 'SIGKILL');`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+    const reopened = new BetterSqlite3(join(crashDir, SQLITE_FILE));
+    try {
+      assert.deepEqual(reopened.prepare('select v from t').all(), [{ v: 'claimed' }]);
+    } finally {
+      reopened.close();
+    }
   });
 });
