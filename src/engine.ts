@@ -175,7 +175,7 @@ export class Engine {
       throw new NsError('NS_VALIDATION', `job "${def.jobId}" does not run for tenant "${def.tenantId}" (its tenants: ${job.tenants.join(', ')})`, { field: 'tenantId' });
     }
     const now = this.clock.now();
-    const result = await inTransaction(this.db, (x) => upsertScheduleDefinition(x, def, now, 'api'), LOCK_KEYS.sync);
+    const result = await inTransaction(this.db, (x) => upsertScheduleDefinition(x, def, now, 'api'), { lock: LOCK_KEYS.sync });
     this.scheduler.wake();
     const schedule = await getScheduleRow(this.db.k, def.tenantId, def.id);
     this.logger.info({ scheduleId: def.id, result }, 'schedule upserted');

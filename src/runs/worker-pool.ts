@@ -99,7 +99,7 @@ export class WorkerPool {
     let claim = NO_CLAIM;
     try {
       // Answered when visible, before the fsync: see inTransaction for why losing a claim is harmless.
-      await inTransaction(this.#o.db, async (x) => void (claim = await this.claimIn(x)), undefined, 'visible');
+      await inTransaction(this.#o.db, async (x) => void (claim = await this.claimIn(x)), { durability: 'visible' });
     } catch (error) {
       this.release(claim);
       throw error;
@@ -173,7 +173,7 @@ export class WorkerPool {
     const recovered = await inTransaction(
       db,
       (x) => recoverExpiredLeases(x, ALL_TENANTS, now, this.activeRunIds(), (run) => (killOrphanedGroup(run) ? killed.add(run.id) : undefined)),
-      LOCK_KEYS.claim,
+      { lock: LOCK_KEYS.claim },
     );
     for (const { run, requeued } of recovered) {
       logger.warn({ runId: run.id, previousOwner: run.lease_owner, requeued, killedOrphan: killed.has(run.id) }, 'expired lease recovered');

@@ -109,5 +109,5 @@ export async function syncDefinitions(db: Db, settings: Pick<Settings, 'tenants'
     const counts: Record<ScheduleUpsertResult, number> = { created: 0, updated: 0, unchanged: 0 };
     for (const schedule of settings.schedules as ScheduleDefinition[]) counts[await upsertScheduleDefinition(tx, schedule, now, 'config')] += 1;
     return { tenants: settings.tenants.length, jobs: settings.jobs.length, schedules: counts };
-  }, LOCK_KEYS.sync);
+  }, { lock: LOCK_KEYS.sync });
 }

@@ -96,21 +96,33 @@ export class Scheduler {
     let fired = 0;
     for (;;) {
       let claim: unknown = null;
+      let started = false;
       let batch: { rows: number; slots: DecidedSlot[] };
       try {
-        batch = await inTransaction(db, async (x) => {
-          const rows = await lockDueSchedules(x, ALL_TENANTS, db.dialect, now, batchSize);
-          const slots = await decideSlots({ x, dialect: db.dialect, now, nodeId, jobs }, rows);
-          if (claimer && slots.some(queued)) claim = await claimer.claimIn(x);
-          return { rows: rows.length, slots };
-        });
+        batch = await inTransaction(
+          db,
+          async (x) => {
+            const rows = await lockDueSchedules(x, ALL_TENANTS, db.dialect, now, batchSize);
+            const slots = await decideSlots({ x, dialect: db.dialect, now, nodeId, jobs }, rows);
+            if (claimer && slots.some(queued)) claim = await claimer.claimIn(x);
+            return { rows: rows.length, slots };
+          },
+          {
+            // Claimed runs start once the COMMIT is visible, as any claim does; the slots are
+            // announced only once durable.
+            onVisible: () => {
+              if (claim === null) return;
+              started = true;
+              claimer?.startClaimed(claim);
+            },
+          },
+        );
       } catch (error) {
-        if (claim !== null) claimer?.release(claim);
+        if (claim !== null && !started) claimer?.release(claim);
         throw error;
       }
       decided.push(...batch.slots);
       fired += this.#announce(batch.slots);
-      if (claim !== null) claimer?.startClaimed(claim);
       if (batch.rows < batchSize) break;
     }
     events.emit('scheduler:tick', { decided: decided.length, fired, at: now });

@@ -53,6 +53,7 @@ function openSqlite(dataDir: string): Db {
   const commits = new GroupCommit(k, wal.sync);
   groupCommits.set(k, commits);
   const close = async () => {
+    await commits.stop();
     await commits.settled();
     await wal.close();
     await k.destroy();
@@ -86,15 +87,29 @@ function openPostgres(url: string, max: number): Db {
  * it is requeued). A process crash loses nothing either way. Everything reported as done (a run's
  * end, a decided slot) stays `durable`: answered after the fsync.
  */
-export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>, lockKey?: number, durability: Durability = 'durable'): Promise<T> {
+export async function inTransaction<T>(db: Db, fn: (tx: Executor) => Promise<T>, options: TransactionOptions<T> = {}): Promise<T> {
+  const { lock, durability = 'durable', onVisible } = options;
   if (db.dialect === 'postgres') {
-    return db.k.transaction().execute(async (tx) => {
+    const value = await db.k.transaction().execute(async (tx) => {
       if (durability === 'visible') await sql`set local synchronous_commit = off`.execute(tx);
-      if (lockKey !== undefined) await advisoryLock(tx, 'postgres', lockKey);
+      if (lock !== undefined) await advisoryLock(tx, 'postgres', lock);
       return fn(tx);
     });
+    onVisible?.(value);
+    return value;
   }
-  return groupCommitOf(db.k).run(fn, durability);
+  return groupCommitOf(db.k).run(fn, durability, onVisible);
+}
+
+export interface TransactionOptions<T> {
+  /** PostgreSQL: an advisory lock (LOCK_KEYS) held for the transaction. */
+  lock?: number;
+  durability?: Durability;
+  /**
+   * Called once the transaction is committed and visible, which for a durable one may be before it
+   * is on disk: for work that may start then (claimed runs), while the answer waits for the fsync.
+   */
+  onVisible?: (value: T) => void;
 }
 
 /**

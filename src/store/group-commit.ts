@@ -18,6 +18,7 @@
  * whatever survives a power failure is every transaction up to some point, never a gap.
  */
 import { CompiledQuery, type Kysely } from 'kysely';
+import { IdleCheckpoint } from './idle-checkpoint.ts';
 import type { Database } from './schema.ts';
 
 type Executor = Kysely<Database>;
@@ -30,6 +31,7 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   durability: Durability;
+  onVisible: ((value: unknown) => void) | undefined;
 }
 
 /** Makes everything written to the WAL so far durable (an fsync of the WAL file). */
@@ -44,6 +46,10 @@ const RELEASE = CompiledQuery.raw('release ns_tx');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to ns_tx');
 const NO_SYNC = CompiledQuery.raw('pragma synchronous = NORMAL');
 const FULL_SYNC = CompiledQuery.raw('pragma synchronous = FULL');
+const CHECKPOINT = CompiledQuery.raw('pragma wal_checkpoint(PASSIVE)');
+
+/** How long the queue must stay empty before the WAL is checkpointed (idle-checkpoint.ts). */
+export const CHECKPOINT_QUIET_MS = 20;
 
 /** Bounds the work (and the time) one COMMIT waits for. */
 const MAX_BATCH = 256;
@@ -59,20 +65,24 @@ export class GroupCommit {
   /** Answers of durable transactions committed since the last fsync started. */
   #unsynced: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   #syncing: Promise<void> | null = null;
+  readonly #checkpoint: IdleCheckpoint;
 
-  constructor(k: Executor, sync: WalSync) {
+  constructor(k: Executor, sync: WalSync, checkpointQuietMs = CHECKPOINT_QUIET_MS) {
     this.#k = k;
     this.#sync = sync;
+    this.#checkpoint = new IdleCheckpoint(() => k.connection().execute(async (conn) => void (await conn.executeQuery(CHECKPOINT))), checkpointQuietMs);
   }
 
-  /** COMMITs written, transactions they carried (rolled-back ones included) and WAL fsyncs, since open. */
-  stats(): { commits: number; transactions: number; syncs: number } {
-    return { commits: this.#commits, transactions: this.#transactions, syncs: this.#syncs };
+  /** COMMITs written, transactions they carried (rolled-back ones included), WAL fsyncs and idle checkpoints, since open. */
+  stats(): { commits: number; transactions: number; syncs: number; checkpoints: number } {
+    return { commits: this.#commits, transactions: this.#transactions, syncs: this.#syncs, checkpoints: this.#checkpoint.count };
   }
 
-  run<T>(fn: (tx: Executor) => Promise<T>, durability: Durability = 'durable'): Promise<T> {
+  /** onVisible: called with the result at COMMIT, before a durable transaction's answer waits for the fsync. */
+  run<T>(fn: (tx: Executor) => Promise<T>, durability: Durability = 'durable', onVisible?: (value: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, durability });
+      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, durability, onVisible: onVisible as ((value: unknown) => void) | undefined });
+      this.#checkpoint.busy();
       if (this.#draining) return;
       this.#draining = true;
       // Start after the I/O callbacks of this loop turn, so transactions they begin share one COMMIT.
@@ -82,11 +92,19 @@ export class GroupCommit {
 
   async #drain(): Promise<void> {
     await this.#commit(this.#queue.splice(0, MAX_BATCH));
-    if (this.#queue.length === 0) this.#draining = false;
+    if (this.#queue.length === 0) {
+      this.#draining = false;
+      this.#checkpoint.idle();
+    }
     // Not at once: the callers just answered go on to begin more transactions (a run ends, the next
     // claim follows); after this loop turn they all share the next COMMIT instead of the first few
     // taking one of their own.
     else setImmediate(() => void this.#drain());
+  }
+
+  /** No idle checkpoint from now on (the store is closing); resolves once one in progress is over. */
+  stop(): Promise<void> {
+    return this.#checkpoint.stop();
   }
 
   /** Resolves when every transaction answered so far is answered and no fsync is in flight (before closing the file). */
@@ -116,6 +134,7 @@ export class GroupCommit {
               for (const item of batch) answers.push(await runInSavepoint(conn, item));
             }
             await conn.executeQuery(COMMIT);
+            this.#checkpoint.committed();
             this.#commits++;
             this.#transactions += batch.length;
           } catch (error) {
@@ -132,8 +151,12 @@ export class GroupCommit {
       return;
     }
     for (const { item, ok, value } of answers) {
-      if (!ok) item.reject(value);
-      else if (item.durability === 'visible') item.resolve(value);
+      if (!ok) {
+        item.reject(value);
+        continue;
+      }
+      item.onVisible?.(value);
+      if (item.durability === 'visible') item.resolve(value);
       else this.#afterSync(() => item.resolve(value), item.reject);
     }
   }

@@ -56,7 +56,7 @@ export async function migrate(db: Db): Promise<number[]> {
         await tx.insertInto('ns_migrations').values({ id: migration.id, name: migration.name, applied_at: Date.now() }).execute();
         applied.push(migration.id);
       },
-      LOCK_KEYS.migrate,
+      { lock: LOCK_KEYS.migrate },
     );
   }
   return applied;

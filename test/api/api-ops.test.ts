@@ -159,7 +159,7 @@ describe('GET /metrics', () => {
     try {
       // A run whose worker vanished: claimed by a ghost with a 1 s lease, then recovered (no attempts left → failed).
       const lost = await t.engine.trigger('lost', 'acme');
-      await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'ghost', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }), LOCK_KEYS.claim);
+      await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'ghost', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }), { lock: LOCK_KEYS.claim });
       t.clock.set('2026-03-01T01:01:30Z');
       assert.equal(await t.engine.workers.recoverLeases(true), 1);
       assert.equal((await t.engine.getRun(lost.id, lost.tenant_id)).status, 'failed');

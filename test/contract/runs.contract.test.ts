@@ -25,7 +25,7 @@ for (const target of await storeTargets()) {
         await t.engine.trigger('quick', 'globex');
         await t.engine.trigger('other', 'acme');
         const claim = (limit: number) =>
-          inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit }), LOCK_KEYS.claim);
+          inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit }), { lock: LOCK_KEYS.claim });
         assert.equal((await claim(1)).length, 1, 'the limit caps a claim round');
         const first = [...(await claim(10))];
         assert.equal(first.length, 2);
@@ -255,7 +255,7 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs });
       try {
         for (const job of jobs) await t.engine.trigger(job.id, 'acme');
-        const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), LOCK_KEYS.claim);
+        const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), { lock: LOCK_KEYS.claim });
         assert.equal(claimed.length, 3);
         t.clock.advance(1_500);
         const now = t.clock.now();

@@ -59,7 +59,7 @@ async function twoTenants(t: TestEngine) {
   const { engine, clock } = t;
   t.clock.set('2026-03-01T01:00:00Z');
   await engine.scheduler.tick();
-  await inTransaction(engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: OWNER, host: 'h', now: clock.now(), leaseMs: 60_000, limit: 10 }), LOCK_KEYS.claim);
+  await inTransaction(engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: OWNER, host: 'h', now: clock.now(), leaseMs: 60_000, limit: 10 }), { lock: LOCK_KEYS.claim });
   const queued = { acme: await engine.trigger('quick', 'acme', { mode: 'queue' }), globex: await engine.trigger('quick', 'globex', { mode: 'queue' }) };
   const [running] = await listRuns(engine.db.k, 'acme', { status: ['running'] });
   const model = (name: string) => parseModelDefinition({ name, task: 'binary', dataset: 'readings', features: { continuous: ['temperature'] } });

@@ -125,6 +125,38 @@ describe('group commit (SQLite)', () => {
     assert.deepEqual(queue.stats().syncs, 2);
   });
 
+  test('onVisible runs at COMMIT, before a durable answer waits for the fsync; never for a rolled-back transaction', async () => {
+    await sql`delete from t`.execute(db.k);
+    const { held, sync } = heldSync();
+    const queue = new GroupCommit(db.k, sync);
+    const seen: string[] = [];
+    const durable = queue.run((tx) => insert(tx, 'kept').then(() => 'kept'), 'durable', (value) => seen.push(`visible ${value}`));
+    const failed = queue.run(
+      async (tx) => {
+        await insert(tx, 'undone');
+        throw new Error('no');
+      },
+      'durable',
+      () => seen.push('visible undone'),
+    );
+    await assert.rejects(failed, /no/);
+    assert.deepEqual(seen, ['visible kept'], 'called with the result while the fsync is still held');
+    assert.equal(held.calls, 1);
+    held.finish.shift()!();
+    assert.equal(await durable, 'kept');
+  });
+
+  test('the WAL is checkpointed once the queue has been quiet, and not again until something is committed', { timeout: 5_000 }, async () => {
+    const queue = new GroupCommit(db.k, async () => undefined, 0);
+    await queue.run((tx) => insert(tx, `c-${Date.now()}`));
+    while (queue.stats().checkpoints === 0) await new Promise((resolve) => setImmediate(resolve));
+    const { rows } = await sql<{ log: number; checkpointed: number }>`pragma wal_checkpoint(PASSIVE)`.execute(db.k);
+    assert.equal(rows[0]!.checkpointed, rows[0]!.log, 'every frame of the WAL is in the database file');
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(queue.stats().checkpoints, 1, 'nothing committed since: no second checkpoint');
+    await queue.stop();
+  });
+
   test('a failed fsync fails the durable callers it covered (committed, but not known to be on disk)', async () => {
     await sql`delete from t`.execute(db.k);
     const { held, sync } = heldSync();
@@ -145,7 +177,7 @@ describe('group commit (SQLite)', () => {
     const queue = groupCommitOf(db.k);
     await queue.settled();
     const before = queue.stats().syncs;
-    await inTransaction(db, (tx) => insert(tx, `v-${Date.now()}`), undefined, 'visible');
+    await inTransaction(db, (tx) => insert(tx, `v-${Date.now()}`), { durability: 'visible' });
     await queue.settled();
     assert.equal(queue.stats().syncs, before, 'no fsync for a visible transaction');
     await inTransaction(db, (tx) => insert(tx, `d-${Date.now()}`));
@@ -159,7 +191,7 @@ describe('group commit (SQLite)', () => {
       import { inTransaction, openDb } from ${JSON.stringify(new URL('../../src/store/db.ts', import.meta.url).pathname)};
       const db = await openDb({ dataDir: ${JSON.stringify(crashDir)}, databaseUrl: null });
       await sql\`create table t (v text)\`.execute(db.k);
-      await inTransaction(db, (tx) => sql\`insert into t (v) values ('claimed')\`.execute(tx), undefined, 'visible');
+      await inTransaction(db, (tx) => sql\`insert into t (v) values ('claimed')\`.execute(tx), { durability: 'visible' });
       process.kill(process.pid, 'SIGKILL');`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
     assert.equal(child.signal, 'SIGKILL', child.stderr);

@@ -66,7 +66,7 @@ export async function defineDataset(db: Db, schema: DatasetSchema, now: number):
       await updateDatasetSchema(x, schema, now);
       return 'updated';
     },
-    datasetLockKey(tenantId, id),
+    { lock: datasetLockKey(tenantId, id) },
   );
 }
 

@@ -88,7 +88,7 @@ export async function ingestSamples(db: Db, request: IngestRequest): Promise<Ing
       await writeSampleBatch(x, schema, batch);
       await markIngested(x, tenantId, datasetId, request.now);
     },
-    datasetLockKey(tenantId, datasetId),
+    { lock: datasetLockKey(tenantId, datasetId) },
   );
   return { accepted: batch.rows, rejected: 0 };
 }
