@@ -40,12 +40,12 @@ export interface TickResult {
   fired: number;
 }
 
+const queued = (d: Pick<DecidedSlot, 'run'>) => d.run?.status === 'queued';
+
 /**
  * The thin loop around the pure schedule math: wake at the earliest due time (never sleeping past
  * pollMs or 30 s), decide due slots in batches, one transaction per batch.
  */
-const queued = (d: Pick<DecidedSlot, 'run'>) => d.run?.status === 'queued';
-
 export class Scheduler {
   readonly lifecycle: Lifecycle;
   readonly #o: Required<SchedulerOptions>;

@@ -39,7 +39,8 @@ export async function insertRows<R = never>(x: Executor, table: string, rows: Re
   if (!first) return [];
   const columns = Object.keys(first);
   const tuples = valueTuples(x, rows.length, columns.map(() => null));
-  const parameters = rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c] ?? null));
+  const parameters: unknown[] = [];
+  for (const row of rows) for (const c of columns) parameters.push((row as Record<string, unknown>)[c] ?? null);
   const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples}${tail ? ` ${tail}` : ''}`;
   const { rows: out } = await x.executeQuery<R>(CompiledQuery.raw(text, parameters));
   return out;

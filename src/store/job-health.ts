@@ -41,6 +41,8 @@ export async function jobHealth(x: Executor, scope: TenantScope, jobIds: readonl
       .selectFrom('runs')
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
       .where('job_id', '=', jobId)
+      // Queued and running runs have no finished_at: the (job_id, finished_at) index then holds only them.
+      .where('finished_at', 'is', null)
       .where('status', 'in', ['queued', 'running']);
     const active = await inScope(inFlight, scope).groupBy('status').execute();
     const nextRunAt = await nextDueAt(x, scope, jobId);

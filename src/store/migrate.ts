@@ -8,6 +8,7 @@ import * as m0004 from './migrations/0004-history-indexes.ts';
 import * as m0005 from './migrations/0005-model-registry.ts';
 import * as m0006 from './migrations/0006-model-definitions.ts';
 import * as m0007 from './migrations/0007-queue-indexes.ts';
+import * as m0008 from './migrations/0008-success-index.ts';
 
 interface Migration {
   id: number;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 5, ...m0005 },
   { id: 6, ...m0006 },
   { id: 7, ...m0007 },
+  { id: 8, ...m0008 },
 ];
 
 /**

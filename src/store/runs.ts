@@ -159,7 +159,8 @@ export async function recentSuccessDurations(x: Executor, tenantId: string, jobI
     .select('duration_ms')
     .where('tenant_id', '=', tenantId)
     .where('job_id', '=', jobId)
-    .where('status', '=', 'succeeded')
+    // A literal, not a parameter: SQLite uses the partial index runs_succeeded only for a condition it can see.
+    .where('status', '=', sql.lit('succeeded'))
     .where('duration_ms', 'is not', null)
     .orderBy('finished_at', 'desc')
     .limit(limit)
@@ -186,7 +187,7 @@ export async function latestSuccessAfter(x: Executor, tenantId: string, jobId: s
     .select('finished_at')
     .where('tenant_id', '=', tenantId)
     .where('job_id', '=', jobId)
-    .where('status', '=', 'succeeded')
+    .where('status', '=', sql.lit('succeeded'))
     .where('finished_at', '>', after)
     .orderBy('finished_at', 'desc')
     .limit(1)
