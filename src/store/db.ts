@@ -39,23 +39,25 @@ function openSqlite(dataDir: string): Db {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, SQLITE_FILE);
   let database: BetterSqlite3.Database;
+  let wal = false;
   try {
     // The busy timeout lets several processes share one file: writers queue instead of failing.
     database = new BetterSqlite3(file, { timeout: 15_000 });
-    database.pragma('journal_mode = WAL');
+    wal = database.pragma('journal_mode = WAL', { simple: true }) === 'wal';
     database.pragma('synchronous = FULL');
     database.pragma('foreign_keys = ON');
   } catch (cause) {
     throw new NsError('NS_STORE', `cannot open SQLite database ${file}: ${(cause as Error).message}`, { cause });
   }
   const k = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  const wal = walFile(`${file}-wal`);
-  const commits = new GroupCommit(k, wal.sync);
+  // Without WAL (a filesystem that cannot share memory maps) every COMMIT keeps its own fsync.
+  const log = wal ? walFile(`${file}-wal`) : null;
+  const commits = new GroupCommit(k, log?.sync ?? null);
   groupCommits.set(k, commits);
   const close = async () => {
     await commits.stop();
     await commits.settled();
-    await wal.close();
+    await log?.close();
     await k.destroy();
   };
   return { k, dialect: 'sqlite', location: file, close };

@@ -61,13 +61,14 @@ export class GroupCommit {
   #commits = 0;
   #transactions = 0;
   #syncs = 0;
-  readonly #sync: WalSync;
+  /** null: not in WAL mode; each COMMIT then syncs under FULL and answers are durable at once. */
+  readonly #sync: WalSync | null;
   /** Answers of durable transactions committed since the last fsync started. */
   #unsynced: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   #syncing: Promise<void> | null = null;
   readonly #checkpoint: IdleCheckpoint;
 
-  constructor(k: Executor, sync: WalSync, checkpointQuietMs = CHECKPOINT_QUIET_MS) {
+  constructor(k: Executor, sync: WalSync | null, checkpointQuietMs = CHECKPOINT_QUIET_MS) {
     this.#k = k;
     this.#sync = sync;
     this.#checkpoint = new IdleCheckpoint(() => k.connection().execute(async (conn) => void (await conn.executeQuery(CHECKPOINT))), checkpointQuietMs);
@@ -121,7 +122,8 @@ export class GroupCommit {
       await this.#k.connection().execute(async (conn) => {
         // The fsync comes after, off the event loop (#afterSync); NORMAL lasts for this COMMIT only,
         // so writes made outside the queue on this connection keep FULL.
-        await conn.executeQuery(NO_SYNC);
+        const deferSync = this.#sync !== null;
+        if (deferSync) await conn.executeQuery(NO_SYNC);
         try {
           // IMMEDIATE takes the write lock up front: processes sharing the file queue (busy timeout) instead of deadlocking.
           await conn.executeQuery(BEGIN_IMMEDIATE);
@@ -142,7 +144,7 @@ export class GroupCommit {
             throw error;
           }
         } finally {
-          await conn.executeQuery(FULL_SYNC);
+          if (deferSync) await conn.executeQuery(FULL_SYNC);
         }
       });
     } catch (error) {
@@ -156,7 +158,7 @@ export class GroupCommit {
         continue;
       }
       item.onVisible?.(value);
-      if (item.durability === 'visible') item.resolve(value);
+      if (item.durability === 'visible' || this.#sync === null) item.resolve(value);
       else this.#afterSync(() => item.resolve(value), item.reject);
     }
   }
@@ -172,7 +174,7 @@ export class GroupCommit {
       const waiting = this.#unsynced;
       this.#unsynced = [];
       try {
-        await this.#sync();
+        await this.#sync?.();
         this.#syncs++;
         for (const w of waiting) w.resolve();
       } catch (error) {

@@ -157,6 +157,21 @@ describe('group commit (SQLite)', () => {
     await queue.stop();
   });
 
+  test('without a WAL to sync (not in WAL mode), a durable transaction is answered at its COMMIT, synced by SQLite', async () => {
+    const level = async (queue: GroupCommit) => {
+      const value = await queue.run(async (tx) => {
+        await insert(tx, `level-${Math.random()}`);
+        return (await sql<{ synchronous: number }>`pragma synchronous`.execute(tx)).rows[0]!.synchronous;
+      });
+      await queue.stop();
+      return value;
+    };
+    const plain = new GroupCommit(db.k, null);
+    assert.equal(await level(plain), 2, 'its COMMIT runs under FULL');
+    assert.equal(plain.stats().syncs, 0, 'and no fsync of its own follows');
+    assert.equal(await level(new GroupCommit(db.k, async () => undefined)), 1, 'with a WAL to sync, the COMMIT runs under NORMAL');
+  });
+
   test('a failed fsync fails the durable callers it covered (committed, but not known to be on disk)', async () => {
     await sql`delete from t`.execute(db.k);
     const { held, sync } = heldSync();
