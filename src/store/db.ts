@@ -135,16 +135,16 @@ export function groupCommitOf(k: Executor): GroupCommit {
 /** Advisory-lock keys (PostgreSQL) for the few global critical sections. */
 export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002, sync: 7_001_003, runKey: 7_001_004 } as const;
 
-/**
- * Serializes, until the transaction ends, everything that checks and then changes the runs of one
- * (tenant, job) — single-flight checks read before they write. PostgreSQL takes a transaction-scoped
- * advisory lock; SQLite's BEGIN IMMEDIATE already serializes every writer.
- */
 /** PostgreSQL: a lock held until the caller's transaction ends. SQLite: nothing (its write lock is held already). */
 export async function advisoryLock(x: Executor, dialect: DialectName, key: number): Promise<void> {
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(x);
 }
 
+/**
+ * Serializes, until the transaction ends, everything that checks and then changes the runs of one
+ * (tenant, job) — single-flight checks read before they write. PostgreSQL takes a transaction-scoped
+ * advisory lock; SQLite's BEGIN IMMEDIATE already serializes every writer.
+ */
 export async function lockRunKey(x: Executor, dialect: DialectName, tenantId: string, jobId: string): Promise<void> {
   if (dialect !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(${LOCK_KEYS.runKey}, hashtext(${`${tenantId}/${jobId}`}))`.execute(x);

@@ -22,7 +22,8 @@ export interface ClaimOptions {
 
 /**
  * Claims up to `limit` due runs, at most one per (tenant, job) and none whose (tenant, job) is
- * already running. The caller holds the write lock (inTransaction with LOCK_KEYS.claim).
+ * already running. The caller holds the write lock: SQLite's, and on PostgreSQL the advisory lock
+ * LOCK_KEYS.claim (WorkerPool.claimIn takes it).
  */
 export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: ClaimOptions): Promise<RunRow[]> {
   if (o.limit <= 0) return [];
