@@ -122,7 +122,7 @@ export class WorkerPool {
     let kept = 0;
     try {
       await advisoryLock(x, db.dialect, LOCK_KEYS.claim);
-      const runs = await claimRuns(x, ALL_TENANTS, { owner: nodeId, host: HOST, now: clock.now(), leaseMs: settings.leaseMs, limit, dialect: db.dialect });
+      const runs = await claimRuns(x, ALL_TENANTS, { owner: nodeId, host: HOST, now: clock.now(), leaseMs: settings.leaseMs, limit });
       const claim = runs.length === 0 ? NO_CLAIM : { runs, jobs: new Map((await listJobs(x)).map((j) => [j.id, j])) };
       kept = runs.length;
       return claim;

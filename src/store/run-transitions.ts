@@ -3,10 +3,10 @@
  * and fails with NS_LEASE_LOST when the owner no longer holds it: never a silent no-op.
  */
 import { CompiledQuery, sql } from 'kysely';
-import { dialectOf, valueTuples } from './bulk-statements.ts';
+import { dialectOf, insertRows, valueTuples } from './bulk-statements.ts';
 import { leaseLost, NsError } from '../errors.ts';
 import type { RunStatus } from '../runs/states.ts';
-import type { DialectName, Executor } from './db.ts';
+import type { Executor } from './db.ts';
 import { runKey, type RunRow } from './runs.ts';
 import { inScope, type ALL_TENANTS, type TenantScope } from './tenant-scope.ts';
 
@@ -16,8 +16,6 @@ export interface ClaimOptions {
   now: number;
   leaseMs: number;
   limit: number;
-  /** PostgreSQL locks the candidate rows (FOR UPDATE SKIP LOCKED): a concurrent cancel or another claimer is skipped, not raced. */
-  dialect?: DialectName;
 }
 
 /**
@@ -27,17 +25,14 @@ export interface ClaimOptions {
  */
 export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: ClaimOptions): Promise<RunRow[]> {
   if (o.limit <= 0) return [];
-  // Written as SQL rather than through the query builder, like finishRuns: a claim is on the hot path
-  // of every run. Only what picking needs: the UPDATE below returns the full rows of the runs it takes.
-  // 'queued' and 'running' are literals, not parameters: SQLite uses the partial indexes runs_queue and
-  // runs_single_flight only for a condition it can see.
-  const { rows: candidates } = await sql<Pick<RunRow, 'id' | 'tenant_id' | 'job_id'>>`
-    select r.id, r.tenant_id, r.job_id from runs as r
-    where r.status = 'queued' and r.run_at <= ${o.now}
-      and not exists (select 1 from runs as busy where busy.tenant_id = r.tenant_id and busy.job_id = r.job_id and busy.status = 'running')
-    order by r.run_at, r.id
-    limit ${Math.max(o.limit * 4, 16)}
-    ${o.dialect === 'postgres' ? sql`for update of r skip locked` : sql``}`.execute(x);
+  // Compiled text, not the query builder or the sql tag: a claim is on the hot path of every run, and
+  // building the statements cost more than SQLite took to run them. 'queued' and 'running' are
+  // literals, not parameters: SQLite uses the partial indexes runs_queue and runs_single_flight only
+  // for a condition it can see.
+  const postgres = dialectOf(x) === 'postgres';
+  const { rows: candidates } = await x.executeQuery<Pick<RunRow, 'id' | 'tenant_id' | 'job_id'>>(
+    CompiledQuery.raw(postgres ? PICK_SQL.postgres : PICK_SQL.sqlite, [o.now, Math.max(o.limit * 4, 16)]),
+  );
   const picked: typeof candidates = [];
   const keys = new Set<string>();
   for (const run of candidates) {
@@ -52,22 +47,43 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
   // cannot have changed since they were read (SQLite: this transaction holds the write lock;
   // PostgreSQL: FOR UPDATE locked them), and a `status = ?` here steered SQLite's planner through the
   // whole queue instead of the primary key.
-  const { rows: updated } = await sql<RunRow>`
-    update runs set
-      status = 'running', attempt = attempt + 1, lease_owner = ${o.owner}, lease_expires_at = ${o.now + o.leaseMs},
-      heartbeat_at = ${o.now}, started_at = ${o.now}, finished_at = null, deadline_at = ${o.now} + timeout_ms,
-      host = ${o.host}, pid = null, updated_at = ${o.now}
-    where id in (${sql.join(picked.map((r) => r.id))})
-    returning *`.execute(x);
-  const byId = new Map(updated.map((r) => [r.id, r]));
-  const claimed = picked.flatMap((r) => byId.get(r.id) ?? []);
+  const fixed = [o.owner, o.now + o.leaseMs, o.now, o.now, o.now, o.host, o.now];
+  const ids = picked.map((r, i) => (postgres ? `$${fixed.length + i + 1}` : '?')).join(', ');
+  const p = (n: number) => (postgres ? `$${n}` : '?');
+  const { rows: claimed } = await x.executeQuery<RunRow>(
+    CompiledQuery.raw(
+      `update runs set
+         status = 'running', attempt = attempt + 1, lease_owner = ${p(1)}, lease_expires_at = ${p(2)},
+         heartbeat_at = ${p(3)}, started_at = ${p(4)}, finished_at = null, deadline_at = ${p(5)} + timeout_ms,
+         host = ${p(6)}, pid = null, updated_at = ${p(7)}
+       where id in (${ids})
+       returning *`,
+      [...fixed, ...picked.map((r) => r.id)],
+    ),
+  );
   if (claimed.length === 0) return [];
-  const attempts = claimed.map((run) => sql`(${run.id}, ${run.attempt}, ${run.tenant_id}, 'running', ${o.owner}, ${o.now}, null, null, null, null)`);
-  await sql`
-    insert into run_attempts (run_id, attempt, tenant_id, status, worker, started_at, finished_at, duration_ms, exit_code, error_message)
-    values ${sql.join(attempts)}`.execute(x);
+  const order = new Map(picked.map((r, i) => [r.id, i]));
+  claimed.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  await insertRows(
+    x,
+    'run_attempts',
+    claimed.map((run) => ({ run_id: run.id, attempt: run.attempt, tenant_id: run.tenant_id, status: 'running', worker: o.owner, started_at: o.now, finished_at: null, duration_ms: null, exit_code: null, error_message: null })),
+  );
   return claimed;
 }
+
+/**
+ * The claim's candidates, oldest due first, skipping (tenant, job)s already running. Parameters: now,
+ * limit. PostgreSQL locks them (FOR UPDATE SKIP LOCKED): a concurrent cancel or another claimer is
+ * skipped, not raced.
+ */
+const PICK = (placeholders: [string, string], lock: string) => `
+  select r.id, r.tenant_id, r.job_id from runs as r
+  where r.status = 'queued' and r.run_at <= ${placeholders[0]}
+    and not exists (select 1 from runs as busy where busy.tenant_id = r.tenant_id and busy.job_id = r.job_id and busy.status = 'running')
+  order by r.run_at, r.id
+  limit ${placeholders[1]}${lock}`;
+const PICK_SQL = { sqlite: PICK(['?', '?'], ''), postgres: PICK(['$1', '$2'], ' for update of r skip locked') };
 
 /** Renews the lease; answers whether a cancel was requested (by the API or another node). */
 export async function heartbeat(x: Executor, tenantId: string, runId: string, owner: string, now: number, leaseMs: number): Promise<{ cancelRequested: boolean }> {
