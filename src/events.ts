@@ -38,11 +38,12 @@ export class EngineEvents {
     // One listener for the whole wait: events emitted in a synchronous burst (the lines of one
     // output chunk) are all seen, none falls between two one-shot subscriptions.
     return new Promise((resolve, reject) => {
+      // Not unref'd: a wait that nothing else keeps alive must end in this named timeout, not in the
+      // process (or a test file) ending with the wait silently pending.
       const timer = setTimeout(() => {
         this.#emitter.off(event, listener);
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${event}`));
       }, timeoutMs);
-      timer.unref();
       const listener = (payload: EngineEventMap[E]) => {
         let matched: boolean;
         try {
