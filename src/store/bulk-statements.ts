@@ -16,6 +16,11 @@ export function dialectOf(x: Executor): DialectName {
   return dialect;
 }
 
+/** The n-th parameter's placeholder (from 1): `?` on SQLite, `$n` on PostgreSQL. */
+export function placeholder(x: Executor, n: number): string {
+  return dialectOf(x) === 'sqlite' ? '?' : `$${n}`;
+}
+
 /**
  * `rows` parenthesized tuples of placeholders for a VALUES list, `?` on SQLite and `$1, $2, …` on
  * PostgreSQL. `types[i]` casts column i (`BIGINT`, `INTEGER`); PostgreSQL would take an uncast
@@ -24,11 +29,11 @@ export function dialectOf(x: Executor): DialectName {
 export function valueTuples(x: Executor, rows: number, types: ReadonlyArray<string | null>): string {
   const sqlite = dialectOf(x) === 'sqlite';
   let n = 0;
-  const placeholder = (type: string | null) => {
-    const p = sqlite ? '?' : `$${++n}`;
+  const cast = (type: string | null) => {
+    const p = placeholder(x, ++n);
     return type ? `CAST(${p} AS ${type})` : p;
   };
-  const tuple = () => `(${types.map(placeholder).join(', ')})`;
+  const tuple = () => `(${types.map(cast).join(', ')})`;
   // SQLite's placeholders are all alike: one tuple, repeated.
   return sqlite ? Array<string>(rows).fill(tuple()).join(', ') : Array.from({ length: rows }, tuple).join(', ');
 }

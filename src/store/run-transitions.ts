@@ -3,7 +3,7 @@
  * and fails with NS_LEASE_LOST when the owner no longer holds it: never a silent no-op.
  */
 import { CompiledQuery, sql } from 'kysely';
-import { dialectOf, insertRows, valueTuples } from './bulk-statements.ts';
+import { dialectOf, insertRows, placeholder, valueTuples } from './bulk-statements.ts';
 import { leaseLost, NsError } from '../errors.ts';
 import type { RunStatus } from '../runs/states.ts';
 import type { Executor } from './db.ts';
@@ -29,10 +29,7 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
   // building the statements cost more than SQLite took to run them. 'queued' and 'running' are
   // literals, not parameters: SQLite uses the partial indexes runs_queue and runs_single_flight only
   // for a condition it can see.
-  const postgres = dialectOf(x) === 'postgres';
-  const { rows: candidates } = await x.executeQuery<Pick<RunRow, 'id' | 'tenant_id' | 'job_id'>>(
-    CompiledQuery.raw(postgres ? PICK_SQL.postgres : PICK_SQL.sqlite, [o.now, Math.max(o.limit * 4, 16)]),
-  );
+  const { rows: candidates } = await x.executeQuery<Pick<RunRow, 'id' | 'tenant_id' | 'job_id'>>(CompiledQuery.raw(PICK_SQL[dialectOf(x)], [o.now, Math.max(o.limit * 4, 16)]));
   const picked: typeof candidates = [];
   const keys = new Set<string>();
   for (const run of candidates) {
@@ -48,8 +45,8 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
   // PostgreSQL: FOR UPDATE locked them), and a `status = ?` here steered SQLite's planner through the
   // whole queue instead of the primary key.
   const fixed = [o.owner, o.now + o.leaseMs, o.now, o.now, o.now, o.host, o.now];
-  const ids = picked.map((r, i) => (postgres ? `$${fixed.length + i + 1}` : '?')).join(', ');
-  const p = (n: number) => (postgres ? `$${n}` : '?');
+  const p = (n: number) => placeholder(x, n);
+  const ids = picked.map((_, i) => p(fixed.length + i + 1)).join(', ');
   const { rows: claimed } = await x.executeQuery<RunRow>(
     CompiledQuery.raw(
       `update runs set
