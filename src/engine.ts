@@ -10,6 +10,7 @@ import { EngineEvents } from './events.ts';
 import { newId } from './ids.ts';
 import { estimateCompletion } from './runs/eta.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
+import { ReportQueue } from './runs/report-queue.ts';
 import { ModelService } from './models/model-service.ts';
 import { syncDefinitions, upsertScheduleDefinition, type ScheduleUpsertResult, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
@@ -55,6 +56,7 @@ export class Engine {
   /** Declared models, training on demand, registry, rollback and predictions. */
   readonly models: ModelService;
   #closed = false;
+  readonly #reports: ReportQueue;
 
   private constructor(
     readonly settings: Settings,
@@ -64,7 +66,9 @@ export class Engine {
   ) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? pino({ level: settings.logLevel });
-    const common = { db, clock: this.clock, events: this.events, logger: this.logger, nodeId: settings.nodeId };
+    // One queue for both: slot and run reports wait while the workers claim (report-queue.ts).
+    const reports = (this.#reports = new ReportQueue((error) => this.logger.error({ err: error }, 'reporting failed')));
+    const common = { db, clock: this.clock, events: this.events, logger: this.logger, nodeId: settings.nodeId, reports };
     this.scheduler = new Scheduler({ ...common, pollMs: settings.pollMs, retentionMs: settings.historyRetentionDays * 86_400_000 });
     this.workers = new WorkerPool({ ...common, settings });
     // A run queued in this process should not wait for the next poll.
@@ -204,6 +208,8 @@ export class Engine {
     this.#closed = true;
     // Both stop at once: no slot fires and no run is claimed from here on, even while a tick finishes.
     await Promise.all([this.scheduler.close(), this.workers.close(graceMs)]);
+    // Every report is made before close() returns (the workers' loop has let go of them already).
+    this.#reports.release();
     await this.models.close();
     await this.db.close();
     this.logger.info('nightshift engine stopped');

@@ -4,7 +4,8 @@ import type { RunRow } from './store/runs.ts';
 /** Typed events for observability and for tests to wait on (never sleep in a test). */
 export interface EngineEventMap {
   'scheduler:tick': { decided: number; fired: number; at: number };
-  'slot:decided': { scheduleId: string; tenantId: string; jobId: string; slotAt: number; fate: string; reason: string | null; runId: string | null; lateMs: number };
+  /** decidedAt: when the slot's fate was stored (durable); the event itself may come a little later (report-queue.ts). */
+  'slot:decided': { scheduleId: string; tenantId: string; jobId: string; slotAt: number; fate: string; reason: string | null; runId: string | null; lateMs: number; decidedAt: number };
   'run:queued': { run: RunRow };
   'run:claimed': { run: RunRow };
   'run:spawned': { runId: string; pid: number };

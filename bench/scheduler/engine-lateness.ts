@@ -1,7 +1,8 @@
 /**
  * Child process: the engine under a real clock, scheduler and workers running. N schedules fire
  * once each over the window; each run is a no-op: an empty job (`empty`: claimed and finished, nothing started) or /bin/true as a real process (`process`). Lateness = `run:claimed` time − slot
- * time (`run.slot_at`); the scheduler's part (`slot:decided` time − slot time) is recorded beside it.
+ * time (`run.slot_at`); the scheduler's part (the slot's `decidedAt`, when its run row was durable, − slot
+ * time; ms resolution) is recorded beside it.
  * Runs still unclaimed drainS after the last slot count as late by (that moment − slot time), a lower
  * bound. Prints one JSON line. argv: <windowS> <count> <leadS> <concurrency> <drainS> <empty|process>
  */
@@ -29,7 +30,7 @@ const outcomes: Record<string, number> = {};
 let finishedCount = 0;
 let allClaimed: () => void = () => undefined;
 const whenAllClaimed = new Promise<void>((resolve) => (allClaimed = resolve));
-engine.events.on('slot:decided', ({ slotAt: at }) => decided.push(preciseNow() - at));
+engine.events.on('slot:decided', ({ slotAt: at, decidedAt }) => decided.push(decidedAt - at));
 engine.events.on('run:claimed', ({ run }) => {
   if (run.slot_at === null) return;
   claimed.push(preciseNow() - run.slot_at);

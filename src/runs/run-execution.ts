@@ -13,6 +13,7 @@ import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOut
 import type { RunRow } from '../store/runs.ts';
 import { isDependent, queueDownstream } from './dependencies.ts';
 import type { RunEnds } from './run-ends.ts';
+import type { ReportQueue } from './report-queue.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
 import { MAX_TIMER_MS } from '../timers.ts';
 import { backoffDelayMs } from './retry-policy.ts';
@@ -29,6 +30,8 @@ export interface ExecutionDeps {
   settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl'>;
   /** Where run ends are recorded together with those of other runs ending at the same time. */
   ends: RunEnds;
+  /** Where the start and the end of the run are reported (events, log lines). */
+  reports: ReportQueue;
   /** The job's work is over (its process has exited); only recording the end is left. */
   onWorkEnded?: () => void;
 }
@@ -44,6 +47,7 @@ export class RunExecution {
   readonly #jobs: ReadonlyMap<string, JobDefinition>;
   /** Set when the command has ended: no heartbeat may be armed after that. */
   #done = false;
+  #logger: Logger | null = null;
 
   constructor(
     readonly run: RunRow,
@@ -54,6 +58,12 @@ export class RunExecution {
     this.#job = jobs.get(run.job_id);
   }
 
+  /** This run's logger, made on first use: most runs log only once they are reported. */
+  get #log(): Logger {
+    const { run, d } = this;
+    return (this.#logger ??= d.logger.child({ runId: run.id, jobId: run.job_id, tenantId: run.tenant_id, attempt: run.attempt }));
+  }
+
   abort(reason: AbortReason): void {
     if (this.#reason) return;
     this.#reason = reason;
@@ -62,8 +72,7 @@ export class RunExecution {
 
   async execute(): Promise<void> {
     const { run, d } = this;
-    const log = d.logger.child({ runId: run.id, jobId: run.job_id, tenantId: run.tenant_id, attempt: run.attempt });
-    log.info({ trigger: run.trigger }, 'run started');
+    d.reports.report(() => this.#log.info({ trigger: run.trigger }, 'run started'));
     let result: ExecResult;
     try {
       // Nothing to wait on (no job, or an empty one): no lease to keep alive, so no heartbeat either.
@@ -78,7 +87,7 @@ export class RunExecution {
       if (this.#beat) clearTimeout(this.#beat);
     }
     d.onWorkEnded?.();
-    await this.#record(result, log);
+    await this.#record(result);
   }
 
   #signal(): AbortSignal {
@@ -154,7 +163,7 @@ export class RunExecution {
     }
   }
 
-  async #record(result: ExecResult, log: Logger): Promise<void> {
+  async #record(result: ExecResult): Promise<void> {
     const { run, d } = this;
     const now = d.clock.now();
     const base = {
@@ -169,13 +178,13 @@ export class RunExecution {
     const reason = result.status === 'aborted' ? this.#reason : null;
     try {
       if (reason === 'lease_lost') {
-        log.warn('lease lost while running; another worker owns the run now');
+        this.#log.warn('lease lost while running; another worker owns the run now');
         return;
       }
       if (reason === 'shutdown') {
         await inTransaction(d.db, (x) => requeueRun(x, run.tenant_id, run.id, d.owner, now, 'interrupted by shutdown; resumes on next start'));
         d.events.emit('run:requeued', { runId: run.id, reason: 'shutdown' });
-        log.info('run requeued by shutdown');
+        this.#log.info('run requeued by shutdown');
         return;
       }
       if (result.status === 'transient' && this.#job && run.attempt < run.max_attempts) {
@@ -184,7 +193,7 @@ export class RunExecution {
           scheduleRetry(x, run.tenant_id, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' }),
         );
         d.events.emit('run:retry', { run: row, delayMs });
-        log.warn({ delayMs, error: result.error }, 'transient failure; retry scheduled');
+        this.#log.warn({ delayMs, error: result.error }, 'transient failure; retry scheduled');
         return;
       }
       const outcome = this.#outcome(result, base, reason);
@@ -197,12 +206,14 @@ export class RunExecution {
             return row;
           })
         : await d.ends.finish({ tenantId: run.tenant_id, runId: run.id, owner: d.owner, now, outcome });
-      d.events.emit('run:finished', { run: finished });
-      const fields = { status: finished.status, durationMs: finished.duration_ms, outcome: finished.outcome, metrics: result.metrics };
-      if (finished.status === 'succeeded') log.info(fields, 'run succeeded');
-      else log.error({ ...fields, error: finished.error_message, exitCode: result.exitCode }, 'run ended without success');
+      d.reports.report(() => {
+        d.events.emit('run:finished', { run: finished });
+        const fields = { status: finished.status, durationMs: finished.duration_ms, outcome: finished.outcome, metrics: result.metrics };
+        if (finished.status === 'succeeded') this.#log.info(fields, 'run succeeded');
+        else this.#log.error({ ...fields, error: finished.error_message, exitCode: result.exitCode }, 'run ended without success');
+      });
     } catch (error) {
-      if (isNsError(error) && error.code === 'NS_LEASE_LOST') log.warn('lease lost before the end could be recorded');
+      if (isNsError(error) && error.code === 'NS_LEASE_LOST') this.#log.warn('lease lost before the end could be recorded');
       else throw error;
     }
   }

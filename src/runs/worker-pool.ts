@@ -13,6 +13,7 @@ import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
 import { RunEnds } from './run-ends.ts';
 import { RunExecution } from './run-execution.ts';
+import { ReportQueue } from './report-queue.ts';
 
 /** Recorded on each run this process claims. */
 const HOST = hostname();
@@ -24,6 +25,8 @@ export interface WorkerPoolOptions {
   logger: Logger;
   nodeId: string;
   settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl'>;
+  /** Where runs report their start and end; held while the loop is claiming. Default: a queue of this pool's own. */
+  reports?: ReportQueue;
 }
 
 /** Runs claimed in a transaction, holding their places until started after its COMMIT (or given back). */
@@ -46,6 +49,7 @@ export class WorkerPool {
   readonly #ending = new Set<string>();
   readonly #waker = new Waker();
   readonly #ends: RunEnds;
+  readonly #reports: ReportQueue;
   /** Places taken by claims whose transaction has not committed yet (their runs are not active yet). */
   #reserved = 0;
   #loop: Promise<void> | null = null;
@@ -54,6 +58,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions) {
     this.#o = options;
     this.#ends = new RunEnds(options.db);
+    this.#reports = options.reports ?? new ReportQueue((error) => options.logger.error({ err: error }, 'reporting a run failed'));
     this.lifecycle = new Lifecycle('workers', options.events);
   }
 
@@ -147,7 +152,7 @@ export class WorkerPool {
         this.#ending.add(run.id);
         this.#waker.wake();
       };
-      const execution = new RunExecution(run, claim.jobs, { ...this.#o, owner: this.#o.nodeId, ends: this.#ends, onWorkEnded });
+      const execution = new RunExecution(run, claim.jobs, { ...this.#o, owner: this.#o.nodeId, ends: this.#ends, reports: this.#reports, onWorkEnded });
       const done = execution
         .execute()
         .catch((error: unknown) => {
@@ -185,6 +190,8 @@ export class WorkerPool {
   async #run(): Promise<void> {
     const { logger, settings, events } = this.#o;
     while (this.lifecycle.running) {
+      // Reports wait while this loop claims round after round; they are made once it rests.
+      this.#reports.hold();
       let claimed = 0;
       try {
         claimed = await this.claimAndStart();
@@ -194,8 +201,11 @@ export class WorkerPool {
       }
       if (!this.lifecycle.running) break;
       // More may be waiting when this round filled the pool's free places; otherwise poll.
-      await this.#waker.wait(claimed > 0 && this.#free > 0 ? 0 : settings.pollMs);
+      const more = claimed > 0 && this.#free > 0;
+      if (!more) this.#reports.release();
+      await this.#waker.wait(more ? 0 : settings.pollMs);
     }
+    this.#reports.release();
   }
 
   /**

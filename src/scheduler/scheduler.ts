@@ -8,6 +8,7 @@ import { pruneHistory, type PruneCounts } from '../store/history-retention.ts';
 import { earliestDueAt, lockDueSchedules } from '../store/schedules.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { decideSlots, type DecidedSlot } from './decide-slots.ts';
+import { ReportQueue } from '../runs/report-queue.ts';
 
 export interface SchedulerOptions {
   db: Db;
@@ -21,6 +22,8 @@ export interface SchedulerOptions {
   retentionMs: number;
   /** Schedules decided per transaction. */
   batchSize?: number;
+  /** Where decided slots are reported (events, log lines); shared with the workers, who hold it while claiming. */
+  reports?: ReportQueue;
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -48,7 +51,8 @@ const queued = (d: Pick<DecidedSlot, 'run'>) => d.run?.status === 'queued';
  */
 export class Scheduler {
   readonly lifecycle: Lifecycle;
-  readonly #o: Required<SchedulerOptions>;
+  readonly #o: Required<Omit<SchedulerOptions, 'reports'>>;
+  readonly #reports: ReportQueue;
   readonly #waker = new Waker();
   #loop: Promise<void> | null = null;
   #lastPrune = 0;
@@ -56,6 +60,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     this.#o = { batchSize: 500, ...options };
+    this.#reports = options.reports ?? new ReportQueue((error) => options.logger.error({ err: error }, 'reporting a slot failed'));
     this.lifecycle = new Lifecycle('scheduler', options.events);
   }
 
@@ -122,26 +127,25 @@ export class Scheduler {
         throw error;
       }
       decided.push(...batch.slots);
-      fired += this.#announce(batch.slots);
+      fired += batch.slots.filter(queued).length;
+      const slots = batch.slots;
+      const decidedAt = clock.now();
+      this.#reports.report(() => this.#announce(slots, decidedAt));
       if (batch.rows < batchSize) break;
     }
-    events.emit('scheduler:tick', { decided: decided.length, fired, at: now });
+    const tick = { decided: decided.length, fired, at: now };
+    this.#reports.report(() => events.emit('scheduler:tick', tick));
     return { decided, fired };
   }
 
-  /** Events and a log line for each decided slot; answers how many queued a run. */
-  #announce(slots: readonly DecidedSlot[]): number {
+  /** Events and a log line for each decided slot; decidedAt: when their transaction was durable. */
+  #announce(slots: readonly DecidedSlot[], decidedAt: number): void {
     const { events } = this.#o;
-    let fired = 0;
     for (const { slot, run } of slots) {
-      events.emit('slot:decided', { scheduleId: slot.schedule_id, tenantId: slot.tenant_id, jobId: slot.job_id, slotAt: slot.slot_at, fate: slot.fate, reason: slot.reason, runId: slot.run_id, lateMs: slot.late_ms });
-      if (run?.status === 'queued') {
-        fired++;
-        events.emit('run:queued', { run });
-      }
+      events.emit('slot:decided', { scheduleId: slot.schedule_id, tenantId: slot.tenant_id, jobId: slot.job_id, slotAt: slot.slot_at, fate: slot.fate, reason: slot.reason, runId: slot.run_id, lateMs: slot.late_ms, decidedAt });
+      if (run?.status === 'queued') events.emit('run:queued', { run });
       this.#logSlot(slot.schedule_id, slot.slot_at, slot.fate, slot.reason, slot.run_id, slot.late_ms);
     }
-    return fired;
   }
 
   /** Applies the history retention policy; at most hourly unless forced. */
