@@ -33,7 +33,7 @@ export interface ExecutionDeps {
   /** Where the start and the end of the run are reported (events, log lines). */
   reports: ReportQueue;
   /** The job's work is over (its process has exited); only recording the end is left. */
-  onWorkEnded?: () => void;
+  onWorkEnded?: (runId: string) => void;
 }
 
 export class RunExecution {
@@ -86,7 +86,7 @@ export class RunExecution {
       this.#done = true;
       if (this.#beat) clearTimeout(this.#beat);
     }
-    d.onWorkEnded?.();
+    d.onWorkEnded?.(run.id);
     await this.#record(result);
   }
 

@@ -12,7 +12,7 @@ import type { RunRow } from '../store/runs.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
 import { RunEnds } from './run-ends.ts';
-import { RunExecution } from './run-execution.ts';
+import { RunExecution, type ExecutionDeps } from './run-execution.ts';
 import { ReportQueue } from './report-queue.ts';
 
 /** Recorded on each run this process claims. */
@@ -50,6 +50,8 @@ export class WorkerPool {
   readonly #waker = new Waker();
   readonly #ends: RunEnds;
   readonly #reports: ReportQueue;
+  /** What every execution needs, shared by all of them. */
+  readonly #deps: ExecutionDeps;
   /** Places taken by claims whose transaction has not committed yet (their runs are not active yet). */
   #reserved = 0;
   #loop: Promise<void> | null = null;
@@ -59,6 +61,17 @@ export class WorkerPool {
     this.#o = options;
     this.#ends = new RunEnds(options.db);
     this.#reports = options.reports ?? new ReportQueue((error) => options.logger.error({ err: error }, 'reporting a run failed'));
+    this.#deps = {
+      ...options,
+      owner: options.nodeId,
+      ends: this.#ends,
+      reports: this.#reports,
+      // A place frees up when the work ends, so the next claim can share the COMMIT that records the end.
+      onWorkEnded: (runId) => {
+        this.#ending.add(runId);
+        this.#waker.wake();
+      },
+    };
     this.lifecycle = new Lifecycle('workers', options.events);
   }
 
@@ -147,12 +160,7 @@ export class WorkerPool {
     this.#reserved -= claim.runs.length;
     for (const run of claim.runs) {
       this.#o.events.emit('run:claimed', { run });
-      // A place frees up when the work ends, so the next claim can share the COMMIT that records the end.
-      const onWorkEnded = () => {
-        this.#ending.add(run.id);
-        this.#waker.wake();
-      };
-      const execution = new RunExecution(run, claim.jobs, { ...this.#o, owner: this.#o.nodeId, ends: this.#ends, reports: this.#reports, onWorkEnded });
+      const execution = new RunExecution(run, claim.jobs, this.#deps);
       const done = execution
         .execute()
         .catch((error: unknown) => {

@@ -9,6 +9,7 @@ import * as m0005 from './migrations/0005-model-registry.ts';
 import * as m0006 from './migrations/0006-model-definitions.ts';
 import * as m0007 from './migrations/0007-queue-indexes.ts';
 import * as m0008 from './migrations/0008-success-index.ts';
+import * as m0009 from './migrations/0009-covering-queue-index.ts';
 
 interface Migration {
   id: number;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 6, ...m0006 },
   { id: 7, ...m0007 },
   { id: 8, ...m0008 },
+  { id: 9, ...m0009 },
 ];
 
 /**
