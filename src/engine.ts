@@ -10,7 +10,7 @@ import { EngineEvents } from './events.ts';
 import { newId } from './ids.ts';
 import { estimateCompletion } from './runs/eta.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
-import { ReportQueue } from './runs/report-queue.ts';
+import { ReportQueue } from './report-queue.ts';
 import { ModelService } from './models/model-service.ts';
 import { syncDefinitions, upsertScheduleDefinition, type ScheduleUpsertResult, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';

@@ -13,7 +13,7 @@ import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOut
 import type { RunRow } from '../store/runs.ts';
 import { isDependent, queueDownstream } from './dependencies.ts';
 import type { RunEnds } from './run-ends.ts';
-import type { ReportQueue } from './report-queue.ts';
+import type { ReportQueue } from '../report-queue.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
 import { MAX_TIMER_MS } from '../timers.ts';
 import { backoffDelayMs } from './retry-policy.ts';
@@ -192,8 +192,11 @@ export class RunExecution {
         const row = await inTransaction(d.db, (x) =>
           scheduleRetry(x, run.tenant_id, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' }),
         );
-        d.events.emit('run:retry', { run: row, delayMs });
-        this.#log.warn({ delayMs, error: result.error }, 'transient failure; retry scheduled');
+        // Reported like an end, so it never comes before the run's start when reports are waiting.
+        d.reports.report(() => {
+          d.events.emit('run:retry', { run: row, delayMs });
+          this.#log.warn({ delayMs, error: result.error }, 'transient failure; retry scheduled');
+        });
         return;
       }
       const outcome = this.#outcome(result, base, reason);

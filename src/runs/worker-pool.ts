@@ -13,7 +13,7 @@ import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
 import { RunEnds } from './run-ends.ts';
 import { RunExecution, type ExecutionDeps } from './run-execution.ts';
-import { ReportQueue } from './report-queue.ts';
+import { ReportQueue } from '../report-queue.ts';
 
 /** Recorded on each run this process claims. */
 const HOST = hostname();

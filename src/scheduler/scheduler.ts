@@ -8,7 +8,7 @@ import { pruneHistory, type PruneCounts } from '../store/history-retention.ts';
 import { earliestDueAt, lockDueSchedules } from '../store/schedules.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { decideSlots, type DecidedSlot } from './decide-slots.ts';
-import { ReportQueue } from '../runs/report-queue.ts';
+import { ReportQueue } from '../report-queue.ts';
 
 export interface SchedulerOptions {
   db: Db;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pino from 'pino';
-import { ReportQueue } from '../../src/runs/report-queue.ts';
+import { ReportQueue } from '../../src/report-queue.ts';
 import { WorkerPool } from '../../src/runs/worker-pool.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/engine.ts';
