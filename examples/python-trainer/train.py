@@ -7,6 +7,11 @@ NIGHTSHIFT_JOB_FILE), trains a logistic regression (task "binary") or a linear r
 and metrics.json into the output directory. Exit codes: 0 success, 75 transient failure (nightshift
 retries), 2 unusable job file or data, 143 stopped by SIGTERM.
 
+The model file's format follows the extension of `paths.model`: `.onnx` writes an ONNX model
+nightshift can serve (input double [N, features] in job-file order, NaN = missing; see
+onnx_graph.py), anything else writes the model as JSON. Incremental mode continues from either
+(model_file.py).
+
 Params (all optional):
   epochs             gradient-descent steps (default 300)
   learning_rate      step size (default 0.5 for binary, 0.1 for regression)
@@ -17,6 +22,10 @@ Params (all optional):
   sleep_seconds      sleep this long before training (to exercise timeouts and cancellation)
 
 Try it:  python3 train.py sample/job.json   (writes sample/output/model.json and metrics.json)
+         python3 train.py sample/job-onnx.json   (writes sample/output/model.onnx and metrics.json)
+
+Predict with a model this trainer wrote (one value per line: P(class 1) or the regression value):
+         python3 train.py --predict sample/output/model.onnx sample/validation.csv
 """
 import csv
 import json
@@ -26,6 +35,8 @@ import random
 import signal
 import sys
 import time
+
+import model_file
 
 PROTOCOL = 1
 EXIT_TRANSIENT = 75
@@ -238,14 +249,6 @@ def quality(model, xs, ys, prefix):
     return out
 
 
-def write_json_atomically(path, value):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(value, f, indent=2, allow_nan=False)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
 # ---------------------------------------------------------------------------------------------
 
 
@@ -286,9 +289,13 @@ def train(job):
     model = None
     warm = 0
     if job["mode"] == "incremental" and paths.get("previousModel"):
-        with open(paths["previousModel"], encoding="utf-8") as f:
-            previous = json.load(f)
-        if compatible(previous, fit_prep(features, [r[:-1] for r in rows]), task):
+        try:
+            previous = model_file.read_model(paths["previousModel"])
+        except ValueError as e:
+            raise BadInput(f"paths.previousModel: {e}")
+        if previous is None:
+            log("previous model holds no state of this trainer; training from scratch")
+        elif compatible(previous, fit_prep(features, [r[:-1] for r in rows]), task):
             model, warm = previous, 1  # continue from the previous weights and scaling
         else:
             log("previous model does not match these features; training from scratch")
@@ -323,14 +330,41 @@ def train(job):
     metrics = {"rows": len(rows), "epochs": epochs, "warm_start": warm}
     metrics.update(quality(model, xs, ys, "train_"))
     metrics.update(quality(model, valid_xs, valid_ys, "valid_"))
-    write_json_atomically(paths["model"], model)
-    write_json_atomically(paths["metrics"], metrics)
+    try:
+        model_file.write_model(paths["model"], model)
+    except ValueError as e:
+        raise BadInput(f"cannot write {paths['model']}: {e}")
+    model_file.write_json_atomically(paths["metrics"], metrics)
     log(f"trained on {len(rows)} rows; model written to {paths['model']}")
+    return 0
+
+
+def predict(model_path, data_path):
+    """Prints one prediction per row of a CSV or NDJSON file (feature columns by name, label not
+    needed), as repr() so the value round-trips exactly."""
+    try:
+        model = model_file.read_model(model_path)
+    except ValueError as e:
+        raise BadInput(str(e))
+    if not isinstance(model, dict) or model.get("format") != MODEL_FORMAT:
+        raise BadInput(f"{model_path} holds no model of this trainer")
+    data_format = "ndjson" if data_path.endswith(".ndjson") else "csv"
+    for row in read_rows(data_path, data_format, [p["name"] for p in model["prep"]]):
+        print(repr(predict_raw(model, expand(model["prep"], row))))
     return 0
 
 
 def main(argv):
     signal.signal(signal.SIGTERM, on_sigterm)
+    if len(argv) > 1 and argv[1] == "--predict":
+        if len(argv) != 4:
+            log("usage: train.py --predict MODEL_FILE DATA_FILE")
+            return EXIT_BAD_INPUT
+        try:
+            return predict(argv[2], argv[3])
+        except BadInput as e:
+            log(str(e))
+            return EXIT_BAD_INPUT
     job_path = argv[-1] if len(argv) > 1 else os.environ.get("NIGHTSHIFT_JOB_FILE")
     if not job_path:
         log("usage: train.py JOB_FILE (or set NIGHTSHIFT_JOB_FILE)")
