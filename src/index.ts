@@ -15,6 +15,7 @@ import type { Clock } from './clock.ts';
 import { loadSettings } from './config/load-settings.ts';
 import type { Settings } from './config/types.ts';
 import { Engine } from './engine.ts';
+import { BackgroundBootstrap } from './models/bootstrap.ts';
 
 export interface CreateNightshiftOptions {
   /** Complete settings; when absent they are loaded from env (and `config`, a file path). */
@@ -38,13 +39,19 @@ export async function createNightshift(options: CreateNightshiftOptions = {}): P
   const settings = options.settings ?? loadSettings({ env: options.env ?? process.env, ...(options.config ? { configPath: options.config } : {}) });
   const engine = await Engine.open({ settings, ...(options.logger ? { logger: options.logger } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   const drain: DrainState = { draining: false };
+  const bootstrap = new BackgroundBootstrap();
   return {
     engine,
     plugin: nightshiftPlugin,
-    pluginOptions: { engine, drain },
-    start: () => engine.start(),
+    pluginOptions: { services: engine, drain },
+    // The same start as `serve`: loops, then the declared datasets and first trainings in the background.
+    start: () => {
+      engine.start();
+      bootstrap.start(engine);
+    },
     stop: async (graceMs?: number) => {
       drain.draining = true;
+      await bootstrap.stop();
       await engine.close(graceMs);
     },
   };

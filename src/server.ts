@@ -9,7 +9,7 @@ import type { DrainState } from './api/routes/health.ts';
 import type { Clock } from './clock.ts';
 import type { Settings } from './config/types.ts';
 import { Engine } from './engine.ts';
-import { bootstrapDeclared } from './models/bootstrap.ts';
+import { BackgroundBootstrap } from './models/bootstrap.ts';
 
 export interface ServiceOptions {
   settings: Settings;
@@ -21,8 +21,7 @@ export interface ServiceOptions {
 
 export class Service {
   #stopped = false;
-  readonly #bootstrap = new AbortController();
-  #bootstrapped: Promise<void> = Promise.resolve();
+  readonly #bootstrap = new BackgroundBootstrap();
 
   private constructor(
     readonly engine: Engine,
@@ -34,7 +33,7 @@ export class Service {
     const engine = await Engine.open({ settings: options.settings, ...(options.logger ? { logger: options.logger } : {}), ...(options.clock ? { clock: options.clock } : {}) });
     const drain: DrainState = { draining: false };
     try {
-      const app = options.http === false ? null : await buildApp({ engine, drain, ...(options.logger ? { logger: options.logger } : {}) });
+      const app = options.http === false ? null : await buildApp({ services: engine, drain, logger: options.logger ?? engine.logger });
       return new Service(engine, app, drain);
     } catch (error) {
       await engine.close(0);
@@ -48,9 +47,7 @@ export class Service {
     await this.app?.ready();
     this.engine.start();
     // Declared datasets and first trainings: in the background, so /health answers meanwhile.
-    this.#bootstrapped = bootstrapDeclared(this.engine, this.#bootstrap.signal).catch((error: unknown) =>
-      this.engine.logger.error({ err: error }, 'could not prepare the declared datasets and first trainings'),
-    );
+    this.#bootstrap.start(this.engine);
     if (!this.app) return null;
     const { host, port } = this.engine.settings.http;
     let address: string;
@@ -70,10 +67,9 @@ export class Service {
     if (this.#stopped) return;
     this.#stopped = true;
     this.drain.draining = true;
-    this.#bootstrap.abort();
-    await this.#bootstrapped;
+    await this.#bootstrap.stop();
     // Both stop at once: nothing fires or is claimed from here on, even while a tick finishes.
-    await Promise.all([this.engine.scheduler.close(), this.engine.workers.close(graceMs ?? this.engine.settings.shutdownGraceMs)]);
+    await this.engine.drain(graceMs ?? this.engine.settings.shutdownGraceMs);
     await this.app?.close();
     await this.engine.close(0);
   }

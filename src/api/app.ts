@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import type { Engine } from '../engine.ts';
+import type { Services } from '../services/services.ts';
 import { ERROR_CODES } from '../errors.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
@@ -20,15 +20,15 @@ function httpLogger(base: Logger): Logger {
 }
 
 export interface BuildAppOptions {
-  engine: Engine;
-  logger?: Logger;
+  services: Services;
+  logger: Logger;
   drain?: DrainState;
 }
 
 /** The standalone HTTP server: nightshift's plugin plus OpenAPI at /openapi.json and its UI at /docs. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: httpLogger(options.logger ?? (options.engine.logger as Logger)),
+    loggerInstance: httpLogger(options.logger),
     bodyLimit: BODY_LIMIT_BYTES,
     // Above the id schemas' own limits, so an over-long id gets our validation error, not Fastify's.
     routerOptions: { maxParamLength: 500 },
@@ -62,9 +62,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  const metrics = new EngineMetrics(options.engine);
+  const metrics = new EngineMetrics(options.services);
   app.addHook('onClose', async () => metrics.close());
-  await app.register(nightshiftPlugin, { engine: options.engine, drain: options.drain ?? { draining: false }, metrics });
+  await app.register(nightshiftPlugin, { services: options.services, drain: options.drain ?? { draining: false }, metrics });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app as unknown as FastifyInstance;
 }

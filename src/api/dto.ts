@@ -1,5 +1,5 @@
 /** Store rows → the JSON the API shows: camelCase, ISO-8601 times, parsed JSON columns. */
-import type { RunView } from '../engine.ts';
+import type { RunView } from '../services/run-service.ts';
 import { describeTiming, isoInZone, nextSlots } from '../schedule/index.ts';
 import { timingOf } from '../scheduler/schedule-timing.ts';
 import type { JobHealthRow } from '../store/job-health.ts';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Engine } from '../engine.ts';
+import type { Services } from '../services/services.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -14,7 +14,7 @@ import type { Api } from './types.ts';
 import { validatorCompiler } from './validators.ts';
 
 export interface NightshiftPluginOptions {
-  engine: Engine;
+  services: Services;
   /** Shared with the host server's shutdown: while true, /health answers 503. */
   drain?: DrainState;
   metrics?: EngineMetrics;
@@ -27,18 +27,18 @@ export interface NightshiftPluginOptions {
  */
 export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = async (fastify, options) => {
   const app = fastify as unknown as Api;
-  const { engine } = options;
-  const metrics = options.metrics ?? new EngineMetrics(engine);
+  const { services } = options;
+  const metrics = options.metrics ?? new EngineMetrics(services);
   if (!options.metrics) app.addHook('onClose', async () => metrics.close());
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.removeContentTypeParser('text/plain');
   installErrorHandler(fastify);
-  healthRoutes(app, engine, options.drain ?? { draining: false }, metrics);
-  tenantRoutes(app, engine);
-  jobRoutes(app, engine);
-  scheduleRoutes(app, engine);
-  runRoutes(app, engine);
-  datasetRoutes(app, engine);
-  modelRoutes(app, engine);
-  seedRoutes(app, engine);
+  healthRoutes(app, services.health, options.drain ?? { draining: false }, metrics);
+  tenantRoutes(app, services.tenants);
+  jobRoutes(app, services);
+  scheduleRoutes(app, services);
+  runRoutes(app, services);
+  datasetRoutes(app, services.data);
+  modelRoutes(app, services.models);
+  seedRoutes(app, services);
 };

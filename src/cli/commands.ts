@@ -3,28 +3,18 @@ import { Command, InvalidArgumentError } from 'commander';
 import { wholeNumber } from './arguments.ts';
 import { checkConfig } from '../config/index.ts';
 import { settingsFrom, tenantOf, withEngine } from './engine-session.ts';
-import type { Settings } from '../config/types.ts';
+import type { CliIo, ServeHandler } from './io.ts';
 import { ALL_STATUSES } from '../runs/states.ts';
 import { describeTiming, nextSlots } from '../schedule/index.ts';
 import { timingOf } from '../scheduler/schedule-timing.ts';
-import { listJobs } from '../store/jobs.ts';
-import { listRuns, type RunRow } from '../store/runs.ts';
-import { listSchedules } from '../store/schedules.ts';
+import type { RunRow } from '../store/runs.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
 import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addModelCommands } from './model-commands.ts';
 
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
-/** The `serve` command's body lives in main.ts, the one place allowed to handle signals. */
-export type ServeHandler = (settings: Settings) => Promise<void>;
+export type { CliIo, ServeHandler };
 
 
 const parseTime = (value: string): number => {
@@ -72,8 +62,8 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, true, async (engine) => {
-        const jobs = await listJobs(engine.db.k);
-        const schedules = await listSchedules(engine.db.k, opts.tenant ?? ALL_TENANTS);
+        const jobs = await engine.jobs.list();
+        const schedules = await engine.schedules.list(opts.tenant ?? ALL_TENANTS);
         const now = engine.clock.now();
         const rows = schedules.map((sc) => ({
           job: sc.job_id,
@@ -100,7 +90,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--json', 'machine-readable output')
     .action(async (jobId: string, opts: { tenant?: string; at?: number; queue?: boolean; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, true, async (engine) => {
-        const run = await engine.trigger(jobId, tenantOf(engine, opts.tenant), { mode: opts.queue ? 'queue' : 'now', ...(opts.at ? { at: opts.at } : {}) });
+        const run = await engine.runs.trigger(jobId, tenantOf(engine, opts.tenant), { mode: opts.queue ? 'queue' : 'now', ...(opts.at ? { at: opts.at } : {}) });
         io.out(opts.json ? `${JSON.stringify(run)}\n` : `queued run ${run.id} (${run.job_id} for ${run.tenant_id}); eta ${iso(run.eta)}\n`);
       }),
     );
@@ -118,7 +108,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
       withEngine(cmd, io, false, async (engine) => {
         const scope = opts.tenant ?? ALL_TENANTS;
         const filter = { ...(opts.job ? { jobId: opts.job } : {}), ...(opts.status ? { status: opts.status } : {}), limit: opts.limit };
-        const runs = await listRuns(engine.db.k, scope, filter);
+        const runs = await engine.runs.list(scope, filter);
         if (!opts.follow) {
           io.out(opts.json ? `${JSON.stringify(runs, null, 2)}\n` : `${table(runs.map(runLine), RUN_COLUMNS)}\n`);
           return;
@@ -135,7 +125,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
         print(runs);
         for (;;) {
           await delay(1000);
-          print(await listRuns(engine.db.k, scope, filter));
+          print(await engine.runs.list(scope, filter));
         }
       }),
     );
@@ -147,7 +137,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { tenant?: string; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, false, async (engine) => {
-        const run = await engine.getRun(id, opts.tenant ?? ALL_TENANTS);
+        const run = await engine.runs.get(opts.tenant ?? ALL_TENANTS, id);
         io.out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${runDetails(run)}\n`);
       }),
     );
@@ -158,7 +148,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--tenant <id>', "only this tenant's run (another tenant's is not found)")
     .action(async (id: string, opts: { tenant?: string }, cmd: Command) =>
       withEngine(cmd, io, false, async (engine) => {
-        const result = await engine.cancel(id, undefined, opts.tenant ?? ALL_TENANTS);
+        const result = await engine.runs.cancel(opts.tenant ?? ALL_TENANTS, id);
         io.out(result === 'cancelled' ? `run ${id} cancelled\n` : `run ${id}: cancel requested; its worker stops it at the next heartbeat\n`);
       }),
     );

@@ -8,11 +8,11 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import YAML from 'yaml';
 import { checkDatasetDefinition } from '../data/ingest/dataset-definition.ts';
-import { defineDataset, describeDataset, listDatasets, type DatasetView } from '../data/ingest/dataset-service.ts';
-import { formatFromFileName, INGEST_FORMATS, ingestSamples, MAX_ROWS_PER_FILE, type IngestFormat } from '../data/ingest/ingest-service.ts';
+import type { DatasetView } from '../data/ingest/dataset-service.ts';
+import { formatFromFileName, INGEST_FORMATS, MAX_ROWS_PER_FILE, type IngestFormat } from '../data/ingest/ingest-service.ts';
 import { describeRowError, type RowError } from '../data/ingest/row-errors.ts';
 import { isNsError, NsError } from '../errors.ts';
-import type { CliIo } from './commands.ts';
+import type { CliIo } from './io.ts';
 import { iso, table } from './format.ts';
 
 
@@ -50,7 +50,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
       await withEngine(cmd, io, true, async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         try {
-          const result = await ingestSamples(engine.db, { tenantId, datasetId: opts.dataset, format, body, now: engine.clock.now(), maxRows: MAX_ROWS_PER_FILE });
+          const result = await engine.data.ingest({ tenantId, datasetId: opts.dataset, format, body, maxRows: MAX_ROWS_PER_FILE });
           io.out(opts.json ? `${JSON.stringify(result)}\n` : `accepted ${result.accepted} rows into ${tenantId}/${opts.dataset}\n`);
         } catch (error) {
           const details = isNsError(error) ? error.details : undefined;
@@ -75,7 +75,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
       withEngine(cmd, io, false, async (engine) => {
-        const views = await listDatasets(engine.db.k, tenantOf(engine, opts.tenant));
+        const views = await engine.data.list(tenantOf(engine, opts.tenant));
         io.out(opts.json ? `${JSON.stringify(views, null, 2)}\n` : `${table(views.map(datasetLine), ['tenant', 'dataset', 'features', 'label', 'samples', 'first', 'last'])}\n`);
       }),
     );
@@ -97,8 +97,8 @@ export function addDataCommands(program: Command, io: CliIo): void {
       }
       await withEngine(cmd, io, true, async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
-        const result = await defineDataset(engine.db, checkDatasetDefinition(tenantId, id, input), engine.clock.now());
-        const view = await describeDataset(engine.db.k, tenantId, id);
+        const result = await engine.data.define(checkDatasetDefinition(tenantId, id, input));
+        const view = await engine.data.describe(tenantId, id);
         io.out(`dataset ${tenantId}/${id} ${result}: ${view.schema.features.length} features, label ${view.schema.label.name} (${view.schema.label.type}), ${view.samples.count} samples\n`);
       });
     });

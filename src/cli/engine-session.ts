@@ -5,7 +5,8 @@ import { loadSettings } from '../config/index.ts';
 import type { Settings } from '../config/types.ts';
 import { Engine } from '../engine.ts';
 import { NsError } from '../errors.ts';
-import type { CliIo } from './commands.ts';
+import type { Services } from '../services/services.ts';
+import type { CliIo } from './io.ts';
 
 /** Settings from the environment and the global --config option. */
 export function settingsFrom(cmd: Command, io: CliIo): Settings {
@@ -18,7 +19,7 @@ export function settingsFrom(cmd: Command, io: CliIo): Settings {
  * config file's declarations first; commands that only read (or only move an alias) say false, so
  * they never rewrite what the service declared.
  */
-export async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: (engine: Engine) => Promise<T>): Promise<T> {
+export async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: (services: Services) => Promise<T>): Promise<T> {
   const settings = settingsFrom(cmd, io);
   const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: sync });
   try {
@@ -29,8 +30,8 @@ export async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: 
 }
 
 /** --tenant, or the only declared tenant. */
-export function tenantOf(engine: Engine, given: string | undefined): string {
+export function tenantOf({ settings }: Pick<Services, 'settings'>, given: string | undefined): string {
   if (given) return given;
-  if (engine.settings.tenants.length === 1) return engine.settings.tenants[0]!.id;
-  throw new NsError('NS_VALIDATION', `name the tenant with --tenant (declared: ${engine.settings.tenants.map((t) => t.id).join(', ') || 'none'})`, { field: 'tenant' });
+  if (settings.tenants.length === 1) return settings.tenants[0]!.id;
+  throw new NsError('NS_VALIDATION', `name the tenant with --tenant (declared: ${settings.tenants.map((t) => t.id).join(', ') || 'none'})`, { field: 'tenant' });
 }

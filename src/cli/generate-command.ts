@@ -8,7 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { wholeNumber } from './arguments.ts';
 import { generateTenant, SYNTHETIC_FORMATS, tenantIdOf, writeRecords, type SyntheticFormat, type SyntheticOptions } from '../data/synthetic/index.ts';
 import { parseDuration } from '../schedule/duration.ts';
-import type { CliIo } from './commands.ts';
+import type { CliIo } from './io.ts';
 import { table } from './format.ts';
 
 const DAY_MS = 86_400_000;

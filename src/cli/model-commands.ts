@@ -12,7 +12,7 @@ import { NsError } from '../errors.ts';
 import type { ModelSummary } from '../models/model-service.ts';
 import type { AliasChange, AliasUpdate, ModelVersion } from '../registry/index.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
-import type { CliIo } from './commands.ts';
+import type { CliIo } from './io.ts';
 import { wholeNumber } from './arguments.ts';
 import { iso, table } from './format.ts';
 

@@ -8,7 +8,7 @@ import { isNsError, NsError } from '../errors.ts';
 import { checkDatasetDefinition, type DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import { syntheticSchema } from '../data/synthetic/index.ts';
 import { parseModelDefinition, type ModelDefinition } from '../training/model-definition.ts';
-import type { RetryPolicy } from './types.ts';
+import type { DatasetGenerator, RetryPolicy } from './types.ts';
 import { checkKeys, child, eachMap, invalidField, isPlainObject, required, toDurationMs, toId, toInteger, toStringList, type At } from './values.ts';
 
 export interface ModelInput {
@@ -18,14 +18,6 @@ export interface ModelInput {
   tenants: string[] | null;
   timeoutMs: number | undefined;
   retry: Partial<RetryPolicy>;
-}
-
-export interface DatasetGenerator {
-  kind: 'predictive-maintenance';
-  days: number;
-  machines: number;
-  seed: number;
-  intervalMinutes: number;
 }
 
 export interface DatasetInput {

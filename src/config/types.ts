@@ -5,7 +5,6 @@
 import type { DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import type { CommandSpec, PipelineStep } from '../runs/exec/types.ts';
 import type { ModelDefinition } from '../training/model-definition.ts';
-import type { DatasetGenerator } from './model-entries.ts';
 
 export type CatchUpPolicy = 'latest' | 'skip' | 'all';
 export type OverlapPolicy = 'skip' | 'queue_one';
@@ -66,6 +65,15 @@ export interface DeclaredModel {
   /** The training job created for it. */
   jobId: string;
   definition: ModelDefinition;
+}
+
+/** Generated predictive-maintenance data that fills a declared dataset on first start (the demo). */
+export interface DatasetGenerator {
+  kind: 'predictive-maintenance';
+  days: number;
+  machines: number;
+  seed: number;
+  intervalMinutes: number;
 }
 
 /** A dataset of the config file, defined for each of its tenants at start. */

@@ -1,44 +1,48 @@
 /**
  * What the config file asks to exist at start: its datasets for each of their tenants (filled with
  * generated predictive-maintenance data when declared so and still empty: the demo's first start),
- * then a first training of every `trainOnStart` model that has no champion yet.
+ * then a first training of every `trainOnStart` model that has no champion yet. `serve` and a
+ * library user's `start()` both run it.
  */
+import type { Logger } from 'pino';
 import { checkDatasetDefinition } from '../data/ingest/dataset-definition.ts';
-import { defineDataset } from '../data/ingest/dataset-service.ts';
-import { generateTenant, toRawSamples } from '../data/synthetic/index.ts';
-import type { TenantDefinition } from '../config/types.ts';
-import type { DatasetGenerator } from '../config/model-entries.ts';
-import type { DatasetSchema } from '../data/types.ts';
-import type { Engine } from '../engine.ts';
+import type { Settings, TenantDefinition } from '../config/types.ts';
 import { isNsError } from '../errors.ts';
-import { inTransaction } from '../store/db.ts';
-import { hasSamples, writeSamples } from '../store/samples.ts';
-import { activeRunsByKey, runKey } from '../store/runs.ts';
+import type { DataService } from '../services/data-service.ts';
+import type { RunService } from '../services/run-service.ts';
+import type { ModelService } from './model-service.ts';
 
 const inScope = (tenants: readonly string[] | null, t: TenantDefinition) => tenants === null || tenants.includes(t.id);
 
-export async function bootstrapDeclared(engine: Engine, signal: AbortSignal): Promise<void> {
-  const { settings, logger } = engine;
+export interface BootstrapDeps {
+  settings: Pick<Settings, 'datasets' | 'tenants' | 'models'>;
+  data: DataService;
+  models: ModelService;
+  runs: Pick<RunService, 'active'>;
+  logger: Logger;
+}
+
+export async function bootstrapDeclared(d: BootstrapDeps, signal: AbortSignal): Promise<void> {
+  const { settings, logger } = d;
   for (const dataset of settings.datasets) {
     for (const [index, tenant] of settings.tenants.entries()) {
       if (signal.aborted) return;
       if (!inScope(dataset.tenants, tenant)) continue;
       const schema = checkDatasetDefinition(tenant.id, dataset.id, dataset.schema);
-      await defineDataset(engine.db, schema, engine.clock.now());
-      if (dataset.generate && !(await hasSamples(engine.db.k, tenant.id, dataset.id))) await generate(engine, schema, dataset.generate, index);
+      await d.data.define(schema);
+      if (dataset.generate) await d.data.generateIfEmpty(schema, dataset.generate, index);
     }
   }
-  if (settings.datasets.length > 0) logger.info({ datasets: settings.datasets.map((d) => d.id) }, 'declared datasets ready');
+  if (settings.datasets.length > 0) logger.info({ datasets: settings.datasets.map((ds) => ds.id) }, 'declared datasets ready');
   for (const model of settings.models) {
     if (!model.definition.trainOnStart) continue;
     for (const tenant of settings.tenants) {
       if (signal.aborted) return;
       if (!inScope(model.tenants, tenant)) continue;
-      if (await engine.models.registry.champion(tenant.id, model.definition.name)) continue;
-      const active = (await activeRunsByKey(engine.db.k, [{ tenantId: tenant.id, jobId: model.jobId }])).get(runKey(tenant.id, model.jobId)) ?? [];
-      if (active.length > 0) continue;
+      if (await d.models.registry.champion(tenant.id, model.definition.name)) continue;
+      if ((await d.runs.active(tenant.id, model.jobId)).length > 0) continue;
       try {
-        const run = await engine.models.train(tenant.id, model.definition.name, { description: 'first training at start-up (trainOnStart)' });
+        const run = await d.models.train(tenant.id, model.definition.name, { description: 'first training at start-up (trainOnStart)' });
         logger.info({ tenantId: tenant.id, model: model.definition.name, runId: run.id }, 'first training queued');
       } catch (error) {
         // Another node queued it first.
@@ -48,10 +52,22 @@ export async function bootstrapDeclared(engine: Engine, signal: AbortSignal): Pr
   }
 }
 
-async function generate(engine: Engine, schema: DatasetSchema, g: DatasetGenerator, index: number): Promise<void> {
-  const t0 = performance.now();
-  // Each tenant its own fleet (seed + index), ending now, so the training window holds it.
-  const fleet = generateTenant({ tenants: 1, machines: g.machines, days: g.days, seed: g.seed + index, intervalMs: g.intervalMinutes * 60_000, endMs: engine.clock.now() }, 0);
-  await inTransaction(engine.db, (x) => writeSamples(x, schema, toRawSamples(fleet.records)));
-  engine.logger.info({ tenantId: schema.tenantId, dataset: schema.id, samples: fleet.records.length, machines: g.machines, days: g.days, ms: Math.round(performance.now() - t0) }, 'generated demo data');
+/**
+ * The bootstrap running in the background after start (so /health answers meanwhile): `serve` and a
+ * library user's `start()` both use it; `stop()` aborts it and waits for it before the store closes.
+ */
+export class BackgroundBootstrap {
+  readonly #abort = new AbortController();
+  #done: Promise<void> = Promise.resolve();
+
+  start(d: BootstrapDeps): void {
+    this.#done = bootstrapDeclared(d, this.#abort.signal).catch((error: unknown) =>
+      d.logger.error({ err: error }, 'could not prepare the declared datasets and first trainings'),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#done;
+  }
 }

@@ -18,7 +18,10 @@
 import { Buffer } from 'node:buffer';
 import { buildTrainingSet, requiredHistorySeconds, type BuiltTrainingSet } from '../data/features/index.ts';
 import { requireDataset } from '../data/ingest/dataset-service.ts';
-import type { Engine } from '../engine.ts';
+import type { Clock } from '../clock.ts';
+import type { AliasUpdate, ModelRegistry, PromoteOptions } from '../registry/index.ts';
+import type { Db } from '../store/db.ts';
+import type { StoredModel } from '../store/model-definitions.ts';
 import { isNsError, NsError } from '../errors.ts';
 import type { ModelVersion } from '../registry/index.ts';
 import { onnxArtifact } from '../serving/index.ts';
@@ -69,10 +72,18 @@ export function decodeOnnxBase64(text: unknown, field = 'onnx'): Uint8Array {
   return new Uint8Array(Buffer.from(compact, 'base64'));
 }
 
-export async function importOnnx(engine: Engine, tenantId: string, name: string, bytes: Uint8Array, options: ImportOnnxOptions = {}): Promise<ImportOnnxResult> {
-  const { db, clock } = engine;
-  const registry = engine.models.registry;
-  const { definition: def } = await engine.models.model(tenantId, name);
+/** What an import reads and writes: the store, the registry, the model's declaration and a promotion that refreshes serving. */
+export interface ImportDeps {
+  db: Db;
+  clock: Clock;
+  registry: ModelRegistry;
+  model(tenantId: string, name: string): Promise<StoredModel>;
+  promote(tenantId: string, name: string, version: number, o: Omit<PromoteOptions, 'reason'> & { reason?: string }): Promise<AliasUpdate>;
+}
+
+export async function importOnnx(deps: ImportDeps, tenantId: string, name: string, bytes: Uint8Array, options: ImportOnnxOptions = {}): Promise<ImportOnnxResult> {
+  const { db, clock, registry } = deps;
+  const { definition: def } = await deps.model(tenantId, name);
   const schema = datasetSchemaOf(await requireDataset(db.k, tenantId, def.dataset));
 
   // The window a full training would read, with the history its lag and rolling features need.
@@ -136,13 +147,13 @@ export async function importOnnx(engine: Engine, tenantId: string, name: string,
 
   const championBefore = championVersion?.version ?? null;
   const base = { version, gate, championBefore };
-  const result = await decide(engine, tenantId, name, base, options);
+  const result = await decide(deps, tenantId, name, base, options);
   await registry.applyRetention(tenantId, name);
   return result;
 }
 
 async function decide(
-  engine: Engine,
+  deps: ImportDeps,
   tenantId: string,
   name: string,
   base: Pick<ImportOnnxResult, 'version' | 'gate' | 'championBefore'>,
@@ -157,7 +168,7 @@ async function decide(
     return { ...base, promoted: false, outcome: 'registered', message: `${version.name} registered: ${gate.summary}; not promoted (not asked to); ${keeps}` };
   }
   try {
-    await engine.models.promote(tenantId, name, version.version, {
+    await deps.promote(tenantId, name, version.version, {
       reason: `imported ONNX model; gate passed: ${gate.summary}`,
       actor: options.actor ?? 'import',
       expectedCurrent: championBefore,
@@ -170,7 +181,7 @@ async function decide(
     }
     throw error;
   }
-  const promoted = (await engine.models.registry.getVersion(tenantId, name, version.version)) ?? version;
+  const promoted = (await deps.registry.getVersion(tenantId, name, version.version)) ?? version;
   return { ...base, version: promoted, promoted: true, outcome: 'promoted', message: `${version.name} promoted: ${gate.summary}` };
 }
 

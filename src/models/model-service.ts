@@ -4,25 +4,28 @@
  * model cache. The cache is refreshed when a training run of this process ends and after every
  * promotion or rollback made here; other nodes' changes reach it through its periodic recheck.
  */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
 import { DEFAULTS } from '../config/defaults.ts';
 import { trainJobId } from '../config/definitions.ts';
-import type { TrainJob } from '../config/types.ts';
+import type { Settings, TrainJob } from '../config/types.ts';
+import type { EngineEvents } from '../events.ts';
 import { checkSpecAgainstSchema, requiredHistorySeconds, type FeatureSpec } from '../data/features/index.ts';
 import { requireDataset } from '../data/ingest/dataset-service.ts';
 import type { RawSample } from '../data/types.ts';
 import { loadSamples } from '../store/sample-window.ts';
 import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.ts';
 import { importOnnx, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
-import type { Engine, RunView } from '../engine.ts';
+import type { RunService, RunView } from '../services/run-service.ts';
+import type { TenantService } from '../services/tenant-service.ts';
 import { NsError } from '../errors.ts';
 import { ModelRegistry, type AliasChange, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
 import { ModelCache, predictRows, type Prediction } from '../serving/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
-import { inTransaction } from '../store/db.ts';
+import { inTransaction, type Db } from '../store/db.ts';
 import { getJob, upsertJob } from '../store/jobs.ts';
 import { getModelDefinition, listModelDefinitions, upsertModelDefinition, type StoredModel } from '../store/model-definitions.ts';
 import type { TenantScope } from '../store/tenant-scope.ts';
-import { getTenant } from '../store/tenants.ts';
 import { parseModelDefinition } from '../training/model-definition.ts';
 import { checkTrainParams } from '../training/run-overrides.ts';
 
@@ -35,28 +38,44 @@ export interface PredictResult {
   predictions: Prediction[];
 }
 
+export interface ModelServiceDeps {
+  db: Db;
+  clock: Clock;
+  events: EngineEvents;
+  logger: Logger;
+  tenants: TenantService;
+  /** Where training runs are queued. */
+  runs: Pick<RunService, 'trigger'>;
+  /** Defaults of a train job declared over the API. */
+  training: Pick<Settings['training'], 'timeoutMs' | 'retryAttempts'>;
+  dataDir: string;
+  cacheMaxBytes?: number;
+  recheckMs?: number;
+}
+
 export class ModelService {
   readonly registry: ModelRegistry;
   readonly cache: ModelCache;
-  readonly #engine: Engine;
+  readonly #d: ModelServiceDeps;
   readonly #off: () => void;
   /** Champion swaps under way after a promoting run, per tenant. */
   readonly #swaps = new Map<string, Promise<void>>();
 
-  constructor(engine: Engine, options: { cacheMaxBytes?: number; recheckMs?: number } = {}) {
-    this.#engine = engine;
-    this.registry = new ModelRegistry({ db: engine.db, dataDir: engine.settings.dataDir, clock: engine.clock });
-    this.cache = new ModelCache({ registry: this.registry, clock: engine.clock, logger: engine.logger, ...(options.cacheMaxBytes ? { maxBytes: options.cacheMaxBytes } : {}), ...(options.recheckMs ? { recheckMs: options.recheckMs } : {}) });
+  constructor(deps: ModelServiceDeps) {
+    this.#d = deps;
+    const { db, clock, events, logger } = deps;
+    this.registry = new ModelRegistry({ db, dataDir: deps.dataDir, clock });
+    this.cache = new ModelCache({ registry: this.registry, clock, logger, ...(deps.cacheMaxBytes ? { maxBytes: deps.cacheMaxBytes } : {}), ...(deps.recheckMs ? { recheckMs: deps.recheckMs } : {}) });
     // A training that promoted ran in a child process: swap its champion in here at once. The swap
     // is registered synchronously, before the run's end is visible anywhere, and predictions of
     // the tenant wait for it: after a promotion no prediction is served by the old champion.
-    this.#off = engine.events.on('run:finished', ({ run }) => {
+    this.#off = events.on('run:finished', ({ run }) => {
       if (run.outcome !== 'promoted') return;
       const previous = this.#swaps.get(run.tenant_id) ?? Promise.resolve();
       const swap = previous
         .then(() => this.#modelOfJob(run.job_id))
         .then((model) => (model ? this.#refresh(run.tenant_id, model) : undefined))
-        .catch((error: unknown) => engine.logger.warn({ err: error, runId: run.id }, 'could not swap in the promoted model'))
+        .catch((error: unknown) => logger.warn({ err: error, runId: run.id }, 'could not swap in the promoted model'))
         .finally(() => {
           if (this.#swaps.get(run.tenant_id) === swap) this.#swaps.delete(run.tenant_id);
         });
@@ -65,7 +84,7 @@ export class ModelService {
   }
 
   async #modelOfJob(jobId: string): Promise<string | null> {
-    const job = await getJob(this.#engine.db.k, jobId);
+    const job = await getJob(this.#d.db.k, jobId);
     return job?.kind === 'train' ? job.model : null;
   }
 
@@ -75,15 +94,20 @@ export class ModelService {
   }
 
   async #tenant(tenantId: string): Promise<void> {
-    if (!(await getTenant(this.#engine.db.k, tenantId))) throw new NsError('NS_NOT_FOUND', `tenant "${tenantId}" does not exist`, { field: 'tenantId', details: { id: tenantId } });
+    await this.#d.tenants.require(tenantId, 'tenantId');
+  }
+
+  /** The declaration, or null when the tenant has no such model. */
+  find(tenantId: string, name: string): Promise<StoredModel | null> {
+    return getModelDefinition(this.#d.db.k, tenantId, name);
   }
 
   /** The declaration; NS_NOT_FOUND naming the tenant's models when there is none. */
   async model(tenantId: string, name: string): Promise<StoredModel> {
     await this.#tenant(tenantId);
-    const found = await getModelDefinition(this.#engine.db.k, tenantId, name);
+    const found = await getModelDefinition(this.#d.db.k, tenantId, name);
     if (found) return found;
-    const known = (await listModelDefinitions(this.#engine.db.k, tenantId)).map((m) => m.definition.name);
+    const known = (await listModelDefinitions(this.#d.db.k, tenantId)).map((m) => m.definition.name);
     const hint = known.length ? `its models: ${known.join(', ')}` : 'it has none; declare one with PUT /api/tenants/:tenantId/models/:model or in the config file';
     throw new NsError('NS_NOT_FOUND', `tenant "${tenantId}" has no model "${name}" (${hint})`, { field: 'model', details: { tenantId, model: name } });
   }
@@ -91,7 +115,7 @@ export class ModelService {
   /** A named tenant must exist; ALL_TENANTS is the operator's view of every tenant's models. */
   async list(scope: TenantScope): Promise<ModelSummary[]> {
     if (typeof scope === 'string') await this.#tenant(scope);
-    const models = await listModelDefinitions(this.#engine.db.k, scope);
+    const models = await listModelDefinitions(this.#d.db.k, scope);
     return Promise.all(models.map(async (m) => ({ ...m, champion: await this.registry.champion(m.tenantId, m.definition.name) })));
   }
 
@@ -99,14 +123,14 @@ export class ModelService {
   async define(tenantId: string, name: string, body: unknown): Promise<{ result: 'created' | 'updated' | 'unchanged'; model: StoredModel }> {
     await this.#tenant(tenantId);
     const definition = parseModelDefinition(body, '', name);
-    const schema = datasetSchemaOf(await requireDataset(this.#engine.db.k, tenantId, definition.dataset));
+    const schema = datasetSchemaOf(await requireDataset(this.#d.db.k, tenantId, definition.dataset));
     checkSpecAgainstSchema(definition.features, schema, 'features');
     if ((definition.task === 'binary') !== (schema.label.type === 'binary')) {
       throw new NsError('NS_VALIDATION', `task: "${definition.task}" does not fit dataset "${definition.dataset}", whose label "${schema.label.name}" is ${schema.label.type}; use task "${schema.label.type === 'binary' ? 'binary' : 'regression'}"`, { field: 'task' });
     }
     const jobId = trainJobId(name);
-    const now = this.#engine.clock.now();
-    const result = await inTransaction(this.#engine.db, async (x) => {
+    const now = this.#d.clock.now();
+    const result = await inTransaction(this.#d.db, async (x) => {
       const job = await getJob(x, jobId);
       if (job && job.kind !== 'train') throw new NsError('NS_CONFLICT', `job "${jobId}" exists and is not a training job; rename the model`, { field: 'model' });
       if (job && job.tenants !== null && !job.tenants.includes(tenantId)) {
@@ -115,11 +139,11 @@ export class ModelService {
       if (!job) await upsertJob(x, this.#apiTrainJob(jobId, name), now);
       return upsertModelDefinition(x, tenantId, definition, jobId, 'api', now);
     });
-    return { result, model: (await getModelDefinition(this.#engine.db.k, tenantId, name))! };
+    return { result, model: (await getModelDefinition(this.#d.db.k, tenantId, name))! };
   }
 
   #apiTrainJob(id: string, model: string): TrainJob {
-    const t = this.#engine.settings.training;
+    const t = this.#d.training;
     return {
       id, kind: 'train', model, description: `train model ${model}`, role: 'training', tenants: null, after: [], env: {},
       timeoutMs: t.timeoutMs, retry: { attempts: t.retryAttempts, backoffMs: [...DEFAULTS.retry.backoffMs], jitterRatio: DEFAULTS.retry.jitterRatio },
@@ -130,7 +154,7 @@ export class ModelService {
   async train(tenantId: string, name: string, params: Record<string, unknown> = {}, mode: 'now' | 'queue' = 'now'): Promise<RunView> {
     const model = await this.model(tenantId, name);
     const checked = checkTrainParams(params);
-    return this.#engine.trigger(model.jobId, tenantId, { mode, params: { ...checked } });
+    return this.#d.runs.trigger(model.jobId, tenantId, { mode, params: { ...checked } });
   }
 
   async versions(tenantId: string, name: string, page: { limit?: number; cursor?: number | null } = {}) {
@@ -170,7 +194,7 @@ export class ModelService {
 
   /** Registers ONNX bytes as a version of the declared model, evaluated and gated like a training (see import-onnx.ts). */
   importOnnx(tenantId: string, name: string, bytes: Uint8Array, o: ImportOnnxOptions = {}): Promise<ImportOnnxResult> {
-    return importOnnx(this.#engine, tenantId, name, bytes, o);
+    return importOnnx(this.#importDeps(), tenantId, name, bytes, o);
   }
 
   /**
@@ -184,7 +208,7 @@ export class ModelService {
       // use(): the predictor stays open until this prediction is done, even if a swap retires it meanwhile.
       return await this.cache.use(tenantId, name, async (served) => {
         const spec = served.predictor.featureSpec;
-        const rows = toRawSamples(input, rawColumns(spec), this.#engine.clock.now());
+        const rows = toRawSamples(input, rawColumns(spec), this.#d.clock.now());
         const history = requiredHistorySeconds(spec) > 0 ? await this.#history(tenantId, name, spec, rows) : undefined;
         return { version: served.version, predictions: await predictRows(served.predictor, rows, history) };
       });
@@ -210,7 +234,11 @@ export class ModelService {
     const times = keyed.map((r) => r.ts);
     const window = { since: Math.min(...times) - requiredHistorySeconds(spec) * 1000, until: Math.max(...times) };
     // Only the rows' entities, selected in SQL: a tenant's other machines are not read.
-    return loadSamples(this.#engine.db.k, tenantId, model.definition.dataset, window, [...new Set(keyed.map((r) => r.entity))]);
+    return loadSamples(this.#d.db.k, tenantId, model.definition.dataset, window, [...new Set(keyed.map((r) => r.entity))]);
+  }
+
+  #importDeps() {
+    return { db: this.#d.db, clock: this.#d.clock, registry: this.registry, model: (t: string, n: string) => this.model(t, n), promote: this.promote.bind(this) };
   }
 
   async close(): Promise<void> {

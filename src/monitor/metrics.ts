@@ -1,8 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Engine } from '../engine.ts';
-import { queueDepth } from '../store/job-health.ts';
-import { getJob } from '../store/jobs.ts';
-import { ALL_TENANTS } from '../store/tenant-scope.ts';
+import type { Services } from '../services/services.ts';
 
 /**
  * Prometheus metrics, fed by the engine's events. Counters count what this node did; the queue
@@ -12,7 +9,8 @@ export class EngineMetrics {
   readonly registry = new Registry();
   readonly #unsubscribe: Array<() => void> = [];
 
-  constructor(engine: Engine) {
+  constructor(services: Pick<Services, 'events' | 'health' | 'jobs' | 'models'>) {
+    const { events, health, jobs, models } = services;
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'nightshift_' });
     // prom-client names these gauges `…_total`, which Prometheus reserves for counters (promtool rejects them).
@@ -40,7 +38,7 @@ export class EngineMetrics {
       help: 'Runs executing on this node now',
       registers: r,
       collect() {
-        this.set(engine.workers.activeCount);
+        this.set(health.running);
       },
     });
     new Gauge({
@@ -50,7 +48,7 @@ export class EngineMetrics {
       registers: r,
       async collect() {
         this.reset();
-        for (const row of await queueDepth(engine.db.k, ALL_TENANTS)) this.set({ job: row.job_id, tenant: row.tenant_id, status: row.status }, row.n);
+        for (const row of await health.queueDepth()) this.set({ job: row.job_id, tenant: row.tenant_id, status: row.status }, row.n);
       },
     });
 
@@ -60,9 +58,9 @@ export class EngineMetrics {
       labelNames: ['job', 'tenant', 'outcome'],
       registers: r,
     });
-    const cacheStat = (name: string, help: string, pick: (s: ReturnType<Engine['models']['cache']['stats']>) => number, type: 'gauge' | 'counter') => {
+    const cacheStat = (name: string, help: string, pick: (s: ReturnType<Services['models']['cache']['stats']>) => number, type: 'gauge' | 'counter') => {
       // Read at scrape time from the cache's own counters; exposed as gauges (counters are monotonic there too).
-      new Gauge({ name: `nightshift_model_cache_${name}`, help: `${help}${type === 'counter' ? ' (since start)' : ''}`, registers: r, collect() { this.set(pick(engine.models.cache.stats())); } });
+      new Gauge({ name: `nightshift_model_cache_${name}`, help: `${help}${type === 'counter' ? ' (since start)' : ''}`, registers: r, collect() { this.set(pick(models.cache.stats())); } });
     };
     cacheStat('entries', 'Champion models loaded in memory', (s) => s.entries, 'gauge');
     cacheStat('bytes', 'Artifact bytes of the models in memory', (s) => s.bytes, 'gauge');
@@ -74,7 +72,7 @@ export class EngineMetrics {
     const isTrainJob = (jobId: string): Promise<boolean> => {
       let known = trainJobs.get(jobId);
       if (!known) {
-        known = getJob(engine.db.k, jobId).then((job) => {
+        known = jobs.get(jobId).then((job) => {
           // A job not defined (yet) is asked again next time, as is a lookup that failed.
           if (!job) trainJobs.delete(jobId);
           return job?.kind === 'train';
@@ -85,7 +83,7 @@ export class EngineMetrics {
       return known;
     };
     this.#unsubscribe.push(
-      engine.events.on('run:finished', ({ run }) => {
+      events.on('run:finished', ({ run }) => {
         runs.inc({ job: run.job_id, tenant: run.tenant_id, status: run.status });
         // Train jobs may be declared over the API too: ask the store what kind the job is, once per job
         // (a job id keeps its kind), not once per run.
@@ -95,14 +93,14 @@ export class EngineMetrics {
         );
         if (run.duration_ms !== null) duration.observe({ job: run.job_id, status: run.status }, run.duration_ms / 1000);
       }),
-      engine.events.on('slot:decided', ({ fate, lateMs, runId, jobId, tenantId }) => {
+      events.on('slot:decided', ({ fate, lateMs, runId, jobId, tenantId }) => {
         slots.inc({ fate });
         lateness.observe({ fate }, lateMs / 1000);
         // A skipped slot with a run id left a `skipped` run in history: count it with the others.
         if (fate === 'skipped' && runId) runs.inc({ job: jobId, tenant: tenantId, status: 'skipped' });
       }),
-      engine.events.on('run:retry', ({ run }) => retries.inc({ job: run.job_id, tenant: run.tenant_id })),
-      engine.events.on('run:recovered', ({ run, requeued }) => {
+      events.on('run:retry', ({ run }) => retries.inc({ job: run.job_id, tenant: run.tenant_id })),
+      events.on('run:recovered', ({ run, requeued }) => {
         recovered.inc({ outcome: requeued ? 'requeued' : 'failed' });
         // Out of attempts, recovery ends the run as failed: count it like any other end.
         if (!requeued) runs.inc({ job: run.job_id, tenant: run.tenant_id, status: 'failed' });

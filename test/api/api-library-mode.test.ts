@@ -52,7 +52,7 @@ test("a run asked for under another tenant is not found, and cannot be cancelled
     assert.equal(other.statusCode, 404);
     assert.equal(other.json().error.code, 'NS_NOT_FOUND');
     assert.equal((await t.app.inject({ method: 'POST', url: `/api/runs/${runId}/cancel?tenantId=globex` })).statusCode, 404);
-    assert.equal((await t.engine.getRun(runId, 'acme')).status, 'queued', 'not cancelled by the other tenant');
+    assert.equal((await t.engine.runs.get('acme', runId)).status, 'queued', 'not cancelled by the other tenant');
   } finally {
     await t.close();
   }

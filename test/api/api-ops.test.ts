@@ -135,7 +135,7 @@ describe('GET /health', () => {
       assert.equal(h.status, 'unavailable');
       assert.notEqual(h.workers, 'running');
       // Let the drain finish now instead of waiting out the grace.
-      await service.engine.cancel(runId, undefined, 'acme');
+      await service.engine.runs.cancel('acme', runId);
       await stopping;
     } finally {
       await service.stop();
@@ -158,11 +158,11 @@ describe('GET /metrics', () => {
     });
     try {
       // A run whose worker vanished: claimed by a ghost with a 1 s lease, then recovered (no attempts left → failed).
-      const lost = await t.engine.trigger('lost', 'acme');
+      const lost = await t.engine.runs.trigger('lost', 'acme');
       await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'ghost', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }), { lock: LOCK_KEYS.claim });
       t.clock.set('2026-03-01T01:01:30Z');
       assert.equal(await t.engine.workers.recoverLeases(true), 1);
-      assert.equal((await t.engine.getRun(lost.id, lost.tenant_id)).status, 'failed');
+      assert.equal((await t.engine.runs.get(lost.tenant_id, lost.id)).status, 'failed');
       // The 01:00 slot decided 90 s late.
       const { decided } = await t.engine.scheduler.tick();
       assert.equal(decided.length, 1);

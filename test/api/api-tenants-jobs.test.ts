@@ -95,7 +95,7 @@ describe('/api/jobs', () => {
   test('GET lists jobs with their schedules, next run and last run; ?tenantId narrows all three', async () => {
     const t = await openTestApi({ jobs, schedules });
     try {
-      const acmeRun = await t.engine.trigger('quick', 'acme');
+      const acmeRun = await t.engine.runs.trigger('quick', 'acme');
       const all = body<{ jobs: JobBody[] }>(await t.app.inject({ url: '/api/jobs' })).jobs;
       assert.deepEqual(all.map((j) => j.id), ['globex-only', 'quick']);
       const quick = all.find((j) => j.id === 'quick')!;

@@ -97,7 +97,7 @@ describe('seed 000: training trigger and status', () => {
       assert.equal(queued.json().message, 'Training queued');
 
       rmSync(flag);
-      await s.engine.cancel(runId, undefined, 'acme');
+      await s.engine.runs.cancel('acme', runId);
       await s.finished(runId);
       await s.finished(queued.json().run_id);
       const after = (await s.app.inject({ method: 'GET', url: STATUS })).json();

@@ -165,7 +165,7 @@ describe('seed 003: training schedule, history, cancel', () => {
       ]);
       assert.equal(res.json().success, true);
       assert.equal((await s.finished(running)).status, 'cancelled');
-      assert.equal((await s.engine.getRun(queued, 'acme')).status, 'cancelled');
+      assert.equal((await s.engine.runs.get('acme', queued)).status, 'cancelled');
     } finally {
       rmSync(flag, { force: true });
     }

@@ -21,17 +21,17 @@ for (const target of await storeTargets()) {
     test('claims respect single-flight per (tenant, job) and the concurrency limit', async () => {
       const t = await openTestEngine(await target.make(), { jobs: [quick, commandJob('other', node, ['-e', '0'])] });
       try {
-        await t.engine.trigger('quick', 'acme');
-        await t.engine.trigger('quick', 'globex');
-        await t.engine.trigger('other', 'acme');
+        await t.engine.runs.trigger('quick', 'acme');
+        await t.engine.runs.trigger('quick', 'globex');
+        await t.engine.runs.trigger('other', 'acme');
         const claim = (limit: number) =>
           inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit }), { lock: LOCK_KEYS.claim });
         assert.equal((await claim(1)).length, 1, 'the limit caps a claim round');
         const first = [...(await claim(10))];
         assert.equal(first.length, 2);
-        const queuedBehind = await t.engine.trigger('quick', 'acme', { mode: 'queue' });
-        await t.engine.trigger('quick', 'globex', { mode: 'queue' });
-        await assert.rejects(t.engine.trigger('quick', 'acme', { mode: 'queue' }), { code: 'NS_CONFLICT' }, 'at most one run waits behind a running one');
+        const queuedBehind = await t.engine.runs.trigger('quick', 'acme', { mode: 'queue' });
+        await t.engine.runs.trigger('quick', 'globex', { mode: 'queue' });
+        await assert.rejects(t.engine.runs.trigger('quick', 'acme', { mode: 'queue' }), { code: 'NS_CONFLICT' }, 'at most one run waits behind a running one');
         assert.equal((await claim(10)).length, 0, 'both are running, so their queued twins wait');
         const running = await listRuns(t.engine.db.k, 'acme', { jobId: 'quick', status: ['running'] });
         await inTransaction(t.engine.db, (x) => finishRun(x, 'acme', running[0]!.id, 'w1', t.clock.now(), { status: 'succeeded' }));
@@ -46,10 +46,10 @@ for (const target of await storeTargets()) {
     test('a manual trigger while a run is in flight is refused with that run id, unless queued', async () => {
       const t = await openTestEngine(await target.make(), { jobs: [quick] });
       try {
-        const first = await t.engine.trigger('quick', 'acme');
-        await assert.rejects(t.engine.trigger('quick', 'acme'), (e: { code: string; details: { runId: string } }) => e.code === 'NS_CONFLICT' && e.details.runId === first.id);
-        await assert.rejects(t.engine.trigger('missing', 'acme'), { code: 'NS_NOT_FOUND' });
-        await assert.rejects(t.engine.trigger('quick', 'nobody'), { code: 'NS_NOT_FOUND' });
+        const first = await t.engine.runs.trigger('quick', 'acme');
+        await assert.rejects(t.engine.runs.trigger('quick', 'acme'), (e: { code: string; details: { runId: string } }) => e.code === 'NS_CONFLICT' && e.details.runId === first.id);
+        await assert.rejects(t.engine.runs.trigger('missing', 'acme'), { code: 'NS_NOT_FOUND' });
+        await assert.rejects(t.engine.runs.trigger('quick', 'nobody'), { code: 'NS_NOT_FOUND' });
       } finally {
         await t.close();
       }
@@ -58,7 +58,7 @@ for (const target of await storeTargets()) {
     test('concurrent manual triggers (a double click) queue exactly one run; the rest get 409 naming it', async () => {
       const t = await openTestEngine(await target.make(), { jobs: [quick] });
       try {
-        const results = await Promise.allSettled(Array.from({ length: 6 }, () => t.engine.trigger('quick', 'acme')));
+        const results = await Promise.allSettled(Array.from({ length: 6 }, () => t.engine.runs.trigger('quick', 'acme')));
         const ok = results.filter((r) => r.status === 'fulfilled');
         const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         assert.equal(ok.length, 1, 'one trigger wins');
@@ -72,7 +72,7 @@ for (const target of await storeTargets()) {
     test('every transition checks the lease owner: a lost lease is a typed error', async () => {
       const t = await openTestEngine(await target.make(), { jobs: [quick] });
       try {
-        const run = await t.engine.trigger('quick', 'acme');
+        const run = await t.engine.runs.trigger('quick', 'acme');
         const [claimed] = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }));
         assert.equal(claimed!.id, run.id);
         await assert.rejects(heartbeat(t.engine.db.k, 'acme', run.id, 'intruder', t.clock.now(), 1_000), { code: 'NS_LEASE_LOST' });
@@ -93,7 +93,7 @@ for (const target of await storeTargets()) {
       const job = commandJob('quick', node, ['-e', '0'], { retry: { attempts: 3, backoffMs: [MINUTE], jitterRatio: 0 } });
       const t = await openTestEngine(await target.make(), { jobs: [job] });
       try {
-        const run = await t.engine.trigger('quick', 'acme');
+        const run = await t.engine.runs.trigger('quick', 'acme');
         await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'crashed', host: 'elsewhere', now: t.clock.now(), leaseMs: 1_000, limit: 1 }));
         t.clock.advance(2_000);
         assert.equal(await t.engine.workers.recoverLeases(true), 1);
@@ -120,8 +120,8 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [flaky, broken] });
       try {
         t.engine.workers.lifecycle.to('running');
-        const run = await t.engine.trigger('flaky', 'acme');
-        const bad = await t.engine.trigger('broken', 'acme');
+        const run = await t.engine.runs.trigger('flaky', 'acme');
+        const bad = await t.engine.runs.trigger('broken', 'acme');
         const retry1 = t.engine.events.waitFor('run:retry', (p) => p.run.id === run.id);
         const badDone = t.engine.events.waitFor('run:finished', (p) => p.run.id === bad.id);
         await t.engine.workers.claimAndStart();
@@ -153,17 +153,17 @@ for (const target of await storeTargets()) {
       const slow = commandJob('slow', node, ['-e', 'setTimeout(() => {}, 60000)']);
       const t = await openTestEngine(await target.make(), { jobs: [slow, quick] });
       try {
-        const queued = await t.engine.trigger('quick', 'acme', { at: t.clock.now() + MINUTE });
-        assert.equal(await t.engine.cancel(queued.id, undefined, 'acme'), 'cancelled');
-        await assert.rejects(t.engine.cancel(queued.id, undefined, 'acme'), { code: 'NS_CONFLICT' });
-        await assert.rejects(t.engine.cancel('run_nope', undefined, ALL_TENANTS), { code: 'NS_NOT_FOUND' });
+        const queued = await t.engine.runs.trigger('quick', 'acme', { at: t.clock.now() + MINUTE });
+        assert.equal(await t.engine.runs.cancel('acme', queued.id), 'cancelled');
+        await assert.rejects(t.engine.runs.cancel('acme', queued.id), { code: 'NS_CONFLICT' });
+        await assert.rejects(t.engine.runs.cancel(ALL_TENANTS, 'run_nope'), { code: 'NS_NOT_FOUND' });
         t.engine.workers.lifecycle.to('running');
-        const run = await t.engine.trigger('slow', 'acme');
+        const run = await t.engine.runs.trigger('slow', 'acme');
         const spawned = t.engine.events.waitFor('run:spawned', (p) => p.runId === run.id);
         await t.engine.workers.claimAndStart();
         await spawned;
         const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
-        assert.equal(await t.engine.cancel(run.id, undefined, 'acme'), 'requested');
+        assert.equal(await t.engine.runs.cancel('acme', run.id), 'requested');
         const finished = (await done).run;
         assert.equal(finished.status, 'cancelled');
         assert.equal(finished.exit_signal, 'SIGTERM');
@@ -177,7 +177,7 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [slow], killGraceMs: 200, clock: { now: () => Date.now() } });
       try {
         t.engine.workers.lifecycle.to('running');
-        const run = await t.engine.trigger('slow', 'acme');
+        const run = await t.engine.runs.trigger('slow', 'acme');
         const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
         await t.engine.workers.claimAndStart();
         const finished = (await done).run;
@@ -195,7 +195,7 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [etl, train] });
       try {
         t.engine.workers.lifecycle.to('running');
-        const up = await t.engine.trigger('etl', 'acme');
+        const up = await t.engine.runs.trigger('etl', 'acme');
         const downQueued = t.engine.events.waitFor('run:queued', (p) => p.run.job_id === 'train');
         await t.engine.workers.claimAndStart();
         const { run: down } = await downQueued;
@@ -219,7 +219,7 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [etl] });
       try {
         t.engine.workers.lifecycle.to('running');
-        const run = await t.engine.trigger('etl', 'acme');
+        const run = await t.engine.runs.trigger('etl', 'acme');
         const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
         await t.engine.workers.claimAndStart();
         const finished = (await done).run;
@@ -239,7 +239,7 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [nice], jobNiceness: 7 });
       try {
         t.engine.workers.lifecycle.to('running');
-        const run = await t.engine.trigger('nice', 'acme');
+        const run = await t.engine.runs.trigger('nice', 'acme');
         const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
         await t.engine.workers.claimAndStart();
         const finished = (await done).run;
@@ -254,7 +254,7 @@ for (const target of await storeTargets()) {
       const jobs = ['a', 'b', 'c'].map((id) => commandJob(id, node, ['-e', '0']));
       const t = await openTestEngine(await target.make(), { jobs });
       try {
-        for (const job of jobs) await t.engine.trigger(job.id, 'acme');
+        for (const job of jobs) await t.engine.runs.trigger(job.id, 'acme');
         const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), { lock: LOCK_KEYS.claim });
         assert.equal(claimed.length, 3);
         t.clock.advance(1_500);
@@ -319,7 +319,7 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { concurrency: 1, jobs: [emptyJob('nightly')] });
       try {
         t.engine.workers.lifecycle.to('running');
-        const run = await t.engine.trigger('nightly', 'acme');
+        const run = await t.engine.runs.trigger('nightly', 'acme');
         let claim: Awaited<ReturnType<typeof t.engine.workers.claimIn>> | null = null;
         await assert.rejects(
           inTransaction(t.engine.db, async (x) => {
@@ -344,11 +344,11 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [quick] });
       try {
         for (let i = 0; i < 7; i++) {
-          const run = await t.engine.trigger('quick', 'acme', { mode: 'queue' }).catch(() => null);
+          const run = await t.engine.runs.trigger('quick', 'acme', { mode: 'queue' }).catch(() => null);
           if (!run) {
             const [queued] = await listRuns(t.engine.db.k, 'acme', { status: ['queued'] });
-            await t.engine.cancel(queued!.id, undefined, 'acme');
-            await t.engine.trigger('quick', 'acme');
+            await t.engine.runs.cancel('acme', queued!.id);
+            await t.engine.runs.trigger('quick', 'acme');
           }
         }
         const all = await listRuns(t.engine.db.k, ALL_TENANTS, { limit: 100 });

@@ -220,7 +220,7 @@ for (const target of await storeTargets()) {
         t.clock.set('2026-03-01T01:00:01Z');
         const first = await t.engine.scheduler.tick();
         const oldRun = first.decided[0]!.run!;
-        await t.engine.cancel(oldRun.id, undefined, 'acme');
+        await t.engine.runs.cancel('acme', oldRun.id);
         t.clock.set('2026-03-02T12:00:01Z');
         await t.engine.scheduler.tick();
         const stillQueued = (await listRuns(t.engine.db.k, ALL_TENANTS, { status: ['queued'] }))[0]!;
@@ -244,16 +244,16 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { jobs: [job], schedules: [declared] });
       try {
         const restart = (schedules = [declared]) => syncDefinitions(t.engine.db, { ...t.engine.settings, schedules }, t.clock.now());
-        await t.engine.upsertSchedule({ ...declared, cron: '15 * * * *' });
+        await t.engine.schedules.upsert({ ...declared, cron: '15 * * * *' });
         assert.deepEqual((await restart()).schedules, { created: 0, updated: 0, unchanged: 1 });
         assert.equal((await listSchedules(t.engine.db.k, ALL_TENANTS))[0]!.cron, '15 * * * *', 'the API edit survived the restart');
 
-        await t.engine.deleteSchedule('hourly', 'acme');
+        await t.engine.schedules.delete('acme', 'hourly');
         assert.deepEqual((await restart()).schedules, { created: 0, updated: 0, unchanged: 1 });
         assert.equal((await listSchedules(t.engine.db.k, ALL_TENANTS)).length, 0, 'the API deletion survived the restart');
         t.clock.set('2026-03-01T05:00:01Z');
         assert.equal((await t.engine.scheduler.tick()).decided.length, 0, 'a deleted schedule never fires');
-        await assert.rejects(t.engine.deleteSchedule('hourly', 'acme'), { code: 'NS_NOT_FOUND' });
+        await assert.rejects(t.engine.schedules.delete('acme', 'hourly'), { code: 'NS_NOT_FOUND' });
 
         const changed = await restart([{ ...declared, cron: '45 * * * *' }]);
         assert.deepEqual(changed.schedules, { created: 1, updated: 0, unchanged: 0 }, 'a changed config declaration brings it back');
@@ -274,11 +274,11 @@ for (const target of await storeTargets()) {
       try {
         // Down since before 01:00; at 03:30 the timing is changed before the scheduler ran.
         t.clock.set('2026-03-01T03:30:00Z');
-        await t.engine.upsertSchedule({ ...schedule('hourly', 'analysis'), cron: '45 * * * *' });
+        await t.engine.schedules.upsert({ ...schedule('hourly', 'analysis'), cron: '45 * * * *' });
         const slots = await listSlots(t.engine.db.k, ALL_TENANTS, { scheduleId: 'hourly' });
         assert.deepEqual(slots.map((s) => new Date(s.slot_at).toISOString().slice(11, 16)), ['01:00', '02:00', '03:00']);
         for (const s of slots) assert.equal(s.reason, 'the schedule timing changed before this slot was decided');
-        await assert.rejects(t.engine.upsertSchedule({ ...schedule('hourly', 'analysis'), tenantId: 'globex' }), { code: 'NS_CONFLICT' });
+        await assert.rejects(t.engine.schedules.upsert({ ...schedule('hourly', 'analysis'), tenantId: 'globex' }), { code: 'NS_CONFLICT' });
         assert.equal((await listSchedules(t.engine.db.k, ALL_TENANTS))[0]!.tenant_id, 'acme');
       } finally {
         await t.close();

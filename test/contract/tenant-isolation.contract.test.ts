@@ -60,7 +60,7 @@ async function twoTenants(t: TestEngine) {
   t.clock.set('2026-03-01T01:00:00Z');
   await engine.scheduler.tick();
   await inTransaction(engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: OWNER, host: 'h', now: clock.now(), leaseMs: 60_000, limit: 10 }), { lock: LOCK_KEYS.claim });
-  const queued = { acme: await engine.trigger('quick', 'acme', { mode: 'queue' }), globex: await engine.trigger('quick', 'globex', { mode: 'queue' }) };
+  const queued = { acme: await engine.runs.trigger('quick', 'acme', { mode: 'queue' }), globex: await engine.runs.trigger('quick', 'globex', { mode: 'queue' }) };
   const [running] = await listRuns(engine.db.k, 'acme', { status: ['running'] });
   const model = (name: string) => parseModelDefinition({ name, task: 'binary', dataset: 'readings', features: { continuous: ['temperature'] } });
   await inTransaction(engine.db, async (x) => {
@@ -83,15 +83,15 @@ for (const target of await storeTargets()) {
         assert.equal(running.tenant_id, 'acme');
         const before = await snapshot(k);
 
-        await assert.rejects(engine.getRun('run_missing', 'globex'), notFound('run', 'run_missing'));
+        await assert.rejects(engine.runs.get('globex', 'run_missing'), notFound('run', 'run_missing'));
         for (const id of [queued.acme.id, running.id]) {
-          await assert.rejects(engine.getRun(id, 'globex'), notFound('run', id));
-          await assert.rejects(engine.cancel(id, undefined, 'globex'), (e: unknown) => isNsError(e) && e.code === 'NS_NOT_FOUND' && e.message === `run "${id}" does not exist`);
+          await assert.rejects(engine.runs.get('globex', id), notFound('run', id));
+          await assert.rejects(engine.runs.cancel('globex', id), (e: unknown) => isNsError(e) && e.code === 'NS_NOT_FOUND' && e.message === `run "${id}" does not exist`);
           assert.equal(await getRunRow(k, 'globex', id), undefined);
         }
         assert.deepEqual(await listAttempts(k, 'globex', running.id), []);
-        await assert.rejects(engine.deleteSchedule('acme-hourly', 'globex'), notFound('schedule', 'acme-hourly'));
-        await assert.rejects(engine.setScheduleEnabled('acme-hourly', false, 'globex'), notFound('schedule', 'acme-hourly'));
+        await assert.rejects(engine.schedules.delete('globex', 'acme-hourly'), notFound('schedule', 'acme-hourly'));
+        await assert.rejects(engine.schedules.setEnabled('globex', 'acme-hourly', false), notFound('schedule', 'acme-hourly'));
         assert.equal(await getScheduleRow(k, 'globex', 'acme-hourly', true), undefined);
         // The lease holder's own transitions name the tenant too: under another, the lease is not theirs.
         await assert.rejects(heartbeat(k, 'globex', running.id, OWNER, clock.now(), 60_000), { code: 'NS_LEASE_LOST' });
@@ -99,11 +99,11 @@ for (const target of await storeTargets()) {
         await assert.rejects(inTransaction(engine.db, (x) => finishRun(x, 'globex', running.id, OWNER, clock.now(), { status: 'succeeded' })), { code: 'NS_LEASE_LOST' });
 
         assert.deepEqual(await snapshot(k), before, 'no refused call changed a row');
-        assert.equal((await engine.getRun(queued.acme.id, 'acme')).id, queued.acme.id, 'its own tenant sees it');
-        assert.equal((await engine.getRun(queued.acme.id, ALL_TENANTS)).id, queued.acme.id, 'and so does the global view');
-        assert.equal(await engine.cancel(queued.acme.id, undefined, 'acme'), 'cancelled');
-        assert.equal((await engine.setScheduleEnabled('acme-hourly', false, 'acme')).enabled, 0);
-        await engine.deleteSchedule('acme-hourly', 'acme');
+        assert.equal((await engine.runs.get('acme', queued.acme.id)).id, queued.acme.id, 'its own tenant sees it');
+        assert.equal((await engine.runs.get(ALL_TENANTS, queued.acme.id)).id, queued.acme.id, 'and so does the global view');
+        assert.equal(await engine.runs.cancel('acme', queued.acme.id), 'cancelled');
+        assert.equal((await engine.schedules.setEnabled('acme', 'acme-hourly', false)).enabled, 0);
+        await engine.schedules.delete('acme', 'acme-hourly');
       } finally {
         await t.close();
       }
@@ -163,17 +163,17 @@ for (const target of await storeTargets()) {
         const restart = (s = [moved]) => syncDefinitions(engine.db, { ...settings, schedules: s }, clock.now());
         const row = await getScheduleRow(engine.db.k, 'acme', 'hourly');
 
-        await assert.rejects(engine.upsertSchedule(moved), ownedBy('acme', false));
+        await assert.rejects(engine.schedules.upsert(moved), ownedBy('acme', false));
         await assert.rejects(restart(), ownedBy('acme', false));
         assert.deepEqual(await getScheduleRow(engine.db.k, ALL_TENANTS, 'hourly'), row, 'the live schedule is untouched');
 
         // A deleted schedule keeps its id (and history) with its tenant: reviving it elsewhere is refused too.
-        await engine.deleteSchedule('hourly', 'acme');
+        await engine.schedules.delete('acme', 'hourly');
         const tombstone = await getScheduleRow(engine.db.k, ALL_TENANTS, 'hourly', true);
-        await assert.rejects(engine.upsertSchedule(moved), ownedBy('acme', true));
+        await assert.rejects(engine.schedules.upsert(moved), ownedBy('acme', true));
         await assert.rejects(restart(), ownedBy('acme', true));
         assert.deepEqual(await getScheduleRow(engine.db.k, ALL_TENANTS, 'hourly', true), tombstone, 'the tombstone is untouched');
-        assert.equal((await engine.upsertSchedule(declared)).result, 'created', 'its own tenant may revive it');
+        assert.equal((await engine.schedules.upsert(declared)).result, 'created', 'its own tenant may revive it');
       } finally {
         await t.close();
       }

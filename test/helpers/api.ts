@@ -42,7 +42,7 @@ export async function openTestApi(o: Partial<Settings> & { target?: StoreTarget;
       done();
     },
   });
-  const app = await buildApp({ engine: t.engine, drain, logger: pino({ level: 'info' }, sink) });
+  const app = await buildApp({ services: t.engine, drain, logger: pino({ level: "info" }, sink) });
   await app.ready();
   return {
     ...t,

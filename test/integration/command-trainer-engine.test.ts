@@ -47,7 +47,7 @@ describe('command trainer through the run engine (Python example)', () => {
     const t = await openTestEngine(sqlite(), { jobs: [train] });
     try {
       t.engine.workers.lifecycle.to('running');
-      const run = await t.engine.trigger('train-risk', 'acme');
+      const run = await t.engine.runs.trigger('train-risk', 'acme');
       const retry = t.engine.events.waitFor('run:retry', (p) => p.run.id === run.id);
       await t.engine.workers.claimAndStart();
       const { delayMs, run: retried } = await retry;
@@ -86,7 +86,7 @@ describe('command trainer through the run engine (Python example)', () => {
     });
     try {
       t.engine.workers.lifecycle.to('running');
-      const run = await t.engine.trigger('train-risk', 'acme');
+      const run = await t.engine.runs.trigger('train-risk', 'acme');
       const spawned = t.engine.events.waitFor('run:spawned', (p) => p.runId === run.id);
       const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
       await t.engine.workers.claimAndStart();

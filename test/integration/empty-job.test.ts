@@ -14,7 +14,7 @@ for (const target of await storeTargets()) {
       t.engine.events.on('run:spawned', ({ runId }) => spawned.push(runId));
       try {
         t.engine.workers.lifecycle.to('running');
-        const queued = await t.engine.trigger('nightly', 'acme');
+        const queued = await t.engine.runs.trigger('nightly', 'acme');
         const finished = t.engine.events.waitFor('run:finished', (p) => p.run.id === queued.id);
         const next = t.engine.events.waitFor('run:queued', (p) => p.run.job_id === 'etl');
         assert.equal(await t.engine.workers.claimAndStart(), 1);

@@ -24,7 +24,7 @@ for (const target of await storeTargets()) {
       engine.events.on('run:finished', ({ run }) => order.push(`finished ${run.id}`));
       try {
         const runs = [];
-        for (const job of jobs) runs.push(await engine.trigger(job.id, 'acme'));
+        for (const job of jobs) runs.push(await engine.runs.trigger(job.id, 'acme'));
         const allFinished = Promise.all(runs.map((r) => engine.events.waitFor('run:finished', (p) => p.run.id === r.id)));
         pool.start();
         const finished = await allFinished;

@@ -39,7 +39,7 @@ describe('train jobs', () => {
       await fillFleet(t.engine.db, 'acme', { endMs: end });
       t.engine.workers.lifecycle.to('running');
 
-      const first = await t.engine.trigger('train-failure', 'acme');
+      const first = await t.engine.runs.trigger('train-failure', 'acme');
       await t.engine.workers.claimAndStart();
       const done = await waitForRunEnd(t.engine, first.id, 60_000);
       assert.equal(done.status, 'succeeded', done.log_tail ?? '');
@@ -60,7 +60,7 @@ describe('train jobs', () => {
       const rng = new Rng(42);
       const noisy = fleetSamples({ endMs: end, seed: 7, map: (s) => ({ ...s, label: rng.next() < 0.3 ? 1 : 0 }) });
       await inTransaction(t.engine.db, (x) => writeSamples(x, schema, noisy));
-      const second = await t.engine.trigger('train-failure', 'acme');
+      const second = await t.engine.runs.trigger('train-failure', 'acme');
       await t.engine.workers.claimAndStart();
       const rejected = await waitForRunEnd(t.engine, second.id, 60_000);
       assert.equal(rejected.status, 'succeeded', rejected.log_tail ?? '');
@@ -80,7 +80,7 @@ describe('train jobs', () => {
       const registry = new ModelRegistry({ db: t.engine.db, dataDir: t.engine.settings.dataDir });
       await fillFleet(t.engine.db, 'acme', { endMs: Date.now() - 3 * 86_400_000, days: 20 });
       t.engine.workers.lifecycle.to('running');
-      const first = await t.engine.trigger('train-failure', 'acme');
+      const first = await t.engine.runs.trigger('train-failure', 'acme');
       await t.engine.workers.claimAndStart();
       const a = await waitForRunEnd(t.engine, first.id, 60_000);
       assert.equal(a.outcome, 'promoted', a.log_tail ?? '');
@@ -89,7 +89,7 @@ describe('train jobs', () => {
       // Three more days arrive; the next run continues from v1.
       const later = fleetSamples({ endMs: Date.now(), days: 3, seed: 8 });
       await inTransaction(t.engine.db, (x) => writeSamples(x, syntheticSchema('acme'), later));
-      const second = await t.engine.trigger('train-failure', 'acme');
+      const second = await t.engine.runs.trigger('train-failure', 'acme');
       await t.engine.workers.claimAndStart();
       const b = await waitForRunEnd(t.engine, second.id, 60_000);
       assert.equal(b.status, 'succeeded', b.log_tail ?? '');
@@ -111,12 +111,12 @@ describe('train jobs', () => {
       const registry = new ModelRegistry({ db: t.engine.db, dataDir: t.engine.settings.dataDir });
       await fillFleet(t.engine.db, 'acme', { endMs: Date.now() });
       t.engine.workers.lifecycle.to('running');
-      const run = await t.engine.trigger('train-failure', 'acme');
+      const run = await t.engine.runs.trigger('train-failure', 'acme');
       // The features stage has ended: the child is now growing trees.
       const training = t.engine.events.waitFor('run:line', (p) => p.runId === run.id && p.line.startsWith('features:'), 60_000);
       await t.engine.workers.claimAndStart();
       await training;
-      assert.equal(await t.engine.cancel(run.id, 'test cancels', run.tenant_id), 'requested');
+      assert.equal(await t.engine.runs.cancel(run.tenant_id, run.id, 'test cancels'), 'requested');
       const done = await waitForRunEnd(t.engine, run.id, 60_000);
       assert.equal(done.status, 'cancelled');
       assert.equal((await registry.listVersions('acme', 'failure')).items.length, 0, 'no version was registered');
@@ -132,7 +132,7 @@ describe('train jobs', () => {
     const t = await openTestEngine(sqlite(), { ...decl, clock: { now: () => Date.now() } });
     try {
       t.engine.workers.lifecycle.to('running');
-      const run = await t.engine.trigger('train-failure', 'globex');
+      const run = await t.engine.runs.trigger('train-failure', 'globex');
       await t.engine.workers.claimAndStart();
       const done = await waitForRunEnd(t.engine, run.id, 60_000);
       assert.equal(done.status, 'failed');

@@ -4,11 +4,11 @@
  * parsers (raw text, up to INGEST_BODY_LIMIT_BYTES) so the rest of the API keeps its 1 MiB JSON limit.
  */
 import { Type, type Static } from 'typebox';
-import type { Engine } from '../../engine.ts';
 import { NsError } from '../../errors.ts';
 import { checkDatasetDefinition, COLUMN_NAME_PATTERN, DATASET_ID_PATTERN, MAX_FEATURES } from '../../data/ingest/dataset-definition.ts';
-import { defineDataset, describeDataset, listDatasets, type DatasetView } from '../../data/ingest/dataset-service.ts';
-import { ingestSamples, MAX_ROWS_PER_BATCH, type IngestFormat } from '../../data/ingest/ingest-service.ts';
+import type { DatasetView } from '../../data/ingest/dataset-service.ts';
+import { MAX_ROWS_PER_BATCH, type IngestFormat } from '../../data/ingest/ingest-service.ts';
+import type { DataService } from '../../services/data-service.ts';
 import { iso } from '../dto.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
@@ -82,17 +82,17 @@ export function datasetDto(v: DatasetView) {
 
 const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase();
 
-export function datasetRoutes(app: Api, engine: Engine): void {
+export function datasetRoutes(app: Api, data: DataService): void {
   app.get(
     '/api/tenants/:tenantId/datasets',
     { schema: { tags: ['datasets'], summary: "List a tenant's datasets with sample counts", params: TenantParams, response: { 200: Type.Object({ datasets: Type.Array(Dataset) }), ...errors(400, 404) } } },
-    async (request) => ({ datasets: (await listDatasets(engine.db.k, request.params.tenantId)).map(datasetDto) }),
+    async (request) => ({ datasets: (await data.list(request.params.tenantId)).map(datasetDto) }),
   );
 
   app.get(
     '/api/tenants/:tenantId/datasets/:datasetId',
     { schema: { tags: ['datasets'], summary: 'One dataset: schema, sample count, first and last sample time', params: DatasetParams, response: { 200: Dataset, ...errors(400, 404) } } },
-    async (request) => datasetDto(await describeDataset(engine.db.k, request.params.tenantId, request.params.datasetId)),
+    async (request) => datasetDto(await data.describe(request.params.tenantId, request.params.datasetId)),
   );
 
   app.put(
@@ -109,8 +109,8 @@ export function datasetRoutes(app: Api, engine: Engine): void {
     async (request, reply) => {
       const { tenantId, datasetId } = request.params;
       const schema = checkDatasetDefinition(tenantId, datasetId, request.body);
-      const result = await defineDataset(engine.db, schema, engine.clock.now());
-      return reply.status(result === 'created' ? 201 : 200).send(datasetDto(await describeDataset(engine.db.k, tenantId, datasetId)));
+      const result = await data.define(schema);
+      return reply.status(result === 'created' ? 201 : 200).send(datasetDto(await data.describe(tenantId, datasetId)));
     },
   );
 
@@ -142,7 +142,7 @@ export function datasetRoutes(app: Api, engine: Engine): void {
         const format = INGEST_TYPES[mediaType(request.headers['content-type'])];
         if (!format) throw new NsError('NS_UNSUPPORTED_MEDIA_TYPE', 'send application/json, application/x-ndjson or text/csv', { field: 'content-type' });
         const body = typeof request.body === 'string' ? request.body : '';
-        return ingestSamples(engine.db, { tenantId, datasetId, format, body, now: engine.clock.now() });
+        return data.ingest({ tenantId, datasetId, format, body });
       },
     );
   });

@@ -1,9 +1,6 @@
 import { Type } from 'typebox';
-import type { Engine } from '../../engine.ts';
 import type { EngineMetrics } from '../../monitor/metrics.ts';
-import { listJobs } from '../../store/jobs.ts';
-import { jobHealth, pingStore } from '../../store/job-health.ts';
-import { ALL_TENANTS } from '../../store/tenant-scope.ts';
+import type { HealthService } from '../../services/health-service.ts';
 import { jobHealthDto } from '../dto.ts';
 import type { Api } from '../types.ts';
 
@@ -35,30 +32,22 @@ export interface DrainState {
   draining: boolean;
 }
 
-export function healthRoutes(app: Api, engine: Engine, drain: DrainState, metrics: EngineMetrics): void {
+export function healthRoutes(app: Api, health: HealthService, drain: DrainState, metrics: EngineMetrics): void {
   app.get('/health', { schema: { tags: ['ops'], summary: 'Liveness and readiness, with per-job status', response: { 200: Health, 503: Health } } }, async (_request, reply) => {
-    let reachable = true;
-    let error: string | undefined;
-    try {
-      await pingStore(engine.db.k);
-    } catch (e) {
-      reachable = false;
-      error = (e as Error).message;
-    }
-    const jobs = reachable ? (await jobHealth(engine.db.k, ALL_TENANTS, (await listJobs(engine.db.k)).map((j) => j.id))).map(jobHealthDto) : [];
+    const r = await health.report();
     const loopsOk = (state: string) => state === 'running' || state === 'idle';
-    const ready = reachable && !drain.draining && loopsOk(engine.scheduler.lifecycle.state) && loopsOk(engine.workers.lifecycle.state);
+    const ready = r.store.reachable && !drain.draining && loopsOk(r.scheduler) && loopsOk(r.workers);
     const body = {
       status: ready ? ('ok' as const) : ('unavailable' as const),
       live: true,
       ready,
-      store: { dialect: engine.db.dialect, reachable, ...(error ? { error } : {}) },
-      scheduler: engine.scheduler.lifecycle.state,
-      workers: engine.workers.lifecycle.state,
-      running: engine.workers.activeCount,
-      concurrency: engine.settings.concurrency,
-      node: engine.settings.nodeId,
-      jobs,
+      store: r.store,
+      scheduler: r.scheduler,
+      workers: r.workers,
+      running: r.running,
+      concurrency: r.concurrency,
+      node: r.node,
+      jobs: r.jobs.map(jobHealthDto),
     };
     return reply.status(ready ? 200 : 503).send(body);
   });

@@ -3,7 +3,7 @@
  * Every route is under the tenant; another tenant's model is simply not found.
  */
 import { Type } from 'typebox';
-import type { Engine } from '../../engine.ts';
+import type { ModelService } from '../../models/model-service.ts';
 import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { runDto } from '../dto.ts';
@@ -58,8 +58,7 @@ const PredictResponse = Type.Object({
 
 const AliasUpdateResponse = Type.Object({ changed: Type.Boolean(), change: AliasChangeSchema });
 
-export function modelRoutes(app: Api, engine: Engine): void {
-  const models = engine.models;
+export function modelRoutes(app: Api, models: ModelService): void {
 
   app.get(
     '/api/models',
@@ -219,7 +218,7 @@ export function modelRoutes(app: Api, engine: Engine): void {
     },
   );
 
-  modelImportRoute(app, engine);
+  modelImportRoute(app, models);
 }
 
 /** Base64 of a .onnx file of up to about 50 MB, plus room for the other fields. */
@@ -243,7 +242,7 @@ const ImportResponse = Type.Object({
 });
 
 /** ONNX import: its own function so the route's body limit is stated next to it. */
-function modelImportRoute(app: Api, engine: Engine): void {
+function modelImportRoute(app: Api, models: ModelService): void {
   app.post(
     '/api/tenants/:tenantId/models/:model/import',
     {
@@ -260,7 +259,7 @@ function modelImportRoute(app: Api, engine: Engine): void {
     async (request, reply) => {
       const { tenantId, model } = request.params;
       const { onnx, threshold, outputName, promote } = request.body;
-      const result = await engine.models.importOnnx(tenantId, model, decodeOnnxBase64(onnx, 'onnx'), {
+      const result = await models.importOnnx(tenantId, model, decodeOnnxBase64(onnx, 'onnx'), {
         ...(threshold !== undefined ? { threshold } : {}),
         ...(outputName !== undefined ? { outputName } : {}),
         promote: promote ?? false,

@@ -1,15 +1,12 @@
 import { Type } from 'typebox';
-import type { Engine } from '../../engine.ts';
-import { NsError, notFound } from '../../errors.ts';
+import { NsError } from '../../errors.ts';
 import { ALL_STATUSES } from '../../runs/states.ts';
-import { getJob } from '../../store/jobs.ts';
-import { cursorOf, listAttempts, listRuns, type RunSortField } from '../../store/runs.ts';
-import { nextDueAt } from '../../store/schedules.ts';
+import type { Services } from '../../services/services.ts';
+import { cursorOf, type RunSortField } from '../../store/runs.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
-import { tenantOrDefault } from '../tenant-default.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty } from '../validators.ts';
 
@@ -22,7 +19,7 @@ function parseStatuses(value: string | undefined): string[] | undefined {
 }
 
 
-export function runRoutes(app: Api, engine: Engine): void {
+export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Services, 'runs' | 'jobs' | 'tenants' | 'schedules'>): void {
   app.get(
     '/api/runs',
     { schema: { tags: ['runs'], summary: 'Run history: filters, sort by allow-listed fields (id breaks ties), cursor pagination', querystring: RunQuery, response: { 200: RunList, ...errors(400) } } },
@@ -32,7 +29,7 @@ export function runRoutes(app: Api, engine: Engine): void {
       const order = (q.order ?? 'desc') as 'asc' | 'desc';
       const limit = q.limit ?? 50;
       const status = parseStatuses(q.status);
-      const runs = await listRuns(engine.db.k, q.tenantId ?? ALL_TENANTS, {
+      const found = await runs.list(q.tenantId ?? ALL_TENANTS, {
         ...(q.jobId ? { jobId: q.jobId } : {}),
         ...(status ? { status } : {}),
         ...(q.trigger ? { trigger: q.trigger } : {}),
@@ -43,15 +40,15 @@ export function runRoutes(app: Api, engine: Engine): void {
         order,
         limit: limit + 1,
       });
-      const page = runs.slice(0, limit);
-      const more = runs.length > limit;
+      const page = found.slice(0, limit);
+      const more = found.length > limit;
       return { runs: page.map((r) => runDto(r)), nextCursor: more ? encodeCursor(sort, order, cursorOf(page.at(-1)!, sort)) : null };
     },
   );
 
   app.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run: slot, attempts, step metrics, log tail, ETA', params: IdParams, querystring: TenantQuery, response: { 200: RunDetail, ...errors(404) } } }, async (request) => {
-    const run = await engine.getRun(request.params.id, request.query.tenantId ?? ALL_TENANTS);
-    const attempts = await listAttempts(engine.db.k, run.tenant_id, run.id);
+    const run = await runs.get(request.query.tenantId ?? ALL_TENANTS, request.params.id);
+    const attempts = await runs.attempts(run.tenant_id, run.id);
     return {
       ...runDto(run),
       steps: run.steps ? (JSON.parse(run.steps) as Array<Record<string, unknown>>) : [],
@@ -73,7 +70,7 @@ export function runRoutes(app: Api, engine: Engine): void {
   app.post(
     '/api/runs/:id/cancel',
     { schema: { tags: ['runs'], summary: 'Cancel a queued run, or stop a running one (SIGTERM, then SIGKILL)', params: IdParams, querystring: TenantQuery, response: { 200: Type.Object({ runId: Type.String(), result: Type.String({ enum: ['cancelled', 'requested'] }) }), ...errors(404, 409) } } },
-    async (request) => ({ runId: request.params.id, result: await engine.cancel(request.params.id, undefined, request.query.tenantId ?? ALL_TENANTS) }),
+    async (request) => ({ runId: request.params.id, result: await runs.cancel(request.query.tenantId ?? ALL_TENANTS, request.params.id) }),
   );
 
   app.post(
@@ -91,9 +88,9 @@ export function runRoutes(app: Api, engine: Engine): void {
     async (request, reply) => {
       const body = request.body;
       const jobId = request.params.id;
-      if (!(await getJob(engine.db.k, jobId))) throw notFound('job', jobId);
-      const tenantId = await tenantOrDefault(engine, body.tenantId);
-      const run = await engine.trigger(jobId, tenantId, {
+      await jobs.require(jobId);
+      const tenantId = await tenants.resolve(body.tenantId);
+      const run = await runs.trigger(jobId, tenantId, {
         mode: (body.mode ?? 'now') as 'now' | 'queue',
         ...(body.at ? { at: Date.parse(body.at) } : {}),
         ...(body.params ? { params: body.params as Record<string, unknown> } : {}),
@@ -102,7 +99,7 @@ export function runRoutes(app: Api, engine: Engine): void {
         runId: run.id,
         status: run.status,
         eta: iso(run.eta),
-        nextScheduledRun: iso(await nextDueAt(engine.db.k, tenantId, jobId)),
+        nextScheduledRun: iso(await schedules.nextDueAt(tenantId, jobId)),
         run: runDto(run),
       });
     },

@@ -1,7 +1,5 @@
 import { Type } from 'typebox';
-import type { Engine } from '../../engine.ts';
-import { notFound } from '../../errors.ts';
-import { getScheduleRow, listSchedules } from '../../store/schedules.ts';
+import type { Services } from '../../services/services.ts';
 import { ALL_TENANTS, type TenantScope } from '../../store/tenant-scope.ts';
 import { scheduleDto } from '../dto.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
@@ -21,19 +19,16 @@ const ScheduleCreateBody = Type.Object(
  * The operator's global view of schedules. An optional tenantId narrows any route to that tenant:
  * another tenant's schedule is then not found, and nothing is changed.
  */
-export function scheduleRoutes(app: Api, engine: Engine): void {
-  const show = async (id: string, scope: TenantScope) => {
-    const row = await getScheduleRow(engine.db.k, scope, id);
-    if (!row) throw notFound('schedule', id);
-    return scheduleDto(row, engine.clock.now());
-  };
+export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 'tenants' | 'settings' | 'clock'>): void {
+  const { schedules, clock } = services;
+  const show = async (id: string, scope: TenantScope) => scheduleDto(await schedules.get(scope, id), clock.now());
 
   app.get(
     '/api/schedules',
     { schema: { tags: ['schedules'], summary: 'List schedules with descriptions and the next 5 fire times', querystring: ScheduleListQuery, response: { 200: Type.Object({ schedules: Type.Array(Schedule) }) } } },
     async (request) => {
-      const now = engine.clock.now();
-      const rows = await listSchedules(engine.db.k, request.query.tenantId ?? ALL_TENANTS, request.query.jobId ? { jobId: request.query.jobId } : {});
+      const now = clock.now();
+      const rows = await schedules.list(request.query.tenantId ?? ALL_TENANTS, request.query.jobId ? { jobId: request.query.jobId } : {});
       return { schedules: rows.map((r) => scheduleDto(r, now)) };
     },
   );
@@ -45,9 +40,9 @@ export function scheduleRoutes(app: Api, engine: Engine): void {
   );
 
   const upsert = async (id: string, body: Parameters<typeof scheduleFromBody>[2]) => {
-    const def = await scheduleFromBody(engine, id, body);
-    const { result } = await engine.upsertSchedule(def);
-    return { status: result === 'created' ? (201 as const) : (200 as const), schedule: await show(id, def.tenantId) };
+    const def = await scheduleFromBody(services, id, body);
+    const { result, schedule } = await schedules.upsert(def);
+    return { status: result === 'created' ? (201 as const) : (200 as const), schedule: scheduleDto(schedule, clock.now()) };
   };
 
   app.put(
@@ -73,7 +68,7 @@ export function scheduleRoutes(app: Api, engine: Engine): void {
     '/api/schedules/:id',
     { schema: { tags: ['schedules'], summary: 'Delete a schedule (its history stays)', params: IdParams, querystring: TenantQuery, response: { 204: Type.Null(), ...errors(404) } } },
     async (request, reply) => {
-      await engine.deleteSchedule(request.params.id, request.query.tenantId ?? ALL_TENANTS);
+      await schedules.delete(request.query.tenantId ?? ALL_TENANTS, request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -83,8 +78,8 @@ export function scheduleRoutes(app: Api, engine: Engine): void {
       `/api/schedules/:id/${action}`,
       { schema: { tags: ['schedules'], summary: `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`, params: IdParams, querystring: TenantQuery, response: { 200: Schedule, ...errors(404) } } },
       async (request) => {
-        const row = await engine.setScheduleEnabled(request.params.id, enabled, request.query.tenantId ?? ALL_TENANTS);
-        return scheduleDto(row, engine.clock.now());
+        const row = await schedules.setEnabled(request.query.tenantId ?? ALL_TENANTS, request.params.id, enabled);
+        return scheduleDto(row, clock.now());
       },
     );
   }

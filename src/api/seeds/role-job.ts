@@ -7,12 +7,14 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { implicitScheduleId } from '../../config/implicit-schedules.ts';
 import type { JobDefinition, JobRole } from '../../config/types.ts';
-import type { Engine, RunView } from '../../engine.ts';
 import { NsError } from '../../errors.ts';
-import { activeRunsByKey, listRuns, runKey, type RunRow } from '../../store/runs.ts';
-import { listSchedules, type ScheduleRow } from '../../store/schedules.ts';
-import { getTenant } from '../../store/tenants.ts';
-import { tenantOrDefault } from '../tenant-default.ts';
+import type { RunView } from '../../services/run-service.ts';
+import type { Services } from '../../services/services.ts';
+import type { RunRow } from '../../store/runs.ts';
+import type { ScheduleRow } from '../../store/schedules.ts';
+
+/** What the seed adapters call. */
+export type SeedServices = Pick<Services, 'settings' | 'clock' | 'tenants' | 'schedules' | 'runs' | 'models'>;
 
 export interface RoleTarget {
   tenantId: string;
@@ -23,10 +25,10 @@ export interface RoleTarget {
  * The tenant named by the seed's own field (`organizationId`, `user_id`, …) or the only tenant, and
  * the configured job with this role that runs for it (the first by id when several do).
  */
-export async function roleTarget(engine: Engine, role: JobRole, given: string | undefined, field: string): Promise<RoleTarget> {
-  const tenantId = await tenantOrDefault(engine, given, field);
-  if (!(await getTenant(engine.db.k, tenantId))) throw new NsError('NS_NOT_FOUND', `${field}: tenant "${tenantId}" does not exist`, { field, details: { id: tenantId } });
-  const withRole = engine.settings.jobs.filter((j) => j.role === role).sort((a, b) => a.id.localeCompare(b.id));
+export async function roleTarget(s: SeedServices, role: JobRole, given: string | undefined, field: string): Promise<RoleTarget> {
+  const tenantId = await s.tenants.resolve(given, field);
+  if (!(await s.tenants.exists(tenantId))) throw new NsError('NS_NOT_FOUND', `${field}: tenant "${tenantId}" does not exist`, { field, details: { id: tenantId } });
+  const withRole = s.settings.jobs.filter((j) => j.role === role).sort((a, b) => a.id.localeCompare(b.id));
   const job = withRole.find((j) => j.tenants === null || j.tenants.includes(tenantId));
   if (!job) {
     const message = withRole.length
@@ -38,31 +40,31 @@ export async function roleTarget(engine: Engine, role: JobRole, given: string | 
 }
 
 /** Every run of the (tenant, job) that is queued or running. */
-export async function activeRuns(engine: Engine, t: RoleTarget): Promise<RunRow[]> {
-  return (await activeRunsByKey(engine.db.k, [{ tenantId: t.tenantId, jobId: t.job.id }])).get(runKey(t.tenantId, t.job.id)) ?? [];
+export function activeRuns(s: SeedServices, t: RoleTarget): Promise<RunRow[]> {
+  return s.runs.active(t.tenantId, t.job.id);
 }
 
 /** The (tenant, job)'s run in flight: the running one, else the first queued; with its ETA. */
-export async function activeRun(engine: Engine, t: RoleTarget): Promise<RunView | null> {
-  const active = await activeRuns(engine, t);
+export async function activeRun(s: SeedServices, t: RoleTarget): Promise<RunView | null> {
+  const active = await activeRuns(s, t);
   const pick = active.find((r) => r.status === 'running') ?? [...active].sort((a, b) => a.run_at - b.run_at || a.id.localeCompare(b.id))[0];
-  return pick ? engine.withEta(pick) : null;
+  return pick ? s.runs.withEta(pick) : null;
 }
 
 /** Executions that ran (or were meant to and failed): a slot skipped for overlap is not one. */
 export const EXECUTED_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 
 /** The most recently finished executions of the (tenant, job), newest first. */
-export async function finishedRuns(engine: Engine, t: RoleTarget, limit: number): Promise<RunRow[]> {
-  return listRuns(engine.db.k, t.tenantId, { jobId: t.job.id, status: EXECUTED_STATUSES, sort: 'finished_at', order: 'desc', limit });
+export function finishedRuns(s: SeedServices, t: RoleTarget, limit: number): Promise<RunRow[]> {
+  return s.runs.list(t.tenantId, { jobId: t.job.id, status: EXECUTED_STATUSES, sort: 'finished_at', order: 'desc', limit });
 }
 
 /**
  * The tenant's schedule of the job: the implicit one (`${tenant}.${job}`) when it exists, else the
  * first of the job's schedules for that tenant by id; null when it has none.
  */
-export async function roleSchedule(engine: Engine, t: RoleTarget): Promise<ScheduleRow | null> {
-  const rows = await listSchedules(engine.db.k, t.tenantId, { jobId: t.job.id });
+export async function roleSchedule(s: SeedServices, t: RoleTarget): Promise<ScheduleRow | null> {
+  const rows = await s.schedules.list(t.tenantId, { jobId: t.job.id });
   return rows.find((r) => r.id === implicitScheduleId(t.tenantId, t.job.id)) ?? rows[0] ?? null;
 }
 

@@ -3,12 +3,10 @@
  * `GET /api/predictions/train/status`, over the job configured with `role: training`.
  */
 import { Type } from 'typebox';
-import type { Engine } from '../../engine.ts';
 import { iso } from '../dto.ts';
-import { nextDueAt } from '../../store/schedules.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import { absentBodyAsEmpty, activeRun, finishedRuns, IsoOrNull, NumberOrNull, roleSchedule, roleTarget, seconds, SEED_TAGS, seedMetrics, seedStatus, TenantField } from './role-job.ts';
+import { absentBodyAsEmpty, activeRun, finishedRuns, IsoOrNull, NumberOrNull, roleSchedule, roleTarget, seconds, SEED_TAGS, seedMetrics, seedStatus, TenantField, type SeedServices } from './role-job.ts';
 
 const Tenant = TenantField('the tenant; optional when only one is declared');
 
@@ -59,7 +57,7 @@ const StatusResponse = Type.Object({
   estimated_completion: IsoOrNull,
 });
 
-export function predictionRoutes(app: Api, engine: Engine): void {
+export function predictionRoutes(app: Api, services: SeedServices): void {
   app.post(
     '/api/predictions/train/schedule',
     {
@@ -74,17 +72,17 @@ export function predictionRoutes(app: Api, engine: Engine): void {
     async (request) => {
       const body = request.body;
       const when = (body.when ?? 'now') as 'now' | 'queue';
-      const target = await roleTarget(engine, 'training', body.tenantId, 'tenantId');
-      const run = await engine.trigger(target.job.id, target.tenantId, { mode: when });
+      const target = await roleTarget(services, 'training', body.tenantId, 'tenantId');
+      const run = await services.runs.trigger(target.job.id, target.tenantId, { mode: when });
       return {
         success: true,
         message: when === 'now' ? 'Training triggered' : 'Training queued',
         status: run.status,
         run_id: run.id,
         when,
-        training_mode: engine.settings.training.mode,
+        training_mode: services.settings.training.mode,
         estimated_completion: iso(run.eta),
-        next_scheduled_run: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
+        next_scheduled_run: iso(await services.schedules.nextDueAt(target.tenantId, target.job.id)),
       };
     },
   );
@@ -100,21 +98,21 @@ export function predictionRoutes(app: Api, engine: Engine): void {
       },
     },
     async (request) => {
-      const target = await roleTarget(engine, 'training', request.query.tenantId, 'tenantId');
-      const [current, [last], schedule] = await Promise.all([activeRun(engine, target), finishedRuns(engine, target, 1), roleSchedule(engine, target)]);
+      const target = await roleTarget(services, 'training', request.query.tenantId, 'tenantId');
+      const [current, [last], schedule] = await Promise.all([activeRun(services, target), finishedRuns(services, target, 1), roleSchedule(services, target)]);
       return {
         status: current ? (current.status as 'running' | 'queued') : 'idle',
         is_running: current?.status === 'running',
         enabled: schedule?.enabled === 1,
         schedule: schedule?.cron ?? null,
-        training_mode: engine.settings.training.mode,
+        training_mode: services.settings.training.mode,
         current_run_id: current?.id ?? null,
         last_training_time: iso(last?.finished_at),
         last_training_status: last ? seedStatus(last) : null,
         last_training_result: last
           ? { run_id: last.id, status: seedStatus(last), duration_seconds: seconds(last.duration_ms), metrics: seedMetrics(last, target.job), error: last.error_message }
           : null,
-        next_run: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
+        next_run: iso(await services.schedules.nextDueAt(target.tenantId, target.job.id)),
         estimated_completion: iso(current?.eta),
       };
     },

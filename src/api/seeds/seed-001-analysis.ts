@@ -3,12 +3,10 @@
  * `GET /api/analysis/schedule`, over the job configured with `role: analysis`.
  */
 import { Type } from 'typebox';
-import type { Engine } from '../../engine.ts';
 import { iso } from '../dto.ts';
-import { nextDueAt } from '../../store/schedules.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import { absentBodyAsEmpty, activeRuns, finishedRuns, IsoOrNull, NumberOrNull, roleSchedule, roleTarget, seconds, SEED_TAGS, seedMetrics, seedStatus, TenantField } from './role-job.ts';
+import { absentBodyAsEmpty, activeRuns, finishedRuns, IsoOrNull, NumberOrNull, roleSchedule, roleTarget, seconds, SEED_TAGS, seedMetrics, seedStatus, TenantField, type SeedServices } from './role-job.ts';
 
 /** The seed keeps the last 30 runs; nightshift keeps all, and shows as many. */
 const RECENT_JOBS = 30;
@@ -44,7 +42,7 @@ const ScheduleResponse = Type.Object({
   recent_jobs: Type.Array(RecentJob),
 });
 
-export function analysisRoutes(app: Api, engine: Engine): void {
+export function analysisRoutes(app: Api, services: SeedServices): void {
   app.post(
     '/api/analysis/trigger',
     {
@@ -57,13 +55,13 @@ export function analysisRoutes(app: Api, engine: Engine): void {
       preValidation: absentBodyAsEmpty,
     },
     async (request) => {
-      const target = await roleTarget(engine, 'analysis', request.body.tenantId, 'tenantId');
-      const run = await engine.trigger(target.job.id, target.tenantId, { mode: 'now' });
+      const target = await roleTarget(services, 'analysis', request.body.tenantId, 'tenantId');
+      const run = await services.runs.trigger(target.job.id, target.tenantId, { mode: 'now' });
       return {
         success: true,
         message: 'Analysis job triggered successfully',
         status: 'running_in_background',
-        next_scheduled_run: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
+        next_scheduled_run: iso(await services.schedules.nextDueAt(target.tenantId, target.job.id)),
         run_id: run.id,
       };
     },
@@ -80,11 +78,11 @@ export function analysisRoutes(app: Api, engine: Engine): void {
       },
     },
     async (request) => {
-      const target = await roleTarget(engine, 'analysis', request.query.tenantId, 'tenantId');
-      const [schedule, active, recent] = await Promise.all([roleSchedule(engine, target), activeRuns(engine, target), finishedRuns(engine, target, RECENT_JOBS)]);
+      const target = await roleTarget(services, 'analysis', request.query.tenantId, 'tenantId');
+      const [schedule, active, recent] = await Promise.all([roleSchedule(services, target), activeRuns(services, target), finishedRuns(services, target, RECENT_JOBS)]);
       return {
         schedule: schedule?.cron ?? null,
-        next_run: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
+        next_run: iso(await services.schedules.nextDueAt(target.tenantId, target.job.id)),
         is_running: active.some((r) => r.status === 'running'),
         recent_jobs: recent.map((run) => ({
           ...seedMetrics(run, target.job),

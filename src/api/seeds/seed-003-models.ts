@@ -5,13 +5,11 @@
  * body names.
  */
 import { Type } from 'typebox';
-import type { Engine } from '../../engine.ts';
 import { NsError } from '../../errors.ts';
-import { getModelDefinition } from '../../store/model-definitions.ts';
 import { iso } from '../dto.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import { absentBodyAsEmpty, roleTarget, SEED_TAGS, TenantField, type RoleTarget } from './role-job.ts';
+import { absentBodyAsEmpty, roleTarget, SEED_TAGS, TenantField, type RoleTarget, type SeedServices } from './role-job.ts';
 
 const Org = TenantField('the organization (a nightshift tenant); optional when only one is declared');
 
@@ -57,8 +55,8 @@ const RollbackResponse = Type.Object({
 });
 
 /** The declared model the request is about: the one it names, else the training job's. */
-async function modelOf(engine: Engine, t: RoleTarget, named: string | undefined): Promise<{ model: string; named: boolean }> {
-  if (named !== undefined && (await getModelDefinition(engine.db.k, t.tenantId, named))) return { model: named, named: true };
+async function modelOf(services: SeedServices, t: RoleTarget, named: string | undefined): Promise<{ model: string; named: boolean }> {
+  if (named !== undefined && (await services.models.find(t.tenantId, named))) return { model: named, named: true };
   if (t.job.kind !== 'train') {
     throw new NsError('NS_VALIDATION', `the training job "${t.job.id}" runs a command, not a declared model; declare a model (config models:) to train and roll back through nightshift`, { field: 'modelName' });
   }
@@ -73,7 +71,7 @@ export function parseTargetVersion(v: number | string, model: string, tenantId: 
   return Number(m[1]);
 }
 
-export function trainingModelRoutes(app: Api, engine: Engine): void {
+export function trainingModelRoutes(app: Api, services: SeedServices): void {
   app.post(
     '/api/training/train',
     {
@@ -82,11 +80,11 @@ export function trainingModelRoutes(app: Api, engine: Engine): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const t = await roleTarget(engine, 'training', body.organizationId, 'organizationId');
-      const { model, named } = await modelOf(engine, t, body.modelName);
+      const t = await roleTarget(services, 'training', body.organizationId, 'organizationId');
+      const { model, named } = await modelOf(services, t, body.modelName);
       const label = !named && body.modelName ? body.modelName : undefined;
       const description = [label, body.description].filter(Boolean).join(': ') || undefined;
-      const run = await engine.models.train(t.tenantId, model, { ...(description ? { description } : {}), ...(body.dataRangeDays ? { dataRangeDays: body.dataRangeDays } : {}) });
+      const run = await services.models.train(t.tenantId, model, { ...(description ? { description } : {}), ...(body.dataRangeDays ? { dataRangeDays: body.dataRangeDays } : {}) });
       return reply.status(202).send({
         success: true,
         message: `Training of model "${model}" queued for organization "${t.tenantId}"`,
@@ -104,11 +102,11 @@ export function trainingModelRoutes(app: Api, engine: Engine): void {
     { schema: { tags: SEED_TAGS, summary: "Seed 003: roll the organization's model back to an earlier version that passed its gate", body: RollbackBody, response: { 200: RollbackResponse, ...errors(400, 404, 409) } } },
     async (request) => {
       const body = request.body;
-      const t = await roleTarget(engine, 'training', body.organizationId, 'organizationId');
-      const { model } = await modelOf(engine, t, body.modelName);
+      const t = await roleTarget(services, 'training', body.organizationId, 'organizationId');
+      const { model } = await modelOf(services, t, body.modelName);
       const target = parseTargetVersion(body.targetVersion, model, t.tenantId);
-      const update = await engine.models.rollback(t.tenantId, model, target, { ...(body.reason ? { reason: body.reason } : {}), actor: 'api:/api/training/rollback' });
-      const version = (await engine.models.version(t.tenantId, model, update.change.version));
+      const update = await services.models.rollback(t.tenantId, model, target, { ...(body.reason ? { reason: body.reason } : {}), actor: 'api:/api/training/rollback' });
+      const version = (await services.models.version(t.tenantId, model, update.change.version));
       return {
         success: true,
         message: update.changed ? `Model "${model}" rolled back to ${version.name}` : `${version.name} is already the champion`,

@@ -4,17 +4,16 @@
  * organization is a nightshift tenant.
  */
 import { Type, type Static } from 'typebox';
-import type { Engine } from '../../engine.ts';
 import { isNsError, NsError } from '../../errors.ts';
 import { implicitScheduleId } from '../../config/implicit-schedules.ts';
-import { countRunsByStatus, cursorOf, listRuns } from '../../store/runs.ts';
+import { cursorOf } from '../../store/runs.ts';
 import type { ScheduleRow } from '../../store/schedules.ts';
 import { iso, scheduleDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import { absentBodyAsEmpty, activeRuns, IsoOrNull, roleSchedule, roleTarget, SEED_TAGS, seedMetrics, TenantField, type RoleTarget } from './role-job.ts';
+import { absentBodyAsEmpty, activeRuns, IsoOrNull, roleSchedule, roleTarget, SEED_TAGS, seedMetrics, TenantField, type RoleTarget, type SeedServices } from './role-job.ts';
 
 const Org = TenantField('the organization (a nightshift tenant); optional when only one is declared');
 const OrgQuery = Type.Object({ organizationId: Org }, { additionalProperties: false });
@@ -80,8 +79,8 @@ const CancelResponse = Type.Object({
   cancelled: Type.Array(Type.Object({ runId: Type.String(), status: Type.String(), result: Type.String({ enum: ['cancelled', 'requested'] }) })),
 });
 
-function configView(engine: Engine, t: RoleTarget, row: ScheduleRow) {
-  const dto = scheduleDto(row, engine.clock.now());
+function configView(services: SeedServices, t: RoleTarget, row: ScheduleRow) {
+  const dto = scheduleDto(row, services.clock.now());
   return {
     organizationId: t.tenantId,
     jobId: t.job.id,
@@ -94,7 +93,7 @@ function configView(engine: Engine, t: RoleTarget, row: ScheduleRow) {
 }
 
 /** The seed's body → a schedule definition; fields the seed does not know keep their current values. */
-async function definitionFrom(engine: Engine, t: RoleTarget, current: ScheduleRow | null, body: ScheduleConfigBodyT) {
+async function definitionFrom(services: SeedServices, t: RoleTarget, current: ScheduleRow | null, body: ScheduleConfigBodyT) {
   if (body.retryAttempts !== undefined && body.retryAttempts !== t.job.retry.attempts) {
     throw new NsError('NS_VALIDATION', `retryAttempts: retries are configured per job; job "${t.job.id}" makes ${t.job.retry.attempts} attempts (retry.attempts in the config file); send ${t.job.retry.attempts} or leave the field out`, { field: 'retryAttempts' });
   }
@@ -107,7 +106,7 @@ async function definitionFrom(engine: Engine, t: RoleTarget, current: ScheduleRo
     ? { jitter: current.jitter_ms, misfireGrace: current.misfire_grace_ms, catchUp: current.catch_up, catchUpMax: current.catch_up_max, overlap: current.overlap }
     : {};
   try {
-    return await scheduleFromBody(engine, current?.id ?? implicitScheduleId(t.tenantId, t.job.id), {
+    return await scheduleFromBody(services, current?.id ?? implicitScheduleId(t.tenantId, t.job.id), {
       tenantId: t.tenantId,
       jobId: t.job.id,
       ...timing,
@@ -124,9 +123,9 @@ async function definitionFrom(engine: Engine, t: RoleTarget, current: ScheduleRo
   }
 }
 
-export function trainingRoutes(app: Api, engine: Engine): void {
+export function trainingRoutes(app: Api, services: SeedServices): void {
   const existing = async (t: RoleTarget) => {
-    const row = await roleSchedule(engine, t);
+    const row = await roleSchedule(services, t);
     if (!row) throw new NsError('NS_NOT_FOUND', `organization "${t.tenantId}" has no training schedule; POST /api/training/schedule to create one`, { field: 'organizationId', details: { id: t.tenantId } });
     return row;
   };
@@ -135,8 +134,8 @@ export function trainingRoutes(app: Api, engine: Engine): void {
     '/api/training/schedule',
     { schema: { tags: SEED_TAGS, summary: "Seed 003: the organization's training schedule", querystring: OrgQuery, response: { 200: ScheduleConfig, ...errors(400, 404) } } },
     async (request) => {
-      const t = await roleTarget(engine, 'training', request.query.organizationId, 'organizationId');
-      return configView(engine, t, await existing(t));
+      const t = await roleTarget(services, 'training', request.query.organizationId, 'organizationId');
+      return configView(services, t, await existing(t));
     },
   );
 
@@ -151,10 +150,10 @@ export function trainingRoutes(app: Api, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const t = await roleTarget(engine, 'training', request.body.organizationId, 'organizationId');
-      const def = await definitionFrom(engine, t, await roleSchedule(engine, t), request.body);
-      const { result, schedule } = await engine.upsertSchedule(def);
-      return reply.status(result === 'created' ? 201 : 200).send(configView(engine, t, schedule));
+      const t = await roleTarget(services, 'training', request.body.organizationId, 'organizationId');
+      const def = await definitionFrom(services, t, await roleSchedule(services, t), request.body);
+      const { result, schedule } = await services.schedules.upsert(def);
+      return reply.status(result === 'created' ? 201 : 200).send(configView(services, t, schedule));
     },
   );
 
@@ -169,9 +168,9 @@ export function trainingRoutes(app: Api, engine: Engine): void {
       },
     },
     async (request) => {
-      const t = await roleTarget(engine, 'training', request.query.organizationId, 'organizationId');
+      const t = await roleTarget(services, 'training', request.query.organizationId, 'organizationId');
       const row = await existing(t);
-      await engine.deleteSchedule(row.id, t.tenantId);
+      await services.schedules.delete(t.tenantId, row.id);
       return { success: true, message: `Training schedule of organization "${t.tenantId}" cancelled`, scheduleId: row.id };
     },
   );
@@ -181,12 +180,12 @@ export function trainingRoutes(app: Api, engine: Engine): void {
     { schema: { tags: SEED_TAGS, summary: "Seed 003: the organization's training runs, newest first, cursor-paginated", querystring: HistoryQuery, response: { 200: HistoryResponse, ...errors(400, 404) } } },
     async (request) => {
       const q = request.query;
-      const t = await roleTarget(engine, 'training', q.organizationId, 'organizationId');
+      const t = await roleTarget(services, 'training', q.organizationId, 'organizationId');
       const limit = q.limit ?? 20;
       const filter = { jobId: t.job.id };
       const [runs, counts] = await Promise.all([
-        listRuns(engine.db.k, t.tenantId, { ...filter, sort: 'queued_at', order: 'desc', limit: limit + 1, ...(q.cursor ? { after: decodeCursor(q.cursor, 'queued_at', 'desc') } : {}) }),
-        countRunsByStatus(engine.db.k, t.tenantId, filter),
+        services.runs.list(t.tenantId, { ...filter, sort: 'queued_at', order: 'desc', limit: limit + 1, ...(q.cursor ? { after: decodeCursor(q.cursor, 'queued_at', 'desc') } : {}) }),
+        services.runs.countByStatus(t.tenantId, filter),
       ]);
       const page = runs.slice(0, limit);
       return {
@@ -228,14 +227,14 @@ export function trainingRoutes(app: Api, engine: Engine): void {
       preValidation: absentBodyAsEmpty,
     },
     async (request) => {
-      const t = await roleTarget(engine, 'training', request.body.organizationId, 'organizationId');
+      const t = await roleTarget(services, 'training', request.body.organizationId, 'organizationId');
       // Queued first, so none of them starts in the gap the running one leaves.
-      const active = (await activeRuns(engine, t)).sort((a, b) => (a.status === b.status ? a.run_at - b.run_at : a.status === 'queued' ? -1 : 1));
+      const active = (await activeRuns(services, t)).sort((a, b) => (a.status === b.status ? a.run_at - b.run_at : a.status === 'queued' ? -1 : 1));
       if (active.length === 0) {
         throw new NsError('NS_NOT_FOUND', `organization "${t.tenantId}" has no active training (job "${t.job.id}" has no queued or running run)`, { field: 'organizationId', details: { id: t.tenantId } });
       }
       const cancelled = [];
-      for (const run of active) cancelled.push({ runId: run.id, status: run.status, result: await engine.cancel(run.id, 'cancelled via POST /api/training/cancel', t.tenantId) });
+      for (const run of active) cancelled.push({ runId: run.id, status: run.status, result: await services.runs.cancel(t.tenantId, run.id, 'cancelled via POST /api/training/cancel') });
       return { success: true, message: `Cancelled ${cancelled.length} training run(s) of organization "${t.tenantId}"`, cancelled };
     },
   );

@@ -4,12 +4,10 @@
  * is a nightshift tenant.
  */
 import { Type } from 'typebox';
-import type { Engine } from '../../engine.ts';
 import { iso } from '../dto.ts';
-import { nextDueAt } from '../../store/schedules.ts';
 import { errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import { absentBodyAsEmpty, IsoOrNull, roleTarget, SEED_TAGS, TenantField } from './role-job.ts';
+import { absentBodyAsEmpty, IsoOrNull, roleTarget, SEED_TAGS, TenantField, type SeedServices } from './role-job.ts';
 
 const RetrainBody = Type.Object(
   { user_id: TenantField('the user whose model to retrain (a nightshift tenant); optional when only one is declared') },
@@ -27,7 +25,7 @@ const RetrainResponse = Type.Object({
   next_run_time: IsoOrNull,
 });
 
-export function learnRoutes(app: Api, engine: Engine): void {
+export function learnRoutes(app: Api, services: SeedServices): void {
   app.post(
     '/api/v1/learn/trigger-retrain',
     {
@@ -40,8 +38,8 @@ export function learnRoutes(app: Api, engine: Engine): void {
       preValidation: absentBodyAsEmpty,
     },
     async (request) => {
-      const target = await roleTarget(engine, 'training', request.body.user_id, 'user_id');
-      const run = await engine.trigger(target.job.id, target.tenantId, { mode: 'now' });
+      const target = await roleTarget(services, 'training', request.body.user_id, 'user_id');
+      const run = await services.runs.trigger(target.job.id, target.tenantId, { mode: 'now' });
       return {
         status: 'triggered' as const,
         message: `Model retraining triggered for user "${target.tenantId}"`,
@@ -50,7 +48,7 @@ export function learnRoutes(app: Api, engine: Engine): void {
         run_id: run.id,
         queued_at: iso(run.queued_at),
         estimated_completion: iso(run.eta),
-        next_run_time: iso(await nextDueAt(engine.db.k, target.tenantId, target.job.id)),
+        next_run_time: iso(await services.schedules.nextDueAt(target.tenantId, target.job.id)),
       };
     },
   );

@@ -2,7 +2,7 @@
 import { entryUrl } from '../../entries.ts';
 import type { ModelArtifact, TrainContext, TrainingSet } from '../types.ts';
 import { runTrainingWorker } from '../worker/run-training-worker.ts';
-import type { TrainLinearOptions } from './index.ts';
+import type { TrainLinearOptions } from './train-linear.ts';
 import { LinearModel } from './model.ts';
 import type { LinearParams } from './params.ts';
 

@@ -1,7 +1,7 @@
 /** Worker-thread entry of train-in-worker.ts. Cancellation is the parent terminating this thread. */
 import { workerData } from 'node:worker_threads';
 import { serveTraining } from '../worker/run-training-worker.ts';
-import { trainLinear } from './index.ts';
+import { trainLinear } from './train-linear.ts';
 import { LinearModel } from './model.ts';
 import type { LinearWorkerData } from './train-in-worker.ts';
 

@@ -1,0 +1,66 @@
+/**
+ * Training data per tenant: dataset schemas (define, describe, list), sample ingest (JSON, NDJSON,
+ * CSV; a batch is written whole or not at all), and the generated demo data a declared dataset may
+ * ask for. Another tenant's dataset is not found.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { defineDataset, describeDataset, listDatasets, type DatasetView, type DefineResult } from '../data/ingest/dataset-service.ts';
+import { ingestSamples, type IngestFormat, type IngestResult } from '../data/ingest/ingest-service.ts';
+import { generateTenant, toRawSamples } from '../data/synthetic/index.ts';
+import type { DatasetSchema } from '../data/types.ts';
+import type { DatasetGenerator } from '../config/types.ts';
+import { inTransaction, type Db } from '../store/db.ts';
+import { hasSamples, writeSamples } from '../store/samples.ts';
+
+export interface IngestInput {
+  tenantId: string;
+  datasetId: string;
+  format: IngestFormat;
+  body: string;
+  /** Default MAX_ROWS_PER_BATCH (the HTTP limit); the CLI allows a whole file. */
+  maxRows?: number;
+}
+
+export class DataService {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+
+  constructor(deps: { db: Db; clock: Clock; logger: Logger }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+  }
+
+  /** Creates the dataset or changes its schema (NS_CONFLICT when stored samples would not survive the change). */
+  define(schema: DatasetSchema): Promise<DefineResult> {
+    return defineDataset(this.#db, schema, this.#clock.now());
+  }
+
+  describe(tenantId: string, datasetId: string): Promise<DatasetView> {
+    return describeDataset(this.#db.k, tenantId, datasetId);
+  }
+
+  list(tenantId: string): Promise<DatasetView[]> {
+    return listDatasets(this.#db.k, tenantId);
+  }
+
+  ingest(input: IngestInput): Promise<IngestResult> {
+    return ingestSamples(this.#db, { ...input, now: this.#clock.now() });
+  }
+
+  /**
+   * Fills an empty dataset with generated predictive-maintenance data (the demo's first start): each
+   * tenant its own fleet (seed + index), ending now, so the training window holds it. Does nothing
+   * when the dataset holds samples already.
+   */
+  async generateIfEmpty(schema: DatasetSchema, g: DatasetGenerator, index: number): Promise<number> {
+    if (await hasSamples(this.#db.k, schema.tenantId, schema.id)) return 0;
+    const t0 = performance.now();
+    const fleet = generateTenant({ tenants: 1, machines: g.machines, days: g.days, seed: g.seed + index, intervalMs: g.intervalMinutes * 60_000, endMs: this.#clock.now() }, 0);
+    await inTransaction(this.#db, (x) => writeSamples(x, schema, toRawSamples(fleet.records)));
+    this.#logger.info({ tenantId: schema.tenantId, dataset: schema.id, samples: fleet.records.length, machines: g.machines, days: g.days, ms: Math.round(performance.now() - t0) }, 'generated demo data');
+    return fleet.records.length;
+  }
+}

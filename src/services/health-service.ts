@@ -1,0 +1,75 @@
+/**
+ * What /health and /metrics read: whether the store answers, the state of this process's scheduler
+ * and workers, and per job its last status, failures in a row and next run. Monitoring calls this
+ * service, never the store.
+ */
+import type { Db, DialectName } from '../store/db.ts';
+import { listJobs } from '../store/jobs.ts';
+import { jobHealth, pingStore, queueDepth, type JobHealthRow } from '../store/job-health.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
+
+/** Live readings of this process's loops, taken when asked. */
+export interface LoopProbes {
+  schedulerState(): string;
+  workersState(): string;
+  running(): number;
+}
+
+export interface HealthReport {
+  store: { dialect: DialectName; reachable: boolean; error?: string };
+  scheduler: string;
+  workers: string;
+  running: number;
+  concurrency: number;
+  node: string;
+  jobs: JobHealthRow[];
+}
+
+export interface QueueDepthRow {
+  tenant_id: string;
+  job_id: string;
+  status: string;
+  n: number;
+}
+
+export class HealthService {
+  readonly #db: Db;
+  readonly #probes: LoopProbes;
+  readonly #node: { nodeId: string; concurrency: number };
+
+  constructor(deps: { db: Db; probes: LoopProbes; nodeId: string; concurrency: number }) {
+    this.#db = deps.db;
+    this.#probes = deps.probes;
+    this.#node = { nodeId: deps.nodeId, concurrency: deps.concurrency };
+  }
+
+  get running(): number {
+    return this.#probes.running();
+  }
+
+  async report(): Promise<HealthReport> {
+    let reachable = true;
+    let error: string | undefined;
+    try {
+      await pingStore(this.#db.k);
+    } catch (e) {
+      reachable = false;
+      error = (e as Error).message;
+    }
+    const jobs = reachable ? await jobHealth(this.#db.k, ALL_TENANTS, (await listJobs(this.#db.k)).map((j) => j.id)) : [];
+    return {
+      store: { dialect: this.#db.dialect, reachable, ...(error ? { error } : {}) },
+      scheduler: this.#probes.schedulerState(),
+      workers: this.#probes.workersState(),
+      running: this.#probes.running(),
+      concurrency: this.#node.concurrency,
+      node: this.#node.nodeId,
+      jobs,
+    };
+  }
+
+  /** Queued and running runs in the shared store, by tenant, job and status (every node sees the same). */
+  queueDepth(): Promise<QueueDepthRow[]> {
+    return queueDepth(this.#db.k, ALL_TENANTS);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Runs as callers see them: trigger (single-flight per tenant and job), cancel, one run with its
+ * ETA and attempts, history with filters and cursor pages. Another tenant's run is not found.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { NsError, notFound } from '../errors.ts';
+import type { EngineEvents } from '../events.ts';
+import { newId } from '../ids.ts';
+import { estimateCompletion } from '../runs/eta.ts';
+import { inTransaction, lockRunKey, type Db } from '../store/db.ts';
+import { requestCancel, type CancelResult } from '../store/run-transitions.ts';
+import {
+  activeRunsByKey,
+  countRunsByStatus,
+  getRunRow,
+  insertRuns,
+  listAttempts,
+  listRuns,
+  recentSuccessDurations,
+  runKey,
+  runValues,
+  type RunFilter,
+  type RunRow,
+} from '../store/runs.ts';
+import type { TenantScope } from '../store/tenant-scope.ts';
+import type { JobService } from './job-service.ts';
+import type { TenantService } from './tenant-service.ts';
+
+export interface TriggerOptions {
+  /** `now`: refuse when the (tenant, job) already has a run in flight; `queue`: queue behind it. */
+  mode?: 'now' | 'queue';
+  /** Not before this instant. */
+  at?: number;
+  params?: Record<string, unknown>;
+  /** Recorded as the run's trigger; default `manual`. */
+  trigger?: string;
+}
+
+export interface RunView extends RunRow {
+  eta: number | null;
+}
+
+export type RunAttempt = Awaited<ReturnType<typeof listAttempts>>[number];
+
+export interface RunServiceDeps {
+  db: Db;
+  clock: Clock;
+  events: EngineEvents;
+  logger: Logger;
+  jobs: JobService;
+  tenants: TenantService;
+  /** Stops a run executing in this process at once (cancel); false when it runs elsewhere. */
+  abortLocal: (runId: string) => boolean;
+}
+
+export class RunService {
+  readonly #d: RunServiceDeps;
+
+  constructor(deps: RunServiceDeps) {
+    this.#d = deps;
+  }
+
+  async trigger(jobId: string, tenantId: string, options: TriggerOptions = {}): Promise<RunView> {
+    const { db, clock, events, logger } = this.#d;
+    const now = clock.now();
+    const job = await this.#d.jobs.require(jobId);
+    await this.#d.tenants.require(tenantId);
+    await this.#d.jobs.requireFor(jobId, tenantId);
+    const mode = options.mode ?? 'now';
+    const run = await inTransaction(db, async (x) => {
+      await lockRunKey(x, db.dialect, tenantId, jobId);
+      const active = (await activeRunsByKey(x, [{ tenantId, jobId }])).get(runKey(tenantId, jobId)) ?? [];
+      const queued = active.find((r) => r.status === 'queued');
+      const inFlight = active.find((r) => r.status === 'running') ?? queued;
+      if (mode === 'queue' && queued) {
+        throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${queued.id} waiting for tenant "${tenantId}"; only one run may wait behind a running one`, {
+          field: 'jobId',
+          details: { runId: queued.id, status: queued.status },
+        });
+      }
+      if (mode === 'now' && inFlight) {
+        throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${inFlight.id} ${inFlight.status} for tenant "${tenantId}"; use mode "queue" (CLI: --queue) to run after it`, {
+          field: 'jobId',
+          details: { runId: inFlight.id, status: inFlight.status },
+        });
+      }
+      const row = runValues({
+        id: newId('run', now),
+        tenantId,
+        jobId,
+        trigger: options.trigger ?? 'manual',
+        status: 'queued',
+        maxAttempts: job.retry.attempts,
+        timeoutMs: job.timeoutMs,
+        runAt: Math.max(now, options.at ?? now),
+        now,
+        params: options.params ?? null,
+      });
+      await insertRuns(x, [row]);
+      return row;
+    });
+    logger.info({ runId: run.id, jobId, tenantId, mode, at: run.run_at }, 'run triggered');
+    events.emit('run:queued', { run });
+    return this.withEta(run);
+  }
+
+  /** Another tenant's run is not found. Without a reason, "cancelled on request" is recorded. */
+  async cancel(scope: TenantScope, runId: string, reason?: string): Promise<CancelResult> {
+    const { db, clock, logger } = this.#d;
+    const result = await inTransaction(db, (x) => requestCancel(x, scope, runId, clock.now(), reason ?? 'cancelled on request'));
+    if (result === 'requested') this.#d.abortLocal(runId);
+    logger.info({ runId, result }, 'cancel requested');
+    return result;
+  }
+
+  /** Another tenant's run is not found: the store is asked for it within the scope (isolation, not filtering). */
+  async get(scope: TenantScope, runId: string): Promise<RunView> {
+    const run = await getRunRow(this.#d.db.k, scope, runId);
+    if (!run) throw notFound('run', runId);
+    return this.withEta(run);
+  }
+
+  attempts(tenantId: string, runId: string): Promise<RunAttempt[]> {
+    return listAttempts(this.#d.db.k, tenantId, runId);
+  }
+
+  list(scope: TenantScope, filter: RunFilter = {}): Promise<RunRow[]> {
+    return listRuns(this.#d.db.k, scope, filter);
+  }
+
+  countByStatus(tenantId: string, filter: { jobId?: string } = {}): Promise<Record<string, number>> {
+    return countRunsByStatus(this.#d.db.k, tenantId, filter);
+  }
+
+  /** Every queued or running run of the (tenant, job). */
+  async active(tenantId: string, jobId: string): Promise<RunRow[]> {
+    return (await activeRunsByKey(this.#d.db.k, [{ tenantId, jobId }])).get(runKey(tenantId, jobId)) ?? [];
+  }
+
+  /** Queued and running runs carry an ETA from the median of the job's recent successful durations. */
+  async withEta(run: RunRow): Promise<RunView> {
+    if (run.status !== 'queued' && run.status !== 'running') return { ...run, eta: null };
+    const durations = await recentSuccessDurations(this.#d.db.k, run.tenant_id, run.job_id);
+    return { ...run, eta: estimateCompletion(run, durations, this.#d.clock.now()) };
+  }
+}

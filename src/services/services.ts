@@ -1,0 +1,28 @@
+/**
+ * The services routes, the CLI and monitoring are handed. Each is built from the dependencies it
+ * uses (engine.ts); none of them is the store. `settings` is the frozen configuration, `clock` the
+ * time every view is computed at, `events` what monitoring subscribes to.
+ */
+import type { Clock } from '../clock.ts';
+import type { Settings } from '../config/types.ts';
+import type { EngineEvents } from '../events.ts';
+import type { ModelService } from '../models/model-service.ts';
+import type { DataService } from './data-service.ts';
+import type { HealthService } from './health-service.ts';
+import type { JobService } from './job-service.ts';
+import type { RunService } from './run-service.ts';
+import type { ScheduleService } from './schedule-service.ts';
+import type { TenantService } from './tenant-service.ts';
+
+export interface Services {
+  readonly settings: Settings;
+  readonly clock: Clock;
+  readonly events: EngineEvents;
+  readonly tenants: TenantService;
+  readonly jobs: JobService;
+  readonly schedules: ScheduleService;
+  readonly runs: RunService;
+  readonly data: DataService;
+  readonly models: ModelService;
+  readonly health: HealthService;
+}
