@@ -38,6 +38,8 @@ export interface NewModelVersion {
   /** What started the training: 'schedule', 'manual', 'policy', 'import', … */
   trigger: string;
   runId?: string | null;
+  /** The champion version the candidate was scored against (null: there was none). */
+  comparedTo?: number | null;
 }
 
 export interface ModelVersion {
@@ -61,6 +63,7 @@ export interface ModelVersion {
   /** Has held the champion alias (retention keeps it). */
   wasChampion: boolean;
   createdAt: number;
+  comparedTo: number | null;
 }
 
 export interface VersionPage {

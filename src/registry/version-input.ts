@@ -89,6 +89,7 @@ export function versionRow(
     run_id: input.runId ?? null,
     was_champion: 0,
     created_at: now,
+    compared_to: input.comparedTo ?? null,
   };
 }
 
@@ -114,5 +115,6 @@ export function modelVersionOf(row: ModelVersionRow): ModelVersion {
     runId: row.run_id,
     wasChampion: Number(row.was_champion) === 1,
     createdAt: Number(row.created_at),
+    comparedTo: row.compared_to === null ? null : Number(row.compared_to),
   };
 }

@@ -64,6 +64,7 @@ export function runValues(r: NewRun): RunRow {
     steps: null,
     parent_run_id: r.parentRunId ?? null,
     updated_at: r.now,
+    result: null,
   };
 }
 

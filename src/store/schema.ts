@@ -94,6 +94,8 @@ export interface RunsTable {
   steps: string | null;
   parent_run_id: string | null;
   updated_at: number;
+  /** A training's typed result (src/training/result-file.ts) as JSON. */
+  result: string | null;
 }
 
 export interface RunAttemptsTable {
@@ -181,6 +183,8 @@ export interface ModelVersionsTable {
   /** 1 once the version has held the champion alias (retention keeps it). */
   was_champion: number;
   created_at: number;
+  /** The champion version the candidate was scored against (null: none). */
+  compared_to: number | null;
 }
 
 export interface ModelAliasesTable {
@@ -208,6 +212,28 @@ export interface ModelAliasHistoryTable {
   at: number;
 }
 
+export interface RunStagesTable {
+  run_id: string;
+  attempt: number;
+  seq: number;
+  tenant_id: string;
+  stage: string;
+  started_at: number;
+  ended_at: number;
+  duration_ms: number;
+  /** JSON object of count name → number. */
+  counts: string;
+  note: string | null;
+}
+
+export interface RunInputsTable {
+  run_id: string;
+  name: string;
+  tenant_id: string;
+  bytes: Buffer;
+  created_at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -230,6 +256,8 @@ export interface Database {
   model_aliases: ModelAliasesTable;
   model_alias_history: ModelAliasHistoryTable;
   model_definitions: ModelDefinitionsTable;
+  run_stages: RunStagesTable;
+  run_inputs: RunInputsTable;
 }
 
 export interface ModelDefinitionsTable {

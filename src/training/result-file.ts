@@ -1,0 +1,90 @@
+/**
+ * The typed result a training process leaves for the service: written atomically as JSON, read back
+ * and checked against its schema. What nightshift records for the run (outcome, version, metrics,
+ * gate) comes from here, never from the process's output text.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { Ajv } from 'ajv';
+import { Type, type Static } from 'typebox';
+import { NsError } from '../errors.ts';
+import { STAGES } from './stages.ts';
+
+export const TRAINING_OUTCOMES = ['promoted', 'rejected', 'registered', 'no_data', 'champion_changed'] as const;
+export type TrainingOutcome = (typeof TRAINING_OUTCOMES)[number];
+
+const Counts = Type.Record(Type.String(), Type.Number());
+
+export const TrainingResultSchema = Type.Object(
+  {
+    format: Type.Literal('nightshift-training-result'),
+    formatVersion: Type.Literal(1),
+    runId: Type.String({ minLength: 1 }),
+    attempt: Type.Integer({ minimum: 1 }),
+    outcome: Type.Enum([...TRAINING_OUTCOMES]),
+    trainer: Type.String({ minLength: 1 }),
+    mode: Type.Enum(['full', 'incremental']),
+    /** The version this run registered (by this attempt or, when `resumed`, an earlier one). */
+    version: Type.Union([Type.Object({ version: Type.Integer({ minimum: 1 }), name: Type.String() }), Type.Null()]),
+    championBefore: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    resumed: Type.Boolean(),
+    gate: Type.Union([Type.Object({ passed: Type.Boolean(), summary: Type.String() }), Type.Null()]),
+    metrics: Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()])),
+    stages: Type.Array(
+      Type.Object({
+        stage: Type.Enum([...STAGES]),
+        startedAt: Type.Number(),
+        endedAt: Type.Number(),
+        durationMs: Type.Number({ minimum: 0 }),
+        counts: Counts,
+        note: Type.Optional(Type.String()),
+      }),
+    ),
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export type TrainingResult = Static<typeof TrainingResultSchema>;
+
+const check = new Ajv({ allErrors: false, strict: false }).compile(TrainingResultSchema as object);
+
+/** Temp name then rename: a reader never sees half a file. */
+export async function writeResultFile(file: string, result: TrainingResult): Promise<void> {
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${JSON.stringify(result)}\n`, { mode: 0o600 });
+  await rename(temp, file);
+}
+
+/** The result, schema-checked; NS_JOB_FAILED naming the problem when it is missing or malformed. */
+export async function readResultFile(file: string): Promise<TrainingResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new NsError('NS_JOB_FAILED', `the training process exited 0 but left no result file (${file}: ${(cause as Error).message})`, { cause });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new NsError('NS_JOB_FAILED', `the training result file ${file} is not JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (!check(raw)) {
+    const e = check.errors?.[0];
+    throw new NsError('NS_JOB_FAILED', `the training result file ${file} does not match its schema: ${e?.instancePath || '/'} ${e?.message ?? 'is invalid'}`);
+  }
+  return raw as TrainingResult;
+}
+
+export async function removeResultFile(file: string): Promise<void> {
+  await rm(file, { force: true });
+}
+
+/** The run's metrics: the candidate's holdout metrics that are numbers, and the version it registered. */
+export function runMetrics(result: TrainingResult): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const [k, v] of Object.entries(result.metrics)) if (v !== null && Number.isFinite(v)) metrics[k] = v;
+  if (result.version) metrics.version = result.version.version;
+  return metrics;
+}
