@@ -12,6 +12,7 @@ import { listRuns, type RunRow } from '../store/runs.ts';
 import { listSchedules } from '../store/schedules.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
+import { addArtifactCommands } from './artifact-commands.ts';
 import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addModelCommands } from './model-commands.ts';
@@ -166,5 +167,6 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   addDataCommands(program, io);
   addGenerateCommand(program, io);
   addModelCommands(program, io);
+  addArtifactCommands(program, io);
   return program;
 }

@@ -15,7 +15,7 @@ import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.
 import { importOnnx, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
 import type { Engine, RunView } from '../engine.ts';
 import { NsError } from '../errors.ts';
-import { ModelRegistry, type AliasChange, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
+import { createArtifactStorage, ModelRegistry, type AliasChange, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
 import { ModelCache, predictRows, type Prediction } from '../serving/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
 import { inTransaction } from '../store/db.ts';
@@ -45,7 +45,7 @@ export class ModelService {
 
   constructor(engine: Engine, options: { cacheMaxBytes?: number; recheckMs?: number } = {}) {
     this.#engine = engine;
-    this.registry = new ModelRegistry({ db: engine.db, dataDir: engine.settings.dataDir, clock: engine.clock });
+    this.registry = new ModelRegistry({ db: engine.db, artifacts: createArtifactStorage(engine.settings, engine.db), clock: engine.clock });
     this.cache = new ModelCache({ registry: this.registry, clock: engine.clock, logger: engine.logger, ...(options.cacheMaxBytes ? { maxBytes: options.cacheMaxBytes } : {}), ...(options.recheckMs ? { recheckMs: options.recheckMs } : {}) });
     // A training that promoted ran in a child process: swap its champion in here at once. The swap
     // is registered synchronously, before the run's end is visible anywhere, and predictions of
