@@ -11,6 +11,7 @@ import { EngineEvents } from './events.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
 import { ReportQueue } from './report-queue.ts';
 import { ModelService } from './models/model-service.ts';
+import { createArtifactStorage } from './registry/index.ts';
 import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { DataService } from './services/data-service.ts';
@@ -71,7 +72,7 @@ export class Engine implements Services {
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
     this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel') });
     this.data = new DataService({ db, clock, logger });
-    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, dataDir: settings.dataDir });
+    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, artifacts: createArtifactStorage(settings, db) });
     const workers = this.workers;
     const scheduler = this.scheduler;
     this.health = new HealthService({

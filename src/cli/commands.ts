@@ -10,6 +10,7 @@ import { timingOf } from '../scheduler/schedule-timing.ts';
 import type { RunRow } from '../store/runs.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
+import { addArtifactCommands } from './artifact-commands.ts';
 import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addModelCommands } from './model-commands.ts';
@@ -156,5 +157,6 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   addDataCommands(program, io);
   addGenerateCommand(program, io);
   addModelCommands(program, io);
+  addArtifactCommands(program, io);
   return program;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { NsError } from '../errors.ts';
 import { checkDatabaseUrl, checkZone } from './env.ts';
-import { LOG_LEVELS } from './defaults.ts';
+import { ARTIFACT_STORAGES, LOG_LEVELS } from './defaults.ts';
 import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
 import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
@@ -52,6 +52,7 @@ const cron = (example: string): Parse => (raw, at) => validateCron(toText(raw, a
 const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['dataDir', 'dataDir', text('./data')],
   ['databaseUrl', 'databaseUrl', (raw, at) => checkDatabaseUrl(toText(raw, at, 'postgres://db/nightshift'), at)],
+  ['artifacts', 'artifacts', (raw, at) => toEnum(raw, at, ARTIFACT_STORAGES, 'file')],
   ['nodeId', 'nodeId', text('worker-1')],
   ['logLevel', 'logLevel', (raw, at) => toEnum(raw, at, LOG_LEVELS, 'info')],
   ['timezone', 'timezone', (raw, at) => checkZone(toText(raw, at, 'Europe/London'), at)],

@@ -42,4 +42,12 @@ export const DEFAULTS = {
 /** `hostname:pid`, unique per process on a host; computed when settings load, not at import. */
 export const defaultNodeId = (): string => `${os.hostname()}:${process.pid}`;
 
+export const ARTIFACT_STORAGES = ['file', 'postgres'] as const;
+
+/**
+ * Where model artifacts live unless NIGHTSHIFT_ARTIFACTS says otherwise: in the database a
+ * distributed store shares (any node serves any version), or as files beside SQLite.
+ */
+export const defaultArtifacts = (databaseUrl: string | null): (typeof ARTIFACT_STORAGES)[number] => (databaseUrl ? 'postgres' : 'file');
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

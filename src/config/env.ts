@@ -3,7 +3,7 @@
  * Unset or empty variables leave the default (or the config file's value) in place.
  */
 import { assertTimeZone } from '../schedule/index.ts';
-import { LOG_LEVELS } from './defaults.ts';
+import { ARTIFACT_STORAGES, LOG_LEVELS } from './defaults.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
 import {
   invalidValue,
@@ -23,6 +23,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export const ENV = {
   dataDir: 'NIGHTSHIFT_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
+  artifacts: 'NIGHTSHIFT_ARTIFACTS',
   configPath: 'NIGHTSHIFT_CONFIG',
   nodeId: 'NIGHTSHIFT_NODE_ID',
   logLevel: 'NIGHTSHIFT_LOG_LEVEL',
@@ -77,6 +78,7 @@ export function readEnv(env: Env): EnvLayer {
   let v: [string, At] | null;
   if ((v = get(ENV.dataDir, 'dataDir'))) patch.dataDir = v[0];
   if ((v = get(ENV.databaseUrl, 'databaseUrl'))) patch.databaseUrl = checkDatabaseUrl(...v);
+  if ((v = get(ENV.artifacts, 'artifacts'))) patch.artifacts = toEnum(v[0], v[1], ARTIFACT_STORAGES, 'file');
   if ((v = get(ENV.nodeId, 'nodeId'))) {
     if (!/^[\w.:@-]{1,128}$/.test(v[0])) {
       throw invalidValue(v[1], v[0], 'must be 1-128 letters, digits, "_", ".", ":", "@" or "-"', 'worker-1');

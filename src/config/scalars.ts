@@ -3,7 +3,7 @@
  * layered defaults ← file ← env. Each patch remembers where each value came from, for messages.
  */
 import type { Settings } from './types.ts';
-import { DEFAULTS, defaultNodeId } from './defaults.ts';
+import { DEFAULTS, defaultArtifacts, defaultNodeId } from './defaults.ts';
 import { durationText, invalidValue, type At } from './values.ts';
 
 type Nested = 'training' | 'analysis' | 'http';
@@ -28,6 +28,7 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
   const base: Scalars = {
     dataDir: DEFAULTS.dataDir,
     databaseUrl: DEFAULTS.databaseUrl,
+    artifacts: defaultArtifacts(DEFAULTS.databaseUrl),
     nodeId: defaultNodeId(),
     logLevel: DEFAULTS.logLevel,
     timezone: DEFAULTS.timezone,
@@ -55,12 +56,22 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     Object.assign(base.http, http);
     for (const [key, at] of from) origins.set(key, at);
   }
+  if (!origins.has('artifacts')) base.artifacts = defaultArtifacts(base.databaseUrl);
   checkRelations(base, origins);
   return { scalars: base, origins };
 }
 
 /** Relations between values that no single value can check on its own. */
 function checkRelations(s: Scalars, origins: Origins): void {
+  if (s.artifacts === 'postgres' && s.databaseUrl === null) {
+    const origin = origins.get('artifacts');
+    throw invalidValue(
+      origin?.at ?? { file: null, path: 'NIGHTSHIFT_ARTIFACTS' },
+      origin?.raw ?? s.artifacts,
+      'artifacts are stored in PostgreSQL only with a PostgreSQL store: set DATABASE_URL, or use file with SQLite',
+      'file',
+    );
+  }
   if (s.heartbeatMs >= s.leaseMs) {
     const isHeartbeat = origins.has('heartbeatMs') || !origins.has('leaseMs');
     const origin = origins.get(isHeartbeat ? 'heartbeatMs' : 'leaseMs');

@@ -5,11 +5,13 @@
 import type { DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import type { CommandSpec, PipelineStep } from '../runs/exec/types.ts';
 import type { ModelDefinition } from '../training/model-definition.ts';
+import type { ARTIFACT_STORAGES } from './defaults.ts';
 
 export type CatchUpPolicy = 'latest' | 'skip' | 'all';
 export type OverlapPolicy = 'skip' | 'queue_one';
 export type TrainingMode = 'incremental' | 'full';
 export type JobRole = 'training' | 'analysis';
+export type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];
 
 export interface RetryPolicy {
   /** Total attempts including the first (1 = no retry). */
@@ -110,6 +112,11 @@ export interface Settings {
   dataDir: string;
   /** PostgreSQL when set (DATABASE_URL); SQLite in dataDir otherwise. */
   databaseUrl: string | null;
+  /**
+   * Where model artifacts live (NIGHTSHIFT_ARTIFACTS): `file` under dataDir, or `postgres` in the
+   * PostgreSQL store (needs databaseUrl). Default: postgres with databaseUrl, file otherwise.
+   */
+  artifacts: ArtifactStorageKind;
   /** Path of the config file that was loaded, if any. */
   configPath: string | null;
   nodeId: string;

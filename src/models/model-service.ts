@@ -19,7 +19,7 @@ import { importOnnx, type ImportOnnxOptions, type ImportOnnxResult } from './imp
 import type { RunService, RunView } from '../services/run-service.ts';
 import type { TenantService } from '../services/tenant-service.ts';
 import { NsError } from '../errors.ts';
-import { ModelRegistry, type AliasChange, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
+import { ModelRegistry, type AliasChange, type ArtifactStorage, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
 import { ModelCache, predictRows, type Prediction } from '../serving/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
 import { inTransaction, type Db } from '../store/db.ts';
@@ -48,7 +48,8 @@ export interface ModelServiceDeps {
   runs: Pick<RunService, 'trigger'>;
   /** Defaults of a train job declared over the API. */
   training: Pick<Settings['training'], 'timeoutMs' | 'retryAttempts'>;
-  dataDir: string;
+  /** Where artifact bytes live (files, or the PostgreSQL store). */
+  artifacts: ArtifactStorage;
   cacheMaxBytes?: number;
   recheckMs?: number;
 }
@@ -64,7 +65,7 @@ export class ModelService {
   constructor(deps: ModelServiceDeps) {
     this.#d = deps;
     const { db, clock, events, logger } = deps;
-    this.registry = new ModelRegistry({ db, dataDir: deps.dataDir, clock });
+    this.registry = new ModelRegistry({ db, artifacts: deps.artifacts, clock });
     this.cache = new ModelCache({ registry: this.registry, clock, logger, ...(deps.cacheMaxBytes ? { maxBytes: deps.cacheMaxBytes } : {}), ...(deps.recheckMs ? { recheckMs: deps.recheckMs } : {}) });
     // A training that promoted ran in a child process: swap its champion in here at once. The swap
     // is registered synchronously, before the run's end is visible anywhere, and predictions of

@@ -2,7 +2,7 @@
  * Promote and rollback: one transaction that locks the model (PostgreSQL: its counter row FOR
  * UPDATE; SQLite: BEGIN IMMEDIATE), reads the champion, checks the request against it, then moves
  * the alias and appends the history row. Two racing changes therefore run one after the other, the
- * second seeing the first's result.
+ * second seeing the first's result. The caller's fence, if any, runs first in the same transaction.
  */
 import { NsError } from '../errors.ts';
 import { inTransaction, type Db } from '../store/db.ts';
@@ -21,6 +21,7 @@ export async function changeChampion(
   now: number,
 ): Promise<AliasUpdate> {
   return inTransaction(db, async (tx) => {
+    await options.fence?.(tx);
     const lastVersion = await lockModel(tx, db.dialect, tenantId, modelName);
     if (lastVersion === undefined) {
       throw new NsError('NS_NOT_FOUND', `model "${modelName}" of tenant "${tenantId}" has no versions`, { field: 'modelName', details: { tenantId, modelName } });

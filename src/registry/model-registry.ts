@@ -1,7 +1,7 @@
 /**
- * The per-tenant model registry: numbered versions with their metadata, content-addressed artifact
- * files, the `champion` alias with its history, rollback and retention. Every operation takes the
- * tenant; nothing reaches across tenants.
+ * The per-tenant model registry: numbered versions with their metadata, content-addressed artifacts
+ * (files or PostgreSQL rows, behind ArtifactStorage), the `champion` alias with its history,
+ * rollback and retention. Every operation takes the tenant; nothing reaches across tenants.
  */
 import { systemClock, type Clock } from '../clock.ts';
 import { NsError } from '../errors.ts';
@@ -15,7 +15,7 @@ import {
   takeNextVersion,
 } from '../store/model-versions.ts';
 import { aliasChangeOf, changeChampion } from './alias-change.ts';
-import { ArtifactStore, identityCodec, type ArtifactCodec, type ArtifactContent } from './artifact-store.ts';
+import type { ArtifactContent, ArtifactStorage } from './artifact-storage.ts';
 import { applyRetention, collectArtifacts, sweepArtifacts } from './retention.ts';
 import {
   CHAMPION,
@@ -28,16 +28,15 @@ import {
   type RollbackOptions,
   type SweepResult,
   type VersionPage,
+  type WriteOptions,
 } from './types.ts';
 import { checkIds, checkNewVersion, checkVersionNumber, describeVersion, modelVersionOf, versionRow } from './version-input.ts';
 
 export interface ModelRegistryOptions {
   db: Db;
-  /** Artifacts live under `<dataDir>/artifacts`. */
-  dataDir: string;
+  /** Where artifacts live (createArtifactStorage); its codec is the seam for per-tenant encryption. */
+  artifacts: ArtifactStorage;
   clock?: Clock;
-  /** How artifact bytes are stored (the seam for per-tenant encryption); identity by default. */
-  codec?: ArtifactCodec;
   /** Versions applyRetention keeps by default (besides every past champion). */
   keepVersions?: number;
 }
@@ -51,7 +50,7 @@ export interface LoadedArtifact {
 }
 
 export class ModelRegistry {
-  readonly artifacts: ArtifactStore;
+  readonly artifacts: ArtifactStorage;
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #keepVersions: number;
@@ -60,35 +59,39 @@ export class ModelRegistry {
     this.#db = options.db;
     this.#clock = options.clock ?? systemClock;
     this.#keepVersions = checkKeep(options.keepVersions ?? REGISTRY_DEFAULTS.keepVersions);
-    this.artifacts = new ArtifactStore(options.dataDir, options.codec ?? identityCodec);
+    this.artifacts = options.artifacts;
   }
 
   /**
-   * Writes the artifact (temp file, fsync), then in one transaction takes the next version number,
-   * makes the file visible under its hash and inserts the version. A crash before the commit leaves
-   * no version, only a file that sweepArtifacts removes.
+   * Stages the artifact (files: temp file, fsync; PostgreSQL: in memory), then in one transaction
+   * runs the fence, takes the next version number, makes the artifact visible under its hash and
+   * inserts the version. With PostgreSQL storage the artifact rows are part of that transaction: a
+   * crash or failure leaves neither or both. With files a crash before the commit leaves no
+   * version, only a file that sweepArtifacts removes.
    */
-  async registerVersion(input: NewModelVersion, artifact: ArtifactContent): Promise<ModelVersion> {
+  async registerVersion(input: NewModelVersion, artifact: ArtifactContent, options: WriteOptions = {}): Promise<ModelVersion> {
     const checked = checkNewVersion(input);
     const { tenantId, modelName } = checked;
     const staged = await this.artifacts.stage(tenantId, artifact);
     let placed = false;
     try {
       return await inTransaction(this.#db, async (tx) => {
+        await options.fence?.(tx);
         await lockArtifact(tx, this.#db.dialect, tenantId, staged.sha256);
         const version = await takeNextVersion(tx, tenantId, modelName, this.#clock.now());
         const parent = checked.parentVersion ?? null;
         if (parent !== null && (parent >= version || !(await getModelVersionRow(tx, tenantId, modelName, parent)))) {
           throw new NsError('NS_VALIDATION', `parentVersion: ${describeVersion(tenantId, modelName, parent)} does not exist`, { field: 'parentVersion' });
         }
-        await this.artifacts.place(staged);
+        await this.artifacts.place(tx, staged, this.#clock.now());
         placed = true;
         const row = versionRow(checked, version, staged, this.#clock.now());
         await insertModelVersion(tx, row);
         return modelVersionOf(row);
       });
     } catch (error) {
-      if (placed) await collectArtifacts(this.#db, this.artifacts, tenantId, [staged.sha256]).catch(() => undefined);
+      // A placed file outlives the rolled-back transaction; placed rows do not.
+      if (placed && !this.artifacts.transactional) await collectArtifacts(this.#db, this.artifacts, tenantId, [staged.sha256]).catch(() => undefined);
       else await this.artifacts.discard(staged);
       throw error;
     }
@@ -120,7 +123,7 @@ export class ModelRegistry {
   /**
    * Makes a version that passed its gate the champion. With `expectedCurrent`, refuses (NS_CONFLICT)
    * when the champion is no longer the one the caller decided against. Promoting the current
-   * champion again changes nothing (changed: false).
+   * champion again changes nothing (changed: false). `options.fence` runs first in the transaction.
    */
   async promote(tenantId: string, modelName: string, version: number, options: PromoteOptions): Promise<AliasUpdate> {
     checkIds(tenantId, modelName);
@@ -174,7 +177,7 @@ export class ModelRegistry {
     return applyRetention(this.#db, this.artifacts, tenantId, modelName, checkKeep(keep));
   }
 
-  /** Removes temp files and unreferenced artifact files older than olderThanMs (default an hour). */
+  /** Removes temp files and unreferenced artifacts older than olderThanMs (default an hour). */
   async sweepArtifacts(olderThanMs: number = REGISTRY_DEFAULTS.sweepOlderThanMs): Promise<SweepResult> {
     if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new NsError('NS_VALIDATION', `olderThanMs: ${olderThanMs} is not a duration ≥ 0`, { field: 'olderThanMs' });
     return sweepArtifacts(this.#db, this.artifacts, this.#clock.now() - olderThanMs);

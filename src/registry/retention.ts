@@ -1,11 +1,11 @@
 /**
- * Removing what is no longer needed: versions beyond retention, artifact files no version
- * references, temp files of interrupted writes.
+ * Removing what is no longer needed: versions beyond retention, artifacts no version references,
+ * temp files of interrupted writes.
  *
- * An artifact file is deleted only inside a transaction holding its (tenant, hash) lock, after
- * checking that no version references it; registration places the file and inserts its version
- * under the same lock. So a file is never deleted under a version that is being registered with
- * the same content, whatever the timing.
+ * An artifact is deleted only inside a transaction holding its (tenant, hash) lock, after checking
+ * that no version references it; registration places the artifact and inserts its version under the
+ * same lock. So an artifact is never deleted under a version that is being registered with the same
+ * content, whatever the timing. (With PostgreSQL storage the delete also commits with that check.)
  */
 import { inTransaction, type Db } from '../store/db.ts';
 import {
@@ -15,19 +15,19 @@ import {
   referencedArtifacts,
   versionsBeyondRetention,
 } from '../store/model-versions.ts';
-import type { ArtifactFile, ArtifactStore } from './artifact-store.ts';
+import type { ArtifactStorage, StoredArtifact } from './artifact-storage.ts';
 import type { RetentionResult, SweepResult } from './types.ts';
 
 const CHUNK = 500;
 
-/** Deletes the files of these hashes that no version of the tenant references; returns how many. */
-export async function collectArtifacts(db: Db, store: ArtifactStore, tenantId: string, sha256s: Iterable<string>): Promise<number> {
+/** Deletes the artifacts of these hashes that no version of the tenant references; returns how many. */
+export async function collectArtifacts(db: Db, store: ArtifactStorage, tenantId: string, sha256s: Iterable<string>): Promise<number> {
   let removed = 0;
   for (const sha256 of new Set(sha256s)) {
     const gone = await inTransaction(db, async (tx) => {
       await lockArtifact(tx, db.dialect, tenantId, sha256);
       const refs = await referencedArtifacts(tx, tenantId, [sha256]);
-      return refs.has(sha256) ? false : store.remove(tenantId, sha256);
+      return refs.has(sha256) ? false : store.remove(tx, tenantId, sha256);
     });
     if (gone) removed += 1;
   }
@@ -36,10 +36,10 @@ export async function collectArtifacts(db: Db, store: ArtifactStore, tenantId: s
 
 /**
  * Keeps the newest `keep` versions and every version that ever was champion; deletes the others,
- * then their artifact files where no other version (of any model of the tenant) shares the hash.
- * A crash between the two leaves unreferenced files, which sweepArtifacts removes.
+ * then their artifacts where no other version (of any model of the tenant) shares the hash.
+ * A crash between the two leaves unreferenced artifacts, which sweepArtifacts removes.
  */
-export async function applyRetention(db: Db, store: ArtifactStore, tenantId: string, modelName: string, keep: number): Promise<RetentionResult> {
+export async function applyRetention(db: Db, store: ArtifactStorage, tenantId: string, modelName: string, keep: number): Promise<RetentionResult> {
   const doomed = await inTransaction(db, async (tx) => {
     if ((await lockModel(tx, db.dialect, tenantId, modelName)) === undefined) return [];
     const rows = await versionsBeyondRetention(tx, tenantId, modelName, keep);
@@ -51,17 +51,17 @@ export async function applyRetention(db: Db, store: ArtifactStore, tenantId: str
 }
 
 /**
- * Removes temp files (interrupted writes) and unreferenced artifact files last modified before
- * `cutoff`. A temp file younger than the cutoff may belong to a write in progress: keep the cutoff
- * well above the longest artifact write (the default is an hour).
+ * Removes temp files (interrupted writes) and unreferenced artifacts last written before `cutoff`.
+ * A temp file younger than the cutoff may belong to a write in progress: keep the cutoff well above
+ * the longest artifact write (the default is an hour).
  */
-export async function sweepArtifacts(db: Db, store: ArtifactStore, cutoff: number): Promise<SweepResult> {
+export async function sweepArtifacts(db: Db, store: ArtifactStorage, cutoff: number): Promise<SweepResult> {
   const result: SweepResult = { tempFiles: 0, unreferenced: 0 };
   const candidates = new Map<string, string[]>();
-  for await (const file of store.scan()) {
-    if (file.mtimeMs >= cutoff) continue;
+  for await (const file of store.list()) {
+    if (file.writtenAt >= cutoff) continue;
     if (file.kind === 'temp') {
-      if (await store.removeTemp(file.path)) result.tempFiles += 1;
+      if (await store.removeTemp(file)) result.tempFiles += 1;
     } else {
       pushCandidate(candidates, file);
     }
@@ -76,7 +76,7 @@ export async function sweepArtifacts(db: Db, store: ArtifactStore, cutoff: numbe
   return result;
 }
 
-function pushCandidate(candidates: Map<string, string[]>, file: ArtifactFile): void {
+function pushCandidate(candidates: Map<string, string[]>, file: StoredArtifact): void {
   if (file.sha256 === null) return;
   const list = candidates.get(file.tenantId) ?? [];
   list.push(file.sha256);

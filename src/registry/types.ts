@@ -1,4 +1,5 @@
 /** The registry's public shapes: what a training run registers, and what readers get back. */
+import type { Executor } from '../store/db.ts';
 
 export const CHAMPION = 'champion';
 
@@ -95,7 +96,18 @@ export interface AliasUpdate {
   change: AliasChange;
 }
 
-export interface PromoteOptions {
+/**
+ * Runs first inside the write transaction of a registration, promotion or rollback, before anything
+ * is written (e.g. checks that a training run still holds its lease). If it throws, nothing is
+ * written and the error reaches the caller.
+ */
+export type WriteFence = (tx: Executor) => Promise<void>;
+
+export interface WriteOptions {
+  fence?: WriteFence;
+}
+
+export interface PromoteOptions extends WriteOptions {
   reason: string;
   /**
    * Conditional promotion: the champion version the caller based its decision on (null = none).

@@ -27,7 +27,7 @@ export interface ExecutionDeps {
   events: EngineEvents;
   logger: Logger;
   owner: string;
-  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl'>;
+  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
   /** Where run ends are recorded together with those of other runs ending at the same time. */
   ends: RunEnds;
   /** Where the start and the end of the run are reported (events, log lines). */

@@ -24,7 +24,7 @@ export interface WorkerPoolOptions {
   events: EngineEvents;
   logger: Logger;
   nodeId: string;
-  settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl'>;
+  settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
   /** Where runs report their start and end; held while the loop is claiming. Default: a queue of this pool's own. */
   reports?: ReportQueue;
 }

@@ -149,3 +149,32 @@ export async function referencedArtifacts(x: Executor, tenantId: string, sha256s
     .execute();
   return new Set(rows.map((r) => r.artifact_sha256));
 }
+
+/** Distinct (tenant, artifact) pairs some version references, ordered, after the given key (keyset pagination). */
+export async function listReferencedArtifacts(
+  x: Executor,
+  page: { after: { tenantId: string; sha256: string } | null; limit: number },
+): Promise<Array<{ tenant_id: string; artifact_sha256: string }>> {
+  let q = x.selectFrom('model_versions').select(['tenant_id', 'artifact_sha256']).distinct();
+  const after = page.after;
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([eb('tenant_id', '>', after.tenantId), eb.and([eb('tenant_id', '=', after.tenantId), eb('artifact_sha256', '>', after.sha256)])]),
+    );
+  }
+  return q.orderBy('tenant_id').orderBy('artifact_sha256').limit(page.limit).execute();
+}
+
+/** Names of the versions of the tenant (any model) whose artifact this is, oldest first, at most `limit`. */
+export async function versionNamesOfArtifact(x: Executor, tenantId: string, sha256: string, limit: number): Promise<string[]> {
+  const rows = await x
+    .selectFrom('model_versions')
+    .select('name')
+    .where('tenant_id', '=', tenantId)
+    .where('artifact_sha256', '=', sha256)
+    .orderBy('created_at')
+    .orderBy('name')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.name);
+}

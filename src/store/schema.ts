@@ -234,6 +234,29 @@ export interface RunInputsTable {
   created_at: number;
 }
 
+/** An artifact stored in the database (NIGHTSHIFT_ARTIFACTS=postgres); its bytes are in artifact_chunks. */
+export interface ArtifactsTable {
+  tenant_id: string;
+  /** Of the plaintext. */
+  sha256: string;
+  /** Plaintext bytes. */
+  size: number;
+  /** Bytes after the codec, the sum of the chunks' lengths. */
+  stored_size: number;
+  chunk_count: number;
+  /** The codec the bytes were stored with ('identity': the plaintext). */
+  codec: string;
+  created_at: number;
+}
+
+/** Stored bytes of an artifact, in order of seq (0, 1, …), each at most 1 MiB. */
+export interface ArtifactChunksTable {
+  tenant_id: string;
+  sha256: string;
+  seq: number;
+  bytes: Buffer;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -258,6 +281,8 @@ export interface Database {
   model_definitions: ModelDefinitionsTable;
   run_stages: RunStagesTable;
   run_inputs: RunInputsTable;
+  artifacts: ArtifactsTable;
+  artifact_chunks: ArtifactChunksTable;
 }
 
 export interface ModelDefinitionsTable {

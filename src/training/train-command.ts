@@ -5,7 +5,7 @@
  * exit 75 = retry, output directives for metrics and the outcome.
  */
 import { fileURLToPath } from 'node:url';
-import type { Settings, TrainJob } from '../config/types.ts';
+import type { ArtifactStorageKind, Settings, TrainJob } from '../config/types.ts';
 import type { CommandSpec } from '../runs/exec/types.ts';
 import { entryUrl } from '../entries.ts';
 
@@ -13,6 +13,8 @@ import { entryUrl } from '../entries.ts';
 export interface TrainContext {
   dataDir: string;
   databaseUrl: string | null;
+  /** Where artifacts live (NIGHTSHIFT_ARTIFACTS), so the child registers where the service reads. */
+  artifacts: ArtifactStorageKind;
   /** The service's ML_TRAINING_MODE, for models that set no mode. */
   mode: 'full' | 'incremental';
   model: string;
@@ -21,8 +23,14 @@ export interface TrainContext {
 export const TRAIN_CONTEXT_ENV = 'NIGHTSHIFT_TRAIN_CONTEXT';
 
 
-export function trainCommand(job: TrainJob, settings: Pick<Settings, 'dataDir' | 'databaseUrl' | 'training'>): CommandSpec {
-  const context: TrainContext = { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl, mode: settings.training.mode, model: job.model };
+export function trainCommand(job: TrainJob, settings: Pick<Settings, 'dataDir' | 'databaseUrl' | 'artifacts' | 'training'>): CommandSpec {
+  const context: TrainContext = {
+    dataDir: settings.dataDir,
+    databaseUrl: settings.databaseUrl,
+    artifacts: settings.artifacts,
+    mode: settings.training.mode,
+    model: job.model,
+  };
   const entry = fileURLToPath(entryUrl('train-main'));
   // Sources run through tsx; a compiled .js entry would start directly.
   const loader = entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];

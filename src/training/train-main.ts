@@ -7,7 +7,7 @@
  */
 import { systemClock } from '../clock.ts';
 import { isNsError, NsError } from '../errors.ts';
-import { ModelRegistry } from '../registry/index.ts';
+import { createArtifactStorage, ModelRegistry } from '../registry/index.ts';
 import { EXIT_TEMPFAIL } from '../runs/exec/types.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { getModelDefinition } from '../store/model-definitions.ts';
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     const declared = await getModelDefinition(db.k, tenantId, context.model);
     if (!declared) throw new NsError('NS_NOT_FOUND', `model "${context.model}" is not declared for tenant "${tenantId}"; declare it in the config file's models: or with PUT /api/tenants/${tenantId}/models/${context.model}`);
     const run = await getRunRow(db.k, tenantId, runId);
-    const registry = new ModelRegistry({ db, dataDir: context.dataDir });
+    const registry = new ModelRegistry({ db, artifacts: createArtifactStorage(context, db) });
     const controller = new AbortController();
     process.once('SIGTERM', () => controller.abort(new NsError('NS_JOB_CANCELLED', 'training stopped by SIGTERM')));
     const result = await trainModel({

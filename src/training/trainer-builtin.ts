@@ -37,7 +37,7 @@ export const gbdtTrainer: Trainer = {
     const { definition: def, init } = input;
     const initModel = input.mode === 'incremental' && init?.trained instanceof GbdtModel ? init.trained : undefined;
     const params = initModel ? { ...def.trainer.params, numTrees: def.incrementalTrees } : def.trainer.params;
-    const { model } = await trainGbdt(input.train, params, contextOf(input), { featureSpec: input.spec, now: input.ctx.now, ...(initModel ? { initModel } : {}) });
+    const { model } = await trainGbdt(input.train, params, contextOf(input), { featureSpec: input.spec, ...(initModel ? { initModel } : {}) });
     return candidateOf(model, { trees: model.body.trees.length, threads: input.ctx.threads });
   },
 };

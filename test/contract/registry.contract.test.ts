@@ -3,14 +3,16 @@
  * racing promotions, gate-failed rollback refused, retention, tenant isolation — on SQLite and
  * PostgreSQL. On PostgreSQL the races go through two connection pools; on SQLite one process
  * shares one connection (the multi-process races are in test/integration/registry-processes).
+ * Artifacts are where the service keeps them by default: files with SQLite, rows with PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { isNsError } from '../../src/errors.ts';
+import { isNsError, NsError } from '../../src/errors.ts';
 import type { AliasChange, ModelRegistry, ModelVersion } from '../../src/registry/index.ts';
+import type { Executor } from '../../src/store/db.ts';
 import { storeTargets, type StoreTarget } from '../helpers/dialects.ts';
-import { artifactBytes, newVersion, openRegistry, type RegistryStore } from '../fixtures/registry/registry-store.ts';
+import { artifactBytes, filesOf, newVersion, openRegistry, type RegistryStore } from '../fixtures/registry/registry-store.ts';
 
 const T = 'tenant_1';
 const M = 'failure';
@@ -107,8 +109,12 @@ for (const target of await storeTargets()) {
           wasChampion: false,
           createdAt: v1.createdAt,
         });
-        assert.ok(existsSync(registry.artifacts.pathOf(T, v1.artifact.sha256)));
-        assert.ok(registry.artifacts.pathOf(T, v1.artifact.sha256).endsWith(`/artifacts/${T}/${v1.artifact.sha256.slice(0, 2)}/${v1.artifact.sha256}`));
+        assert.equal(await registry.artifacts.has(T, v1.artifact.sha256), true);
+        if (registry.artifacts.kind === 'file') {
+          const path = filesOf(registry).pathOf(T, v1.artifact.sha256);
+          assert.ok(existsSync(path));
+          assert.ok(path.endsWith(`/artifacts/${T}/${v1.artifact.sha256.slice(0, 2)}/${v1.artifact.sha256}`));
+        }
         assert.deepEqual((await registry.loadArtifact(T, M, 1)).bytes, bytes);
 
         // Streamed content registers the same way.
@@ -131,8 +137,8 @@ for (const target of await storeTargets()) {
         await assert.rejects(registry.registerVersion(newVersion(T, M, { metrics: { f1: Number.NaN } }), bad), rejectsWith('NS_VALIDATION', /metrics\.f1/));
         await assert.rejects(registry.registerVersion(newVersion('Bad Tenant', M), bad), rejectsWith('NS_VALIDATION', /tenantId/));
         const files = [];
-        for await (const f of registry.artifacts.scan()) files.push(f);
-        assert.deepEqual(files.map((f) => f.kind), ['artifact', 'artifact'], 'neither the refused file nor a temp file remains');
+        for await (const f of registry.artifacts.list()) files.push(f);
+        assert.deepEqual(files.map((f) => f.kind), ['artifact', 'artifact'], 'neither the refused artifact nor a temp item remains');
         assert.equal((await registry.registerVersion(newVersion(T, M), artifactBytes('v3'))).version, 3, 'no gap');
 
         for (let i = 4; i <= 7; i += 1) await registry.registerVersion(newVersion(T, M), artifactBytes(`v${i}`));
@@ -261,25 +267,61 @@ for (const target of await storeTargets()) {
         }
         await registry.promote(T, M, 2, { reason: 'a' });
         await registry.promote(T, M, 5, { reason: 'b' });
-        const file = (v: number) => registry.artifacts.pathOf(T, versions[v - 1]!.artifact.sha256);
+        const stored = (v: number) => registry.artifacts.has(T, versions[v - 1]!.artifact.sha256);
         const result = await registry.applyRetention(T, M);
         assert.deepEqual(result, { deleted: [1, 3, 4], artifactsRemoved: 2 });
         assert.deepEqual(
           (await registry.listVersions(T, M, { limit: 100 })).items.map((v) => v.version).sort((x, y) => x - y),
           [2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
         );
-        assert.equal(existsSync(file(1)), true, 'shared with v12');
-        assert.equal(existsSync(file(3)), false);
-        assert.equal(existsSync(file(4)), false);
-        assert.equal(existsSync(file(2)), true);
+        assert.equal(await stored(1), true, 'shared with v12');
+        assert.equal(await stored(3), false);
+        assert.equal(await stored(4), false);
+        assert.equal(await stored(2), true);
         await assert.rejects(registry.rollback(T, M, 3, { reason: 'x' }), rejectsWith('NS_NOT_FOUND', /removed by retention/));
         await registry.rollback(T, M, 2, { reason: 'still there' });
 
         assert.deepEqual(await registry.applyRetention(T, M, 3), { deleted: [6, 7, 8, 9, 10, 11, 12], artifactsRemoved: 7 });
-        assert.equal(existsSync(file(12)), false, 'the shared file goes with its last version');
+        assert.equal(await stored(12), false, 'the shared artifact goes with its last version');
         assert.deepEqual(await registry.applyRetention(T, M, 3), { deleted: [], artifactsRemoved: 0 });
         assert.equal((await registry.registerVersion(newVersion(T, M), artifactBytes('v16'))).version, 16, 'numbers are not reused');
         assert.deepEqual(await registry.applyRetention(T, 'no-such-model'), { deleted: [], artifactsRemoved: 0 });
+      });
+    });
+
+    test('a fence runs first inside the write transaction; when it throws nothing is written', async () => {
+      await withStores(target, async ({ db, registry }) => {
+        const lost = async () => {
+          throw new NsError('NS_LEASE_LOST', 'run run_1: lease is no longer held by worker-1');
+        };
+        await assert.rejects(registry.registerVersion(newVersion(T, M), artifactBytes('fenced'), { fence: lost }), rejectsWith('NS_LEASE_LOST'));
+        assert.deepEqual((await registry.listVersions(T, M)).items, []);
+        const items = [];
+        for await (const item of registry.artifacts.list()) items.push(item);
+        assert.deepEqual(items, [], 'no artifact, no temp file');
+
+        // The fence writes through the transaction it is given: rolled back with a later failure,
+        // committed with the registration.
+        let calls = 0;
+        const fence = async (tx: Executor) => {
+          calls += 1;
+          await tx.insertInto('tenants').values({ id: `fence-${calls}`, name: 'fence', timezone: 'UTC', created_at: 0, updated_at: 0 }).execute();
+        };
+        const fenceRows = async () => (await db.k.selectFrom('tenants').select('id').where('name', '=', 'fence').orderBy('id').execute()).map((r) => r.id);
+        await assert.rejects(registry.registerVersion(newVersion(T, M, { mode: 'incremental', parentVersion: 5 }), artifactBytes('x'), { fence }), rejectsWith('NS_VALIDATION'));
+        assert.deepEqual(await fenceRows(), []);
+        assert.equal((await registry.registerVersion(newVersion(T, M), artifactBytes('v1'), { fence })).version, 1, 'no number was used by the fenced attempts');
+        assert.deepEqual(await fenceRows(), ['fence-2']);
+        await registry.registerVersion(newVersion(T, M), artifactBytes('v2'));
+
+        await assert.rejects(registry.promote(T, M, 1, { reason: 'fenced', fence: lost }), rejectsWith('NS_LEASE_LOST'));
+        assert.equal(await registry.champion(T, M), null);
+        await registry.promote(T, M, 1, { reason: 'holds the lease', fence });
+        await registry.promote(T, M, 2, { reason: 'newer' });
+        await assert.rejects(registry.rollback(T, M, 1, { reason: 'fenced', fence: lost }), rejectsWith('NS_LEASE_LOST'));
+        assert.equal((await registry.champion(T, M))?.version, 2);
+        assert.deepEqual(await fenceRows(), ['fence-2', 'fence-3']);
+        assert.equal((await registry.aliasHistory(T, M)).length, 2);
       });
     });
 
@@ -291,7 +333,7 @@ for (const target of await storeTargets()) {
         assert.equal(b1.version, 1);
         assert.equal(b1.name, 'failure_tenant_2_v1');
         assert.equal(a1.artifact.sha256, b1.artifact.sha256);
-        assert.notEqual(registry.artifacts.pathOf('tenant_1', a1.artifact.sha256), registry.artifacts.pathOf('tenant_2', b1.artifact.sha256));
+        assert.notEqual(registry.artifacts.locationOf('tenant_1', a1.artifact.sha256), registry.artifacts.locationOf('tenant_2', b1.artifact.sha256));
         assert.equal((await registry.getVersion('tenant_2', M, 1))?.trainer, 'linear');
         assert.equal(await registry.getVersion('tenant_2', M, 2), null);
         await assert.rejects(registry.promote('tenant_2', M, 2, { reason: 'x' }), rejectsWith('NS_NOT_FOUND'));
@@ -301,10 +343,10 @@ for (const target of await storeTargets()) {
         assert.deepEqual(await registry.aliasHistory('tenant_2', M), []);
         assert.equal((await registry.listVersions('tenant_2', M)).items.length, 1);
 
-        // Deleting tenant_1's v1 (same bytes as tenant_2's v1) leaves tenant_2's file alone.
+        // Deleting tenant_1's v1 (same bytes as tenant_2's v1) leaves tenant_2's artifact alone.
         await registry.applyRetention('tenant_1', M, 1);
         assert.equal(await registry.getVersion('tenant_1', M, 1), null);
-        assert.equal(existsSync(registry.artifacts.pathOf('tenant_1', a1.artifact.sha256)), false);
+        assert.equal(await registry.artifacts.has('tenant_1', a1.artifact.sha256), false);
         assert.deepEqual((await registry.loadArtifact('tenant_2', M, 1)).bytes, artifactBytes('same'));
       });
     });

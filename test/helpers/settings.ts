@@ -47,6 +47,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
   return {
     dataDir: o.dataDir ?? tempDir(),
     databaseUrl: null,
+    artifacts: o.artifacts ?? (o.databaseUrl ? 'postgres' : 'file'),
     configPath: null,
     nodeId: `test-${process.pid}`,
     logLevel: 'silent',

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { isNsError } from '../../src/errors.ts';
 import type { ArtifactCodec } from '../../src/registry/index.ts';
 import { tempDir } from '../helpers/settings.ts';
-import { artifactBytes, newVersion, openRegistry } from '../fixtures/registry/registry-store.ts';
+import { artifactBytes, filesOf, newVersion, openRegistry } from '../fixtures/registry/registry-store.ts';
 
 const T = 'tenant_1';
 const M = 'failure';
@@ -36,7 +36,7 @@ describe('registry artifacts', () => {
       assert.deepEqual((await registry.loadChampion(T, M))?.bytes, artifactBytes('v1', 4096));
       await registry.promote(T, M, 2, { reason: 'better' });
 
-      const file = registry.artifacts.pathOf(T, v2.artifact.sha256);
+      const file = filesOf(registry).pathOf(T, v2.artifact.sha256);
       const bytes = readFileSync(file);
       bytes[2000] = bytes[2000]! ^ 0x01;
       writeFileSync(file, bytes);
@@ -48,9 +48,9 @@ describe('registry artifacts', () => {
       await registry.rollback(T, M, 1, { reason: `artifact of v2 corrupted` });
       assert.equal((await registry.loadChampion(T, M))?.version.version, 1);
 
-      truncateSync(registry.artifacts.pathOf(T, v1.artifact.sha256), 100);
+      truncateSync(filesOf(registry).pathOf(T, v1.artifact.sha256), 100);
       await assert.rejects(registry.loadArtifact(T, M, 1), storeError(/version 1 \(failure_tenant_1_v1\) is corrupted/));
-      rmSync(registry.artifacts.pathOf(T, v1.artifact.sha256));
+      rmSync(filesOf(registry).pathOf(T, v1.artifact.sha256));
       await assert.rejects(registry.loadArtifact(T, M, 1), storeError(/artifact of model "failure" version 1 \(failure_tenant_1_v1\) is missing: .*artifacts\/tenant_1\//));
     } finally {
       await close();
@@ -62,7 +62,7 @@ describe('registry artifacts', () => {
     try {
       const plain = artifactBytes('secret model', 1000);
       const v = await registry.registerVersion(newVersion(T, M), plain);
-      const file = registry.artifacts.pathOf(T, v.artifact.sha256);
+      const file = filesOf(registry).pathOf(T, v.artifact.sha256);
       assert.notDeepEqual(readFileSync(file), plain, 'stored bytes are encoded');
       assert.equal(v.artifact.size, 1000);
       assert.deepEqual((await registry.loadArtifact(T, M, 1)).bytes, plain);
@@ -80,19 +80,20 @@ describe('registry artifacts', () => {
     try {
       const kept = await registry.registerVersion(newVersion(T, M), artifactBytes('referenced'));
       // As a crash between placing the file and committing the version would leave them:
-      const orphanOld = await registry.artifacts.stage(T, artifactBytes('orphan old'));
-      await registry.artifacts.place(orphanOld);
-      const orphanYoung = await registry.artifacts.stage('tenant_2', artifactBytes('orphan young'));
-      await registry.artifacts.place(orphanYoung);
-      const tempOld = await registry.artifacts.stage(T, artifactBytes('interrupted'));
-      const tempYoung = await registry.artifacts.stage(T, artifactBytes('in progress'));
+      const files = filesOf(registry);
+      const orphanOld = await files.stage(T, artifactBytes('orphan old'));
+      await files.placeFile(orphanOld);
+      const orphanYoung = await files.stage('tenant_2', artifactBytes('orphan young'));
+      await files.placeFile(orphanYoung);
+      const tempOld = await files.stage(T, artifactBytes('interrupted'));
+      const tempYoung = await files.stage(T, artifactBytes('in progress'));
       const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
-      for (const path of [registry.artifacts.pathOf(T, kept.artifact.sha256), registry.artifacts.pathOf(T, orphanOld.sha256), tempOld.tempPath]) {
+      for (const path of [filesOf(registry).pathOf(T, kept.artifact.sha256), filesOf(registry).pathOf(T, orphanOld.sha256), tempOld.tempPath]) {
         utimesSync(path, twoHoursAgo, twoHoursAgo);
       }
       assert.deepEqual(await registry.sweepArtifacts(), { tempFiles: 1, unreferenced: 1 });
       const left = [];
-      for await (const f of registry.artifacts.scan()) left.push(f.kind === 'temp' ? f.path : `${f.tenantId}/${f.sha256}`);
+      for await (const f of files.list()) left.push(f.kind === 'temp' ? f.location : `${f.tenantId}/${f.sha256}`);
       assert.deepEqual(left.sort(), [`${T}/${kept.artifact.sha256}`, tempYoung.tempPath, `tenant_2/${orphanYoung.sha256}`].sort());
       assert.deepEqual((await registry.loadArtifact(T, M, 1)).bytes, artifactBytes('referenced'));
     } finally {

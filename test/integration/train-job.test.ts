@@ -2,21 +2,25 @@
  * The `train` job kind through the run engine, with the real training child process: a first
  * training is promoted; a candidate trained on corrupted labels is rejected by the gate and the
  * champion stays; an incremental run continues from the champion; a model not declared for the
- * tenant fails with a clear error.
+ * tenant fails with a clear error; on PostgreSQL the artifact goes into the database.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { DeclaredModel, TrainJob } from '../../src/config/types.ts';
-import { ModelRegistry } from '../../src/registry/index.ts';
-import { inTransaction } from '../../src/store/db.ts';
+import { createArtifactStorage, ModelRegistry } from '../../src/registry/index.ts';
+import { inTransaction, openDb } from '../../src/store/db.ts';
 import { writeSamples } from '../../src/store/samples.ts';
 import { Rng, syntheticSchema } from '../../src/data/synthetic/index.ts';
 import { parseModelDefinition } from '../../src/training/model-definition.ts';
 import { waitForRunEnd } from '../helpers/api.ts';
+import { storeTargets } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/engine.ts';
 import { tempDir } from '../helpers/settings.ts';
 import { FAILURE_MODEL, fillFleet, fleetSamples } from '../fixtures/training/fleet.ts';
 
+const postgres = (await storeTargets()).find((t) => t.name === 'postgres')!;
 const sqlite = () => ({ dialect: 'sqlite' as const, dataDir: tempDir('ns-train-job-'), databaseUrl: null });
 
 function declare(extra: Record<string, unknown> = {}): { models: DeclaredModel[]; jobs: TrainJob[] } {
@@ -34,7 +38,7 @@ describe('train jobs', () => {
   test('first training is promoted; corrupted labels are rejected by the gate; the champion stays', async () => {
     const t = await openTestEngine(sqlite(), { ...declare({ mode: 'full' }), clock: { now: () => Date.now() } });
     try {
-      const registry = new ModelRegistry({ db: t.engine.db, dataDir: t.engine.settings.dataDir });
+      const registry = new ModelRegistry({ db: t.engine.db, artifacts: createArtifactStorage(t.engine.settings, t.engine.db) });
       const end = Date.now();
       await fillFleet(t.engine.db, 'acme', { endMs: end });
       t.engine.workers.lifecycle.to('running');
@@ -77,7 +81,7 @@ describe('train jobs', () => {
   test('incremental mode continues from the champion with more trees on the new rows', async () => {
     const t = await openTestEngine(sqlite(), { ...declare({ mode: 'incremental', incrementalTrees: 5 }), clock: { now: () => Date.now() } });
     try {
-      const registry = new ModelRegistry({ db: t.engine.db, dataDir: t.engine.settings.dataDir });
+      const registry = new ModelRegistry({ db: t.engine.db, artifacts: createArtifactStorage(t.engine.settings, t.engine.db) });
       await fillFleet(t.engine.db, 'acme', { endMs: Date.now() - 3 * 86_400_000, days: 20 });
       t.engine.workers.lifecycle.to('running');
       const first = await t.engine.runs.trigger('train-failure', 'acme');
@@ -108,7 +112,7 @@ describe('train jobs', () => {
   test('a training cancelled while it trains stops its process and registers nothing', async () => {
     const t = await openTestEngine(sqlite(), { ...declare({ mode: 'full', trainer: { kind: 'gbdt', params: { numTrees: 5000, maxLeaves: 31 } } }), clock: { now: () => Date.now() } });
     try {
-      const registry = new ModelRegistry({ db: t.engine.db, dataDir: t.engine.settings.dataDir });
+      const registry = new ModelRegistry({ db: t.engine.db, artifacts: createArtifactStorage(t.engine.settings, t.engine.db) });
       await fillFleet(t.engine.db, 'acme', { endMs: Date.now() });
       t.engine.workers.lifecycle.to('running');
       const run = await t.engine.runs.trigger('train-failure', 'acme');
@@ -139,6 +143,30 @@ describe('train jobs', () => {
       assert.equal(done.attempt, 1, 'a permanent failure is not retried');
       assert.match(done.error_message ?? '', /model "failure" is not declared for tenant "globex"/);
     } finally {
+      await t.close();
+    }
+  });
+
+  test('on PostgreSQL the training child stores its artifact in the database: a node with an empty data dir serves it', { skip: postgres.skip && 'PostgreSQL unreachable', timeout: 90_000 }, async () => {
+    const target = await postgres.make();
+    const t = await openTestEngine(target, { ...declare({ mode: 'full' }), clock: { now: () => Date.now() } });
+    const other = await openDb({ dataDir: tempDir(), databaseUrl: target.databaseUrl, poolSize: 2 });
+    try {
+      assert.equal(t.engine.settings.artifacts, 'postgres', 'the default with DATABASE_URL');
+      await fillFleet(t.engine.db, 'acme', { endMs: Date.now() });
+      t.engine.workers.lifecycle.to('running');
+      const run = await t.engine.runs.trigger('train-failure', 'acme');
+      await t.engine.workers.claimAndStart();
+      const done = await waitForRunEnd(t.engine, run.id, 60_000);
+      assert.equal(done.outcome, 'promoted', done.log_tail ?? '');
+
+      const elsewhere = new ModelRegistry({ db: other, artifacts: createArtifactStorage({ dataDir: tempDir(), artifacts: 'postgres' }, other) });
+      const champion = await elsewhere.loadChampion('acme', 'failure');
+      assert.equal(champion?.version.version, 1);
+      assert.equal(champion?.bytes.length, champion?.version.artifact.size);
+      assert.equal(existsSync(join(target.dataDir, 'artifacts')), false, 'no artifact file on the training node');
+    } finally {
+      await other.close();
       await t.close();
     }
   });

@@ -34,6 +34,12 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ['NIGHTSHIFT_LOG_LEVEL', 'verbose', 'NIGHTSHIFT_LOG_LEVEL="verbose": must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"; example "info"'],
   ['NIGHTSHIFT_NODE_ID', 'node one', 'NIGHTSHIFT_NODE_ID="node one": must be 1-128 letters, digits, "_", ".", ":", "@" or "-"; example "worker-1"'],
   ['DATABASE_URL', 'mysql://app:hunter2@db/app', 'DATABASE_URL="mysql://app:***@db/app": must be a postgres:// or postgresql:// URL; example "postgres://nightshift:secret@db:5432/nightshift"'],
+  ['NIGHTSHIFT_ARTIFACTS', 's3', 'NIGHTSHIFT_ARTIFACTS="s3": must be "file" or "postgres"; example "file"'],
+  [
+    'NIGHTSHIFT_ARTIFACTS',
+    'postgres',
+    'NIGHTSHIFT_ARTIFACTS="postgres": artifacts are stored in PostgreSQL only with a PostgreSQL store: set DATABASE_URL, or use file with SQLite; example "file"',
+  ],
   ['NIGHTSHIFT_CONFIG', 'nightshift.toml', 'NIGHTSHIFT_CONFIG="nightshift.toml": must end in .json, .yaml or .yml; example "./nightshift.yaml"'],
   ['NIGHTSHIFT_CONFIG', 'missing.yaml', 'NIGHTSHIFT_CONFIG="missing.yaml": file not found; example "./nightshift.yaml"'],
 ];
@@ -126,6 +132,15 @@ describe('config: env variables', () => {
     assert.equal(load({}).launcher, true);
     assert.equal(load({ NIGHTSHIFT_LAUNCHER: 'false' }).launcher, false);
     assert.equal(load({ NIGHTSHIFT_LAUNCHER: 'off' }).launcher, false);
+  });
+
+  it('keeps artifacts as files beside SQLite and in PostgreSQL with DATABASE_URL, unless NIGHTSHIFT_ARTIFACTS says otherwise', () => {
+    const url = 'postgres://db/ns';
+    assert.equal(load({}).artifacts, 'file');
+    assert.equal(load({ DATABASE_URL: url }).artifacts, 'postgres');
+    assert.equal(load({ DATABASE_URL: url, NIGHTSHIFT_ARTIFACTS: 'file' }).artifacts, 'file');
+    assert.equal(load({ DATABASE_URL: url, NIGHTSHIFT_ARTIFACTS: 'postgres' }).artifacts, 'postgres');
+    assert.equal(load({ NIGHTSHIFT_ARTIFACTS: 'file' }).artifacts, 'file');
   });
 
   it('treats empty variables as unset', () => {

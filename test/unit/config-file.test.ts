@@ -99,6 +99,8 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
     'nightshift.yaml: schedules[0].catchUp="most": must be one of "latest", "skip", "all"; example "latest"', 'schedules[0].catchUp'],
   ['bad overlap', `${JOBS}schedules: [{ id: s, tenant: acme, job: train, every: 1h, overlap: parallel }]\n`,
     'nightshift.yaml: schedules[0].overlap="parallel": must be "skip" or "queue_one"; example "skip"', 'schedules[0].overlap'],
+  ['artifacts in PostgreSQL without a PostgreSQL store', 'artifacts: postgres\n',
+    'nightshift.yaml: artifacts="postgres": artifacts are stored in PostgreSQL only with a PostgreSQL store: set DATABASE_URL, or use file with SQLite; example "file"', 'artifacts'],
   ['not a list', 'jobs: { id: a }\n', 'nightshift.yaml: jobs: must be a list', 'jobs'],
   ['not a map', '- a\n- b\n', 'nightshift.yaml: (top level): must be a map of settings', '(top level)'],
 ];
@@ -156,6 +158,12 @@ describe('config: file validation', () => {
     assert.ok(nightly && !('command' in nightly) && !('steps' in nightly), 'an empty job carries no work');
     assert.deepEqual(etl?.after, ['nightly']);
     assert.equal(s.schedules[0]?.jobId, 'nightly');
+  });
+
+  it('reads where artifacts live; the environment wins', () => {
+    assert.equal(loadYaml('databaseUrl: postgres://db/ns\nartifacts: file\n').artifacts, 'file');
+    assert.equal(loadYaml('databaseUrl: postgres://db/ns\n').artifacts, 'postgres');
+    assert.equal(loadYaml('artifacts: file\n', { DATABASE_URL: 'postgres://db/ns', NIGHTSHIFT_ARTIFACTS: 'postgres' }).artifacts, 'postgres');
   });
 
   it('accepts an empty file', () => {

@@ -13,7 +13,7 @@ import type { ModelRegistry } from '../../src/registry/index.ts';
 import { isSyncPredictor, ModelCache, onnxArtifact, predictRows, predictRowsSync, type Predictor } from '../../src/serving/index.ts';
 import type { GbdtModel } from '../../src/trainers/gbdt/index.ts';
 import { exportGbdtToOnnx } from '../../src/trainers/onnx/index.ts';
-import { newVersion, openRegistry } from '../fixtures/registry/registry-store.ts';
+import { filesOf, newVersion, openRegistry } from '../fixtures/registry/registry-store.ts';
 import { tempDir } from '../helpers/settings.ts';
 import { artifactBytesOf, END, fleet, maxAbsDiff, rowsAndHistory, trainedGbdt } from './serving-fixtures.ts';
 
@@ -91,7 +91,7 @@ const nsError = (code: string, pattern: RegExp) => (error: unknown) => {
 /** Flips one byte of a version's artifact file on disk. */
 async function corrupt(registry: ModelRegistry, version: number): Promise<void> {
   const v = await registry.getVersion(T, M, version);
-  const file = registry.artifacts.pathOf(T, v!.artifact.sha256);
+  const file = filesOf(registry).pathOf(T, v!.artifact.sha256);
   const bytes = readFileSync(file);
   bytes[100] = bytes[100]! ^ 0x01;
   writeFileSync(file, bytes);
