@@ -70,7 +70,7 @@ export class Engine implements Services {
     this.tenants = new TenantService({ db, clock, defaultTimezone: settings.timezone });
     this.jobs = new JobService({ db, clock });
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
-    this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel') });
+    this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
     this.data = new DataService({ db, clock, logger });
     this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, artifacts: createArtifactStorage(settings, db) });
     const workers = this.workers;

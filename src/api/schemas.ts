@@ -68,6 +68,19 @@ export const RunDetail = Type.Intersect([
         error: Nullable(Type.String()),
       }),
     ),
+    stages: Type.Array(
+      Type.Object({
+        attempt: Type.Integer(),
+        stage: Type.String({ description: 'load, features, decide, train, evaluate, gate, register or promote' }),
+        startedAt: IsoTime,
+        endedAt: IsoTime,
+        durationMs: Type.Integer(),
+        counts: Type.Record(Type.String(), Type.Number()),
+        note: Nullable(Type.String()),
+      }),
+      { description: "a training's stages, attempt by attempt (empty for other jobs)" },
+    ),
+    result: Nullable(Type.Object({}, { additionalProperties: true, description: "a training's typed result: outcome, trainer, mode, version, gate, metrics" })),
   }),
 ]);
 

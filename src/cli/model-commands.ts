@@ -201,12 +201,16 @@ export function addModelCommands(program: Command, io: CliIo): void {
       const bytes = readBytes(opts.file, io.cwd);
       await withEngine(cmd, io, true, async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
+        // Executed here (no service needs to run); if a service's worker claimed it first, waited for.
         const result = await engine.models.importOnnx(tenantId, opts.model, bytes, {
           ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
           ...(opts.outputName !== undefined ? { outputName: opts.outputName } : {}),
           promote: opts.promote === true,
           actor: 'cli',
+          here: true,
+          waitMs: engine.settings.training.timeoutMs,
         });
+        if (!result.version || !result.outcome) throw new NsError('NS_CONFLICT', result.message, { field: 'model' });
         if (opts.json) io.out(json({ version: versionDto(result.version), promoted: result.promoted, outcome: result.outcome, message: result.message }));
         else io.out(`${result.outcome}: ${result.message}\nmetrics: ${metricsText(result.version.metrics)} (holdout ${result.version.samples.holdout} rows)\n`);
         // `import-onnx --promote && deploy` must not carry on when nothing was promoted.

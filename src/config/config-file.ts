@@ -57,6 +57,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['logLevel', 'logLevel', (raw, at) => toEnum(raw, at, LOG_LEVELS, 'info')],
   ['timezone', 'timezone', (raw, at) => checkZone(toText(raw, at, 'Europe/London'), at)],
   ['concurrency', 'concurrency', (raw, at) => toInteger(raw, at, { min: 1, max: 1024 }, '4')],
+  ['trainThreads', 'trainThreads', (raw, at) => toInteger(raw, at, { min: 1, max: 256 }, '2')],
   ['shutdownGrace', 'shutdownGraceMs', duration('30s')],
   ['killGrace', 'killGraceMs', duration('10s')],
   ['lease', 'leaseMs', duration('30s')],

@@ -14,6 +14,8 @@ export const DEFAULTS = {
   logLevel: 'info',
   timezone: 'UTC',
   concurrency: os.availableParallelism(),
+  /** Threads trainings of this process share: one training alone uses them all. */
+  trainThreads: os.availableParallelism(),
   shutdownGraceMs: 30 * SECOND,
   killGraceMs: 10 * SECOND,
   leaseMs: 30 * SECOND,

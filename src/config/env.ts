@@ -29,6 +29,7 @@ export const ENV = {
   logLevel: 'NIGHTSHIFT_LOG_LEVEL',
   timezone: 'NIGHTSHIFT_TIMEZONE',
   concurrency: 'NIGHTSHIFT_CONCURRENCY',
+  trainThreads: 'NIGHTSHIFT_TRAIN_THREADS',
   jobNiceness: 'NIGHTSHIFT_JOB_NICENESS',
   launcher: 'NIGHTSHIFT_LAUNCHER',
   shutdownGraceMs: 'NIGHTSHIFT_SHUTDOWN_GRACE',
@@ -91,6 +92,7 @@ export function readEnv(env: Env): EnvLayer {
   }
   if ((v = get(ENV.timezone, 'timezone'))) patch.timezone = checkZone(...v);
   if ((v = get(ENV.concurrency, 'concurrency'))) patch.concurrency = toInteger(v[0], v[1], { min: 1, max: 1024 }, '4');
+  if ((v = get(ENV.trainThreads, 'trainThreads'))) patch.trainThreads = toInteger(v[0], v[1], { min: 1, max: 256 }, '2');
   if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
   if ((v = get(ENV.launcher, 'launcher'))) patch.launcher = toBoolean(...v);
   for (const [key, example] of DURATIONS) {

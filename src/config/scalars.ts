@@ -33,6 +33,7 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     logLevel: DEFAULTS.logLevel,
     timezone: DEFAULTS.timezone,
     concurrency: DEFAULTS.concurrency,
+    trainThreads: DEFAULTS.trainThreads,
     shutdownGraceMs: DEFAULTS.shutdownGraceMs,
     killGraceMs: DEFAULTS.killGraceMs,
     leaseMs: DEFAULTS.leaseMs,

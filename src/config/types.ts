@@ -124,6 +124,12 @@ export interface Settings {
   timezone: string;
   /** Runs executing at once in this process. */
   concurrency: number;
+  /**
+   * Threads this process's trainings share (NIGHTSHIFT_TRAIN_THREADS, default the CPU cores): a
+   * training gets floor(trainThreads / trainings running here, itself included), at least 1, fixed
+   * when it starts.
+   */
+  trainThreads: number;
   /** Scheduling priority of job processes (0 = same as nightshift, 19 = lowest): jobs yield the CPU to the API. */
   jobNiceness: number;
   /** Start job processes through launcher processes (src/runs/exec/launcher.ts); false spawns them from the engine's own process. */

@@ -15,7 +15,8 @@ import { requireDataset } from '../data/ingest/dataset-service.ts';
 import type { RawSample } from '../data/types.ts';
 import { loadSamples } from '../store/sample-window.ts';
 import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.ts';
-import { importOnnx, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
+import { importOutcome, importParams, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
+import { IMPORT_INPUT } from '../training/run-overrides.ts';
 import type { RunService, RunView } from '../services/run-service.ts';
 import type { TenantService } from '../services/tenant-service.ts';
 import { NsError } from '../errors.ts';
@@ -44,8 +45,8 @@ export interface ModelServiceDeps {
   events: EngineEvents;
   logger: Logger;
   tenants: TenantService;
-  /** Where training runs are queued. */
-  runs: Pick<RunService, 'trigger'>;
+  /** Where training and import runs are queued, waited for, or executed in this process. */
+  runs: Pick<RunService, 'trigger' | 'waitForEnd' | 'executeHere'>;
   /** Defaults of a train job declared over the API. */
   training: Pick<Settings['training'], 'timeoutMs' | 'retryAttempts'>;
   /** Where artifact bytes live (files, or the PostgreSQL store). */
@@ -193,9 +194,19 @@ export class ModelService {
     return update;
   }
 
-  /** Registers ONNX bytes as a version of the declared model, evaluated and gated like a training (see import-onnx.ts). */
-  importOnnx(tenantId: string, name: string, bytes: Uint8Array, o: ImportOnnxOptions = {}): Promise<ImportOnnxResult> {
-    return importOnnx(this.#importDeps(), tenantId, name, bytes, o);
+  /**
+   * Queues a run importing ONNX bytes as a version of the declared model, scored and gated like a
+   * training (import-onnx.ts). `here`: execute it in this process (the CLI, which may have no
+   * service running); `waitMs`: wait that long for its end. Refused (409) while a training of the
+   * model is in flight.
+   */
+  async importOnnx(tenantId: string, name: string, bytes: Uint8Array, o: ImportOnnxOptions & { waitMs?: number; here?: boolean } = {}): Promise<ImportOnnxResult> {
+    const model = await this.model(tenantId, name);
+    if (bytes.byteLength === 0) throw new NsError('NS_VALIDATION', 'onnx: the file is empty; send the contents of a .onnx file', { field: 'onnx' });
+    const queued = await this.#d.runs.trigger(model.jobId, tenantId, { mode: 'now', params: { import: importParams(o) }, inputs: [{ name: IMPORT_INPUT, bytes }] });
+    if (o.here) await this.#d.runs.executeHere(queued.id);
+    const run = o.waitMs || o.here ? await this.#d.runs.waitForEnd(tenantId, queued.id, o.waitMs ?? 0) : queued;
+    return importOutcome(run, this.registry, name);
   }
 
   /**
@@ -236,10 +247,6 @@ export class ModelService {
     const window = { since: Math.min(...times) - requiredHistorySeconds(spec) * 1000, until: Math.max(...times) };
     // Only the rows' entities, selected in SQL: a tenant's other machines are not read.
     return loadSamples(this.#d.db.k, tenantId, model.definition.dataset, window, [...new Set(keyed.map((r) => r.entity))]);
-  }
-
-  #importDeps() {
-    return { db: this.#d.db, clock: this.#d.clock, registry: this.registry, model: (t: string, n: string) => this.model(t, n), promote: this.promote.bind(this) };
   }
 
   async close(): Promise<void> {

@@ -6,9 +6,10 @@
 import { systemClock, type Clock } from '../clock.ts';
 import { NsError } from '../errors.ts';
 import { inTransaction, type Db } from '../store/db.ts';
-import { getAliasedVersionRow, listAliasHistoryRows } from '../store/model-aliases.ts';
+import { aliasChangedByRun, getAliasedVersionRow, listAliasHistoryRows } from '../store/model-aliases.ts';
 import {
   getModelVersionRow,
+  getVersionOfRun,
   insertModelVersion,
   listModelVersionRows,
   lockArtifact,
@@ -111,6 +112,18 @@ export class ModelRegistry {
     const rows = await listModelVersionRows(this.#db.k, tenantId, modelName, { limit: limit + 1, ...(before === undefined ? {} : { before }) });
     const items = rows.slice(0, limit).map(modelVersionOf);
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.version ?? null) : null };
+  }
+
+  /** The version a run registered (a retried attempt finishes with it instead of training again). */
+  async versionOfRun(tenantId: string, runId: string): Promise<ModelVersion | null> {
+    const row = await getVersionOfRun(this.#db.k, tenantId, runId);
+    return row ? modelVersionOf(row) : null;
+  }
+
+  /** Whether the run's promotion of the model's champion committed. */
+  promotedByRun(tenantId: string, modelName: string, runId: string): Promise<boolean> {
+    checkIds(tenantId, modelName);
+    return aliasChangedByRun(this.#db.k, tenantId, modelName, CHAMPION, runId);
   }
 
   /** The version holding the champion alias, or null before the first promotion. */

@@ -5,7 +5,7 @@
 import { getPriority, setPriority } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import type { EmptyJob, JobDefinition, Settings } from '../config/types.ts';
+import type { EmptyJob, JobDefinition, Settings, TrainJob } from '../config/types.ts';
 import { isNsError } from '../errors.ts';
 import type { EngineEvents } from '../events.ts';
 import { inStatement, inTransaction, type Db } from '../store/db.ts';
@@ -17,7 +17,8 @@ import type { ReportQueue } from '../report-queue.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
 import { MAX_TIMER_MS } from '../timers.ts';
 import { backoffDelayMs } from './retry-policy.ts';
-import { trainCommand } from '../training/train-command.ts';
+import { resultFileOf, trainCommand } from '../training/train-command.ts';
+import { readFailureFile, readResultFile, removeResultFile, runMetrics, type TrainingFailure } from '../training/result-file.ts';
 
 export type AbortReason = 'cancel' | 'timeout' | 'shutdown' | 'lease_lost';
 
@@ -28,6 +29,8 @@ export interface ExecutionDeps {
   logger: Logger;
   owner: string;
   settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
+  /** Threads for a training starting now: its share of NIGHTSHIFT_TRAIN_THREADS among this node's running trainings. */
+  trainingThreads?: () => number;
   /** Where run ends are recorded together with those of other runs ending at the same time. */
   ends: RunEnds;
   /** Where the start and the end of the run are reported (events, log lines). */
@@ -48,6 +51,10 @@ export class RunExecution {
   /** Set when the command has ended: no heartbeat may be armed after that. */
   #done = false;
   #logger: Logger | null = null;
+  /** A train job's typed result (JSON), recorded with its end. */
+  #training: string | null = null;
+  /** A train job's typed failure: its error code and field are what the run records. */
+  #failure: TrainingFailure | null = null;
 
   constructor(
     readonly run: RunRow,
@@ -124,7 +131,27 @@ export class RunExecution {
       },
     };
     if (job.kind === 'pipeline') return runPipeline(job.steps, opts);
-    return runCommand(job.kind === 'train' ? trainCommand(job, d.settings) : job, opts);
+    if (job.kind === 'train') return this.#train(job, opts);
+    return runCommand(job, opts);
+  }
+
+  /** A train job: the training process, then its typed result file (what the run records). */
+  async #train(_job: TrainJob, opts: ExecOptions): Promise<ExecResult> {
+    const { run, d } = this;
+    const resultFile = resultFileOf(d.settings.dataDir, run.id, run.attempt);
+    const threads = d.trainingThreads?.() ?? 1;
+    const result = await runCommand(trainCommand(d.settings, { owner: d.owner, resultFile, threads }), opts);
+    try {
+      if (result.status === 'failed' || result.status === 'transient') this.#failure = await readFailureFile(resultFile);
+      if (result.status !== 'succeeded') return result;
+      const training = await readResultFile(resultFile);
+      this.#training = JSON.stringify(training);
+      return { ...result, outcome: training.outcome, metrics: { ...runMetrics(training), threads } };
+    } catch (error) {
+      return { ...result, status: 'failed', error: (error as Error).message };
+    } finally {
+      await removeResultFile(resultFile);
+    }
   }
 
   /** Heartbeat and deadline share one timer, re-armed each time; none waits longer than heartbeatMs. */
@@ -173,6 +200,7 @@ export class RunExecution {
       logTail: result.logTail,
       metrics: result.metrics,
       steps: result.steps ?? null,
+      result: this.#training,
     };
     // An abort that arrived after the command had already ended changes nothing: its real end counts.
     const reason = result.status === 'aborted' ? this.#reason : null;
@@ -239,6 +267,8 @@ export class RunExecution {
       return { ...base, status: 'succeeded', reason: early };
     }
     const exhausted = result.status === 'transient' ? `; ${this.run.max_attempts} attempts exhausted` : '';
+    const f = this.#failure;
+    if (f) return { ...base, status: 'failed', errorCode: f.code, errorMessage: `${f.message}${exhausted}`, errorContext: { ...context, ...(f.field ? { field: f.field } : {}) } };
     return { ...base, status: 'failed', errorCode: 'NS_JOB_FAILED', errorMessage: `${result.error ?? 'failed'}${exhausted}`, errorContext: context };
   }
 }

@@ -7,7 +7,7 @@ import { Lifecycle, Waker } from '../lifecycle.ts';
 import { cappedTimeout, type CappedTimer } from '../timers.ts';
 import { advisoryLock, inTransaction, LOCK_KEYS, type Db, type Executor } from '../store/db.ts';
 import { listJobs } from '../store/jobs.ts';
-import { claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
+import { claimRunById, claimRuns, recoverExpiredLeases } from '../store/run-transitions.ts';
 import type { RunRow } from '../store/runs.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
@@ -24,7 +24,7 @@ export interface WorkerPoolOptions {
   events: EngineEvents;
   logger: Logger;
   nodeId: string;
-  settings: Pick<Settings, 'concurrency' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
+  settings: Pick<Settings, 'concurrency' | 'trainThreads' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
   /** Where runs report their start and end; held while the loop is claiming. Default: a queue of this pool's own. */
   reports?: ReportQueue;
 }
@@ -56,6 +56,8 @@ export class WorkerPool {
   #reserved = 0;
   #loop: Promise<void> | null = null;
   #lastRecovery = 0;
+  /** Train runs executing here: they share settings.trainThreads. */
+  #trainings = 0;
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options;
@@ -71,6 +73,8 @@ export class WorkerPool {
         this.#ending.add(runId);
         this.#waker.wake();
       },
+      // The share is fixed when a training starts: a training that starts alone keeps every thread.
+      trainingThreads: () => Math.max(1, Math.floor(options.settings.trainThreads / Math.max(1, this.#trainings))),
     };
     this.lifecycle = new Lifecycle('workers', options.events);
   }
@@ -150,6 +154,26 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Claims one queued run by id and executes it here, whatever this pool's state, resolving once it
+   * has ended: a CLI command runs the import it queued even when no service is running. False when
+   * the run is not there to claim (another worker has it, or it is not due).
+   */
+  async executeNow(runId: string): Promise<boolean> {
+    const { db, clock, settings, nodeId } = this.#o;
+    let claim = NO_CLAIM;
+    await inTransaction(db, async (x) => {
+      await advisoryLock(x, db.dialect, LOCK_KEYS.claim);
+      const runs = await claimRunById(x, runId, { owner: nodeId, host: HOST, now: clock.now(), leaseMs: settings.leaseMs });
+      if (runs.length > 0) claim = { runs, jobs: new Map((await listJobs(x)).map((j) => [j.id, j])) };
+    });
+    if (claim.runs.length === 0) return false;
+    this.#reserved += claim.runs.length;
+    this.startClaimed(claim);
+    await this.#active.get(runId)?.done;
+    return true;
+  }
+
   /** A claim's transaction did not commit: its places are free again and its runs were never taken. */
   release(claim: Claim): void {
     this.#reserved -= claim.runs.length;
@@ -161,6 +185,8 @@ export class WorkerPool {
     for (const run of claim.runs) {
       this.#o.events.emit('run:claimed', { run });
       const execution = new RunExecution(run, claim.jobs, this.#deps);
+      const training = claim.jobs.get(run.job_id)?.kind === 'train';
+      if (training) this.#trainings++;
       const done = execution
         .execute()
         .catch((error: unknown) => {
@@ -168,6 +194,7 @@ export class WorkerPool {
           this.#o.events.emit('error', { where: 'worker', error });
         })
         .finally(() => {
+          if (training) this.#trainings--;
           this.#active.delete(run.id);
           this.#ending.delete(run.id);
           this.#waker.wake();

@@ -2,6 +2,7 @@
  * Runs as callers see them: trigger (single-flight per tenant and job), cancel, one run with its
  * ETA and attempts, history with filters and cursor pages. Another tenant's run is not found.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { NsError, notFound } from '../errors.ts';
@@ -23,6 +24,8 @@ import {
   type RunFilter,
   type RunRow,
 } from '../store/runs.ts';
+import { insertRunInput } from '../store/run-inputs.ts';
+import { listRunStages, type RunStageRow } from '../store/run-stages.ts';
 import type { TenantScope } from '../store/tenant-scope.ts';
 import type { JobService } from './job-service.ts';
 import type { TenantService } from './tenant-service.ts';
@@ -35,6 +38,8 @@ export interface TriggerOptions {
   params?: Record<string, unknown>;
   /** Recorded as the run's trigger; default `manual`. */
   trigger?: string;
+  /** Bytes the run needs (an ONNX import's model), stored with it in the same transaction. */
+  inputs?: ReadonlyArray<{ name: string; bytes: Uint8Array }>;
 }
 
 export interface RunView extends RunRow {
@@ -52,6 +57,8 @@ export interface RunServiceDeps {
   tenants: TenantService;
   /** Stops a run executing in this process at once (cancel); false when it runs elsewhere. */
   abortLocal: (runId: string) => boolean;
+  /** Claims a queued run and executes it in this process; false when another worker has it. */
+  executeNow: (runId: string) => Promise<boolean>;
 }
 
 export class RunService {
@@ -98,6 +105,7 @@ export class RunService {
         params: options.params ?? null,
       });
       await insertRuns(x, [row]);
+      for (const input of options.inputs ?? []) await insertRunInput(x, { runId: row.id, name: input.name, tenantId, bytes: input.bytes, now });
       return row;
     });
     logger.info({ runId: run.id, jobId, tenantId, mode, at: run.run_at }, 'run triggered');
@@ -114,6 +122,14 @@ export class RunService {
     return result;
   }
 
+  /**
+   * Executes a queued run in this process now, if no worker has claimed it yet (false then), and
+   * resolves once it has ended.
+   */
+  executeHere(runId: string): Promise<boolean> {
+    return this.#d.executeNow(runId);
+  }
+
   /** Another tenant's run is not found: the store is asked for it within the scope (isolation, not filtering). */
   async get(scope: TenantScope, runId: string): Promise<RunView> {
     const run = await getRunRow(this.#d.db.k, scope, runId);
@@ -123,6 +139,11 @@ export class RunService {
 
   attempts(tenantId: string, runId: string): Promise<RunAttempt[]> {
     return listAttempts(this.#d.db.k, tenantId, runId);
+  }
+
+  /** A training run's stages, attempt by attempt, each with its times and counts. */
+  stages(tenantId: string, runId: string): Promise<RunStageRow[]> {
+    return listRunStages(this.#d.db.k, tenantId, runId);
   }
 
   list(scope: TenantScope, filter: RunFilter = {}): Promise<RunRow[]> {
@@ -136,6 +157,20 @@ export class RunService {
   /** Every queued or running run of the (tenant, job). */
   async active(tenantId: string, jobId: string): Promise<RunRow[]> {
     return (await activeRunsByKey(this.#d.db.k, [{ tenantId, jobId }])).get(runKey(tenantId, jobId)) ?? [];
+  }
+
+  /**
+   * The run once it has ended, or as it is when `timeoutMs` passes (still queued or running). Reads
+   * the store, so it sees an end recorded by any node.
+   */
+  async waitForEnd(scope: TenantScope, runId: string, timeoutMs: number, pollMs = 200): Promise<RunView> {
+    // Real time, not the injected clock: this waits on other processes.
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const run = await this.get(scope, runId);
+      if ((run.status !== 'queued' && run.status !== 'running') || performance.now() >= deadline) return run;
+      await delay(Math.min(pollMs, Math.max(1, deadline - performance.now())));
+    }
   }
 
   /** Queued and running runs carry an ETA from the median of the job's recent successful durations. */

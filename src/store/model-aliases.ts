@@ -66,3 +66,16 @@ export async function listAliasHistoryRows(
   if (page.before !== undefined) q = q.where('revision', '<', page.before);
   return q.orderBy('revision', 'desc').limit(page.limit).execute();
 }
+
+/** Whether the run moved the alias (its promotion committed). */
+export async function aliasChangedByRun(x: Executor, tenantId: string, modelName: string, alias: string, runId: string): Promise<boolean> {
+  const row = await x
+    .selectFrom('model_alias_history')
+    .select('revision')
+    .where('tenant_id', '=', tenantId)
+    .where('model_name', '=', modelName)
+    .where('alias', '=', alias)
+    .where('run_id', '=', runId)
+    .executeTakeFirst();
+  return row !== undefined;
+}

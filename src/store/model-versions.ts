@@ -178,3 +178,8 @@ export async function versionNamesOfArtifact(x: Executor, tenantId: string, sha2
     .execute();
   return rows.map((r) => r.name);
 }
+
+/** The version a run registered, if any (at most one: a unique index on (tenant, run)). */
+export async function getVersionOfRun(x: Executor, tenantId: string, runId: string): Promise<ModelVersionRow | undefined> {
+  return x.selectFrom('model_versions').selectAll().where('tenant_id', '=', tenantId).where('run_id', '=', runId).executeTakeFirst();
+}

@@ -39,6 +39,29 @@ export async function claimRuns(x: Executor, scope: typeof ALL_TENANTS, o: Claim
     picked.push(run);
     if (picked.length === o.limit) break;
   }
+  return takeRuns(x, picked, o);
+}
+
+/**
+ * Claims one queued, due run by id, unless a run of its (tenant, job) is running: the CLI executes
+ * the import it has just queued. Same write lock as claimRuns.
+ */
+export async function claimRunById(x: Executor, runId: string, o: Omit<ClaimOptions, 'limit'>): Promise<RunRow[]> {
+  const picked = await x
+    .selectFrom('runs as r')
+    .select(['r.id', 'r.tenant_id', 'r.job_id'])
+    .where('r.id', '=', runId)
+    .where('r.status', '=', 'queued')
+    .where('r.run_at', '<=', o.now)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('runs as busy').select('busy.id').whereRef('busy.tenant_id', '=', 'r.tenant_id').whereRef('busy.job_id', '=', 'r.job_id').where('busy.status', '=', 'running'))),
+    )
+    .execute();
+  return takeRuns(x, picked, { ...o, limit: 1 });
+}
+
+/** Moves picked queued runs to running under the claimer's lease, with an attempt row each. */
+async function takeRuns(x: Executor, picked: ReadonlyArray<Pick<RunRow, 'id'>>, o: ClaimOptions): Promise<RunRow[]> {
   if (picked.length === 0) return [];
   // One UPDATE … RETURNING and one INSERT for the whole round. No second status check: the rows
   // cannot have changed since they were read (SQLite: this transaction holds the write lock;
@@ -121,6 +144,8 @@ export interface RunOutcome {
   logTail?: string | null;
   metrics?: Record<string, number> | null;
   steps?: unknown[] | null;
+  /** A training's typed result, as JSON. */
+  result?: string | null;
 }
 
 function outcomeFields(o: RunOutcome) {
@@ -135,6 +160,7 @@ function outcomeFields(o: RunOutcome) {
     log_tail: o.logTail ?? null,
     metrics: o.metrics ? JSON.stringify(o.metrics) : null,
     steps: o.steps ? JSON.stringify(o.steps) : null,
+    result: o.result ?? null,
   };
 }
 
@@ -211,20 +237,20 @@ export interface RunEnd {
  */
 export async function finishRuns(x: Executor, ends: readonly RunEnd[]): Promise<RunRow[]> {
   if (ends.length === 0) return [];
-  const values = valueTuples(x, ends.length, [null, null, null, null, 'INTEGER', null, null, null, null, null, null, null, null, null, 'BIGINT']);
+  const values = valueTuples(x, ends.length, [null, null, null, null, 'INTEGER', null, null, null, null, null, null, null, null, null, null, 'BIGINT']);
   const parameters = ends.flatMap(({ tenantId, runId, owner, now, outcome: o }) => {
     const f = outcomeFields(o);
-    return [runId, tenantId, owner, o.status, f.exit_code, f.exit_signal, f.outcome, f.reason, f.error_code, f.error_message, f.error_context, f.log_tail, f.metrics, f.steps, now];
+    return [runId, tenantId, owner, o.status, f.exit_code, f.exit_signal, f.outcome, f.reason, f.error_code, f.error_message, f.error_context, f.log_tail, f.metrics, f.steps, f.result, now];
   });
   // PostgreSQL's RETURNING * would add v's columns; SQLite accepts only * (the updated table's).
   const returning = dialectOf(x) === 'postgres' ? 'runs.*' : '*';
   const { rows } = await x.executeQuery<RunRow>(
     CompiledQuery.raw(
-      `WITH v(id, tenant_id, owner, status, exit_code, exit_signal, outcome, reason, error_code, error_message, error_context, log_tail, metrics, steps, now) AS (VALUES ${values})
+      `WITH v(id, tenant_id, owner, status, exit_code, exit_signal, outcome, reason, error_code, error_message, error_context, log_tail, metrics, steps, result, now) AS (VALUES ${values})
        UPDATE runs SET
          status = v.status, exit_code = v.exit_code, exit_signal = v.exit_signal, outcome = v.outcome, reason = v.reason,
          error_code = v.error_code, error_message = v.error_message, error_context = v.error_context,
-         log_tail = v.log_tail, metrics = v.metrics, steps = v.steps,
+         log_tail = v.log_tail, metrics = v.metrics, steps = v.steps, result = v.result,
          finished_at = v.now, duration_ms = v.now - coalesce(runs.started_at, v.now),
          lease_owner = NULL, lease_expires_at = NULL, updated_at = v.now
        FROM v

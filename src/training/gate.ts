@@ -76,8 +76,13 @@ export function applyGate(config: GateConfig, candidate: Metrics, champion: { ve
     reasons.push({ check: 'threshold', metric, value, bound, direction, passed });
   }
   if (config.change && champion) reasons.push(changeCheck(config.change, candidate, champion));
+  return { passed: reasons.every((r) => r.passed), reasons, summary: summarizeGate(reasons, champion?.version ?? null) };
+}
+
+/** One line a human reads: what failed, or that every check passed (and against which champion). */
+export function summarizeGate(reasons: readonly GateCheck[], championVersion: number | null): string {
   const failed = reasons.filter((r) => !r.passed);
-  return { passed: failed.length === 0, reasons, summary: failed.length === 0 ? passSummary(reasons, champion) : failed.map(describeFailure).join('; ') };
+  return failed.length === 0 ? passSummary(reasons, championVersion) : failed.map(describeFailure).join('; ');
 }
 
 function changeCheck(change: NonNullable<GateConfig['change']>, candidate: Metrics, champion: { version: number; metrics: Metrics }): ChangeCheck {
@@ -102,10 +107,10 @@ function describeFailure(r: GateCheck): string {
   return `${r.metric} ${fmt(r.candidate)} is worse than champion v${r.championVersion}'s ${fmt(r.champion)} beyond the tolerance (limit ${fmt(r.limit)})`;
 }
 
-function passSummary(reasons: GateCheck[], champion: { version: number } | null): string {
+function passSummary(reasons: readonly GateCheck[], championVersion: number | null): string {
   if (reasons.length === 0) return 'no checks configured';
   // Only a comparison that happened is claimed (a champion whose metric is undefined gives none).
   const compared = reasons.some((r) => r.check === 'change' && r.limit !== null);
-  const vs = champion && compared ? ` and not worse than champion v${champion.version}` : '';
+  const vs = championVersion !== null && compared ? ` and not worse than champion v${championVersion}` : '';
   return `passed ${reasons.filter((r) => r.check === 'threshold').length} threshold(s)${vs}`;
 }

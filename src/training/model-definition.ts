@@ -12,8 +12,26 @@ import type { Task } from '../trainers/types.ts';
 import { CLASSIFICATION_METRICS, REGRESSION_METRICS, type GateConfig, type GateMetric } from './gate.ts';
 
 export const MODEL_NAME_RULE = /^[a-z][a-z0-9_]{0,47}$/;
-export const TRAINER_KINDS = ['gbdt', 'linear'] as const;
+export const TRAINER_KINDS = ['gbdt', 'linear', 'command'] as const;
 export type TrainerKind = (typeof TRAINER_KINDS)[number];
+
+/** How to start a command trainer (docs/trainer-protocol.md); the job file is its last argument. */
+export interface CommandTrainerConfig {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Working directory; default the training's own fresh directory. */
+  cwd: string | null;
+  format: 'csv' | 'ndjson';
+  /** The file the trainer writes: `.onnx`, or `.json` holding a nightshift-model artifact. */
+  modelFile: string;
+  /** The label column's name in the data file. */
+  label: string;
+}
+
+export type TrainerSpec =
+  | { kind: 'gbdt' | 'linear'; params: Record<string, unknown> }
+  | { kind: 'command'; params: Record<string, unknown>; run: CommandTrainerConfig };
 
 export type ModelSource =
   | { kind: 'store' }
@@ -29,7 +47,7 @@ export interface ModelDefinition {
   dataset: string;
   source: ModelSource;
   features: FeatureSpec;
-  trainer: { kind: TrainerKind; params: Record<string, unknown> };
+  trainer: TrainerSpec;
   primaryMetric: GateMetric;
   gate: GateConfig;
   /** Null: the service's ML_TRAINING_MODE. */
@@ -132,13 +150,14 @@ function boolean(v: unknown, field: string): boolean {
   return v;
 }
 
-function parseTrainer(v: unknown, field: string, task: Task): ModelDefinition['trainer'] {
+function parseTrainer(v: unknown, field: string, task: Task): TrainerSpec {
   if (v === undefined) return { kind: 'gbdt', params: { objective: task === 'binary' ? 'binary_logloss' : 'squared_error' } };
   if (!isRecord(v)) throw bad(field, 'must be an object', '{ "kind": "gbdt", "params": { "numTrees": 100 } }');
-  onlyKeys(v, field, ['kind', 'params']);
   const kind = oneOf(v.kind, `${field}.kind`, TRAINER_KINDS);
   const given = v.params === undefined ? {} : v.params;
   if (!isRecord(given)) throw bad(`${field}.params`, 'must be an object of trainer parameters', '{ "numTrees": 100 }');
+  if (kind === 'command') return { kind, params: { ...given }, run: parseCommandTrainer(v, field) };
+  onlyKeys(v, field, ['kind', 'params']);
   // The task decides the objective; a contradicting one is an error rather than a surprise.
   const params: Record<string, unknown> = kind === 'gbdt' ? { objective: task === 'binary' ? 'binary_logloss' : 'squared_error', ...given } : { task, ...given };
   try {
@@ -159,6 +178,37 @@ function parseTrainer(v: unknown, field: string, task: Task): ModelDefinition['t
     throw error;
   }
   return { kind, params };
+}
+
+const COMMAND_KEYS = ['kind', 'params', 'command', 'args', 'env', 'cwd', 'format', 'modelFile', 'label'];
+
+/** A command trainer's start-up: the program, its arguments and environment, the data and model file formats. */
+function parseCommandTrainer(v: Record<string, unknown>, field: string): CommandTrainerConfig {
+  onlyKeys(v, field, COMMAND_KEYS);
+  const command = text(v.command, `${field}.command`, '"python3"', 1000);
+  let args: string[] = [];
+  if (v.args !== undefined) {
+    if (!Array.isArray(v.args) || !v.args.every((a) => typeof a === 'string')) throw bad(`${field}.args`, 'must be a list of strings', '["trainers/train.py"]');
+    args = [...(v.args as string[])];
+  }
+  const env: Record<string, string> = {};
+  if (v.env !== undefined) {
+    if (!isRecord(v.env) || !Object.values(v.env).every((e) => typeof e === 'string')) throw bad(`${field}.env`, 'must map variable names to strings', '{ "OMP_NUM_THREADS": "2" }');
+    Object.assign(env, v.env);
+  }
+  const modelFile = v.modelFile === undefined ? 'model.onnx' : text(v.modelFile, `${field}.modelFile`, '"model.onnx"', 200);
+  if (!/^[A-Za-z0-9_.-]+\.(onnx|json)$/.test(modelFile) || modelFile.startsWith('.')) {
+    throw bad(`${field}.modelFile`, `must be a plain file name ending in .onnx (an ONNX model) or .json (a nightshift-model artifact), got ${JSON.stringify(modelFile)}`, '"model.onnx"');
+  }
+  return {
+    command,
+    args,
+    env,
+    cwd: v.cwd === undefined ? null : text(v.cwd, `${field}.cwd`, '"/srv/trainers"', 1000),
+    format: v.format === undefined ? 'csv' : oneOf(v.format, `${field}.format`, ['csv', 'ndjson'] as const),
+    modelFile,
+    label: v.label === undefined ? 'label' : text(v.label, `${field}.label`, '"label"', 128),
+  };
 }
 
 function parseSource(v: unknown, field: string): ModelSource {

@@ -47,13 +47,40 @@ export const TrainingResultSchema = Type.Object(
 
 export type TrainingResult = Static<typeof TrainingResultSchema>;
 
-const check = new Ajv({ allErrors: false, strict: false }).compile(TrainingResultSchema as object);
+/** What a training that failed leaves instead: its error's code, message and field, as the run records them. */
+export const TrainingFailureSchema = Type.Object(
+  {
+    format: Type.Literal('nightshift-training-failure'),
+    formatVersion: Type.Literal(1),
+    code: Type.String({ pattern: '^NS_[A-Z_]+$' }),
+    message: Type.String(),
+    field: Type.Optional(Type.String()),
+    retryable: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export type TrainingFailure = Static<typeof TrainingFailureSchema>;
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const check = ajv.compile(TrainingResultSchema as object);
+const checkFailure = ajv.compile(TrainingFailureSchema as object);
 
 /** Temp name then rename: a reader never sees half a file. */
-export async function writeResultFile(file: string, result: TrainingResult): Promise<void> {
+export async function writeResultFile(file: string, result: TrainingResult | TrainingFailure): Promise<void> {
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temp, `${JSON.stringify(result)}\n`, { mode: 0o600 });
   await rename(temp, file);
+}
+
+/** The failure a training process left, or null (none, or not in its format: the exit status speaks then). */
+export async function readFailureFile(file: string): Promise<TrainingFailure | null> {
+  try {
+    const raw: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return checkFailure(raw) ? (raw as TrainingFailure) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The result, schema-checked; NS_JOB_FAILED naming the problem when it is missing or malformed. */

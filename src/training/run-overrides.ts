@@ -30,7 +30,26 @@ export function checkTrainParams(params: Record<string, unknown>): TrainOverride
   return out;
 }
 
-/** The stored params of a run (JSON text) → overrides. */
-export function runOverrides(params: string | null): TrainOverrides {
-  return params ? checkTrainParams(JSON.parse(params) as Record<string, unknown>) : {};
+/** An ONNX import run's request, stored in its params; the model bytes are the run's input `onnx`. */
+export interface ImportParams {
+  threshold?: number;
+  outputName?: string;
+  promote: boolean;
+  /** Who asked (api, cli, …): recorded in the champion history when it promotes. */
+  actor: string;
+}
+
+export const IMPORT_INPUT = 'onnx';
+
+/** What a train job's run was asked: overrides of a training, or an import. */
+export interface TrainRunParams {
+  overrides: TrainOverrides;
+  import: ImportParams | null;
+}
+
+/** The stored params of a train job's run (JSON text); written by nightshift, so only shape-checked. */
+export function trainRunParams(params: string | null): TrainRunParams {
+  if (!params) return { overrides: {}, import: null };
+  const { import: imported, ...rest } = JSON.parse(params) as Record<string, unknown> & { import?: ImportParams };
+  return { overrides: checkTrainParams(rest), import: imported ?? null };
 }

@@ -27,6 +27,7 @@ export interface TrainerContext {
 }
 
 export interface TrainerInput {
+  tenantId: string;
   definition: ModelDefinition;
   mode: 'full' | 'incremental';
   /** The fitted spec the matrices were built with: stored with the model, so serving applies it. */
@@ -47,6 +48,8 @@ export interface Candidate {
   threshold: number;
   /** Recorded with the stage (trees, epochs, …). */
   counts: Record<string, number>;
+  /** Recorded as the version's params; default the declaration's trainer params. */
+  params?: Record<string, unknown>;
   close(): Promise<void>;
 }
 

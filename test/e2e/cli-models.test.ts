@@ -105,7 +105,7 @@ describe('nightshift model commands', { timeout: 300_000 }, () => {
     // import-onnx: promoted when asked and the gate passes; registered only without --promote; a noise model rejected.
     assert.match(await ok('import-onnx', '--model', 'failure', '--file', good, '--promote'), /^promoted: failure_acme_v1 promoted: passed 1 threshold\(s\)\nmetrics: auc=0\.\d+ .*\(holdout \d+ rows\)\n$/);
     const registered = await json<{ version: VersionJson; promoted: boolean; outcome: string }>('import-onnx', '--model', 'failure', '--file', good);
-    assert.deepEqual([registered.version.version, registered.promoted, registered.outcome, registered.version.trainer, registered.version.trigger], [2, false, 'registered', 'onnx', 'import']);
+    assert.deepEqual([registered.version.version, registered.promoted, registered.outcome, registered.version.trainer, registered.version.trigger], [2, false, 'registered', 'onnx-import', 'import']);
     // --promote with a rejection exits 4 (so `import-onnx --promote && deploy` stops), after printing the outcome.
     const noisy = await cli('import-onnx', '--tenant', 'acme', '--model', 'failure', '--file', noise, '--promote', '--threshold', '0.4', '--json');
     assert.equal(noisy.code, 4, noisy.stderr);

@@ -53,6 +53,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     logLevel: 'silent',
     timezone: 'UTC',
     concurrency: 2,
+    trainThreads: 2,
     jobNiceness: 10,
     launcher: true,
     shutdownGraceMs: 5_000,

@@ -62,6 +62,8 @@ describe('ONNX import over the API', { timeout: 180_000 }, () => {
 
   before(async () => {
     t = await openTestApi({ models: MODELS, jobs: [JOB], clock: { now: () => Date.now() } });
+    // The import is a run of the model's train job: workers execute it.
+    t.engine.start({ scheduler: false });
     samples = await fillFleet(t.engine.db, 'acme', { endMs: Date.now() });
     // What the import computes: the declaration's spec fitted on the window, the newest 20 % held out.
     built = buildTrainingSet(samples, DEFINITION.features, syntheticSchema('acme'));
@@ -83,7 +85,7 @@ describe('ONNX import over the API', { timeout: 180_000 }, () => {
     const first = body<ImportReply>(plain);
     assert.equal(first.version.version, 1);
     assert.equal(first.version.name, 'failure_acme_v1');
-    assert.equal(first.version.trainer, 'onnx');
+    assert.equal(first.version.trainer, 'onnx-import');
     assert.equal(first.version.trigger, 'import');
     assert.equal(first.version.mode, 'full');
     assert.equal(first.version.dataWindow, null, 'not trained here');

@@ -17,6 +17,7 @@ import { parseModelDefinition } from '../../src/training/model-definition.ts';
 import { waitForRunEnd } from '../helpers/api.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/engine.ts';
+import type { Engine } from '../../src/engine.ts';
 import { tempDir } from '../helpers/settings.ts';
 import { FAILURE_MODEL, fillFleet, fleetSamples } from '../fixtures/training/fleet.ts';
 
@@ -33,6 +34,13 @@ function declare(extra: Record<string, unknown> = {}): { models: DeclaredModel[]
 }
 
 const metricsOf = (run: { metrics: string | null }) => JSON.parse(run.metrics ?? '{}') as Record<string, number>;
+const resultOf = (run: { result: string | null }) => JSON.parse(run.result ?? 'null') as { mode: string; outcome: string; trainer: string } | null;
+
+/** The run's stage rows by stage name (its last attempt's). */
+async function stagesOf(engine: Engine, run: { tenant_id: string; id: string }) {
+  const rows = await engine.runs.stages(run.tenant_id, run.id);
+  return new Map(rows.map((r) => [r.stage, { ...r, counts: JSON.parse(r.counts) as Record<string, number> }]));
+}
 
 describe('train jobs', () => {
   test('first training is promoted; corrupted labels are rejected by the gate; the champion stays', async () => {
@@ -49,8 +57,12 @@ describe('train jobs', () => {
       assert.equal(done.status, 'succeeded', done.log_tail ?? '');
       assert.equal(done.outcome, 'promoted');
       const m = metricsOf(done);
-      assert.ok(m['load.samples']! > 1000, 'load stage counted its samples');
-      assert.ok(m['train.trees'] === 30 && m['train.ms']! >= 0, 'train stage recorded');
+      const stages = await stagesOf(t.engine, done);
+      assert.deepEqual([...stages.keys()], ['load', 'features', 'decide', 'train', 'evaluate', 'gate', 'register', 'promote'], 'one row per stage, in order');
+      assert.ok(stages.get('load')!.counts.samples! > 1000, 'load stage counted its samples');
+      assert.ok(stages.get('train')!.counts.trees === 30 && stages.get('train')!.duration_ms >= 0, 'train stage recorded');
+      assert.ok(!Object.keys(m).some((k) => k.includes('.')), `no stage-prefixed metrics: ${Object.keys(m).join(', ')}`);
+      assert.equal(resultOf(done)?.trainer, 'gbdt');
       assert.ok(m.auc! >= 0.7, `holdout AUC ${m.auc}`);
       const champion = await registry.champion('acme', 'failure');
       assert.equal(champion?.version, 1);
@@ -88,7 +100,7 @@ describe('train jobs', () => {
       await t.engine.workers.claimAndStart();
       const a = await waitForRunEnd(t.engine, first.id, 60_000);
       assert.equal(a.outcome, 'promoted', a.log_tail ?? '');
-      assert.equal(metricsOf(a)['mode.incremental'], 0, 'no champion yet: a full training');
+      assert.equal(resultOf(a)?.mode, 'full', 'no champion yet: a full training');
 
       // Three more days arrive; the next run continues from v1.
       const later = fleetSamples({ endMs: Date.now(), days: 3, seed: 8 });
@@ -97,10 +109,10 @@ describe('train jobs', () => {
       await t.engine.workers.claimAndStart();
       const b = await waitForRunEnd(t.engine, second.id, 60_000);
       assert.equal(b.status, 'succeeded', b.log_tail ?? '');
-      const m = metricsOf(b);
-      assert.equal(m['mode.incremental'], 1, b.log_tail ?? '');
-      assert.equal(m['train.trees'], 35, b.log_tail ?? '');
-      assert.ok(m['features.rows']! < metricsOf(a)['features.rows']!, 'only the new rows are trained on');
+      assert.equal(resultOf(b)?.mode, 'incremental', b.log_tail ?? '');
+      const [sa, sb] = [await stagesOf(t.engine, a), await stagesOf(t.engine, b)];
+      assert.equal(sb.get('train')!.counts.trees, 35, b.log_tail ?? '');
+      assert.ok(sb.get('features')!.counts.rows! < sa.get('features')!.counts.rows!, 'only the new rows are trained on');
       const v2 = await registry.getVersion('acme', 'failure', 2);
       assert.equal(v2?.mode, 'incremental');
       assert.equal(v2?.parentVersion, 1);

@@ -221,6 +221,9 @@ export function modelRoutes(app: Api, models: ModelService): void {
   modelImportRoute(app, models);
 }
 
+/** How long the import route waits for its run by default: the run goes on if the answer comes first. */
+export const IMPORT_WAIT_MS = 5 * 60_000;
+
 /** Base64 of a .onnx file of up to about 50 MB, plus room for the other fields. */
 export const IMPORT_BODY_LIMIT_BYTES = 52_428_800 + 65_536;
 
@@ -231,15 +234,18 @@ const ImportBody = Type.Object(
     threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'binary decision threshold (default 0.5)' })),
     outputName: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'the output to read (default: discovered)' })),
     promote: Type.Optional(Type.Boolean({ description: 'make it the champion if the gate passes (default false)' })),
+    wait: Type.Optional(Type.Boolean({ description: `wait for the import run to end, up to ${IMPORT_WAIT_MS / 60_000} minutes (default true); false answers 202 with the queued run at once` })),
   },
   { additionalProperties: false },
 );
 const ImportResponse = Type.Object({
+  runId: Type.String(),
   version: VersionSchema,
   promoted: Type.Boolean(),
   outcome: Type.String({ enum: ['promoted', 'registered', 'rejected', 'champion_changed'] }),
   message: Type.String(),
 });
+const ImportQueuedResponse = Type.Object({ runId: Type.String(), run: Run, message: Type.String() });
 
 /** ONNX import: its own function so the route's body limit is stated next to it. */
 function modelImportRoute(app: Api, models: ModelService): void {
@@ -250,22 +256,24 @@ function modelImportRoute(app: Api, models: ModelService): void {
       schema: {
         tags: TAGS,
         summary:
-          "Import an ONNX model as a version of a declared model: its input must take the model's features; it is scored on the model's holdout with the champion, gated, registered (trainer onnx, trigger import), and promoted only if asked and the gate passed",
+          "Import an ONNX model as a version of a declared model, as a run of its train job (history, lease, retries, cancel): its input must take the model's features; it is scored on the model's holdout with the champion, gated, registered (trainer onnx-import, trigger import), and promoted only if asked and the gate passed. 201 once the run ended; 202 with the run while it goes on",
         params: ModelParams,
         body: ImportBody,
-        response: { 201: ImportResponse, ...errors(400, 404, 409, 413) },
+        response: { 201: ImportResponse, 202: ImportQueuedResponse, ...errors(400, 404, 409, 413) },
       },
     },
     async (request, reply) => {
       const { tenantId, model } = request.params;
-      const { onnx, threshold, outputName, promote } = request.body;
+      const { onnx, threshold, outputName, promote, wait } = request.body;
       const result = await models.importOnnx(tenantId, model, decodeOnnxBase64(onnx, 'onnx'), {
         ...(threshold !== undefined ? { threshold } : {}),
         ...(outputName !== undefined ? { outputName } : {}),
         promote: promote ?? false,
         actor: 'api',
+        waitMs: wait === false ? 0 : IMPORT_WAIT_MS,
       });
-      return reply.status(201).send({ version: versionDto(result.version), promoted: result.promoted, outcome: result.outcome, message: result.message });
+      if (!result.version || !result.outcome) return reply.status(202).send({ runId: result.run.id, run: runDto(result.run), message: result.message });
+      return reply.status(201).send({ runId: result.run.id, version: versionDto(result.version), promoted: result.promoted, outcome: result.outcome, message: result.message });
     },
   );
 }

@@ -48,7 +48,7 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
 
   app.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run: slot, attempts, step metrics, log tail, ETA', params: IdParams, querystring: TenantQuery, response: { 200: RunDetail, ...errors(404) } } }, async (request) => {
     const run = await runs.get(request.query.tenantId ?? ALL_TENANTS, request.params.id);
-    const attempts = await runs.attempts(run.tenant_id, run.id);
+    const [attempts, stages] = await Promise.all([runs.attempts(run.tenant_id, run.id), runs.stages(run.tenant_id, run.id)]);
     return {
       ...runDto(run),
       steps: run.steps ? (JSON.parse(run.steps) as Array<Record<string, unknown>>) : [],
@@ -64,6 +64,16 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
         exitCode: a.exit_code,
         error: a.error_message,
       })),
+      stages: stages.map((s) => ({
+        attempt: s.attempt,
+        stage: s.stage,
+        startedAt: iso(s.started_at),
+        endedAt: iso(s.ended_at),
+        durationMs: s.duration_ms,
+        counts: JSON.parse(s.counts) as Record<string, number>,
+        note: s.note,
+      })),
+      result: run.result ? (JSON.parse(run.result) as Record<string, unknown>) : null,
     };
   });
 
