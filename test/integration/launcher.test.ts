@@ -1,9 +1,13 @@
 /** Job processes start through launcher processes: output, exit status, spreading, and a launcher's death. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { launcherPids, startProcess, type JobProcess } from '../../src/runs/exec/launcher.ts';
+import { groupAlive } from '../../src/runs/exec/process-group.ts';
+import { bytesWritten, processAlive, StandIn, TICKER } from '../helpers/launcher-stand-in.ts';
 
 const node = (code: string) => ({ command: process.execPath, args: ['-e', code], cwd: process.cwd(), env: { ...process.env } });
 
@@ -57,5 +61,36 @@ describe('launcher', { timeout: 30_000 }, () => {
     const after = await outcome(await startProcess(node('console.log("still here")')));
     assert.equal(after.out.trim(), 'still here');
     assert.equal(after.code, 0);
+  });
+
+  test('when its parent is killed (-9) mid-output, the launcher exits quietly and leaves the job to orphan recovery', async () => {
+    const parent = new StandIn(spawn(process.execPath, ['--import', import.meta.resolve('tsx'), StandIn.SCRIPT, process.execPath, TICKER, '5'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let jobPid: number | null = null;
+    try {
+      const started = await parent.waitFor((e) => e.event === 'started');
+      jobPid = started.job as number;
+      const launchers = started.launchers as number[];
+      assert.equal(launchers.length, 1);
+      const [launcher] = launchers as [number];
+      await parent.waitFor((e) => e.event === 'line' && e.line === 'tick 3 ');
+      // The parent dies while the launcher has the job's output to relay: the launcher is held
+      // (SIGSTOP) until the job has written more, the parent is killed, and the launcher resumes
+      // with both the output and the closed channel waiting. It used to crash on write EPIPE then.
+      process.kill(launcher, 'SIGSTOP');
+      const before = bytesWritten(jobPid);
+      while (bytesWritten(jobPid) === before) await delay(2);
+      const exited = once(parent.proc, 'exit');
+      parent.proc.kill('SIGKILL');
+      await exited;
+      process.kill(launcher, 'SIGCONT');
+      // The parent's stderr is the launcher's (stdio inherited): it ends once the launcher has exited.
+      const stderr = await parent.stderrEnd(10_000);
+      assert.ok(!processAlive(launcher), 'the launcher exited with its parent');
+      assert.equal(stderr, '', "nothing on the launcher's stderr (no unhandled write EPIPE)");
+      assert.ok(groupAlive(jobPid), "the job's process group is still there, for orphan recovery to find and kill");
+    } finally {
+      if (jobPid !== null) process.kill(-jobPid, 'SIGKILL');
+      parent.proc.kill('SIGKILL');
+    }
   });
 });
