@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { launcherPids, startProcess, type JobProcess } from '../../src/runs/exec/launcher.ts';
 import { groupAlive } from '../../src/runs/exec/process-group.ts';
-import { bytesWritten, processAlive, StandIn, TICKER } from '../helpers/launcher-stand-in.ts';
+import { bytesWritten, processAlive, StandIn, TICKER, type StandInEvent } from '../helpers/launcher-stand-in.ts';
+import { PtyProcess, ptyUnavailable } from '../helpers/pty.ts';
 
 const node = (code: string) => ({ command: process.execPath, args: ['-e', code], cwd: process.cwd(), env: { ...process.env } });
 
@@ -93,4 +94,36 @@ describe('launcher', { timeout: 30_000 }, () => {
       parent.proc.kill('SIGKILL');
     }
   });
+
+  for (const launcher of [true, false]) {
+    const how = launcher ? 'the launcher and the job run on' : 'a job spawned directly (NIGHTSHIFT_LAUNCHER=false) runs on';
+    test(`a ^C typed in the terminal reaches only nightshift: ${how}`, { skip: ptyUnavailable() ?? false }, async () => {
+      const env = { ...process.env, STAND_IN_LAUNCHER: String(launcher) };
+      const terminal = new PtyProcess(process.execPath, ['--import', import.meta.resolve('tsx'), StandIn.SCRIPT, process.execPath, TICKER, '20'], { env });
+      const parent = new StandIn(terminal.proc);
+      let started: StandInEvent | null = null;
+      try {
+        started = await parent.waitFor((e) => e.event === 'started');
+        assert.equal((started.launchers as number[]).length, launcher ? 1 : 0);
+        await parent.waitFor((e) => e.event === 'line' && e.line === 'tick 3 ');
+        terminal.interrupt();
+        await parent.waitFor((e) => e.event === 'sigint');
+        // The terminal signalled its whole foreground group at once. Whatever else got the SIGINT has
+        // had it by now: a launcher would be dead (and the job reported ended), a job would say so.
+        const ticks = parent.events.filter((e) => e.event === 'line' && e.line?.startsWith('tick ')).length;
+        const after = await parent.waitFor((e) => e.event === 'job-exit' || (e.event === 'line' && tickNumber(e) >= ticks + 5));
+        assert.equal(after.event, 'line', `the job's output still comes through (${JSON.stringify(after)})`);
+        assert.ok(!parent.events.some((e) => e.line === 'job got SIGINT'), 'the job did not get the SIGINT');
+        for (const pid of started.launchers as number[]) assert.ok(processAlive(pid), `launcher ${pid} is alive`);
+      } finally {
+        if (started) {
+          process.kill(-(started.job as number), 'SIGKILL');
+          process.kill(started.pid as number, 'SIGKILL');
+        }
+        terminal.proc.kill('SIGKILL');
+      }
+    });
+  }
 });
+
+const tickNumber = (e: StandInEvent) => Number(/^tick (\d+)/.exec(e.line ?? '')?.[1] ?? 0);
