@@ -25,6 +25,8 @@ export function runDto(run: RunRow & { eta?: number | null }) {
     status: run.status,
     attempt: run.attempt,
     maxAttempts: run.max_attempts,
+    recoveries: run.recoveries,
+    interruptions: run.interruptions,
     queuedAt: iso(run.queued_at),
     runAt: iso(run.run_at),
     startedAt: iso(run.started_at),

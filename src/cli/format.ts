@@ -1,3 +1,4 @@
+import { jobTries } from '../runs/retry-policy.ts';
 import type { RunRow } from '../store/runs.ts';
 
 const iso = (ms: number | null | undefined) => (ms == null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
@@ -24,11 +25,17 @@ export function runLine(run: RunRow): Record<string, string> {
     job: run.job_id,
     status: run.status,
     trigger: run.trigger,
-    attempt: `${run.attempt}/${run.max_attempts}`,
+    attempt: attemptText(run),
     queued: iso(run.queued_at),
     duration: formatDuration(run.duration_ms),
     note: run.outcome ?? run.error_message ?? run.reason ?? '',
   };
+}
+
+/** The job's own tries of its allowance ("2/3"), then the executions put back through no fault of the job. */
+function attemptText(run: RunRow): string {
+  const putBack = [run.recoveries > 0 ? `${run.recoveries} lost` : '', run.interruptions > 0 ? `${run.interruptions} interrupted` : ''].filter(Boolean);
+  return `${jobTries(run)}/${run.max_attempts}${putBack.length > 0 ? ` (+${putBack.join(', ')})` : ''}`;
 }
 
 export const RUN_COLUMNS = ['id', 'tenant', 'job', 'status', 'trigger', 'attempt', 'queued', 'duration', 'note'] as const;
@@ -40,7 +47,7 @@ export function runDetails(run: RunRow & { eta?: number | null }): string {
     ['job', run.job_id],
     ['status', run.status],
     ['trigger', run.trigger + (run.schedule_id ? ` (schedule ${run.schedule_id}, slot ${iso(run.slot_at)})` : '')],
-    ['attempt', `${run.attempt} of ${run.max_attempts}`],
+    ['attempt', attemptText(run)],
     ['queued', iso(run.queued_at)],
     ['started', iso(run.started_at)],
     ['finished', iso(run.finished_at)],

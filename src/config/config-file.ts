@@ -62,6 +62,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['killGrace', 'killGraceMs', duration('10s')],
   ['lease', 'leaseMs', duration('30s')],
   ['heartbeat', 'heartbeatMs', duration('10s')],
+  ['maxRecoveries', 'maxRecoveries', (raw, at) => toInteger(raw, at, { min: 0, max: 1_000_000 }, '10')],
   ['poll', 'pollMs', duration('1s')],
   ['misfireGrace', 'misfireGraceMs', duration('1h')],
   ['logTailBytes', 'logTailBytes', (raw, at) => toInteger(raw, at, { min: 1 }, '65536')],

@@ -20,6 +20,8 @@ export const DEFAULTS = {
   killGraceMs: 10 * SECOND,
   leaseMs: 30 * SECOND,
   heartbeatMs: 10 * SECOND,
+  /** Lost workers a run survives (requeued each time) before it fails; they never spend its attempts. */
+  maxRecoveries: 10,
   pollMs: 1 * SECOND,
   misfireGraceMs: 1 * HOUR,
   logTailBytes: 65_536,

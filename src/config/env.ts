@@ -36,6 +36,7 @@ export const ENV = {
   killGraceMs: 'NIGHTSHIFT_KILL_GRACE',
   leaseMs: 'NIGHTSHIFT_LEASE',
   heartbeatMs: 'NIGHTSHIFT_HEARTBEAT',
+  maxRecoveries: 'NIGHTSHIFT_MAX_RECOVERIES',
   pollMs: 'NIGHTSHIFT_POLL',
   misfireGraceMs: 'NIGHTSHIFT_MISFIRE_GRACE',
   host: 'NIGHTSHIFT_HOST',
@@ -95,6 +96,7 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.trainThreads, 'trainThreads'))) patch.trainThreads = toInteger(v[0], v[1], { min: 1, max: 256 }, '2');
   if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
   if ((v = get(ENV.launcher, 'launcher'))) patch.launcher = toBoolean(...v);
+  if ((v = get(ENV.maxRecoveries, 'maxRecoveries'))) patch.maxRecoveries = toInteger(v[0], v[1], { min: 0, max: 1_000_000 }, '10');
   for (const [key, example] of DURATIONS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example });
   }

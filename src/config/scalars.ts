@@ -38,6 +38,7 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     killGraceMs: DEFAULTS.killGraceMs,
     leaseMs: DEFAULTS.leaseMs,
     heartbeatMs: DEFAULTS.heartbeatMs,
+    maxRecoveries: DEFAULTS.maxRecoveries,
     pollMs: DEFAULTS.pollMs,
     misfireGraceMs: DEFAULTS.misfireGraceMs,
     logTailBytes: DEFAULTS.logTailBytes,

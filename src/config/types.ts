@@ -138,6 +138,8 @@ export interface Settings {
   killGraceMs: number;
   leaseMs: number;
   heartbeatMs: number;
+  /** How often a run may lose its worker (lease expired) and be requeued; the next loss fails it. Never spends the job's attempts. */
+  maxRecoveries: number;
   pollMs: number;
   misfireGraceMs: number;
   logTailBytes: number;

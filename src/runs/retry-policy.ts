@@ -1,9 +1,19 @@
 import type { RetryPolicy } from '../config/types.ts';
+import type { RunRow } from '../store/runs.ts';
 
 /**
- * Delay before the next attempt after `failedAttempt` (1-based) failed transiently: the policy's
- * table (5, 15, 45 min by default; the last entry repeats), plus up to jitterRatio of it at random
- * so that many runs failing together do not retry together.
+ * The executions a run's job itself has used: every execution started (`attempt`) except those put
+ * back through no fault of the job (its worker was lost, or a shutdown stopped it). While the run
+ * executes, the current execution is included. Only these are held to `max_attempts`.
+ */
+export function jobTries(run: Pick<RunRow, 'attempt' | 'recoveries' | 'interruptions'>): number {
+  return run.attempt - run.recoveries - run.interruptions;
+}
+
+/**
+ * Delay before the next attempt after the job's own try `failedAttempt` (1-based, see jobTries)
+ * failed transiently: the policy's table (5, 15, 45 min by default; the last entry repeats), plus up
+ * to jitterRatio of it at random so that many runs failing together do not retry together.
  */
 export function backoffDelayMs(policy: RetryPolicy, failedAttempt: number, random: () => number = Math.random): number {
   const table = policy.backoffMs;

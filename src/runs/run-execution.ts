@@ -16,7 +16,7 @@ import type { RunEnds } from './run-ends.ts';
 import type { ReportQueue } from '../report-queue.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
 import { MAX_TIMER_MS } from '../timers.ts';
-import { backoffDelayMs } from './retry-policy.ts';
+import { backoffDelayMs, jobTries } from './retry-policy.ts';
 import { resultFileOf, trainCommand } from '../training/train-command.ts';
 import { readFailureFile, readResultFile, removeResultFile, runMetrics, type TrainingFailure } from '../training/result-file.ts';
 
@@ -215,8 +215,10 @@ export class RunExecution {
         this.#log.info('run requeued by shutdown');
         return;
       }
-      if (result.status === 'transient' && this.#job && run.attempt < run.max_attempts) {
-        const delayMs = backoffDelayMs(this.#job.retry, run.attempt);
+      // Only the job's own tries count: executions lost with their worker or put back by a shutdown do not.
+      const tries = jobTries(run);
+      if (result.status === 'transient' && this.#job && tries < run.max_attempts) {
+        const delayMs = backoffDelayMs(this.#job.retry, tries);
         const row = await inTransaction(d.db, (x) =>
           scheduleRetry(x, run.tenant_id, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' }),
         );
@@ -255,7 +257,8 @@ export class RunExecution {
   }
 
   #outcome(result: ExecResult, base: Omit<RunOutcome, 'status'>, reason: AbortReason | null): RunOutcome {
-    const context = { attempt: this.run.attempt, maxAttempts: this.run.max_attempts, exitCode: result.exitCode, signal: result.signal };
+    const { run } = this;
+    const context = { attempt: run.attempt, tries: jobTries(run), maxAttempts: run.max_attempts, recoveries: run.recoveries, interruptions: run.interruptions, exitCode: result.exitCode, signal: result.signal };
     if (reason === 'cancel') return { ...base, status: 'cancelled', errorCode: 'NS_JOB_CANCELLED', errorMessage: 'cancelled on request' };
     if (reason === 'timeout') {
       const message = `timed out after ${Math.round(this.run.timeout_ms / 1000)}s; process killed`;

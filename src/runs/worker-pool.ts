@@ -24,7 +24,7 @@ export interface WorkerPoolOptions {
   events: EngineEvents;
   logger: Logger;
   nodeId: string;
-  settings: Pick<Settings, 'concurrency' | 'trainThreads' | 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
+  settings: Pick<Settings, 'concurrency' | 'trainThreads' | 'leaseMs' | 'heartbeatMs' | 'maxRecoveries' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
   /** Where runs report their start and end; held while the loop is claiming. Default: a queue of this pool's own. */
   reports?: ReportQueue;
 }
@@ -203,7 +203,7 @@ export class WorkerPool {
     }
   }
 
-  /** Requeues (or fails) runs whose worker vanished; at most once per heartbeat interval. */
+  /** Requeues (or, past maxRecoveries, fails) runs whose worker vanished; at most once per heartbeat interval. */
   async recoverLeases(force = false): Promise<number> {
     const { db, clock, settings, events, logger } = this.#o;
     const now = clock.now();
@@ -212,11 +212,17 @@ export class WorkerPool {
     const killed = new Set<string>();
     const recovered = await inTransaction(
       db,
-      (x) => recoverExpiredLeases(x, ALL_TENANTS, now, this.activeRunIds(), (run) => (killOrphanedGroup(run) ? killed.add(run.id) : undefined)),
+      (x) =>
+        recoverExpiredLeases(x, ALL_TENANTS, {
+          now,
+          maxRecoveries: settings.maxRecoveries,
+          executingHere: this.activeRunIds(),
+          beforeRelease: (run) => (killOrphanedGroup(run) ? killed.add(run.id) : undefined),
+        }),
       { lock: LOCK_KEYS.claim },
     );
-    for (const { run, requeued } of recovered) {
-      logger.warn({ runId: run.id, previousOwner: run.lease_owner, requeued, killedOrphan: killed.has(run.id) }, 'expired lease recovered');
+    for (const { run, requeued, recoveries } of recovered) {
+      logger.warn({ runId: run.id, previousOwner: run.lease_owner, requeued, recoveries, killedOrphan: killed.has(run.id) }, 'expired lease recovered');
       events.emit('run:recovered', { run, requeued });
     }
     return recovered.length;

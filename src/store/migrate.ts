@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006-model-definitions.ts';
 import * as m0007 from './migrations/0007-queue-indexes.ts';
 import * as m0008 from './migrations/0008-success-index.ts';
 import * as m0009 from './migrations/0009-covering-queue-index.ts';
+import * as m0010 from './migrations/0010-run-recoveries.ts';
 import * as m0011 from './migrations/0011-artifacts.ts';
 import * as m0012 from './migrations/0012-training-runs.ts';
 
@@ -30,7 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 7, ...m0007 },
   { id: 8, ...m0008 },
   { id: 9, ...m0009 },
-  // No 10 here: that number was left to other work. Ids need not be contiguous; each is applied once, by id.
+  { id: 10, ...m0010 },
   { id: 11, ...m0011 },
   { id: 12, ...m0012 },
 ];

@@ -289,53 +289,70 @@ export async function scheduleRetry(x: Executor, tenantId: string, runId: string
 }
 
 /**
- * Shutdown put the run down before it finished: back to queued without spending an attempt of its
- * allowance, so the next start resumes it. Never a failure.
+ * Shutdown put the run down before it finished: back to queued, never a failure, so the next start
+ * resumes it. The execution counts as an interruption, not as one of the job's tries, and there is
+ * no bound on interruptions.
  */
 export async function requeueRun(x: Executor, tenantId: string, runId: string, owner: string, now: number, reason: string): Promise<void> {
   const run = await lockOwned(x, tenantId, runId, owner);
-  // The interrupted attempt stays in history; one more attempt is allowed in its place.
-  await updateOwned(x, tenantId, runId, owner, { status: 'queued', max_attempts: run.max_attempts + 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now });
+  // The interrupted attempt stays in history.
+  await updateOwned(x, tenantId, runId, owner, { status: 'queued', interruptions: run.interruptions + 1, run_at: now, reason, lease_owner: null, lease_expires_at: null, pid: null, updated_at: now });
   await closeAttempt(x, tenantId, run, 'interrupted', now, null, reason);
 }
 
 export interface RecoveredRun {
+  /** The run as it was before recovery. */
   run: RunRow;
   requeued: boolean;
+  /** Executions of the run whose worker was lost, this one included. */
+  recoveries: number;
+}
+
+export interface RecoveryOptions {
+  now: number;
+  /**
+   * How many lost workers a run survives: the loss after that many ends it as failed (a job that
+   * brings its node down every time must not loop for ever). Losses never spend the job's attempts.
+   */
+  maxRecoveries: number;
+  /**
+   * Runs the calling process is executing right now: alive whatever their lease says (a blocked
+   * event loop delays a beat), so it never recovers them from itself.
+   */
+  executingHere?: readonly string[];
+  /**
+   * Called before a run is put back (to kill what is left of its lost attempt), so no new attempt
+   * can start while the old one still runs.
+   */
+  beforeRelease?: (run: RunRow) => void;
 }
 
 /**
- * Runs whose worker stopped heartbeating (crash, kill -9, partition): retried, or failed when out of
- * attempts (cancelled when a cancel was pending). `executingHere` are runs the calling process is
- * executing right now: alive whatever their lease says (a blocked event loop delays a beat), so it
- * never recovers them from itself. `beforeRelease` runs before a run is put back (to kill what is
- * left of its lost attempt), so no new attempt can start while the old one still runs.
+ * Runs whose worker stopped heartbeating (crash, kill -9, partition): requeued, or failed once
+ * their worker has been lost more than maxRecoveries times (cancelled when a cancel was pending). A
+ * lost worker is not the job's failure: it is counted in `recoveries`, never against max_attempts.
  */
-export async function recoverExpiredLeases(
-  x: Executor,
-  scope: typeof ALL_TENANTS,
-  now: number,
-  executingHere: readonly string[] = [],
-  beforeRelease: (run: RunRow) => void = () => undefined,
-): Promise<RecoveredRun[]> {
+export async function recoverExpiredLeases(x: Executor, scope: typeof ALL_TENANTS, o: RecoveryOptions): Promise<RecoveredRun[]> {
+  const { now, maxRecoveries, executingHere = [], beforeRelease = () => undefined } = o;
   let q = x.selectFrom('runs').selectAll().where('status', '=', sql.lit('running')).where('lease_expires_at', '<', now);
   if (executingHere.length > 0) q = q.where('id', 'not in', [...executingHere]);
   const expired = await q.execute();
   const recovered: RecoveredRun[] = [];
   for (const run of expired) {
     const lost = `lease of ${run.lease_owner} expired at ${new Date(run.lease_expires_at ?? now).toISOString()} (worker lost)`;
-    const requeued = run.attempt < run.max_attempts && run.cancel_requested !== 1;
+    const recoveries = run.recoveries + 1;
+    const requeued = recoveries <= maxRecoveries && run.cancel_requested !== 1;
     const ended = { finished_at: now, duration_ms: now - (run.started_at ?? now) };
     const fields = requeued
       ? { status: 'queued', run_at: now, reason: `recovered: ${lost}` }
       : run.cancel_requested === 1
         ? { ...ended, status: 'cancelled', error_code: 'NS_JOB_CANCELLED', error_message: `cancelled; its worker was lost (${lost})` }
-        : { ...ended, status: 'failed', error_code: 'NS_LEASE_LOST', error_message: `${lost}; no attempts left` };
+        : { ...ended, status: 'failed', error_code: 'NS_LEASE_LOST', error_message: `${lost}; its worker was lost ${recoveries} times, more than the ${maxRecoveries} recoveries allowed (NIGHTSHIFT_MAX_RECOVERIES)` };
     beforeRelease(run);
     // Still expired and still the same owner's: a heartbeat that renewed it meanwhile wins.
     const result = await x
       .updateTable('runs')
-      .set({ ...fields, lease_owner: null, lease_expires_at: null, updated_at: now })
+      .set({ ...fields, recoveries, lease_owner: null, lease_expires_at: null, updated_at: now })
       .where('id', '=', run.id)
       .where('status', '=', 'running')
       .where('lease_owner', '=', run.lease_owner)
@@ -343,7 +360,7 @@ export async function recoverExpiredLeases(
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) continue;
     await closeAttempt(x, run.tenant_id, run, 'lost', now, null, lost);
-    recovered.push({ run, requeued });
+    recovered.push({ run, requeued, recoveries });
   }
   return recovered;
 }

@@ -37,6 +37,8 @@ export function runValues(r: NewRun): RunRow {
     status: r.status,
     attempt: 0,
     max_attempts: r.maxAttempts,
+    recoveries: 0,
+    interruptions: 0,
     timeout_ms: r.timeoutMs,
     params: r.params ? JSON.stringify(r.params) : null,
     run_at: r.runAt,

@@ -65,8 +65,14 @@ export interface RunsTable {
   slot_at: number | null;
   trigger: string;
   status: string;
+  /** Executions started (each has a run_attempts row), whatever ended them. */
   attempt: number;
+  /** How many executions the job's own results may use: attempt − recoveries − interruptions (retry-policy.ts jobTries). */
   max_attempts: number;
+  /** Executions whose worker was lost (lease expired, recovered by a node); bounded by the maxRecoveries setting. */
+  recoveries: number;
+  /** Executions a graceful shutdown put back; never bounded, never a failure. */
+  interruptions: number;
   timeout_ms: number;
   params: string | null;
   run_at: number;

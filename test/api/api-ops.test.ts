@@ -155,9 +155,10 @@ describe('GET /metrics', () => {
         commandJob('later', node, ['-e', '0']),
       ],
       schedules: [schedule('ok-hourly', 'ok', { cron: '0 * * * *' })],
+      maxRecoveries: 0,
     });
     try {
-      // A run whose worker vanished: claimed by a ghost with a 1 s lease, then recovered (no attempts left → failed).
+      // A run whose worker vanished: claimed by a ghost with a 1 s lease, then recovered (no recoveries allowed → failed).
       const lost = await t.engine.runs.trigger('lost', 'acme');
       await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'ghost', host: 'h', now: t.clock.now(), leaseMs: 1_000, limit: 1 }), { lock: LOCK_KEYS.claim });
       t.clock.set('2026-03-01T01:01:30Z');

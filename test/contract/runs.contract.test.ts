@@ -78,8 +78,8 @@ for (const target of await storeTargets()) {
         await assert.rejects(heartbeat(t.engine.db.k, 'acme', run.id, 'intruder', t.clock.now(), 1_000), { code: 'NS_LEASE_LOST' });
         await assert.rejects(inTransaction(t.engine.db, (x) => finishRun(x, 'acme', run.id, 'intruder', t.clock.now(), { status: 'succeeded' })), { code: 'NS_LEASE_LOST' });
         t.clock.advance(5_000);
-        const recovered = await inTransaction(t.engine.db, (x) => recoverExpiredLeases(x, ALL_TENANTS, t.clock.now()));
-        assert.deepEqual(recovered.map((r) => r.requeued), [false], 'one attempt allowed and spent: the run fails instead of looping');
+        const recovered = await inTransaction(t.engine.db, (x) => recoverExpiredLeases(x, ALL_TENANTS, { now: t.clock.now(), maxRecoveries: 0 }));
+        assert.deepEqual(recovered.map((r) => r.requeued), [false], 'no recovery allowed: the run fails instead of looping');
         const failed = await getRunRow(t.engine.db.k, 'acme', run.id);
         assert.equal(failed?.status, 'failed');
         assert.equal(failed?.error_code, 'NS_LEASE_LOST');

@@ -1,13 +1,16 @@
-/** The real `nightshift serve` process: kill -9 mid-run, and SIGTERM mid-run, each followed by a restart. */
+/** The real `nightshift serve` process: kill -9 mid-run, SIGTERM mid-run and Ctrl-C in its terminal mid-run, each followed by a restart. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { groupAlive } from '../../src/runs/exec/process-group.ts';
 import { openDb } from '../../src/store/db.ts';
 import { getRunRow, listAttempts } from '../../src/store/runs.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
+import { ptyUnavailable } from '../helpers/pty.ts';
 import { BIN, ServeProcess } from '../helpers/serve-process.ts';
 import { tempDir } from '../helpers/settings.ts';
 
@@ -57,7 +60,15 @@ function setup(jobMs = 4000) {
       await db.close();
     }
   };
-  return { env, trigger, completions, inspect };
+  /** The run's job process, once it has been started and recorded. */
+  const jobPid = async (runId: string, timeoutMs = 30_000) => {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(100)) {
+      const { run } = await inspect(runId);
+      if (run?.pid) return run.pid;
+    }
+    throw new Error(`run ${runId} recorded no pid within ${timeoutMs} ms`);
+  };
+  return { env, trigger, completions, inspect, jobPid };
 }
 
 describe('serve process lifecycle', () => {
@@ -127,6 +138,43 @@ describe('serve process lifecycle', () => {
     assert.equal(run?.status, 'succeeded');
     assert.deepEqual(attempts.map((a) => a.status), ['interrupted', 'succeeded']);
     assert.ok(!attempts.some((a) => a.status === 'failed'));
+    assert.equal(s.completions().length, 1);
+  });
+
+  test('Ctrl-C in the terminal during a run: requeued, never failed, finished after restart', { timeout: 90_000, skip: ptyUnavailable() ?? false }, async () => {
+    const s = setup();
+    const runId = await s.trigger();
+    // In a terminal, as `npm start` runs: ^C sends SIGINT to the whole foreground process group.
+    const first = new ServeProcess(s.env, ['serve'], BIN, { terminal: true });
+    let pid: number | null = null;
+    try {
+      await first.waitForLog((l) => l.msg === 'run started' && l.runId === runId);
+      pid = await s.jobPid(runId);
+      first.interrupt();
+      const exit = await first.exited;
+      assert.equal(exit.code, 0, 'a graceful shutdown exits 0');
+      assert.ok(first.lines.some((l) => l.msg === 'shutting down: no new runs; waiting for running ones' && l.signal === 'SIGINT'));
+      assert.ok(first.lines.some((l) => l.msg === 'run requeued by shutdown' && l.runId === runId), 'the launcher outlived the ^C, so the run was put back, not lost');
+      const between = await s.inspect(runId);
+      assert.equal(between.run?.status, 'queued');
+      assert.equal(between.run?.error_code, null);
+      assert.deepEqual([between.run?.interruptions, between.run?.max_attempts], [1, 2], 'no attempt spent');
+      assert.deepEqual(between.attempts.map((a) => a.status), ['interrupted']);
+      assert.ok(!groupAlive(pid), 'the shutdown stopped the job; nothing was left running');
+    } finally {
+      await first.stop('SIGKILL');
+      if (pid !== null && groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+    }
+
+    const second = new ServeProcess(s.env);
+    try {
+      await second.waitForLog((l) => l.msg === 'run succeeded' && l.runId === runId);
+    } finally {
+      await second.stop('SIGTERM');
+    }
+    const { run, attempts } = await s.inspect(runId);
+    assert.equal(run?.status, 'succeeded');
+    assert.deepEqual(attempts.map((a) => a.status), ['interrupted', 'succeeded']);
     assert.equal(s.completions().length, 1);
   });
 });

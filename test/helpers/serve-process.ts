@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { PtyProcess } from './pty.ts';
 
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'nightshift.js');
 
@@ -19,11 +20,20 @@ export class ServeProcess {
   readonly #waiters: Array<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  /** `bin`: the program to run (default the sources through bin/nightshift.js; dist/main.js for the build). */
-  constructor(env: Record<string, string>, args: string[] = ['serve'], bin = BIN) {
-    this.proc = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  readonly #terminal: PtyProcess | null;
+
+  /**
+   * `bin`: the program to run (default the sources through bin/nightshift.js; dist/main.js for the
+   * build). `terminal`: run it in a pseudo-terminal, as from a user's shell (see interrupt()).
+   */
+  constructor(env: Record<string, string>, args: string[] = ['serve'], bin = BIN, options: { terminal?: boolean } = {}) {
+    const fullEnv = { ...process.env, ...env };
+    this.#terminal = options.terminal ? new PtyProcess(process.execPath, [bin, ...args], { env: fullEnv }) : null;
+    this.proc = this.#terminal?.proc ?? spawn(process.execPath, [bin, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = once(this.proc, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-    createInterface({ input: this.proc.stdout! }).on('line', (text) => {
+    createInterface({ input: this.proc.stdout! }).on('line', (raw) => {
+      // A terminal ends lines with \r\n and echoes what is typed (^C) in front of the next line.
+      const text = this.#terminal ? raw.replace(/\r$/, '').replace(/^[^{]*(?=\{)/, '') : raw;
       let line: LogLine;
       try {
         line = JSON.parse(text) as LogLine;
@@ -52,6 +62,12 @@ export class ServeProcess {
         reject(new Error(`serve exited before the awaited log line; last lines:\n${this.lines.slice(-10).map((l) => JSON.stringify(l)).join('\n')}`));
       });
     });
+  }
+
+  /** Types ^C in its terminal (started with `terminal: true`): SIGINT to its foreground process group. */
+  interrupt(): void {
+    if (!this.#terminal) throw new Error('interrupt() needs a process started with { terminal: true }');
+    this.#terminal.interrupt();
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM') {

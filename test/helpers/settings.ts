@@ -60,6 +60,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     killGraceMs: 1_000,
     leaseMs: 30_000,
     heartbeatMs: 10_000,
+    maxRecoveries: 10,
     pollMs: 1_000,
     misfireGraceMs: 3_600_000,
     logTailBytes: 16_384,

@@ -1,9 +1,14 @@
 /** Job processes start through launcher processes: output, exit status, spreading, and a launcher's death. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { launcherPids, startProcess, type JobProcess } from '../../src/runs/exec/launcher.ts';
+import { groupAlive } from '../../src/runs/exec/process-group.ts';
+import { bytesWritten, processAlive, StandIn, TICKER, type StandInEvent } from '../helpers/launcher-stand-in.ts';
+import { PtyProcess, ptyUnavailable } from '../helpers/pty.ts';
 
 const node = (code: string) => ({ command: process.execPath, args: ['-e', code], cwd: process.cwd(), env: { ...process.env } });
 
@@ -58,4 +63,67 @@ describe('launcher', { timeout: 30_000 }, () => {
     assert.equal(after.out.trim(), 'still here');
     assert.equal(after.code, 0);
   });
+
+  test('when its parent is killed (-9) mid-output, the launcher exits quietly and leaves the job to orphan recovery', async () => {
+    const parent = new StandIn(spawn(process.execPath, ['--import', import.meta.resolve('tsx'), StandIn.SCRIPT, process.execPath, TICKER, '5'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let jobPid: number | null = null;
+    try {
+      const started = await parent.waitFor((e) => e.event === 'started');
+      jobPid = started.job as number;
+      const launchers = started.launchers as number[];
+      assert.equal(launchers.length, 1);
+      const [launcher] = launchers as [number];
+      await parent.waitFor((e) => e.event === 'line' && e.line === 'tick 3 ');
+      // The parent dies while the launcher has the job's output to relay: the launcher is held
+      // (SIGSTOP) until the job has written more, the parent is killed, and the launcher resumes
+      // with both the output and the closed channel waiting. It used to crash on write EPIPE then.
+      process.kill(launcher, 'SIGSTOP');
+      const before = bytesWritten(jobPid);
+      while (bytesWritten(jobPid) === before) await delay(2);
+      const exited = once(parent.proc, 'exit');
+      parent.proc.kill('SIGKILL');
+      await exited;
+      process.kill(launcher, 'SIGCONT');
+      // The parent's stderr is the launcher's (stdio inherited): it ends once the launcher has exited.
+      const stderr = await parent.stderrEnd(10_000);
+      assert.ok(!processAlive(launcher), 'the launcher exited with its parent');
+      assert.equal(stderr, '', "nothing on the launcher's stderr (no unhandled write EPIPE)");
+      assert.ok(groupAlive(jobPid), "the job's process group is still there, for orphan recovery to find and kill");
+    } finally {
+      if (jobPid !== null) process.kill(-jobPid, 'SIGKILL');
+      parent.proc.kill('SIGKILL');
+    }
+  });
+
+  for (const launcher of [true, false]) {
+    const how = launcher ? 'the launcher and the job run on' : 'a job spawned directly (NIGHTSHIFT_LAUNCHER=false) runs on';
+    test(`a ^C typed in the terminal reaches only nightshift: ${how}`, { skip: ptyUnavailable() ?? false }, async () => {
+      const env = { ...process.env, STAND_IN_LAUNCHER: String(launcher) };
+      const terminal = new PtyProcess(process.execPath, ['--import', import.meta.resolve('tsx'), StandIn.SCRIPT, process.execPath, TICKER, '20'], { env });
+      const parent = new StandIn(terminal.proc);
+      let started: StandInEvent | null = null;
+      try {
+        started = await parent.waitFor((e) => e.event === 'started');
+        assert.equal((started.launchers as number[]).length, launcher ? 1 : 0);
+        await parent.waitFor((e) => e.event === 'line' && e.line === 'tick 3 ');
+        terminal.interrupt();
+        await parent.waitFor((e) => e.event === 'sigint');
+        // The terminal signalled its whole foreground group at once. Whatever else got the SIGINT has
+        // had it by now: a launcher would be dead (and the job reported ended), a job would say so.
+        const ticks = parent.events.filter((e) => e.event === 'line' && e.line?.startsWith('tick ')).length;
+        const after = await parent.waitFor((e) => e.event === 'job-exit' || (e.event === 'line' && tickNumber(e) >= ticks + 5));
+        assert.equal(after.event, 'line', `the job's output still comes through (${JSON.stringify(after)})`);
+        assert.ok(!parent.events.some((e) => e.line === 'job got SIGINT'), 'the job did not get the SIGINT');
+        for (const pid of started.launchers as number[]) assert.ok(processAlive(pid), `launcher ${pid} is alive`);
+      } finally {
+        if (started) {
+          process.kill(-(started.job as number), 'SIGKILL');
+          process.kill(started.pid as number, 'SIGKILL');
+        }
+        terminal.proc.kill('SIGKILL');
+      }
+    });
+  }
 });
+
+const tickNumber = (e: StandInEvent) => Number(/^tick (\d+)/.exec(e.line ?? '')?.[1] ?? 0);

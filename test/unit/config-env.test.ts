@@ -28,6 +28,8 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ['NIGHTSHIFT_KILL_GRACE', '0s', 'NIGHTSHIFT_KILL_GRACE="0s": must be a duration greater than zero; example "10s"'],
   ['NIGHTSHIFT_LEASE', '30 s', 'NIGHTSHIFT_LEASE="30 s": cannot read "30 s" (use a number followed by ms, s, m, h or d); example "6h"'],
   ['NIGHTSHIFT_HEARTBEAT', '30s', 'NIGHTSHIFT_HEARTBEAT="30s": must be shorter than the lease (30000 ms); example "10s"'],
+  ['NIGHTSHIFT_MAX_RECOVERIES', '-1', 'NIGHTSHIFT_MAX_RECOVERIES="-1": must be a whole number from 0 to 1000000; example "10"'],
+  ['NIGHTSHIFT_MAX_RECOVERIES', 'many', 'NIGHTSHIFT_MAX_RECOVERIES="many": must be a whole number from 0 to 1000000; example "10"'],
   ['NIGHTSHIFT_POLL', '-5', 'NIGHTSHIFT_POLL="-5": cannot read "-5" (use a number followed by ms, s, m, h or d); example "6h"'],
   ['NIGHTSHIFT_MISFIRE_GRACE', '1h1h', 'NIGHTSHIFT_MISFIRE_GRACE="1h1h": units must go from largest to smallest, each at most once (e.g. "1h30m"); example "6h"'],
   ['NIGHTSHIFT_PORT', '99999', 'NIGHTSHIFT_PORT="99999": must be a whole number from 0 to 65535; example "8080"'],
@@ -74,6 +76,7 @@ describe('config: env variables', () => {
       [30_000, 10_000, 30_000, 10_000, 1_000, 3_600_000],
     );
     assert.equal(s.logTailBytes, 65_536);
+    assert.equal(s.maxRecoveries, 10);
     assert.equal(s.historyRetentionDays, 365);
     assert.deepEqual(s.training, { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retryAttempts: 3, timeoutMs: 7_200_000 });
     assert.deepEqual(s.analysis, { schedule: '0 3 * * *' });
@@ -95,6 +98,7 @@ describe('config: env variables', () => {
       NIGHTSHIFT_KILL_GRACE: '5s',
       NIGHTSHIFT_LEASE: '1m',
       NIGHTSHIFT_HEARTBEAT: '20s',
+      NIGHTSHIFT_MAX_RECOVERIES: '3',
       NIGHTSHIFT_POLL: '250ms',
       NIGHTSHIFT_MISFIRE_GRACE: '2h',
       NIGHTSHIFT_HOST: '0.0.0.0',
@@ -116,6 +120,7 @@ describe('config: env variables', () => {
       [s.shutdownGraceMs, s.killGraceMs, s.leaseMs, s.heartbeatMs, s.pollMs, s.misfireGraceMs],
       [45_000, 5_000, 60_000, 20_000, 250, 7_200_000],
     );
+    assert.equal(s.maxRecoveries, 3);
     assert.deepEqual(s.http, { host: '0.0.0.0', port: 0 });
     assert.deepEqual(s.training, { schedule: '0 2 * * 0', enabled: false, mode: 'full', retryAttempts: 5, timeoutMs: 1_800_000 });
     assert.deepEqual(s.analysis, { schedule: '@hourly' });
@@ -127,6 +132,10 @@ describe('config: env variables', () => {
       assert.equal(load({ ML_TRAINING_ENABLED: value }).training.enabled, expected);
     });
   }
+
+  it('NIGHTSHIFT_MAX_RECOVERIES=0 lets no run survive a lost worker', () => {
+    assert.equal(load({ NIGHTSHIFT_MAX_RECOVERIES: '0' }).maxRecoveries, 0);
+  });
 
   it('starts jobs through launchers unless NIGHTSHIFT_LAUNCHER says no', () => {
     assert.equal(load({}).launcher, true);

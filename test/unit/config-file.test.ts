@@ -35,6 +35,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
   ['unknown field, no near match', 'training: { colour: blue }\n',
     'nightshift.yaml: training.colour: unknown field; expected one of schedule, enabled, mode, retryAttempts, timeout', 'training.colour'],
   ['bad scalar', 'concurrency: two\n', 'nightshift.yaml: concurrency="two": must be a whole number from 1 to 1024; example "4"', 'concurrency'],
+  ['bad recovery bound', 'maxRecoveries: -2\n', 'nightshift.yaml: maxRecoveries="-2": must be a whole number from 0 to 1000000; example "10"', 'maxRecoveries'],
   ['bad file cron', 'training: { schedule: "0 25 * * *" }\n',
     'nightshift.yaml: training.schedule="0 25 * * *": hour 25 is out of range 0-23; example "0 2 * * *"', 'training.schedule'],
   ['bad top-level zone', 'timezone: Mars/Olympus\n',
@@ -164,6 +165,11 @@ describe('config: file validation', () => {
     assert.equal(loadYaml('databaseUrl: postgres://db/ns\nartifacts: file\n').artifacts, 'file');
     assert.equal(loadYaml('databaseUrl: postgres://db/ns\n').artifacts, 'postgres');
     assert.equal(loadYaml('artifacts: file\n', { DATABASE_URL: 'postgres://db/ns', NIGHTSHIFT_ARTIFACTS: 'postgres' }).artifacts, 'postgres');
+  });
+
+  it('reads the recovery bound (maxRecoveries)', () => {
+    assert.equal(loadYaml('maxRecoveries: 4\n').maxRecoveries, 4);
+    assert.equal(loadYaml('# nothing yet\n').maxRecoveries, 10);
   });
 
   it('accepts an empty file', () => {

@@ -10,9 +10,10 @@
  *   out: { t: 'spawned', id, pid } | { t: 'failed', id, code, message }
  *        { t: 'data', id, fd: 1 | 2, chunk: Buffer } | { t: 'exit', id, code, signal } | { t: 'close', id }
  * Signals are sent by nightshift itself to the job's process group (same user); the launcher only
- * starts processes, relays their output and reports their end. When nightshift goes away (the IPC
- * channel closes) the launcher exits; jobs it started keep running and are recovered as orphans,
- * exactly as when nightshift started them itself.
+ * starts processes, relays their output and reports their end. It runs in a session of its own, so
+ * a terminal's ^C reaches nightshift alone. When nightshift goes away (the IPC channel closes, or a
+ * message cannot be sent because it already has) the launcher exits quietly; jobs it started keep
+ * running and are recovered as orphans, exactly as when nightshift started them itself.
  */
 import { spawn } from 'node:child_process';
 
@@ -25,9 +26,31 @@ interface SpawnRequest {
   env: Record<string, string>;
 }
 
+/** Errors of a send to a parent that is gone (or going): nothing is left to report to. */
+const PARENT_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED']);
+
+function onSendError(error: NodeJS.ErrnoException): void {
+  if (!PARENT_GONE.has(error.code ?? '')) process.stderr.write(`nightshift launcher: cannot report to nightshift (${error.message}); exiting\n`);
+  process.exit(PARENT_GONE.has(error.code ?? '') ? 0 : 1);
+}
+
+/**
+ * Reports to nightshift. A send to a parent that has just died fails (EPIPE) before the channel's
+ * close is seen; the callback form hands that error here instead of emitting it on `process`.
+ */
 const send = (message: unknown): void => {
-  if (process.connected) process.send?.(message);
+  if (!process.connected || !process.send) return;
+  try {
+    process.send(message, undefined, undefined, (error: Error | null) => {
+      if (error) onSendError(error);
+    });
+  } catch (error) {
+    onSendError(error as NodeJS.ErrnoException);
+  }
 };
+
+// Any channel error not routed through a send's callback ends the launcher the same way.
+process.on('error', onSendError);
 
 process.on('message', (m: SpawnRequest) => {
   if (m?.t !== 'spawn') return;

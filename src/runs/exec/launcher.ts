@@ -45,6 +45,7 @@ class RelayedProcess extends EventEmitter implements JobProcess {
   }
 }
 
+/** Detached, as through a launcher: the job leads a session of its own, out of reach of the terminal's ^C. */
 function spawnDirect(spec: StartSpec): ChildProcess {
   return spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -58,7 +59,10 @@ class Launcher {
   constructor() {
     const entry = fileURLToPath(entryUrl('launcher'));
     const loader = entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
-    this.#proc = fork(entry, [], { execArgv: loader, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Detached: a session (and process group) of its own, like the jobs it starts, so a terminal's ^C
+    // (SIGINT to the foreground process group) reaches nightshift alone, whose shutdown stops the
+    // jobs and requeues their runs. It still ends with nightshift: when the IPC channel closes.
+    this.#proc = fork(entry, [], { execArgv: loader, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
     // Neither the process nor its channel keeps nightshift alive; it exits when nightshift does.
     this.#proc.unref();
     this.#proc.channel?.unref();
