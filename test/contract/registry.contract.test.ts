@@ -108,6 +108,7 @@ for (const target of await storeTargets()) {
           artifact: v1.artifact,
           wasChampion: false,
           createdAt: v1.createdAt,
+          comparedTo: null,
         });
         assert.equal(await registry.artifacts.has(T, v1.artifact.sha256), true);
         if (registry.artifacts.kind === 'file') {

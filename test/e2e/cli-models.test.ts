@@ -122,7 +122,7 @@ describe('nightshift model commands', { timeout: 300_000 }, () => {
     const table = await ok('versions', '--model', 'failure');
     const lines = table.trim().split('\n');
     assert.match(lines[0]!, /^VERSION\s+NAME\s+TRAINER\s+MODE\s+METRICS\s+GATE\s+CREATED\s+CHAMPION$/);
-    assert.match(lines[1]!, /^3\s+failure_acme_v3\s+onnx\s+full\s+auc=\S+ .*\s+failed\s+\S+Z$/);
+    assert.match(lines[1]!, /^3\s+failure_acme_v3\s+onnx-import\s+full\s+auc=\S+ .*\s+failed\s+\S+Z$/);
     assert.match(lines[2]!, /^2\s+failure_acme_v2\s+onnx\s+full\s+auc=\S+ .*\s+passed\s+\S+Z$/);
     assert.match(lines[3]!, /^1\s+failure_acme_v1\s+onnx\s+full\s+auc=\S+ .*\s+passed\s+\S+Z\s+\*$/);
     const limited = await json<VersionJson[]>('versions', '--model', 'failure', '--limit', '2');
