@@ -4,6 +4,7 @@
  * timeout and retries; a dataset entry declares a tenant dataset, optionally filled with generated
  * predictive-maintenance data on first start (the demo).
  */
+import path from 'node:path';
 import { isNsError, NsError } from '../errors.ts';
 import { checkDatasetDefinition, type DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import { syntheticSchema } from '../data/synthetic/index.ts';
@@ -48,12 +49,23 @@ export function parseModels(raw: unknown, at: At, parseRetry: (raw: unknown, at:
     return {
       at,
       id: definition.name,
-      definition,
+      definition: withTrainerDirectory(definition, at),
       tenants: tenants === undefined ? null : toStringList(tenants, child(at, 'tenants'), 'acme').map((id, i) => toId(id, child(child(at, 'tenants'), i), 'acme')),
       timeoutMs: timeout === undefined ? undefined : toDurationMs(timeout, child(at, 'timeout'), { example: '30m' }),
       retry: parseRetry(retry, child(at, 'retry')),
     };
   });
+}
+
+/**
+ * A command trainer declared in the file runs in the file's directory unless it says otherwise, and
+ * its `cwd` is relative to it: `args: [trainers/train.py]` works wherever the service is started.
+ */
+function withTrainerDirectory(definition: ModelDefinition, at: At): ModelDefinition {
+  if (definition.trainer.kind !== 'command' || at.file === null) return definition;
+  const base = path.dirname(path.resolve(at.file));
+  const cwd = definition.trainer.run.cwd === null ? base : path.resolve(base, definition.trainer.run.cwd);
+  return { ...definition, trainer: { ...definition.trainer, run: { ...definition.trainer.run, cwd } } };
 }
 
 const PRESETS = { 'predictive-maintenance': () => schemaOf(syntheticSchema('preset')) } as const;

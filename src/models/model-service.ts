@@ -125,6 +125,10 @@ export class ModelService {
   async define(tenantId: string, name: string, body: unknown): Promise<{ result: 'created' | 'updated' | 'unchanged'; model: StoredModel }> {
     await this.#tenant(tenantId);
     const definition = parseModelDefinition(body, '', name);
+    // The API never starts programs on the server: command trainers are declared by its operator, in the config file.
+    if (definition.trainer.kind === 'command') {
+      throw new NsError('NS_VALIDATION', 'trainer.kind: "command" trainers are declared in the config file (models:), not over the API, which never starts programs on the server; use "gbdt" or "linear" here', { field: 'trainer.kind' });
+    }
     const schema = datasetSchemaOf(await requireDataset(this.#d.db.k, tenantId, definition.dataset));
     checkSpecAgainstSchema(definition.features, schema, 'features');
     if ((definition.task === 'binary') !== (schema.label.type === 'binary')) {
