@@ -48,7 +48,7 @@ export function resolveDefinitions(file: FileConfig | null, s: Scalars): Definit
     description: m.definition.description || `train model ${m.id}`,
     role: 'training',
     tenants: m.tenants,
-    after: [],
+    after: m.after,
     env: {},
     timeoutMs: m.timeoutMs ?? s.training.timeoutMs,
     retry: retryOf(m.retry),
@@ -58,7 +58,8 @@ export function resolveDefinitions(file: FileConfig | null, s: Scalars): Definit
     job.tenants?.forEach((id, i) => checkRef(child(child(job.at, 'tenants'), i), id, 'tenant', tenantIds));
     job.after.forEach((id, i) => checkRef(child(child(job.at, 'after'), i), id, 'job', jobIds));
   }
-  checkCycles(inputs);
+  for (const m of modelInputs) m.after.forEach((id, i) => checkRef(child(child(m.at, 'after'), i), id, 'job', jobIds));
+  checkCycles([...inputs, ...modelInputs.map((m) => ({ id: trainJobId(m.id), after: m.after, at: m.at }))]);
   const jobs = [...inputs.map((j) => j.build(j.timeoutMs ?? s.training.timeoutMs, retryOf(j.retry))), ...trainJobs];
 
   const datasets = unique(file?.datasets ?? []).map((d): DeclaredDataset => {
@@ -125,11 +126,11 @@ function checkRef(at: At, id: string, kind: 'tenant' | 'job', known: readonly st
 }
 
 /** Depth-first search over `after`; the first cycle found is reported as a → b → a. */
-function checkCycles(jobs: JobInput[]): void {
+function checkCycles(jobs: ReadonlyArray<Pick<JobInput, 'id' | 'after' | 'at'>>): void {
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
-  const visit = (job: JobInput): void => {
+  const visit = (job: Pick<JobInput, 'id' | 'after' | 'at'>): void => {
     state.set(job.id, 'visiting');
     stack.push(job.id);
     for (const dep of job.after) {

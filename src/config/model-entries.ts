@@ -19,6 +19,8 @@ export interface ModelInput {
   tenants: string[] | null;
   timeoutMs: number | undefined;
   retry: Partial<RetryPolicy>;
+  /** Jobs whose success (for a tenant) queues a training of the model for that tenant. */
+  after: string[];
 }
 
 export interface DatasetInput {
@@ -39,10 +41,10 @@ function asConfig(error: unknown, at: At): never {
 
 export function parseModels(raw: unknown, at: At, parseRetry: (raw: unknown, at: At) => Partial<RetryPolicy>): ModelInput[] {
   return eachMap(raw, at, (m, at) => {
-    const { tenants, timeout, retry, ...declaration } = m;
+    const { tenants, timeout, retry, after, ...declaration } = m;
     let definition: ModelDefinition;
     try {
-      definition = parseModelDefinition(declaration, at.path, undefined, ['tenants', 'timeout', 'retry']);
+      definition = parseModelDefinition(declaration, at.path, undefined, ['tenants', 'timeout', 'retry', 'after']);
     } catch (error) {
       asConfig(error, at);
     }
@@ -53,6 +55,7 @@ export function parseModels(raw: unknown, at: At, parseRetry: (raw: unknown, at:
       tenants: tenants === undefined ? null : toStringList(tenants, child(at, 'tenants'), 'acme').map((id, i) => toId(id, child(child(at, 'tenants'), i), 'acme')),
       timeoutMs: timeout === undefined ? undefined : toDurationMs(timeout, child(at, 'timeout'), { example: '30m' }),
       retry: parseRetry(retry, child(at, 'retry')),
+      after: after === undefined ? [] : toStringList(after, child(at, 'after'), 'etl').map((id, i) => toId(id, child(child(at, 'after'), i), 'etl')),
     };
   });
 }

@@ -18,7 +18,9 @@ import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.
 import { importOutcome, importParams, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
 import { IMPORT_INPUT } from '../training/run-overrides.ts';
 import type { RunService, RunView } from '../services/run-service.ts';
+import type { ScheduleService } from '../services/schedule-service.ts';
 import type { TenantService } from '../services/tenant-service.ts';
+import { implicitScheduleId } from '../config/implicit-schedules.ts';
 import { NsError } from '../errors.ts';
 import { ModelRegistry, type AliasChange, type ArtifactStorage, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
 import { ModelCache, predictRows, type Prediction } from '../serving/index.ts';
@@ -47,8 +49,11 @@ export interface ModelServiceDeps {
   tenants: TenantService;
   /** Where training and import runs are queued, waited for, or executed in this process. */
   runs: Pick<RunService, 'trigger' | 'waitForEnd' | 'executeHere'>;
-  /** Defaults of a train job declared over the API. */
-  training: Pick<Settings['training'], 'timeoutMs' | 'retryAttempts'>;
+  /** Defaults of a train job declared over the API, and the schedule it gets (ML_TRAINING_SCHEDULE, ML_TRAINING_ENABLED). */
+  training: Pick<Settings['training'], 'timeoutMs' | 'retryAttempts' | 'schedule' | 'enabled'>;
+  misfireGraceMs: number;
+  /** Where a model declared over the API gets its nightly schedule, as a config-declared one does. */
+  schedules: Pick<ScheduleService, 'list' | 'upsert'>;
   /** Where artifact bytes live (files, or the PostgreSQL store). */
   artifacts: ArtifactStorage;
   cacheMaxBytes?: number;
@@ -145,7 +150,32 @@ export class ModelService {
       if (!job) await upsertJob(x, this.#apiTrainJob(jobId, name), now);
       return upsertModelDefinition(x, tenantId, definition, jobId, 'api', now);
     });
+    if (result === 'created') await this.#scheduleTraining(tenantId, jobId);
     return { result, model: (await getModelDefinition(this.#d.db.k, tenantId, name))! };
+  }
+
+  /**
+   * A model declared over the API trains on ML_TRAINING_SCHEDULE in its tenant's zone from now on,
+   * exactly as a config-declared one does, unless its (tenant, job) already has a schedule.
+   */
+  async #scheduleTraining(tenantId: string, jobId: string): Promise<void> {
+    if ((await this.#d.schedules.list(tenantId, { jobId })).length > 0) return;
+    const tenant = await this.#d.tenants.require(tenantId, 'tenantId');
+    const { training } = this.#d;
+    await this.#d.schedules.upsert({
+      id: implicitScheduleId(tenantId, jobId),
+      tenantId,
+      jobId,
+      cron: training.schedule,
+      everyMs: null,
+      timezone: tenant.timezone,
+      enabled: training.enabled,
+      jitterMs: DEFAULTS.schedule.jitterMs,
+      misfireGraceMs: this.#d.misfireGraceMs,
+      catchUp: DEFAULTS.schedule.catchUp,
+      catchUpMax: DEFAULTS.schedule.catchUpMax,
+      overlap: DEFAULTS.schedule.overlap,
+    });
   }
 
   #apiTrainJob(id: string, model: string): TrainJob {
