@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import type { AliasChange, ModelVersion } from '../registry/index.ts';
 import type { ModelSummary } from '../models/model-service.ts';
+import { EXPORTABLE_KINDS, ONNX_INPUT_MEANING, type OnnxExport } from '../models/export-onnx.ts';
 
 import { iso } from './dto.ts';
 
@@ -103,3 +104,41 @@ export const PredictionSchema = Type.Object({
   score: Type.Optional(Type.Number()),
 });
 
+const TensorInfo = Type.Object({
+  name: Type.String(),
+  type: Type.String({ description: "onnxruntime's element type: float64, float32, int64, …" }),
+  shape: Type.Array(Type.Union([Type.Integer(), Type.String()]), { description: '"N" is the batch' }),
+});
+
+export const OnnxExportSchema = Type.Object({
+  tenantId: Type.String(),
+  model: Type.String(),
+  version: Type.Integer(),
+  versionName: Type.String({ description: 'also the file name: <versionName>.onnx' }),
+  kind: Type.String({ enum: [...EXPORTABLE_KINDS], description: 'gbdt and linear: written by nightshift; onnx: the stored file as imported' }),
+  task: Type.String({ enum: ['binary', 'regression'] }),
+  input: Type.Intersect([TensorInfo, Type.Object({ holds: Type.String({ description: ONNX_INPUT_MEANING }), missing: Type.Literal('NaN') })]),
+  features: Type.Array(
+    Type.Object({
+      column: Type.Integer({ description: 'the column of the input' }),
+      name: Type.String(),
+      type: Type.String({ enum: ['numeric', 'categorical'] }),
+      categories: Type.Optional(Type.Array(Type.String(), { description: 'code i is categories[i]; any other code, or NaN, is missing' })),
+    }),
+  ),
+  outputs: Type.Array(TensorInfo),
+  output: Type.String({ description: "the output nightshift reads: a binary model's probability of class 1 is its last column" }),
+});
+
+export const onnxExportDto = (e: OnnxExport) => ({
+  tenantId: e.version.tenantId,
+  model: e.version.modelName,
+  version: e.version.version,
+  versionName: e.version.name,
+  kind: e.kind,
+  task: e.task,
+  input: { ...e.input, shape: [...e.input.shape], holds: ONNX_INPUT_MEANING, missing: 'NaN' as const },
+  features: e.features.map((f, column) => ({ column, name: f.name, type: f.type, ...(f.categories ? { categories: [...f.categories] } : {}) })),
+  outputs: e.outputs.map((o) => ({ ...o, shape: [...o.shape] })),
+  output: e.output,
+});

@@ -1,14 +1,15 @@
 /**
  * Model commands, all through ModelService (`engine.models`): `models` (declared models with their
  * champions), `versions`, `champion-history`, `promote`, `rollback`, `train` (queues a run for the
- * service's workers) and `import-onnx`. JSON output (--json) has the API's shapes.
+ * service's workers), `import-onnx` and `export-onnx`. JSON output (--json) has the API's shapes.
  */
 import { tenantOf, withEngine } from './engine-session.ts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { aliasChangeDto, modelDto, versionDto } from '../api/model-dto.ts';
+import { aliasChangeDto, modelDto, onnxExportDto, versionDto } from '../api/model-dto.ts';
 import { NsError } from '../errors.ts';
+import { ONNX_INPUT_MEANING, type OnnxExport, type OnnxTensorInfo } from '../models/export-onnx.ts';
 import type { ModelSummary } from '../models/model-service.ts';
 import type { AliasChange, AliasUpdate, ModelVersion } from '../registry/index.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
@@ -85,6 +86,37 @@ function readBytes(file: string, cwd: string): Uint8Array {
   } catch (cause) {
     throw new NsError('NS_VALIDATION', `cannot read ${file}: ${(cause as Error).message}`, { field: 'file', cause });
   }
+}
+
+const refuseOverwrite = (file: string) =>
+  new NsError('NS_CONFLICT', `--out: ${file} exists; pass --force to overwrite it, or choose another file`, { field: 'out' });
+
+/** Writes the file; without `force` only if it does not exist (checked again by the write itself). */
+function writeNew(path: string, given: string, bytes: Uint8Array, force: boolean): void {
+  try {
+    writeFileSync(path, bytes, { flag: force ? 'w' : 'wx' });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw refuseOverwrite(given);
+    throw new NsError('NS_VALIDATION', `--out: cannot write ${given}: ${(cause as Error).message}`, { field: 'out', cause });
+  }
+}
+
+const tensorText = (t: OnnxTensorInfo) => `${t.name} ${t.type} [${t.shape.join(', ')}]`;
+
+function exportText(path: string, e: OnnxExport): string {
+  const features = e.features.map((f, column) => ({
+    column: String(column),
+    feature: f.name,
+    type: f.type,
+    categories: (f.categories ?? []).map((c, code) => `${code}=${c}`).join(' '),
+  }));
+  return [
+    `wrote ${e.version.name} (${e.kind}, ${e.task}) to ${path} (${e.bytes.byteLength} bytes)`,
+    `input ${tensorText(e.input)}: ${ONNX_INPUT_MEANING}`,
+    table(features, ['column', 'feature', 'type', 'categories']),
+    `outputs: ${e.outputs.map(tensorText).join(', ')} (nightshift reads ${e.output})`,
+    '',
+  ].join('\n');
 }
 
 interface ModelOpts {
@@ -215,6 +247,28 @@ export function addModelCommands(program: Command, io: CliIo): void {
         else io.out(`${result.outcome}: ${result.message}\nmetrics: ${metricsText(result.version.metrics)} (holdout ${result.version.samples.holdout} rows)\n`);
         // `import-onnx --promote && deploy` must not carry on when nothing was promoted.
         if (opts.promote === true && !result.promoted) throw new NsError('NS_CONFLICT', `${result.version.name} was registered but not promoted (${result.outcome})`, { field: 'promote' });
+      });
+    });
+
+  program
+    .command('export-onnx')
+    .description(
+      "write a version as an .onnx file (gbdt and linear models written with float64 input, onnx models as imported); it takes the model's feature matrix, not raw rows: its columns are printed",
+    )
+    .option('--tenant <id>', 'tenant (default: the only tenant)')
+    .requiredOption('--model <name>', 'the model')
+    .requiredOption('--version <n>', 'the version to export', parseVersion)
+    .requiredOption('--out <file>', 'the .onnx file to write')
+    .option('--force', 'overwrite --out if it exists')
+    .option('--json', "machine-readable output: the file's description, as GET …/versions/:v/onnx/input answers, and where it was written")
+    .action(async (opts: ModelOpts & { version: number; out: string; force?: boolean }, cmd: Command) => {
+      const path = resolve(io.cwd, opts.out);
+      const force = opts.force === true;
+      if (!force && existsSync(path)) throw refuseOverwrite(opts.out);
+      await withEngine(cmd, io, false, async (engine) => {
+        const exported = await engine.models.exportOnnx(tenantOf(engine, opts.tenant), opts.model, opts.version);
+        writeNew(path, opts.out, exported.bytes, force);
+        io.out(opts.json ? json({ file: path, bytes: exported.bytes.byteLength, ...onnxExportDto(exported) }) : exportText(path, exported));
       });
     });
 }

@@ -16,6 +16,7 @@ import type { RawSample } from '../data/types.ts';
 import { loadSamples } from '../store/sample-window.ts';
 import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.ts';
 import { importOutcome, importParams, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
+import { exportVersionToOnnx, type OnnxExport } from './export-onnx.ts';
 import { IMPORT_INPUT } from '../training/run-overrides.ts';
 import type { RunService, RunView } from '../services/run-service.ts';
 import type { ScheduleService } from '../services/schedule-service.ts';
@@ -203,6 +204,15 @@ export class ModelService {
     const v = await this.registry.getVersion(tenantId, name, version);
     if (!v) throw new NsError('NS_NOT_FOUND', `model "${name}" of tenant "${tenantId}" has no version ${version}`, { field: 'version', details: { tenantId, model: name, version } });
     return v;
+  }
+
+  /**
+   * The version as an .onnx file with a description of its input (the model's feature matrix, not
+   * raw rows) and outputs (export-onnx.ts). Another tenant's model or version is not found.
+   */
+  async exportOnnx(tenantId: string, name: string, version: number): Promise<OnnxExport> {
+    await this.version(tenantId, name, version);
+    return exportVersionToOnnx(await this.registry.loadArtifact(tenantId, name, version));
   }
 
   async history(tenantId: string, name: string, page: { limit?: number; before?: number } = {}): Promise<AliasChange[]> {

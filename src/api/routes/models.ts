@@ -1,13 +1,15 @@
 /**
- * Models per tenant: declare, list, train, versions, champion history, promote, rollback, predict.
+ * Models per tenant: declare, list, train, versions (and their ONNX export), champion history,
+ * promote, rollback, predict, ONNX import.
  * Every route is under the tenant; another tenant's model is simply not found.
  */
+import { Buffer } from 'node:buffer';
 import { Type } from 'typebox';
 import type { ModelService } from '../../models/model-service.ts';
 import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { runDto } from '../dto.ts';
-import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
+import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, OnnxExportSchema, onnxExportDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
 import { errors, Run } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
@@ -151,6 +153,50 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/versions/:version',
     { schema: { tags: TAGS, summary: 'One version', params: VersionParams, response: { 200: VersionSchema, ...errors(400, 404) } } },
     async (request) => versionDto(await models.version(request.params.tenantId, request.params.model, request.params.version)),
+  );
+
+  app.get(
+    '/api/tenants/:tenantId/models/:model/versions/:version/onnx',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          "Download the version as an .onnx file (gbdt and linear: written with float64 input; onnx: the file as imported). It takes the model's feature matrix, not raw rows: …/onnx/input lists its columns",
+        params: VersionParams,
+        produces: ['application/octet-stream'],
+        response: {
+          200: {
+            description: '<versionName>.onnx; headers x-nightshift-input-type (float64 or float32), x-nightshift-feature-count, and a link to the description',
+            content: { 'application/octet-stream': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } },
+          },
+          ...errors(400, 404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, model, version } = request.params;
+      const exported = await models.exportOnnx(tenantId, model, version);
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', `attachment; filename="${exported.version.name}.onnx"`)
+        .header('x-nightshift-input-type', exported.input.type)
+        .header('x-nightshift-feature-count', String(exported.features.length))
+        .header('link', `</api/tenants/${tenantId}/models/${model}/versions/${version}/onnx/input>; rel="describedby"`)
+        .send(Buffer.from(exported.bytes.buffer, exported.bytes.byteOffset, exported.bytes.byteLength));
+    },
+  );
+
+  app.get(
+    '/api/tenants/:tenantId/models/:model/versions/:version/onnx/input',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "What the version's .onnx file takes and gives: its input (the feature matrix), the features by column with their categories (code i = categories[i]; NaN = missing), its outputs",
+        params: VersionParams,
+        response: { 200: OnnxExportSchema, ...errors(400, 404, 503) },
+      },
+    },
+    async (request) => onnxExportDto(await models.exportOnnx(request.params.tenantId, request.params.model, request.params.version)),
   );
 
   app.get(

@@ -10,6 +10,7 @@ export {
   ONNX_DEFAULT_OPSET,
   ONNX_IR_VERSION,
 } from './export-gbdt.ts';
+export { exportLinearToOnnx, type ExportLinearOptions } from './export-linear.ts';
 export { OnnxModel, type OnnxModelOptions, type OnnxValueInfo } from './onnx-model.ts';
 export { encodeModel, TensorDataType, type Model, type Graph, type Node, type Attribute } from './onnx-messages.ts';
 export { ProtoWriter } from './protobuf-writer.ts';

@@ -1,5 +1,5 @@
 /**
- * Encoders for the subset of ONNX protobuf messages an exported tree ensemble needs.
+ * Encoders for the subset of ONNX protobuf messages our exports (a tree ensemble, a linear model) need.
  *
  * Field numbers are those of onnx/onnx.proto (syntax proto2, package onnx); each is cited next to
  * the line that writes it. Only the fields we use are modelled.
@@ -83,6 +83,8 @@ export interface Graph {
   nodes: readonly Node[];
   inputs: readonly ValueInfo[];
   outputs: readonly ValueInfo[];
+  /** Named constant tensors the nodes read (weights, indices); each needs a `name`. */
+  initializers?: readonly TensorValue[];
   docString?: string;
 }
 
@@ -201,12 +203,13 @@ export function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
 }
 
 /**
- * GraphProto: node = 1 (repeated NodeProto), name = 2, doc_string = 10,
- * input = 11 (repeated ValueInfoProto), output = 12 (repeated ValueInfoProto).
+ * GraphProto: node = 1 (repeated NodeProto), name = 2, initializer = 5 (repeated TensorProto),
+ * doc_string = 10, input = 11 (repeated ValueInfoProto), output = 12 (repeated ValueInfoProto).
  */
 export function writeGraph(w: ProtoWriter, g: Graph): void {
   for (const n of g.nodes) w.message(1, (m) => writeNode(m, n));
   w.string(2, g.name);
+  for (const t of g.initializers ?? []) w.message(5, (m) => writeTensor(m, t));
   if (g.docString !== undefined) w.string(10, g.docString);
   for (const i of g.inputs) w.message(11, (m) => writeValueInfo(m, i));
   for (const o of g.outputs) w.message(12, (m) => writeValueInfo(m, o));
