@@ -124,7 +124,7 @@ describe('nightshift model commands', { timeout: 300_000 }, () => {
     assert.match(lines[0]!, /^VERSION\s+NAME\s+TRAINER\s+MODE\s+METRICS\s+GATE\s+CREATED\s+CHAMPION$/);
     assert.match(lines[1]!, /^3\s+failure_acme_v3\s+onnx-import\s+full\s+auc=\S+ .*\s+failed\s+\S+Z$/);
     assert.match(lines[2]!, /^2\s+failure_acme_v2\s+onnx-import\s+full\s+auc=\S+ .*\s+passed\s+\S+Z$/);
-    assert.match(lines[3]!, /^1\s+failure_acme_v1\s+onnx\s+full\s+auc=\S+ .*\s+passed\s+\S+Z\s+\*$/);
+    assert.match(lines[3]!, /^1\s+failure_acme_v1\s+onnx-import\s+full\s+auc=\S+ .*\s+passed\s+\S+Z\s+\*$/);
     const limited = await json<VersionJson[]>('versions', '--model', 'failure', '--limit', '2');
     assert.deepEqual(limited.map((v) => [v.version, v.champion]), [[3, false], [2, false]]);
     await fails(3, /error NS_NOT_FOUND: tenant "acme" has no model "nope"/, 'versions', '--model', 'nope');
