@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Settings } from './config/types.ts';
 import { EngineEvents } from './events.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
-import { ReportQueue } from './report-queue.ts';
+import { RunQueue } from './store/run-queue.ts';
 import { ModelService } from './models/model-service.ts';
 import { createArtifactStorage } from './registry/index.ts';
 import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
@@ -46,8 +46,9 @@ export class Engine implements Services {
   /** Declared models, training on demand, registry, rollback and predictions. */
   readonly models: ModelService;
   readonly health: HealthService;
+  /** Where the scheduler queues runs and the workers take them. */
+  readonly queue: RunQueue;
   #closed = false;
-  readonly #reports: ReportQueue;
 
   private constructor(
     readonly settings: Settings,
@@ -59,9 +60,9 @@ export class Engine implements Services {
     const clock = (this.clock = options.clock ?? systemClock);
     const logger = (this.logger = options.logger ?? pino({ level: settings.logLevel }));
     const events = this.events;
-    // One queue for both: slot and run reports wait while the workers claim (report-queue.ts).
-    const reports = (this.#reports = new ReportQueue((error) => logger.error({ err: error }, 'reporting failed')));
-    const common = { db, clock, events, logger, nodeId: settings.nodeId, reports };
+    // One queue for both: the scheduler queues runs, the workers take them (store/run-queue.ts).
+    const queue = (this.queue = new RunQueue(db, { logger }));
+    const common = { db, clock, events, logger, nodeId: settings.nodeId, queue };
     this.scheduler = new Scheduler({ ...common, pollMs: settings.pollMs, retentionMs: settings.historyRetentionDays * 86_400_000 });
     this.workers = new WorkerPool({ ...common, settings });
     // A run queued in this process should not wait for the next poll.
@@ -104,7 +105,7 @@ export class Engine implements Services {
     if (options.scheduler !== false) this.scheduler.start();
     if (options.workers !== false) this.workers.start();
     // The runs a slot queues start in the scheduler's own transaction when workers here have room.
-    if (options.scheduler !== false && options.workers !== false) this.scheduler.claimEagerly(this.workers);
+    if (options.scheduler !== false && options.workers !== false) this.queue.attachClaimer(this.workers);
     this.logger.info(
       { store: this.db.dialect, location: this.db.location, node: this.settings.nodeId, concurrency: this.settings.concurrency, schedules: this.sync.schedules },
       'nightshift engine started',
@@ -123,7 +124,7 @@ export class Engine implements Services {
     // Both stop at once: no slot fires and no run is claimed from here on, even while a tick finishes.
     await this.drain(graceMs);
     // Every report is made before close() returns (the workers' loop has let go of them already).
-    this.#reports.release();
+    this.queue.releaseReports();
     await this.models.close();
     await this.db.close();
     this.logger.info('nightshift engine stopped');

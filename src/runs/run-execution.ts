@@ -12,8 +12,7 @@ import { inStatement, inTransaction, type Db } from '../store/db.ts';
 import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOutcome } from '../store/run-transitions.ts';
 import type { RunRow } from '../store/runs.ts';
 import { isDependent, queueDownstream } from './dependencies.ts';
-import type { RunEnds } from './run-ends.ts';
-import type { ReportQueue } from '../report-queue.ts';
+import type { RunQueue } from '../store/run-queue.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
 import { MAX_TIMER_MS } from '../timers.ts';
 import { backoffDelayMs, jobTries } from './retry-policy.ts';
@@ -31,10 +30,8 @@ export interface ExecutionDeps {
   settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
   /** Threads for a training starting now: its share of NIGHTSHIFT_TRAIN_THREADS among this node's running trainings. */
   trainingThreads?: () => number;
-  /** Where run ends are recorded together with those of other runs ending at the same time. */
-  ends: RunEnds;
-  /** Where the start and the end of the run are reported (events, log lines). */
-  reports: ReportQueue;
+  /** Where the run's end is recorded (with those of other runs ending at the same time) and its start and end reported. */
+  queue: RunQueue;
   /** The job's work is over (its process has exited); only recording the end is left. */
   onWorkEnded?: (runId: string) => void;
 }
@@ -79,7 +76,7 @@ export class RunExecution {
 
   async execute(): Promise<void> {
     const { run, d } = this;
-    d.reports.report(() => this.#log.info({ trigger: run.trigger }, 'run started'));
+    d.queue.report(() => this.#log.info({ trigger: run.trigger }, 'run started'));
     let result: ExecResult;
     try {
       // Nothing to wait on (no job, or an empty one): no lease to keep alive, so no heartbeat either.
@@ -223,7 +220,7 @@ export class RunExecution {
           scheduleRetry(x, run.tenant_id, run.id, d.owner, now, now + delayMs, { ...base, errorCode: 'NS_JOB_TRANSIENT', errorMessage: result.error ?? 'transient failure' }),
         );
         // Reported like an end, so it never comes before the run's start when reports are waiting.
-        d.reports.report(() => {
+        d.queue.report(() => {
           d.events.emit('run:retry', { run: row, delayMs });
           this.#log.warn({ delayMs, error: result.error }, 'transient failure; retry scheduled');
         });
@@ -238,8 +235,8 @@ export class RunExecution {
             if (row.status === 'succeeded') for (const next of await queueDownstream(x, d.db.dialect, row, now, this.#jobs.values())) if (next.status === 'queued') d.events.emit('run:queued', { run: next });
             return row;
           })
-        : await d.ends.finish({ tenantId: run.tenant_id, runId: run.id, owner: d.owner, now, outcome });
-      d.reports.report(() => {
+        : await d.queue.finish({ tenantId: run.tenant_id, runId: run.id, owner: d.owner, now, outcome });
+      d.queue.report(() => {
         d.events.emit('run:finished', { run: finished });
         const fields = { status: finished.status, durationMs: finished.duration_ms, outcome: finished.outcome, metrics: result.metrics };
         if (finished.status === 'succeeded') this.#log.info(fields, 'run succeeded');

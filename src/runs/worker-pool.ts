@@ -11,9 +11,8 @@ import { claimRunById, claimRuns, recoverExpiredLeases } from '../store/run-tran
 import type { RunRow } from '../store/runs.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { killOrphanedGroup } from './orphans.ts';
-import { RunEnds } from './run-ends.ts';
 import { RunExecution, type ExecutionDeps } from './run-execution.ts';
-import { ReportQueue } from '../report-queue.ts';
+import type { RunQueue } from '../store/run-queue.ts';
 
 /** Recorded on each run this process claims. */
 const HOST = hostname();
@@ -25,8 +24,8 @@ export interface WorkerPoolOptions {
   logger: Logger;
   nodeId: string;
   settings: Pick<Settings, 'concurrency' | 'trainThreads' | 'leaseMs' | 'heartbeatMs' | 'maxRecoveries' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
-  /** Where runs report their start and end; held while the loop is claiming. Default: a queue of this pool's own. */
-  reports?: ReportQueue;
+  /** Where runs are claimed, their ends recorded and reported. */
+  queue: RunQueue;
 }
 
 /** Runs claimed in a transaction, holding their places until started after its COMMIT (or given back). */
@@ -48,8 +47,7 @@ export class WorkerPool {
   /** Active runs whose work is over and whose end is being recorded: their places are free already. */
   readonly #ending = new Set<string>();
   readonly #waker = new Waker();
-  readonly #ends: RunEnds;
-  readonly #reports: ReportQueue;
+  readonly #queue: RunQueue;
   /** What every execution needs, shared by all of them. */
   readonly #deps: ExecutionDeps;
   /** Places taken by claims whose transaction has not committed yet (their runs are not active yet). */
@@ -61,13 +59,10 @@ export class WorkerPool {
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options;
-    this.#ends = new RunEnds(options.db);
-    this.#reports = options.reports ?? new ReportQueue((error) => options.logger.error({ err: error }, 'reporting a run failed'));
+    this.#queue = options.queue;
     this.#deps = {
       ...options,
       owner: options.nodeId,
-      ends: this.#ends,
-      reports: this.#reports,
       // A place frees up when the work ends, so the next claim can share the COMMIT that records the end.
       onWorkEnded: (runId) => {
         this.#ending.add(runId);
@@ -120,8 +115,7 @@ export class WorkerPool {
     if (this.#free <= 0 || !this.lifecycle.running) return 0;
     let claim = NO_CLAIM;
     try {
-      // Answered when visible, before the fsync: see inTransaction for why losing a claim is harmless.
-      await inTransaction(this.#o.db, async (x) => void (claim = await this.claimIn(x)), { durability: 'visible' });
+      await this.#queue.claim(async (x) => void (claim = await this.claimIn(x)));
     } catch (error) {
       this.release(claim);
       throw error;
@@ -232,7 +226,7 @@ export class WorkerPool {
     const { logger, settings, events } = this.#o;
     while (this.lifecycle.running) {
       // Reports wait while this loop claims round after round; they are made once it rests.
-      this.#reports.hold();
+      this.#queue.holdReports();
       let claimed = 0;
       try {
         claimed = await this.claimAndStart();
@@ -243,10 +237,10 @@ export class WorkerPool {
       if (!this.lifecycle.running) break;
       // More may be waiting when this round filled the pool's free places; otherwise poll.
       const more = claimed > 0 && this.#free > 0;
-      if (!more) this.#reports.release();
+      if (!more) this.#queue.releaseReports();
       await this.#waker.wait(more ? 0 : settings.pollMs);
     }
-    this.#reports.release();
+    this.#queue.releaseReports();
   }
 
   /**

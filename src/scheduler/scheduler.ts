@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { EngineEvents } from '../events.ts';
 import { Lifecycle, Waker } from '../lifecycle.ts';
-import { inTransaction, type Db, type Executor } from '../store/db.ts';
+import { inTransaction, type Db } from '../store/db.ts';
 import { listJobs } from '../store/jobs.ts';
 import { pruneHistory, type PruneCounts } from '../store/history-retention.ts';
 import { earliestDueAt, lockDueSchedules } from '../store/schedules.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { decideSlots, type DecidedSlot } from './decide-slots.ts';
-import { ReportQueue } from '../report-queue.ts';
+import type { RunQueue } from '../store/run-queue.ts';
 
 export interface SchedulerOptions {
   db: Db;
@@ -22,21 +22,11 @@ export interface SchedulerOptions {
   retentionMs: number;
   /** Schedules decided per transaction. */
   batchSize?: number;
-  /** Where decided slots are reported (events, log lines); shared with the workers, who hold it while claiming. */
-  reports?: ReportQueue;
+  /** Where the runs of decided slots are queued, and the slots reported. */
+  queue: RunQueue;
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
-
-/**
- * Workers of this process that can take runs inside the scheduler's transaction (the worker pool):
- * claimIn runs there, startClaimed after its COMMIT, release if it did not commit.
- */
-export interface EagerClaimer<C> {
-  claimIn(x: Executor): Promise<C>;
-  startClaimed(claim: C): void;
-  release(claim: C): void;
-}
 
 export interface TickResult {
   decided: DecidedSlot[];
@@ -51,16 +41,13 @@ const queued = (d: Pick<DecidedSlot, 'run'>) => d.run?.status === 'queued';
  */
 export class Scheduler {
   readonly lifecycle: Lifecycle;
-  readonly #o: Required<Omit<SchedulerOptions, 'reports'>>;
-  readonly #reports: ReportQueue;
+  readonly #o: Required<SchedulerOptions>;
   readonly #waker = new Waker();
   #loop: Promise<void> | null = null;
   #lastPrune = 0;
-  #claimer: EagerClaimer<unknown> | null = null;
 
   constructor(options: SchedulerOptions) {
     this.#o = { batchSize: 500, ...options };
-    this.#reports = options.reports ?? new ReportQueue((error) => options.logger.error({ err: error }, 'reporting a slot failed'));
     this.lifecycle = new Lifecycle('scheduler', options.events);
   }
 
@@ -68,14 +55,6 @@ export class Scheduler {
     if (this.lifecycle.state !== 'idle') return;
     this.lifecycle.to('running');
     this.#loop = this.#run();
-  }
-
-  /**
-   * Workers in this process that take the runs a tick queues in the tick's own transaction, up to
-   * their free places; the rest wait for a worker's claim as usual. Null: every run waits.
-   */
-  claimEagerly<C>(claimer: EagerClaimer<C> | null): void {
-    this.#claimer = claimer as EagerClaimer<unknown> | null;
   }
 
   /** Look again now (a schedule was added or changed in this process). */
@@ -93,48 +72,29 @@ export class Scheduler {
 
   /** Decides every slot due at the clock's now. Public so tests drive it with a manual clock. */
   async tick(): Promise<TickResult> {
-    const { db, clock, events, nodeId, batchSize } = this.#o;
+    const { db, clock, events, nodeId, batchSize, queue } = this.#o;
     const now = clock.now();
     const jobs = new Map((await listJobs(db.k)).map((j) => [j.id, j]));
-    const claimer = this.#claimer;
     const decided: DecidedSlot[] = [];
     let fired = 0;
     for (;;) {
-      let claim: unknown = null;
-      let started = false;
-      let batch: { rows: number; slots: DecidedSlot[] };
-      try {
-        batch = await inTransaction(
-          db,
-          async (x) => {
-            const rows = await lockDueSchedules(x, ALL_TENANTS, db.dialect, now, batchSize);
-            const slots = await decideSlots({ x, dialect: db.dialect, now, nodeId, jobs }, rows);
-            if (claimer && slots.some(queued)) claim = await claimer.claimIn(x);
-            return { rows: rows.length, slots };
-          },
-          {
-            // Claimed runs start once the COMMIT is visible, as any claim does; the slots are
-            // announced only once durable.
-            onVisible: () => {
-              if (claim === null) return;
-              started = true;
-              claimer?.startClaimed(claim);
-            },
-          },
-        );
-      } catch (error) {
-        if (claim !== null && !started) claimer?.release(claim);
-        throw error;
-      }
+      // The slots are announced only once their transaction is durable.
+      const batch = await queue.write(
+        async (x) => {
+          const rows = await lockDueSchedules(x, ALL_TENANTS, db.dialect, now, batchSize);
+          return { rows: rows.length, slots: await decideSlots({ x, dialect: db.dialect, now, nodeId, jobs }, rows) };
+        },
+        (b) => b.slots.some(queued),
+      );
       decided.push(...batch.slots);
       fired += batch.slots.filter(queued).length;
       const slots = batch.slots;
       const decidedAt = clock.now();
-      this.#reports.report(() => this.#announce(slots, decidedAt));
+      queue.report(() => this.#announce(slots, decidedAt));
       if (batch.rows < batchSize) break;
     }
     const tick = { decided: decided.length, fired, at: now };
-    this.#reports.report(() => events.emit('scheduler:tick', tick));
+    queue.report(() => events.emit('scheduler:tick', tick));
     return { decided, fired };
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { RunEnds } from '../../src/runs/run-ends.ts';
+import { RunEndBatch } from '../../src/store/run-end-batch.ts';
 import { groupCommitOf, inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns, finishRun, heartbeat, recoverExpiredLeases } from '../../src/store/run-transitions.ts';
 import { cursorOf, getRunRow, listAttempts, listRuns } from '../../src/store/runs.ts';
@@ -259,7 +259,7 @@ for (const target of await storeTargets()) {
         assert.equal(claimed.length, 3);
         t.clock.advance(1_500);
         const now = t.clock.now();
-        const ends = new RunEnds(t.engine.db);
+        const ends = new RunEndBatch(t.engine.db);
         const before = t.engine.db.dialect === 'sqlite' ? groupCommitOf(t.engine.db.k).stats().transactions : 0;
         const [ok, failed, stolen] = claimed;
         const settled = await Promise.allSettled([
@@ -293,7 +293,7 @@ for (const target of await storeTargets()) {
       const t = await openTestEngine(await target.make(), { concurrency: 2, jobs, schedules: jobs.map((j) => schedule(`hourly-${j.id}`, j.id)) });
       try {
         t.engine.workers.lifecycle.to('running');
-        t.engine.scheduler.claimEagerly(t.engine.workers);
+        t.engine.queue.attachClaimer(t.engine.workers);
         const claimed: string[] = [];
         t.engine.events.on('run:claimed', ({ run }) => claimed.push(run.id));
         const twoFinished = new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pino from 'pino';
-import { ReportQueue } from '../../src/report-queue.ts';
+import { RunQueue } from '../../src/store/run-queue.ts';
 import { WorkerPool } from '../../src/runs/worker-pool.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/engine.ts';
@@ -16,9 +16,10 @@ for (const target of await storeTargets()) {
       const jobs = Array.from({ length: RUNS }, (_, i) => emptyJob(`job${i}`));
       const t = await openTestEngine(await target.make(), { jobs, concurrency: 2 });
       // A bound far beyond the test: only the loop resting may release the reports.
-      const reports = new ReportQueue((error) => assert.fail(String(error)), 600_000);
       const { engine } = t;
-      const pool = new WorkerPool({ db: engine.db, clock: engine.clock, events: engine.events, logger: pino({ level: 'silent' }), nodeId: 'reports-test', settings: engine.settings, reports });
+      const logger = pino({ level: 'silent' });
+      const queue = new RunQueue(engine.db, { logger, onReportError: (error) => assert.fail(String(error)), reportMaxDelayMs: 600_000 });
+      const pool = new WorkerPool({ db: engine.db, clock: engine.clock, events: engine.events, logger, nodeId: 'reports-test', settings: engine.settings, queue });
       const order: string[] = [];
       engine.events.on('run:claimed', ({ run }) => order.push(`claimed ${run.id}`));
       engine.events.on('run:finished', ({ run }) => order.push(`finished ${run.id}`));

@@ -1,7 +1,7 @@
 /** Reports wait while claims are being made, keep their order, are bounded in delay, and survive a failing one. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ReportQueue } from '../../src/report-queue.ts';
+import { ReportQueue } from '../../src/store/report-queue.ts';
 
 describe('report queue', () => {
   test('made at once when nothing holds the queue', () => {

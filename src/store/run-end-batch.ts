@@ -5,9 +5,9 @@
  * at once, and a claim round's runs that end at once (empty jobs, fast commands) share one statement.
  */
 import { leaseLost } from '../errors.ts';
-import { inTransaction, type Db } from '../store/db.ts';
-import { finishRuns, type RunEnd } from '../store/run-transitions.ts';
-import type { RunRow } from '../store/runs.ts';
+import { inTransaction, type Db } from './db.ts';
+import { finishRuns, type RunEnd } from './run-transitions.ts';
+import type { RunRow } from './runs.ts';
 
 interface Waiting {
   end: RunEnd;
@@ -15,7 +15,7 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-export class RunEnds {
+export class RunEndBatch {
   readonly #db: Db;
   #waiting: Waiting[] = [];
 
