@@ -1,0 +1,211 @@
+/**
+ * Data drift per column between a reference (the champion's training window, kept as a compact
+ * profile with its version) and recent data:
+ *
+ *  - PSI on bins taken from the reference's quantiles (numeric) or on its categories (categorical;
+ *    categories the reference never saw share one bucket): Σ (c − r) · ln(c / r), empty bins
+ *    smoothed to EPSILON. Alarm at `psi` (0.2 by default, the usual "significant shift").
+ *  - Kolmogorov–Smirnov on numeric columns: D = the largest gap between the two CDFs, read on the
+ *    reference's grid of 256 quantiles (D is exact at the grid points, within 1/256 between them),
+ *    with its asymptotic p-value. A column drifts on KS only when p < `ksAlpha` AND D ≥ `ksMinEffect`:
+ *    at large n a tiny, harmless difference is "significant" (Evidently issue #50), so the effect
+ *    size must matter too.
+ *  - Dataset drift when the share of drifted columns reaches `share` (0.5).
+ *
+ * Missing values are a bin of their own in PSI and are left out of KS.
+ */
+
+export const DRIFT_DEFAULTS = Object.freeze({ psi: 0.2, ksAlpha: 0.05, ksMinEffect: 0.1, share: 0.5, minRows: 100 });
+export const PSI_BINS = 10;
+export const KS_GRID = 256;
+const EPSILON = 1e-4;
+
+export interface DriftThresholds {
+  psi: number;
+  ksAlpha: number;
+  ksMinEffect: number;
+  share: number;
+  /** Fewer recent rows than this: drift is not evaluated (too little to tell). */
+  minRows: number;
+}
+
+export interface NumericProfile {
+  kind: 'numeric';
+  count: number;
+  /** Inner PSI bin edges (a value v falls in the first bin whose edge is ≥ v; past the last: the last bin). */
+  edges: number[];
+  /** Share of the non-missing values in each of edges.length + 1 bins. */
+  shares: number[];
+  missing: number;
+  /** Sorted distinct quantile points and the reference's CDF at each. */
+  grid: number[];
+  cdf: number[];
+}
+
+export interface CategoricalProfile {
+  kind: 'categorical';
+  count: number;
+  /** Share of each category among the non-missing values. */
+  shares: Record<string, number>;
+  missing: number;
+}
+
+export type ColumnProfile = NumericProfile | CategoricalProfile;
+
+export interface ColumnDrift {
+  column: string;
+  kind: 'numeric' | 'categorical';
+  rows: number;
+  psi: number;
+  ks: { d: number; pValue: number } | null;
+  /** Categories the reference never saw, with their share of the recent values. */
+  newCategories?: Array<{ value: string; share: number }>;
+  drifted: boolean;
+  /** Which tests fired. */
+  by: Array<'psi' | 'ks'>;
+}
+
+export interface DatasetDrift {
+  columns: ColumnDrift[];
+  drifted: boolean;
+  driftedShare: number;
+  rows: number;
+}
+
+/** A numeric column's profile (NaN = missing). */
+export function profileNumeric(values: ArrayLike<number>): NumericProfile {
+  const present = presentSorted(values);
+  const n = present.length;
+  const missing = values.length === 0 ? 0 : (values.length - n) / values.length;
+  if (n === 0) return { kind: 'numeric', count: values.length, edges: [], shares: [1], missing, grid: [], cdf: [] };
+  const edges = distinct(Array.from({ length: PSI_BINS - 1 }, (_, i) => present[Math.min(n - 1, Math.floor(((i + 1) * n) / PSI_BINS))]!));
+  const grid = distinct(Array.from({ length: KS_GRID }, (_, i) => present[Math.min(n - 1, Math.floor(((i + 0.5) * n) / KS_GRID))]!));
+  return { kind: 'numeric', count: values.length, edges, shares: binShares(present, edges), missing, grid, cdf: grid.map((g) => upperBound(present, g) / n) };
+}
+
+/** A categorical column's profile (null = missing). */
+export function profileCategorical(values: ReadonlyArray<string | null>): CategoricalProfile {
+  const counts = new Map<string, number>();
+  let present = 0;
+  for (const v of values) {
+    if (v === null) continue;
+    present++;
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const shares: Record<string, number> = {};
+  for (const [k, c] of counts) shares[k] = c / present;
+  return { kind: 'categorical', count: values.length, shares, missing: values.length === 0 ? 0 : (values.length - present) / values.length };
+}
+
+export function compareNumeric(column: string, ref: NumericProfile, values: ArrayLike<number>, t: DriftThresholds): ColumnDrift {
+  const present = presentSorted(values);
+  const missing = values.length === 0 ? 0 : (values.length - present.length) / values.length;
+  const refBins = withMissing(ref.shares, ref.missing);
+  const curBins = present.length === 0 ? [...refBins.map(() => 0).slice(0, -1), 1] : withMissing(binShares(present, ref.edges), missing);
+  const psi = psiOf(refBins, curBins);
+  const ks = present.length > 0 && ref.grid.length > 0 ? ksAgainst(ref, present) : null;
+  const by: ColumnDrift['by'] = [];
+  if (psi >= t.psi) by.push('psi');
+  if (ks && ks.pValue < t.ksAlpha && ks.d >= t.ksMinEffect) by.push('ks');
+  return { column, kind: 'numeric', rows: values.length, psi, ks, drifted: by.length > 0, by };
+}
+
+export function compareCategorical(column: string, ref: CategoricalProfile, values: ReadonlyArray<string | null>, t: DriftThresholds): ColumnDrift {
+  const cur = profileCategorical(values);
+  const known = Object.keys(ref.shares);
+  const newCategories = Object.entries(cur.shares)
+    .filter(([k]) => !(k in ref.shares))
+    .map(([value, share]) => ({ value, share }))
+    .sort((a, b) => b.share - a.share);
+  const scale = (p: CategoricalProfile, k: string) => (p.shares[k] ?? 0) * (1 - p.missing);
+  const refBins = [...known.map((k) => scale(ref, k)), 0, ref.missing];
+  const curBins = [...known.map((k) => scale(cur, k)), newCategories.reduce((s, c) => s + c.share, 0) * (1 - cur.missing), cur.missing];
+  const psi = psiOf(refBins, curBins);
+  const by: ColumnDrift['by'] = psi >= t.psi ? ['psi'] : [];
+  return { column, kind: 'categorical', rows: values.length, psi, ks: null, newCategories: newCategories.slice(0, 20), drifted: by.length > 0, by };
+}
+
+export function datasetDrift(columns: ColumnDrift[], t: Pick<DriftThresholds, 'share'>): DatasetDrift {
+  const drifted = columns.filter((c) => c.drifted).length;
+  const share = columns.length === 0 ? 0 : drifted / columns.length;
+  return { columns, drifted: columns.length > 0 && share >= t.share, driftedShare: share, rows: columns[0]?.rows ?? 0 };
+}
+
+/** PSI of two distributions over the same bins (each summing to 1). */
+export function psiOf(ref: readonly number[], cur: readonly number[]): number {
+  let psi = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const r = Math.max(ref[i]!, EPSILON);
+    const c = Math.max(cur[i] ?? 0, EPSILON);
+    psi += (c - r) * Math.log(c / r);
+  }
+  return psi;
+}
+
+/** D read at the reference's grid (the recent CDF counted by binary search), and its p-value. */
+function ksAgainst(ref: NumericProfile, sorted: Float64Array): { d: number; pValue: number } {
+  const n = sorted.length;
+  let d = 0;
+  for (let i = 0; i < ref.grid.length; i++) {
+    const gap = Math.abs(upperBound(sorted, ref.grid[i]!) / n - ref.cdf[i]!);
+    if (gap > d) d = gap;
+  }
+  const m = ref.count * (1 - ref.missing);
+  const effective = (n * m) / (n + m);
+  return { d, pValue: kolmogorovPValue(d, effective) };
+}
+
+/** P(D > d) for the two-sample statistic, from the Kolmogorov distribution (with Stephens' correction). */
+export function kolmogorovPValue(d: number, effectiveN: number): number {
+  if (d <= 0) return 1;
+  const sqrtN = Math.sqrt(effectiveN);
+  const lambda = (sqrtN + 0.12 + 0.11 / sqrtN) * d;
+  if (lambda < 0.2) return 1;
+  let sum = 0;
+  for (let k = 1; k <= 100; k++) {
+    const term = 2 * (k % 2 === 1 ? 1 : -1) * Math.exp(-2 * k * k * lambda * lambda);
+    sum += term;
+    if (Math.abs(term) < 1e-12) break;
+  }
+  return Math.min(1, Math.max(0, sum));
+}
+
+function presentSorted(values: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n++;
+  const out = new Float64Array(n);
+  let k = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) out[k++] = values[i]!;
+  return out.sort();
+}
+
+function binShares(sorted: Float64Array, edges: readonly number[]): number[] {
+  const shares: number[] = [];
+  let from = 0;
+  for (const edge of edges) {
+    const to = upperBound(sorted, edge);
+    shares.push((to - from) / sorted.length);
+    from = to;
+  }
+  shares.push((sorted.length - from) / sorted.length);
+  return shares;
+}
+
+/** Bins scaled to the present share, then the missing bin. */
+const withMissing = (shares: readonly number[], missing: number): number[] => [...shares.map((s) => s * (1 - missing)), missing];
+
+/** Number of values ≤ x in a sorted array. */
+function upperBound(sorted: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function distinct(sortedValues: number[]): number[] {
+  return sortedValues.filter((v, i) => i === 0 || v !== sortedValues[i - 1]);
+}
