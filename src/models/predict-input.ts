@@ -4,10 +4,12 @@
  * have that column's type, so a typo or a "NaN" string is a 400 naming the row and field rather
  * than a silently missing feature.
  */
-import { featureLayout, type FeatureSpec } from '../data/features/spec.ts';
+import { rawColumns, type RawColumnKind } from '../data/features/raw-columns.ts';
 import { parseTime } from '../data/sources/index.ts';
 import type { RawSample } from '../data/types.ts';
 import { NsError } from '../errors.ts';
+
+export { rawColumns };
 
 export interface PredictRowInput {
   values: Record<string, unknown>;
@@ -17,21 +19,7 @@ export interface PredictRowInput {
   ts?: string | number;
 }
 
-type Kind = 'numeric' | 'categorical';
-
-const columnsBySpec = new WeakMap<FeatureSpec, Map<string, Kind>>();
-
-/** Raw column → its kind (lag and rolling features read a numeric source column); cached per spec. */
-export function rawColumns(spec: FeatureSpec): ReadonlyMap<string, Kind> {
-  let out = columnsBySpec.get(spec);
-  if (out) return out;
-  const { raw } = featureLayout(spec);
-  out = new Map<string, Kind>();
-  for (const c of [...raw.continuous, ...raw.lags, ...raw.rolling]) out.set(c, 'numeric');
-  for (const c of raw.categorical) out.set(c, 'categorical');
-  columnsBySpec.set(spec, out);
-  return out;
-}
+type Kind = RawColumnKind;
 
 const bad = (field: string, message: string) => new NsError('NS_VALIDATION', `${field}: ${message}`, { field });
 

@@ -263,6 +263,37 @@ export interface ArtifactChunksTable {
   bytes: Buffer;
 }
 
+export interface ModelProfilesTable {
+  tenant_id: string;
+  model_name: string;
+  version: number;
+  /** JSON: the version's reference profile (src/policy/profile.ts). */
+  profile: string;
+}
+
+export interface AssessmentsTable {
+  id: string;
+  tenant_id: string;
+  model_name: string;
+  run_id: string | null;
+  at: number;
+  train: number;
+  reason: string;
+  /** JSON: the whole assessment (src/policy/assess.ts). */
+  assessment: string;
+}
+
+export interface PredictionLogTable {
+  tenant_id: string;
+  model_name: string;
+  entity: string;
+  ts: number;
+  version: number;
+  prediction: number;
+  score: number | null;
+  logged_at: number;
+}
+
 export interface MigrationsTable {
   id: number;
   name: string;
@@ -286,6 +317,9 @@ export interface Database {
   model_alias_history: ModelAliasHistoryTable;
   model_definitions: ModelDefinitionsTable;
   run_stages: RunStagesTable;
+  model_profiles: ModelProfilesTable;
+  assessments: AssessmentsTable;
+  prediction_log: PredictionLogTable;
   run_inputs: RunInputsTable;
   artifacts: ArtifactsTable;
   artifact_chunks: ArtifactChunksTable;

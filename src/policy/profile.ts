@@ -1,0 +1,50 @@
+/**
+ * A version's reference profile: each raw column the model reads (its spec's continuous, lag and
+ * rolling sources as numbers, its categorical columns as strings), profiled over the rows of its
+ * training window (drift.ts). Kept with the version, a few KB per column, so that drift is measured
+ * against the champion's own window without reading it again.
+ */
+import type { FeatureSpec } from '../data/features/index.ts';
+import type { RawSample } from '../data/types.ts';
+import { rawColumns } from '../data/features/raw-columns.ts';
+import { compareCategorical, compareNumeric, datasetDrift, profileCategorical, profileNumeric, type ColumnProfile, type DatasetDrift, type DriftThresholds } from './drift.ts';
+
+export interface ModelProfile {
+  format: 'nightshift-profile';
+  version: 1;
+  rows: number;
+  /** The training window the profile describes (epoch ms). */
+  window: { since: number; until: number };
+  columns: Record<string, ColumnProfile>;
+}
+
+/** Raw column values of samples: numbers (NaN = missing) or strings (null = missing). */
+function numbers(samples: readonly RawSample[], column: string): Float64Array {
+  const out = new Float64Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i]!.values[column];
+    out[i] = typeof v === 'number' ? v : Number.NaN;
+  }
+  return out;
+}
+
+function strings(samples: readonly RawSample[], column: string): Array<string | null> {
+  return samples.map((s) => {
+    const v = s.values[column];
+    return v === null || v === undefined ? null : String(v);
+  });
+}
+
+export function profileSamples(samples: readonly RawSample[], spec: FeatureSpec, window: ModelProfile['window']): ModelProfile {
+  const columns: Record<string, ColumnProfile> = {};
+  for (const [column, kind] of rawColumns(spec)) columns[column] = kind === 'numeric' ? profileNumeric(numbers(samples, column)) : profileCategorical(strings(samples, column));
+  return { format: 'nightshift-profile', version: 1, rows: samples.length, window, columns };
+}
+
+/** Recent samples against a version's profile, column by column. */
+export function driftAgainst(profile: ModelProfile, samples: readonly RawSample[], t: DriftThresholds): DatasetDrift {
+  const columns = Object.entries(profile.columns).map(([column, ref]) =>
+    ref.kind === 'numeric' ? compareNumeric(column, ref, numbers(samples, column), t) : compareCategorical(column, ref, strings(samples, column), t),
+  );
+  return { ...datasetDrift(columns, t), rows: samples.length };
+}
