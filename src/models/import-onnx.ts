@@ -75,7 +75,7 @@ export async function importOutcome(run: RunView, registry: ModelRegistry, model
   }
   const result = JSON.parse(run.result) as TrainingResult;
   const version = result.version ? await registry.getVersion(run.tenant_id, modelName, result.version.version) : null;
-  const outcome = result.outcome === 'no_data' ? null : result.outcome;
+  const outcome = result.outcome === 'no_data' || result.outcome === 'no_training_needed' ? null : result.outcome;
   if (!version || outcome === null) throw new NsError('NS_CONFLICT', result.message, { field: 'dataset', details: { runId: run.id } });
   return { run, version, promoted: outcome === 'promoted', outcome, message: result.message };
 }

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { NsError } from '../errors.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { aliasChangedByRun, getAliasedVersionRow, listAliasHistoryRows } from '../store/model-aliases.ts';
+import { insertModelProfile } from '../store/model-profiles.ts';
 import {
   getModelVersionRow,
   getVersionOfRun,
@@ -88,6 +89,7 @@ export class ModelRegistry {
         placed = true;
         const row = versionRow(checked, version, staged, this.#clock.now());
         await insertModelVersion(tx, row);
+        if (checked.profile !== undefined) await insertModelProfile(tx, { tenantId, modelName, version, profile: JSON.stringify(checked.profile) });
         return modelVersionOf(row);
       });
     } catch (error) {

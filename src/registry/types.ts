@@ -41,6 +41,8 @@ export interface NewModelVersion {
   runId?: string | null;
   /** The champion version the candidate was scored against (null: there was none). */
   comparedTo?: number | null;
+  /** The training window's reference profile (src/policy/profile.ts), stored beside the version for drift. */
+  profile?: unknown;
 }
 
 export interface ModelVersion {

@@ -240,6 +240,7 @@ export class RunExecution {
         d.events.emit('run:finished', { run: finished });
         const fields = { status: finished.status, durationMs: finished.duration_ms, outcome: finished.outcome, metrics: result.metrics };
         if (finished.status === 'succeeded') this.#log.info(fields, 'run succeeded');
+        else if (finished.status === 'skipped') this.#log.info({ ...fields, reason: finished.reason }, 'run skipped');
         else this.#log.error({ ...fields, error: finished.error_message, exitCode: result.exitCode }, 'run ended without success');
       });
     } catch (error) {
@@ -260,6 +261,9 @@ export class RunExecution {
     if (reason === 'timeout') {
       const message = `timed out after ${Math.round(this.run.timeout_ms / 1000)}s; process killed`;
       return { ...base, status: 'timed_out', errorCode: 'NS_JOB_TIMEOUT', errorMessage: message, errorContext: context };
+    }
+    if (result.status === 'succeeded' && result.outcome === 'no_training_needed' && this.#job?.kind === 'train') {
+      return { ...base, status: 'skipped', reason: 'no_training_needed' };
     }
     if (result.status === 'succeeded') {
       // A training's outcome (promoted, rejected, …) is its result, not an early end.

@@ -133,7 +133,8 @@ export async function recordPid(x: Executor, tenantId: string, runId: string, ow
 }
 
 export interface RunOutcome {
-  status: Exclude<RunStatus, 'queued' | 'running' | 'skipped'>;
+  /** `skipped`: a training its retrain policy found unneeded (outcome no_training_needed). */
+  status: Exclude<RunStatus, 'queued' | 'running'>;
   exitCode?: number | null;
   exitSignal?: string | null;
   outcome?: string | null;

@@ -340,3 +340,16 @@ export async function writeSamples(x: Executor, schema: DatasetSchema, samples: 
   await writeSampleBatch(x, schema, batchOfSamples(schema, samples));
 }
 
+
+/** Labelled samples with ts ≥ sinceMs: what a retrain policy's minNewSamples counts. */
+export async function countLabelledSince(x: Executor, tenantId: string, datasetId: string, sinceMs: number): Promise<number> {
+  const row = await x
+    .selectFrom('samples')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('dataset_id', '=', datasetId)
+    .where('ts', '>=', sinceMs)
+    .where('label', 'is not', null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

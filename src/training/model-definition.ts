@@ -10,6 +10,7 @@ import { resolveGbdtParams } from '../trainers/gbdt/index.ts';
 import { resolveLinearParams } from '../trainers/linear/index.ts';
 import type { Task } from '../trainers/types.ts';
 import { CLASSIFICATION_METRICS, REGRESSION_METRICS, type GateConfig, type GateMetric } from './gate.ts';
+import { parseRetrainPolicy, type RetrainPolicy } from '../policy/retrain-policy.ts';
 
 export const MODEL_NAME_RULE = /^[a-z][a-z0-9_]{0,47}$/;
 export const TRAINER_KINDS = ['gbdt', 'linear', 'command'] as const;
@@ -60,6 +61,8 @@ export interface ModelDefinition {
   /** Train once when the service starts and the model has no champion yet. */
   trainOnStart: boolean;
   seed: number;
+  /** When a run really trains (src/policy); absent in declarations stored before policies existed: every run trains. */
+  retrain?: RetrainPolicy;
 }
 
 /** What may be left out, and what it becomes. */
@@ -74,7 +77,7 @@ export const MODEL_DEFAULTS = Object.freeze({
 
 const KEYS = [
   'name', 'description', 'task', 'dataset', 'source', 'features', 'trainer', 'primaryMetric', 'gate', 'mode',
-  'dataRangeDays', 'holdoutFraction', 'incrementalTrees', 'trainOnStart', 'seed',
+  'dataRangeDays', 'holdoutFraction', 'incrementalTrees', 'trainOnStart', 'seed', 'retrain',
 ] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -142,6 +145,7 @@ export function parseModelDefinition(input: unknown, prefix = '', nameOverride?:
     incrementalTrees: input.incrementalTrees === undefined ? MODEL_DEFAULTS.incrementalTrees : number(input.incrementalTrees, at(prefix, 'incrementalTrees'), 1, 10_000, '20', true),
     trainOnStart: input.trainOnStart === undefined ? false : boolean(input.trainOnStart, at(prefix, 'trainOnStart')),
     seed: input.seed === undefined ? MODEL_DEFAULTS.seed : number(input.seed, at(prefix, 'seed'), 0, 2 ** 31 - 1, '1', true),
+    retrain: parseRetrainPolicy(input.retrain, at(prefix, 'retrain'), metrics, primaryMetric),
   };
 }
 

@@ -11,12 +11,14 @@
  * trains). Registration and promotion run under the caller's fence (the run's lease).
  */
 import { buildTrainingSet, requiredHistorySeconds } from '../data/features/index.ts';
-import type { DatasetSchema } from '../data/types.ts';
+import type { DatasetSchema, RawSample } from '../data/types.ts';
+import { profileSamples } from '../policy/profile.ts';
 import { NsError } from '../errors.ts';
 import type { ModelRegistry, ModelVersion, WriteFence } from '../registry/index.ts';
 import type { Executor } from '../store/db.ts';
 import { timeHoldout } from '../trainers/holdout.ts';
 import type { TrainingSet } from '../trainers/types.ts';
+import type { Assessment } from '../policy/assess.ts';
 import { loadArtifactModel, type ArtifactModel } from './artifact-model.ts';
 import { applyGate, type GateResult } from './gate.ts';
 import { championMatrix, holdoutMetrics, rowsSince } from './holdout-scoring.ts';
@@ -27,6 +29,8 @@ import type { StageRecorder } from './stages.ts';
 import type { Candidate, Trainer, TrainerContext } from './trainer.ts';
 
 const DAY_MS = 86_400_000;
+/** Rows of the training window a version's drift profile is made of (evenly spaced), at most. */
+const PROFILE_ROWS = 50_000;
 /** Fewer labeled rows than this cannot give a trustworthy holdout: the training ends as no_data. */
 export const MIN_ROWS = 20;
 
@@ -50,6 +54,8 @@ export interface PipelineInput {
   fence: WriteFence;
   /** Opens the champion history's reason for a promotion ("imported ONNX model"). */
   promoteNote?: string;
+  /** The retrain decision; null: the run is not assessed (an import). */
+  decide: (() => Promise<Assessment>) | null;
   stages: StageRecorder;
   ctx: TrainerContext;
   now: () => number;
@@ -68,9 +74,24 @@ export interface PipelineResult {
   championBefore: number | null;
   metrics: Record<string, number | null>;
   message: string;
+  assessment?: Assessment;
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const { stages } = input;
+  const assessment = input.decide ? await stages.run('decide', async () => {
+    const a = await input.decide!();
+    return { value: a, counts: { train: a.train ? 1 : 0, rules: a.rules.length, retrain: a.rules.filter((r) => r.verdict === 'retrain').length }, note: a.summary };
+  }) : undefined;
+  if (assessment && !assessment.train) {
+    const championBefore = assessment.champion?.version ?? null;
+    return { outcome: 'no_training_needed', mode: input.mode, version: null, gate: null, championBefore, metrics: {}, message: assessment.summary, assessment };
+  }
+  const withAssessment = <R extends PipelineResult>(r: R): R => (assessment ? { ...r, assessment } : r);
+  return withAssessment(await trainAndRegister(input));
+}
+
+async function trainAndRegister(input: PipelineInput): Promise<PipelineResult> {
   const { registry, tenantId, trainer, stages, ctx } = input;
   const { definition: def, schema } = input.definition;
   const championVersion = await registry.champion(tenantId, def.name);
@@ -103,8 +124,6 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       const message = `model "${def.name}" of tenant "${tenantId}" has ${fresh.X.rows} labeled row(s) in its window (${where}); at least ${MIN_ROWS} are needed${trainer.usesTrainingRows ? '' : ' to evaluate an imported model; ingest samples first'}`;
       return { outcome: 'no_data', mode, version: null, gate: null, championBefore, metrics: {}, message };
     }
-
-    await stages.run('decide', async () => ({ value: true, counts: { train: 1 }, note: 'every run trains (no retrain policy configured)' }));
 
     const { train, valid } = timeHoldout(fresh, def.holdoutFraction);
     const trainRows = trainer.usesTrainingRows ? train : emptyOf(train);
@@ -146,6 +165,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
             trigger: input.trigger,
             runId: input.runId,
             comparedTo: championBefore,
+            ...(trainer.usesTrainingRows ? { profile: profileSamples(sampleEvenly(samples, newSince, PROFILE_ROWS), set.spec, { since: newSince, until: lastTs(fresh) + 1 }) } : {}),
           },
           Buffer.from(JSON.stringify(candidate.artifact)),
           { fence: input.fence },
@@ -210,6 +230,14 @@ async function loadChampion(registry: ModelRegistry, v: ModelVersion): Promise<A
 /** No rows, same features: what an import "trains" on. */
 function emptyOf(set: TrainingSet): TrainingSet {
   return { features: set.features, X: { rows: 0, columns: set.X.columns.map(() => new Float64Array(0)) }, y: new Float64Array(0), ts: new Float64Array(0) };
+}
+
+/** At most `max` of the samples at or after `since`, evenly spaced. */
+function sampleEvenly(samples: readonly RawSample[], since: number, max: number): RawSample[] {
+  const window = samples.filter((s) => s.ts >= since);
+  if (window.length <= max) return window;
+  const step = window.length / max;
+  return Array.from({ length: max }, (_, i) => window[Math.floor(i * step)]!);
 }
 
 function lastTs(set: TrainingSet): number {

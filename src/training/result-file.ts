@@ -10,7 +10,7 @@ import { Type, type Static } from 'typebox';
 import { NsError } from '../errors.ts';
 import { STAGES } from './stages.ts';
 
-export const TRAINING_OUTCOMES = ['promoted', 'rejected', 'registered', 'no_data', 'champion_changed'] as const;
+export const TRAINING_OUTCOMES = ['promoted', 'rejected', 'registered', 'no_data', 'champion_changed', 'no_training_needed'] as const;
 export type TrainingOutcome = (typeof TRAINING_OUTCOMES)[number];
 
 const Counts = Type.Record(Type.String(), Type.Number());
@@ -30,6 +30,8 @@ export const TrainingResultSchema = Type.Object(
     resumed: Type.Boolean(),
     gate: Type.Union([Type.Object({ passed: Type.Boolean(), summary: Type.String() }), Type.Null()]),
     metrics: Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()])),
+    /** The retrain decision (src/policy/assess.ts), when the run was assessed. */
+    assessment: Type.Optional(Type.Object({ train: Type.Boolean(), reason: Type.String() }, { additionalProperties: true })),
     stages: Type.Array(
       Type.Object({
         stage: Type.Enum([...STAGES]),

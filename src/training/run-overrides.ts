@@ -6,13 +6,15 @@ export interface TrainOverrides {
   dataRangeDays?: number;
   /** Free text from the caller (seed 003's description); recorded, not interpreted. */
   description?: string;
+  /** Train whatever the retrain policy says (a manual trigger does anyway). */
+  force?: boolean;
 }
 
 /** Checks the params a caller sends with a train trigger; the errors name the field. */
 export function checkTrainParams(params: Record<string, unknown>): TrainOverrides {
   const out: TrainOverrides = {};
   for (const key of Object.keys(params)) {
-    if (!['mode', 'dataRangeDays', 'description'].includes(key)) throw new NsError('NS_VALIDATION', `${key}: unknown training parameter; allowed: mode, dataRangeDays, description`, { field: key });
+    if (!['mode', 'dataRangeDays', 'description', 'force'].includes(key)) throw new NsError('NS_VALIDATION', `${key}: unknown training parameter; allowed: mode, dataRangeDays, description, force`, { field: key });
   }
   if (params.mode !== undefined) {
     if (params.mode !== 'full' && params.mode !== 'incremental') throw new NsError('NS_VALIDATION', `mode: must be "full" or "incremental", got ${JSON.stringify(params.mode)}`, { field: 'mode' });
@@ -22,6 +24,10 @@ export function checkTrainParams(params: Record<string, unknown>): TrainOverride
     const d = params.dataRangeDays;
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > 3660) throw new NsError('NS_VALIDATION', `dataRangeDays: must be a whole number of days from 1 to 3660, got ${JSON.stringify(d)}; example 180`, { field: 'dataRangeDays' });
     out.dataRangeDays = d;
+  }
+  if (params.force !== undefined) {
+    if (typeof params.force !== 'boolean') throw new NsError('NS_VALIDATION', `force: must be true or false, got ${JSON.stringify(params.force)}`, { field: 'force' });
+    out.force = params.force;
   }
   if (params.description !== undefined) {
     if (typeof params.description !== 'string' || params.description.length > 2000) throw new NsError('NS_VALIDATION', 'description: must be a string of at most 2000 characters', { field: 'description' });

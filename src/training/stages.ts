@@ -1,8 +1,8 @@
 /**
  * The stages of one training, in order, and their reports: when each started and ended, and its
- * counts. `decide` is where the retrain decision sits, in front of `train`.
+ * counts. `decide` comes first: a run its retrain policy finds unneeded reads no window.
  */
-export const STAGES = ['load', 'features', 'decide', 'train', 'evaluate', 'gate', 'register', 'promote'] as const;
+export const STAGES = ['decide', 'load', 'features', 'train', 'evaluate', 'gate', 'register', 'promote'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface StageReport {

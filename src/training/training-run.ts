@@ -13,7 +13,11 @@ import { isNsError, NsError } from '../errors.ts';
 import { requireDataset } from '../data/ingest/dataset-service.ts';
 import type { ModelRegistry, ModelVersion } from '../registry/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
-import { inTransaction, type Db } from '../store/db.ts';
+import { inTransaction, type Db, type Executor } from '../store/db.ts';
+import { insertAssessment } from '../store/assessments.ts';
+import { newId } from '../ids.ts';
+import type { Assessment } from '../policy/assess.ts';
+import { assessModel } from '../policy/assessor.ts';
 import { getJob } from '../store/jobs.ts';
 import { getModelDefinition } from '../store/model-definitions.ts';
 import { insertRunStage } from '../store/run-stages.ts';
@@ -91,6 +95,8 @@ export async function executeTrainingRun(
         mode: params.overrides.mode ?? def.mode ?? deps.defaultMode,
         dataRangeDays: params.overrides.dataRangeDays ?? def.dataRangeDays,
         promote: params.import === null || params.import.promote,
+        // A manual trigger (or `force`) trains whatever the rules say; the decision is still recorded. An import is not assessed.
+        decide: params.import ? null : () => decideAndRecord(db, registry, deps.now, model, ref, fence, run.trigger === 'manual' || params.overrides.force === true),
         trigger,
         ctx: trainerContext(deps, ref, def.seed, options),
         now: deps.now,
@@ -110,7 +116,27 @@ export async function executeTrainingRun(
     metrics: result.metrics,
     stages: stages.reports,
     message: result.message,
+    ...(result.assessment ? { assessment: result.assessment as unknown as TrainingResult['assessment'] } : {}),
   };
+}
+
+/** Assesses the model and stores the assessment with the run, under its lease. */
+async function decideAndRecord(db: Db, registry: ModelRegistry, now: () => number, model: DefinitionWithSchema, ref: LeaseRef, fence: (tx: Executor) => Promise<void>, force: boolean): Promise<Assessment> {
+  const assessment = await assessModel({ x: db.k, registry, now }, { tenantId: ref.tenantId, definition: model.definition, schema: model.schema, force });
+  await inTransaction(db, async (tx) => {
+    await fence(tx);
+    await insertAssessment(tx, {
+      id: newId('asm', now()),
+      tenant_id: ref.tenantId,
+      model_name: model.definition.name,
+      run_id: ref.runId,
+      at: now(),
+      train: assessment.train ? 1 : 0,
+      reason: assessment.reason,
+      assessment: JSON.stringify(assessment),
+    });
+  });
+  return assessment;
 }
 
 async function trainerOf(db: Db, run: RunRow, def: DefinitionWithSchema['definition'], request: ImportParams | null): Promise<Trainer> {

@@ -60,7 +60,7 @@ describe('the Python example as a declared, scheduled model', { timeout: 240_000
     assert.ok(v1.metrics.auc! > 0.6, `holdout AUC ${v1.metrics.auc}`);
     assert.equal(v1.runId, done.id);
     const stages = await engine.runs.stages('acme', done.id);
-    assert.deepEqual(stages.map((s) => s.stage), ['load', 'features', 'decide', 'train', 'evaluate', 'gate', 'register', 'promote']);
+    assert.deepEqual(stages.map((s) => s.stage), ['decide', 'load', 'features', 'train', 'evaluate', 'gate', 'register', 'promote']);
     assert.ok((JSON.parse(stages[3]!.counts) as Record<string, number>)['trainer.rows']! > 0, 'train.py reported its rows (metrics.json)');
 
     const rows = [

@@ -58,7 +58,7 @@ describe('train jobs', () => {
       assert.equal(done.outcome, 'promoted');
       const m = metricsOf(done);
       const stages = await stagesOf(t.engine, done);
-      assert.deepEqual([...stages.keys()], ['load', 'features', 'decide', 'train', 'evaluate', 'gate', 'register', 'promote'], 'one row per stage, in order');
+      assert.deepEqual([...stages.keys()], ['decide', 'load', 'features', 'train', 'evaluate', 'gate', 'register', 'promote'], 'one row per stage, in order');
       assert.ok(stages.get('load')!.counts.samples! > 1000, 'load stage counted its samples');
       assert.ok(stages.get('train')!.counts.trees === 30 && stages.get('train')!.duration_ms >= 0, 'train stage recorded');
       assert.ok(!Object.keys(m).some((k) => k.includes('.')), `no stage-prefixed metrics: ${Object.keys(m).join(', ')}`);

@@ -40,6 +40,7 @@ describe('model definition: defaults', () => {
       incrementalTrees: 20,
       trainOnStart: false,
       seed: 1,
+      retrain: { minNewSamples: null, minLiveMetric: null, maxDaysSinceTraining: null, drift: null, combine: 'any', onIngest: false },
     });
   });
 
@@ -138,7 +139,7 @@ describe('model definition: gate', () => {
   });
 });
 
-const MODEL_KEYS = 'name, description, task, dataset, source, features, trainer, primaryMetric, gate, mode, dataRangeDays, holdoutFraction, incrementalTrees, trainOnStart, seed';
+const MODEL_KEYS = 'name, description, task, dataset, source, features, trainer, primaryMetric, gate, mode, dataRangeDays, holdoutFraction, incrementalTrees, trainOnStart, seed, retrain';
 const BINARY_METRICS = 'auc, logloss, accuracy, precision, recall, f1';
 
 /** [case, the body, the field (without prefix), the message after "<field>: "]. */
