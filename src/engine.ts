@@ -11,6 +11,7 @@ import { EngineEvents } from './events.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
 import { RunQueue } from './store/run-queue.ts';
 import { ModelService } from './models/model-service.ts';
+import { PREDICTION_LOG_DEFAULTS } from './models/prediction-logger.ts';
 import { createArtifactStorage } from './registry/index.ts';
 import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
@@ -21,6 +22,7 @@ import { RunService } from './services/run-service.ts';
 import { ScheduleService } from './services/schedule-service.ts';
 import type { Services } from './services/services.ts';
 import { TenantService } from './services/tenant-service.ts';
+import { PolicyTrigger } from './services/policy-trigger.ts';
 import { openDb, type Db } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
 
@@ -46,6 +48,8 @@ export class Engine implements Services {
   /** Declared models, training on demand, registry, rollback and predictions. */
   readonly models: ModelService;
   readonly health: HealthService;
+  /** Queues policy runs after ingests (training triggered by arriving data). */
+  readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
   readonly queue: RunQueue;
   #closed = false;
@@ -72,8 +76,9 @@ export class Engine implements Services {
     this.jobs = new JobService({ db, clock });
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
     this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
-    this.data = new DataService({ db, clock, logger });
-    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts: createArtifactStorage(settings, db) });
+    this.data = new DataService({ db, clock, logger, events });
+    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts: createArtifactStorage(settings, db), predictionLog: { ...PREDICTION_LOG_DEFAULTS, ...settings.predictionLog } });
+    this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
     const workers = this.workers;
     const scheduler = this.scheduler;
     this.health = new HealthService({
@@ -123,6 +128,7 @@ export class Engine implements Services {
     this.#closed = true;
     // Both stop at once: no slot fires and no run is claimed from here on, even while a tick finishes.
     await this.drain(graceMs);
+    await this.policy.close();
     // Every report is made before close() returns (the workers' loop has let go of them already).
     this.queue.releaseReports();
     await this.models.close();

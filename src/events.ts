@@ -16,6 +16,10 @@ export interface EngineEventMap {
   'run:recovered': { run: RunRow; requeued: boolean };
   'run:lease-lost': { runId: string };
   'state:changed': { component: string; from: string; to: string };
+  /** A batch of samples was written (API or CLI ingest). */
+  'samples:ingested': { tenantId: string; datasetId: string; rows: number };
+  /** A model's data rules were assessed after ingests; runId is the policy run queued, if any. */
+  'policy:assessed': { tenantId: string; model: string; train: boolean; runId: string | null; summary: string };
   error: { where: string; error: unknown };
 }
 

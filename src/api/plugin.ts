@@ -6,6 +6,7 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { healthRoutes, type DrainState } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { modelRoutes } from './routes/models.ts';
+import { assessmentRoutes } from './routes/assessments.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -40,5 +41,6 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   runRoutes(app, services);
   datasetRoutes(app, services.data);
   modelRoutes(app, services.models);
+  assessmentRoutes(app, services.models);
   seedRoutes(app, services);
 };

@@ -83,6 +83,7 @@ export const RunDetail = Type.Intersect([
       { description: "a training's stages, attempt by attempt (empty for other jobs)" },
     ),
     result: Nullable(Type.Object({}, { additionalProperties: true, description: "a training's typed result: outcome, trainer, mode, version, gate, metrics" })),
+    assessment: Nullable(Type.Object({}, { additionalProperties: true, description: "a training's retrain decision: every rule's value, threshold and verdict (also GET …/models/:m/assessments)" })),
   }),
 ]);
 

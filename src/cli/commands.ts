@@ -14,6 +14,7 @@ import { addArtifactCommands } from './artifact-commands.ts';
 import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addModelCommands } from './model-commands.ts';
+import { addAssessCommands } from './assess-commands.ts';
 
 export type { CliIo, ServeHandler };
 
@@ -157,6 +158,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   addDataCommands(program, io);
   addGenerateCommand(program, io);
   addModelCommands(program, io);
+  addAssessCommands(program, io);
   addArtifactCommands(program, io);
   return program;
 }

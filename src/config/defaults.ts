@@ -28,6 +28,10 @@ export const DEFAULTS = {
   jobNiceness: 10,
   launcher: true,
   historyRetentionDays: 365,
+  /** Predictions logged for the live metric: sampled share, rows kept per model, days kept. */
+  predictionLog: { sampleRate: 1, maxRowsPerModel: 100_000, retentionDays: 30 },
+  /** After the last of a burst of ingests, how long before the models reading the data are assessed. */
+  policyDebounceMs: 5 * SECOND,
   training: {
     schedule: '0 2 * * *',
     enabled: true,

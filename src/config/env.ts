@@ -39,6 +39,10 @@ export const ENV = {
   maxRecoveries: 'NIGHTSHIFT_MAX_RECOVERIES',
   pollMs: 'NIGHTSHIFT_POLL',
   misfireGraceMs: 'NIGHTSHIFT_MISFIRE_GRACE',
+  policyDebounceMs: 'NIGHTSHIFT_POLICY_DEBOUNCE',
+  predictionLogSample: 'NIGHTSHIFT_PREDICTION_LOG_SAMPLE',
+  predictionLogRows: 'NIGHTSHIFT_PREDICTION_LOG_ROWS',
+  predictionLogDays: 'NIGHTSHIFT_PREDICTION_LOG_DAYS',
   host: 'NIGHTSHIFT_HOST',
   port: 'NIGHTSHIFT_PORT',
   trainingSchedule: 'ML_TRAINING_SCHEDULE',
@@ -56,6 +60,7 @@ const DURATIONS = [
   ['heartbeatMs', '10s'],
   ['pollMs', '1s'],
   ['misfireGraceMs', '1h'],
+  ['policyDebounceMs', '5s'],
 ] as const;
 
 const HOUR_MS = 3_600_000;
@@ -94,6 +99,9 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.timezone, 'timezone'))) patch.timezone = checkZone(...v);
   if ((v = get(ENV.concurrency, 'concurrency'))) patch.concurrency = toInteger(v[0], v[1], { min: 1, max: 1024 }, '4');
   if ((v = get(ENV.trainThreads, 'trainThreads'))) patch.trainThreads = toInteger(v[0], v[1], { min: 1, max: 256 }, '2');
+  if ((v = get(ENV.predictionLogSample, 'predictionLog.sampleRate'))) (patch.predictionLog ??= {}).sampleRate = toNumber(v[0], v[1], 'must be a share from 0 (log nothing) to 1 (log every prediction)', '0.1', { min: 0, max: 1 });
+  if ((v = get(ENV.predictionLogRows, 'predictionLog.maxRowsPerModel'))) (patch.predictionLog ??= {}).maxRowsPerModel = toInteger(v[0], v[1], { min: 1, max: 100_000_000 }, '100000');
+  if ((v = get(ENV.predictionLogDays, 'predictionLog.retentionDays'))) (patch.predictionLog ??= {}).retentionDays = toInteger(v[0], v[1], { min: 1, max: 3660 }, '30');
   if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
   if ((v = get(ENV.launcher, 'launcher'))) patch.launcher = toBoolean(...v);
   if ((v = get(ENV.maxRecoveries, 'maxRecoveries'))) patch.maxRecoveries = toInteger(v[0], v[1], { min: 0, max: 1_000_000 }, '10');

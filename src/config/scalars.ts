@@ -6,7 +6,7 @@ import type { Settings } from './types.ts';
 import { DEFAULTS, defaultArtifacts, defaultNodeId } from './defaults.ts';
 import { durationText, invalidValue, type At } from './values.ts';
 
-type Nested = 'training' | 'analysis' | 'http';
+type Nested = 'training' | 'analysis' | 'http' | 'predictionLog';
 type Flat = Omit<Settings, Nested | 'tenants' | 'jobs' | 'schedules' | 'models' | 'datasets' | 'configPath'>;
 export type Scalars = Flat & Pick<Settings, Nested>;
 
@@ -14,6 +14,7 @@ export type ScalarPatch = Partial<Flat> & {
   training?: Partial<Settings['training']>;
   analysis?: Partial<Settings['analysis']>;
   http?: Partial<Settings['http']>;
+  predictionLog?: Partial<Settings['predictionLog']>;
 };
 
 /** Where each set value came from and as what text, keyed by settings name ("leaseMs", "training.schedule"). */
@@ -41,6 +42,7 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     maxRecoveries: DEFAULTS.maxRecoveries,
     pollMs: DEFAULTS.pollMs,
     misfireGraceMs: DEFAULTS.misfireGraceMs,
+    policyDebounceMs: DEFAULTS.policyDebounceMs,
     logTailBytes: DEFAULTS.logTailBytes,
     jobNiceness: DEFAULTS.jobNiceness,
     launcher: DEFAULTS.launcher,
@@ -48,14 +50,16 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     training: { ...DEFAULTS.training },
     analysis: { ...DEFAULTS.analysis },
     http: { ...DEFAULTS.http },
+    predictionLog: { ...DEFAULTS.predictionLog },
   };
   const origins: Origins = new Map();
   for (const { patch, origins: from } of layers) {
-    const { training, analysis, http, ...flat } = patch;
+    const { training, analysis, http, predictionLog, ...flat } = patch;
     Object.assign(base, flat);
     Object.assign(base.training, training);
     Object.assign(base.analysis, analysis);
     Object.assign(base.http, http);
+    Object.assign(base.predictionLog, predictionLog);
     for (const [key, at] of from) origins.set(key, at);
   }
   if (!origins.has('artifacts')) base.artifacts = defaultArtifacts(base.databaseUrl);

@@ -142,6 +142,10 @@ export interface Settings {
   maxRecoveries: number;
   pollMs: number;
   misfireGraceMs: number;
+  /** Predictions logged for the live metric (NIGHTSHIFT_PREDICTION_LOG_SAMPLE, _ROWS, _DAYS). */
+  predictionLog: { sampleRate: number; maxRowsPerModel: number; retentionDays: number };
+  /** After a burst of ingests, how long before the models reading the data are assessed (NIGHTSHIFT_POLICY_DEBOUNCE). */
+  policyDebounceMs: number;
   logTailBytes: number;
   historyRetentionDays: number;
   training: {

@@ -18,6 +18,12 @@ import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.
 import { importOutcome, importParams, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
 import { exportVersionToOnnx, type OnnxExport } from './export-onnx.ts';
 import { IMPORT_INPUT } from '../training/run-overrides.ts';
+import type { Assessment } from '../policy/assess.ts';
+import { assessModel } from '../policy/assessor.ts';
+import { listAssessmentRows } from '../store/assessments.ts';
+import { storedAssessmentOf, type StoredAssessment } from './stored-assessment.ts';
+import { liveMetrics, type LiveMetrics } from './live-metric.ts';
+import { PredictionLogger, type PredictionLogSettings } from './prediction-logger.ts';
 import type { RunService, RunView } from '../services/run-service.ts';
 import type { ScheduleService } from '../services/schedule-service.ts';
 import type { TenantService } from '../services/tenant-service.ts';
@@ -57,6 +63,8 @@ export interface ModelServiceDeps {
   schedules: Pick<ScheduleService, 'list' | 'upsert'>;
   /** Where artifact bytes live (files, or the PostgreSQL store). */
   artifacts: ArtifactStorage;
+  /** Predictions logged for the live metric. */
+  predictionLog: PredictionLogSettings;
   cacheMaxBytes?: number;
   recheckMs?: number;
 }
@@ -66,6 +74,7 @@ export class ModelService {
   readonly cache: ModelCache;
   readonly #d: ModelServiceDeps;
   readonly #off: () => void;
+  readonly #log: PredictionLogger;
   /** Champion swaps under way after a promoting run, per tenant. */
   readonly #swaps = new Map<string, Promise<void>>();
 
@@ -73,6 +82,7 @@ export class ModelService {
     this.#d = deps;
     const { db, clock, events, logger } = deps;
     this.registry = new ModelRegistry({ db, artifacts: deps.artifacts, clock });
+    this.#log = new PredictionLogger({ db, clock, logger, settings: deps.predictionLog });
     this.cache = new ModelCache({ registry: this.registry, clock, logger, ...(deps.cacheMaxBytes ? { maxBytes: deps.cacheMaxBytes } : {}), ...(deps.recheckMs ? { recheckMs: deps.recheckMs } : {}) });
     // A training that promoted ran in a child process: swap its champion in here at once. The swap
     // is registered synchronously, before the run's end is visible anywhere, and predictions of
@@ -266,7 +276,9 @@ export class ModelService {
         const spec = served.predictor.featureSpec;
         const rows = toRawSamples(input, rawColumns(spec), this.#d.clock.now());
         const history = requiredHistorySeconds(spec) > 0 ? await this.#history(tenantId, name, spec, rows) : undefined;
-        return { version: served.version, predictions: await predictRows(served.predictor, rows, history) };
+        const predictions = await predictRows(served.predictor, rows, history);
+        this.#log.log(tenantId, name, served.version.version, rows, predictions);
+        return { version: served.version, predictions };
       });
     } catch (error) {
       if (error instanceof NsError && error.code === 'NS_NOT_FOUND') {
@@ -287,14 +299,54 @@ export class ModelService {
     if (keyed.length === 0) return undefined;
     const model = await this.model(tenantId, name);
     if (model.definition.source.kind !== 'store') return undefined;
-    const times = keyed.map((r) => r.ts);
-    const window = { since: Math.min(...times) - requiredHistorySeconds(spec) * 1000, until: Math.max(...times) };
+    let first = Infinity;
+    let last = -Infinity;
+    for (const r of keyed) {
+      if (r.ts < first) first = r.ts;
+      if (r.ts > last) last = r.ts;
+    }
+    const window = { since: first - requiredHistorySeconds(spec) * 1000, until: last };
     // Only the rows' entities, selected in SQL: a tenant's other machines are not read.
     return loadSamples(this.#d.db.k, tenantId, model.definition.dataset, window, [...new Set(keyed.map((r) => r.entity))]);
   }
 
+  /** The model's stored retrain decisions, newest first (keyset pages). */
+  async assessments(tenantId: string, name: string, page: { limit?: number; before?: { at: number; id: string } } = {}): Promise<StoredAssessment[]> {
+    await this.model(tenantId, name);
+    const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 500);
+    const rows = await listAssessmentRows(this.#d.db.k, tenantId, name, { limit, ...(page.before ? { before: page.before } : {}) });
+    return rows.map(storedAssessmentOf);
+  }
+
+  /** The champion's live metric from late labels (overall and per day), and the latest rejected candidate's shadow score. */
+  async live(tenantId: string, name: string, days = 30): Promise<LiveMetrics> {
+    const { definition } = await this.model(tenantId, name);
+    await this.#log.flush();
+    const schema = datasetSchemaOf(await requireDataset(this.#d.db.k, tenantId, definition.dataset));
+    const history = (rows: readonly RawSample[], spec: FeatureSpec) => (requiredHistorySeconds(spec) > 0 ? this.#history(tenantId, name, spec, rows) : Promise.resolve(undefined));
+    return liveMetrics({ x: this.#d.db.k, registry: this.registry, tenantId, definition, schema, now: this.#d.clock.now(), history }, days);
+  }
+
+  /** The data rules only (new samples, drift): what an ingest can change. */
+  async assessDataRules(tenantId: string, name: string): Promise<Assessment> {
+    const { definition } = await this.model(tenantId, name);
+    return assessModel({ x: this.#d.db.k, registry: this.registry, now: () => this.#d.clock.now() }, { tenantId, definition, force: false, onlyDataRules: true });
+  }
+
+  /** The decision a run would make now, without training or storing anything (a dry run). */
+  async assess(tenantId: string, name: string): Promise<Assessment> {
+    const { definition } = await this.model(tenantId, name);
+    return assessModel({ x: this.#d.db.k, registry: this.registry, now: () => this.#d.clock.now() }, { tenantId, definition, force: false });
+  }
+
+  /** Writes the predictions logged so far (tests, and before reading the live metric). */
+  flushPredictionLog(): Promise<void> {
+    return this.#log.flush();
+  }
+
   async close(): Promise<void> {
     this.#off();
+    await this.#log.close();
     await this.cache.close();
   }
 }

@@ -4,7 +4,6 @@
  * predictions whose labels came later, and the drift of recent data from its training window.
  * Used by the train job's `decide` stage, by `nightshift assess` (a dry run) and after ingests.
  */
-import type { DatasetSchema } from '../data/types.ts';
 import type { ModelRegistry, ModelVersion } from '../registry/index.ts';
 import type { Executor } from '../store/db.ts';
 import { getModelProfile } from '../store/model-profiles.ts';
@@ -33,7 +32,6 @@ export interface AssessorDeps {
 export interface AssessInput {
   tenantId: string;
   definition: ModelDefinition;
-  schema: DatasetSchema;
   /** A manual trigger: train whatever the rules say (still recorded). */
   force: boolean;
   /** Only the rules an ingest can change (new samples, drift): the staleness and live rules are left out. */

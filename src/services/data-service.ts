@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import type { EngineEvents } from '../events.ts';
 import { defineDataset, describeDataset, listDatasets, type DatasetView, type DefineResult } from '../data/ingest/dataset-service.ts';
 import { ingestSamples, type IngestFormat, type IngestResult } from '../data/ingest/ingest-service.ts';
 import { generateTenant, toRawSamples } from '../data/synthetic/index.ts';
@@ -27,10 +28,13 @@ export class DataService {
   readonly #clock: Clock;
   readonly #logger: Logger;
 
-  constructor(deps: { db: Db; clock: Clock; logger: Logger }) {
+  readonly #events: EngineEvents;
+
+  constructor(deps: { db: Db; clock: Clock; logger: Logger; events: EngineEvents }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#logger = deps.logger;
+    this.#events = deps.events;
   }
 
   /** Creates the dataset or changes its schema (NS_CONFLICT when stored samples would not survive the change). */
@@ -46,8 +50,10 @@ export class DataService {
     return listDatasets(this.#db.k, tenantId);
   }
 
-  ingest(input: IngestInput): Promise<IngestResult> {
-    return ingestSamples(this.#db, { ...input, now: this.#clock.now() });
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    const result = await ingestSamples(this.#db, { ...input, now: this.#clock.now() });
+    this.#events.emit('samples:ingested', { tenantId: input.tenantId, datasetId: input.datasetId, rows: result.accepted });
+    return result;
   }
 
   /**

@@ -5,6 +5,8 @@
 import { insertRows } from './bulk-statements.ts';
 import type { Executor } from './db.ts';
 import type { PredictionLogTable } from './schema.ts';
+import { decodeSamples, dictionaryFor } from './samples.ts';
+import type { DatasetSchema, RawSample } from '../data/types.ts';
 
 export type PredictionLogRow = PredictionLogTable;
 
@@ -63,4 +65,26 @@ export async function pruneModelLog(x: Executor, tenantId: string, modelName: st
 export async function loggedModels(x: Executor): Promise<Array<{ tenantId: string; modelName: string }>> {
   const rows = await x.selectFrom('prediction_log').select(['tenant_id', 'model_name']).groupBy(['tenant_id', 'model_name']).execute();
   return rows.map((r) => ({ tenantId: r.tenant_id, modelName: r.model_name }));
+}
+
+/** The samples (with their labels) of the version's logged predictions at or after `since`, decoded: a shadow model scores the same rows. */
+export async function labelledLoggedSamples(
+  x: Executor,
+  schema: DatasetSchema,
+  q: { tenantId: string; modelName: string; version: number; since: number; limit: number },
+): Promise<RawSample[]> {
+  const rows = await x
+    .selectFrom('prediction_log as p')
+    .innerJoin('samples as s', (j) => j.onRef('s.tenant_id', '=', 'p.tenant_id').onRef('s.entity', '=', 'p.entity').onRef('s.ts', '=', 'p.ts'))
+    .select(['s.ts', 's.entity', 's.label', 's.vals'])
+    .where('p.tenant_id', '=', q.tenantId)
+    .where('p.model_name', '=', q.modelName)
+    .where('p.version', '=', q.version)
+    .where('p.ts', '>=', q.since)
+    .where('s.dataset_id', '=', schema.id)
+    .where('s.label', 'is not', null)
+    .orderBy('p.ts')
+    .limit(q.limit)
+    .execute();
+  return decodeSamples(schema, await dictionaryFor(x, schema), rows.map((r) => ({ ts: Number(r.ts), entity: r.entity, label: r.label === null ? null : Number(r.label), vals: r.vals })));
 }

@@ -122,7 +122,7 @@ export async function executeTrainingRun(
 
 /** Assesses the model and stores the assessment with the run, under its lease. */
 async function decideAndRecord(db: Db, registry: ModelRegistry, now: () => number, model: DefinitionWithSchema, ref: LeaseRef, fence: (tx: Executor) => Promise<void>, force: boolean): Promise<Assessment> {
-  const assessment = await assessModel({ x: db.k, registry, now }, { tenantId: ref.tenantId, definition: model.definition, schema: model.schema, force });
+  const assessment = await assessModel({ x: db.k, registry, now }, { tenantId: ref.tenantId, definition: model.definition, force });
   await inTransaction(db, async (tx) => {
     await fence(tx);
     await insertAssessment(tx, {

@@ -63,6 +63,8 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     maxRecoveries: 10,
     pollMs: 1_000,
     misfireGraceMs: 3_600_000,
+    policyDebounceMs: 200,
+    predictionLog: { sampleRate: 1, maxRowsPerModel: 100_000, retentionDays: 30 },
     logTailBytes: 16_384,
     historyRetentionDays: 365,
     training: { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retryAttempts: 3, timeoutMs: 7_200_000 },

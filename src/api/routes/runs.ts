@@ -8,6 +8,8 @@ import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
 import type { Api } from '../types.ts';
+import type { Assessment } from '../../policy/assess.ts';
+import { assessmentDto } from './assessments.ts';
 import { absentBodyAsEmpty } from '../validators.ts';
 
 function parseStatuses(value: string | undefined): string[] | undefined {
@@ -18,6 +20,12 @@ function parseStatuses(value: string | undefined): string[] | undefined {
   return list;
 }
 
+
+/** A training's retrain decision, from its result. */
+function assessmentOf(result: string | null) {
+  const a = result ? (JSON.parse(result) as { assessment?: Assessment }).assessment : undefined;
+  return a ? assessmentDto(a) : null;
+}
 
 export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Services, 'runs' | 'jobs' | 'tenants' | 'schedules'>): void {
   app.get(
@@ -74,6 +82,7 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
         note: s.note,
       })),
       result: run.result ? (JSON.parse(run.result) as Record<string, unknown>) : null,
+      assessment: assessmentOf(run.result),
     };
   });
 
