@@ -96,7 +96,7 @@ export async function executeTrainingRun(
         dataRangeDays: params.overrides.dataRangeDays ?? def.dataRangeDays,
         promote: params.import === null || params.import.promote,
         // A manual trigger (or `force`) trains whatever the rules say; the decision is still recorded. An import is not assessed.
-        decide: params.import ? null : () => decideAndRecord(db, registry, deps.now, model, ref, fence, run.trigger === 'manual' || params.overrides.force === true),
+        decide: params.import ? null : () => decideAndRecord(db, registry, deps.now, model, ref, fence, params.overrides.force ?? run.trigger === 'manual'),
         trigger,
         ctx: trainerContext(deps, ref, def.seed, options),
         now: deps.now,

@@ -27,6 +27,7 @@ const TrainBody = Type.Object(
     dataRangeDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, description: "window length; default the model's dataRangeDays" })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     queue: Type.Optional(Type.Boolean({ description: 'queue behind a training in flight instead of refusing (409)' })),
+    force: Type.Optional(Type.Boolean({ description: "train whatever the model's retrain policy says (default true for a train request); false: the run assesses first and may end skipped (no_training_needed)" })),
   },
   { additionalProperties: false },
 );
