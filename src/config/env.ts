@@ -13,6 +13,7 @@ import {
   toEnum,
   toInteger,
   toNumber,
+  toMisfireGraceMs,
   toText,
   validateCron,
   type At,
@@ -55,7 +56,6 @@ const DURATIONS = [
   ['leaseMs', '30s'],
   ['heartbeatMs', '10s'],
   ['pollMs', '1s'],
-  ['misfireGraceMs', '1h'],
 ] as const;
 
 const HOUR_MS = 3_600_000;
@@ -100,6 +100,7 @@ export function readEnv(env: Env): EnvLayer {
   for (const [key, example] of DURATIONS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example });
   }
+  if ((v = get(ENV.misfireGraceMs, 'misfireGraceMs'))) patch.misfireGraceMs = toMisfireGraceMs(...v);
 
   const http: NonNullable<ScalarPatch['http']> = {};
   if ((v = get(ENV.host, 'http.host'))) http.host = toText(v[0], v[1], '0.0.0.0');

@@ -32,6 +32,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ['NIGHTSHIFT_MAX_RECOVERIES', 'many', 'NIGHTSHIFT_MAX_RECOVERIES="many": must be a whole number from 0 to 1000000; example "10"'],
   ['NIGHTSHIFT_POLL', '-5', 'NIGHTSHIFT_POLL="-5": cannot read "-5" (use a number followed by ms, s, m, h or d); example "6h"'],
   ['NIGHTSHIFT_MISFIRE_GRACE', '1h1h', 'NIGHTSHIFT_MISFIRE_GRACE="1h1h": units must go from largest to smallest, each at most once (e.g. "1h30m"); example "6h"'],
+  ['NIGHTSHIFT_MISFIRE_GRACE', '500ms', 'NIGHTSHIFT_MISFIRE_GRACE="500ms": must be at least 1s: a slot counts as on time only within its misfire grace, and the scheduler reaches a due slot a moment after it is due (to run no late slot, keep a grace and set catchUp: skip); example "1h"'],
   ['NIGHTSHIFT_PORT', '99999', 'NIGHTSHIFT_PORT="99999": must be a whole number from 0 to 65535; example "8080"'],
   ['NIGHTSHIFT_LOG_LEVEL', 'verbose', 'NIGHTSHIFT_LOG_LEVEL="verbose": must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"; example "info"'],
   ['NIGHTSHIFT_NODE_ID', 'node one', 'NIGHTSHIFT_NODE_ID="node one": must be 1-128 letters, digits, "_", ".", ":", "@" or "-"; example "worker-1"'],
