@@ -7,9 +7,9 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { NsError } from '../errors.ts';
 import { checkDatabaseUrl, checkZone } from './env.ts';
-import { ARTIFACT_STORAGES, LOG_LEVELS } from './defaults.ts';
+import { ARTIFACT_STORAGES, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
-import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
+import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, retiredAttempts, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
 import {
   checkKeys,
@@ -75,7 +75,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['training.schedule', 'training.schedule', cron('0 2 * * *')],
   ['training.enabled', 'training.enabled', (raw, at) => toBoolean(raw, at)],
   ['training.mode', 'training.mode', (raw, at) => toEnum(raw, at, ['incremental', 'full'] as const)],
-  ['training.retryAttempts', 'training.retryAttempts', (raw, at) => toInteger(raw, at, { min: 1 }, '3')],
+  ['training.retries', 'training.retries', (raw, at) => toInteger(raw, at, { min: 0, max: MAX_RETRIES }, '3')],
   ['training.timeout', 'training.timeoutMs', duration('2h')],
   ['analysis.schedule', 'analysis.schedule', cron('0 3 * * *')],
 ];
@@ -142,6 +142,7 @@ export function parseConfig(data: unknown, file: string): FileConfig {
     const keys = SCALARS.filter(([k]) => k.startsWith(`${section}.`)).map(([k]) => k.slice(section.length + 1));
     if (raw === undefined) continue;
     if (!isPlainObject(raw)) throw invalidField(child(root, section), `must be a map with ${keys.map((k) => `"${k}"`).join(', ')}`);
+    if (section === 'training' && raw.retryAttempts !== undefined) throw retiredAttempts(raw.retryAttempts, child(child(root, section), 'retryAttempts'), 'retries');
     checkKeys(raw, child(root, section), keys);
   }
   const patch: Record<string, unknown> = {};

@@ -4,6 +4,7 @@
  */
 import type { JobDefinition } from '../config/types.ts';
 import { newId } from '../ids.ts';
+import { attemptsAllowed } from '../runs/retry-policy.ts';
 import { SLOT_FATE, type SlotFate } from '../runs/states.ts';
 import { jitterFor, onTimeToleranceFor, planDue, type DuePlan, type SlotDecision } from '../schedule/index.ts';
 import { lockRunKeys, type DialectName, type Executor } from '../store/db.ts';
@@ -130,7 +131,7 @@ function fireSlot(row: ScheduleRow, d: SlotDecision, slot: SlotRow, active: Map<
     jobId: row.job_id,
     trigger: 'slot',
     status: skipReason ? 'skipped' : 'queued',
-    maxAttempts: job?.retry.attempts ?? 1,
+    maxAttempts: job ? attemptsAllowed(job.retry) : 1,
     timeoutMs: job?.timeoutMs ?? 0,
     runAt: ctx.now,
     now: ctx.now,

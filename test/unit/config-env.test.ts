@@ -15,9 +15,10 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ['ML_TRAINING_ENABLED', 'maybe', 'ML_TRAINING_ENABLED="maybe": must be true or false (also 1/0, yes/no); example "true"'],
   ['NIGHTSHIFT_LAUNCHER', 'sometimes', 'NIGHTSHIFT_LAUNCHER="sometimes": must be true or false (also 1/0, yes/no); example "true"'],
   ['ML_TRAINING_MODE', 'fast', 'ML_TRAINING_MODE="fast": must be "incremental" or "full"; example "incremental"'],
-  ['TRAINING_RETRY_ATTEMPTS', 'zero', 'TRAINING_RETRY_ATTEMPTS="zero": must be a whole number ≥ 1; example "3"'],
-  ['TRAINING_RETRY_ATTEMPTS', '0', 'TRAINING_RETRY_ATTEMPTS="0": must be a whole number ≥ 1; example "3"'],
-  ['TRAINING_RETRY_ATTEMPTS', '2.5', 'TRAINING_RETRY_ATTEMPTS="2.5": must be a whole number ≥ 1; example "3"'],
+  ['TRAINING_RETRY_ATTEMPTS', 'zero', 'TRAINING_RETRY_ATTEMPTS="zero": must be a whole number from 0 to 100; example "3"'],
+  ['TRAINING_RETRY_ATTEMPTS', '-1', 'TRAINING_RETRY_ATTEMPTS="-1": must be a whole number from 0 to 100; example "3"'],
+  ['TRAINING_RETRY_ATTEMPTS', '101', 'TRAINING_RETRY_ATTEMPTS="101": must be a whole number from 0 to 100; example "3"'],
+  ['TRAINING_RETRY_ATTEMPTS', '2.5', 'TRAINING_RETRY_ATTEMPTS="2.5": must be a whole number from 0 to 100; example "3"'],
   ['TRAINING_TIMEOUT_HOURS', '0', 'TRAINING_TIMEOUT_HOURS="0": must be a positive number of hours; example "2"'],
   ['TRAINING_TIMEOUT_HOURS', '-1', 'TRAINING_TIMEOUT_HOURS="-1": must be a positive number of hours; example "2"'],
   ['TRAINING_TIMEOUT_HOURS', '2h', 'TRAINING_TIMEOUT_HOURS="2h": must be a positive number of hours; example "2"'],
@@ -79,7 +80,7 @@ describe('config: env variables', () => {
     assert.equal(s.logTailBytes, 65_536);
     assert.equal(s.maxRecoveries, 10);
     assert.equal(s.historyRetentionDays, 365);
-    assert.deepEqual(s.training, { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retryAttempts: 3, timeoutMs: 7_200_000 });
+    assert.deepEqual(s.training, { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retries: 3, timeoutMs: 7_200_000 });
     assert.deepEqual(s.analysis, { schedule: '0 3 * * *' });
     assert.deepEqual(s.http, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(s.tenants, [{ id: 'default', name: 'Default', timezone: 'UTC' }]);
@@ -123,7 +124,7 @@ describe('config: env variables', () => {
     );
     assert.equal(s.maxRecoveries, 3);
     assert.deepEqual(s.http, { host: '0.0.0.0', port: 0 });
-    assert.deepEqual(s.training, { schedule: '0 2 * * 0', enabled: false, mode: 'full', retryAttempts: 5, timeoutMs: 1_800_000 });
+    assert.deepEqual(s.training, { schedule: '0 2 * * 0', enabled: false, mode: 'full', retries: 5, timeoutMs: 1_800_000 });
     assert.deepEqual(s.analysis, { schedule: '@hourly' });
     assert.deepEqual(s.tenants, [{ id: 'default', name: 'Default', timezone: 'Europe/Berlin' }]);
   });
