@@ -25,6 +25,7 @@ export function runDto(run: RunRow & { eta?: number | null }) {
     status: run.status,
     attempt: run.attempt,
     maxAttempts: run.max_attempts,
+    maxRetries: run.max_attempts - 1,
     recoveries: run.recoveries,
     interruptions: run.interruptions,
     queuedAt: iso(run.queued_at),

@@ -1,5 +1,6 @@
 import type { ScheduleDefinition } from '../config/types.ts';
-import { checkJitter, compileTiming, parseDuration } from '../schedule/index.ts';
+import { NsError } from '../errors.ts';
+import { checkJitter, compileTiming, MIN_MISFIRE_GRACE_MS, MISFIRE_GRACE_RULE, parseDuration } from '../schedule/index.ts';
 import type { Services } from '../services/services.ts';
 import type { ScheduleBodyT } from './schemas.ts';
 
@@ -20,6 +21,10 @@ export async function scheduleFromBody(services: Pick<Services, 'tenants' | 'set
   const duration = (value: string | number | undefined, field: string, fallback: number) => (value === undefined ? fallback : parseDuration(value, field));
   const jitterMs = duration(body.jitter, 'jitter', 0);
   checkJitter(timing, jitterMs, 'jitter', services.clock.now());
+  const misfireGraceMs = duration(body.misfireGrace, 'misfireGrace', services.settings.misfireGraceMs);
+  if (misfireGraceMs < MIN_MISFIRE_GRACE_MS) {
+    throw new NsError('NS_SCHEDULE_INVALID', `misfireGrace="${String(body.misfireGrace)}": ${MISFIRE_GRACE_RULE}; example "1h"`, { field: 'misfireGrace' });
+  }
   return {
     id,
     tenantId,
@@ -29,7 +34,7 @@ export async function scheduleFromBody(services: Pick<Services, 'tenants' | 'set
     timezone: timing.kind === 'cron' ? timing.timezone : timezone,
     enabled: body.enabled ?? true,
     jitterMs,
-    misfireGraceMs: duration(body.misfireGrace, 'misfireGrace', services.settings.misfireGraceMs),
+    misfireGraceMs,
     catchUp: (body.catchUp ?? 'latest') as ScheduleDefinition['catchUp'],
     catchUpMax: body.catchUpMax ?? 10,
     overlap: (body.overlap ?? 'skip') as ScheduleDefinition['overlap'],

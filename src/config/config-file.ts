@@ -7,9 +7,9 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { NsError } from '../errors.ts';
 import { checkDatabaseUrl, checkZone } from './env.ts';
-import { ARTIFACT_STORAGES, LOG_LEVELS } from './defaults.ts';
+import { ARTIFACT_STORAGES, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
-import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
+import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, retiredAttempts, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
 import {
   checkKeys,
@@ -22,6 +22,7 @@ import {
   toEnum,
   toInteger,
   toNumber,
+  toMisfireGraceMs,
   toText,
   validateCron,
   type At,
@@ -64,7 +65,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['heartbeat', 'heartbeatMs', duration('10s')],
   ['maxRecoveries', 'maxRecoveries', (raw, at) => toInteger(raw, at, { min: 0, max: 1_000_000 }, '10')],
   ['poll', 'pollMs', duration('1s')],
-  ['misfireGrace', 'misfireGraceMs', duration('1h')],
+  ['misfireGrace', 'misfireGraceMs', toMisfireGraceMs],
   ['policyDebounce', 'policyDebounceMs', duration('5s')],
   ['predictionLog.sampleRate', 'predictionLog.sampleRate', (raw, at) => toNumber(raw, at, 'must be a share from 0 to 1', '0.1', { min: 0, max: 1 })],
   ['predictionLog.maxRowsPerModel', 'predictionLog.maxRowsPerModel', (raw, at) => toInteger(raw, at, { min: 1, max: 100_000_000 }, '100000')],
@@ -78,7 +79,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['training.schedule', 'training.schedule', cron('0 2 * * *')],
   ['training.enabled', 'training.enabled', (raw, at) => toBoolean(raw, at)],
   ['training.mode', 'training.mode', (raw, at) => toEnum(raw, at, ['incremental', 'full'] as const)],
-  ['training.retryAttempts', 'training.retryAttempts', (raw, at) => toInteger(raw, at, { min: 1 }, '3')],
+  ['training.retries', 'training.retries', (raw, at) => toInteger(raw, at, { min: 0, max: MAX_RETRIES }, '3')],
   ['training.timeout', 'training.timeoutMs', duration('2h')],
   ['analysis.schedule', 'analysis.schedule', cron('0 3 * * *')],
 ];
@@ -145,6 +146,7 @@ export function parseConfig(data: unknown, file: string): FileConfig {
     const keys = SCALARS.filter(([k]) => k.startsWith(`${section}.`)).map(([k]) => k.slice(section.length + 1));
     if (raw === undefined) continue;
     if (!isPlainObject(raw)) throw invalidField(child(root, section), `must be a map with ${keys.map((k) => `"${k}"`).join(', ')}`);
+    if (section === 'training' && raw.retryAttempts !== undefined) throw retiredAttempts(raw.retryAttempts, child(child(root, section), 'retryAttempts'), 'retries');
     checkKeys(raw, child(root, section), keys);
   }
   const patch: Record<string, unknown> = {};

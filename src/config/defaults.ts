@@ -36,7 +36,8 @@ export const DEFAULTS = {
     schedule: '0 2 * * *',
     enabled: true,
     mode: 'incremental',
-    retryAttempts: 3,
+    /** Retries after the first attempt: seed 003's three, with the backoff below (5, 15, 45 min). */
+    retries: 3,
     timeoutMs: 2 * HOUR,
   },
   analysis: { schedule: '0 3 * * *' },
@@ -51,6 +52,9 @@ export const DEFAULTS = {
 export const defaultNodeId = (): string => `${os.hostname()}:${process.pid}`;
 
 export const ARTIFACT_STORAGES = ['file', 'postgres'] as const;
+
+/** The most retries a job may ask for (retry.retries, training.retries, TRAINING_RETRY_ATTEMPTS). */
+export const MAX_RETRIES = 100;
 
 /**
  * Where model artifacts live unless NIGHTSHIFT_ARTIFACTS says otherwise: in the database a

@@ -30,7 +30,7 @@ export function resolveDefinitions(file: FileConfig | null, s: Scalars): Definit
   const inputs = unique(file?.jobs ?? []);
   const modelInputs = unique(file?.models ?? [], 'name');
   const retryOf = (r: JobInput['retry']) => ({
-    attempts: r.attempts ?? s.training.retryAttempts,
+    retries: r.retries ?? s.training.retries,
     backoffMs: r.backoffMs ?? file?.retry.backoffMs ?? [...DEFAULTS.retry.backoffMs],
     jitterRatio: r.jitterRatio ?? file?.retry.jitterRatio ?? DEFAULTS.retry.jitterRatio,
   });

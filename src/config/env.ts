@@ -3,7 +3,7 @@
  * Unset or empty variables leave the default (or the config file's value) in place.
  */
 import { assertTimeZone } from '../schedule/index.ts';
-import { ARTIFACT_STORAGES, LOG_LEVELS } from './defaults.ts';
+import { ARTIFACT_STORAGES, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
 import {
   invalidValue,
@@ -13,6 +13,7 @@ import {
   toEnum,
   toInteger,
   toNumber,
+  toMisfireGraceMs,
   toText,
   validateCron,
   type At,
@@ -48,7 +49,7 @@ export const ENV = {
   trainingSchedule: 'ML_TRAINING_SCHEDULE',
   trainingEnabled: 'ML_TRAINING_ENABLED',
   trainingMode: 'ML_TRAINING_MODE',
-  retryAttempts: 'TRAINING_RETRY_ATTEMPTS',
+  retries: 'TRAINING_RETRY_ATTEMPTS',
   timeoutHours: 'TRAINING_TIMEOUT_HOURS',
   analysisSchedule: 'ANALYSIS_SCHEDULE',
 } as const;
@@ -59,7 +60,6 @@ const DURATIONS = [
   ['leaseMs', '30s'],
   ['heartbeatMs', '10s'],
   ['pollMs', '1s'],
-  ['misfireGraceMs', '1h'],
   ['policyDebounceMs', '5s'],
 ] as const;
 
@@ -108,6 +108,7 @@ export function readEnv(env: Env): EnvLayer {
   for (const [key, example] of DURATIONS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example });
   }
+  if ((v = get(ENV.misfireGraceMs, 'misfireGraceMs'))) patch.misfireGraceMs = toMisfireGraceMs(...v);
 
   const http: NonNullable<ScalarPatch['http']> = {};
   if ((v = get(ENV.host, 'http.host'))) http.host = toText(v[0], v[1], '0.0.0.0');
@@ -117,7 +118,8 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.trainingSchedule, 'training.schedule'))) training.schedule = validateCron(...v);
   if ((v = get(ENV.trainingEnabled, 'training.enabled'))) training.enabled = toBoolean(...v);
   if ((v = get(ENV.trainingMode, 'training.mode'))) training.mode = toEnum(v[0], v[1], ['incremental', 'full'] as const);
-  if ((v = get(ENV.retryAttempts, 'training.retryAttempts'))) training.retryAttempts = toInteger(v[0], v[1], { min: 1 }, '3');
+  // The seeds' name; it counts retries after the first attempt, as seed 003's retryAttempts does.
+  if ((v = get(ENV.retries, 'training.retries'))) training.retries = toInteger(v[0], v[1], { min: 0, max: MAX_RETRIES }, '3');
   if ((v = get(ENV.timeoutHours, 'training.timeoutMs'))) {
     training.timeoutMs = Math.round(toNumber(v[0], v[1], 'must be a positive number of hours', '2') * HOUR_MS);
   }

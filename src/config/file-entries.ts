@@ -3,6 +3,7 @@
  * defaults that depend on other settings, and schedule timing are resolved in definitions.ts.
  */
 import type { PipelineStep } from '../runs/exec/types.ts';
+import { MAX_RETRIES } from './defaults.ts';
 import { checkZone } from './env.ts';
 import type { CatchUpPolicy, JobDefinition, JobRole, OverlapPolicy, RetryPolicy } from './types.ts';
 import {
@@ -19,6 +20,7 @@ import {
   toId,
   toInteger,
   toNumber,
+  toMisfireGraceMs,
   toStringList,
   toStringMap,
   toText,
@@ -143,15 +145,34 @@ function parseOutcomes(raw: unknown, at: At): Record<string, string> {
 
 export function parseRetry(raw: unknown, at: At): Partial<RetryPolicy> {
   if (raw === undefined) return {};
-  if (!isPlainObject(raw)) throw invalidField(at, 'must be a map; example { attempts: 3, backoff: [5m, 15m, 45m] }');
-  checkKeys(raw, at, ['attempts', 'backoff', 'jitterRatio']);
+  if (!isPlainObject(raw)) throw invalidField(at, 'must be a map; example { retries: 3, backoff: [5m, 15m, 45m] }');
+  if (raw.attempts !== undefined) throw retiredAttempts(raw.attempts, child(at, 'attempts'), 'retries');
+  checkKeys(raw, at, ['retries', 'backoff', 'jitterRatio']);
   const out: Partial<RetryPolicy> = {};
-  if (raw.attempts !== undefined) out.attempts = toInteger(raw.attempts, child(at, 'attempts'), { min: 1 }, '3');
+  if (raw.retries !== undefined) out.retries = toInteger(raw.retries, child(at, 'retries'), { min: 0, max: MAX_RETRIES }, '3');
   if (raw.backoff !== undefined) out.backoffMs = parseBackoff(raw.backoff, child(at, 'backoff'));
   if (raw.jitterRatio !== undefined) {
     out.jitterRatio = toNumber(raw.jitterRatio, child(at, 'jitterRatio'), 'must be a number from 0 to 1', '0.1', { min: 0, max: 1 });
   }
   return out;
+}
+
+/**
+ * `attempts` (retry.attempts, training.retryAttempts) counted the first attempt too, so the
+ * README's `attempts: 3` with backoff [5m, 15m, 45m] never reached the 45-minute step. It is
+ * refused rather than read with its old meaning: a file that says it was most likely written
+ * meaning seed 003's three retries, and only its author can say which was meant.
+ */
+export function retiredAttempts(raw: unknown, at: At, replacement: string): Error {
+  const n = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 1 ? raw : null;
+  const keep = n === null ? `${replacement}: <attempts − 1> to keep the same number of attempts` : `${replacement}: ${n - 1} to keep ${n} attempt${n === 1 ? '' : 's'}`;
+  const key = at.path.split('.').at(-1);
+  return invalidValue(
+    at,
+    raw,
+    `"${key}" counted the first attempt too and is no longer read; "${replacement}" counts the retries after the first attempt: write ${keep}, or ${replacement}: 3 for seed 003's three retries (the default)`,
+    `${replacement}: 3`,
+  );
 }
 
 export function parseBackoff(raw: unknown, at: At): number[] {
@@ -182,7 +203,7 @@ export function parseSchedules(raw: unknown, at: At): ScheduleInput[] {
       timezone: opt(s.timezone, (v) => checkZone(toText(v, f('timezone'), 'Europe/London'), f('timezone'))),
       enabled: opt(s.enabled, (v) => toBoolean(v, f('enabled'))),
       jitterMs: opt(s.jitter, (v) => toDurationMs(v, f('jitter'), { allowZero: true, example: '5m' })),
-      misfireGraceMs: opt(s.misfireGrace, (v) => toDurationMs(v, f('misfireGrace'), { allowZero: true, example: '1h' })),
+      misfireGraceMs: opt(s.misfireGrace, (v) => toMisfireGraceMs(v, f('misfireGrace'))),
       catchUp: opt(s.catchUp, (v) => toEnum(v, f('catchUp'), ['latest', 'skip', 'all'] as const)),
       catchUpMax: opt(s.catchUpMax, (v) => toInteger(v, f('catchUpMax'), { min: 1, max: 10_000 }, '10')),
       overlap: opt(s.overlap, (v) => toEnum(v, f('overlap'), ['skip', 'queue_one'] as const)),

@@ -54,14 +54,14 @@ function build(options: LoadSettingsOptions): { settings: Settings; implicit: Se
  */
 export function checkConfig(options: LoadSettingsOptions = {}): string {
   const { settings: s, implicit } = build(options);
-  const attempts = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
+  const retries = (n: number) => (n === 0 ? 'no retries' : n === 1 ? '1 retry' : `${n} retries`);
   const lines = [
     `config file: ${s.configPath ?? 'none (env and defaults only)'}`,
     `store: ${s.databaseUrl ? `PostgreSQL at ${redactUrl(s.databaseUrl)}` : `SQLite in ${s.dataDir}`}; ` +
       `artifacts ${s.artifacts === 'postgres' ? 'in PostgreSQL' : `as files in ${path.join(s.dataDir, 'artifacts')}`}`,
     `node: ${s.nodeId}, concurrency ${s.concurrency}, training threads ${s.trainThreads}, time zone ${s.timezone}, log level ${s.logLevel}, http ${s.http.host}:${s.http.port}`,
     `training: mode ${s.training.mode}, schedule "${s.training.schedule}" (${s.training.enabled ? 'enabled' : 'disabled'}), ` +
-      `timeout ${formatDuration(s.training.timeoutMs)}, ${attempts(s.training.retryAttempts)}; analysis schedule "${s.analysis.schedule}"`,
+      `timeout ${formatDuration(s.training.timeoutMs)}, ${retries(s.training.retries)}; analysis schedule "${s.analysis.schedule}"`,
     `tenants (${s.tenants.length}): ${s.tenants.map((t) => `${t.id} (${t.timezone})`).join(', ')}`,
     `jobs (${s.jobs.length})${s.jobs.length === 0 ? ': none (nothing will run)' : ':'}`,
     ...s.jobs.map((j) => {
@@ -71,7 +71,7 @@ export function checkConfig(options: LoadSettingsOptions = {}): string {
         j.tenants ? `tenants ${j.tenants.join(', ')}` : 'all tenants',
         j.after.length > 0 && `after ${j.after.join(', ')}`,
         `timeout ${formatDuration(j.timeoutMs)}`,
-        attempts(j.retry.attempts),
+        retries(j.retry.retries),
       ].filter(Boolean);
       return `  ${j.id}: ${what} (${extra.join('; ')})`;
     }),

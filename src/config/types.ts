@@ -14,9 +14,12 @@ export type JobRole = 'training' | 'analysis';
 export type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];
 
 export interface RetryPolicy {
-  /** Total attempts including the first (1 = no retry). */
-  attempts: number;
-  /** Delay before retry k (k = 1..attempts-1); the last entry repeats. Jitter is added on top. */
+  /**
+   * Retries after the first attempt, for transient failures only (0 = none): the job's own tries
+   * are at most retries + 1. Seed 003's "retryAttempts: 3" with backoff 5/15/45 min is 3.
+   */
+  retries: number;
+  /** Delay before retry k (k = 1..retries); the last entry repeats. Jitter is added on top. */
   backoffMs: readonly number[];
   /** Fraction of each delay added as random jitter (0..1). */
   jitterRatio: number;
@@ -152,7 +155,8 @@ export interface Settings {
     schedule: string;
     enabled: boolean;
     mode: TrainingMode;
-    retryAttempts: number;
+    /** Retries of jobs that set none (TRAINING_RETRY_ATTEMPTS: the seeds' name, counting retries). */
+    retries: number;
     timeoutMs: number;
   };
   analysis: { schedule: string };

@@ -4,7 +4,7 @@
  * prefixed with the file name when the value came from a file; `field` is the name or path.
  */
 import { isNsError, NsError } from '../errors.ts';
-import { compileTiming, parseDuration } from '../schedule/index.ts';
+import { compileTiming, MIN_MISFIRE_GRACE_MS, MISFIRE_GRACE_RULE, parseDuration } from '../schedule/index.ts';
 
 /** Where a value came from: an env variable (file null) or a path inside a config file. */
 export interface At {
@@ -120,6 +120,13 @@ export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; 
     rethrowAsConfig(error, at);
   }
   if (ms < 0 || (ms === 0 && !opts.allowZero)) throw invalidValue(at, raw, 'must be a duration greater than zero', example);
+  return ms;
+}
+
+/** A misfire grace (a schedule's, or the default): a duration of at least MIN_MISFIRE_GRACE_MS. */
+export function toMisfireGraceMs(raw: unknown, at: At): number {
+  const ms = toDurationMs(raw, at, { allowZero: true, example: '1h' });
+  if (ms < MIN_MISFIRE_GRACE_MS) throw invalidValue(at, raw, MISFIRE_GRACE_RULE, '1h');
   return ms;
 }
 

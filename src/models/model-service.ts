@@ -57,7 +57,7 @@ export interface ModelServiceDeps {
   /** Where training and import runs are queued, waited for, or executed in this process. */
   runs: Pick<RunService, 'trigger' | 'waitForEnd' | 'executeHere'>;
   /** Defaults of a train job declared over the API, and the schedule it gets (ML_TRAINING_SCHEDULE, ML_TRAINING_ENABLED). */
-  training: Pick<Settings['training'], 'timeoutMs' | 'retryAttempts' | 'schedule' | 'enabled'>;
+  training: Pick<Settings['training'], 'timeoutMs' | 'retries' | 'schedule' | 'enabled'>;
   misfireGraceMs: number;
   /** Where a model declared over the API gets its nightly schedule, as a config-declared one does. */
   schedules: Pick<ScheduleService, 'list' | 'upsert'>;
@@ -193,7 +193,7 @@ export class ModelService {
     const t = this.#d.training;
     return {
       id, kind: 'train', model, description: `train model ${model}`, role: 'training', tenants: null, after: [], env: {},
-      timeoutMs: t.timeoutMs, retry: { attempts: t.retryAttempts, backoffMs: [...DEFAULTS.retry.backoffMs], jitterRatio: DEFAULTS.retry.jitterRatio },
+      timeoutMs: t.timeoutMs, retry: { retries: t.retries, backoffMs: [...DEFAULTS.retry.backoffMs], jitterRatio: DEFAULTS.retry.jitterRatio },
     };
   }
 

@@ -2,6 +2,7 @@ import type { JobDefinition } from '../config/types.ts';
 import { newId } from '../ids.ts';
 import { lockRunKey, type DialectName, type Executor } from '../store/db.ts';
 import { activeRunsByKey, insertRuns, latestRun, latestSuccessAfter, runKey, runValues, type RunRow } from '../store/runs.ts';
+import { attemptsAllowed } from './retry-policy.ts';
 
 const runsFor = (job: JobDefinition, tenantId: string) => job.tenants === null || job.tenants.includes(tenantId);
 
@@ -36,7 +37,7 @@ export async function queueDownstream(x: Executor, dialect: DialectName, upstrea
       jobId: job.id,
       trigger: 'dependency',
       status: busy ? 'skipped' : 'queued',
-      maxAttempts: job.retry.attempts,
+      maxAttempts: attemptsAllowed(job.retry),
       timeoutMs: job.timeoutMs,
       runAt: now,
       now,

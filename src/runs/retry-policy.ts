@@ -10,6 +10,18 @@ export function jobTries(run: Pick<RunRow, 'attempt' | 'recoveries' | 'interrupt
   return run.attempt - run.recoveries - run.interruptions;
 }
 
+/** The job's own tries a run of this policy may use: the first attempt and its retries (runs.max_attempts). */
+export function attemptsAllowed(policy: Pick<RetryPolicy, 'retries'>): number {
+  return policy.retries + 1;
+}
+
+/** The end of a failure message once a transient failure has no retry left: "3 retries exhausted (4 attempts)". */
+export function retriesExhausted(maxAttempts: number): string {
+  const retries = maxAttempts - 1;
+  if (retries <= 0) return 'not retried: the job allows no retries (retry.retries is 0)';
+  return `${retries} ${retries === 1 ? 'retry' : 'retries'} exhausted (${maxAttempts} attempts)`;
+}
+
 /**
  * Delay before the next attempt after the job's own try `failedAttempt` (1-based, see jobTries)
  * failed transiently: the policy's table (5, 15, 45 min by default; the last entry repeats), plus up

@@ -15,7 +15,7 @@ import { isDependent, queueDownstream } from './dependencies.ts';
 import type { RunQueue } from '../store/run-queue.ts';
 import { runCommand, runPipeline, type ExecOptions, type ExecResult } from './exec/index.ts';
 import { MAX_TIMER_MS } from '../timers.ts';
-import { backoffDelayMs, jobTries } from './retry-policy.ts';
+import { backoffDelayMs, jobTries, retriesExhausted } from './retry-policy.ts';
 import { resultFileOf, trainCommand } from '../training/train-command.ts';
 import { readFailureFile, readResultFile, removeResultFile, runMetrics, type TrainingFailure } from '../training/result-file.ts';
 
@@ -270,7 +270,7 @@ export class RunExecution {
       const early = result.outcome && this.#job?.kind !== 'train' ? `ended early: ${result.outcome}` : null;
       return { ...base, status: 'succeeded', reason: early };
     }
-    const exhausted = result.status === 'transient' ? `; ${this.run.max_attempts} attempts exhausted` : '';
+    const exhausted = result.status === 'transient' ? `; ${retriesExhausted(this.run.max_attempts)}` : '';
     const f = this.#failure;
     if (f) return { ...base, status: 'failed', errorCode: f.code, errorMessage: `${f.message}${exhausted}`, errorContext: { ...context, ...(f.field ? { field: f.field } : {}) } };
     return { ...base, status: 'failed', errorCode: 'NS_JOB_FAILED', errorMessage: `${result.error ?? 'failed'}${exhausted}`, errorContext: context };

@@ -3,10 +3,12 @@
  * every slot that has come due. Pure, so "slept for 2 h", "clock went backwards" and "down for a
  * year" are plain unit tests.
  *
- * Slots are classified by lateness (now - slotAt):
- *   <= onTimeToleranceMs        on time: always fires (the normal case, whatever the policy)
- *   <= misfireGraceMs           backlog: handled by the catch-up policy
- *   beyond both                 missed: recorded, never silently dropped
+ * Slots are classified by lateness, counted from the due time (slotAt plus dueDelayOf(slotAt),
+ * the slot's jitter):
+ *   <= min(onTimeToleranceMs, misfireGraceMs)   on time: always fires, whatever the policy
+ *   <= misfireGraceMs                           backlog: handled by the catch-up policy
+ *   beyond                                      missed: recorded, never silently dropped
+ * The tolerance never exceeds the grace: "misfireGrace: 30s" means 45 s late is missed.
  *
  * Slots are walked newest first, because that is where the fires are; once `maxRecorded`
  * decisions exist the older remainder is counted (not enumerated) into the omitted* totals.
@@ -35,7 +37,13 @@ export interface PlanDueInput {
   catchUp: CatchUpPolicy;
   /** Most backlog slots 'all' fires per plan (also capped by maxRecorded). */
   catchUpMax: number;
+  /** Default DEFAULT_ON_TIME_TOLERANCE_MS; capped at misfireGraceMs. */
   onTimeToleranceMs?: number;
+  /**
+   * How long after its slot time a slot is due (its jitter); lateness counts from then. Due times
+   * must keep the slots' order (jitter shorter than the gap between slots: checkJitter).
+   */
+  dueDelayOf?: (slotAt: number) => number;
   maxRecorded?: number;
 }
 
@@ -55,18 +63,30 @@ export interface DuePlan {
 export const DEFAULT_ON_TIME_TOLERANCE_MS = 60_000;
 export const DEFAULT_MAX_RECORDED = 1_000;
 
+/**
+ * The shortest misfire grace a schedule may have. A slot is on time only within its grace, and the
+ * scheduler reaches a due slot a moment after it is due, so a grace of 0 would miss nearly every slot.
+ */
+export const MIN_MISFIRE_GRACE_MS = 1_000;
+export const MISFIRE_GRACE_RULE =
+  'must be at least 1s: a slot counts as on time only within its misfire grace, and the scheduler reaches a due slot a moment after it is due (to run no late slot, keep a grace and set catchUp: skip)';
+
+/** How late a slot of a schedule with this grace may be and still be on time. */
+export function onTimeToleranceFor(misfireGraceMs: number, toleranceMs = DEFAULT_ON_TIME_TOLERANCE_MS): number {
+  return Math.min(toleranceMs, misfireGraceMs);
+}
+
 export function planDue(input: PlanDueInput): DuePlan {
   const { timing, firstSlotAt, now, misfireGraceMs, catchUp, catchUpMax } = input;
-  const tolerance = input.onTimeToleranceMs ?? DEFAULT_ON_TIME_TOLERANCE_MS;
+  const tolerance = onTimeToleranceFor(misfireGraceMs, input.onTimeToleranceMs);
   const maxRecorded = input.maxRecorded ?? DEFAULT_MAX_RECORDED;
-  checkInput(input, tolerance, maxRecorded);
+  const delayOf = input.dueDelayOf ?? (() => 0);
+  checkInput(input, input.onTimeToleranceMs ?? DEFAULT_ON_TIME_TOLERANCE_MS, maxRecorded);
 
   const plan: DuePlan = { decisions: [], nextSlotAt: firstSlotAt, omittedMissed: 0, omittedCoalesced: 0, omittedSkipped: 0 };
   // The clock went backwards: those slots are already processed; wait until it catches up.
   if (now < firstSlotAt) return plan;
 
-  // When grace is shorter than the tolerance, on-time wins: a slot seen 5 s late is not a misfire.
-  const missBeyond = Math.max(misfireGraceMs, tolerance);
   const fireCap = Math.min(catchUpMax, maxRecorded);
   const newestFirst: SlotDecision[] = [];
   let latestFire: SlotDecision | undefined;
@@ -76,7 +96,7 @@ export function planDue(input: PlanDueInput): DuePlan {
 
   const decide = (slotAt: number, lateMs: number): SlotDecision => {
     if (lateMs <= tolerance) return { slotAt, action: 'fire', lateMs };
-    if (lateMs > missBeyond) {
+    if (lateMs > misfireGraceMs) {
       return { slotAt, action: 'missed', lateMs, reason: `late by ${formatDuration(lateMs, 2)}, beyond misfire grace ${formatDuration(misfireGraceMs)}` };
     }
     if (catchUp === 'skip') {
@@ -99,7 +119,7 @@ export function planDue(input: PlanDueInput): DuePlan {
   for (;;) {
     const slotAt = prevSlot(timing, cursor);
     if (slotAt === null || slotAt < firstSlotAt) break;
-    const decision = decide(slotAt, now - slotAt);
+    const decision = decide(slotAt, now - slotAt - delayOf(slotAt));
     if (newestFirst.length >= maxRecorded && decision.action !== 'fire') {
       unrecorded = slotAt;
       break;
@@ -112,8 +132,10 @@ export function planDue(input: PlanDueInput): DuePlan {
 
   if (unrecorded !== null) {
     // Everything in [firstSlotAt, unrecorded] is older than what was listed; count it by region.
+    // The regions are drawn on slot times (no jitter): a slot within its jitter of a boundary may
+    // be counted in the neighbouring region. None of these slots fires either way.
     const from = firstSlotAt - 1;
-    const missedUpTo = Math.floor(now - missBeyond) - 1;
+    const missedUpTo = Math.floor(now - misfireGraceMs) - 1;
     const backlogUpTo = Math.floor(now - tolerance) - 1;
     plan.omittedMissed = countSlots(timing, from, Math.min(unrecorded, missedUpTo));
     const backlog = countSlots(timing, Math.max(from, missedUpTo), Math.min(unrecorded, backlogUpTo));

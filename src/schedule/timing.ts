@@ -5,9 +5,12 @@
  *
  * Cron is matched on the zone's wall clock and each matching wall time is mapped to an instant
  * with the DST policy of zoned-time.ts. Several wall times in a spring-forward gap map to the
- * same instant; they are one slot, not several.
+ * same instant; they are one slot, not several. At fall-back a fixed-time pattern fires once, at
+ * the first occurrence; a pattern with a wildcard or a step in its minute or hour field follows
+ * the clock through both occurrences (clock-following.ts).
  */
 import { NsError } from '../errors.ts';
+import { countFollowing, followsClock, nextFollowing, prevFollowing } from './clock-following.ts';
 import { CronWall } from './cron-wall.ts';
 import { validateCron } from './cron-validate.ts';
 import { formatDuration, parseDuration } from './duration.ts';
@@ -28,6 +31,8 @@ export interface CronTiming {
   readonly expression: string;
   readonly timezone: string;
   readonly wall: CronWall;
+  /** Fires in both occurrences of a repeated hour (wildcard or step in minute or hour). */
+  readonly followsClock: boolean;
 }
 
 export interface IntervalTiming {
@@ -93,7 +98,7 @@ export function compileTiming(
   const reason = validateCron(expression);
   if (reason) throw invalid(f.cron, `${f.cron}="${input.cron}": ${reason}; example "0 2 * * *"`);
   const timezone = assertTimeZone(input.timezone ?? defaultZone, f.timezone);
-  return Object.freeze({ kind: 'cron', expression, timezone, wall: new CronWall(expression) });
+  return Object.freeze({ kind: 'cron', expression, timezone, wall: new CronWall(expression), followsClock: followsClock(expression) });
 }
 
 /**
@@ -123,6 +128,7 @@ export function nextSlot(timing: Timing, afterMs: number): number | null {
     return timing.anchorMs + (Math.floor((afterMs - timing.anchorMs) / timing.everyMs) + 1) * timing.everyMs;
   }
   return remembered(lastNext, timing, afterMs, () => {
+    if (timing.followsClock) return nextFollowing(timing.timezone, timing.wall, afterMs);
     const wall = timing.wall.after(wallCeiling(timing.timezone, afterMs));
     return wall === null ? null : wallToInstant(timing.timezone, wall);
   });
@@ -142,6 +148,7 @@ export function prevSlot(timing: Timing, beforeMs: number): number | null {
     return timing.anchorMs + (Math.ceil((beforeMs - timing.anchorMs) / timing.everyMs) - 1) * timing.everyMs;
   }
   return remembered(lastPrev, timing, beforeMs, () => {
+    if (timing.followsClock) return prevFollowing(timing.timezone, timing.wall, beforeMs);
     const wall = timing.wall.before(wallCeiling(timing.timezone, beforeMs - 1) + 1);
     return wall === null ? null : wallToInstant(timing.timezone, wall);
   });
@@ -155,6 +162,7 @@ export function countSlots(timing: Timing, afterMs: number, upToMs: number): num
     return Math.floor((upToMs - anchorMs) / everyMs) - Math.floor((afterMs - anchorMs) / everyMs);
   }
   const { timezone, wall } = timing;
+  if (timing.followsClock) return countFollowing(timezone, wall, afterMs, upToMs);
   const lo = wallCeiling(timezone, afterMs);
   const hi = wallCeiling(timezone, upToMs);
   let count = wall.countBetween(lo, hi);

@@ -7,7 +7,8 @@
  *
  * DST policy (also in the README): a wall time inside a spring-forward gap maps to the first
  * instant after the gap, which is the transition instant itself; a wall time that occurs twice
- * at fall-back maps to its first occurrence.
+ * at fall-back maps to its first occurrence. (Cron patterns that follow the clock through both
+ * occurrences are planned by clock-following.ts instead, on instants.)
  */
 import { NsError } from '../errors.ts';
 

@@ -4,17 +4,15 @@
  */
 import type { JobDefinition } from '../config/types.ts';
 import { newId } from '../ids.ts';
+import { attemptsAllowed } from '../runs/retry-policy.ts';
 import { SLOT_FATE, type SlotFate } from '../runs/states.ts';
-import { DEFAULT_ON_TIME_TOLERANCE_MS, planDue, type DuePlan, type SlotDecision } from '../schedule/index.ts';
+import { jitterFor, onTimeToleranceFor, planDue, type DuePlan, type SlotDecision } from '../schedule/index.ts';
 import { lockRunKeys, type DialectName, type Executor } from '../store/db.ts';
 import { activeRunsByKey, insertRuns, runKey, runValues, type RunRow } from '../store/runs.ts';
 import { advanceSchedules, type ScheduleAdvance, type ScheduleRow } from '../store/schedules.ts';
 import { insertSlots, slotKey, type SlotRow } from '../store/slots.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { dueAtOf, timingOf } from './schedule-timing.ts';
-
-/** A slot processed within this much of its due time counts as on time, not as catch-up. */
-export const ON_TIME_TOLERANCE_MS = DEFAULT_ON_TIME_TOLERANCE_MS;
 
 export interface DecidedSlot {
   slot: SlotRow;
@@ -85,8 +83,9 @@ function planFor(row: ScheduleRow, now: number): DuePlan {
     misfireGraceMs: row.misfire_grace_ms,
     catchUp: row.catch_up as 'latest' | 'skip' | 'all',
     catchUpMax: row.catch_up_max,
-    // Jitter delays a slot on purpose; that delay is not lateness.
-    onTimeToleranceMs: ON_TIME_TOLERANCE_MS + row.jitter_ms,
+    // Jitter delays a slot on purpose; that delay is not lateness. On time means within a minute
+    // of the due time, or within the misfire grace if that is shorter.
+    dueDelayOf: (slotAt) => jitterFor(row.id, slotAt, row.jitter_ms),
   });
 }
 
@@ -122,25 +121,29 @@ function fireSlot(row: ScheduleRow, d: SlotDecision, slot: SlotRow, active: Map<
   else if (row.enabled !== 1) skipReason = 'schedule disabled';
   else skipReason = overlapReason(row.overlap, current);
   const lateMs = slot.late_ms;
+  const late = lateMs > onTimeToleranceFor(row.misfire_grace_ms);
+  // A skipped slot keeps what the plan said of it (catch-up, "N older late slots coalesced").
+  const said = [late ? `late by ${Math.round(lateMs / 1000)}s` : null, d.reason ?? null];
+  const reason = [skipReason, ...said].filter(Boolean).join('; ') || null;
   const run = runValues({
     id: newId('run', ctx.now),
     tenantId: row.tenant_id,
     jobId: row.job_id,
     trigger: 'slot',
     status: skipReason ? 'skipped' : 'queued',
-    maxAttempts: job?.retry.attempts ?? 1,
+    maxAttempts: job ? attemptsAllowed(job.retry) : 1,
     timeoutMs: job?.timeoutMs ?? 0,
     runAt: ctx.now,
     now: ctx.now,
     scheduleId: row.id,
     slotAt: d.slotAt,
     lateMs,
-    reason: skipReason ?? (lateMs > ON_TIME_TOLERANCE_MS ? `late by ${Math.round(lateMs / 1000)}s${d.reason ? `; ${d.reason}` : ''}` : d.reason ?? null),
+    reason,
   });
   if (!skipReason) active.set(key, [...current, run]);
   slot.run_id = run.id;
-  slot.fate = skipReason ? SLOT_FATE.skipped : lateMs > ON_TIME_TOLERANCE_MS ? SLOT_FATE.firedLate : SLOT_FATE.fired;
-  slot.reason = skipReason ?? run.reason;
+  slot.fate = skipReason ? SLOT_FATE.skipped : late ? SLOT_FATE.firedLate : SLOT_FATE.fired;
+  slot.reason = reason;
   return run;
 }
 

@@ -9,6 +9,7 @@ import { NsError, notFound } from '../errors.ts';
 import type { EngineEvents } from '../events.ts';
 import { newId } from '../ids.ts';
 import { estimateCompletion } from '../runs/eta.ts';
+import { attemptsAllowed } from '../runs/retry-policy.ts';
 import { inTransaction, lockRunKey, type Db } from '../store/db.ts';
 import { requestCancel, type CancelResult } from '../store/run-transitions.ts';
 import {
@@ -98,7 +99,7 @@ export class RunService {
         jobId,
         trigger: options.trigger ?? 'manual',
         status: 'queued',
-        maxAttempts: job.retry.attempts,
+        maxAttempts: attemptsAllowed(job.retry),
         timeoutMs: job.timeoutMs,
         runAt: Math.max(now, options.at ?? now),
         now,

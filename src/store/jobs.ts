@@ -30,7 +30,19 @@ const parsed = new Map<string, { spec: string; job: JobDefinition }>();
 function parsedSpec(id: string, spec: string): JobDefinition {
   const hit = parsed.get(id);
   if (hit?.spec === spec) return hit.job;
-  const job = deepFreeze(JSON.parse(spec) as JobDefinition);
+  const job = deepFreeze(withRetries(JSON.parse(spec) as JobDefinition));
   parsed.set(id, { spec, job });
   return job;
+}
+
+/**
+ * Definitions stored before retries were counted after the first attempt say `retry.attempts`
+ * (the first included). A job declared through the API lives only here, so its stored allowance is
+ * read with its old meaning: attempts − 1 retries. The next write stores `retries`.
+ */
+function withRetries(job: JobDefinition): JobDefinition {
+  const retry = job.retry as JobDefinition['retry'] & { attempts?: number };
+  if (retry.retries !== undefined || retry.attempts === undefined) return job;
+  const { attempts, ...rest } = retry;
+  return { ...job, retry: { ...rest, retries: Math.max(0, attempts - 1) } };
 }

@@ -67,7 +67,7 @@ export interface RunsTable {
   status: string;
   /** Executions started (each has a run_attempts row), whatever ended them. */
   attempt: number;
-  /** How many executions the job's own results may use: attempt − recoveries − interruptions (retry-policy.ts jobTries). */
+  /** The job's own tries allowed, the first attempt included: retry.retries + 1 when queued. Its tries so far: attempt − recoveries − interruptions (retry-policy.ts jobTries). */
   max_attempts: number;
   /** Executions whose worker was lost (lease expired, recovered by a node); bounded by the maxRecoveries setting. */
   recoveries: number;

@@ -27,6 +27,7 @@ interface RunDetail {
   status: string;
   attempt: number;
   maxAttempts: number;
+  maxRetries: number;
   runAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -95,7 +96,7 @@ describe('GET /api/runs/:id', () => {
   test('a retried run shows both attempts; a failed run its error and exit code; unknown ids are 404', async () => {
     const counter = join(tempDir(), 'count');
     const t = await openTestApi({
-      jobs: [commandJob('flaky', node, [FLAKY, counter, '2'], { retry: { attempts: 2, backoffMs: [], jitterRatio: 0 } }), commandJob('bad', node, ['-e', 'console.error("no input data"); process.exit(3)'])],
+      jobs: [commandJob('flaky', node, [FLAKY, counter, '2'], { retry: { retries: 1, backoffMs: [], jitterRatio: 0 } }), commandJob('bad', node, ['-e', 'console.error("no input data"); process.exit(3)'])],
     });
     try {
       t.engine.start({ scheduler: false });
@@ -104,6 +105,7 @@ describe('GET /api/runs/:id', () => {
       const retried = await getRun(t, flaky.runId);
       assert.equal(retried.status, 'succeeded');
       assert.equal(retried.attempt, 2);
+      assert.deepEqual([retried.maxAttempts, retried.maxRetries], [2, 1], 'retry.retries 1: the first attempt and one retry');
       assert.deepEqual(retried.attempts.map((a) => [a.attempt, a.status, a.exitCode]), [
         [1, 'retrying', 75],
         [2, 'succeeded', 0],

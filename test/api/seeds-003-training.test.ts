@@ -89,6 +89,22 @@ describe('seed 003: training schedule, history, cancel', () => {
     assert.deepEqual({ counts: await s.counts(), row: await getScheduleRow(s.engine.db.k, 'acme', 'acme.train') }, before);
   });
 
+  test("retryAttempts counts retries after the first attempt, as the seed's 3 with backoff 5, 15, 45 min does", async () => {
+    // The job retries 3 times (retry.retries: 3), so it may make 4 attempts in all.
+    const shown = await s.app.inject({ method: 'GET', url: '/api/training/schedule?organizationId=acme' });
+    assert.equal(shown.json().retryAttempts, 3);
+    const accepted = await post(s.app, '/api/training/schedule', { organizationId: 'acme', retryAttempts: 3 });
+    assert.equal(accepted.statusCode, 200, accepted.body);
+    const refused = await post(s.app, '/api/training/schedule', { organizationId: 'acme', retryAttempts: 4 });
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.equal(
+      refused.json().error.message,
+      'retryAttempts=4: retries are configured per job; job "train" retries 3 times after the first attempt (retry.retries in the config file, or TRAINING_RETRY_ATTEMPTS); send 3 or leave the field out',
+    );
+    const jobs = await s.app.inject({ url: '/api/jobs?tenantId=acme' });
+    assert.deepEqual(jobs.json().jobs.find((j: { id: string }) => j.id === 'train').retry, { retries: 3, backoffMs: [1000], jitterRatio: 0 });
+  });
+
   test('DELETE removes the schedule; then GET and DELETE are 404', async () => {
     const res = await s.app.inject({ method: 'DELETE', url: '/api/training/schedule?organizationId=globex' });
     assert.equal(res.statusCode, 200, res.body);

@@ -38,7 +38,7 @@ function writeConfig(dir: string): string {
             { name: 'suggest', command: node, args: ['-e', `${metric('suggestions_generated', 10)};${metric('openai_cost_usd', 0.0025)}`] },
           ],
         },
-        { id: 'train', kind: 'command', role: 'training', command: node, args: ['-e', `${metric('accuracy', 0.91)};${metric('samples', 1200)}`], retry: { attempts: 3, backoff: ['5m', '15m', '45m'] } },
+        { id: 'train', kind: 'command', role: 'training', command: node, args: ['-e', `${metric('accuracy', 0.91)};${metric('samples', 1200)}`], retry: { retries: 3, backoff: ['5m', '15m', '45m'] } },
       ],
     }),
   );

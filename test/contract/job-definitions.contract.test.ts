@@ -30,5 +30,19 @@ for (const target of await storeTargets()) {
         await t.close();
       }
     });
+
+    test('a definition stored with retry.attempts (the first attempt included) is read as attempts − 1 retries', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [commandJob('report', 'node', ['-e', '0'])] });
+      try {
+        const k = t.engine.db.k;
+        const stored = { ...(await getJob(k, 'report'))!, retry: { attempts: 3, backoffMs: [300_000], jitterRatio: 0.1 } };
+        await k.updateTable('jobs').set({ spec: JSON.stringify(stored) }).where('id', '=', 'report').execute();
+        assert.deepEqual((await getJob(k, 'report'))?.retry, { retries: 2, backoffMs: [300_000], jitterRatio: 0.1 });
+        const run = await t.engine.runs.trigger('report', 'acme');
+        assert.equal(run.max_attempts, 3, 'the same allowance as before');
+      } finally {
+        await t.close();
+      }
+    });
   });
 }

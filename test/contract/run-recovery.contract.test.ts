@@ -72,7 +72,7 @@ for (const target of await storeTargets()) {
     });
 
     test('a run whose worker is lost more often than the recovery bound fails, saying so', async () => {
-      const job = commandJob('quick', node, ['-e', '0'], { retry: { attempts: 5, backoffMs: [MINUTE], jitterRatio: 0 } });
+      const job = commandJob('quick', node, ['-e', '0'], { retry: { retries: 4, backoffMs: [MINUTE], jitterRatio: 0 } });
       const t = await openTestEngine(await target.make(), { jobs: [job], maxRecoveries: 2 });
       try {
         const run = await t.engine.runs.trigger('quick', 'acme');
@@ -96,7 +96,7 @@ for (const target of await storeTargets()) {
     test('a transient failure (exit 75) still spends the retry budget, and only it does', async () => {
       const counter = join(tempDir(), 'count');
       // Always transient: FLAKY would succeed on its 99th call.
-      const job = commandJob('flaky', node, [FLAKY, counter, '99'], { retry: { attempts: 2, backoffMs: [MINUTE], jitterRatio: 0 } });
+      const job = commandJob('flaky', node, [FLAKY, counter, '99'], { retry: { retries: 1, backoffMs: [MINUTE], jitterRatio: 0 } });
       const t = await openTestEngine(await target.make(), { jobs: [job] });
       try {
         const run = await t.engine.runs.trigger('flaky', 'acme');
@@ -109,7 +109,7 @@ for (const target of await storeTargets()) {
         const second = await executeOnce(t, run.id);
         assert.equal(second.status, 'failed', 'the second own failure exhausts the two attempts');
         assert.equal(second.error_code, 'NS_JOB_FAILED');
-        assert.match(second.error_message ?? '', /2 attempts exhausted/);
+        assert.match(second.error_message ?? '', /1 retry exhausted \(2 attempts\)$/);
         assert.deepEqual([second.attempt, second.recoveries, second.max_attempts], [3, 1, 2]);
         const attempts = await listAttempts(t.engine.db.k, 'acme', run.id);
         assert.deepEqual(attempts.map((a) => a.status), ['lost', 'retrying', 'failed']);
@@ -123,7 +123,7 @@ for (const target of await storeTargets()) {
       const dir = tempDir();
       // The first execution outlives the shutdown grace; the next ones fail transiently.
       const script = `const fs = require("fs"); const f = ${JSON.stringify(join(dir, 'calls'))}; const n = fs.existsSync(f) ? Number(fs.readFileSync(f, "utf8")) + 1 : 1; fs.writeFileSync(f, String(n)); if (n === 1) { console.log("started"); setTimeout(() => {}, 60000); } else process.exit(75);`;
-      const job = commandJob('slow', node, ['-e', script], { retry: { attempts: 2, backoffMs: [MINUTE], jitterRatio: 0 } });
+      const job = commandJob('slow', node, ['-e', script], { retry: { retries: 1, backoffMs: [MINUTE], jitterRatio: 0 } });
       const first = await openTestEngine(store, { jobs: [job], killGraceMs: 2_000 });
       let runId: string;
       try {
@@ -150,7 +150,7 @@ for (const target of await storeTargets()) {
         second.clock.advance(MINUTE);
         const failed = await executeOnce(second, runId);
         assert.equal(failed.status, 'failed');
-        assert.match(failed.error_message ?? '', /2 attempts exhausted/);
+        assert.match(failed.error_message ?? '', /1 retry exhausted \(2 attempts\)$/);
         assert.deepEqual([failed.attempt, failed.max_attempts, failed.interruptions], [3, 2, 1]);
         assert.deepEqual(runDto(failed).interruptions, 1);
         const attempts = await listAttempts(second.engine.db.k, 'acme', runId);

@@ -90,7 +90,7 @@ for (const target of await storeTargets()) {
     });
 
     test('an expired lease is recovered and the run retried by another worker', async () => {
-      const job = commandJob('quick', node, ['-e', '0'], { retry: { attempts: 3, backoffMs: [MINUTE], jitterRatio: 0 } });
+      const job = commandJob('quick', node, ['-e', '0'], { retry: { retries: 2, backoffMs: [MINUTE], jitterRatio: 0 } });
       const t = await openTestEngine(await target.make(), { jobs: [job] });
       try {
         const run = await t.engine.runs.trigger('quick', 'acme');
@@ -115,8 +115,8 @@ for (const target of await storeTargets()) {
 
     test('transient failures retry with backoff; permanent ones fail at once with the reason', async () => {
       const dir = tempDir();
-      const flaky = commandJob('flaky', node, [join(FIX, 'flaky.mjs'), join(dir, 'count'), '3'], { retry: { attempts: 3, backoffMs: [5 * MINUTE, 15 * MINUTE], jitterRatio: 0 } });
-      const broken = commandJob('broken', node, ['-e', 'console.error("bad input: column x missing"); process.exit(2)'], { retry: { attempts: 3, backoffMs: [MINUTE], jitterRatio: 0 } });
+      const flaky = commandJob('flaky', node, [join(FIX, 'flaky.mjs'), join(dir, 'count'), '3'], { retry: { retries: 2, backoffMs: [5 * MINUTE, 15 * MINUTE], jitterRatio: 0 } });
+      const broken = commandJob('broken', node, ['-e', 'console.error("bad input: column x missing"); process.exit(2)'], { retry: { retries: 2, backoffMs: [MINUTE], jitterRatio: 0 } });
       const t = await openTestEngine(await target.make(), { jobs: [flaky, broken] });
       try {
         t.engine.workers.lifecycle.to('running');

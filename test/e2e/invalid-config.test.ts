@@ -33,7 +33,7 @@ interface Case {
 const CASES: readonly Case[] = [
   { name: 'cron hour out of range', env: { ML_TRAINING_SCHEDULE: '0 25 * * *' }, message: 'ML_TRAINING_SCHEDULE="0 25 * * *": hour 25 is out of range 0-23; example "0 2 * * *"' },
   { name: 'unknown training mode', env: { ML_TRAINING_MODE: 'fast' }, message: 'ML_TRAINING_MODE="fast": must be "incremental" or "full"; example "incremental"' },
-  { name: 'retry attempts not a number', env: { TRAINING_RETRY_ATTEMPTS: 'zero' }, message: 'TRAINING_RETRY_ATTEMPTS="zero": must be a whole number ≥ 1; example "3"' },
+  { name: 'retry attempts not a number', env: { TRAINING_RETRY_ATTEMPTS: 'zero' }, message: 'TRAINING_RETRY_ATTEMPTS="zero": must be a whole number from 0 to 100; example "3"' },
   { name: 'negative timeout', env: { TRAINING_TIMEOUT_HOURS: '-1' }, message: 'TRAINING_TIMEOUT_HOURS="-1": must be a positive number of hours; example "2"' },
   { name: 'unknown time zone', env: { NIGHTSHIFT_TIMEZONE: 'Mars/Olympus' }, message: 'NIGHTSHIFT_TIMEZONE="Mars/Olympus": unknown IANA time zone; example "Europe/London"' },
   { name: 'zero concurrency', env: { NIGHTSHIFT_CONCURRENCY: '0' }, message: 'NIGHTSHIFT_CONCURRENCY="0": must be a whole number from 1 to 1024; example "4"' },

@@ -26,7 +26,7 @@ function setup(jobMs = 4000) {
     config,
     JSON.stringify({
       tenants: [{ id: 'acme', name: 'Acme', timezone: 'UTC' }],
-      jobs: [{ id: 'slow', kind: 'command', command: process.execPath, args: [FIXTURE, String(jobMs), marker], retry: { attempts: 2, backoff: ['1s'] } }],
+      jobs: [{ id: 'slow', kind: 'command', command: process.execPath, args: [FIXTURE, String(jobMs), marker], retry: { retries: 1, backoff: ['1s'] } }],
     }),
   );
   const env = {

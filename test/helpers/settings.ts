@@ -5,7 +5,7 @@ import type { CommandJob, EmptyJob, PipelineJob, ScheduleDefinition, Settings, T
 
 export const tempDir = (prefix = 'ns-test-') => mkdtempSync(join(tmpdir(), prefix));
 
-const NO_RETRY = { attempts: 1, backoffMs: [], jitterRatio: 0 } as const;
+const NO_RETRY = { retries: 0, backoffMs: [], jitterRatio: 0 } as const;
 
 export function commandJob(id: string, command: string, args: string[] = [], extra: Partial<CommandJob> = {}): CommandJob {
   return { id, kind: 'command', description: '', role: null, tenants: null, timeoutMs: 60_000, retry: NO_RETRY, after: [], env: {}, command, args, ...extra };
@@ -67,7 +67,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     predictionLog: { sampleRate: 1, maxRowsPerModel: 100_000, retentionDays: 30 },
     logTailBytes: 16_384,
     historyRetentionDays: 365,
-    training: { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retryAttempts: 3, timeoutMs: 7_200_000 },
+    training: { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retries: 3, timeoutMs: 7_200_000 },
     analysis: { schedule: '0 3 * * *' },
     http: { host: '127.0.0.1', port: 0 },
     tenants: TENANTS,

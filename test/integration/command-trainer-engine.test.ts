@@ -43,7 +43,7 @@ describe('command trainer through the run engine (Python example)', () => {
   test('a transient failure (exit 75) is retried after its backoff, then succeeds', async () => {
     const dir = tempDir('ns-trainer-job-');
     const { jobFile, job } = await prepareJob(dir, { epochs: 40, fail_once_marker: path.join(dir, 'failed-once') });
-    const train = commandJob('train-risk', process.execPath, [PYTHON_WRAPPER, PYTHON, TRAIN_PY, jobFile], { retry: { attempts: 3, backoffMs: [MINUTE], jitterRatio: 0 } });
+    const train = commandJob('train-risk', process.execPath, [PYTHON_WRAPPER, PYTHON, TRAIN_PY, jobFile], { retry: { retries: 2, backoffMs: [MINUTE], jitterRatio: 0 } });
     const t = await openTestEngine(sqlite(), { jobs: [train] });
     try {
       t.engine.workers.lifecycle.to('running');

@@ -64,7 +64,7 @@ describe('declared models', { timeout: 120_000 }, () => {
         '  - { id: etl, kind: command, command: node, args: ["-e", "0"] }',
         'models:',
         // Its dataset does not exist: every training fails at once.
-        '  - { name: failure, task: binary, dataset: absent, features: { continuous: [temperature] }, after: [etl], retry: { attempts: 1 } }',
+        '  - { name: failure, task: binary, dataset: absent, features: { continuous: [temperature] }, after: [etl], retry: { retries: 0 } }',
         '',
       ].join('\n'),
     );

@@ -23,7 +23,7 @@ const TENANTS = ['acme', 'globex'];
 const declare = (name: string, extra: Record<string, unknown>): { model: DeclaredModel; job: TrainJob } => {
   const job: TrainJob = {
     id: `train-${name}`, kind: 'train', model: name, description: '', role: 'training', tenants: TENANTS, after: [], env: {},
-    timeoutMs: 120_000, retry: { attempts: 1, backoffMs: [1000], jitterRatio: 0 },
+    timeoutMs: 120_000, retry: { retries: 0, backoffMs: [1000], jitterRatio: 0 },
   };
   return { model: { tenants: TENANTS, jobId: job.id, definition: parseModelDefinition({ ...FAILURE_MODEL, name, mode: 'full', ...extra }) }, job };
 };

@@ -24,7 +24,7 @@ import { FAILURE_MODEL, fillFleet } from '../fixtures/training/fleet.ts';
 const DEFINITION = parseModelDefinition({ ...FAILURE_MODEL, mode: 'full' });
 const JOB: TrainJob = {
   id: 'train-failure', kind: 'train', model: 'failure', description: '', role: 'training', tenants: ['acme', 'globex'], after: [], env: {},
-  timeoutMs: 120_000, retry: { attempts: 1, backoffMs: [1000], jitterRatio: 0 },
+  timeoutMs: 120_000, retry: { retries: 0, backoffMs: [1000], jitterRatio: 0 },
 };
 const MODELS: DeclaredModel[] = [{ tenants: ['acme', 'globex'], jobId: JOB.id, definition: DEFINITION }];
 const URL = '/api/tenants/acme/models/failure';

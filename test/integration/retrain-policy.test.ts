@@ -20,7 +20,7 @@ const URL = '/api/tenants/acme/models';
 
 function declare(name: string, retrain: Record<string, unknown>): { model: DeclaredModel; job: TrainJob } {
   const definition = parseModelDefinition({ ...FAILURE_MODEL, name, mode: 'full', retrain });
-  const job: TrainJob = { id: `train-${name}`, kind: 'train', model: name, description: '', role: null, tenants: ['acme'], after: [], env: {}, timeoutMs: 120_000, retry: { attempts: 1, backoffMs: [1000], jitterRatio: 0 } };
+  const job: TrainJob = { id: `train-${name}`, kind: 'train', model: name, description: '', role: null, tenants: ['acme'], after: [], env: {}, timeoutMs: 120_000, retry: { retries: 0, backoffMs: [1000], jitterRatio: 0 } };
   return { model: { tenants: ['acme'], jobId: job.id, definition }, job };
 }
 

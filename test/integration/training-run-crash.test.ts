@@ -28,7 +28,7 @@ function declare(trees = 30): { models: DeclaredModel[]; jobs: TrainJob[] } {
   const definition = parseModelDefinition({ ...FAILURE_MODEL, mode: 'full', trainer: { kind: 'gbdt', params: { numTrees: trees, maxLeaves: 15 } } });
   const job: TrainJob = {
     id: 'train-failure', kind: 'train', model: 'failure', description: '', role: 'training', tenants: ['acme'], after: [], env: {},
-    timeoutMs: 120_000, retry: { attempts: 1, backoffMs: [1000], jitterRatio: 0 },
+    timeoutMs: 120_000, retry: { retries: 0, backoffMs: [1000], jitterRatio: 0 },
   };
   return { models: [{ tenants: ['acme'], jobId: job.id, definition }], jobs: [job] };
 }

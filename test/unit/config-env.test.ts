@@ -15,9 +15,10 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ['ML_TRAINING_ENABLED', 'maybe', 'ML_TRAINING_ENABLED="maybe": must be true or false (also 1/0, yes/no); example "true"'],
   ['NIGHTSHIFT_LAUNCHER', 'sometimes', 'NIGHTSHIFT_LAUNCHER="sometimes": must be true or false (also 1/0, yes/no); example "true"'],
   ['ML_TRAINING_MODE', 'fast', 'ML_TRAINING_MODE="fast": must be "incremental" or "full"; example "incremental"'],
-  ['TRAINING_RETRY_ATTEMPTS', 'zero', 'TRAINING_RETRY_ATTEMPTS="zero": must be a whole number ≥ 1; example "3"'],
-  ['TRAINING_RETRY_ATTEMPTS', '0', 'TRAINING_RETRY_ATTEMPTS="0": must be a whole number ≥ 1; example "3"'],
-  ['TRAINING_RETRY_ATTEMPTS', '2.5', 'TRAINING_RETRY_ATTEMPTS="2.5": must be a whole number ≥ 1; example "3"'],
+  ['TRAINING_RETRY_ATTEMPTS', 'zero', 'TRAINING_RETRY_ATTEMPTS="zero": must be a whole number from 0 to 100; example "3"'],
+  ['TRAINING_RETRY_ATTEMPTS', '-1', 'TRAINING_RETRY_ATTEMPTS="-1": must be a whole number from 0 to 100; example "3"'],
+  ['TRAINING_RETRY_ATTEMPTS', '101', 'TRAINING_RETRY_ATTEMPTS="101": must be a whole number from 0 to 100; example "3"'],
+  ['TRAINING_RETRY_ATTEMPTS', '2.5', 'TRAINING_RETRY_ATTEMPTS="2.5": must be a whole number from 0 to 100; example "3"'],
   ['TRAINING_TIMEOUT_HOURS', '0', 'TRAINING_TIMEOUT_HOURS="0": must be a positive number of hours; example "2"'],
   ['TRAINING_TIMEOUT_HOURS', '-1', 'TRAINING_TIMEOUT_HOURS="-1": must be a positive number of hours; example "2"'],
   ['TRAINING_TIMEOUT_HOURS', '2h', 'TRAINING_TIMEOUT_HOURS="2h": must be a positive number of hours; example "2"'],
@@ -32,6 +33,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ['NIGHTSHIFT_MAX_RECOVERIES', 'many', 'NIGHTSHIFT_MAX_RECOVERIES="many": must be a whole number from 0 to 1000000; example "10"'],
   ['NIGHTSHIFT_POLL', '-5', 'NIGHTSHIFT_POLL="-5": cannot read "-5" (use a number followed by ms, s, m, h or d); example "6h"'],
   ['NIGHTSHIFT_MISFIRE_GRACE', '1h1h', 'NIGHTSHIFT_MISFIRE_GRACE="1h1h": units must go from largest to smallest, each at most once (e.g. "1h30m"); example "6h"'],
+  ['NIGHTSHIFT_MISFIRE_GRACE', '500ms', 'NIGHTSHIFT_MISFIRE_GRACE="500ms": must be at least 1s: a slot counts as on time only within its misfire grace, and the scheduler reaches a due slot a moment after it is due (to run no late slot, keep a grace and set catchUp: skip); example "1h"'],
   ['NIGHTSHIFT_PORT', '99999', 'NIGHTSHIFT_PORT="99999": must be a whole number from 0 to 65535; example "8080"'],
   ['NIGHTSHIFT_LOG_LEVEL', 'verbose', 'NIGHTSHIFT_LOG_LEVEL="verbose": must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"; example "info"'],
   ['NIGHTSHIFT_NODE_ID', 'node one', 'NIGHTSHIFT_NODE_ID="node one": must be 1-128 letters, digits, "_", ".", ":", "@" or "-"; example "worker-1"'],
@@ -78,7 +80,7 @@ describe('config: env variables', () => {
     assert.equal(s.logTailBytes, 65_536);
     assert.equal(s.maxRecoveries, 10);
     assert.equal(s.historyRetentionDays, 365);
-    assert.deepEqual(s.training, { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retryAttempts: 3, timeoutMs: 7_200_000 });
+    assert.deepEqual(s.training, { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retries: 3, timeoutMs: 7_200_000 });
     assert.deepEqual(s.analysis, { schedule: '0 3 * * *' });
     assert.deepEqual(s.http, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(s.tenants, [{ id: 'default', name: 'Default', timezone: 'UTC' }]);
@@ -122,7 +124,7 @@ describe('config: env variables', () => {
     );
     assert.equal(s.maxRecoveries, 3);
     assert.deepEqual(s.http, { host: '0.0.0.0', port: 0 });
-    assert.deepEqual(s.training, { schedule: '0 2 * * 0', enabled: false, mode: 'full', retryAttempts: 5, timeoutMs: 1_800_000 });
+    assert.deepEqual(s.training, { schedule: '0 2 * * 0', enabled: false, mode: 'full', retries: 5, timeoutMs: 1_800_000 });
     assert.deepEqual(s.analysis, { schedule: '@hourly' });
     assert.deepEqual(s.tenants, [{ id: 'default', name: 'Default', timezone: 'Europe/Berlin' }]);
   });

@@ -33,7 +33,7 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
     'nightshift.yaml: jobs[1].comand: unknown field; did you mean "command"?', 'jobs[1].comand'],
   ['unknown top-level field', 'concurency: 2\n', 'nightshift.yaml: concurency: unknown field; did you mean "concurrency"?', 'concurency'],
   ['unknown field, no near match', 'training: { colour: blue }\n',
-    'nightshift.yaml: training.colour: unknown field; expected one of schedule, enabled, mode, retryAttempts, timeout', 'training.colour'],
+    'nightshift.yaml: training.colour: unknown field; expected one of schedule, enabled, mode, retries, timeout', 'training.colour'],
   ['bad scalar', 'concurrency: two\n', 'nightshift.yaml: concurrency="two": must be a whole number from 1 to 1024; example "4"', 'concurrency'],
   ['bad recovery bound', 'maxRecoveries: -2\n', 'nightshift.yaml: maxRecoveries="-2": must be a whole number from 0 to 1000000; example "10"', 'maxRecoveries'],
   ['bad file cron', 'training: { schedule: "0 25 * * *" }\n',
@@ -62,8 +62,14 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
     'nightshift.yaml: jobs[0].role="serving": must be "training" or "analysis"; example "training"', 'jobs[0].role'],
   ['bad timeout', 'jobs: [{ id: a, kind: command, command: x, timeout: 2 hours }]\n',
     'nightshift.yaml: jobs[0].timeout="2 hours": cannot read "2 hours" (use a number followed by ms, s, m, h or d); example "6h"', 'jobs[0].timeout'],
-  ['bad retry attempts', 'jobs: [{ id: a, kind: command, command: x, retry: { attempts: 0 } }]\n',
-    'nightshift.yaml: jobs[0].retry.attempts="0": must be a whole number ≥ 1; example "3"', 'jobs[0].retry.attempts'],
+  ['bad retries', 'jobs: [{ id: a, kind: command, command: x, retry: { retries: -1 } }]\n',
+    'nightshift.yaml: jobs[0].retry.retries="-1": must be a whole number from 0 to 100; example "3"', 'jobs[0].retry.retries'],
+  ['retry.attempts (counted the first attempt; renamed retries)', 'jobs: [{ id: a, kind: command, command: x, retry: { attempts: 3, backoff: [5m, 15m, 45m] } }]\n',
+    'nightshift.yaml: jobs[0].retry.attempts="3": "attempts" counted the first attempt too and is no longer read; "retries" counts the retries after the first attempt: write retries: 2 to keep 3 attempts, or retries: 3 for seed 003\'s three retries (the default); example "retries: 3"', 'jobs[0].retry.attempts'],
+  ['a model\'s retry.attempts', 'models: [{ name: m, task: binary, dataset: d, features: { continuous: [x] }, retry: { attempts: 1 } }]\n',
+    'nightshift.yaml: models[0].retry.attempts="1": "attempts" counted the first attempt too and is no longer read; "retries" counts the retries after the first attempt: write retries: 0 to keep 1 attempt, or retries: 3 for seed 003\'s three retries (the default); example "retries: 3"', 'models[0].retry.attempts'],
+  ['training.retryAttempts (renamed training.retries)', 'training: { retryAttempts: 4 }\n',
+    'nightshift.yaml: training.retryAttempts="4": "retryAttempts" counted the first attempt too and is no longer read; "retries" counts the retries after the first attempt: write retries: 3 to keep 4 attempts, or retries: 3 for seed 003\'s three retries (the default); example "retries: 3"', 'training.retryAttempts'],
   ['bad backoff entry', 'jobs: [{ id: a, kind: command, command: x, retry: { backoff: [5m, soon] } }]\n',
     'nightshift.yaml: jobs[0].retry.backoff[1]="soon": cannot read "soon" (use a number followed by ms, s, m, h or d); example "6h"', 'jobs[0].retry.backoff[1]'],
   ['unknown job tenant', `${JOBS}  - { id: c, kind: command, command: x, tenants: [acne] }\n`,
@@ -96,6 +102,10 @@ const INVALID: ReadonlyArray<readonly [string, string, string, string]> = [
     'nightshift.yaml: schedules[0]: give "cron" or "every", not both', 'schedules[0]'],
   ['neither cron nor every', `${JOBS}schedules: [{ id: s, tenant: acme, job: train }]\n`,
     'nightshift.yaml: schedules[0]: needs "cron" or "every"; example cron: "0 2 * * *"', 'schedules[0]'],
+  ['misfire grace below 1s', `${JOBS}schedules: [{ id: s, tenant: acme, job: train, every: 1h, misfireGrace: 0 }]\n`,
+    'nightshift.yaml: schedules[0].misfireGrace="0": must be at least 1s: a slot counts as on time only within its misfire grace, and the scheduler reaches a due slot a moment after it is due (to run no late slot, keep a grace and set catchUp: skip); example "1h"', 'schedules[0].misfireGrace'],
+  ['default misfire grace below 1s', 'misfireGrace: 500ms\n',
+    'nightshift.yaml: misfireGrace="500ms": must be at least 1s: a slot counts as on time only within its misfire grace, and the scheduler reaches a due slot a moment after it is due (to run no late slot, keep a grace and set catchUp: skip); example "1h"', 'misfireGrace'],
   ['bad catchUp', `${JOBS}schedules: [{ id: s, tenant: acme, job: train, every: 1h, catchUp: most }]\n`,
     'nightshift.yaml: schedules[0].catchUp="most": must be one of "latest", "skip", "all"; example "latest"', 'schedules[0].catchUp'],
   ['bad overlap', `${JOBS}schedules: [{ id: s, tenant: acme, job: train, every: 1h, overlap: parallel }]\n`,
@@ -143,10 +153,10 @@ describe('config: file validation', () => {
   it('applies file-wide retry defaults and reads numbers as milliseconds', () => {
     const s = loadYaml(
       'retry: { backoff: [1m, 2m], jitterRatio: 0 }\n' +
-        'jobs: [{ id: a, kind: command, command: x, retry: { attempts: 2 } }, { id: b, kind: command, command: x, timeout: 90000 }]\n' +
+        'jobs: [{ id: a, kind: command, command: x, retry: { retries: 1 } }, { id: b, kind: command, command: x, timeout: 90000 }]\n' +
         'schedules: [{ id: s, job: a, every: 3600000, jitter: 0 }]\n',
     );
-    assert.deepEqual(s.jobs[0]?.retry, { attempts: 2, backoffMs: [60_000, 120_000], jitterRatio: 0 });
+    assert.deepEqual(s.jobs[0]?.retry, { retries: 1, backoffMs: [60_000, 120_000], jitterRatio: 0 });
     assert.equal(s.jobs[1]?.timeoutMs, 90_000);
     assert.deepEqual([s.schedules[0]?.tenantId, s.schedules[0]?.everyMs, s.schedules[0]?.timezone], ['default', 3_600_000, 'UTC']);
   });

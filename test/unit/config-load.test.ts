@@ -24,7 +24,7 @@ function assertFixture(s: Settings, file: string): void {
     {
       id: 'nightly-analysis', description: '', role: 'analysis', tenants: ['acme'], after: ['etl'], env: { K: 'V' },
       kind: 'command', command: 'node', args: ['scripts/analyse.js', '--days', '7'], cwd: '.',
-      timeoutMs: 7_200_000, retry: { attempts: 3, backoffMs: [300_000, 900_000, 2_700_000], jitterRatio: 0.1 },
+      timeoutMs: 7_200_000, retry: { retries: 4, backoffMs: [300_000, 900_000, 2_700_000], jitterRatio: 0.1 },
     },
     {
       id: 'etl', description: '', role: null, tenants: null, after: [], env: {}, kind: 'pipeline',
@@ -32,11 +32,11 @@ function assertFixture(s: Settings, file: string): void {
         { name: 'fetch', command: 'node', args: ['fetch.js'], outcomes: { '3': 'no_data' } },
         { name: 'load', command: 'node', args: ['load.js'] },
       ],
-      timeoutMs: 5_400_000, retry: { attempts: 3, backoffMs: [300_000, 900_000, 2_700_000], jitterRatio: 0.1 },
+      timeoutMs: 5_400_000, retry: { retries: 3, backoffMs: [300_000, 900_000, 2_700_000], jitterRatio: 0.1 },
     },
     {
       id: 'train', description: '', role: 'training', tenants: null, after: [], env: {}, kind: 'command', command: 'node',
-      args: ['train.js'], timeoutMs: 5_400_000, retry: { attempts: 3, backoffMs: [300_000, 900_000, 2_700_000], jitterRatio: 0.1 },
+      args: ['train.js'], timeoutMs: 5_400_000, retry: { retries: 3, backoffMs: [300_000, 900_000, 2_700_000], jitterRatio: 0.1 },
     },
   ]);
   const policy = { jitterMs: 0, misfireGraceMs: 3_600_000, catchUp: 'latest', catchUpMax: 10, overlap: 'skip', enabled: true };
@@ -73,9 +73,9 @@ describe('config: loading', () => {
     assert.equal(s.tenants.find((t) => t.id === 'beta')?.timezone, 'Asia/Tokyo');
     const byId = new Map(s.jobs.map((j) => [j.id, j]));
     assert.equal(byId.get('train')?.timeoutMs, 10_800_000, 'no explicit timeout: TRAINING_TIMEOUT_HOURS');
-    assert.equal(byId.get('train')?.retry.attempts, 5, 'no explicit retry: TRAINING_RETRY_ATTEMPTS');
+    assert.equal(byId.get('train')?.retry.retries, 5, 'no explicit retry: TRAINING_RETRY_ATTEMPTS (retries)');
     assert.equal(byId.get('nightly-analysis')?.timeoutMs, 7_200_000, 'explicit timeout kept');
-    assert.equal(byId.get('nightly-analysis')?.retry.attempts, 3, 'explicit attempts kept');
+    assert.equal(byId.get('nightly-analysis')?.retry.retries, 4, 'explicit retries kept');
   });
 
   it('checks heartbeat against a lease that came from the file', () => {
@@ -117,7 +117,7 @@ describe('config: loading', () => {
     const lines = text.split('\n');
     assert.equal(lines[0], `config file: ${path.join(fixtures, 'nightshift.yaml')}`);
     assert.ok(lines.includes('tenants (2): acme (America/New_York), beta (Europe/London)'), text);
-    assert.ok(lines.includes('  etl: pipeline fetch → load (all tenants; timeout 1h 30m; 3 attempts)'), text);
+    assert.ok(lines.includes('  etl: pipeline fetch → load (all tenants; timeout 1h 30m; 3 retries)'), text);
     assert.ok(lines.some((l) => l === '  acme.train: acme / train, at 02:00 every day (America/New_York), cron "0 2 * * *" (implicit)'), text);
     assert.ok(lines.some((l) => l.startsWith('  beta-train: ') && l.includes('disabled')), text);
   });

@@ -53,7 +53,7 @@ const FAILURE = `
     dataset: readings
     tenants: [acme]
     timeout: 30m
-    retry: { attempts: 2 }
+    retry: { retries: 1 }
     features: { continuous: [temperature, vibration] }
     gate: { thresholds: { auc: 0.7 }, change: { maxDecrease: 0.05 } }
 `;
@@ -75,11 +75,11 @@ describe('config models: training jobs and implicit schedules', () => {
     assert.deepEqual(s.jobs, [
       {
         id: 'train-failure', kind: 'train', model: 'failure', description: 'train model failure', role: 'training', tenants: ['acme'],
-        after: [], env: {}, timeoutMs: 1_800_000, retry: { attempts: 2, backoffMs: BACKOFF, jitterRatio: 0.1 },
+        after: [], env: {}, timeoutMs: 1_800_000, retry: { retries: 1, backoffMs: BACKOFF, jitterRatio: 0.1 },
       },
       {
         id: 'train-rul', kind: 'train', model: 'rul', description: 'train model rul', role: 'training', tenants: null,
-        after: [], env: {}, timeoutMs: 7_200_000, retry: { attempts: 3, backoffMs: BACKOFF, jitterRatio: 0.1 },
+        after: [], env: {}, timeoutMs: 7_200_000, retry: { retries: 3, backoffMs: BACKOFF, jitterRatio: 0.1 },
       },
     ]);
   });
@@ -125,11 +125,11 @@ describe('config models: training jobs and implicit schedules', () => {
     ]);
   });
 
-  it('uses training.timeout and training.retryAttempts for a model that sets neither', () => {
-    const s = loadYaml(`${TWO_MODELS}training: { timeout: 45m, retryAttempts: 4 }\n`);
+  it('uses training.timeout and training.retries for a model that sets neither', () => {
+    const s = loadYaml(`${TWO_MODELS}training: { timeout: 45m, retries: 4 }\n`);
     const rul = s.jobs.find((j) => j.id === 'train-rul');
     assert.equal(rul?.timeoutMs, 2_700_000);
-    assert.equal(rul?.retry.attempts, 4);
+    assert.equal(rul?.retry.retries, 4);
     assert.equal(s.jobs.find((j) => j.id === 'train-failure')?.timeoutMs, 1_800_000, 'the model\'s own timeout wins');
   });
 
@@ -348,8 +348,8 @@ describe('config models: nightshift config check', () => {
     };
     assert.deepEqual(from('jobs (2):', 3), [
       'jobs (2):',
-      '  train-failure: train model failure (role training; tenants acme; timeout 30m; 2 attempts)',
-      '  train-rul: train model rul (role training; all tenants; timeout 2h; 3 attempts)',
+      '  train-failure: train model failure (role training; tenants acme; timeout 30m; 1 retry)',
+      '  train-rul: train model rul (role training; all tenants; timeout 2h; 3 retries)',
     ]);
     assert.deepEqual(from('models (2):', 3), [
       'models (2):',

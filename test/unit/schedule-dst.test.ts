@@ -57,8 +57,11 @@ function walk(zone: string) {
   return w;
 }
 
-/** Expected slots by brute force: first occurrence of each matching wall; gap walls → transition. */
-function expectedSlots(zone: string, matches: (hour: number, minute: number) => boolean): number[] {
+/**
+ * Expected slots by brute force: gap walls → transition; a repeated wall → its first occurrence,
+ * or every occurrence for patterns that follow the clock (wildcard or step in minute or hour).
+ */
+function expectedSlots(zone: string, matches: (hour: number, minute: number) => boolean, followsClock = false): number[] {
   const slots: number[] = [];
   const seen = new Set<string>();
   let prev: Wall | undefined;
@@ -72,7 +75,7 @@ function expectedSlots(zone: string, matches: (hour: number, minute: number) => 
         if (matches(d.getUTCHours(), d.getUTCMinutes())) push(instant);
       }
     }
-    if (matches(wall.hour, wall.minute) && !seen.has(wall.key)) push(instant);
+    if (matches(wall.hour, wall.minute) && (followsClock || !seen.has(wall.key))) push(instant);
     seen.add(wall.key);
     prev = wall;
   }
@@ -139,15 +142,31 @@ describe('cron slots across DST, 2025-2026', () => {
     test(`${zone}: hourly slots match the brute force and never repeat`, () => {
       const timing = compileTiming({ cron: '0 * * * *', timezone: zone }, 't');
       const actual = actualSlots(timing);
-      const expected = expectedSlots(zone, (_h, m) => m === 0);
+      const expected = expectedSlots(zone, (_h, m) => m === 0, true);
       assert.deepEqual(actual, expected);
       assert.equal(new Set(actual).size, actual.length);
       assertStrictlyIncreasing(actual);
       // Cross-check the brute force itself: 730 local days of 24 wall hours each, except that
-      // on NY/London spring-forward days 02:00 collapses onto 03:00 (23 slots). A repeated hour
-      // at fall-back still counts once. Lord Howe's half-hour shifts never merge two :00 walls.
+      // on NY/London spring-forward days 02:00 collapses onto 03:00 (23 slots) and on fall-back
+      // days the repeated 01:00 fires in both occurrences (25 slots). Lord Howe's half-hour
+      // shifts never merge nor repeat a :00 wall.
       const inYears = actual.filter((s) => wallOf(zone, s).date >= '2025-01-01' && wallOf(zone, s).date <= '2026-12-31');
-      assert.equal(inYears.length, zone === 'Australia/Lord_Howe' ? 17_520 : 17_520 - 2);
+      assert.equal(inYears.length, 17_520);
+      const perDay = new Map<string, number>();
+      for (const s of inYears) perDay.set(wallOf(zone, s).date, (perDay.get(wallOf(zone, s).date) ?? 0) + 1);
+      const counts = [...perDay.values()].sort((a, b) => a - b);
+      assert.deepEqual([counts[0], counts[counts.length - 1]], zone === 'Australia/Lord_Howe' ? [24, 24] : [23, 25]);
+    });
+
+    test(`${zone}: every 15 minutes and every 30 minutes of 01-03 match the brute force`, () => {
+      for (const [expr, matches] of [
+        ['*/15 * * * *', (_h: number, m: number) => m % 15 === 0],
+        ['*/30 1-3 * * *', (h: number, m: number) => h >= 1 && h <= 3 && m % 30 === 0],
+      ] as const) {
+        const actual = actualSlots(compileTiming({ cron: expr, timezone: zone }, 't'));
+        assert.deepEqual(actual, expectedSlots(zone, matches, true), expr);
+        assertStrictlyIncreasing(actual);
+      }
     });
   }
 

@@ -1,7 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/clock.ts';
-import { compileTiming, countSlots, jitterFor, nextSlot, planDue, type DuePlan, type PlanDueInput } from '../../src/schedule/index.ts';
+import {
+  compileTiming,
+  countSlots,
+  DEFAULT_ON_TIME_TOLERANCE_MS,
+  jitterFor,
+  nextSlot,
+  onTimeToleranceFor,
+  planDue,
+  type DuePlan,
+  type PlanDueInput,
+} from '../../src/schedule/index.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -72,9 +82,28 @@ describe('planDue: normal operation and clock anomalies', () => {
     }
   });
 
-  test('on time wins over a grace shorter than the tolerance', () => {
-    const p = plan({ misfireGraceMs: 0, firstSlotAt: at('2025-06-01T12:00:00Z'), now: at('2025-06-01T12:00:05Z') });
-    assert.equal(p.decisions[0]!.action, 'fire');
+  test('the on-time tolerance never exceeds the grace: grace 30 s means 45 s late is missed', () => {
+    const slot = at('2025-06-01T12:00:00Z');
+    const late = (ms: number, misfireGraceMs: number) => plan({ misfireGraceMs, firstSlotAt: slot, now: slot + ms }).decisions[0]!;
+    assert.equal(late(29_000, 30_000).action, 'fire');
+    assert.equal(late(30_000, 30_000).action, 'fire');
+    assert.deepEqual(late(45_000, 30_000), { slotAt: slot, action: 'missed', lateMs: 45_000, reason: 'late by 45s, beyond misfire grace 30s' });
+    // With a grace longer than a minute, a slot between 1 min and the grace late is backlog.
+    assert.equal(late(45_000, 90_000).reason, undefined);
+    assert.deepEqual(late(65_000, 90_000), { slotAt: slot, action: 'fire', lateMs: 65_000, reason: 'catch-up (policy "latest")' });
+    assert.equal(late(95_000, 90_000).action, 'missed');
+    assert.equal(onTimeToleranceFor(30_000), 30_000);
+    assert.equal(onTimeToleranceFor(HOUR), DEFAULT_ON_TIME_TOLERANCE_MS);
+  });
+
+  test('lateness counts from the due time (slot plus its jitter)', () => {
+    const slot = at('2025-06-01T12:00:00Z');
+    const jitter = (s: number) => (s === slot ? 4 * MIN : 0);
+    const p = plan({ misfireGraceMs: 30_000, firstSlotAt: slot, now: slot + 4 * MIN + 20_000, dueDelayOf: jitter });
+    assert.deepEqual(p.decisions, [{ slotAt: slot, action: 'fire', lateMs: 20_000 }]);
+    const q = plan({ misfireGraceMs: 30_000, firstSlotAt: slot, now: slot + 4 * MIN + 45_000, dueDelayOf: jitter });
+    assert.equal(q.decisions[0]!.action, 'missed');
+    assert.equal(q.decisions[0]!.lateMs, 45_000);
   });
 
   test('nothing due yet: no decisions, next slot unchanged', () => {

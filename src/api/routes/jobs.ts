@@ -13,7 +13,7 @@ function jobDto({ job, schedules, nextRunAt, lastRun }: JobView, now: number) {
     role: job.role,
     tenants: job.tenants ? [...job.tenants] : null,
     timeoutMs: job.timeoutMs,
-    retry: { attempts: job.retry.attempts, backoffMs: [...job.retry.backoffMs], jitterRatio: job.retry.jitterRatio },
+    retry: { retries: job.retry.retries, backoffMs: [...job.retry.backoffMs], jitterRatio: job.retry.jitterRatio },
     after: [...job.after],
     schedules: schedules.map((s) => scheduleDto(s, now)),
     nextRunAt: iso(nextRunAt),

@@ -25,7 +25,9 @@ const ScheduleConfigBody = Type.Object(
     pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'cron expression, e.g. "0 2 * * 0"; required when the organization has no schedule yet' })),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA zone; default the schedule's, else the organization's" })),
     enabled: Type.Optional(Type.Boolean()),
-    retryAttempts: Type.Optional(Type.Integer({ minimum: 1, description: "must equal the training job's retry.attempts: retries are configured per job" })),
+    retryAttempts: Type.Optional(
+      Type.Integer({ minimum: 0, description: "retries after the first attempt, as the seed counts them (3: retried 5, 15 and 45 min later); must equal the training job's retry.retries: retries are configured per job" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -36,7 +38,7 @@ const ScheduleConfig = Type.Object({
   jobId: Type.String(),
   scheduleId: Type.String(),
   schedule: Type.Object({ pattern: Type.Union([Type.String(), Type.Null()]), timezone: Type.String(), enabled: Type.Boolean() }),
-  retryAttempts: Type.Integer({ description: 'attempts in all, the first included (retry.attempts of the job)' }),
+  retryAttempts: Type.Integer({ description: "retries after the first attempt (the job's retry.retries; default 3, as in seed 003: 5, 15 and 45 min later)" }),
   description: Type.String(),
   nextRuns: Type.Array(Type.String({ format: 'date-time' })),
 });
@@ -63,7 +65,7 @@ const HistoryEntry = Type.Object({
   completedAt: IsoOrNull,
   durationMs: Type.Union([Type.Integer(), Type.Null()]),
   attempt: Type.Integer(),
-  maxAttempts: Type.Integer(),
+  maxAttempts: Type.Integer({ description: "the job's own tries allowed: the first attempt and retryAttempts retries" }),
   metrics: Type.Record(Type.String(), Type.Number()),
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
 });
@@ -86,7 +88,7 @@ function configView(services: SeedServices, t: RoleTarget, row: ScheduleRow) {
     jobId: t.job.id,
     scheduleId: row.id,
     schedule: { pattern: row.cron, timezone: row.timezone, enabled: dto.enabled },
-    retryAttempts: t.job.retry.attempts,
+    retryAttempts: t.job.retry.retries,
     description: dto.description,
     nextRuns: dto.nextRuns,
   };
@@ -94,8 +96,10 @@ function configView(services: SeedServices, t: RoleTarget, row: ScheduleRow) {
 
 /** The seed's body → a schedule definition; fields the seed does not know keep their current values. */
 async function definitionFrom(services: SeedServices, t: RoleTarget, current: ScheduleRow | null, body: ScheduleConfigBodyT) {
-  if (body.retryAttempts !== undefined && body.retryAttempts !== t.job.retry.attempts) {
-    throw new NsError('NS_VALIDATION', `retryAttempts: retries are configured per job; job "${t.job.id}" makes ${t.job.retry.attempts} attempts (retry.attempts in the config file); send ${t.job.retry.attempts} or leave the field out`, { field: 'retryAttempts' });
+  const { retries } = t.job.retry;
+  if (body.retryAttempts !== undefined && body.retryAttempts !== retries) {
+    const configured = `job "${t.job.id}" retries ${retries === 1 ? 'once' : `${retries} times`} after the first attempt (retry.retries in the config file, or TRAINING_RETRY_ATTEMPTS)`;
+    throw new NsError('NS_VALIDATION', `retryAttempts=${body.retryAttempts}: retries are configured per job; ${configured}; send ${retries} or leave the field out`, { field: 'retryAttempts' });
   }
   if (body.pattern === undefined && !current) {
     throw new NsError('NS_VALIDATION', `pattern: required: organization "${t.tenantId}" has no training schedule yet`, { field: 'pattern' });
