@@ -73,7 +73,7 @@ export class TenantService {
     const tenant = await getTenant(this.#d.db.k, input.id);
     if (!tenant) throw notFound('tenant', input.id);
     const log = contextLogger(this.#d.logger);
-    if (!before) log.info({ tenantId: tenant.id, name: tenant.name, timezone: tenant.timezone }, 'tenant created');
+    if (!before) log.info({ tenantId: tenant.id, tenantName: tenant.name, timezone: tenant.timezone }, 'tenant created');
     else {
       const changes = Object.fromEntries((['name', 'timezone'] as const).filter((k) => before[k] !== tenant[k]).map((k) => [k, { from: before[k], to: tenant[k] }]));
       if (Object.keys(changes).length > 0) log.info({ tenantId: tenant.id, changes }, 'tenant updated');
