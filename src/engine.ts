@@ -72,7 +72,7 @@ export class Engine implements Services {
     // A run queued in this process should not wait for the next poll.
     events.on('run:queued', () => this.workers.wake());
 
-    this.tenants = new TenantService({ db, clock, defaultTimezone: settings.timezone });
+    this.tenants = new TenantService({ db, clock, logger, defaultTimezone: settings.timezone });
     this.jobs = new JobService({ db, clock });
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
     this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });

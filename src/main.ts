@@ -2,14 +2,14 @@
  * Process entry: config → build → signals → ordered shutdown. The only module that touches
  * process signals or calls process.exit.
  */
-import pino from 'pino';
 import { buildProgram, type CliIo } from './cli/commands.ts';
 import { CommanderError } from 'commander';
 import { describeError, EXIT, exitCodeFor } from './cli/exit-codes.ts';
 import type { Settings } from './config/types.ts';
+import { createLogger } from './logger.ts';
 
 async function serve(settings: Settings): Promise<void> {
-  const logger = pino({ level: settings.logLevel });
+  const logger = await createLogger({ level: settings.logLevel, format: settings.logFormat });
   // Loaded here, not at the top: other commands need not pay for the HTTP stack.
   const { Service } = await import('./server.ts');
   const service = await Service.create({ settings, logger });

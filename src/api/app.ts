@@ -1,10 +1,9 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
+import type { IncomingMessage } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Services } from '../services/services.ts';
-import { ERROR_CODES } from '../errors.ts';
+import { newId } from '../ids.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
 import { nightshiftPlugin } from './plugin.ts';
@@ -13,10 +12,31 @@ import type { DrainState } from './routes/health.ts';
 
 export const BODY_LIMIT_BYTES = 1_048_576;
 
-/** Per-request lines at info would drown the run log: HTTP logs warnings and errors, never more than the configured level. */
-function httpLogger(base: Logger): Logger {
-  const quiet = ['fatal', 'error', 'silent'].includes(base.level) ? base.level : 'warn';
-  return base.child({ component: 'http' }, { level: quiet });
+/** An id a caller (or a proxy in front) sent in x-request-id is kept when it is a plain token. */
+const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The caller's x-request-id when it is a plain token, else a new id: time-ordered with 48 random
+ * bits (`req_…`, ids.ts), so ids never repeat across restarts as Fastify's own counter does.
+ */
+export function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : newId('req');
+}
+
+/**
+ * One access line per request, written when the response is done: method, url (with its query),
+ * status and duration, at info (warn for a 5xx), instead of Fastify's "incoming request" and
+ * "request completed" pair. The line carries the request id (reqId) as every line of the request.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 };
+    if (error || reply.statusCode >= 500) reply.log.warn({ ...fields, ...(error ? { err: error } : {}) }, 'request completed');
+    else reply.log.info(fields, 'request completed');
+  }
 }
 
 export interface BuildAppOptions {
@@ -25,10 +45,15 @@ export interface BuildAppOptions {
   drain?: DrainState;
 }
 
-/** The standalone HTTP server: nightshift's plugin plus OpenAPI at /openapi.json and its UI at /docs. */
+/**
+ * The standalone HTTP server: nightshift's plugin (with OpenAPI at /openapi.json and its UI at
+ * /docs), the NS_ 404 for every unknown path, and one access log line per request.
+ */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: httpLogger(options.logger),
+    loggerInstance: options.logger.child({ component: 'http' }),
+    logController: new AccessLog(),
+    genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
     // Above the id schemas' own limits, so an over-long id gets our validation error, not Fastify's.
     routerOptions: { maxParamLength: 500 },
@@ -42,29 +67,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app as unknown as FastifyInstance);
   installNotFoundHandler(app as unknown as FastifyInstance);
-
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'nightshift',
-        version: '0.1.0',
-        description: `Continuous training: schedules, runs, history. Errors: ${Object.keys(ERROR_CODES).join(', ')} (see docs/errors.md).`,
-      },
-      tags: [
-        { name: 'ops', description: 'health and metrics' },
-        { name: 'tenants' },
-        { name: 'jobs' },
-        { name: 'schedules' },
-        { name: 'runs' },
-        { name: 'datasets', description: 'tenant datasets and sample ingest' },
-        { name: 'seed-compatible', description: 'endpoints with the shapes of the in-house systems nightshift replaces' },
-      ],
-    },
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+
   const metrics = new EngineMetrics(options.services);
   app.addHook('onClose', async () => metrics.close());
   await app.register(nightshiftPlugin, { services: options.services, drain: options.drain ?? { draining: false }, metrics });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app as unknown as FastifyInstance;
 }

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isNsError, type ErrorCode } from '../errors.ts';
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
+/** The HTTP status of each error code a request can meet (500 for the rest). */
+export const STATUS: Partial<Record<ErrorCode, number>> = {
   NS_CONFIG_INVALID: 400,
   NS_SCHEDULE_INVALID: 400,
   NS_VALIDATION: 400,
@@ -94,7 +95,10 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
-/** For the standalone server only: a host application keeps its own 404. */
+/**
+ * The NS_ 404 for the paths of `app`'s prefix: every path in the standalone server; inside a host
+ * application only nightshift's own (plugin.ts), so the host keeps its own 404.
+ */
 export function installNotFoundHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(body('NS_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; the API is listed at /docs`, 'url')),

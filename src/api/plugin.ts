@@ -1,7 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Services } from '../services/services.ts';
+import { withLogFields } from '../log-context.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
-import { installErrorHandler } from './error-handler.ts';
+import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
+import { registerOpenApi } from './openapi.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { healthRoutes, type DrainState } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -19,12 +21,24 @@ export interface NightshiftPluginOptions {
   /** Shared with the host server's shutdown: while true, /health answers 503. */
   drain?: DrainState;
   metrics?: EngineMetrics;
+  /**
+   * Serve the OpenAPI document at /openapi.json and its UI at /docs (under the plugin's prefix).
+   * Default: yes, unless the host app registered @fastify/swagger before: nightshift's routes are
+   * then in the host's own document, and nothing else is added to its paths.
+   */
+  openapi?: boolean;
+}
+
+/** The NS_ 404 for nightshift's paths only: the plugin's prefix when it has one, else /api. */
+async function notFoundScope(fastify: FastifyInstance): Promise<void> {
+  if (fastify.prefix) installNotFoundHandler(fastify);
+  else await fastify.register(async (scope) => installNotFoundHandler(scope), { prefix: '/api' });
 }
 
 /**
  * Every nightshift route as one Fastify plugin, so a user mounts nightshift inside their own
- * service. Encapsulated on purpose: strict body validation, JSON-only bodies and the NS_ error
- * handler apply to nightshift's routes and never change the host's own.
+ * service. Encapsulated on purpose: strict body validation, JSON-only bodies, the NS_ error
+ * handler and the NS_ 404 apply to nightshift's routes and paths, never to the host's own.
  */
 export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = async (fastify, options) => {
   const app = fastify as unknown as Api;
@@ -34,6 +48,17 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.removeContentTypeParser('text/plain');
   installErrorHandler(fastify);
+  // Each response names its request (the host's request id when mounted in a host app), and
+  // what a request changes is logged with that id (log-context.ts).
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('preHandler', (request, _reply, done) => withLogFields({ reqId: request.id }, done));
+  await notFoundScope(fastify);
+  const hostHasSwagger = fastify.hasDecorator('swagger');
+  if (options.openapi ?? !hostHasSwagger) {
+    await registerOpenApi(fastify, { decorator: hostHasSwagger ? 'nightshiftSwagger' : 'swagger', ui: !fastify.hasDecorator('swaggerCSP') });
+  }
   healthRoutes(app, services.health, options.drain ?? { draining: false }, metrics);
   tenantRoutes(app, services.tenants);
   jobRoutes(app, services);

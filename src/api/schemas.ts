@@ -2,9 +2,10 @@
  * Route schemas: the single source of request validation, of handler types (TypeBox provider) and
  * of the OpenAPI document. Request objects reject unknown fields.
  */
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { ALL_STATUSES } from '../runs/states.ts';
 import { RUN_SORT_FIELDS } from '../store/runs.ts';
+import { STATUS } from './error-handler.ts';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'lowercase id: letters, digits, _ . -' });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -22,7 +23,42 @@ export const ErrorResponse = Type.Object({
   }),
 });
 
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorResponse]));
+/**
+ * A response schema with the description the OpenAPI document shows for it (@fastify/swagger reads
+ * `x-response-description` and leaves it out of the schema).
+ */
+export function described<T extends TSchema>(schema: T, description: string): T {
+  return { ...schema, 'x-response-description': description };
+}
+
+/** What an error status means on any route; the NS_ codes that answer with it are added. */
+const ERROR_MEANING: Record<number, string> = {
+  400: 'Invalid request: `error.field` names the field at fault and `error.message` says what to send instead',
+  404: 'Not found: a tenant, job, schedule, run, dataset, model or version named by the request does not exist (or belongs to another tenant)',
+  409: 'Conflict with the current state (a run already in flight, a version that cannot be champion, a change stored data would not survive); `error.message` says which',
+  413: 'The body is larger than this route accepts; send less per request',
+  415: 'The body has a content type this route does not accept; `error.message` lists those it does',
+  503: 'Unavailable for now (the store, a model that cannot be loaded, or the service shutting down); retry shortly',
+};
+
+const codesOf = (status: number) => Object.entries(STATUS).filter(([, s]) => s === status).map(([code]) => code);
+
+/**
+ * Error responses by status, each with its meaning and NS_ codes; `[status, text]` says what the
+ * status means on this route instead.
+ */
+export function errors(...statuses: Array<number | readonly [number, string]>): Record<number, typeof ErrorResponse> {
+  return Object.fromEntries(
+    statuses.map((entry) => {
+      const [status, meaning] = typeof entry === 'number' ? [entry, ERROR_MEANING[entry] ?? 'Error'] : entry;
+      const codes = codesOf(status);
+      return [status, described(ErrorResponse, codes.length ? `${meaning} (${codes.join(', ')})` : meaning)];
+    }),
+  );
+}
+
+/** A route that takes no query parameters refuses them, as every other route refuses unknown ones. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
 
 export const Run = Type.Object({
   id: Type.String(),

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { NsError } from '../errors.ts';
 import { checkDatabaseUrl, checkZone } from './env.ts';
-import { ARTIFACT_STORAGES, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
+import { ARTIFACT_STORAGES, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
 import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, retiredAttempts, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
@@ -56,6 +56,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['artifacts', 'artifacts', (raw, at) => toEnum(raw, at, ARTIFACT_STORAGES, 'file')],
   ['nodeId', 'nodeId', text('worker-1')],
   ['logLevel', 'logLevel', (raw, at) => toEnum(raw, at, LOG_LEVELS, 'info')],
+  ['logFormat', 'logFormat', (raw, at) => toEnum(raw, at, LOG_FORMATS, 'pretty')],
   ['timezone', 'timezone', (raw, at) => checkZone(toText(raw, at, 'Europe/London'), at)],
   ['concurrency', 'concurrency', (raw, at) => toInteger(raw, at, { min: 1, max: 1024 }, '4')],
   ['trainThreads', 'trainThreads', (raw, at) => toInteger(raw, at, { min: 1, max: 256 }, '2')],

@@ -12,6 +12,8 @@ export const DEFAULTS = {
   dataDir: './data',
   databaseUrl: null,
   logLevel: 'info',
+  /** JSON lines for log collectors; `pretty` (pino-pretty) for reading in a terminal. */
+  logFormat: 'json',
   timezone: 'UTC',
   concurrency: os.availableParallelism(),
   /** Threads trainings of this process share: one training alone uses them all. */
@@ -63,3 +65,5 @@ export const MAX_RETRIES = 100;
 export const defaultArtifacts = (databaseUrl: string | null): (typeof ARTIFACT_STORAGES)[number] => (databaseUrl ? 'postgres' : 'file');
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;

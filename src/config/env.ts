@@ -3,7 +3,7 @@
  * Unset or empty variables leave the default (or the config file's value) in place.
  */
 import { assertTimeZone } from '../schedule/index.ts';
-import { ARTIFACT_STORAGES, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
+import { ARTIFACT_STORAGES, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
 import {
   invalidValue,
@@ -28,6 +28,7 @@ export const ENV = {
   configPath: 'NIGHTSHIFT_CONFIG',
   nodeId: 'NIGHTSHIFT_NODE_ID',
   logLevel: 'NIGHTSHIFT_LOG_LEVEL',
+  logFormat: 'NIGHTSHIFT_LOG_FORMAT',
   timezone: 'NIGHTSHIFT_TIMEZONE',
   concurrency: 'NIGHTSHIFT_CONCURRENCY',
   trainThreads: 'NIGHTSHIFT_TRAIN_THREADS',
@@ -95,6 +96,10 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.logLevel, 'logLevel'))) {
     const lower = v[0].toLowerCase();
     patch.logLevel = toEnum(LOG_LEVELS.find((l) => l === lower) ?? v[0], v[1], LOG_LEVELS, 'info');
+  }
+  if ((v = get(ENV.logFormat, 'logFormat'))) {
+    const lower = v[0].toLowerCase();
+    patch.logFormat = toEnum(LOG_FORMATS.find((f) => f === lower) ?? v[0], v[1], LOG_FORMATS, 'pretty');
   }
   if ((v = get(ENV.timezone, 'timezone'))) patch.timezone = checkZone(...v);
   if ((v = get(ENV.concurrency, 'concurrency'))) patch.concurrency = toInteger(v[0], v[1], { min: 1, max: 1024 }, '4');

@@ -59,7 +59,7 @@ export function checkConfig(options: LoadSettingsOptions = {}): string {
     `config file: ${s.configPath ?? 'none (env and defaults only)'}`,
     `store: ${s.databaseUrl ? `PostgreSQL at ${redactUrl(s.databaseUrl)}` : `SQLite in ${s.dataDir}`}; ` +
       `artifacts ${s.artifacts === 'postgres' ? 'in PostgreSQL' : `as files in ${path.join(s.dataDir, 'artifacts')}`}`,
-    `node: ${s.nodeId}, concurrency ${s.concurrency}, training threads ${s.trainThreads}, time zone ${s.timezone}, log level ${s.logLevel}, http ${s.http.host}:${s.http.port}`,
+    `node: ${s.nodeId}, concurrency ${s.concurrency}, training threads ${s.trainThreads}, time zone ${s.timezone}, log level ${s.logLevel} (${s.logFormat}), http ${s.http.host}:${s.http.port}`,
     `training: mode ${s.training.mode}, schedule "${s.training.schedule}" (${s.training.enabled ? 'enabled' : 'disabled'}), ` +
       `timeout ${formatDuration(s.training.timeoutMs)}, ${retries(s.training.retries)}; analysis schedule "${s.analysis.schedule}"`,
     `tenants (${s.tenants.length}): ${s.tenants.map((t) => `${t.id} (${t.timezone})`).join(', ')}`,

@@ -32,6 +32,7 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     artifacts: defaultArtifacts(DEFAULTS.databaseUrl),
     nodeId: defaultNodeId(),
     logLevel: DEFAULTS.logLevel,
+    logFormat: DEFAULTS.logFormat,
     timezone: DEFAULTS.timezone,
     concurrency: DEFAULTS.concurrency,
     trainThreads: DEFAULTS.trainThreads,

@@ -5,13 +5,14 @@
 import type { DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import type { CommandSpec, PipelineStep } from '../runs/exec/types.ts';
 import type { ModelDefinition } from '../training/model-definition.ts';
-import type { ARTIFACT_STORAGES } from './defaults.ts';
+import type { ARTIFACT_STORAGES, LOG_FORMATS } from './defaults.ts';
 
 export type CatchUpPolicy = 'latest' | 'skip' | 'all';
 export type OverlapPolicy = 'skip' | 'queue_one';
 export type TrainingMode = 'incremental' | 'full';
 export type JobRole = 'training' | 'analysis';
 export type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface RetryPolicy {
   /**
@@ -124,6 +125,11 @@ export interface Settings {
   configPath: string | null;
   nodeId: string;
   logLevel: string;
+  /**
+   * How `nightshift serve` writes its log (NIGHTSHIFT_LOG_FORMAT): `json`, one JSON object per line
+   * (the default, for collectors and pipes), or `pretty`, one readable line per event (pino-pretty).
+   */
+  logFormat: LogFormat;
   timezone: string;
   /** Runs executing at once in this process. */
   concurrency: number;

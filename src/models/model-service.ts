@@ -29,6 +29,7 @@ import type { ScheduleService } from '../services/schedule-service.ts';
 import type { TenantService } from '../services/tenant-service.ts';
 import { implicitScheduleId } from '../config/implicit-schedules.ts';
 import { NsError } from '../errors.ts';
+import { contextLogger } from '../log-context.ts';
 import { ModelRegistry, type AliasChange, type ArtifactStorage, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
 import { ModelCache, predictRows, type Prediction } from '../serving/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
@@ -162,6 +163,7 @@ export class ModelService {
       return upsertModelDefinition(x, tenantId, definition, jobId, 'api', now);
     });
     if (result === 'created') await this.#scheduleTraining(tenantId, jobId);
+    if (result !== 'unchanged') contextLogger(this.#d.logger).info({ tenantId, model: name, jobId, result }, 'model declared');
     return { result, model: (await getModelDefinition(this.#d.db.k, tenantId, name))! };
   }
 
@@ -233,6 +235,7 @@ export class ModelService {
   async rollback(tenantId: string, name: string, targetVersion: number, o: { reason?: string; actor?: string | null }): Promise<AliasUpdate> {
     await this.model(tenantId, name);
     const update = await this.registry.rollback(tenantId, name, targetVersion, { reason: o.reason ?? `rollback to v${targetVersion}`, actor: o.actor ?? null });
+    this.#logAliasUpdate(update);
     await this.#refresh(tenantId, name);
     return update;
   }
@@ -244,8 +247,15 @@ export class ModelService {
       actor: o.actor ?? null,
       ...(o.expectedCurrent !== undefined ? { expectedCurrent: o.expectedCurrent } : {}),
     });
+    this.#logAliasUpdate(update);
     await this.#refresh(tenantId, name);
     return update;
+  }
+
+  #logAliasUpdate({ changed, change: c }: AliasUpdate): void {
+    if (!changed) return;
+    const fields = { tenantId: c.tenantId, model: c.modelName, action: c.action, version: c.version, previousVersion: c.previousVersion, reason: c.reason, actor: c.actor };
+    contextLogger(this.#d.logger).info(fields, 'champion changed');
   }
 
   /**

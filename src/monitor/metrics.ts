@@ -2,8 +2,17 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Services } from '../services/services.ts';
 
 /**
+ * prom-client's default metrics that it types as gauges but names `…_total`, a suffix Prometheus
+ * reserves for counters (promtool rejects them). The same figures remain, per type, in
+ * nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+ */
+const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/**
  * Prometheus metrics, fed by the engine's events. Counters count what this node did; the queue
  * depth gauge reads the store at scrape time, so every node reports the same shared queue.
+ * nightshift's own metrics are named nightshift_…; the process and Node.js metrics keep
+ * prom-client's standard names (process_…, nodejs_…), the names stock dashboards query.
  */
 export class EngineMetrics {
   readonly registry = new Registry();
@@ -12,9 +21,8 @@ export class EngineMetrics {
   constructor(services: Pick<Services, 'events' | 'health' | 'jobs' | 'models'>) {
     const { events, health, jobs, models } = services;
     const r = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'nightshift_' });
-    // prom-client names these gauges `…_total`, which Prometheus reserves for counters (promtool rejects them).
-    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) this.registry.removeSingleMetric(`nightshift_nodejs_${name}`);
+    collectDefaultMetrics({ register: this.registry });
+    for (const name of GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(name);
     const runs = new Counter({ name: 'nightshift_runs_total', help: 'Runs that reached an end state on this node, by job, tenant and status', labelNames: ['job', 'tenant', 'status'], registers: r });
     const duration = new Histogram({
       name: 'nightshift_run_duration_seconds',
@@ -58,15 +66,26 @@ export class EngineMetrics {
       labelNames: ['job', 'tenant', 'outcome'],
       registers: r,
     });
-    const cacheStat = (name: string, help: string, pick: (s: ReturnType<Services['models']['cache']['stats']>) => number, type: 'gauge' | 'counter') => {
-      // Read at scrape time from the cache's own counters; exposed as gauges (counters are monotonic there too).
-      new Gauge({ name: `nightshift_model_cache_${name}`, help: `${help}${type === 'counter' ? ' (since start)' : ''}`, registers: r, collect() { this.set(pick(models.cache.stats())); } });
-    };
-    cacheStat('entries', 'Champion models loaded in memory', (s) => s.entries, 'gauge');
-    cacheStat('bytes', 'Artifact bytes of the models in memory', (s) => s.bytes, 'gauge');
-    cacheStat('loads', 'Champion artifacts loaded', (s) => s.loads, 'counter');
-    cacheStat('load_errors', 'Champion artifacts that could not be loaded (the previous champion kept serving)', (s) => s.loadErrors, 'counter');
-    cacheStat('evictions', 'Models evicted to stay within the memory bound', (s) => s.evictions, 'counter');
+    // The model cache keeps its own figures; they are read at scrape time. Its counts only grow
+    // (since the process started), so they are counters, set to the cache's count at each scrape.
+    type CacheStats = ReturnType<Services['models']['cache']['stats']>;
+    const cacheGauge = (name: string, help: string, pick: (s: CacheStats) => number) =>
+      new Gauge({ name: `nightshift_model_cache_${name}`, help, registers: r, collect() { this.set(pick(models.cache.stats())); } });
+    const cacheCounter = (name: string, help: string, pick: (s: CacheStats) => number) =>
+      new Counter({
+        name: `nightshift_model_cache_${name}_total`,
+        help,
+        registers: r,
+        collect() {
+          this.reset();
+          this.inc(pick(models.cache.stats()));
+        },
+      });
+    cacheGauge('entries', 'Champion models loaded in memory', (s) => s.entries);
+    cacheGauge('bytes', 'Artifact bytes of the models in memory', (s) => s.bytes);
+    cacheCounter('loads', 'Champion artifacts loaded since the process started', (s) => s.loads);
+    cacheCounter('load_errors', 'Champion artifacts that could not be loaded since the process started (the previous champion kept serving)', (s) => s.loadErrors);
+    cacheCounter('evictions', 'Models evicted to stay within the memory bound since the process started', (s) => s.evictions);
 
     const trainJobs = new Map<string, Promise<boolean>>();
     const isTrainJob = (jobId: string): Promise<boolean> => {

@@ -8,6 +8,7 @@ import { pruneHistory, type PruneCounts } from '../store/history-retention.ts';
 import { earliestDueAt, lockDueSchedules } from '../store/schedules.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { decideSlots, type DecidedSlot } from './decide-slots.ts';
+import { logDecidedSlots } from './slot-log.ts';
 import type { RunQueue } from '../store/run-queue.ts';
 
 export interface SchedulerOptions {
@@ -98,14 +99,17 @@ export class Scheduler {
     return { decided, fired };
   }
 
-  /** Events and a log line for each decided slot; decidedAt: when their transaction was durable. */
+  /**
+   * An event for each decided slot, and their log lines (slot-log.ts: one summary line for many
+   * slots without a run); decidedAt: when their transaction was durable.
+   */
   #announce(slots: readonly DecidedSlot[], decidedAt: number): void {
     const { events } = this.#o;
     for (const { slot, run } of slots) {
       events.emit('slot:decided', { scheduleId: slot.schedule_id, tenantId: slot.tenant_id, jobId: slot.job_id, slotAt: slot.slot_at, fate: slot.fate, reason: slot.reason, runId: slot.run_id, lateMs: slot.late_ms, decidedAt });
       if (run?.status === 'queued') events.emit('run:queued', { run });
-      this.#logSlot(slot.schedule_id, slot.slot_at, slot.fate, slot.reason, slot.run_id, slot.late_ms);
     }
+    logDecidedSlots(this.#o.logger, slots.map((d) => d.slot));
   }
 
   /** Applies the history retention policy; at most hourly unless forced. */
@@ -117,12 +121,6 @@ export class Scheduler {
     const counts = await inTransaction(db, (x) => pruneHistory(x, ALL_TENANTS, now - retentionMs));
     if (counts.runs + counts.slots > 0) logger.info({ ...counts, retentionMs }, 'history pruned');
     return counts;
-  }
-
-  #logSlot(scheduleId: string, slotAt: number, fate: string, reason: string | null, runId: string | null, lateMs: number): void {
-    const fields = { scheduleId, slot: new Date(slotAt).toISOString(), fate, reason, runId, lateMs };
-    if (fate === 'missed') this.#o.logger.warn(fields, 'slot missed');
-    else this.#o.logger.info(fields, fate === 'skipped' ? 'slot skipped' : 'slot fired');
   }
 
   async #run(): Promise<void> {

@@ -13,6 +13,7 @@ import type { DatasetSchema } from '../data/types.ts';
 import type { DatasetGenerator } from '../config/types.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { hasSamples, writeSamples } from '../store/samples.ts';
+import { contextLogger } from '../log-context.ts';
 
 export interface IngestInput {
   tenantId: string;
@@ -38,8 +39,10 @@ export class DataService {
   }
 
   /** Creates the dataset or changes its schema (NS_CONFLICT when stored samples would not survive the change). */
-  define(schema: DatasetSchema): Promise<DefineResult> {
-    return defineDataset(this.#db, schema, this.#clock.now());
+  async define(schema: DatasetSchema): Promise<DefineResult> {
+    const result = await defineDataset(this.#db, schema, this.#clock.now());
+    if (result !== 'unchanged') contextLogger(this.#logger).info({ tenantId: schema.tenantId, dataset: schema.id, result }, 'dataset defined');
+    return result;
   }
 
   describe(tenantId: string, datasetId: string): Promise<DatasetView> {
@@ -52,6 +55,7 @@ export class DataService {
 
   async ingest(input: IngestInput): Promise<IngestResult> {
     const result = await ingestSamples(this.#db, { ...input, now: this.#clock.now() });
+    contextLogger(this.#logger).info({ tenantId: input.tenantId, dataset: input.datasetId, format: input.format, bytes: Buffer.byteLength(input.body), ...result }, 'samples ingested');
     this.#events.emit('samples:ingested', { tenantId: input.tenantId, datasetId: input.datasetId, rows: result.accepted });
     return result;
   }

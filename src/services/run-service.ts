@@ -30,6 +30,7 @@ import { listRunStages, type RunStageRow } from '../store/run-stages.ts';
 import type { TenantScope } from '../store/tenant-scope.ts';
 import type { JobService } from './job-service.ts';
 import type { TenantService } from './tenant-service.ts';
+import { contextLogger } from '../log-context.ts';
 
 export interface TriggerOptions {
   /** `now`: refuse when the (tenant, job) already has a run in flight; `queue`: queue behind it. */
@@ -109,7 +110,7 @@ export class RunService {
       for (const input of options.inputs ?? []) await insertRunInput(x, { runId: row.id, name: input.name, tenantId, bytes: input.bytes, now });
       return row;
     });
-    logger.info({ runId: run.id, jobId, tenantId, mode, at: run.run_at }, 'run triggered');
+    contextLogger(logger).info({ runId: run.id, jobId, tenantId, mode, at: run.run_at }, 'run triggered');
     events.emit('run:queued', { run });
     return this.withEta(run);
   }
@@ -119,7 +120,7 @@ export class RunService {
     const { db, clock, logger } = this.#d;
     const result = await inTransaction(db, (x) => requestCancel(x, scope, runId, clock.now(), reason ?? 'cancelled on request'));
     if (result === 'requested') this.#d.abortLocal(runId);
-    logger.info({ runId, result }, 'cancel requested');
+    contextLogger(logger).info({ runId, result }, 'cancel requested');
     return result;
   }
 

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { ScheduleDefinition } from '../config/types.ts';
 import { notFound } from '../errors.ts';
+import { contextLogger } from '../log-context.ts';
 import { upsertScheduleDefinition, type ScheduleUpsertResult } from '../scheduler/schedule-sync.ts';
 import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
 import { deleteSchedule, getScheduleRow, listSchedules, nextDueAt, setScheduleEnabled, type ScheduleFilter, type ScheduleRow } from '../store/schedules.ts';
@@ -57,20 +58,21 @@ export class ScheduleService {
     await this.#d.jobs.requireFor(def.jobId, def.tenantId);
     const result = await inTransaction(db, (x) => upsertScheduleDefinition(x, def, clock.now(), 'api'), { lock: LOCK_KEYS.sync });
     this.#d.wakeScheduler();
-    logger.info({ scheduleId: def.id, result }, 'schedule upserted');
+    contextLogger(logger).info({ scheduleId: def.id, tenantId: def.tenantId, jobId: def.jobId, result }, 'schedule upserted');
     return { result, schedule: await this.get(def.tenantId, def.id) };
   }
 
   async delete(scope: TenantScope, id: string): Promise<void> {
     const { db, clock, logger } = this.#d;
     if (!(await inTransaction(db, (x) => deleteSchedule(x, scope, id, clock.now())))) throw notFound('schedule', id);
-    logger.info({ scheduleId: id }, 'schedule deleted');
+    contextLogger(logger).info({ scheduleId: id }, 'schedule deleted');
   }
 
   async setEnabled(scope: TenantScope, id: string, enabled: boolean): Promise<ScheduleRow> {
-    const { db, clock } = this.#d;
+    const { db, clock, logger } = this.#d;
     if (!(await inTransaction(db, (x) => setScheduleEnabled(x, scope, id, enabled, clock.now())))) throw notFound('schedule', id);
     this.#d.wakeScheduler();
+    contextLogger(logger).info({ scheduleId: id }, enabled ? 'schedule enabled' : 'schedule disabled');
     return this.get(scope, id);
   }
 }

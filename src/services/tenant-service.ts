@@ -2,8 +2,10 @@
  * Tenants: list, read, create or update, and the tenant a request means when it names none (the
  * only one). Every other service asks this one whether a tenant exists.
  */
+import type { Logger } from 'pino';
 import type { TenantDefinition } from '../config/types.ts';
 import { NsError, notFound } from '../errors.ts';
+import { contextLogger } from '../log-context.ts';
 import { assertTimeZone } from '../schedule/index.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { getTenant, listTenants, upsertTenant } from '../store/tenants.ts';
@@ -15,6 +17,7 @@ export type TenantRow = TenantsTable;
 export interface TenantServiceDeps {
   db: Db;
   clock: Clock;
+  logger: Logger;
   /** NIGHTSHIFT_TIMEZONE: the zone of a tenant created without one. */
   defaultTimezone: string;
 }
@@ -62,13 +65,19 @@ export class TenantService {
       throw new NsError('NS_VALIDATION', (error as Error).message, { field: 'timezone' });
     }
     const definition: TenantDefinition = { id: input.id, name: input.name ?? input.id, timezone: zone };
-    const created = await inTransaction(this.#d.db, async (x) => {
-      const existed = (await getTenant(x, input.id)) !== undefined;
+    const before = await inTransaction(this.#d.db, async (x) => {
+      const existing = await getTenant(x, input.id);
       await upsertTenant(x, definition, this.#d.clock.now());
-      return !existed;
+      return existing;
     });
     const tenant = await getTenant(this.#d.db.k, input.id);
     if (!tenant) throw notFound('tenant', input.id);
-    return { created, tenant };
+    const log = contextLogger(this.#d.logger);
+    if (!before) log.info({ tenantId: tenant.id, tenantName: tenant.name, timezone: tenant.timezone }, 'tenant created');
+    else {
+      const changes = Object.fromEntries((['name', 'timezone'] as const).filter((k) => before[k] !== tenant[k]).map((k) => [k, { from: before[k], to: tenant[k] }]));
+      if (Object.keys(changes).length > 0) log.info({ tenantId: tenant.id, changes }, 'tenant updated');
+    }
+    return { created: !before, tenant };
   }
 }

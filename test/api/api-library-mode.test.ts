@@ -3,9 +3,12 @@
  * fields and wrong types refused with NS_ codes), and the host keeps its own error handler and 404.
  */
 import assert from 'node:assert/strict';
-import Fastify from 'fastify';
-import { test } from 'node:test';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { describe, test } from 'node:test';
 import { createNightshift } from '../../src/index.ts';
+import { assertError } from '../helpers/api.ts';
+import { documentProblems, type OpenApiDoc } from '../helpers/openapi.ts';
 import { makeSettings } from '../helpers/settings.ts';
 
 test('inside a host app: strict validation on nightshift routes, the host keeps its own handlers', async () => {
@@ -56,4 +59,82 @@ test("a run asked for under another tenant is not found, and cannot be cancelled
   } finally {
     await t.close();
   }
+});
+
+/** GET a docs UI: 200 with HTML, or a redirect to it. */
+async function assertDocsUi(host: FastifyInstance, url: string): Promise<void> {
+  let res = await host.inject({ url });
+  if ([301, 302, 303, 307, 308].includes(res.statusCode)) {
+    const location = String(res.headers.location);
+    res = await host.inject({ url: location.startsWith('/') ? location : `${url.replace(/[^/]*$/, '')}${location}` });
+  }
+  assert.equal(res.statusCode, 200, `${url}: ${res.statusCode}`);
+  assert.match(String(res.headers['content-type']), /text\/html/);
+}
+
+describe('library mode: the OpenAPI document, its UI and the NS_ 404 come with the plugin', () => {
+  test('mounted at the root: /openapi.json and /docs describe nightshift; unknown routes under /api are NS_ 404s; the host keeps its own 404', async () => {
+    const host = Fastify();
+    host.get('/host/ok', async () => ({ ok: true }));
+    const ns = await createNightshift({ settings: makeSettings() });
+    await host.register(ns.plugin, ns.pluginOptions);
+    try {
+      const res = await host.inject({ url: '/openapi.json' });
+      assert.equal(res.statusCode, 200, res.body);
+      const doc = res.json() as OpenApiDoc;
+      assert.ok(doc.paths['/api/runs']?.get, 'nightshift routes are documented');
+      assert.equal(doc.paths['/host/ok'], undefined, "the host's own routes are not nightshift's to document");
+      assert.deepEqual(documentProblems(doc), []);
+      await assertDocsUi(host, '/docs');
+
+      assertError(await host.inject({ url: '/api/nothing-here' }), { status: 404, code: 'NS_NOT_FOUND', field: 'url', message: /\/api\/nothing-here/ });
+      assertError(await host.inject({ method: 'PATCH', url: '/api/schedules/x' }), { status: 404, code: 'NS_NOT_FOUND', field: 'url' });
+      const hostMissing = await host.inject({ url: '/host/nothing-here' });
+      assert.equal(hostMissing.statusCode, 404);
+      assert.equal(hostMissing.json().error, 'Not Found', "Fastify's own 404 for the host's paths");
+    } finally {
+      await host.close();
+      await ns.stop(0);
+    }
+  });
+
+  test('mounted under a prefix: the document, the UI and the NS_ 404 live under it', async () => {
+    const host = Fastify();
+    const ns = await createNightshift({ settings: makeSettings() });
+    await host.register(ns.plugin, { ...ns.pluginOptions, prefix: '/ns' });
+    try {
+      const res = await host.inject({ url: '/ns/openapi.json' });
+      assert.equal(res.statusCode, 200, res.body);
+      const doc = res.json() as OpenApiDoc;
+      assert.ok(doc.paths['/ns/api/runs']?.get, JSON.stringify(Object.keys(doc.paths).slice(0, 5)));
+      await assertDocsUi(host, '/ns/docs');
+      assertError(await host.inject({ url: '/ns/nothing-here' }), { status: 404, code: 'NS_NOT_FOUND', field: 'url' });
+      assert.equal((await host.inject({ url: '/ns/api/tenants' })).statusCode, 200);
+      assert.equal((await host.inject({ url: '/elsewhere' })).json().error, 'Not Found');
+    } finally {
+      await host.close();
+      await ns.stop(0);
+    }
+  });
+
+  test('a host with its own @fastify/swagger: nightshift documents its routes there, and serves its own document only when asked', async () => {
+    const host = Fastify();
+    await host.register(swagger, { openapi: { info: { title: 'shop', version: '1' } } });
+    host.get('/host/ok', async () => ({ ok: true }));
+    const ns = await createNightshift({ settings: makeSettings() });
+    await host.register(ns.plugin, ns.pluginOptions);
+    await host.register(ns.plugin, { ...ns.pluginOptions, prefix: '/ns', openapi: true });
+    try {
+      await host.ready();
+      const hostDoc = host.swagger() as unknown as OpenApiDoc;
+      assert.ok(hostDoc.paths['/host/ok'] && hostDoc.paths['/api/runs']?.get?.operationId, "nightshift's routes, with their operationIds, in the host's document");
+      assert.equal((await host.inject({ url: '/openapi.json' })).statusCode, 404, 'no second document at the root by default');
+      const own = (await host.inject({ url: '/ns/openapi.json' })).json() as OpenApiDoc;
+      assert.ok(own.paths['/ns/api/runs'] && !own.paths['/host/ok'] && !own.paths['/api/runs'], 'its own document: its own routes only');
+      await assertDocsUi(host, '/ns/docs');
+    } finally {
+      await host.close();
+      await ns.stop(0);
+    }
+  });
 });

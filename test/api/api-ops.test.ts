@@ -8,6 +8,8 @@ import { inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns } from '../../src/store/run-transitions.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { Service } from '../../src/server.ts';
+import { EngineEvents } from '../../src/events.ts';
+import { EngineMetrics } from '../../src/monitor/metrics.ts';
 import { assertError, body, openTestApi, parseMetrics, sample, waitForRunEnd, waitForRunSpawned } from '../helpers/api.ts';
 import { MINUTE } from '../helpers/engine.ts';
 import { commandJob, makeSettings, schedule, tempDir } from '../helpers/settings.ts';
@@ -195,13 +197,49 @@ describe('GET /metrics', () => {
       assert.equal(sample(m, 'nightshift_slot_lateness_seconds_bucket', { le: '600' }), 1);
       assert.equal(sample(m, 'nightshift_queue_depth', { job: 'later', tenant: 'acme', status: 'queued' }), 1);
       assert.equal(sample(m, 'nightshift_runs_running'), 0);
-      for (const family of ['cpu_user_seconds_total', 'resident_memory_bytes', 'start_time_seconds', 'heap_bytes']) {
-        assert.ok([...m.keys()].some((k) => k.startsWith('nightshift_') && k.includes(family)), `process metric ${family}`);
+      // prom-client's standard names, as stock Node.js dashboards query them; nightshift's own keep their prefix.
+      for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_version_info']) {
+        assert.ok([...m.keys()].some((k) => k === name || k.startsWith(`${name}{`)), `standard metric ${name}`);
       }
-      assert.ok([...m.keys()].some((k) => k.startsWith('nightshift_') && k.includes('eventloop_lag')), 'event loop lag');
+      assert.deepEqual([...m.keys()].filter((k) => /^nightshift_(process|nodejs)_/.test(k)), [], 'no renamed copies of the standard metrics');
       await assertPromtoolAccepts(res.body);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('metric names and types', () => {
+  test('the model cache counts loads, load errors and evictions as counters named _total, read from the cache at scrape time', async () => {
+    const stats = { entries: 1, bytes: 2048, loads: 3, loadErrors: 1, evictions: 0, retiring: 0 };
+    const services = {
+      events: new EngineEvents(),
+      health: { running: 0, queueDepth: async () => [] },
+      jobs: { get: async () => undefined },
+      models: { cache: { stats: () => ({ ...stats }) } },
+    } as unknown as ConstructorParameters<typeof EngineMetrics>[0];
+    const metrics = new EngineMetrics(services);
+    try {
+      let text = await metrics.metrics();
+      for (const name of ['loads', 'load_errors', 'evictions']) {
+        assert.match(text, new RegExp(`^# TYPE nightshift_model_cache_${name}_total counter$`, 'm'), name);
+        assert.doesNotMatch(text, new RegExp(`^nightshift_model_cache_${name} `, 'm'), `the gauge ${name} is gone`);
+      }
+      assert.match(text, /^# TYPE nightshift_model_cache_entries gauge$/m);
+      assert.equal(sample(parseMetrics(text), 'nightshift_model_cache_loads_total'), 3);
+      assert.equal(sample(parseMetrics(text), 'nightshift_model_cache_load_errors_total'), 1);
+      stats.loads = 5;
+      stats.evictions = 2;
+      text = await metrics.metrics();
+      assert.equal(sample(parseMetrics(text), 'nightshift_model_cache_loads_total'), 5);
+      assert.equal(sample(parseMetrics(text), 'nightshift_model_cache_evictions_total'), 2);
+      // Every counter of nightshift's own ends in _total, and nothing else does.
+      for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        if (name!.startsWith('nightshift_')) assert.equal(type === 'counter', name!.endsWith('_total'), `${name} is a ${type}`);
+      }
+      await assertPromtoolAccepts(text);
+    } finally {
+      metrics.close();
     }
   });
 });

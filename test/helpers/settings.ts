@@ -51,6 +51,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     configPath: null,
     nodeId: `test-${process.pid}`,
     logLevel: 'silent',
+    logFormat: 'json',
     timezone: 'UTC',
     concurrency: 2,
     trainThreads: 2,

@@ -10,7 +10,7 @@ import type { DatasetView } from '../../data/ingest/dataset-service.ts';
 import { MAX_ROWS_PER_BATCH, type IngestFormat } from '../../data/ingest/ingest-service.ts';
 import type { DataService } from '../../services/data-service.ts';
 import { iso } from '../dto.ts';
-import { errors } from '../schemas.ts';
+import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 export const INGEST_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -64,6 +64,32 @@ const Dataset = Type.Object({
 
 const IngestResponse = Type.Object({ accepted: Type.Integer(), rejected: Type.Integer() });
 
+/** The examples fit test/fixtures/ingest/sensors.schema.json (the API tests send each one). */
+const SAMPLE_ROWS = [
+  { device: 'dev-1', time: '2026-03-01T00:00:00Z', temp: 21.5, humidity: 0.4, site: 'north', failed: 0 },
+  { device: 'dev-2', time: '2026-03-01T00:00:00Z', temp: 25, humidity: null, site: 'south', failed: 1 },
+];
+const SAMPLES_NOTE =
+  'one row per sample with the dataset\'s columns: its entityKey, its timestamp (ISO-8601 with a zone, or epoch milliseconds), its features and its label; ' +
+  'the example fits a dataset with entityKey "device", timestamp "time", features temp and humidity (numeric) and site (categorical), label failed (binary)';
+
+/**
+ * The ingest body as the OpenAPI document shows it (one media type per format, each with an
+ * example to try from /docs). The route itself parses the raw text: this is documentation only.
+ */
+const SamplesBody = {
+  content: {
+    'application/json': { schema: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: `A JSON array of objects: ${SAMPLES_NOTE}`, examples: [SAMPLE_ROWS] }) },
+    'application/x-ndjson': { schema: Type.String({ description: `One JSON object per line: ${SAMPLES_NOTE}`, examples: [SAMPLE_ROWS.map((r) => JSON.stringify(r)).join('\n')] }) },
+    'text/csv': {
+      schema: Type.String({
+        description: `A header row naming the columns, then ${SAMPLES_NOTE}; an empty cell is null`,
+        examples: [['device,time,temp,humidity,site,failed', ...SAMPLE_ROWS.map((r) => Object.values(r).map((v) => v ?? '').join(','))].join('\n')],
+      }),
+    },
+  },
+};
+
 export function datasetDto(v: DatasetView) {
   const s = v.schema;
   return {
@@ -85,13 +111,29 @@ const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.
 export function datasetRoutes(app: Api, data: DataService): void {
   app.get(
     '/api/tenants/:tenantId/datasets',
-    { schema: { tags: ['datasets'], summary: "List a tenant's datasets with sample counts", params: TenantParams, response: { 200: Type.Object({ datasets: Type.Array(Dataset) }), ...errors(400, 404) } } },
+    {
+      schema: {
+        operationId: 'listDatasets',
+        tags: ['datasets'],
+        summary: "List a tenant's datasets with sample counts",
+        params: TenantParams,
+        response: { 200: described(Type.Object({ datasets: Type.Array(Dataset) }), "The tenant's datasets, each with its schema and sample statistics"), ...errors(400, 404) },
+      },
+    },
     async (request) => ({ datasets: (await data.list(request.params.tenantId)).map(datasetDto) }),
   );
 
   app.get(
     '/api/tenants/:tenantId/datasets/:datasetId',
-    { schema: { tags: ['datasets'], summary: 'One dataset: schema, sample count, first and last sample time', params: DatasetParams, response: { 200: Dataset, ...errors(400, 404) } } },
+    {
+      schema: {
+        operationId: 'getDataset',
+        tags: ['datasets'],
+        summary: 'One dataset: schema, sample count, first and last sample time',
+        params: DatasetParams,
+        response: { 200: described(Dataset, 'The dataset: its schema, sample count, first and last sample time'), ...errors(400, 404) },
+      },
+    },
     async (request) => datasetDto(await data.describe(request.params.tenantId, request.params.datasetId)),
   );
 
@@ -99,11 +141,16 @@ export function datasetRoutes(app: Api, data: DataService): void {
     '/api/tenants/:tenantId/datasets/:datasetId',
     {
       schema: {
+        operationId: 'putDataset',
         tags: ['datasets'],
         summary: 'Create a dataset or change its schema (409 when the change would break stored samples)',
         params: DatasetParams,
         body: DatasetBody,
-        response: { 200: Dataset, 201: Dataset, ...errors(400, 404, 409) },
+        response: {
+          200: described(Dataset, 'The dataset existed: its schema as changed (or unchanged)'),
+          201: described(Dataset, 'The dataset, created'),
+          ...errors(400, 404, [409, 'The change would break stored samples (a column removed or retyped); `error.message` names the column']),
+        },
       },
     },
     async (request, reply) => {
@@ -130,11 +177,16 @@ export function datasetRoutes(app: Api, data: DataService): void {
       '/api/tenants/:tenantId/datasets/:datasetId/samples',
       {
         bodyLimit: INGEST_BODY_LIMIT_BYTES,
+        config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: SamplesBody }, url }) },
         schema: {
+          operationId: 'ingestSamples',
           tags: ['datasets'],
           summary: `Ingest samples: JSON array, NDJSON or CSV; at most ${MAX_ROWS_PER_BATCH} rows and ${INGEST_BODY_LIMIT_BYTES / 1_048_576} MiB per request. Any bad row rejects the whole batch (400 with each row, field and reason) and nothing is written`,
           params: DatasetParams,
-          response: { 200: IngestResponse, ...errors(400, 404, 409, 413, 415) },
+          response: {
+            200: described(IngestResponse, 'Every row was valid and is stored'),
+            ...errors([400, 'A row is invalid: nothing was written; `error.details.errors` lists each bad row with its field and reason'], 404, 409, 413, 415),
+          },
         },
       },
       async (request) => {

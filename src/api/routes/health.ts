@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { EngineMetrics } from '../../monitor/metrics.ts';
 import type { HealthService } from '../../services/health-service.ts';
 import { jobHealthDto } from '../dto.ts';
+import { described, errors, NoQuery } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 const Health = Type.Object({
@@ -33,27 +34,58 @@ export interface DrainState {
 }
 
 export function healthRoutes(app: Api, health: HealthService, drain: DrainState, metrics: EngineMetrics): void {
-  app.get('/health', { schema: { tags: ['ops'], summary: 'Liveness and readiness, with per-job status', response: { 200: Health, 503: Health } } }, async (_request, reply) => {
-    const r = await health.report();
-    const loopsOk = (state: string) => state === 'running' || state === 'idle';
-    const ready = r.store.reachable && !drain.draining && loopsOk(r.scheduler) && loopsOk(r.workers);
-    const body = {
-      status: ready ? ('ok' as const) : ('unavailable' as const),
-      live: true,
-      ready,
-      store: r.store,
-      scheduler: r.scheduler,
-      workers: r.workers,
-      running: r.running,
-      concurrency: r.concurrency,
-      node: r.node,
-      jobs: r.jobs.map(jobHealthDto),
-    };
-    return reply.status(ready ? 200 : 503).send(body);
-  });
+  app.get(
+    '/health',
+    {
+      schema: {
+        operationId: 'getHealth',
+        tags: ['ops'],
+        summary: 'Liveness and readiness, with per-job status',
+        querystring: NoQuery,
+        response: {
+          200: described(Health, 'Ready: the store answers and the scheduler and workers run'),
+          503: described(Health, 'Not ready: the store does not answer, a loop stopped, or the server is draining for shutdown (`live` stays true while the process answers)'),
+          ...errors(400),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const r = await health.report();
+      const loopsOk = (state: string) => state === 'running' || state === 'idle';
+      const ready = r.store.reachable && !drain.draining && loopsOk(r.scheduler) && loopsOk(r.workers);
+      const body = {
+        status: ready ? ('ok' as const) : ('unavailable' as const),
+        live: true,
+        ready,
+        store: r.store,
+        scheduler: r.scheduler,
+        workers: r.workers,
+        running: r.running,
+        concurrency: r.concurrency,
+        node: r.node,
+        jobs: r.jobs.map(jobHealthDto),
+      };
+      return reply.status(ready ? 200 : 503).send(body);
+    },
+  );
 
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (text exposition format)', hide: false } }, async (_request, reply) => {
-    const text = await metrics.metrics();
-    return reply.header('content-type', metrics.contentType).send(text);
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        operationId: 'getMetrics',
+        tags: ['ops'],
+        summary: "Prometheus metrics: nightshift's own (nightshift_…) and the standard process_… and nodejs_… families",
+        querystring: NoQuery,
+        response: {
+          200: { description: 'The Prometheus text exposition format (version 0.0.4)', content: { 'text/plain': { schema: Type.String() } } },
+          ...errors(400),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const text = await metrics.metrics();
+      return reply.header('content-type', metrics.contentType).send(text);
+    },
+  );
 }

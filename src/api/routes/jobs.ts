@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Services } from '../../services/services.ts';
 import type { JobView } from '../../services/job-service.ts';
 import { iso, runDto, scheduleDto } from '../dto.ts';
-import { errors, IdParams, Job, TenantQuery } from '../schemas.ts';
+import { described, errors, IdParams, Job, TenantQuery } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 function jobDto({ job, schedules, nextRunAt, lastRun }: JobView, now: number) {
@@ -24,7 +24,15 @@ function jobDto({ job, schedules, nextRunAt, lastRun }: JobView, now: number) {
 export function jobRoutes(app: Api, { jobs, clock }: Pick<Services, 'jobs' | 'clock'>): void {
   app.get(
     '/api/jobs',
-    { schema: { tags: ['jobs'], summary: 'List jobs with their schedules, next run and last run', querystring: TenantQuery, response: { 200: Type.Object({ jobs: Type.Array(Job) }) } } },
+    {
+      schema: {
+        operationId: 'listJobs',
+        tags: ['jobs'],
+        summary: 'List jobs with their schedules, next run and last run',
+        querystring: TenantQuery,
+        response: { 200: described(Type.Object({ jobs: Type.Array(Job) }), 'Every job (with tenantId: those that run for that tenant, with its schedules and runs only)'), ...errors(400) },
+      },
+    },
     async (request) => {
       const { tenantId } = request.query;
       const now = clock.now();
@@ -35,7 +43,7 @@ export function jobRoutes(app: Api, { jobs, clock }: Pick<Services, 'jobs' | 'cl
 
   app.get(
     '/api/jobs/:id',
-    { schema: { tags: ['jobs'], summary: 'One job', params: IdParams, querystring: TenantQuery, response: { 200: Job, ...errors(404) } } },
+    { schema: { operationId: 'getJob', tags: ['jobs'], summary: 'One job', params: IdParams, querystring: TenantQuery, response: { 200: described(Job, 'The job, with its schedules, next run and last run'), ...errors(400, 404) } } },
     async (request) => jobDto(await jobs.view(await jobs.require(request.params.id), request.query.tenantId), clock.now()),
   );
 }

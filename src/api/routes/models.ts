@@ -10,7 +10,7 @@ import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { runDto } from '../dto.ts';
 import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, OnnxExportSchema, onnxExportDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
-import { errors, Run } from '../schemas.ts';
+import { described, errors, Run } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'lowercase id: letters, digits, _ . -' });
@@ -67,10 +67,11 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/models',
     {
       schema: {
+        operationId: 'listAllModels',
         tags: TAGS,
         summary: 'Every declared model (optionally of one tenant) with its champion',
         querystring: Type.Object({ tenantId: Type.Optional(Id) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ models: Type.Array(ModelSchema) }), ...errors(400, 404) },
+        response: { 200: described(Type.Object({ models: Type.Array(ModelSchema) }), "Every tenant's models (or one tenant's), each with its champion"), ...errors(400, 404) },
       },
     },
     async (request) => ({ models: (await models.list(request.query.tenantId ?? ALL_TENANTS)).map(modelDto) }),
@@ -78,13 +79,21 @@ export function modelRoutes(app: Api, models: ModelService): void {
 
   app.get(
     '/api/tenants/:tenantId/models',
-    { schema: { tags: TAGS, summary: "A tenant's models with their champions", params: TenantParams, response: { 200: Type.Object({ models: Type.Array(ModelSchema) }), ...errors(400, 404) } } },
+    {
+      schema: {
+        operationId: 'listModels',
+        tags: TAGS,
+        summary: "A tenant's models with their champions",
+        params: TenantParams,
+        response: { 200: described(Type.Object({ models: Type.Array(ModelSchema) }), "The tenant's models, each with its champion"), ...errors(400, 404) },
+      },
+    },
     async (request) => ({ models: (await models.list(request.params.tenantId)).map(modelDto) }),
   );
 
   app.get(
     '/api/tenants/:tenantId/models/:model',
-    { schema: { tags: TAGS, summary: 'One model: its declaration and champion', params: ModelParams, response: { 200: ModelSchema, ...errors(400, 404) } } },
+    { schema: { operationId: 'getModel', tags: TAGS, summary: 'One model: its declaration and champion', params: ModelParams, response: { 200: described(ModelSchema, 'The model: its declaration and champion'), ...errors(400, 404) } } },
     async (request) => {
       const { tenantId, model } = request.params;
       const m = await models.model(tenantId, model);
@@ -96,11 +105,16 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model',
     {
       schema: {
+        operationId: 'putModel',
         tags: TAGS,
         summary: 'Declare or replace a model: task, dataset (or source), features, trainer and params, primary metric, gate, mode, window',
         params: ModelParams,
         body: Type.Record(Type.String(), Type.Unknown(), { description: 'see docs/models.md; validated field by field' }),
-        response: { 200: ModelSchema, 201: ModelSchema, ...errors(400, 404, 409) },
+        response: {
+          200: described(ModelSchema, 'The model existed: its declaration as replaced (or unchanged)'),
+          201: described(ModelSchema, 'The model, declared: it trains on ML_TRAINING_SCHEDULE in its tenant\'s zone'),
+          ...errors(400, 404, 409),
+        },
       },
     },
     async (request, reply) => {
@@ -114,11 +128,15 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/train',
     {
       schema: {
+        operationId: 'trainModel',
         tags: TAGS,
         summary: 'Train now: queues a run of the model\'s train job (409 while one is in flight, unless queue: true)',
         params: ModelParams,
         body: TrainBody,
-        response: { 202: Run, ...errors(400, 404, 409) },
+        response: {
+          202: described(Run, 'Queued: the training run (follow it at /api/runs/{id})'),
+          ...errors(400, 404, [409, 'A training of the model is in flight (`error.details` names its run); send queue: true to queue behind it']),
+        },
       },
       preValidation: async (request) => {
         request.body ??= {};
@@ -136,11 +154,15 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/versions',
     {
       schema: {
+        operationId: 'listModelVersions',
         tags: TAGS,
         summary: 'Versions, newest first, with metrics, gate verdict, data window and artifact hash',
         params: ModelParams,
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ versions: Type.Array(VersionSchema), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }), ...errors(400, 404) },
+        response: {
+          200: described(Type.Object({ versions: Type.Array(VersionSchema), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }), 'A page of versions, newest first; nextCursor fetches the next one (null on the last page)'),
+          ...errors(400, 404),
+        },
       },
     },
     async (request) => {
@@ -152,7 +174,7 @@ export function modelRoutes(app: Api, models: ModelService): void {
 
   app.get(
     '/api/tenants/:tenantId/models/:model/versions/:version',
-    { schema: { tags: TAGS, summary: 'One version', params: VersionParams, response: { 200: VersionSchema, ...errors(400, 404) } } },
+    { schema: { operationId: 'getModelVersion', tags: TAGS, summary: 'One version', params: VersionParams, response: { 200: described(VersionSchema, 'The version: metrics, gate verdict, data window, artifact hash'), ...errors(400, 404) } } },
     async (request) => versionDto(await models.version(request.params.tenantId, request.params.model, request.params.version)),
   );
 
@@ -160,6 +182,7 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/versions/:version/onnx',
     {
       schema: {
+        operationId: 'exportModelVersionOnnx',
         tags: TAGS,
         summary:
           "Download the version as an .onnx file (gbdt and linear: written with float64 input; onnx: the file as imported). It takes the model's feature matrix, not raw rows: …/onnx/input lists its columns",
@@ -191,10 +214,11 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/versions/:version/onnx/input',
     {
       schema: {
+        operationId: 'describeModelVersionOnnx',
         tags: TAGS,
         summary: "What the version's .onnx file takes and gives: its input (the feature matrix), the features by column with their categories (code i = categories[i]; NaN = missing), its outputs",
         params: VersionParams,
-        response: { 200: OnnxExportSchema, ...errors(400, 404, 503) },
+        response: { 200: described(OnnxExportSchema, "The .onnx file's input, features by column and outputs"), ...errors(400, 404, 503) },
       },
     },
     async (request) => onnxExportDto(await models.exportOnnx(request.params.tenantId, request.params.model, request.params.version)),
@@ -204,11 +228,12 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/champion/history',
     {
       schema: {
+        operationId: 'getChampionHistory',
         tags: TAGS,
         summary: 'Which version held the champion alias, when and why (promotion, rollback), newest first',
         params: ModelParams,
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), before: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ history: Type.Array(AliasChangeSchema) }), ...errors(400, 404) },
+        response: { 200: described(Type.Object({ history: Type.Array(AliasChangeSchema) }), 'Every change of the champion, newest first: version, previous version, action, reason, actor, time'), ...errors(400, 404) },
       },
     },
     async (request) => ({ history: (await models.history(request.params.tenantId, request.params.model, request.query)).map(aliasChangeDto) }),
@@ -218,11 +243,15 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/rollback',
     {
       schema: {
+        operationId: 'rollbackModel',
         tags: TAGS,
         summary: 'Make an earlier version that passed its gate the champion again; predictions switch at once',
         params: ModelParams,
         body: RollbackBody,
-        response: { 200: AliasUpdateResponse, ...errors(400, 404, 409) },
+        response: {
+          200: described(AliasUpdateResponse, 'The champion is the target version (changed: false when it already was)'),
+          ...errors(400, 404, [409, 'The target version did not pass its gate, or the model has no champion to roll back from']),
+        },
       },
     },
     async (request) => {
@@ -235,7 +264,17 @@ export function modelRoutes(app: Api, models: ModelService): void {
   app.post(
     '/api/tenants/:tenantId/models/:model/promote',
     {
-      schema: { tags: TAGS, summary: 'Promote a version that passed its gate', params: ModelParams, body: PromoteBody, response: { 200: AliasUpdateResponse, ...errors(400, 404, 409) } },
+      schema: {
+        operationId: 'promoteModelVersion',
+        tags: TAGS,
+        summary: 'Promote a version that passed its gate',
+        params: ModelParams,
+        body: PromoteBody,
+        response: {
+          200: described(AliasUpdateResponse, 'The version is the champion (changed: false when it already was)'),
+          ...errors(400, 404, [409, 'The version did not pass its gate, or expectedCurrent is no longer the champion']),
+        },
+      },
     },
     async (request) => {
       const { tenantId, model } = request.params;
@@ -249,11 +288,15 @@ export function modelRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/predict',
     {
       schema: {
+        operationId: 'predict',
         tags: TAGS,
         summary: `Predict with the champion: one row ({values, entity?, ts?}) or a batch ({rows: [...]}, at most ${MAX_PREDICT_ROWS}); rows go through the model's feature spec`,
         params: ModelParams,
         body: PredictBody,
-        response: { 200: PredictResponse, ...errors(400, 404, 503) },
+        response: {
+          200: described(PredictResponse, 'One prediction per row, in order, with the champion version that made them'),
+          ...errors(400, [404, 'No such tenant or model, or the model has no champion yet'], [503, "The champion's artifact cannot be loaded now, or the service is shutting down"]),
+        },
       },
     },
     async (request) => {
@@ -301,12 +344,17 @@ function modelImportRoute(app: Api, models: ModelService): void {
     {
       bodyLimit: IMPORT_BODY_LIMIT_BYTES,
       schema: {
+        operationId: 'importOnnxModel',
         tags: TAGS,
         summary:
           "Import an ONNX model as a version of a declared model, as a run of its train job (history, lease, retries, cancel): its input must take the model's features; it is scored on the model's holdout with the champion, gated, registered (trainer onnx-import, trigger import), and promoted only if asked and the gate passed. 201 once the run ended; 202 with the run while it goes on",
         params: ModelParams,
         body: ImportBody,
-        response: { 201: ImportResponse, 202: ImportQueuedResponse, ...errors(400, 404, 409, 413) },
+        response: {
+          201: described(ImportResponse, 'The import run ended: the version registered, whether it passed the gate and was promoted'),
+          202: described(ImportQueuedResponse, 'The import run goes on (wait: false, or longer than the wait): follow it at /api/runs/{id}'),
+          ...errors(400, 404, [409, 'A training of the model is in flight'], 413),
+        },
       },
     },
     async (request, reply) => {

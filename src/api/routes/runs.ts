@@ -6,7 +6,7 @@ import { cursorOf, type RunSortField } from '../../store/runs.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
-import { errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
+import { described, errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import type { Assessment } from '../../policy/assess.ts';
 import { assessmentDto } from './assessments.ts';
@@ -30,7 +30,15 @@ function assessmentOf(result: string | null) {
 export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Services, 'runs' | 'jobs' | 'tenants' | 'schedules'>): void {
   app.get(
     '/api/runs',
-    { schema: { tags: ['runs'], summary: 'Run history: filters, sort by allow-listed fields (id breaks ties), cursor pagination', querystring: RunQuery, response: { 200: RunList, ...errors(400) } } },
+    {
+      schema: {
+        operationId: 'listRuns',
+        tags: ['runs'],
+        summary: 'Run history: filters, sort by allow-listed fields (id breaks ties), cursor pagination',
+        querystring: RunQuery,
+        response: { 200: described(RunList, 'A page of runs; nextCursor fetches the next one (null on the last page)'), ...errors(400) },
+      },
+    },
     async (request) => {
       const q = request.query;
       const sort = (q.sort ?? 'queued_at') as RunSortField;
@@ -54,41 +62,66 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
     },
   );
 
-  app.get('/api/runs/:id', { schema: { tags: ['runs'], summary: 'One run: slot, attempts, step metrics, log tail, ETA', params: IdParams, querystring: TenantQuery, response: { 200: RunDetail, ...errors(404) } } }, async (request) => {
-    const run = await runs.get(request.query.tenantId ?? ALL_TENANTS, request.params.id);
-    const [attempts, stages] = await Promise.all([runs.attempts(run.tenant_id, run.id), runs.stages(run.tenant_id, run.id)]);
-    return {
-      ...runDto(run),
-      steps: run.steps ? (JSON.parse(run.steps) as Array<Record<string, unknown>>) : [],
-      logTail: run.log_tail ?? '',
-      params: run.params ? (JSON.parse(run.params) as Record<string, unknown>) : null,
-      attempts: attempts.map((a) => ({
-        attempt: a.attempt,
-        status: a.status,
-        worker: a.worker,
-        startedAt: iso(a.started_at),
-        finishedAt: iso(a.finished_at),
-        durationMs: a.duration_ms,
-        exitCode: a.exit_code,
-        error: a.error_message,
-      })),
-      stages: stages.map((s) => ({
-        attempt: s.attempt,
-        stage: s.stage,
-        startedAt: iso(s.started_at),
-        endedAt: iso(s.ended_at),
-        durationMs: s.duration_ms,
-        counts: JSON.parse(s.counts) as Record<string, number>,
-        note: s.note,
-      })),
-      result: run.result ? (JSON.parse(run.result) as Record<string, unknown>) : null,
-      assessment: assessmentOf(run.result),
-    };
-  });
+  app.get(
+    '/api/runs/:id',
+    {
+      schema: {
+        operationId: 'getRun',
+        tags: ['runs'],
+        summary: 'One run: slot, attempts, step metrics, log tail, ETA',
+        params: IdParams,
+        querystring: TenantQuery,
+        response: { 200: described(RunDetail, 'The run in full: attempts, pipeline steps, training stages and result, log tail'), ...errors(400, 404) },
+      },
+    },
+    async (request) => {
+      const run = await runs.get(request.query.tenantId ?? ALL_TENANTS, request.params.id);
+      const [attempts, stages] = await Promise.all([runs.attempts(run.tenant_id, run.id), runs.stages(run.tenant_id, run.id)]);
+      return {
+        ...runDto(run),
+        steps: run.steps ? (JSON.parse(run.steps) as Array<Record<string, unknown>>) : [],
+        logTail: run.log_tail ?? '',
+        params: run.params ? (JSON.parse(run.params) as Record<string, unknown>) : null,
+        attempts: attempts.map((a) => ({
+          attempt: a.attempt,
+          status: a.status,
+          worker: a.worker,
+          startedAt: iso(a.started_at),
+          finishedAt: iso(a.finished_at),
+          durationMs: a.duration_ms,
+          exitCode: a.exit_code,
+          error: a.error_message,
+        })),
+        stages: stages.map((s) => ({
+          attempt: s.attempt,
+          stage: s.stage,
+          startedAt: iso(s.started_at),
+          endedAt: iso(s.ended_at),
+          durationMs: s.duration_ms,
+          counts: JSON.parse(s.counts) as Record<string, number>,
+          note: s.note,
+        })),
+        result: run.result ? (JSON.parse(run.result) as Record<string, unknown>) : null,
+        assessment: assessmentOf(run.result),
+      };
+    },
+  );
 
   app.post(
     '/api/runs/:id/cancel',
-    { schema: { tags: ['runs'], summary: 'Cancel a queued run, or stop a running one (SIGTERM, then SIGKILL)', params: IdParams, querystring: TenantQuery, response: { 200: Type.Object({ runId: Type.String(), result: Type.String({ enum: ['cancelled', 'requested'] }) }), ...errors(404, 409) } } },
+    {
+      schema: {
+        operationId: 'cancelRun',
+        tags: ['runs'],
+        summary: 'Cancel a queued run, or stop a running one (SIGTERM, then SIGKILL)',
+        params: IdParams,
+        querystring: TenantQuery,
+        response: {
+          200: described(Type.Object({ runId: Type.String(), result: Type.String({ enum: ['cancelled', 'requested'] }) }), '"cancelled": the queued run will not start; "requested": the running one is being stopped'),
+          ...errors(400, 404, [409, 'The run has already ended']),
+        },
+      },
+    },
     async (request) => ({ runId: request.params.id, result: await runs.cancel(request.query.tenantId ?? ALL_TENANTS, request.params.id) }),
   );
 
@@ -96,11 +129,15 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
     '/api/jobs/:id/trigger',
     {
       schema: {
+        operationId: 'triggerJob',
         tags: ['jobs'],
         summary: 'Queue a run now; 409 with the running run id when one is in flight (unless mode is "queue")',
         params: IdParams,
         body: TriggerBody,
-        response: { 202: TriggerResponse, ...errors(400, 404, 409) },
+        response: {
+          202: described(TriggerResponse, 'Queued: the run, its ETA and the next scheduled run'),
+          ...errors(400, 404, [409, 'A run of the job for the tenant is in flight (`error.details` names it); send mode "queue" to queue behind it']),
+        },
       },
       preValidation: absentBodyAsEmpty,
     },

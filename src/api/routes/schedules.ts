@@ -3,7 +3,7 @@ import type { Services } from '../../services/services.ts';
 import { ALL_TENANTS, type TenantScope } from '../../store/tenant-scope.ts';
 import { scheduleDto } from '../dto.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
-import { errors, IdParams, OwnIdParams, Schedule, ScheduleBody, TenantQuery } from '../schemas.ts';
+import { described, errors, IdParams, OwnIdParams, Schedule, ScheduleBody, TenantQuery } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 const ScheduleListQuery = Type.Object(
@@ -25,7 +25,15 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
 
   app.get(
     '/api/schedules',
-    { schema: { tags: ['schedules'], summary: 'List schedules with descriptions and the next 5 fire times', querystring: ScheduleListQuery, response: { 200: Type.Object({ schedules: Type.Array(Schedule) }) } } },
+    {
+      schema: {
+        operationId: 'listSchedules',
+        tags: ['schedules'],
+        summary: 'List schedules with descriptions and the next 5 fire times',
+        querystring: ScheduleListQuery,
+        response: { 200: described(Type.Object({ schedules: Type.Array(Schedule) }), 'The schedules, filtered by tenant and job when asked'), ...errors(400) },
+      },
+    },
     async (request) => {
       const now = clock.now();
       const rows = await schedules.list(request.query.tenantId ?? ALL_TENANTS, request.query.jobId ? { jobId: request.query.jobId } : {});
@@ -35,7 +43,7 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
 
   app.get(
     '/api/schedules/:id',
-    { schema: { tags: ['schedules'], summary: 'One schedule', params: IdParams, querystring: TenantQuery, response: { 200: Schedule, ...errors(404) } } },
+    { schema: { operationId: 'getSchedule', tags: ['schedules'], summary: 'One schedule', params: IdParams, querystring: TenantQuery, response: { 200: described(Schedule, 'The schedule, with its description and next 5 fire times'), ...errors(400, 404) } } },
     async (request) => show(request.params.id, request.query.tenantId ?? ALL_TENANTS),
   );
 
@@ -47,7 +55,16 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
 
   app.put(
     '/api/schedules/:id',
-    { schema: { tags: ['schedules'], summary: 'Create or update a schedule by id (redeploying the same body changes nothing)', params: OwnIdParams, body: ScheduleBody, response: { 200: Schedule, 201: Schedule, ...errors(400, 404) } } },
+    {
+      schema: {
+        operationId: 'putSchedule',
+        tags: ['schedules'],
+        summary: 'Create or update a schedule by id (redeploying the same body changes nothing)',
+        params: OwnIdParams,
+        body: ScheduleBody,
+        response: { 200: described(Schedule, 'The schedule existed: as updated (or unchanged)'), 201: described(Schedule, 'The schedule, created'), ...errors(400, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const { status, schedule } = await upsert(request.params.id, request.body);
       return reply.status(status).send(schedule);
@@ -56,7 +73,15 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
 
   app.post(
     '/api/schedules',
-    { schema: { tags: ['schedules'], summary: 'Create or update a schedule by the id in the body', body: ScheduleCreateBody, response: { 200: Schedule, 201: Schedule, ...errors(400, 404) } } },
+    {
+      schema: {
+        operationId: 'createSchedule',
+        tags: ['schedules'],
+        summary: 'Create or update a schedule by the id in the body',
+        body: ScheduleCreateBody,
+        response: { 200: described(Schedule, 'The schedule existed: as updated (or unchanged)'), 201: described(Schedule, 'The schedule, created'), ...errors(400, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const { id, ...body } = request.body as { id: string } & Parameters<typeof scheduleFromBody>[2];
       const { status, schedule } = await upsert(id, body);
@@ -66,7 +91,16 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
 
   app.delete(
     '/api/schedules/:id',
-    { schema: { tags: ['schedules'], summary: 'Delete a schedule (its history stays)', params: IdParams, querystring: TenantQuery, response: { 204: Type.Null(), ...errors(404) } } },
+    {
+      schema: {
+        operationId: 'deleteSchedule',
+        tags: ['schedules'],
+        summary: 'Delete a schedule (its history stays)',
+        params: IdParams,
+        querystring: TenantQuery,
+        response: { 204: described(Type.Null(), 'Deleted; its slots and runs stay in the history'), ...errors(400, 404) },
+      },
+    },
     async (request, reply) => {
       await schedules.delete(request.query.tenantId ?? ALL_TENANTS, request.params.id);
       return reply.status(204).send(null);
@@ -76,7 +110,16 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
   for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
     app.post(
       `/api/schedules/:id/${action}`,
-      { schema: { tags: ['schedules'], summary: `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`, params: IdParams, querystring: TenantQuery, response: { 200: Schedule, ...errors(404) } } },
+      {
+        schema: {
+          operationId: `${action}Schedule`,
+          tags: ['schedules'],
+          summary: `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`,
+          params: IdParams,
+          querystring: TenantQuery,
+          response: { 200: described(Schedule, enabled ? 'The schedule, enabled: its next slot fires' : 'The schedule, disabled: its slots are recorded as skipped'), ...errors(400, 404) },
+        },
+      },
       async (request) => {
         const row = await schedules.setEnabled(request.query.tenantId ?? ALL_TENANTS, request.params.id, enabled);
         return scheduleDto(row, clock.now());

@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox';
 import { iso } from '../dto.ts';
-import { errors } from '../schemas.ts';
+import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, activeRun, finishedRuns, IsoOrNull, NumberOrNull, roleSchedule, roleTarget, seconds, SEED_TAGS, seedMetrics, seedStatus, TenantField, type SeedServices } from './role-job.ts';
 
@@ -62,10 +62,11 @@ export function predictionRoutes(app: Api, services: SeedServices): void {
     '/api/predictions/train/schedule',
     {
       schema: {
+        operationId: 'seed000TriggerTraining',
         tags: SEED_TAGS,
         summary: 'Seed 000: trigger training now, or queue it behind the run in flight',
         body: TrainBody,
-        response: { 200: TrainResponse, ...errors(400, 404, 409) },
+        response: { 200: described(TrainResponse, 'Triggered (or queued): the new run, its estimated completion and the next scheduled run'), ...errors(400, 404, 409) },
       },
       preValidation: absentBodyAsEmpty,
     },
@@ -91,10 +92,11 @@ export function predictionRoutes(app: Api, services: SeedServices): void {
     '/api/predictions/train/status',
     {
       schema: {
+        operationId: 'seed000TrainingStatus',
         tags: SEED_TAGS,
         summary: 'Seed 000: training scheduler status, last training time and result, next run, estimated completion',
         querystring: Type.Object({ tenantId: Tenant }, { additionalProperties: false }),
-        response: { 200: StatusResponse, ...errors(400, 404) },
+        response: { 200: described(StatusResponse, 'The training status: idle, queued or running, the last training and its result, the next run'), ...errors(400, 404) },
       },
     },
     async (request) => {

@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox';
 import { iso } from '../dto.ts';
-import { errors } from '../schemas.ts';
+import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, activeRuns, finishedRuns, IsoOrNull, NumberOrNull, roleSchedule, roleTarget, seconds, SEED_TAGS, seedMetrics, seedStatus, TenantField, type SeedServices } from './role-job.ts';
 
@@ -47,10 +47,11 @@ export function analysisRoutes(app: Api, services: SeedServices): void {
     '/api/analysis/trigger',
     {
       schema: {
+        operationId: 'seed001TriggerAnalysis',
         tags: SEED_TAGS,
         summary: 'Seed 001: run the analysis job now, in the background; 409 while a run is in flight',
         body: TriggerBody,
-        response: { 200: TriggerResponse, ...errors(400, 404, 409) },
+        response: { 200: described(TriggerResponse, 'Triggered: the run starts in the background'), ...errors(400, 404, 409) },
       },
       preValidation: absentBodyAsEmpty,
     },
@@ -71,10 +72,11 @@ export function analysisRoutes(app: Api, services: SeedServices): void {
     '/api/analysis/schedule',
     {
       schema: {
+        operationId: 'seed001AnalysisSchedule',
         tags: SEED_TAGS,
         summary: "Seed 001: the analysis job's schedule, next run, whether it is running, and its recent runs with their metrics",
         querystring: TenantQuery,
-        response: { 200: ScheduleResponse, ...errors(400, 404) },
+        response: { 200: described(ScheduleResponse, 'The schedule, the next run, whether one is running, and the recent runs with their metrics'), ...errors(400, 404) },
       },
     },
     async (request) => {

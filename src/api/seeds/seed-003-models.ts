@@ -7,7 +7,7 @@
 import { Type } from 'typebox';
 import { NsError } from '../../errors.ts';
 import { iso } from '../dto.ts';
-import { errors } from '../schemas.ts';
+import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, roleTarget, SEED_TAGS, TenantField, type RoleTarget, type SeedServices } from './role-job.ts';
 
@@ -75,7 +75,13 @@ export function trainingModelRoutes(app: Api, services: SeedServices): void {
   app.post(
     '/api/training/train',
     {
-      schema: { tags: SEED_TAGS, summary: "Seed 003: train the organization's model now (a run of its train job)", body: TrainBody, response: { 202: TrainResponse, ...errors(400, 404, 409) } },
+      schema: {
+        operationId: 'seed003TrainModel',
+        tags: SEED_TAGS,
+        summary: "Seed 003: train the organization's model now (a run of its train job)",
+        body: TrainBody,
+        response: { 202: described(TrainResponse, 'Queued: the training run'), ...errors(400, 404, 409) },
+      },
       preValidation: absentBodyAsEmpty,
     },
     async (request, reply) => {
@@ -99,7 +105,15 @@ export function trainingModelRoutes(app: Api, services: SeedServices): void {
 
   app.post(
     '/api/training/rollback',
-    { schema: { tags: SEED_TAGS, summary: "Seed 003: roll the organization's model back to an earlier version that passed its gate", body: RollbackBody, response: { 200: RollbackResponse, ...errors(400, 404, 409) } } },
+    {
+      schema: {
+        operationId: 'seed003RollbackModel',
+        tags: SEED_TAGS,
+        summary: "Seed 003: roll the organization's model back to an earlier version that passed its gate",
+        body: RollbackBody,
+        response: { 200: described(RollbackResponse, 'The champion is the target version (changed: false when it already was)'), ...errors(400, 404, 409) },
+      },
+    },
     async (request) => {
       const body = request.body;
       const t = await roleTarget(services, 'training', body.organizationId, 'organizationId');

@@ -11,7 +11,7 @@ import type { ScheduleRow } from '../../store/schedules.ts';
 import { iso, scheduleDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
-import { errors } from '../schemas.ts';
+import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, activeRuns, IsoOrNull, roleSchedule, roleTarget, SEED_TAGS, seedMetrics, TenantField, type RoleTarget, type SeedServices } from './role-job.ts';
 
@@ -136,7 +136,15 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
 
   app.get(
     '/api/training/schedule',
-    { schema: { tags: SEED_TAGS, summary: "Seed 003: the organization's training schedule", querystring: OrgQuery, response: { 200: ScheduleConfig, ...errors(400, 404) } } },
+    {
+      schema: {
+        operationId: 'seed003GetTrainingSchedule',
+        tags: SEED_TAGS,
+        summary: "Seed 003: the organization's training schedule",
+        querystring: OrgQuery,
+        response: { 200: described(ScheduleConfig, 'The training schedule: pattern, zone, enabled, retry attempts, the next runs'), ...errors(400, 404) },
+      },
+    },
     async (request) => {
       const t = await roleTarget(services, 'training', request.query.organizationId, 'organizationId');
       return configView(services, t, await existing(t));
@@ -147,10 +155,11 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
     '/api/training/schedule',
     {
       schema: {
+        operationId: 'seed003PutTrainingSchedule',
         tags: SEED_TAGS,
         summary: "Seed 003: create or update the organization's training schedule (pattern, timezone, enabled)",
         body: ScheduleConfigBody,
-        response: { 200: ScheduleConfig, 201: ScheduleConfig, ...errors(400, 404) },
+        response: { 200: described(ScheduleConfig, 'The schedule existed: as updated'), 201: described(ScheduleConfig, 'The schedule, created'), ...errors(400, 404) },
       },
     },
     async (request, reply) => {
@@ -165,10 +174,11 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
     '/api/training/schedule',
     {
       schema: {
+        operationId: 'seed003DeleteTrainingSchedule',
         tags: SEED_TAGS,
         summary: "Seed 003: cancel (delete) the organization's training schedule; its history stays",
         querystring: OrgQuery,
-        response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String(), scheduleId: Type.String() }), ...errors(400, 404) },
+        response: { 200: described(Type.Object({ success: Type.Boolean(), message: Type.String(), scheduleId: Type.String() }), 'Deleted: the schedule id; its runs stay in the history'), ...errors(400, 404) },
       },
     },
     async (request) => {
@@ -181,7 +191,15 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
 
   app.get(
     '/api/training/history',
-    { schema: { tags: SEED_TAGS, summary: "Seed 003: the organization's training runs, newest first, cursor-paginated", querystring: HistoryQuery, response: { 200: HistoryResponse, ...errors(400, 404) } } },
+    {
+      schema: {
+        operationId: 'seed003TrainingHistory',
+        tags: SEED_TAGS,
+        summary: "Seed 003: the organization's training runs, newest first, cursor-paginated",
+        querystring: HistoryQuery,
+        response: { 200: described(HistoryResponse, 'A page of training runs, newest first, with the total and the next cursor'), ...errors(400, 404) },
+      },
+    },
     async (request) => {
       const q = request.query;
       const t = await roleTarget(services, 'training', q.organizationId, 'organizationId');
@@ -223,10 +241,11 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
     '/api/training/cancel',
     {
       schema: {
+        operationId: 'seed003CancelTraining',
         tags: SEED_TAGS,
         summary: "Seed 003: cancel the organization's active training (queued runs, then the running one); 404 when none",
         body: OrgBody,
-        response: { 200: CancelResponse, ...errors(400, 404, 409) },
+        response: { 200: described(CancelResponse, 'The runs cancelled (queued) or being stopped (running)'), ...errors(400, 404, 409) },
       },
       preValidation: absentBodyAsEmpty,
     },

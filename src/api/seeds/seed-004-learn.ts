@@ -5,7 +5,7 @@
  */
 import { Type } from 'typebox';
 import { iso } from '../dto.ts';
-import { errors } from '../schemas.ts';
+import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, IsoOrNull, roleTarget, SEED_TAGS, TenantField, type SeedServices } from './role-job.ts';
 
@@ -30,10 +30,11 @@ export function learnRoutes(app: Api, services: SeedServices): void {
     '/api/v1/learn/trigger-retrain',
     {
       schema: {
+        operationId: 'seed004TriggerRetrain',
         tags: SEED_TAGS,
         summary: "Seed 004: retrain the user's model now; 409 while a retrain of theirs is in flight",
         body: RetrainBody,
-        response: { 200: RetrainResponse, ...errors(400, 404, 409) },
+        response: { 200: described(RetrainResponse, 'Triggered: the retraining run, its estimated completion and the next scheduled run'), ...errors(400, 404, 409) },
       },
       preValidation: absentBodyAsEmpty,
     },
