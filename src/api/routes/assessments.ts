@@ -8,7 +8,7 @@ import type { StoredAssessment } from '../../models/stored-assessment.ts';
 import type { Assessment } from '../../policy/assess.ts';
 import { NsError } from '../../errors.ts';
 import { iso } from '../dto.ts';
-import { errors } from '../schemas.ts';
+import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' });
@@ -62,11 +62,12 @@ export function assessmentRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/assessments',
     {
       schema: {
+        operationId: 'listModelAssessments',
         tags: ['models'],
         summary: "The model's retrain decisions, newest first: each rule's value, threshold and verdict, the counts and the window, and the run it belongs to",
         params: ModelParams,
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ assessments: Type.Array(Stored), nextCursor: Nullable(Type.String()) }), ...errors(400, 404) },
+        response: { 200: described(Type.Object({ assessments: Type.Array(Stored), nextCursor: Nullable(Type.String()) }), 'A page of decisions; pass nextCursor back as cursor for the next (older) page'), ...errors(400, 404) },
       },
     },
     async (request) => {
@@ -82,10 +83,11 @@ export function assessmentRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/assess',
     {
       schema: {
+        operationId: 'assessModel',
         tags: ['models'],
         summary: 'The decision a run would make now (a dry run: nothing is trained or stored)',
         params: ModelParams,
-        response: { 200: AssessmentSchema, ...errors(400, 404) },
+        response: { 200: described(AssessmentSchema, 'What a run would decide now, rule by rule'), ...errors(400, 404) },
       },
     },
     async (request) => assessmentDto(await models.assess(request.params.tenantId, request.params.model)),
@@ -96,18 +98,19 @@ export function assessmentRoutes(app: Api, models: ModelService): void {
     '/api/tenants/:tenantId/models/:model/live',
     {
       schema: {
+        operationId: 'getModelLiveMetric',
         tags: ['models'],
         summary:
           "The champion's live metric: its logged predictions whose labels arrived later, scored with the primary metric, overall and per day (UTC); and the latest rejected candidate's shadow score on the same rows",
         params: ModelParams,
         querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: 'how far back (default 30)' })) }, { additionalProperties: false }),
         response: {
-          200: Type.Object({
+          200: described(Type.Object({
             metric: Type.String(),
             since: Type.String(),
             champion: Nullable(Type.Object({ version: Type.Integer(), ...Point, daily: Type.Array(Type.Object({ day: Type.String(), ...Point })) })),
             shadow: Nullable(Type.Object({ version: Type.Integer(), ...Point })),
-          }),
+          }), 'The live metric overall and per day, and the shadow score (null without a rejected candidate)'),
           ...errors(400, 404),
         },
       },
