@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
 import type { Services } from '../services/services.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler } from './error-handler.ts';
@@ -12,6 +13,8 @@ import { tenantRoutes } from './routes/tenants.ts';
 import { seedRoutes } from './seeds/index.ts';
 import type { Api } from './types.ts';
 import { validatorCompiler } from './validators.ts';
+
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
 
 export interface NightshiftPluginOptions {
   services: Services;
@@ -31,6 +34,12 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   const metrics = options.metrics ?? new EngineMetrics(services);
   if (!options.metrics) app.addHook('onClose', async () => metrics.close());
   fastify.setValidatorCompiler(validatorCompiler);
+  // One rule for query strings: a route that names none takes none, so a stray or misspelled
+  // parameter is refused (400 naming it) instead of being ignored by a request that then writes.
+  fastify.addHook('onRoute', (route) => {
+    route.schema ??= {};
+    route.schema.querystring ??= NO_QUERY;
+  });
   fastify.removeContentTypeParser('text/plain');
   installErrorHandler(fastify);
   healthRoutes(app, services.health, options.drain ?? { draining: false }, metrics);

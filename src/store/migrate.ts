@@ -13,6 +13,7 @@ import * as m0009 from './migrations/0009-covering-queue-index.ts';
 import * as m0010 from './migrations/0010-run-recoveries.ts';
 import * as m0011 from './migrations/0011-artifacts.ts';
 import * as m0012 from './migrations/0012-training-runs.ts';
+import * as m0013 from './migrations/0013-slots-past-the-horizon.ts';
 
 interface Migration {
   id: number;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 10, ...m0010 },
   { id: 11, ...m0011 },
   { id: 12, ...m0012 },
+  { id: 13, ...m0013 },
 ];
 
 /**
