@@ -72,12 +72,13 @@ export class Engine implements Services {
     // A run queued in this process should not wait for the next poll.
     events.on('run:queued', () => this.workers.wake());
 
-    this.tenants = new TenantService({ db, clock, logger, defaultTimezone: settings.timezone });
+    const artifacts = createArtifactStorage(settings, db);
+    this.tenants = new TenantService({ db, clock, logger, events, defaultTimezone: settings.timezone, declared: new Set(settings.tenants.map((t) => t.id)), artifacts });
     this.jobs = new JobService({ db, clock });
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
     this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
     this.data = new DataService({ db, clock, logger, events });
-    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts: createArtifactStorage(settings, db), predictionLog: { ...PREDICTION_LOG_DEFAULTS, ...settings.predictionLog } });
+    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts, predictionLog: { ...PREDICTION_LOG_DEFAULTS, ...settings.predictionLog } });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
     const workers = this.workers;
     const scheduler = this.scheduler;

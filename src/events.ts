@@ -15,6 +15,8 @@ export interface EngineEventMap {
   'run:requeued': { runId: string; reason: string };
   'run:recovered': { run: RunRow; requeued: boolean };
   'run:lease-lost': { runId: string };
+  /** The tenant and all its data were deleted (TenantService.delete). */
+  'tenant:deleted': { tenantId: string };
   'state:changed': { component: string; from: string; to: string };
   /** A batch of samples was written (API or CLI ingest). */
   'samples:ingested': { tenantId: string; datasetId: string; rows: number };

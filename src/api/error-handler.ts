@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isNsError, type ErrorCode } from '../errors.ts';
+import { ID_RULE, ID_RULE_TEXT } from '../ids.ts';
 
 /** The HTTP status of each error code a request can meet (500 for the rest). */
 export const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -49,6 +50,7 @@ function validationMessage(error: FastifyError & { validation: AjvIssue[]; valid
   let message: string;
   if (extra) message = `${named}: unknown field; remove it (allowed fields are in the API docs at /docs)`;
   else if (missing) message = `${named}: required field is missing`;
+  else if (issue.keyword === 'pattern' && issue.params.pattern === ID_RULE) message = `${named}: must be an id: ${ID_RULE_TEXT} (must match pattern ${ID_RULE})`;
   else if (issue.keyword === 'enum') message = `${named}: must be one of ${(issue.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   else message = `${named}: ${issue.message ?? 'is invalid'}`;
   return body('NS_VALIDATION', message, field ?? where);

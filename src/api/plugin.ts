@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
 import type { Services } from '../services/services.ts';
 import { withLogFields } from '../log-context.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
@@ -15,6 +16,8 @@ import { tenantRoutes } from './routes/tenants.ts';
 import { seedRoutes } from './seeds/index.ts';
 import type { Api } from './types.ts';
 import { validatorCompiler } from './validators.ts';
+
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
 
 export interface NightshiftPluginOptions {
   services: Services;
@@ -46,6 +49,12 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   const metrics = options.metrics ?? new EngineMetrics(services);
   if (!options.metrics) app.addHook('onClose', async () => metrics.close());
   fastify.setValidatorCompiler(validatorCompiler);
+  // One rule for query strings: a route that names none takes none, so a stray or misspelled
+  // parameter is refused (400 naming it) instead of being ignored by a request that then writes.
+  fastify.addHook('onRoute', (route) => {
+    route.schema ??= {};
+    route.schema.querystring ??= NO_QUERY;
+  });
   fastify.removeContentTypeParser('text/plain');
   installErrorHandler(fastify);
   // Each response names its request (the host's request id when mounted in a host app), and

@@ -1,6 +1,7 @@
 import type { ScheduleDefinition } from '../config/types.ts';
 import { NsError } from '../errors.ts';
-import { checkJitter, compileTiming, MIN_MISFIRE_GRACE_MS, MISFIRE_GRACE_RULE, parseDuration } from '../schedule/index.ts';
+import { DURATION_RANGES } from '../limits.ts';
+import { assertTimeZone, checkEvery, checkJitter, compileTiming, MIN_MISFIRE_GRACE_MS, MISFIRE_GRACE_RULE, parseDuration } from '../schedule/index.ts';
 import type { Services } from '../services/services.ts';
 import type { ScheduleBodyT } from './schemas.ts';
 
@@ -11,17 +12,20 @@ import type { ScheduleBodyT } from './schemas.ts';
 export async function scheduleFromBody(services: Pick<Services, 'tenants' | 'settings' | 'clock'>, id: string, body: ScheduleBodyT): Promise<ScheduleDefinition> {
   const tenantId = await services.tenants.resolve(body.tenantId);
   const tenant = await services.tenants.require(tenantId);
-  const timezone = body.timezone ?? tenant.timezone;
+  // Stored and shown in its canonical spelling, for intervals too (their zone only describes them).
+  const timezone = assertTimeZone(body.timezone ?? tenant.timezone, 'timezone');
   const timing = compileTiming(
     { ...(body.cron !== undefined ? { cron: body.cron } : {}), ...(body.every !== undefined ? { every: body.every } : {}), timezone },
     'schedule',
     timezone,
     { cron: 'cron', every: 'every', timezone: 'timezone' },
   );
-  const duration = (value: string | number | undefined, field: string, fallback: number) => (value === undefined ? fallback : parseDuration(value, field));
-  const jitterMs = duration(body.jitter, 'jitter', 0);
+  checkEvery(timing, 'every', body.every);
+  const duration = (value: string | number | undefined, field: 'jitter' | 'misfireGrace', fallback: number, example: string) =>
+    value === undefined ? fallback : parseDuration(value, field, DURATION_RANGES[field], example);
+  const jitterMs = duration(body.jitter, 'jitter', 0, '5m');
   checkJitter(timing, jitterMs, 'jitter', services.clock.now());
-  const misfireGraceMs = duration(body.misfireGrace, 'misfireGrace', services.settings.misfireGraceMs);
+  const misfireGraceMs = duration(body.misfireGrace, 'misfireGrace', services.settings.misfireGraceMs, '1h');
   if (misfireGraceMs < MIN_MISFIRE_GRACE_MS) {
     throw new NsError('NS_SCHEDULE_INVALID', `misfireGrace="${String(body.misfireGrace)}": ${MISFIRE_GRACE_RULE}; example "1h"`, { field: 'misfireGrace' });
   }
@@ -31,7 +35,7 @@ export async function scheduleFromBody(services: Pick<Services, 'tenants' | 'set
     jobId: body.jobId,
     cron: timing.kind === 'cron' ? timing.expression : null,
     everyMs: timing.kind === 'interval' ? timing.everyMs : null,
-    timezone: timing.kind === 'cron' ? timing.timezone : timezone,
+    timezone,
     enabled: body.enabled ?? true,
     jitterMs,
     misfireGraceMs,

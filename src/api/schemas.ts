@@ -3,11 +3,13 @@
  * of the OpenAPI document. Request objects reject unknown fields.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { ID_RULE, ID_RULE_TEXT } from '../ids.ts';
 import { ALL_STATUSES } from '../runs/states.ts';
 import { RUN_SORT_FIELDS } from '../store/runs.ts';
 import { STATUS } from './error-handler.ts';
 
-const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'lowercase id: letters, digits, _ . -' });
+/** Every id in a path, a query string or a body: one rule (src/ids.ts). */
+export const Id = Type.String({ pattern: ID_RULE, description: `an id: ${ID_RULE_TEXT}` });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const IsoTime = Type.String({ format: 'date-time' });
 const Duration = Type.Union([Type.String({ minLength: 1, maxLength: 32 }), Type.Integer({ minimum: 0 })], {
@@ -206,6 +208,10 @@ export const TenantBody = Type.Object(
   { additionalProperties: false },
 );
 export type TenantBodyT = Static<typeof TenantBody>;
+export const TenantChangeBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone, stored in its canonical spelling' })) },
+  { additionalProperties: false },
+);
 
 export const Job = Type.Object({
   id: Type.String(),
@@ -225,7 +231,7 @@ export const Job = Type.Object({
   lastRun: Nullable(Run),
 });
 
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
-/** Path ids of resources the client names itself (schedules): the same rule as ids in bodies. */
-export const OwnIdParams = Type.Object({ id: Id }, { additionalProperties: false });
+/** A path id (tenant, job, schedule, run): the same rule as ids in bodies and query strings. */
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+export const OwnIdParams = IdParams;
 export const TenantQuery = Type.Object({ tenantId: Type.Optional(Id) }, { additionalProperties: false });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { NsError } from '../errors.ts';
+import { DURATION_RANGES, HISTORY_RETENTION_DAYS, type DurationRange } from '../limits.ts';
 import { checkDatabaseUrl, checkZone } from './env.ts';
 import { ARTIFACT_STORAGES, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
@@ -46,7 +47,7 @@ export const CONFIG_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
 
 type Parse = (raw: unknown, at: At) => unknown;
 const text = (example: string): Parse => (raw, at) => toText(raw, at, example);
-const duration = (example: string): Parse => (raw, at) => toDurationMs(raw, at, { example });
+const duration = (example: string, range: DurationRange): Parse => (raw, at) => toDurationMs(raw, at, { example, range });
 const cron = (example: string): Parse => (raw, at) => validateCron(toText(raw, at, example), at);
 
 /** Scalars the file may set: file key (dotted inside a section) → settings key, and its parser. */
@@ -60,28 +61,28 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['timezone', 'timezone', (raw, at) => checkZone(toText(raw, at, 'Europe/London'), at)],
   ['concurrency', 'concurrency', (raw, at) => toInteger(raw, at, { min: 1, max: 1024 }, '4')],
   ['trainThreads', 'trainThreads', (raw, at) => toInteger(raw, at, { min: 1, max: 256 }, '2')],
-  ['shutdownGrace', 'shutdownGraceMs', duration('30s')],
-  ['killGrace', 'killGraceMs', duration('10s')],
-  ['lease', 'leaseMs', duration('30s')],
-  ['heartbeat', 'heartbeatMs', duration('10s')],
+  ['shutdownGrace', 'shutdownGraceMs', duration('30s', DURATION_RANGES.shutdownGrace)],
+  ['killGrace', 'killGraceMs', duration('10s', DURATION_RANGES.killGrace)],
+  ['lease', 'leaseMs', duration('30s', DURATION_RANGES.lease)],
+  ['heartbeat', 'heartbeatMs', duration('10s', DURATION_RANGES.heartbeat)],
   ['maxRecoveries', 'maxRecoveries', (raw, at) => toInteger(raw, at, { min: 0, max: 1_000_000 }, '10')],
-  ['poll', 'pollMs', duration('1s')],
+  ['poll', 'pollMs', duration('1s', DURATION_RANGES.poll)],
   ['misfireGrace', 'misfireGraceMs', toMisfireGraceMs],
-  ['policyDebounce', 'policyDebounceMs', duration('5s')],
+  ['policyDebounce', 'policyDebounceMs', duration('5s', DURATION_RANGES.policyDebounce)],
   ['predictionLog.sampleRate', 'predictionLog.sampleRate', (raw, at) => toNumber(raw, at, 'must be a share from 0 to 1', '0.1', { min: 0, max: 1 })],
   ['predictionLog.maxRowsPerModel', 'predictionLog.maxRowsPerModel', (raw, at) => toInteger(raw, at, { min: 1, max: 100_000_000 }, '100000')],
   ['predictionLog.retentionDays', 'predictionLog.retentionDays', (raw, at) => toInteger(raw, at, { min: 1, max: 3660 }, '30')],
   ['logTailBytes', 'logTailBytes', (raw, at) => toInteger(raw, at, { min: 1 }, '65536')],
   ['jobNiceness', 'jobNiceness', (raw, at) => toInteger(raw, at, { min: 0, max: 19 }, '10')],
   ['launcher', 'launcher', (raw, at) => toBoolean(raw, at)],
-  ['historyRetentionDays', 'historyRetentionDays', (raw, at) => toInteger(raw, at, { min: 1 }, '365')],
+  ['historyRetentionDays', 'historyRetentionDays', (raw, at) => toInteger(raw, at, HISTORY_RETENTION_DAYS, '365')],
   ['http.host', 'http.host', text('0.0.0.0')],
   ['http.port', 'http.port', (raw, at) => toInteger(raw, at, { min: 0, max: 65_535 }, '8080')],
   ['training.schedule', 'training.schedule', cron('0 2 * * *')],
   ['training.enabled', 'training.enabled', (raw, at) => toBoolean(raw, at)],
   ['training.mode', 'training.mode', (raw, at) => toEnum(raw, at, ['incremental', 'full'] as const)],
   ['training.retries', 'training.retries', (raw, at) => toInteger(raw, at, { min: 0, max: MAX_RETRIES }, '3')],
-  ['training.timeout', 'training.timeoutMs', duration('2h')],
+  ['training.timeout', 'training.timeoutMs', duration('2h', DURATION_RANGES.timeout)],
   ['analysis.schedule', 'analysis.schedule', cron('0 3 * * *')],
 ];
 const SECTIONS = ['http', 'training', 'analysis'] as const;

@@ -2,6 +2,7 @@
  * Tenants, jobs and schedules from the file, with cross-references checked (ids unique, every
  * reference resolves, no `after` cycles), defaults applied, and schedule timing compiled.
  */
+import { DURATION_RANGES } from '../limits.ts';
 import { checkJitter, compileTiming } from '../schedule/index.ts';
 import type { FileConfig } from './config-file.ts';
 import { DEFAULTS } from './defaults.ts';
@@ -84,7 +85,7 @@ function resolveSchedule(input: ScheduleInput, s: Scalars, tenants: TenantDefini
     throw invalidValue(child(at, 'tenant'), tenantId, `job "${job.id}" does not run for this tenant (its tenants: ${job.tenants.join(', ')})`, job.tenants[0]);
   }
   const timezone = input.timezone ?? tenant?.timezone ?? s.timezone;
-  const everyMs = input.every === undefined ? null : toDurationMs(input.every, child(at, 'every'));
+  const everyMs = input.every === undefined ? null : toDurationMs(input.every, child(at, 'every'), { range: DURATION_RANGES.every });
   try {
     const timing = input.cron !== undefined ? { cron: input.cron, timezone } : { every: everyMs ?? undefined, timezone };
     checkJitter(compileTiming(timing, at.path, timezone), input.jitterMs ?? 0, `${at.path}.jitter`, Date.now());

@@ -2,6 +2,7 @@
  * Environment variables → a settings patch. This folder is the only place that reads env.
  * Unset or empty variables leave the default (or the config file's value) in place.
  */
+import { DURATION_RANGES, rangeText } from '../limits.ts';
 import { assertTimeZone } from '../schedule/index.ts';
 import { ARTIFACT_STORAGES, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
@@ -55,13 +56,14 @@ export const ENV = {
   analysisSchedule: 'ANALYSIS_SCHEDULE',
 } as const;
 
-const DURATIONS = [
-  ['shutdownGraceMs', '30s'],
-  ['killGraceMs', '10s'],
-  ['leaseMs', '30s'],
-  ['heartbeatMs', '10s'],
-  ['pollMs', '1s'],
-  ['policyDebounceMs', '5s'],
+/** Settings key, example, and its range in src/limits.ts. */
+const DURATION_SETTINGS = [
+  ['shutdownGraceMs', '30s', DURATION_RANGES.shutdownGrace],
+  ['killGraceMs', '10s', DURATION_RANGES.killGrace],
+  ['leaseMs', '30s', DURATION_RANGES.lease],
+  ['heartbeatMs', '10s', DURATION_RANGES.heartbeat],
+  ['pollMs', '1s', DURATION_RANGES.poll],
+  ['policyDebounceMs', '5s', DURATION_RANGES.policyDebounce],
 ] as const;
 
 const HOUR_MS = 3_600_000;
@@ -110,8 +112,8 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
   if ((v = get(ENV.launcher, 'launcher'))) patch.launcher = toBoolean(...v);
   if ((v = get(ENV.maxRecoveries, 'maxRecoveries'))) patch.maxRecoveries = toInteger(v[0], v[1], { min: 0, max: 1_000_000 }, '10');
-  for (const [key, example] of DURATIONS) {
-    if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example });
+  for (const [key, example, range] of DURATION_SETTINGS) {
+    if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example, range });
   }
   if ((v = get(ENV.misfireGraceMs, 'misfireGraceMs'))) patch.misfireGraceMs = toMisfireGraceMs(...v);
 
@@ -126,7 +128,12 @@ export function readEnv(env: Env): EnvLayer {
   // The seeds' name; it counts retries after the first attempt, as seed 003's retryAttempts does.
   if ((v = get(ENV.retries, 'training.retries'))) training.retries = toInteger(v[0], v[1], { min: 0, max: MAX_RETRIES }, '3');
   if ((v = get(ENV.timeoutHours, 'training.timeoutMs'))) {
-    training.timeoutMs = Math.round(toNumber(v[0], v[1], 'must be a positive number of hours', '2') * HOUR_MS);
+    const hours = toNumber(v[0], v[1], 'must be a positive number of hours', '2');
+    const { minMs, maxMs } = DURATION_RANGES.timeout;
+    if (hours * HOUR_MS < minMs || hours * HOUR_MS > maxMs) {
+      throw invalidValue(v[1], v[0], `must be a number of hours up to ${maxMs / HOUR_MS} (timeouts range ${rangeText(DURATION_RANGES.timeout)})`, '2');
+    }
+    training.timeoutMs = Math.round(hours * HOUR_MS);
   }
 
   const analysis: NonNullable<ScalarPatch['analysis']> = {};
@@ -137,13 +144,13 @@ export function readEnv(env: Env): EnvLayer {
   return { patch, origins, configPath };
 }
 
+/** The zone's canonical IANA spelling ("america/new_york" → "America/New_York"), or a config error naming `at`. */
 export function checkZone(zone: string, at: At): string {
   try {
-    assertTimeZone(zone, at.path);
+    return assertTimeZone(zone, at.path);
   } catch (error) {
     rethrowAsConfig(error, at);
   }
-  return zone;
 }
 
 /** postgres:// or postgresql:// only; a password never appears in a message. */

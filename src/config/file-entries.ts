@@ -2,6 +2,7 @@
  * Tenants, jobs and schedules of the config file, each validated on its own. Cross-references,
  * defaults that depend on other settings, and schedule timing are resolved in definitions.ts.
  */
+import { DURATION_RANGES, MAX_BACKOFF_STEPS } from '../limits.ts';
 import type { PipelineStep } from '../runs/exec/types.ts';
 import { MAX_RETRIES } from './defaults.ts';
 import { checkZone } from './env.ts';
@@ -93,7 +94,7 @@ export function parseJobs(raw: unknown, at: At): JobInput[] {
       after: opt(j.after, (v) => ids(v, child(at, 'after'), 'etl')) ?? [],
       env: opt(j.env, (v) => toStringMap(v, child(at, 'env'))) ?? {},
     };
-    const timeoutMs = opt(j.timeout, (v) => toDurationMs(v, child(at, 'timeout'), { example: '2h' }));
+    const timeoutMs = opt(j.timeout, (v) => toDurationMs(v, child(at, 'timeout'), { example: '2h', range: DURATION_RANGES.timeout }));
     const retry = parseRetry(j.retry, child(at, 'retry'));
     if (kind === 'command') {
       const spec = parseCommand(j, at);
@@ -177,7 +178,8 @@ export function retiredAttempts(raw: unknown, at: At, replacement: string): Erro
 
 export function parseBackoff(raw: unknown, at: At): number[] {
   if (!Array.isArray(raw)) throw invalidField(at, 'must be a list of durations; example [5m, 15m, 45m]');
-  return raw.map((item, i) => toDurationMs(item, child(at, i), { allowZero: true, example: '5m' }));
+  if (raw.length > MAX_BACKOFF_STEPS) throw invalidField(at, `must list at most ${MAX_BACKOFF_STEPS} durations (the last one repeats); example [5m, 15m, 45m]`);
+  return raw.map((item, i) => toDurationMs(item, child(at, i), { allowZero: true, example: '5m', range: DURATION_RANGES.backoff }));
 }
 
 const SCHEDULE_KEYS = [
@@ -202,7 +204,7 @@ export function parseSchedules(raw: unknown, at: At): ScheduleInput[] {
       every: s.every as string | number | undefined,
       timezone: opt(s.timezone, (v) => checkZone(toText(v, f('timezone'), 'Europe/London'), f('timezone'))),
       enabled: opt(s.enabled, (v) => toBoolean(v, f('enabled'))),
-      jitterMs: opt(s.jitter, (v) => toDurationMs(v, f('jitter'), { allowZero: true, example: '5m' })),
+      jitterMs: opt(s.jitter, (v) => toDurationMs(v, f('jitter'), { allowZero: true, example: '5m', range: DURATION_RANGES.jitter })),
       misfireGraceMs: opt(s.misfireGrace, (v) => toMisfireGraceMs(v, f('misfireGrace'))),
       catchUp: opt(s.catchUp, (v) => toEnum(v, f('catchUp'), ['latest', 'skip', 'all'] as const)),
       catchUpMax: opt(s.catchUpMax, (v) => toInteger(v, f('catchUpMax'), { min: 1, max: 10_000 }, '10')),

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { isNsError, NsError } from '../errors.ts';
+import { DURATION_RANGES } from '../limits.ts';
 import { checkDatasetDefinition, type DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import { syntheticSchema } from '../data/synthetic/index.ts';
 import { parseModelDefinition, type ModelDefinition } from '../training/model-definition.ts';
@@ -53,7 +54,7 @@ export function parseModels(raw: unknown, at: At, parseRetry: (raw: unknown, at:
       id: definition.name,
       definition: withTrainerDirectory(definition, at),
       tenants: tenants === undefined ? null : toStringList(tenants, child(at, 'tenants'), 'acme').map((id, i) => toId(id, child(child(at, 'tenants'), i), 'acme')),
-      timeoutMs: timeout === undefined ? undefined : toDurationMs(timeout, child(at, 'timeout'), { example: '30m' }),
+      timeoutMs: timeout === undefined ? undefined : toDurationMs(timeout, child(at, 'timeout'), { example: '30m', range: DURATION_RANGES.timeout }),
       retry: parseRetry(retry, child(at, 'retry')),
       after: after === undefined ? [] : toStringList(after, child(at, 'after'), 'etl').map((id, i) => toId(id, child(child(at, 'after'), i), 'etl')),
     };

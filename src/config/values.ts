@@ -4,6 +4,8 @@
  * prefixed with the file name when the value came from a file; `field` is the name or path.
  */
 import { isNsError, NsError } from '../errors.ts';
+import { ID_RULE } from '../ids.ts';
+import { DURATION_RANGES, outOfRange, type DurationRange } from '../limits.ts';
 import { compileTiming, MIN_MISFIRE_GRACE_MS, MISFIRE_GRACE_RULE, parseDuration } from '../schedule/index.ts';
 
 /** Where a value came from: an env variable (file null) or a path inside a config file. */
@@ -12,7 +14,7 @@ export interface At {
   readonly path: string;
 }
 
-export const ID_RULE = '^[a-z0-9][a-z0-9_.-]{0,63}$';
+export { ID_RULE };
 const ID_RE = new RegExp(ID_RULE);
 
 export const child = (at: At, key: string | number): At => ({
@@ -108,8 +110,11 @@ export function toEnum<T extends string>(raw: unknown, at: At, allowed: readonly
   throw invalidValue(at, raw, `must be ${list}`, example);
 }
 
-/** A duration string ("90s", "6h") or a number of milliseconds; digits-only strings are milliseconds. */
-export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; example?: string } = {}): number {
+/**
+ * A duration string ("90s", "6h") or a number of milliseconds; digits-only strings are milliseconds.
+ * With a range (src/limits.ts), a value outside it is refused, naming the range.
+ */
+export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; example?: string; range?: DurationRange } = {}): number {
   const example = opts.example ?? '6h';
   if (typeof raw !== 'string' && typeof raw !== 'number') throw invalidValue(at, raw, 'must be a duration', example);
   const value = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
@@ -120,12 +125,14 @@ export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; 
     rethrowAsConfig(error, at);
   }
   if (ms < 0 || (ms === 0 && !opts.allowZero)) throw invalidValue(at, raw, 'must be a duration greater than zero', example);
+  const reason = opts.range === undefined ? null : outOfRange(ms, opts.range);
+  if (reason !== null) throw invalidValue(at, raw, reason, example);
   return ms;
 }
 
 /** A misfire grace (a schedule's, or the default): a duration of at least MIN_MISFIRE_GRACE_MS. */
 export function toMisfireGraceMs(raw: unknown, at: At): number {
-  const ms = toDurationMs(raw, at, { allowZero: true, example: '1h' });
+  const ms = toDurationMs(raw, at, { allowZero: true, example: '1h', range: { ...DURATION_RANGES.misfireGrace, minMs: 0 } });
   if (ms < MIN_MISFIRE_GRACE_MS) throw invalidValue(at, raw, MISFIRE_GRACE_RULE, '1h');
   return ms;
 }

@@ -74,7 +74,7 @@ export class ModelService {
   readonly registry: ModelRegistry;
   readonly cache: ModelCache;
   readonly #d: ModelServiceDeps;
-  readonly #off: () => void;
+  readonly #offs: Array<() => void>;
   readonly #log: PredictionLogger;
   /** Champion swaps under way after a promoting run, per tenant. */
   readonly #swaps = new Map<string, Promise<void>>();
@@ -88,7 +88,7 @@ export class ModelService {
     // A training that promoted ran in a child process: swap its champion in here at once. The swap
     // is registered synchronously, before the run's end is visible anywhere, and predictions of
     // the tenant wait for it: after a promotion no prediction is served by the old champion.
-    this.#off = events.on('run:finished', ({ run }) => {
+    const onFinished = events.on('run:finished', ({ run }) => {
       if (run.outcome !== 'promoted') return;
       const previous = this.#swaps.get(run.tenant_id) ?? Promise.resolve();
       const swap = previous
@@ -100,6 +100,9 @@ export class ModelService {
         });
       this.#swaps.set(run.tenant_id, swap);
     });
+    // A deleted tenant's champions are served no more.
+    const onDeleted = events.on('tenant:deleted', ({ tenantId }) => this.cache.forgetTenant(tenantId));
+    this.#offs = [onFinished, onDeleted];
   }
 
   async #modelOfJob(jobId: string): Promise<string | null> {
@@ -355,7 +358,7 @@ export class ModelService {
   }
 
   async close(): Promise<void> {
-    this.#off();
+    for (const off of this.#offs) off();
     await this.#log.close();
     await this.cache.close();
   }

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { NsError } from '../errors.ts';
+import { ID_RULE } from '../ids.ts';
 import type { Executor } from '../store/db.ts';
 
 /** As in the settings (NIGHTSHIFT_ARTIFACTS). */
@@ -82,6 +83,12 @@ export interface ArtifactStorage {
   has(tenantId: string, sha256: string): Promise<boolean>;
   /** Deletes an artifact, inside `x` holding its lock after checking no version references it; false when it was not there. */
   remove(x: Executor, tenantId: string, sha256: string): Promise<boolean>;
+  /**
+   * Deletes every artifact (and temp item) of a tenant that is being deleted; returns how many
+   * artifacts. Transactional storage deletes inside `x`; files are removed at once, so call it once
+   * the tenant's rows are gone for good.
+   */
+  removeTenant(x: Executor, tenantId: string): Promise<number>;
   /** Every stored artifact and temp item, tenant by tenant. */
   list(): AsyncIterable<StoredArtifact>;
   removeTemp(item: StoredArtifact): Promise<boolean>;
@@ -90,7 +97,7 @@ export interface ArtifactStorage {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const TENANT = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+const TENANT = new RegExp(ID_RULE);
 
 export function checkTenant(tenantId: string): string {
   if (typeof tenantId !== 'string' || !TENANT.test(tenantId)) throw new NsError('NS_VALIDATION', `"${tenantId}" is not a valid tenant id`, { field: 'tenantId' });

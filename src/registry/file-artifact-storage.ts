@@ -9,7 +9,7 @@
  * placed by a registration that failed afterwards (`transactional` is false).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NsError } from '../errors.ts';
 import type { Executor } from '../store/db.ts';
@@ -126,6 +126,16 @@ export class FileArtifactStorage implements ArtifactStorage {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw error;
     }
+  }
+
+  /** The tenant's directory with everything in it. `x` is not used: files are not in the database. */
+  async removeTenant(_x: Executor, tenantId: string): Promise<number> {
+    const dir = this.tenantDir(tenantId);
+    let artifacts = 0;
+    for (const entry of await listDir(dir)) if (/^[0-9a-f]{2}$/.test(entry)) artifacts += (await listDir(join(dir, entry))).filter(isSha256).length;
+    await rm(dir, { recursive: true, force: true });
+    await syncDir(this.root).catch(() => undefined);
+    return artifacts;
   }
 
   async removeTemp(item: StoredArtifact): Promise<boolean> {

@@ -13,7 +13,7 @@
  */
 import { NsError } from '../errors.ts';
 import type { Db, Executor } from '../store/db.ts';
-import { deleteArtifact, getArtifactRow, insertArtifact, insertArtifactChunk, listArtifactRows, readArtifactChunks } from '../store/artifacts.ts';
+import { deleteArtifact, deleteTenantArtifacts, getArtifactRow, insertArtifact, insertArtifactChunk, listArtifactRows, readArtifactChunks } from '../store/artifacts.ts';
 import {
   checkSha256,
   checkTenant,
@@ -153,6 +153,10 @@ export class PostgresArtifactStorage implements ArtifactStorage {
 
   async remove(x: Executor, tenantId: string, sha256: string): Promise<boolean> {
     return deleteArtifact(x, checkTenant(tenantId), checkSha256(sha256));
+  }
+
+  async removeTenant(x: Executor, tenantId: string): Promise<number> {
+    return deleteTenantArtifacts(x, checkTenant(tenantId));
   }
 
   async removeTemp(_item: StoredArtifact): Promise<boolean> {

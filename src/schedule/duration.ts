@@ -3,6 +3,7 @@
  * reasons and descriptions. Always whole milliseconds, so slot arithmetic stays exact.
  */
 import { NsError } from '../errors.ts';
+import { outOfRange, type DurationRange } from '../limits.ts';
 
 export const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
 type Unit = keyof typeof UNIT_MS;
@@ -13,16 +14,24 @@ const UNITS: readonly Unit[] = ['d', 'h', 'm', 's', 'ms'];
 const PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/y;
 const EXAMPLE = '6h';
 
-function invalid(field: string, value: string | number, reason: string): NsError {
-  return new NsError('NS_SCHEDULE_INVALID', `${field}="${value}": ${reason}; example "${EXAMPLE}"`, { field });
+function invalid(field: string, value: string | number, reason: string, example = EXAMPLE): NsError {
+  return new NsError('NS_SCHEDULE_INVALID', `${field}="${value}": ${reason}; example "${example}"`, { field });
 }
 
 /**
  * Parses "500ms", "90s", "30m", "6h", "1d", "1h30m" or a non-negative whole number of
  * milliseconds. A digits-only string is rejected: "30" could mean seconds or minutes, and a
- * schedule that is 1000x off is worse than a startup error.
+ * schedule that is 1000x off is worse than a startup error. With a range (src/limits.ts), a value
+ * outside it is refused too, naming the range.
  */
-export function parseDuration(value: string | number, field: string): number {
+export function parseDuration(value: string | number, field: string, range?: DurationRange, example = EXAMPLE): number {
+  const ms = parseAny(value, field);
+  const reason = range === undefined ? null : outOfRange(ms, range);
+  if (reason !== null) return fail(invalid(field, value, reason, example));
+  return ms;
+}
+
+function parseAny(value: string | number, field: string): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return fail(invalid(field, value, 'must be a non-negative number of milliseconds'));
     if (!Number.isSafeInteger(value)) return fail(invalid(field, value, 'must be a whole number of milliseconds'));

@@ -3,8 +3,10 @@ export { formatDuration, parseDuration } from './duration.ts';
 export { assertTimeZone, isoInZone, offsetAt, transitionsBetween, wallAt, wallCeiling, wallToInstant, type Transition } from './zoned-time.ts';
 export { CRON_NICKNAMES, validateCron } from './cron-validate.ts';
 export {
+  checkEvery,
   compileTiming,
   countSlots,
+  MAX_EVERY_MS,
   MIN_EVERY_MS,
   nextSlot,
   nextSlots,
@@ -31,3 +33,4 @@ export {
 } from './plan-due.ts';
 export { describeTiming } from './describe.ts';
 export { checkJitter } from './jitter-bound.ts';
+export { checkScheduleRanges, type ScheduleDurations } from './schedule-ranges.ts';

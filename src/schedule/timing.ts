@@ -11,6 +11,7 @@
  */
 import { NsError } from '../errors.ts';
 import { countFollowing, followsClock, nextFollowing, prevFollowing } from './clock-following.ts';
+import { DURATION_RANGES, durationLabel, SLOT_HORIZON_MS } from '../limits.ts';
 import { CronWall } from './cron-wall.ts';
 import { validateCron } from './cron-validate.ts';
 import { formatDuration, parseDuration } from './duration.ts';
@@ -44,7 +45,8 @@ export interface IntervalTiming {
 
 export type Timing = CronTiming | IntervalTiming;
 
-export const MIN_EVERY_MS = 1_000;
+export const MIN_EVERY_MS = DURATION_RANGES.every.minMs;
+export const MAX_EVERY_MS = DURATION_RANGES.every.maxMs;
 const DAY_MS = 86_400_000;
 
 function fieldNames(prefix: string, overrides: Partial<TimingFieldNames>): TimingFieldNames {
@@ -58,6 +60,15 @@ function fieldNames(prefix: string, overrides: Partial<TimingFieldNames>): Timin
 }
 
 const invalid = (field: string, message: string) => new NsError('NS_SCHEDULE_INVALID', message, { field });
+
+/**
+ * An interval given by a user is at most MAX_EVERY_MS (src/limits.ts). Not part of compileTiming,
+ * which also compiles rows stored before the range existed: those must keep compiling.
+ */
+export function checkEvery(timing: Timing, field: string, given: string | number | undefined): void {
+  if (timing.kind !== 'interval' || timing.everyMs <= MAX_EVERY_MS) return;
+  throw invalid(field, `${field}="${given ?? timing.everyMs}": must be at most ${durationLabel(MAX_EVERY_MS)} (intervals range from ${durationLabel(MIN_EVERY_MS)} to ${durationLabel(MAX_EVERY_MS)}); example "6h"`);
+}
 
 /**
  * Validates and compiles a schedule's timing. `names` renames fields in messages, e.g.
@@ -122,10 +133,14 @@ function remembered(memo: WeakMap<Timing, Map<number, number | null>>, timing: T
   return slot;
 }
 
-/** The first slot strictly after afterMs, or null if the schedule never fires again. */
+/**
+ * The first slot strictly after afterMs, or null if the schedule never fires again: also when the
+ * slot lies beyond SLOT_HORIZON_MS (a row stored before intervals had a range).
+ */
 export function nextSlot(timing: Timing, afterMs: number): number | null {
   if (timing.kind === 'interval') {
-    return timing.anchorMs + (Math.floor((afterMs - timing.anchorMs) / timing.everyMs) + 1) * timing.everyMs;
+    const slot = timing.anchorMs + (Math.floor((afterMs - timing.anchorMs) / timing.everyMs) + 1) * timing.everyMs;
+    return slot <= SLOT_HORIZON_MS ? slot : null;
   }
   return remembered(lastNext, timing, afterMs, () => {
     if (timing.followsClock) return nextFollowing(timing.timezone, timing.wall, afterMs);

@@ -11,6 +11,7 @@
  * occurrences are planned by clock-following.ts instead, on instants.)
  */
 import { NsError } from '../errors.ts';
+import { ZONE_LINK_SPELLING } from './zone-names.ts';
 
 const DAY_MS = 86_400_000;
 // No zone's offset changes twice within this window, so offsets sampled at both of its ends
@@ -39,17 +40,35 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** Returns the zone as written (a user's Asia/Kolkata stays Asia/Kolkata), or throws NsError naming the field. */
+/**
+ * The zone's IANA name in its canonical spelling, or throws NsError naming the field. Names are
+ * matched without regard to case: "america/new_york" → "America/New_York", "utc" → "UTC". A link
+ * stays the name its user chose (Asia/Kolkata stays Asia/Kolkata, US/Eastern stays US/Eastern),
+ * spelled as IANA spells it; ICU's own resolution would turn those into other names.
+ */
 export function assertTimeZone(zone: string, field: string): string {
   if (typeof zone !== 'string' || zone.trim() === '') {
     throw new NsError('NS_SCHEDULE_INVALID', `${field}="${String(zone)}": empty time zone; example "Europe/London"`, { field });
   }
   try {
-    formatterFor(zone);
-    return zone;
+    return canonicalName(zone);
   } catch (cause) {
     throw new NsError('NS_SCHEDULE_INVALID', `${field}="${zone}": unknown IANA time zone; example "Europe/London"`, { field, cause });
   }
+}
+
+const canonicalNames = new Map<string, string>();
+
+/** Throws RangeError for an unknown zone. */
+function canonicalName(zone: string): string {
+  let name = canonicalNames.get(zone);
+  if (name === undefined) {
+    const resolved = formatterFor(zone).resolvedOptions().timeZone;
+    const lower = zone.toLowerCase();
+    name = resolved.toLowerCase() === lower ? resolved : (ZONE_LINK_SPELLING.get(lower) ?? resolved);
+    canonicalNames.set(zone, name);
+  }
+  return name;
 }
 
 /** Offset of the zone at an instant, in ms (wall minus instant); +3_600_000 for CET. */

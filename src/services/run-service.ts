@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import { NsError, notFound } from '../errors.ts';
 import type { EngineEvents } from '../events.ts';
 import { newId } from '../ids.ts';
+import { durationLabel, MAX_INSTANT_MS, MAX_TRIGGER_AHEAD_MS } from '../limits.ts';
 import { estimateCompletion } from '../runs/eta.ts';
 import { attemptsAllowed } from '../runs/retry-policy.ts';
 import { inTransaction, lockRunKey, type Db } from '../store/db.ts';
@@ -63,6 +64,17 @@ export interface RunServiceDeps {
   executeNow: (runId: string) => Promise<boolean>;
 }
 
+/** A run may be queued for later, but not beyond MAX_TRIGGER_AHEAD_MS; an instant already past means now. */
+function checkTriggerAt(at: number, now: number): void {
+  if (Number.isFinite(at) && at - now <= MAX_TRIGGER_AHEAD_MS) return;
+  const latest = new Date(now + MAX_TRIGGER_AHEAD_MS).toISOString();
+  const given = Number.isFinite(at) && Math.abs(at) <= MAX_INSTANT_MS ? new Date(at).toISOString() : String(at);
+  throw new NsError('NS_VALIDATION', `at="${given}": must be at most ${durationLabel(MAX_TRIGGER_AHEAD_MS)} from now (not after ${latest}); an earlier time means now`, {
+    field: 'at',
+    details: { latest },
+  });
+}
+
 export class RunService {
   readonly #d: RunServiceDeps;
 
@@ -73,6 +85,7 @@ export class RunService {
   async trigger(jobId: string, tenantId: string, options: TriggerOptions = {}): Promise<RunView> {
     const { db, clock, events, logger } = this.#d;
     const now = clock.now();
+    if (options.at !== undefined) checkTriggerAt(options.at, now);
     const job = await this.#d.jobs.require(jobId);
     await this.#d.tenants.require(tenantId);
     await this.#d.jobs.requireFor(jobId, tenantId);

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { ScheduleDefinition } from '../config/types.ts';
 import { notFound } from '../errors.ts';
 import { contextLogger } from '../log-context.ts';
+import { checkScheduleRanges } from '../schedule/index.ts';
 import { upsertScheduleDefinition, type ScheduleUpsertResult } from '../scheduler/schedule-sync.ts';
 import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
 import { deleteSchedule, getScheduleRow, listSchedules, nextDueAt, setScheduleEnabled, type ScheduleFilter, type ScheduleRow } from '../store/schedules.ts';
@@ -53,6 +54,7 @@ export class ScheduleService {
 
   async upsert(def: ScheduleDefinition): Promise<{ result: ScheduleUpsertResult; schedule: ScheduleRow }> {
     const { db, clock, logger } = this.#d;
+    checkScheduleRanges(def);
     await this.#d.jobs.require(def.jobId);
     await this.#d.tenants.require(def.tenantId);
     await this.#d.jobs.requireFor(def.jobId, def.tenantId);

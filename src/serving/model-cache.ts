@@ -139,6 +139,24 @@ export class ModelCache {
     await this.#enqueue(key, tenantId, modelName, 'refresh');
   }
 
+  /**
+   * Drops every model of a deleted tenant: nothing of it is served from memory any more (a
+   * prediction in flight finishes with the predictor it holds). A new tenant of the same id starts
+   * from the store.
+   */
+  forgetTenant(tenantId: string): void {
+    for (const [key, entry] of this.#entries) if (entry.served.tenantId === tenantId) this.#drop(key);
+    for (const key of this.#errors.keys()) if (key.startsWith(keyOf(tenantId, ''))) this.#errors.delete(key);
+  }
+
+  #drop(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    this.#bytes -= entry.slot.inner.sizeBytes;
+    entry.slot.retire();
+  }
+
   /** The last error loading or checking this model's champion; null after a success. */
   lastError(tenantId: string, modelName: string): unknown {
     return this.#errors.get(keyOf(tenantId, modelName))?.error ?? null;
@@ -262,6 +280,8 @@ export class ModelCache {
       }
       return this.#install(key, version, predictor, this.#clock.now() - started);
     } catch (error) {
+      // No champion any more (its tenant was deleted, on this node or another): stop serving the old one.
+      if (!loading && isNsError(error) && error.code === 'NS_NOT_FOUND') this.#drop(key);
       this.#fail(key, tenantId, modelName, reason, loading, error);
       throw error;
     }

@@ -47,6 +47,12 @@ export async function deleteArtifact(x: Executor, tenantId: string, sha256: stri
   return Number(result.numDeletedRows) > 0;
 }
 
+/** Deletes every artifact row of the tenant, their chunks with them (ON DELETE CASCADE); returns how many. */
+export async function deleteTenantArtifacts(x: Executor, tenantId: string): Promise<number> {
+  const result = await x.deleteFrom('artifacts').where('tenant_id', '=', tenantId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Artifact rows ordered by (tenant, sha256), after the given key (keyset pagination). */
 export async function listArtifactRows(
   x: Executor,

@@ -14,6 +14,7 @@ import * as m0010 from './migrations/0010-run-recoveries.ts';
 import * as m0011 from './migrations/0011-artifacts.ts';
 import * as m0012 from './migrations/0012-training-runs.ts';
 import * as m0013 from './migrations/0013-retrain-decisions.ts';
+import * as m0014 from './migrations/0014-slots-past-the-horizon.ts';
 
 interface Migration {
   id: number;
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 11, ...m0011 },
   { id: 12, ...m0012 },
   { id: 13, ...m0013 },
+  { id: 14, ...m0014 },
 ];
 
 /**

@@ -4,6 +4,7 @@
  * NS_VALIDATION naming the field (`models[0].gate.thresholds.auc`) and a valid example.
  */
 import { NsError } from '../errors.ts';
+import { ID_RULE, ID_RULE_TEXT } from '../ids.ts';
 import { parseFeatureSpec, type FeatureSpec } from '../data/features/index.ts';
 import { DEFAULT_DATA_RANGE_DAYS } from '../data/types.ts';
 import { resolveGbdtParams } from '../trainers/gbdt/index.ts';
@@ -106,6 +107,13 @@ function text(v: unknown, field: string, example: string, max = 2000): string {
   return v;
 }
 
+/** The dataset a model reads: an id like every other (src/ids.ts). */
+function datasetId(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !ID_RE.test(v)) throw bad(field, `must be a dataset id: ${ID_RULE_TEXT} (pattern ${ID_RULE}), got ${JSON.stringify(v)}`, '"readings"');
+  return v;
+}
+const ID_RE = new RegExp(ID_RULE);
+
 const at = (prefix: string, key: string) => (prefix === '' ? key : `${prefix}.${key}`);
 
 /** Validates one declaration; `prefix` names it in errors (`models[2]`, or '' for an API body). */
@@ -118,7 +126,7 @@ export function parseModelDefinition(input: unknown, prefix = '', nameOverride?:
     throw bad(at(prefix, 'name'), `must match ${MODEL_NAME_RULE.source}, got ${JSON.stringify(name)}`, '"failure"');
   }
   const task = oneOf(input.task, at(prefix, 'task'), ['binary', 'regression'] as const);
-  const dataset = text(input.dataset, at(prefix, 'dataset'), '"readings"', 64);
+  const dataset = datasetId(input.dataset, at(prefix, 'dataset'));
   const metrics = task === 'binary' ? CLASSIFICATION_METRICS : REGRESSION_METRICS;
   const primaryMetric = input.primaryMetric === undefined ? MODEL_DEFAULTS.primaryMetric[task] : oneOf(input.primaryMetric, at(prefix, 'primaryMetric'), metrics);
   const trainer = parseTrainer(input.trainer, at(prefix, 'trainer'), task);

@@ -273,6 +273,8 @@ describe('OpenAPI and docs', () => {
         ['/metrics', 'get'],
         ['/api/tenants', 'get'],
         ['/api/tenants', 'post'],
+        ['/api/tenants/{id}', 'put'],
+        ['/api/tenants/{id}', 'delete'],
         ['/api/jobs', 'get'],
         ['/api/jobs/{id}', 'get'],
         ['/api/jobs/{id}/trigger', 'post'],

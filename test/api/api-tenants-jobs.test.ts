@@ -23,7 +23,7 @@ interface JobBody {
 
 
 describe('/api/tenants', () => {
-  test('GET lists the declared tenants; POST creates one (defaults: name = id, the service zone) and updates it', async () => {
+  test('GET lists the declared tenants; POST creates one (defaults: name = id, the service zone), PUT changes it', async () => {
     const t = await openTestApi();
     try {
       const list = await t.app.inject({ url: '/api/tenants' });
@@ -41,9 +41,12 @@ describe('/api/tenants', () => {
       assert.equal(bare.statusCode, 201);
       assert.deepEqual(body(bare), { id: 'hooli', name: 'hooli', timezone: 'UTC', createdAt: '2026-03-01T00:00:00.000Z' });
 
-      const renamed = await t.app.inject({ method: 'POST', url: '/api/tenants', payload: { id: 'initech', name: 'Initech Corp', timezone: 'America/Chicago' } });
-      assert.ok(renamed.statusCode === 200 || renamed.statusCode === 201);
+      const again = await t.app.inject({ method: 'POST', url: '/api/tenants', payload: { id: 'initech', name: 'Initech Corp' } });
+      assert.equal(again.statusCode, 409, 'POST never overwrites (api-tenants-lifecycle.test.ts)');
+      const renamed = await t.app.inject({ method: 'PUT', url: '/api/tenants/initech', payload: { name: 'Initech Corp' } });
+      assert.equal(renamed.statusCode, 200, renamed.body);
       assert.equal(body<TenantBody>(renamed).name, 'Initech Corp');
+      assert.equal(body<TenantBody>(renamed).timezone, 'America/Chicago');
 
       const after = body<{ tenants: TenantBody[] }>(await t.app.inject({ url: '/api/tenants' })).tenants;
       assert.deepEqual(after.map((x) => x.id), ['acme', 'globex', 'hooli', 'initech']);

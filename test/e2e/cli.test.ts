@@ -235,8 +235,10 @@ describe('nightshift CLI', { concurrency: true }, () => {
     assert.deepEqual([first.job_id, first.tenant_id, first.status, first.trigger, first.eta], ['hello', 'acme', 'queued', 'manual', null]);
     assert.ok(first.run_at >= t0 && first.run_at <= Date.now(), 'due now');
 
-    const future = '2099-01-31T02:00:00Z';
-    const [again, queued, unknownJob, unknownTenant, badAt, noTenant, atFuture] = await Promise.all([
+    // Whole seconds, as the CLI prints run_at back; within the 366 days a trigger may look ahead.
+    const future = new Date(Math.floor((t0 + 30 * 86_400_000) / 1000) * 1000).toISOString();
+    const tooFar = new Date(t0 + 400 * 86_400_000).toISOString();
+    const [again, queued, unknownJob, unknownTenant, badAt, noTenant, atFuture, atTooFar] = await Promise.all([
       ws.cli('trigger', 'hello', '--tenant', 'acme', '--json'),
       ws.cli('trigger', 'hello', '--tenant', 'acme', '--queue', '--json'),
       ws.cli('trigger', 'nope', '--tenant', 'acme'),
@@ -244,6 +246,7 @@ describe('nightshift CLI', { concurrency: true }, () => {
       ws.cli('trigger', 'report', '--tenant', 'acme', '--at', 'tomorrow-ish'),
       ws.cli('trigger', 'report'),
       ws.cli('trigger', 'report', '--tenant', 'beta', '--at', future),
+      ws.cli('trigger', 'report', '--tenant', 'acme', '--at', tooFar),
     ]);
 
     assert.equal(again.code, 4, `conflict: ${again.stderr}`);
@@ -263,6 +266,10 @@ describe('nightshift CLI', { concurrency: true }, () => {
     assert.notEqual(badAt.code, 0);
     assert.ok(badAt.stderr.includes(`option '--at <time>' argument 'tomorrow-ish' is invalid. "tomorrow-ish" is not a date-time; example "2026-01-31T02:00:00Z"`), badAt.stderr);
     assertNoStack(badAt.stderr);
+
+    assert.equal(atTooFar.code, 5, `--at more than 366 days ahead: ${atTooFar.stderr}`);
+    assert.match(atTooFar.stderr, /^error NS_VALIDATION: at=".*": must be at most 366d from now/);
+    assertNoStack(atTooFar.stderr);
 
     assert.equal(noTenant.code, 5, `several tenants and no --tenant: ${noTenant.stderr}`);
     assert.match(noTenant.stderr, /name the tenant with --tenant \(declared: acme, beta\)/);

@@ -95,7 +95,9 @@ describe('each invalid-config case produces its message; the store is untouched'
   const template = join(tempDir('ns-invalid-'), 'data');
   before(async () => {
     const env = { ...BASE_ENV, NIGHTSHIFT_CONFIG: VALID, NIGHTSHIFT_DATA_DIR: template, NIGHTSHIFT_PORT: '0', NIGHTSHIFT_LOG_LEVEL: 'info' };
-    const trigger = await nightshift({ name: 'valid', message: '', env: { NIGHTSHIFT_CONFIG: VALID } }, template, ['trigger', 'slow', '--at', '2099-01-01T00:00:00Z']);
+    // Queued for later (within the 366 days a trigger may look ahead), so the killed server never starts it.
+    const later = new Date(Date.now() + 300 * 86_400_000).toISOString();
+    const trigger = await nightshift({ name: 'valid', message: '', env: { NIGHTSHIFT_CONFIG: VALID } }, template, ['trigger', 'slow', '--at', later]);
     assert.equal(trigger.code, 0, trigger.stderr);
     const serve = new ServeProcess(env);
     await serve.waitForLog((l) => l.msg === 'nightshift engine started');

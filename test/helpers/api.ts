@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchema, type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
+import { nightshiftPlugin } from '../../src/api/plugin.ts';
 import type { DrainState } from '../../src/api/routes/health.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { Settings } from '../../src/config/types.ts';
 import type { Engine } from '../../src/engine.ts';
+import type { Services } from '../../src/services/services.ts';
 import { ERROR_CODES } from '../../src/errors.ts';
 import { TERMINAL_STATUSES } from '../../src/runs/states.ts';
 import { getRunRow, runValues, type NewRun, type RunRow } from '../../src/store/runs.ts';
@@ -54,6 +56,36 @@ export async function openTestApi(o: Partial<Settings> & { target?: StoreTarget;
       await t.close();
     },
   };
+}
+
+export interface RouteInfo {
+  method: string;
+  /** As registered, with `:param` placeholders. */
+  url: string;
+  schema: FastifySchema;
+}
+
+/**
+ * Every nightshift route with its request schemas, as Fastify registers them: an onRoute hook on a
+ * host that mounts the nightshift plugin (the standalone app adds only /openapi.json and /docs).
+ * HEAD routes (Fastify's automatic twins of GET) are left out.
+ */
+export async function nightshiftRoutes(services: Services): Promise<RouteInfo[]> {
+  const host = Fastify();
+  const routes: RouteInfo[] = [];
+  host.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, schema: route.schema ?? {} });
+  });
+  await host.register(nightshiftPlugin, { services });
+  await host.ready();
+  await host.close();
+  return routes;
+}
+
+/** The properties a request part's schema names (params, querystring or body), with their schemas. */
+export function schemaProperties(part: unknown): Record<string, Record<string, unknown>> {
+  const props = (part as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties;
+  return props ?? {};
 }
 
 /** The JSON body of a response, typed by the caller. */

@@ -5,12 +5,12 @@
  */
 import { Type, type Static } from 'typebox';
 import { NsError } from '../../errors.ts';
-import { checkDatasetDefinition, COLUMN_NAME_PATTERN, DATASET_ID_PATTERN, MAX_FEATURES } from '../../data/ingest/dataset-definition.ts';
+import { checkDatasetDefinition, COLUMN_NAME_PATTERN, MAX_FEATURES } from '../../data/ingest/dataset-definition.ts';
 import type { DatasetView } from '../../data/ingest/dataset-service.ts';
 import { MAX_ROWS_PER_BATCH, type IngestFormat } from '../../data/ingest/ingest-service.ts';
 import type { DataService } from '../../services/data-service.ts';
 import { iso } from '../dto.ts';
-import { described, errors } from '../schemas.ts';
+import { described, errors, Id } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 export const INGEST_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -23,12 +23,11 @@ const INGEST_TYPES: Record<string, IngestFormat> = {
   'text/csv': 'csv',
 };
 
-const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'lowercase id: letters, digits, _ . -' });
 const ColumnName = Type.String({ pattern: COLUMN_NAME_PATTERN, description: 'a letter or _ first, then letters, digits, _ . -' });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const TenantParams = Type.Object({ tenantId: Id }, { additionalProperties: false });
-const DatasetParams = Type.Object({ tenantId: Id, datasetId: Type.String({ pattern: DATASET_ID_PATTERN, description: 'lowercase id: letters, digits, _ . -' }) }, { additionalProperties: false });
+const DatasetParams = Type.Object({ tenantId: Id, datasetId: Id }, { additionalProperties: false });
 type DatasetParamsT = Static<typeof DatasetParams>;
 
 const Feature = Type.Object(

@@ -10,10 +10,9 @@ import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { runDto } from '../dto.ts';
 import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, OnnxExportSchema, onnxExportDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
-import { described, errors, Run } from '../schemas.ts';
+import { described, errors, Id, Run } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
-const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'lowercase id: letters, digits, _ . -' });
 const ModelName = Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$', description: 'model name: a lowercase letter, then letters, digits, _' });
 const TAGS = ['models'];
 

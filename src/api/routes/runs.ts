@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { NsError } from '../../errors.ts';
+import { INSTANT_RANGE_TEXT, instantInRange } from '../../limits.ts';
 import { ALL_STATUSES } from '../../runs/states.ts';
 import type { Services } from '../../services/services.ts';
 import { cursorOf, type RunSortField } from '../../store/runs.ts';
@@ -20,6 +21,21 @@ function parseStatuses(value: string | undefined): string[] | undefined {
   return list;
 }
 
+/** A date filter as epoch ms, within the dates nightshift accepts (src/limits.ts). */
+function instant(text: string, field: string): number {
+  const ms = Date.parse(text);
+  if (!instantInRange(ms)) throw new NsError('NS_VALIDATION', `${field}="${text}": must be a date ${INSTANT_RANGE_TEXT}`, { field });
+  return ms;
+}
+
+/** `from` and `to` as epoch ms; `to` before `from` is refused rather than answered with nothing. */
+function dateRange(from: string | undefined, to: string | undefined): { from?: number; to?: number } {
+  const range = { ...(from ? { from: instant(from, 'from') } : {}), ...(to ? { to: instant(to, 'to') } : {}) };
+  if (range.from !== undefined && range.to !== undefined && range.to < range.from) {
+    throw new NsError('NS_VALIDATION', `to="${to}" is before from="${from}"; send a to that is not before from`, { field: 'to' });
+  }
+  return range;
+}
 
 /** A training's retrain decision, from its result. */
 function assessmentOf(result: string | null) {
@@ -49,8 +65,7 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
         ...(q.jobId ? { jobId: q.jobId } : {}),
         ...(status ? { status } : {}),
         ...(q.trigger ? { trigger: q.trigger } : {}),
-        ...(q.from ? { from: Date.parse(q.from) } : {}),
-        ...(q.to ? { to: Date.parse(q.to) } : {}),
+        ...dateRange(q.from, q.to),
         ...(q.cursor ? { after: decodeCursor(q.cursor, sort, order) } : {}),
         sort,
         order,

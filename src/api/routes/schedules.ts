@@ -3,15 +3,12 @@ import type { Services } from '../../services/services.ts';
 import { ALL_TENANTS, type TenantScope } from '../../store/tenant-scope.ts';
 import { scheduleDto } from '../dto.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
-import { described, errors, IdParams, OwnIdParams, Schedule, ScheduleBody, TenantQuery } from '../schemas.ts';
+import { described, errors, Id, IdParams, OwnIdParams, Schedule, ScheduleBody, TenantQuery } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
-const ScheduleListQuery = Type.Object(
-  { tenantId: Type.Optional(Type.String()), jobId: Type.Optional(Type.String()) },
-  { additionalProperties: false },
-);
+const ScheduleListQuery = Type.Object({ tenantId: Type.Optional(Id), jobId: Type.Optional(Id) }, { additionalProperties: false });
 const ScheduleCreateBody = Type.Object(
-  { id: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' }), ...ScheduleBody.properties },
+  { id: Id, ...ScheduleBody.properties },
   { additionalProperties: false },
 );
 

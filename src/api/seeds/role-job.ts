@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { Id } from '../schemas.ts';
 import { implicitScheduleId } from '../../config/implicit-schedules.ts';
 import type { JobDefinition, JobRole } from '../../config/types.ts';
 import { NsError } from '../../errors.ts';
@@ -102,7 +103,7 @@ export const seconds = (ms: number | null): number | null => (ms === null ? null
 
 /** Schema pieces the seed routes share. */
 export const SEED_TAGS = ['seed-compatible'];
-export const TenantField = (description: string) => Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description }));
+export const TenantField = (description: string) => Type.Optional(Type.String({ ...Id, description }));
 export const IsoOrNull = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 export const NumberOrNull = Type.Union([Type.Number(), Type.Null()]);
 

@@ -3,9 +3,10 @@
  * which schema changes stored samples survive. Pure: no store, no clock.
  */
 import { NsError } from '../../errors.ts';
+import { ID_RULE } from '../../ids.ts';
 import type { ColumnType, DatasetSchema, LabelType } from '../types.ts';
 
-export const DATASET_ID_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,63}$';
+export const DATASET_ID_PATTERN = ID_RULE;
 export const COLUMN_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
 export const MAX_FEATURES = 1000;
 const COLUMN_TYPES: readonly ColumnType[] = ['numeric', 'categorical'];
