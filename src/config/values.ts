@@ -132,7 +132,7 @@ export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; 
 
 /** A misfire grace (a schedule's, or the default): a duration of at least MIN_MISFIRE_GRACE_MS. */
 export function toMisfireGraceMs(raw: unknown, at: At): number {
-  const ms = toDurationMs(raw, at, { allowZero: true, example: '1h', range: { ...DURATION_RANGES.misfireGrace, minMs: 0 } });
+  const ms = toDurationMs(raw, at, { allowZero: true, example: '1h', range: DURATION_RANGES.misfireGrace });
   if (ms < MIN_MISFIRE_GRACE_MS) throw invalidValue(at, raw, MISFIRE_GRACE_RULE, '1h');
   return ms;
 }

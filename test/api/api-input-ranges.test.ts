@@ -78,7 +78,7 @@ describe('schedule durations: stated ranges, checked before anything is written'
     // As an older release stored it: the next slot in year 275760. Migration 13 clears it.
     const k = t.engine.db.k;
     await k.updateTable('schedules').set({ next_slot_at: 8_639_999_913_600_000, due_at: 8_639_999_913_600_000 }).where('id', '=', 'legacy').execute();
-    await k.deleteFrom('ns_migrations').where('id', '=', 13).execute();
+    await k.deleteFrom('ns_migrations').where('id', '=', 14).execute();
     await migrate(t.engine.db);
     assert.deepEqual(await k.selectFrom('schedules').select(['next_slot_at', 'due_at']).where('id', '=', 'legacy').executeTakeFirst(), { next_slot_at: null, due_at: null });
     await listsAnswer(t);

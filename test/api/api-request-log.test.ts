@@ -112,8 +112,8 @@ describe('one info line per change, with the request id', () => {
   }
 
   test('tenants, schedules, triggers and cancels', async () => {
-    await change({ method: 'POST', url: '/api/tenants', payload: { id: 'initech', timezone: 'Europe/Paris' } }, 'tenant created', { tenantId: 'initech', timezone: 'Europe/Paris' });
-    await change({ method: 'POST', url: '/api/tenants', payload: { id: 'initech', name: 'Initech', timezone: 'Europe/Paris' } }, 'tenant updated', { tenantId: 'initech', changes: { name: { from: 'initech', to: 'Initech' } } });
+    await change({ method: 'POST', url: '/api/tenants', payload: { id: 'initech', timezone: 'Europe/Paris' } }, 'tenant created', { tenantId: 'initech', after: { name: 'initech', timezone: 'Europe/Paris' } });
+    await change({ method: 'PUT', url: '/api/tenants/initech', payload: { name: 'Initech' } }, 'tenant updated', { tenantId: 'initech', changed: ['name'], before: { name: 'initech' }, after: { name: 'Initech' } });
     await change({ method: 'PUT', url: '/api/schedules/noop-hourly', payload: { tenantId: 'acme', jobId: 'noop', cron: '0 * * * *' } }, 'schedule upserted', { scheduleId: 'noop-hourly', tenantId: 'acme', jobId: 'noop', result: 'created' });
     await change({ method: 'POST', url: '/api/schedules/noop-hourly/disable' }, 'schedule disabled', { scheduleId: 'noop-hourly' });
     await change({ method: 'DELETE', url: '/api/schedules/noop-hourly' }, 'schedule deleted', { scheduleId: 'noop-hourly' });

@@ -203,7 +203,8 @@ describe('two serve processes on one PostgreSQL database', { skip: postgres.skip
 
     // 4. B serves v1: its data dir is empty, so the artifact came from PostgreSQL.
     t.diagnostic(`node-b served v1 ${await waitForServedVersion(b, 1)} ms after the run ended`);
-    assert.ok(b.server.lines.some((l) => l.msg === 'model cache: champion loaded' && l.version === 1), 'B loaded v1 into its cache');
+    // Its log line may come a moment after the answer that shows it (stdout is read in chunks).
+    await b.server.waitForLog((l) => l.msg === 'model cache: champion loaded' && l.version === 1, 10_000);
     assert.equal(await predictVersion(a), 1);
 
     // 5. v2 (the same data again: not worse, promoted), queued through B this time, served by both nodes.

@@ -45,6 +45,12 @@ export function assessmentDto(a: Assessment) {
   };
 }
 
+/** A training's retrain decision, from its result (null when it was not assessed). */
+export function assessmentOfResult(result: string | null) {
+  const a = result ? (JSON.parse(result) as { assessment?: Assessment }).assessment : undefined;
+  return a ? assessmentDto(a) : null;
+}
+
 const storedDto = (s: StoredAssessment) => ({ id: s.id, runId: s.runId, at: iso(s.at), assessment: assessmentDto(s.assessment) });
 
 /** `<at>.<id>` of the last row of a page. */

@@ -9,8 +9,7 @@ import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { described, errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import type { Assessment } from '../../policy/assess.ts';
-import { assessmentDto } from './assessments.ts';
+import { assessmentOfResult } from './assessments.ts';
 import { absentBodyAsEmpty } from '../validators.ts';
 
 function parseStatuses(value: string | undefined): string[] | undefined {
@@ -35,12 +34,6 @@ function dateRange(from: string | undefined, to: string | undefined): { from?: n
     throw new NsError('NS_VALIDATION', `to="${to}" is before from="${from}"; send a to that is not before from`, { field: 'to' });
   }
   return range;
-}
-
-/** A training's retrain decision, from its result. */
-function assessmentOf(result: string | null) {
-  const a = result ? (JSON.parse(result) as { assessment?: Assessment }).assessment : undefined;
-  return a ? assessmentDto(a) : null;
 }
 
 export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Services, 'runs' | 'jobs' | 'tenants' | 'schedules'>): void {
@@ -117,7 +110,7 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
           note: s.note,
         })),
         result: run.result ? (JSON.parse(run.result) as Record<string, unknown>) : null,
-        assessment: assessmentOf(run.result),
+        assessment: assessmentOfResult(run.result),
       };
     },
   );

@@ -11,6 +11,7 @@ import type { ScheduleRow } from '../../store/schedules.ts';
 import { iso, scheduleDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
+import { assessmentOfResult } from '../routes/assessments.ts';
 import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { absentBodyAsEmpty, activeRuns, IsoOrNull, roleSchedule, roleTarget, SEED_TAGS, seedMetrics, TenantField, type RoleTarget, type SeedServices } from './role-job.ts';
@@ -58,6 +59,8 @@ const HistoryEntry = Type.Object({
   jobId: Type.String(),
   status: Type.String({ description: 'queued, running, succeeded, failed, timed_out, cancelled, skipped' }),
   outcome: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'why it ended as it did: no_training_needed for a training its retrain policy found unneeded (status skipped)' }),
+  assessment: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: "the retrain decision: every rule's value, threshold and verdict (as seed 002's {status: 'skipped', reason: 'no_training_needed', assessment})" }),
   trigger: Type.String({ description: 'slot (scheduled), manual, dependency' }),
   scheduledFor: IsoOrNull,
   queuedAt: Type.String({ format: 'date-time' }),
@@ -217,6 +220,8 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
           jobId: r.job_id,
           status: r.status,
           outcome: r.outcome,
+          reason: r.reason,
+          assessment: assessmentOfResult(r.result),
           trigger: r.trigger,
           scheduledFor: iso(r.slot_at),
           queuedAt: iso(r.queued_at),
