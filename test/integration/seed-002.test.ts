@@ -21,7 +21,7 @@ describe('seed 002: ML training after the data jobs, only when needed', { timeou
   let t: TestApi;
   const saved = { dataDir: process.env.NIGHTSHIFT_DATA_DIR, rows: process.env.SYNC_ROWS };
 
-  /** One data cycle of tenant_1: both sync jobs, then the trainings they queue. */
+  /** One data cycle of tenant_1: both sync jobs, then the trainings they queue (the worker loop runs them). */
   async function cycle(rows: number): Promise<RunRow[]> {
     process.env.SYNC_ROWS = String(rows);
     const queued: RunRow[] = [];
@@ -29,16 +29,11 @@ describe('seed 002: ML training after the data jobs, only when needed', { timeou
     try {
       for (const job of ['sync-jira', 'sync-github']) {
         const run = await t.engine.runs.trigger(job, 'tenant_1');
-        await t.engine.workers.claimAndStart();
         const done = await waitForRunEnd(t.engine, run.id, 120_000);
         assert.equal(done.status, 'succeeded', `${job}: ${done.error_message ?? ''}\n${done.log_tail ?? ''}`);
       }
       assert.deepEqual(queued.map((r) => r.job_id).sort(), MODELS, 'each model queued once, after its data job');
-      const ended: RunRow[] = [];
-      for (const run of queued) {
-        await t.engine.workers.claimAndStart();
-        ended.push(await waitForRunEnd(t.engine, run.id, 120_000));
-      }
+      const ended = await Promise.all(queued.map((run) => waitForRunEnd(t.engine, run.id, 180_000)));
       return ended.sort((a, b) => a.job_id.localeCompare(b.job_id));
     } finally {
       off();
@@ -52,7 +47,7 @@ describe('seed 002: ML training after the data jobs, only when needed', { timeou
     const settings = loadSettings({ configPath: CONFIG, env: { NIGHTSHIFT_DATA_DIR: dir, NIGHTSHIFT_LOG_LEVEL: 'silent' } });
     t = await openTestApi({ ...settings, target: { dialect: 'sqlite', dataDir: dir, databaseUrl: null }, clock: { now: () => Date.now() } });
     await bootstrapDeclared(t.engine, new AbortController().signal);
-    t.engine.workers.lifecycle.to('running');
+    t.engine.start({ scheduler: false });
   });
   after(async () => {
     await t?.close();
