@@ -15,7 +15,7 @@ import { createArtifactStorage } from './registry/index.ts';
 import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { DataService } from './services/data-service.ts';
-import { HealthService } from './services/health-service.ts';
+import { HealthService, warnWithoutWal } from './services/health-service.ts';
 import { JobService } from './services/job-service.ts';
 import { RunService } from './services/run-service.ts';
 import { ScheduleService } from './services/schedule-service.ts';
@@ -60,6 +60,7 @@ export class Engine implements Services {
     const clock = (this.clock = options.clock ?? systemClock);
     const logger = (this.logger = options.logger ?? pino({ level: settings.logLevel }));
     const events = this.events;
+    warnWithoutWal(db, logger);
     // One queue for both: the scheduler queues runs, the workers take them (store/run-queue.ts).
     const queue = (this.queue = new RunQueue(db, { logger }));
     const common = { db, clock, events, logger, nodeId: settings.nodeId, queue };
@@ -80,6 +81,7 @@ export class Engine implements Services {
       db,
       nodeId: settings.nodeId,
       concurrency: settings.concurrency,
+      serving: this.models.cache,
       probes: { schedulerState: () => scheduler.lifecycle.state, workersState: () => workers.lifecycle.state, running: () => workers.activeCount },
     });
   }

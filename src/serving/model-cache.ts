@@ -139,6 +139,11 @@ export class ModelCache {
     await this.#enqueue(key, tenantId, modelName, 'refresh');
   }
 
+  /** The version of this model in memory, serving; null when none is (not loaded yet, evicted, or never loadable). */
+  loadedVersion(tenantId: string, modelName: string): number | null {
+    return this.#entries.get(keyOf(tenantId, modelName))?.served.version.version ?? null;
+  }
+
   /** The last error loading or checking this model's champion; null after a success. */
   lastError(tenantId: string, modelName: string): unknown {
     return this.#errors.get(keyOf(tenantId, modelName))?.error ?? null;
