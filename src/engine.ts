@@ -74,7 +74,7 @@ export class Engine implements Services {
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
     this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
     this.data = new DataService({ db, clock, logger });
-    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts: createArtifactStorage(settings, db) });
+    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts: createArtifactStorage(settings, db), retention: { keepVersions: settings.keepVersions, keepChampions: settings.keepChampions } });
     const workers = this.workers;
     const scheduler = this.scheduler;
     this.health = new HealthService({

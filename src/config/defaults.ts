@@ -27,7 +27,12 @@ export const DEFAULTS = {
   logTailBytes: 65_536,
   jobNiceness: 10,
   launcher: true,
+  /** Finished runs, attempts and slots older than this are deleted (the queue never is). */
   historyRetentionDays: 365,
+  /** Per model: the newest versions the registry keeps… */
+  keepVersions: 10,
+  /** …besides the current champion and this many champions before it (so a model's versions stay bounded). */
+  keepChampions: 5,
   training: {
     schedule: '0 2 * * *',
     enabled: true,

@@ -39,6 +39,9 @@ export const ENV = {
   maxRecoveries: 'NIGHTSHIFT_MAX_RECOVERIES',
   pollMs: 'NIGHTSHIFT_POLL',
   misfireGraceMs: 'NIGHTSHIFT_MISFIRE_GRACE',
+  historyRetentionDays: 'NIGHTSHIFT_HISTORY_RETENTION_DAYS',
+  keepVersions: 'NIGHTSHIFT_KEEP_VERSIONS',
+  keepChampions: 'NIGHTSHIFT_KEEP_CHAMPIONS',
   host: 'NIGHTSHIFT_HOST',
   port: 'NIGHTSHIFT_PORT',
   trainingSchedule: 'ML_TRAINING_SCHEDULE',
@@ -97,6 +100,9 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
   if ((v = get(ENV.launcher, 'launcher'))) patch.launcher = toBoolean(...v);
   if ((v = get(ENV.maxRecoveries, 'maxRecoveries'))) patch.maxRecoveries = toInteger(v[0], v[1], { min: 0, max: 1_000_000 }, '10');
+  if ((v = get(ENV.historyRetentionDays, 'historyRetentionDays'))) patch.historyRetentionDays = toInteger(v[0], v[1], { min: 1, max: 36_500 }, '365');
+  if ((v = get(ENV.keepVersions, 'keepVersions'))) patch.keepVersions = toInteger(v[0], v[1], { min: 1, max: 100_000 }, '10');
+  if ((v = get(ENV.keepChampions, 'keepChampions'))) patch.keepChampions = toInteger(v[0], v[1], { min: 0, max: 100_000 }, '5');
   for (const [key, example] of DURATIONS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example });
   }

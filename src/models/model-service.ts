@@ -59,6 +59,8 @@ export interface ModelServiceDeps {
   artifacts: ArtifactStorage;
   cacheMaxBytes?: number;
   recheckMs?: number;
+  /** The registry's retention (NIGHTSHIFT_KEEP_VERSIONS, NIGHTSHIFT_KEEP_CHAMPIONS; registry defaults otherwise). */
+  retention?: Pick<Settings, 'keepVersions' | 'keepChampions'>;
 }
 
 export class ModelService {
@@ -72,7 +74,7 @@ export class ModelService {
   constructor(deps: ModelServiceDeps) {
     this.#d = deps;
     const { db, clock, events, logger } = deps;
-    this.registry = new ModelRegistry({ db, artifacts: deps.artifacts, clock });
+    this.registry = new ModelRegistry({ db, artifacts: deps.artifacts, clock, ...deps.retention });
     this.cache = new ModelCache({ registry: this.registry, clock, logger, ...(deps.cacheMaxBytes ? { maxBytes: deps.cacheMaxBytes } : {}), ...(deps.recheckMs ? { recheckMs: deps.recheckMs } : {}) });
     // A training that promoted ran in a child process: swap its champion in here at once. The swap
     // is registered synchronously, before the run's end is visible anywhere, and predictions of

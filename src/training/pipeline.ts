@@ -17,6 +17,7 @@ import type { ModelRegistry, ModelVersion, WriteFence } from '../registry/index.
 import type { Executor } from '../store/db.ts';
 import { timeHoldout } from '../trainers/holdout.ts';
 import type { TrainingSet } from '../trainers/types.ts';
+import { artifactBytes } from './artifact-bytes.ts';
 import { loadArtifactModel, type ArtifactModel } from './artifact-model.ts';
 import { applyGate, type GateResult } from './gate.ts';
 import { championMatrix, holdoutMetrics, rowsSince } from './holdout-scoring.ts';
@@ -147,7 +148,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
             runId: input.runId,
             comparedTo: championBefore,
           },
-          Buffer.from(JSON.stringify(candidate.artifact)),
+          artifactBytes(candidate.artifact),
           { fence: input.fence },
         );
         return { value: v, counts: { version: v.version, artifactBytes: v.artifact.size }, note: v.name };

@@ -65,6 +65,8 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     misfireGraceMs: 3_600_000,
     logTailBytes: 16_384,
     historyRetentionDays: 365,
+    keepVersions: 10,
+    keepChampions: 5,
     training: { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retryAttempts: 3, timeoutMs: 7_200_000 },
     analysis: { schedule: '0 3 * * *' },
     http: { host: '127.0.0.1', port: 0 },
