@@ -3,7 +3,7 @@
  * of the OpenAPI document. Request objects reject unknown fields.
  */
 import { Type, type Static } from 'typebox';
-import { ALL_STATUSES } from '../runs/states.ts';
+import { ALL_STATUSES, RUN_TRIGGERS } from '../runs/states.ts';
 import { RUN_SORT_FIELDS } from '../store/runs.ts';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'lowercase id: letters, digits, _ . -' });
@@ -30,7 +30,7 @@ export const Run = Type.Object({
   jobId: Type.String(),
   scheduleId: Nullable(Type.String()),
   slotAt: Nullable(IsoTime),
-  trigger: Type.String({ enum: ['slot', 'manual', 'dependency'] }),
+  trigger: Type.String({ enum: [...RUN_TRIGGERS] }),
   status: Type.String({ enum: [...ALL_STATUSES] }),
   attempt: Type.Integer({ description: 'executions started, whatever ended them (numbers the attempts history)' }),
   maxAttempts: Type.Integer({ description: "executions the job's own results may use: attempt − recoveries − interruptions" }),
@@ -93,7 +93,7 @@ export const RunQuery = Type.Object(
     jobId: Type.Optional(Id),
     tenantId: Type.Optional(Id),
     status: Type.Optional(Type.String({ description: `comma-separated: ${ALL_STATUSES.join(',')}` })),
-    trigger: Type.Optional(Type.String({ enum: ['slot', 'manual', 'dependency'] })),
+    trigger: Type.Optional(Type.String({ enum: [...RUN_TRIGGERS] })),
     from: Type.Optional(IsoTime),
     to: Type.Optional(IsoTime),
     sort: Type.Optional(Type.String({ enum: [...RUN_SORT_FIELDS] })),

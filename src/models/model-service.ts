@@ -189,11 +189,14 @@ export class ModelService {
     };
   }
 
-  /** Queues a training run of the model for the tenant (`now`: refused while one is in flight). */
-  async train(tenantId: string, name: string, params: Record<string, unknown> = {}, mode: 'now' | 'queue' = 'now'): Promise<RunView> {
+  /**
+   * Queues a training run of the model for the tenant (`now`: refused while one is in flight).
+   * `trigger`: what the run, its version and the champion history record as having started it.
+   */
+  async train(tenantId: string, name: string, params: Record<string, unknown> = {}, mode: 'now' | 'queue' = 'now', trigger: 'manual' | 'startup' = 'manual'): Promise<RunView> {
     const model = await this.model(tenantId, name);
     const checked = checkTrainParams(params);
-    return this.#d.runs.trigger(model.jobId, tenantId, { mode, params: { ...checked } });
+    return this.#d.runs.trigger(model.jobId, tenantId, { mode, params: { ...checked }, trigger });
   }
 
   async versions(tenantId: string, name: string, page: { limit?: number; cursor?: number | null } = {}) {

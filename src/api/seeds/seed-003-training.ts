@@ -63,7 +63,7 @@ const HistoryEntry = Type.Object({
   jobId: Type.String(),
   status: Type.String({ description: 'queued, running, succeeded, failed, timed_out, cancelled, skipped' }),
   outcome: Type.Union([Type.String(), Type.Null()]),
-  trigger: Type.String({ description: 'slot (scheduled), manual, dependency' }),
+  trigger: Type.String({ description: 'slot (scheduled), manual, dependency, startup (a first training at start-up)' }),
   scheduledFor: IsoOrNull,
   queuedAt: Type.String({ format: 'date-time' }),
   startedAt: IsoOrNull,
