@@ -201,6 +201,14 @@ for (const target of await storeTargets()) {
         assert.deepEqual(all.get('idle'), { jobId: 'idle', lastStatus: null, lastFinishedAt: null, consecutiveFailures: 0, running: 0, queued: 0, nextRunAt: null });
         const globex = new Map((await jobHealth(t.engine.db.k, 'globex')).map((j) => [j.jobId, j]));
         assert.deepEqual([globex.get('a')!.queued, globex.get('a')!.running, globex.get('a')!.lastStatus], [1, 0, null]);
+
+        // Every declared model with its champion, in one join: one with a champion, one without.
+        await fillFleet(t.engine.db, 'acme', { machines: 1, days: 2, endMs: now });
+        for (const name of ['failure', 'wear']) await t.engine.models.define('acme', name, MODEL_BODY);
+        const v = await t.engine.models.registry.registerVersion(newVersion('acme', 'wear'), artifactBytesOf(await trainedGbdt('binary', 3)));
+        await t.engine.models.promote('acme', 'wear', v.version, { reason: 'test' });
+        const models = (await t.engine.health.report()).models.map((m) => [m.tenantId, m.model, m.championVersion, m.ready]);
+        assert.deepEqual(models, [['acme', 'failure', null, false], ['acme', 'wear', 1, true]]);
       } finally {
         await t.close();
       }
