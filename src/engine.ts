@@ -16,7 +16,7 @@ import { createArtifactStorage } from './registry/index.ts';
 import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { DataService } from './services/data-service.ts';
-import { HealthService } from './services/health-service.ts';
+import { HealthService, warnWithoutWal } from './services/health-service.ts';
 import { JobService } from './services/job-service.ts';
 import { RunService } from './services/run-service.ts';
 import { ScheduleService } from './services/schedule-service.ts';
@@ -64,6 +64,7 @@ export class Engine implements Services {
     const clock = (this.clock = options.clock ?? systemClock);
     const logger = (this.logger = options.logger ?? pino({ level: settings.logLevel }));
     const events = this.events;
+    warnWithoutWal(db, logger);
     // One queue for both: the scheduler queues runs, the workers take them (store/run-queue.ts).
     const queue = (this.queue = new RunQueue(db, { logger }));
     const common = { db, clock, events, logger, nodeId: settings.nodeId, queue };
@@ -78,7 +79,7 @@ export class Engine implements Services {
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
     this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
     this.data = new DataService({ db, clock, logger, events });
-    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts, predictionLog: { ...PREDICTION_LOG_DEFAULTS, ...settings.predictionLog } });
+    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts, predictionLog: { ...PREDICTION_LOG_DEFAULTS, ...settings.predictionLog }, retention: { keepVersions: settings.keepVersions, keepChampions: settings.keepChampions } });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
     const workers = this.workers;
     const scheduler = this.scheduler;
@@ -86,6 +87,7 @@ export class Engine implements Services {
       db,
       nodeId: settings.nodeId,
       concurrency: settings.concurrency,
+      serving: this.models.cache,
       probes: { schedulerState: () => scheduler.lifecycle.state, workersState: () => workers.lifecycle.state, running: () => workers.activeCount },
     });
   }

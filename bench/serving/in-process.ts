@@ -89,7 +89,7 @@ async function measureSpec(name: SpecName, samples: ReturnType<typeof fleetSampl
   progress(`serving: ${name}: trained ${model.numTrees} trees on ${set.X.rows} rows × ${set.features.length} features in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const onnxBytes = exportGbdtToOnnx(model.body, set.features.length, 'binary');
   const ours = await loadPredictor(artifactBytes(model.toArtifact()));
-  const onnx = await loadPredictor(artifactBytes(await onnxArtifact(onnxBytes, { task: 'binary', featureSpec: set.spec, now: () => FIXED_END_MS })));
+  const onnx = await loadPredictor(artifactBytes(await onnxArtifact(onnxBytes, { task: 'binary', featureSpec: set.spec })));
   if (!isSyncPredictor(ours)) throw new Error('the GBDT predictor should be synchronous');
   try {
     const rows = servedRows(samples, set.spec);

@@ -4,7 +4,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { ID_RULE, ID_RULE_TEXT } from '../ids.ts';
-import { ALL_STATUSES } from '../runs/states.ts';
+import { ALL_STATUSES, RUN_TRIGGERS } from '../runs/states.ts';
 import { RUN_SORT_FIELDS } from '../store/runs.ts';
 import { STATUS } from './error-handler.ts';
 
@@ -68,7 +68,7 @@ export const Run = Type.Object({
   jobId: Type.String(),
   scheduleId: Nullable(Type.String()),
   slotAt: Nullable(IsoTime),
-  trigger: Type.String({ enum: ['slot', 'manual', 'dependency'] }),
+  trigger: Type.String({ enum: [...RUN_TRIGGERS] }),
   status: Type.String({ enum: [...ALL_STATUSES] }),
   attempt: Type.Integer({ description: 'executions started, whatever ended them (numbers the attempts history)' }),
   maxAttempts: Type.Integer({ description: "the job's own tries allowed: the first attempt and maxRetries retries. Its tries so far are attempt − recoveries − interruptions" }),
@@ -133,7 +133,7 @@ export const RunQuery = Type.Object(
     jobId: Type.Optional(Id),
     tenantId: Type.Optional(Id),
     status: Type.Optional(Type.String({ description: `comma-separated: ${ALL_STATUSES.join(',')}` })),
-    trigger: Type.Optional(Type.String({ enum: ['slot', 'manual', 'dependency'] })),
+    trigger: Type.Optional(Type.String({ enum: [...RUN_TRIGGERS] })),
     from: Type.Optional(IsoTime),
     to: Type.Optional(IsoTime),
     sort: Type.Optional(Type.String({ enum: [...RUN_SORT_FIELDS] })),

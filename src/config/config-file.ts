@@ -76,6 +76,8 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['jobNiceness', 'jobNiceness', (raw, at) => toInteger(raw, at, { min: 0, max: 19 }, '10')],
   ['launcher', 'launcher', (raw, at) => toBoolean(raw, at)],
   ['historyRetentionDays', 'historyRetentionDays', (raw, at) => toInteger(raw, at, HISTORY_RETENTION_DAYS, '365')],
+  ['keepVersions', 'keepVersions', (raw, at) => toInteger(raw, at, { min: 1, max: 100_000 }, '10')],
+  ['keepChampions', 'keepChampions', (raw, at) => toInteger(raw, at, { min: 0, max: 100_000 }, '5')],
   ['http.host', 'http.host', text('0.0.0.0')],
   ['http.port', 'http.port', (raw, at) => toInteger(raw, at, { min: 0, max: 65_535 }, '8080')],
   ['training.schedule', 'training.schedule', cron('0 2 * * *')],

@@ -29,11 +29,16 @@ export const DEFAULTS = {
   logTailBytes: 65_536,
   jobNiceness: 10,
   launcher: true,
+  /** Finished runs, attempts and slots older than this are deleted (the queue never is). */
   historyRetentionDays: 365,
   /** Predictions logged for the live metric: sampled share, rows kept per model, days kept. */
   predictionLog: { sampleRate: 1, maxRowsPerModel: 100_000, retentionDays: 30 },
   /** After the last of a burst of ingests, how long before the models reading the data are assessed. */
   policyDebounceMs: 5 * SECOND,
+  /** Per model: the newest versions the registry keeps… */
+  keepVersions: 10,
+  /** …besides the current champion and this many champions before it (so a model's versions stay bounded). */
+  keepChampions: 5,
   training: {
     schedule: '0 2 * * *',
     enabled: true,

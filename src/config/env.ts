@@ -2,7 +2,7 @@
  * Environment variables → a settings patch. This folder is the only place that reads env.
  * Unset or empty variables leave the default (or the config file's value) in place.
  */
-import { DURATION_RANGES, rangeText } from '../limits.ts';
+import { DURATION_RANGES, HISTORY_RETENTION_DAYS, rangeText } from '../limits.ts';
 import { assertTimeZone } from '../schedule/index.ts';
 import { ARTIFACT_STORAGES, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
@@ -46,6 +46,9 @@ export const ENV = {
   predictionLogSample: 'NIGHTSHIFT_PREDICTION_LOG_SAMPLE',
   predictionLogRows: 'NIGHTSHIFT_PREDICTION_LOG_ROWS',
   predictionLogDays: 'NIGHTSHIFT_PREDICTION_LOG_DAYS',
+  historyRetentionDays: 'NIGHTSHIFT_HISTORY_RETENTION_DAYS',
+  keepVersions: 'NIGHTSHIFT_KEEP_VERSIONS',
+  keepChampions: 'NIGHTSHIFT_KEEP_CHAMPIONS',
   host: 'NIGHTSHIFT_HOST',
   port: 'NIGHTSHIFT_PORT',
   trainingSchedule: 'ML_TRAINING_SCHEDULE',
@@ -112,6 +115,9 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
   if ((v = get(ENV.launcher, 'launcher'))) patch.launcher = toBoolean(...v);
   if ((v = get(ENV.maxRecoveries, 'maxRecoveries'))) patch.maxRecoveries = toInteger(v[0], v[1], { min: 0, max: 1_000_000 }, '10');
+  if ((v = get(ENV.historyRetentionDays, 'historyRetentionDays'))) patch.historyRetentionDays = toInteger(v[0], v[1], HISTORY_RETENTION_DAYS, '365');
+  if ((v = get(ENV.keepVersions, 'keepVersions'))) patch.keepVersions = toInteger(v[0], v[1], { min: 1, max: 100_000 }, '10');
+  if ((v = get(ENV.keepChampions, 'keepChampions'))) patch.keepChampions = toInteger(v[0], v[1], { min: 0, max: 100_000 }, '5');
   for (const [key, example, range] of DURATION_SETTINGS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example, range });
   }

@@ -48,6 +48,8 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     jobNiceness: DEFAULTS.jobNiceness,
     launcher: DEFAULTS.launcher,
     historyRetentionDays: DEFAULTS.historyRetentionDays,
+    keepVersions: DEFAULTS.keepVersions,
+    keepChampions: DEFAULTS.keepChampions,
     training: { ...DEFAULTS.training },
     analysis: { ...DEFAULTS.analysis },
     http: { ...DEFAULTS.http },

@@ -157,6 +157,10 @@ export interface Settings {
   policyDebounceMs: number;
   logTailBytes: number;
   historyRetentionDays: number;
+  /** Per model: the newest versions kept (NIGHTSHIFT_KEEP_VERSIONS). */
+  keepVersions: number;
+  /** Per model: past champions kept besides the current one, the most recent first (NIGHTSHIFT_KEEP_CHAMPIONS). */
+  keepChampions: number;
   training: {
     schedule: string;
     enabled: boolean;

@@ -42,7 +42,8 @@ export async function bootstrapDeclared(d: BootstrapDeps, signal: AbortSignal): 
       if (await d.models.registry.champion(tenant.id, model.definition.name)) continue;
       if ((await d.runs.active(tenant.id, model.jobId)).length > 0) continue;
       try {
-        const run = await d.models.train(tenant.id, model.definition.name, { description: 'first training at start-up (trainOnStart)' });
+        // Recorded as `startup` (the run's trigger, its version's, the champion history's actor), not as someone's `manual` request.
+        const run = await d.models.train(tenant.id, model.definition.name, { description: 'first training at start-up (trainOnStart)' }, 'now', 'startup');
         logger.info({ tenantId: tenant.id, model: model.definition.name, runId: run.id }, 'first training queued');
       } catch (error) {
         // Another node queued it first.

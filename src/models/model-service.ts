@@ -68,6 +68,8 @@ export interface ModelServiceDeps {
   predictionLog: PredictionLogSettings;
   cacheMaxBytes?: number;
   recheckMs?: number;
+  /** The registry's retention (NIGHTSHIFT_KEEP_VERSIONS, NIGHTSHIFT_KEEP_CHAMPIONS; registry defaults otherwise). */
+  retention?: Pick<Settings, 'keepVersions' | 'keepChampions'>;
 }
 
 export class ModelService {
@@ -82,7 +84,7 @@ export class ModelService {
   constructor(deps: ModelServiceDeps) {
     this.#d = deps;
     const { db, clock, events, logger } = deps;
-    this.registry = new ModelRegistry({ db, artifacts: deps.artifacts, clock });
+    this.registry = new ModelRegistry({ db, artifacts: deps.artifacts, clock, ...deps.retention });
     this.#log = new PredictionLogger({ db, clock, logger, settings: deps.predictionLog });
     this.cache = new ModelCache({ registry: this.registry, clock, logger, ...(deps.cacheMaxBytes ? { maxBytes: deps.cacheMaxBytes } : {}), ...(deps.recheckMs ? { recheckMs: deps.recheckMs } : {}) });
     // A training that promoted ran in a child process: swap its champion in here at once. The swap
@@ -202,11 +204,14 @@ export class ModelService {
     };
   }
 
-  /** Queues a training run of the model for the tenant (`now`: refused while one is in flight). */
-  async train(tenantId: string, name: string, params: Record<string, unknown> = {}, mode: 'now' | 'queue' = 'now'): Promise<RunView> {
+  /**
+   * Queues a training run of the model for the tenant (`now`: refused while one is in flight).
+   * `trigger`: what the run, its version and the champion history record as having started it.
+   */
+  async train(tenantId: string, name: string, params: Record<string, unknown> = {}, mode: 'now' | 'queue' = 'now', trigger: 'manual' | 'startup' = 'manual'): Promise<RunView> {
     const model = await this.model(tenantId, name);
     const checked = checkTrainParams(params);
-    return this.#d.runs.trigger(model.jobId, tenantId, { mode, params: { ...checked } });
+    return this.#d.runs.trigger(model.jobId, tenantId, { mode, params: { ...checked }, trigger });
   }
 
   async versions(tenantId: string, name: string, page: { limit?: number; cursor?: number | null } = {}) {

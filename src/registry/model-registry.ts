@@ -39,11 +39,13 @@ export interface ModelRegistryOptions {
   /** Where artifacts live (createArtifactStorage); its codec is the seam for per-tenant encryption. */
   artifacts: ArtifactStorage;
   clock?: Clock;
-  /** Versions applyRetention keeps by default (besides every past champion). */
+  /** The newest versions applyRetention keeps (besides the champions below; default 10). */
   keepVersions?: number;
+  /** Past champions applyRetention keeps besides the current one, the most recent first (default 5). */
+  keepChampions?: number;
 }
 
-export const REGISTRY_DEFAULTS = Object.freeze({ keepVersions: 10, sweepOlderThanMs: 3_600_000, pageLimit: 50, maxPageLimit: 500 });
+export const REGISTRY_DEFAULTS = Object.freeze({ keepVersions: 10, keepChampions: 5, sweepOlderThanMs: 3_600_000, pageLimit: 50, maxPageLimit: 500 });
 
 export interface LoadedArtifact {
   version: ModelVersion;
@@ -56,11 +58,13 @@ export class ModelRegistry {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #keepVersions: number;
+  readonly #keepChampions: number;
 
   constructor(options: ModelRegistryOptions) {
     this.#db = options.db;
     this.#clock = options.clock ?? systemClock;
     this.#keepVersions = checkKeep(options.keepVersions ?? REGISTRY_DEFAULTS.keepVersions);
+    this.#keepChampions = checkKeepChampions(options.keepChampions ?? REGISTRY_DEFAULTS.keepChampions);
     this.artifacts = options.artifacts;
   }
 
@@ -187,9 +191,10 @@ export class ModelRegistry {
     return { version: found, bytes: await this.artifacts.read(tenantId, found.artifact.sha256, what) };
   }
 
-  async applyRetention(tenantId: string, modelName: string, keep: number = this.#keepVersions): Promise<RetentionResult> {
+  /** Deletes the versions retention does not keep, and their unshared artifacts (retention.ts). */
+  async applyRetention(tenantId: string, modelName: string, keep: number = this.#keepVersions, keepChampions: number = this.#keepChampions): Promise<RetentionResult> {
     checkIds(tenantId, modelName);
-    return applyRetention(this.#db, this.artifacts, tenantId, modelName, checkKeep(keep));
+    return applyRetention(this.#db, this.artifacts, tenantId, modelName, checkKeep(keep), checkKeepChampions(keepChampions));
   }
 
   /** Removes temp files and unreferenced artifacts older than olderThanMs (default an hour). */
@@ -201,6 +206,11 @@ export class ModelRegistry {
 
 function checkKeep(keep: number): number {
   if (!Number.isSafeInteger(keep) || keep < 1) throw new NsError('NS_VALIDATION', `keep: ${keep} is not a number of versions ≥ 1`, { field: 'keep' });
+  return keep;
+}
+
+function checkKeepChampions(keep: number): number {
+  if (!Number.isSafeInteger(keep) || keep < 0) throw new NsError('NS_VALIDATION', `keepChampions: ${keep} is not a number of past champions ≥ 0`, { field: 'keepChampions' });
   return keep;
 }
 

@@ -8,6 +8,7 @@
  * content, whatever the timing. (With PostgreSQL storage the delete also commits with that check.)
  */
 import { inTransaction, type Db } from '../store/db.ts';
+import { deleteModelProfiles } from '../store/model-profiles.ts';
 import {
   deleteModelVersions,
   lockArtifact,
@@ -35,15 +36,18 @@ export async function collectArtifacts(db: Db, store: ArtifactStorage, tenantId:
 }
 
 /**
- * Keeps the newest `keep` versions and every version that ever was champion; deletes the others,
- * then their artifacts where no other version (of any model of the tenant) shares the hash.
- * A crash between the two leaves unreferenced artifacts, which sweepArtifacts removes.
+ * Keeps the newest `keep` versions, the current champion and the `keepChampions` versions that
+ * were champion most recently before it (so a rollback reaches that far back); deletes the others,
+ * then their artifacts where no other version (of any model of the tenant) shares the hash. A crash
+ * between the two leaves unreferenced artifacts, which sweepArtifacts removes. So a model keeps at
+ * most keep + keepChampions + 1 versions, however long it retrains.
  */
-export async function applyRetention(db: Db, store: ArtifactStorage, tenantId: string, modelName: string, keep: number): Promise<RetentionResult> {
+export async function applyRetention(db: Db, store: ArtifactStorage, tenantId: string, modelName: string, keep: number, keepChampions: number): Promise<RetentionResult> {
   const doomed = await inTransaction(db, async (tx) => {
     if ((await lockModel(tx, db.dialect, tenantId, modelName)) === undefined) return [];
-    const rows = await versionsBeyondRetention(tx, tenantId, modelName, keep);
+    const rows = await versionsBeyondRetention(tx, tenantId, modelName, keep, keepChampions);
     await deleteModelVersions(tx, tenantId, modelName, rows.map((r) => Number(r.version)));
+    await deleteModelProfiles(tx, tenantId, modelName, rows.map((r) => Number(r.version)));
     return rows;
   });
   const artifactsRemoved = await collectArtifacts(db, store, tenantId, doomed.map((r) => r.artifact_sha256));

@@ -27,7 +27,7 @@ export interface ExecutionDeps {
   events: EngineEvents;
   logger: Logger;
   owner: string;
-  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
+  settings: Pick<Settings, 'leaseMs' | 'heartbeatMs' | 'killGraceMs' | 'logTailBytes' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts' | 'keepVersions' | 'keepChampions'>;
   /** Threads for a training starting now: its share of NIGHTSHIFT_TRAIN_THREADS among this node's running trainings. */
   trainingThreads?: () => number;
   /** Where the run's end is recorded (with those of other runs ending at the same time) and its start and end reported. */

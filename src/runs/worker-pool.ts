@@ -23,7 +23,7 @@ export interface WorkerPoolOptions {
   events: EngineEvents;
   logger: Logger;
   nodeId: string;
-  settings: Pick<Settings, 'concurrency' | 'trainThreads' | 'leaseMs' | 'heartbeatMs' | 'maxRecoveries' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts'>;
+  settings: Pick<Settings, 'concurrency' | 'trainThreads' | 'leaseMs' | 'heartbeatMs' | 'maxRecoveries' | 'killGraceMs' | 'logTailBytes' | 'pollMs' | 'shutdownGraceMs' | 'training' | 'jobNiceness' | 'launcher' | 'dataDir' | 'databaseUrl' | 'artifacts' | 'keepVersions' | 'keepChampions'>;
   /** Where runs are claimed, their ends recorded and reported. */
   queue: RunQueue;
 }

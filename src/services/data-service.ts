@@ -8,12 +8,21 @@ import type { Clock } from '../clock.ts';
 import type { EngineEvents } from '../events.ts';
 import { defineDataset, describeDataset, listDatasets, type DatasetView, type DefineResult } from '../data/ingest/dataset-service.ts';
 import { ingestSamples, type IngestFormat, type IngestResult } from '../data/ingest/ingest-service.ts';
-import { generateTenant, toRawSamples } from '../data/synthetic/index.ts';
+import { generateTenant, seriesEndOf, toRawSamples, type SyntheticOptions } from '../data/synthetic/index.ts';
 import type { DatasetSchema } from '../data/types.ts';
 import type { DatasetGenerator } from '../config/types.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { hasSamples, writeSamples } from '../store/samples.ts';
 import { contextLogger } from '../log-context.ts';
+
+/**
+ * The generated series of a declared dataset's `index`-th tenant, first started at `nowMs`: `days`
+ * days ending at the start of that UTC day (seriesEndOf), so its rows, and the holdout of a model
+ * whose window covers them, do not depend on the time of day of the first start.
+ */
+export function demoSeries(g: DatasetGenerator, index: number, nowMs: number): SyntheticOptions {
+  return { tenants: 1, machines: g.machines, days: g.days, seed: g.seed + index, intervalMs: g.intervalMinutes * 60_000, endMs: seriesEndOf(nowMs) };
+}
 
 export interface IngestInput {
   tenantId: string;
@@ -62,13 +71,13 @@ export class DataService {
 
   /**
    * Fills an empty dataset with generated predictive-maintenance data (the demo's first start): each
-   * tenant its own fleet (seed + index), ending now, so the training window holds it. Does nothing
-   * when the dataset holds samples already.
+   * tenant its own fleet (seed + index), ending at the start of the current UTC day (demoSeries).
+   * Does nothing when the dataset holds samples already.
    */
   async generateIfEmpty(schema: DatasetSchema, g: DatasetGenerator, index: number): Promise<number> {
     if (await hasSamples(this.#db.k, schema.tenantId, schema.id)) return 0;
     const t0 = performance.now();
-    const fleet = generateTenant({ tenants: 1, machines: g.machines, days: g.days, seed: g.seed + index, intervalMs: g.intervalMinutes * 60_000, endMs: this.#clock.now() }, 0);
+    const fleet = generateTenant(demoSeries(g, index, this.#clock.now()), 0);
     await inTransaction(this.#db, (x) => writeSamples(x, schema, toRawSamples(fleet.records)));
     this.#logger.info({ tenantId: schema.tenantId, dataset: schema.id, samples: fleet.records.length, machines: g.machines, days: g.days, ms: Math.round(performance.now() - t0) }, 'generated demo data');
     return fleet.records.length;

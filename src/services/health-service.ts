@@ -1,11 +1,18 @@
 /**
- * What /health and /metrics read: whether the store answers, the state of this process's scheduler
- * and workers, and per job its last status, failures in a row and next run. Monitoring calls this
+ * What /health and /metrics read: whether the store answers (and, for SQLite, whether it runs in
+ * WAL mode), the state of this process's scheduler and workers, per job its last status, failures
+ * in a row and next run, and per declared model whether it can serve. Monitoring calls this
  * service, never the store.
+ *
+ * A report costs the same few statements however many jobs, runs and models exist: one ping, one
+ * for every job's figures, one for every declared model's champion. Whether a champion is in
+ * memory is asked of the model cache, which never touches the store for it.
  */
+import type { Logger } from 'pino';
+import { isNsError } from '../errors.ts';
 import type { Db, DialectName } from '../store/db.ts';
-import { listJobs } from '../store/jobs.ts';
 import { jobHealth, pingStore, queueDepth, type JobHealthRow } from '../store/job-health.ts';
+import { listDeclaredAliases } from '../store/model-aliases.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
 /** Live readings of this process's loops, taken when asked. */
@@ -15,14 +22,46 @@ export interface LoopProbes {
   running(): number;
 }
 
+/** What the model cache knows of a model, without asking the store (ModelCache has both). */
+export interface ServingProbe {
+  loadedVersion(tenantId: string, modelName: string): number | null;
+  lastError(tenantId: string, modelName: string): unknown;
+}
+
+/**
+ * A declared model is ready when it has a champion that is in memory, or that can be loaded: one
+ * this process has not failed to load. A model without a champion is not ready: its predictions
+ * answer 404 until a version passes the gate.
+ */
+export interface ModelReadiness {
+  tenantId: string;
+  model: string;
+  championVersion: number | null;
+  /** The version in this process's model cache (it may lag the champion by one recheck). */
+  loadedVersion: number | null;
+  ready: boolean;
+  /** Why it is not ready; null when it is. */
+  reason: string | null;
+}
+
+export interface StoreHealth {
+  dialect: DialectName;
+  reachable: boolean;
+  error?: string;
+  /** SQLite: whether it runs in WAL mode; absent for PostgreSQL. */
+  wal?: boolean;
+  note?: string;
+}
+
 export interface HealthReport {
-  store: { dialect: DialectName; reachable: boolean; error?: string };
+  store: StoreHealth;
   scheduler: string;
   workers: string;
   running: number;
   concurrency: number;
   node: string;
   jobs: JobHealthRow[];
+  models: ModelReadiness[];
 }
 
 export interface QueueDepthRow {
@@ -32,14 +71,28 @@ export interface QueueDepthRow {
   n: number;
 }
 
+/** What a SQLite store that refused WAL mode means for its users; null when nothing is amiss. */
+export function walNote(db: Pick<Db, 'wal' | 'location'>): string | null {
+  if (db.wal !== false) return null;
+  return `SQLite refused WAL mode for ${db.location} (a filesystem without shared memory maps, such as some network or FUSE mounts): readers wait for writers and every commit pays its own fsync; put NIGHTSHIFT_DATA_DIR on a local disk`;
+}
+
+/** Logs walNote at warn, once, when the store is opened (the engine calls it). */
+export function warnWithoutWal(db: Pick<Db, 'wal' | 'location'>, logger: Pick<Logger, 'warn'>): void {
+  const note = walNote(db);
+  if (note) logger.warn({ store: 'sqlite', location: db.location, wal: false }, note);
+}
+
 export class HealthService {
   readonly #db: Db;
   readonly #probes: LoopProbes;
+  readonly #serving: ServingProbe;
   readonly #node: { nodeId: string; concurrency: number };
 
-  constructor(deps: { db: Db; probes: LoopProbes; nodeId: string; concurrency: number }) {
+  constructor(deps: { db: Db; probes: LoopProbes; serving: ServingProbe; nodeId: string; concurrency: number }) {
     this.#db = deps.db;
     this.#probes = deps.probes;
+    this.#serving = deps.serving;
     this.#node = { nodeId: deps.nodeId, concurrency: deps.concurrency };
   }
 
@@ -47,29 +100,71 @@ export class HealthService {
     return this.#probes.running();
   }
 
+  /** This node's id (NIGHTSHIFT_NODE_ID). */
+  get node(): string {
+    return this.#node.nodeId;
+  }
+
   async report(): Promise<HealthReport> {
     let reachable = true;
     let error: string | undefined;
+    let jobs: JobHealthRow[] = [];
+    let models: ModelReadiness[] = [];
     try {
       await pingStore(this.#db.k);
+      [jobs, models] = await Promise.all([jobHealth(this.#db.k, ALL_TENANTS), this.#models()]);
     } catch (e) {
       reachable = false;
       error = (e as Error).message;
     }
-    const jobs = reachable ? await jobHealth(this.#db.k, ALL_TENANTS, (await listJobs(this.#db.k)).map((j) => j.id)) : [];
+    const note = walNote(this.#db);
+    const store: StoreHealth = {
+      dialect: this.#db.dialect,
+      reachable,
+      ...(error ? { error } : {}),
+      ...(this.#db.wal === null ? {} : { wal: this.#db.wal }),
+      ...(note ? { note } : {}),
+    };
     return {
-      store: { dialect: this.#db.dialect, reachable, ...(error ? { error } : {}) },
+      store,
       scheduler: this.#probes.schedulerState(),
       workers: this.#probes.workersState(),
       running: this.#probes.running(),
       concurrency: this.#node.concurrency,
       node: this.#node.nodeId,
       jobs,
+      models,
     };
+  }
+
+  async #models(): Promise<ModelReadiness[]> {
+    const rows = await listDeclaredAliases(this.#db.k, ALL_TENANTS, 'champion');
+    return rows.map((r) => this.#readiness(r.tenant_id, r.model_name, r.version));
+  }
+
+  #readiness(tenantId: string, model: string, championVersion: number | null): ModelReadiness {
+    const loadedVersion = this.#serving.loadedVersion(tenantId, model);
+    const base = { tenantId, model, championVersion, loadedVersion };
+    if (championVersion === null) return { ...base, ready: false, reason: 'no champion yet: no version has passed the gate' };
+    if (loadedVersion !== null) return { ...base, ready: true, reason: null };
+    const failed = loadFailure(this.#serving.lastError(tenantId, model), championVersion);
+    return failed ? { ...base, ready: false, reason: `champion v${championVersion} cannot be loaded: ${failed}` } : { ...base, ready: true, reason: null };
   }
 
   /** Queued and running runs in the shared store, by tenant, job and status (every node sees the same). */
   queueDepth(): Promise<QueueDepthRow[]> {
     return queueDepth(this.#db.k, ALL_TENANTS);
   }
+}
+
+/**
+ * The message of a failure to load this champion, or null when the remembered error does not
+ * concern it: "no champion" remembered from before it was promoted, or a failure of another version.
+ */
+function loadFailure(error: unknown, championVersion: number): string | null {
+  if (error === null || error === undefined) return null;
+  if (isNsError(error) && error.code === 'NS_NOT_FOUND') return null;
+  const version = isNsError(error) ? (error.details as { version?: unknown } | undefined)?.version : undefined;
+  if (typeof version === 'number' && version !== championVersion) return null;
+  return error instanceof Error ? error.message : String(error);
 }

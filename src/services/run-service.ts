@@ -165,7 +165,7 @@ export class RunService {
     return listRuns(this.#d.db.k, scope, filter);
   }
 
-  countByStatus(tenantId: string, filter: { jobId?: string } = {}): Promise<Record<string, number>> {
+  countByStatus(tenantId: string, filter: Pick<RunFilter, 'jobId' | 'jobIds'> = {}): Promise<Record<string, number>> {
     return countRunsByStatus(this.#d.db.k, tenantId, filter);
   }
 

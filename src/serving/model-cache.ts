@@ -139,6 +139,11 @@ export class ModelCache {
     await this.#enqueue(key, tenantId, modelName, 'refresh');
   }
 
+  /** The version of this model in memory, serving; null when none is (not loaded yet, evicted, or never loadable). */
+  loadedVersion(tenantId: string, modelName: string): number | null {
+    return this.#entries.get(keyOf(tenantId, modelName))?.served.version.version ?? null;
+  }
+
   /**
    * Drops every model of a deleted tenant: nothing of it is served from memory any more (a
    * prediction in flight finishes with the predictor it holds). A new tenant of the same id starts

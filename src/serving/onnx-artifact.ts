@@ -4,7 +4,7 @@
  * imported model is served from raw rows exactly like a trained one).
  *
  *   { format: 'nightshift-model', version: 1, kind: 'onnx', task, features, featureSpec,
- *     params: { threshold? }, body: { encoding: 'base64', onnx: '<base64>', outputName? }, createdAt }
+ *     params: { threshold? }, body: { encoding: 'base64', onnx: '<base64>', outputName? } }
  *
  * `onnxArtifact` refuses what would only fail later, at serving: bytes onnxruntime cannot load, an
  * input width that differs from the spec's feature count, an output that cannot be read for the
@@ -32,8 +32,6 @@ export interface OnnxArtifactOptions {
   outputName?: string;
   /** Binary decision threshold stored as params.threshold (serving defaults to 0.5). */
   threshold?: number;
-  /** Clock for createdAt (epoch ms); defaults to Date.now. */
-  now?: () => number;
 }
 
 const invalid = (field: string, message: string, cause?: unknown) =>
@@ -70,7 +68,6 @@ export async function onnxArtifact(bytes: Uint8Array, opts: OnnxArtifactOptions)
     featureSpec: spec,
     params: threshold === undefined ? {} : { threshold },
     body,
-    createdAt: new Date((opts.now ?? Date.now)()).toISOString(),
   };
 }
 

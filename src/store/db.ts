@@ -18,6 +18,12 @@ export interface Db {
   readonly dialect: DialectName;
   /** For SQLite, the file path; for PostgreSQL, the URL without password. */
   readonly location: string;
+  /**
+   * SQLite: whether the file is in WAL mode (false: the filesystem refused it, so readers block
+   * writers and every COMMIT pays its own fsync; /health and a warning at start say so).
+   * PostgreSQL: null.
+   */
+  readonly wal: boolean | null;
   close(): Promise<void>;
 }
 
@@ -60,7 +66,7 @@ function openSqlite(dataDir: string): Db {
     await log?.close();
     await k.destroy();
   };
-  return { k, dialect: 'sqlite', location: file, close };
+  return { k, dialect: 'sqlite', location: file, wal, close };
 }
 
 function openPostgres(url: string, max: number): Db {
@@ -73,7 +79,7 @@ function openPostgres(url: string, max: number): Db {
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => undefined);
   const k = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { k, dialect: 'postgres', location: url.replace(/:[^:@/]*@/, ':***@'), close: () => k.destroy() };
+  return { k, dialect: 'postgres', location: url.replace(/:[^:@/]*@/, ':***@'), wal: null, close: () => k.destroy() };
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { Executor } from './db.ts';
 import type { ModelVersionRow } from './model-versions.ts';
 import type { ModelAliasesTable, ModelAliasHistoryTable } from './schema.ts';
+import { ALL_TENANTS, type TenantScope } from './tenant-scope.ts';
 
 export type ModelAliasRow = ModelAliasesTable;
 export type AliasHistoryRow = ModelAliasHistoryTable;
@@ -78,4 +79,15 @@ export async function aliasChangedByRun(x: Executor, tenantId: string, modelName
     .where('run_id', '=', runId)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Every declared model of the scope with the version its alias points at (null: none yet), in one statement. */
+export async function listDeclaredAliases(x: Executor, scope: TenantScope, alias: string): Promise<Array<{ tenant_id: string; model_name: string; version: number | null }>> {
+  const q = x
+    .selectFrom('model_definitions as d')
+    .leftJoin('model_aliases as a', (j) => j.onRef('a.tenant_id', '=', 'd.tenant_id').onRef('a.model_name', '=', 'd.name').on('a.alias', '=', alias))
+    .select(['d.tenant_id as tenant_id', 'd.name as model_name', 'a.version as version'])
+    .$if(scope !== ALL_TENANTS, (w) => w.where('d.tenant_id', '=', scope as string));
+  const rows = await q.orderBy('d.tenant_id').orderBy('d.name').execute();
+  return rows.map((r) => ({ tenant_id: r.tenant_id, model_name: r.model_name, version: r.version === null ? null : Number(r.version) }));
 }

@@ -101,12 +101,17 @@ export async function markWasChampion(x: Executor, tenantId: string, modelName: 
     .execute();
 }
 
-/** Versions outside the newest `keep` that never held the champion alias: what retention deletes. */
+/**
+ * What retention deletes: versions outside the newest `keep`, other than the current champion and
+ * the `keepChampions` versions that were champion most recently before it (ordered by their last
+ * change of the champion alias, so a version rolled back to counts as recent).
+ */
 export async function versionsBeyondRetention(
   x: Executor,
   tenantId: string,
   modelName: string,
   keep: number,
+  keepChampions: number,
 ): Promise<Array<Pick<ModelVersionRow, 'version' | 'artifact_sha256'>>> {
   const newest = x
     .selectFrom('model_versions')
@@ -115,13 +120,25 @@ export async function versionsBeyondRetention(
     .where('model_name', '=', modelName)
     .orderBy('version', 'desc')
     .limit(keep);
+  const current = x.selectFrom('model_aliases').select('version').where('tenant_id', '=', tenantId).where('model_name', '=', modelName).where('alias', '=', 'champion');
+  // The current champion holds the latest revision: the newest keepChampions + 1 are it and the K before it.
+  const recentChampions = x
+    .selectFrom('model_alias_history')
+    .select('version')
+    .where('tenant_id', '=', tenantId)
+    .where('model_name', '=', modelName)
+    .where('alias', '=', 'champion')
+    .groupBy('version')
+    .orderBy((eb) => eb.fn.max('revision'), 'desc')
+    .limit(keepChampions + 1);
   return x
     .selectFrom('model_versions')
     .select(['version', 'artifact_sha256'])
     .where('tenant_id', '=', tenantId)
     .where('model_name', '=', modelName)
-    .where('was_champion', '=', 0)
     .where('version', 'not in', newest)
+    .where('version', 'not in', current)
+    .where('version', 'not in', recentChampions)
     .orderBy('version')
     .execute();
 }

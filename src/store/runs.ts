@@ -118,6 +118,8 @@ export interface RunCursor {
 
 export interface RunFilter {
   jobId?: string;
+  /** Runs of any of these jobs (with jobId: of both). */
+  jobIds?: readonly string[];
   scheduleId?: string;
   status?: readonly string[];
   trigger?: string;
@@ -138,6 +140,7 @@ export async function listRuns(x: Executor, scope: TenantScope, filter: RunFilte
   const key = NEVER_NULL.has(sortField) ? sql<number>`${sql.ref(sortField)}` : sql<number>`coalesce(${sql.ref(sortField)}, -1)`;
   let q = inScope(x.selectFrom('runs').selectAll(), scope);
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
+  if (filter.jobIds) q = q.where('job_id', 'in', filter.jobIds.length > 0 ? [...filter.jobIds] : ['']);
   if (filter.scheduleId) q = q.where('schedule_id', '=', filter.scheduleId);
   if (filter.status && filter.status.length > 0) q = q.where('status', 'in', [...filter.status]);
   if (filter.trigger) q = q.where('trigger', '=', filter.trigger);
@@ -198,9 +201,10 @@ export async function latestSuccessAfter(x: Executor, tenantId: string, jobId: s
   return row?.finished_at ?? null;
 }
 
-export async function countRunsByStatus(x: Executor, tenantId: string, filter: { jobId?: string } = {}): Promise<Record<string, number>> {
+export async function countRunsByStatus(x: Executor, tenantId: string, filter: Pick<RunFilter, 'jobId' | 'jobIds'> = {}): Promise<Record<string, number>> {
   let q = x.selectFrom('runs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).groupBy('status');
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
+  if (filter.jobIds) q = q.where('job_id', 'in', filter.jobIds.length > 0 ? [...filter.jobIds] : ['']);
   const rows = await q.execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

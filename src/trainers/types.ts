@@ -55,7 +55,9 @@ export type ModelKind = 'gbdt' | 'linear' | 'onnx' | 'command';
 
 /**
  * Versioned, self-describing model file: everything needed to load it and predict anywhere,
- * including the feature spec the rows must go through (no train/serve skew).
+ * including the feature spec the rows must go through (no train/serve skew). Deterministic: the
+ * same training on the same data with the same seed writes the same bytes (the same sha256), so it
+ * holds nothing about when it was written (the version row has its own created_at).
  */
 export interface ModelArtifact {
   format: 'nightshift-model';
@@ -68,7 +70,8 @@ export interface ModelArtifact {
   params: Record<string, unknown>;
   /** Trainer-specific body (GbdtBody, LinearBody, …). */
   body: unknown;
-  createdAt: string;
+  /** Written by earlier builds (the training time); read as nothing, never written now. */
+  createdAt?: string;
 }
 
 /** Tree ensemble body. Leaf values already include the learning rate. */

@@ -19,6 +19,7 @@ import type { Executor } from '../store/db.ts';
 import { timeHoldout } from '../trainers/holdout.ts';
 import type { TrainingSet } from '../trainers/types.ts';
 import type { Assessment } from '../policy/assess.ts';
+import { artifactBytes } from './artifact-bytes.ts';
 import { loadArtifactModel, type ArtifactModel } from './artifact-model.ts';
 import { applyGate, type GateResult } from './gate.ts';
 import { championMatrix, holdoutMetrics, rowsSince } from './holdout-scoring.ts';
@@ -167,7 +168,7 @@ async function trainAndRegister(input: PipelineInput): Promise<PipelineResult> {
             comparedTo: championBefore,
             ...(trainer.usesTrainingRows ? { profile: profileSamples(sampleEvenly(samples, newSince, PROFILE_ROWS), set.spec, { since: newSince, until: lastTs(fresh) + 1 }) } : {}),
           },
-          Buffer.from(JSON.stringify(candidate.artifact)),
+          artifactBytes(candidate.artifact),
           { fence: input.fence },
         );
         return { value: v, counts: { version: v.version, artifactBytes: v.artifact.size }, note: v.name };

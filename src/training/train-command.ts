@@ -30,11 +30,14 @@ export interface TrainContext {
   /** SIGTERM → SIGKILL delay for a command trainer the child starts: half the service's, so it is gone before the child is killed. */
   killGraceMs: number;
   niceness: number;
+  /** The registry's retention (NIGHTSHIFT_KEEP_VERSIONS, NIGHTSHIFT_KEEP_CHAMPIONS), applied after each training. */
+  keepVersions: number;
+  keepChampions: number;
 }
 
 export const TRAIN_CONTEXT_ENV = 'NIGHTSHIFT_TRAIN_CONTEXT';
 
-export type TrainSettings = Pick<Settings, 'dataDir' | 'databaseUrl' | 'artifacts' | 'training' | 'killGraceMs' | 'jobNiceness'>;
+export type TrainSettings = Pick<Settings, 'dataDir' | 'databaseUrl' | 'artifacts' | 'training' | 'killGraceMs' | 'jobNiceness' | 'keepVersions' | 'keepChampions'>;
 
 /** The result file of one attempt of a run, under the data dir (the node that runs it is the node that reads it). */
 export function resultFileOf(dataDir: string, runId: string, attempt: number): string {
@@ -55,6 +58,8 @@ export function trainCommand(settings: TrainSettings, run: { owner: string; resu
     threads: run.threads,
     killGraceMs: Math.max(100, Math.floor(settings.killGraceMs / 2)),
     niceness: 0,
+    keepVersions: settings.keepVersions,
+    keepChampions: settings.keepChampions,
   };
   const entry = fileURLToPath(entryUrl('train-main'));
   // Sources run through tsx; a compiled .js entry would start directly.

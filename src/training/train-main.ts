@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     context = JSON.parse(env(TRAIN_CONTEXT_ENV)) as TrainContext;
     const ref = { runId: env('NIGHTSHIFT_RUN_ID'), tenantId: env('NIGHTSHIFT_TENANT_ID'), attempt: Number(env('NIGHTSHIFT_ATTEMPT')), owner: context.owner, threads: context.threads };
     db = await openDb({ dataDir: context.dataDir, databaseUrl: context.databaseUrl, poolSize: 2 });
-    const registry = new ModelRegistry({ db, artifacts: createArtifactStorage(context, db) });
+    const registry = new ModelRegistry({ db, artifacts: createArtifactStorage(context, db), keepVersions: context.keepVersions, keepChampions: context.keepChampions });
     const controller = new AbortController();
     process.once('SIGTERM', () => controller.abort(new NsError('NS_JOB_CANCELLED', 'training stopped by SIGTERM')));
     const result = await executeTrainingRun(

@@ -48,7 +48,7 @@ export const linearTrainer: Trainer = {
   canContinue: continuesFrom('linear'),
   async train(input) {
     const initModel = input.mode === 'incremental' && input.init?.trained instanceof LinearModel ? input.init.trained : undefined;
-    const model = await trainLinear(input.train, input.definition.trainer.params, contextOf(input), { featureSpec: input.spec, now: input.ctx.now, ...(initModel ? { initModel } : {}) });
+    const model = await trainLinear(input.train, input.definition.trainer.params, contextOf(input), { featureSpec: input.spec, ...(initModel ? { initModel } : {}) });
     return candidateOf(model, {});
   },
 };

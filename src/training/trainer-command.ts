@@ -78,7 +78,7 @@ async function servableArtifact(bytes: Buffer, modelFile: string, input: Trainer
     new NsError('NS_JOB_FAILED', `command trainer of model "${def.name}": its model file ${modelFile} ${message}`, { field: 'trainer.modelFile', ...(cause ? { cause } : {}) });
   if (path.extname(modelFile).toLowerCase() === '.onnx') {
     try {
-      return await onnxArtifact(new Uint8Array(bytes), { task: def.task, featureSpec: input.spec, now: input.ctx.now });
+      return await onnxArtifact(new Uint8Array(bytes), { task: def.task, featureSpec: input.spec });
     } catch (error) {
       throw invalid(`cannot be served: ${(error as Error).message}`, error);
     }

@@ -31,7 +31,6 @@ export function onnxImportTrainer(request: OnnxImportRequest): Trainer {
         artifact = await onnxArtifact(request.bytes, {
           task: def.task,
           featureSpec: input.spec,
-          now: input.ctx.now,
           ...(request.outputName !== undefined ? { outputName: request.outputName } : {}),
           ...(request.threshold !== undefined ? { threshold: request.threshold } : {}),
         });

@@ -52,7 +52,7 @@ export interface TrainingRunRef extends LeaseRef {
 }
 
 /** How the run was started, as the version and the champion history record it. */
-const TRIGGERS: Record<string, string> = { slot: 'schedule', manual: 'manual', dependency: 'dependency' };
+const TRIGGERS: Record<string, string> = { slot: 'schedule', manual: 'manual', dependency: 'dependency', startup: 'startup' };
 
 export async function executeTrainingRun(
   deps: TrainingRunDeps,

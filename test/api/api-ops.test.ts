@@ -39,7 +39,7 @@ describe('GET /health', () => {
       assert.equal(h.status, 'ok');
       assert.equal(h.ready, true);
       assert.equal(h.live, true);
-      assert.deepEqual(h.store, { dialect: 'sqlite', reachable: true });
+      assert.deepEqual(h.store, { dialect: 'sqlite', reachable: true, wal: true });
       assert.deepEqual(h.jobs, [{ jobId: 'quick', lastStatus: null, lastFinishedAt: null, consecutiveFailures: 0, running: 0, queued: 0, nextRunAt: null }]);
     } finally {
       await t.close();

@@ -17,6 +17,7 @@ const STATUS_KEYS = [
   'last_training_result',
   'last_training_status',
   'last_training_time',
+  'models',
   'next_run',
   'schedule',
   'status',
@@ -54,7 +55,8 @@ describe('seed 000: training trigger and status', () => {
     const res = await post(s.app, TRAIN, { tenantId: 'acme' });
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
-    assert.deepEqual(Object.keys(body).sort(), ['estimated_completion', 'message', 'next_scheduled_run', 'run_id', 'status', 'success', 'training_mode', 'when']);
+    assert.deepEqual(Object.keys(body).sort(), ['estimated_completion', 'message', 'next_scheduled_run', 'run_id', 'runs', 'status', 'success', 'training_mode', 'when']);
+    assert.deepEqual(body.runs, [{ job_id: 'train', model: 'train', run_id: body.run_id, status: 'queued', queued_at: body.runs[0].queued_at }]);
     assert.equal(body.success, true);
     assert.equal(body.status, 'queued');
     assert.equal(body.when, 'now');

@@ -290,6 +290,25 @@ for (const target of await storeTargets()) {
       });
     });
 
+    test('retention keeps the current champion and the K that were champion most recently before it (default 5), not every past champion', async () => {
+      await withStores(target, async ({ registry }) => {
+        const kept = async () => (await registry.listVersions(T, M, { limit: 100 })).items.map((v) => v.version).sort((x, y) => x - y);
+        for (let i = 1; i <= 14; i += 1) await registry.registerVersion(newVersion(T, M), artifactBytes(`k${i}`));
+        // Twelve champions in turn, then a rollback to v2: by when they last held the alias, v2 is the latest.
+        for (let v = 1; v <= 12; v += 1) await registry.promote(T, M, v, { reason: `v${v}` });
+        await registry.rollback(T, M, 2, { reason: 'back' });
+        assert.deepEqual(await registry.applyRetention(T, M, 2), { deleted: [1, 3, 4, 5, 6, 7], artifactsRemoved: 6 });
+        assert.deepEqual(await kept(), [2, 8, 9, 10, 11, 12, 13, 14], 'the newest 2, champion v2, and the 5 champions before it (v12 … v8)');
+        await assert.rejects(registry.rollback(T, M, 1, { reason: 'x' }), rejectsWith('NS_NOT_FOUND', /removed by retention/));
+        await registry.promote(T, M, 8, { reason: 'v8 again' });
+        assert.deepEqual(await registry.applyRetention(T, M, 2, 1), { deleted: [9, 10, 11, 12], artifactsRemoved: 4 });
+        assert.deepEqual(await kept(), [2, 8, 13, 14], 'keepChampions 1: champion v8 and v2, champion before it');
+        assert.deepEqual(await registry.applyRetention(T, M, 1, 0), { deleted: [2, 13], artifactsRemoved: 2 });
+        assert.deepEqual(await kept(), [8, 14], 'keepChampions 0: the champion alone, besides the newest');
+        assert.equal((await registry.champion(T, M))?.version, 8);
+      });
+    });
+
     test('a fence runs first inside the write transaction; when it throws nothing is written', async () => {
       await withStores(target, async ({ db, registry }) => {
         const lost = async () => {

@@ -79,9 +79,13 @@ describe('model lifecycle over the real server', () => {
     assert.ok(v1.metrics.auc >= 0.7);
 
     // v2 through seed 003's endpoint: the same data again, not worse: promoted; predictions switch.
-    const second = await trainAndWait('/api/training/train', { modelName: 'manual_emergency_training', description: 'Emergency retraining due to accuracy drop', dataRangeDays: 180 });
+    // The seed's example names its training "manual_emergency_training"; a name the organization has no model of is 404 listing its models.
+    const typo = await call('POST', '/api/training/train', { modelName: 'manual_emergency_training', description: 'Emergency retraining due to accuracy drop', dataRangeDays: 180 });
+    assert.equal(typo.status, 404, JSON.stringify(typo.body));
+    assert.match(typo.body.error.message, /its models: "failure"/);
+    const second = await trainAndWait('/api/training/train', { modelName: 'failure', description: 'Emergency retraining due to accuracy drop', dataRangeDays: 180 });
     assert.equal(second.run.outcome, 'promoted', second.run.logTail);
-    assert.equal(second.run.params.description, 'manual_emergency_training: Emergency retraining due to accuracy drop');
+    assert.equal(second.run.params.description, 'Emergency retraining due to accuracy drop');
     assert.equal(await predictVersion(), 2);
 
     // A candidate trained on corrupted labels: the model now reads a dataset whose older 80 % of

@@ -68,6 +68,8 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     predictionLog: { sampleRate: 1, maxRowsPerModel: 100_000, retentionDays: 30 },
     logTailBytes: 16_384,
     historyRetentionDays: 365,
+    keepVersions: 10,
+    keepChampions: 5,
     training: { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retries: 3, timeoutMs: 7_200_000 },
     analysis: { schedule: '0 3 * * *' },
     http: { host: '127.0.0.1', port: 0 },

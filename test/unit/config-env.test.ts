@@ -30,6 +30,9 @@ const INVALID: ReadonlyArray<readonly [string, string, string]> = [
   ['NIGHTSHIFT_LEASE', '30 s', 'NIGHTSHIFT_LEASE="30 s": cannot read "30 s" (use a number followed by ms, s, m, h or d); example "6h"'],
   ['NIGHTSHIFT_HEARTBEAT', '30s', 'NIGHTSHIFT_HEARTBEAT="30s": must be shorter than the lease (30000 ms); example "10s"'],
   ['NIGHTSHIFT_MAX_RECOVERIES', '-1', 'NIGHTSHIFT_MAX_RECOVERIES="-1": must be a whole number from 0 to 1000000; example "10"'],
+  ['NIGHTSHIFT_KEEP_VERSIONS', '0', 'NIGHTSHIFT_KEEP_VERSIONS="0": must be a whole number from 1 to 100000; example "10"'],
+  ['NIGHTSHIFT_KEEP_CHAMPIONS', '-1', 'NIGHTSHIFT_KEEP_CHAMPIONS="-1": must be a whole number from 0 to 100000; example "5"'],
+  ['NIGHTSHIFT_HISTORY_RETENTION_DAYS', '0', 'NIGHTSHIFT_HISTORY_RETENTION_DAYS="0": must be a whole number from 1 to 36500; example "365"'],
   ['NIGHTSHIFT_MAX_RECOVERIES', 'many', 'NIGHTSHIFT_MAX_RECOVERIES="many": must be a whole number from 0 to 1000000; example "10"'],
   ['NIGHTSHIFT_POLL', '-5', 'NIGHTSHIFT_POLL="-5": cannot read "-5" (use a number followed by ms, s, m, h or d); example "6h"'],
   ['NIGHTSHIFT_MISFIRE_GRACE', '1h1h', 'NIGHTSHIFT_MISFIRE_GRACE="1h1h": units must go from largest to smallest, each at most once (e.g. "1h30m"); example "6h"'],
@@ -80,6 +83,7 @@ describe('config: env variables', () => {
     assert.equal(s.logTailBytes, 65_536);
     assert.equal(s.maxRecoveries, 10);
     assert.equal(s.historyRetentionDays, 365);
+    assert.deepEqual([s.keepVersions, s.keepChampions], [10, 5]);
     assert.deepEqual(s.training, { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retries: 3, timeoutMs: 7_200_000 });
     assert.deepEqual(s.analysis, { schedule: '0 3 * * *' });
     assert.deepEqual(s.http, { host: '127.0.0.1', port: 8080 });
@@ -101,6 +105,9 @@ describe('config: env variables', () => {
       NIGHTSHIFT_LEASE: '1m',
       NIGHTSHIFT_HEARTBEAT: '20s',
       NIGHTSHIFT_MAX_RECOVERIES: '3',
+      NIGHTSHIFT_HISTORY_RETENTION_DAYS: '30',
+      NIGHTSHIFT_KEEP_VERSIONS: '4',
+      NIGHTSHIFT_KEEP_CHAMPIONS: '0',
       NIGHTSHIFT_POLL: '250ms',
       NIGHTSHIFT_MISFIRE_GRACE: '2h',
       NIGHTSHIFT_HOST: '0.0.0.0',
@@ -123,6 +130,7 @@ describe('config: env variables', () => {
       [45_000, 5_000, 60_000, 20_000, 250, 7_200_000],
     );
     assert.equal(s.maxRecoveries, 3);
+    assert.deepEqual([s.historyRetentionDays, s.keepVersions, s.keepChampions], [30, 4, 0]);
     assert.deepEqual(s.http, { host: '0.0.0.0', port: 0 });
     assert.deepEqual(s.training, { schedule: '0 2 * * 0', enabled: false, mode: 'full', retries: 5, timeoutMs: 1_800_000 });
     assert.deepEqual(s.analysis, { schedule: '@hourly' });

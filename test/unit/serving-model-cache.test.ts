@@ -36,7 +36,7 @@ before(async () => {
   v1Bytes = artifactBytesOf(v1Model);
   v2Bytes = artifactBytesOf(v2Model);
   const { samples, set } = fleet('binary');
-  const onnx = await onnxArtifact(exportGbdtToOnnx(v1Model.body, set.features.length, 'binary', { inputType: 'double' }), { task: 'binary', featureSpec: set.spec, now: () => END });
+  const onnx = await onnxArtifact(exportGbdtToOnnx(v1Model.body, set.features.length, 'binary', { inputType: 'double' }), { task: 'binary', featureSpec: set.spec });
   onnxV1Bytes = Buffer.from(JSON.stringify(onnx));
   ({ rows, history } = rowsAndHistory(samples, 5));
   const chosen = rowsAndHistory(samples, 5).index;

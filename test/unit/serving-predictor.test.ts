@@ -112,10 +112,9 @@ describe('ONNX artifacts', () => {
         const artifact = await onnxArtifact(exportGbdtToOnnx(model.body, set.features.length, task, { inputType }), {
           task,
           featureSpec: set.spec,
-          now: () => END,
         });
         assert.equal(artifact.kind, 'onnx');
-        assert.equal(artifact.createdAt, new Date(END).toISOString());
+        assert.equal('createdAt' in artifact, false);
         assert.deepEqual(artifact.features, set.features);
         const onnx = await loadPredictor(Buffer.from(JSON.stringify(artifact)));
         try {

@@ -1,15 +1,36 @@
 import { Type } from 'typebox';
 import type { EngineMetrics } from '../../monitor/metrics.ts';
-import type { HealthService } from '../../services/health-service.ts';
+import type { HealthReport, HealthService } from '../../services/health-service.ts';
 import { jobHealthDto } from '../dto.ts';
 import { described, errors, NoQuery } from '../schemas.ts';
 import type { Api } from '../types.ts';
+
+const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+
+const Store = Type.Object({
+  dialect: Type.String(),
+  reachable: Type.Boolean(),
+  error: Type.Optional(Type.String()),
+  wal: Type.Optional(Type.Boolean({ description: 'SQLite: whether the store runs in WAL mode (false: the filesystem refused it; see note)' })),
+  note: Type.Optional(Type.String()),
+});
+
+const ModelReadiness = Type.Object({
+  tenantId: Type.String(),
+  model: Type.String(),
+  championVersion: NullableInt,
+  loadedVersion: Type.Union([Type.Integer(), Type.Null()], { description: "the version in this process's model cache" }),
+  ready: Type.Boolean({ description: 'it has a champion, in memory or loadable' }),
+  reason: Type.Union([Type.String(), Type.Null()]),
+});
 
 const Health = Type.Object({
   status: Type.String({ enum: ['ok', 'unavailable'] }),
   live: Type.Boolean(),
   ready: Type.Boolean(),
-  store: Type.Object({ dialect: Type.String(), reachable: Type.Boolean(), error: Type.Optional(Type.String()) }),
+  /** Why it is not ready: empty when it is. */
+  reasons: Type.Array(Type.String()),
+  store: Store,
   scheduler: Type.String(),
   workers: Type.String(),
   running: Type.Integer(),
@@ -26,11 +47,30 @@ const Health = Type.Object({
       nextRunAt: Type.Union([Type.String(), Type.Null()]),
     }),
   ),
+  models: Type.Array(ModelReadiness),
 });
+
+const Live = Type.Object({ live: Type.Boolean(), node: Type.String() });
+const Ready = Type.Object({ ready: Type.Boolean(), reasons: Type.Array(Type.String()) });
 
 /** True while the HTTP server is closing: health answers 503 so load balancers stop sending work. */
 export interface DrainState {
   draining: boolean;
+}
+
+/**
+ * Why this process is not ready to take traffic: the store does not answer, it is draining, a loop
+ * is not running, or a declared model has no champion that can serve. Empty when ready.
+ */
+export function notReadyReasons(r: HealthReport, drain: DrainState): string[] {
+  const loopsOk = (state: string) => state === 'running' || state === 'idle';
+  const reasons: string[] = [];
+  if (!r.store.reachable) reasons.push(`store unreachable: ${r.store.error ?? 'no answer'}`);
+  if (drain.draining) reasons.push('draining: the server is shutting down');
+  if (!loopsOk(r.scheduler)) reasons.push(`scheduler ${r.scheduler}`);
+  if (!loopsOk(r.workers)) reasons.push(`workers ${r.workers}`);
+  for (const m of r.models) if (!m.ready) reasons.push(`model "${m.model}" of tenant "${m.tenantId}": ${m.reason ?? 'not ready'}`);
+  return reasons;
 }
 
 export function healthRoutes(app: Api, health: HealthService, drain: DrainState, metrics: EngineMetrics): void {
@@ -40,23 +80,24 @@ export function healthRoutes(app: Api, health: HealthService, drain: DrainState,
       schema: {
         operationId: 'getHealth',
         tags: ['ops'],
-        summary: 'Liveness and readiness, with per-job status',
+        summary: 'The full report: readiness with its reasons, store, loops, per-job status, per-model readiness; 503 until ready',
         querystring: NoQuery,
         response: {
-          200: described(Health, 'Ready: the store answers and the scheduler and workers run'),
-          503: described(Health, 'Not ready: the store does not answer, a loop stopped, or the server is draining for shutdown (`live` stays true while the process answers)'),
+          200: described(Health, 'Ready: the store answers, the scheduler and workers run, and every declared model can serve'),
+          503: described(Health, 'Not ready, with the reasons: the store does not answer, a loop stopped, a model cannot serve yet, or the server is draining for shutdown (`live` stays true while the process answers)'),
           ...errors(400),
         },
       },
     },
     async (_request, reply) => {
       const r = await health.report();
-      const loopsOk = (state: string) => state === 'running' || state === 'idle';
-      const ready = r.store.reachable && !drain.draining && loopsOk(r.scheduler) && loopsOk(r.workers);
+      const reasons = notReadyReasons(r, drain);
+      const ready = reasons.length === 0;
       const body = {
         status: ready ? ('ok' as const) : ('unavailable' as const),
         live: true,
         ready,
+        reasons,
         store: r.store,
         scheduler: r.scheduler,
         workers: r.workers,
@@ -64,8 +105,40 @@ export function healthRoutes(app: Api, health: HealthService, drain: DrainState,
         concurrency: r.concurrency,
         node: r.node,
         jobs: r.jobs.map(jobHealthDto),
+        models: r.models,
       };
       return reply.status(ready ? 200 : 503).send(body);
+    },
+  );
+
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        operationId: 'getLiveness',
+        tags: ['ops'],
+        summary: 'Liveness: 200 while the process runs and answers HTTP, whatever the store or the models',
+        querystring: NoQuery,
+        response: { 200: described(Live, 'The process answers'), ...errors(400) },
+      },
+    },
+    async () => ({ live: true, node: health.node }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        operationId: 'getReadiness',
+        tags: ['ops'],
+        summary: 'Readiness: 200 once the store answers, the loops run and every declared model can serve; 503 with the reasons until then',
+        querystring: NoQuery,
+        response: { 200: described(Ready, 'Ready to serve'), 503: described(Ready, 'Not ready: the reasons'), ...errors(400) },
+      },
+    },
+    async (_request, reply) => {
+      const reasons = notReadyReasons(await health.report(), drain);
+      return reply.status(reasons.length === 0 ? 200 : 503).send({ ready: reasons.length === 0, reasons });
     },
   );
 

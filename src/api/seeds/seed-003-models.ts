@@ -1,22 +1,23 @@
 /**
- * Seed 003's model endpoints: `POST /api/training/train` (train the organization's model now) and
- * `POST /api/training/rollback` (champion back to an earlier version). They act on the model of
- * the organization's training job (`role: training`, a train job), or on the declared model the
- * body names.
+ * Seed 003's model endpoints: `POST /api/training/train` (train the organization's models now) and
+ * `POST /api/training/rollback` (champion back to an earlier version). They act on the declared
+ * model the body names (`modelName`; a name the organization has no model of is 404 listing its
+ * models), else: training, on every declared model of the organization; rollback, on its only one.
  */
 import { Type } from 'typebox';
 import { NsError } from '../../errors.ts';
 import { iso } from '../dto.ts';
 import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import { absentBodyAsEmpty, roleTarget, SEED_TAGS, TenantField, type RoleTarget, type SeedServices } from './role-job.ts';
+import type { RunView } from '../../services/run-service.ts';
+import { absentBodyAsEmpty, modelNameOf, oneTarget, roleTargets, SEED_TAGS, TenantField, type RoleTarget, type RoleTargets, type SeedServices } from './role-job.ts';
 
 const Org = TenantField('the organization (a nightshift tenant); optional when only one is declared');
 
 const TrainBody = Type.Object(
   {
     organizationId: Org,
-    modelName: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "a declared model of the organization, else a label recorded with the run (the seed's use)" })),
+    modelName: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'a declared model of the organization (404 listing its models otherwise); without it, every declared model of the organization trains' })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     dataRangeDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660 })),
   },
@@ -27,7 +28,7 @@ const RollbackBody = Type.Object(
   {
     organizationId: Org,
     targetVersion: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 200 })], { description: '3, "v3" or the version name "failure_acme_v3"' }),
-    modelName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    modelName: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the declared model; required when the organization has several' })),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
   },
   { additionalProperties: false },
@@ -41,6 +42,9 @@ const TrainResponse = Type.Object({
   runId: Type.String(),
   status: Type.String(),
   queuedAt: Type.String({ format: 'date-time' }),
+  runs: Type.Array(Type.Object({ model: Type.String(), runId: Type.String(), status: Type.String(), queuedAt: Type.String({ format: 'date-time' }) }), {
+    description: 'nightshift addition: every run queued, one per model (model, runId above are the first)',
+  }),
 });
 
 const RollbackResponse = Type.Object({
@@ -54,13 +58,20 @@ const RollbackResponse = Type.Object({
   changed: Type.Boolean(),
 });
 
-/** The declared model the request is about: the one it names, else the training job's. */
-async function modelOf(services: SeedServices, t: RoleTarget, named: string | undefined): Promise<{ model: string; named: boolean }> {
-  if (named !== undefined && (await services.models.find(t.tenantId, named))) return { model: named, named: true };
+/** A command training job has no declared model to train or roll back through nightshift. */
+function declaredModel(t: RoleTarget): string {
   if (t.job.kind !== 'train') {
     throw new NsError('NS_VALIDATION', `the training job "${t.job.id}" runs a command, not a declared model; declare a model (config models:) to train and roll back through nightshift`, { field: 'modelName' });
   }
-  return { model: t.job.model, named: false };
+  return t.job.model;
+}
+
+/** The models a training request is about: the named one, else every declared model of the organization. */
+function modelsToTrain(t: RoleTargets, named: string | undefined): RoleTarget[] {
+  if (named !== undefined) return [oneTarget(t, named)];
+  const trains = t.jobs.filter((j) => j.kind === 'train').map((job) => ({ tenantId: t.tenantId, job }));
+  if (trains.length === 0) declaredModel({ tenantId: t.tenantId, job: t.jobs[0]! });
+  return trains;
 }
 
 /** 3, "3", "v3" or "failure_acme_v3" → 3. */
@@ -86,19 +97,33 @@ export function trainingModelRoutes(app: Api, services: SeedServices): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const t = await roleTarget(services, 'training', body.organizationId, 'organizationId');
-      const { model, named } = await modelOf(services, t, body.modelName);
-      const label = !named && body.modelName ? body.modelName : undefined;
-      const description = [label, body.description].filter(Boolean).join(': ') || undefined;
-      const run = await services.models.train(t.tenantId, model, { ...(description ? { description } : {}), ...(body.dataRangeDays ? { dataRangeDays: body.dataRangeDays } : {}) });
+      const targets = await roleTargets(services, 'training', body.organizationId, 'organizationId');
+      const models = modelsToTrain(targets, body.modelName);
+      const params = { ...(body.description ? { description: body.description } : {}), ...(body.dataRangeDays ? { dataRangeDays: body.dataRangeDays } : {}) };
+      // All or none: refused (409 naming the run) while any of them is training, before any is queued.
+      for (const m of models) {
+        const active = await services.runs.active(m.tenantId, m.job.id);
+        const inFlight = active.find((r) => r.status === 'running') ?? active[0];
+        if (inFlight) {
+          throw new NsError('NS_CONFLICT', `model "${modelNameOf(m.job)}" of organization "${m.tenantId}" already has run ${inFlight.id} ${inFlight.status}; wait for it or cancel it (POST /api/training/cancel)`, {
+            field: 'modelName',
+            details: { runId: inFlight.id, status: inFlight.status },
+          });
+        }
+      }
+      const runs: Array<{ model: string; run: RunView }> = [];
+      for (const m of models) runs.push({ model: declaredModel(m), run: await services.models.train(m.tenantId, declaredModel(m), params) });
+      const first = runs[0]!;
+      const names = runs.map((r) => `"${r.model}"`).join(', ');
       return reply.status(202).send({
         success: true,
-        message: `Training of model "${model}" queued for organization "${t.tenantId}"`,
-        organizationId: t.tenantId,
-        model,
-        runId: run.id,
-        status: run.status,
-        queuedAt: iso(run.queued_at),
+        message: `Training of model${runs.length > 1 ? 's' : ''} ${names} queued for organization "${targets.tenantId}"`,
+        organizationId: targets.tenantId,
+        model: first.model,
+        runId: first.run.id,
+        status: first.run.status,
+        queuedAt: iso(first.run.queued_at),
+        runs: runs.map((r) => ({ model: r.model, runId: r.run.id, status: r.run.status, queuedAt: iso(r.run.queued_at) })),
       });
     },
   );
@@ -116,8 +141,8 @@ export function trainingModelRoutes(app: Api, services: SeedServices): void {
     },
     async (request) => {
       const body = request.body;
-      const t = await roleTarget(services, 'training', body.organizationId, 'organizationId');
-      const { model } = await modelOf(services, t, body.modelName);
+      const t = oneTarget(await roleTargets(services, 'training', body.organizationId, 'organizationId'), body.modelName);
+      const model = declaredModel(t);
       const target = parseTargetVersion(body.targetVersion, model, t.tenantId);
       const update = await services.models.rollback(t.tenantId, model, target, { ...(body.reason ? { reason: body.reason } : {}), actor: 'api:/api/training/rollback' });
       const version = (await services.models.version(t.tenantId, model, update.change.version));

@@ -1,7 +1,9 @@
 /**
  * Seed 003 (Eagle Notifier training pipeline): the per-organization `/api/training/*` endpoints for
- * the schedule, the history and cancelling, over the job configured with `role: training`. An
- * organization is a nightshift tenant.
+ * the schedule, the history and cancelling, over the organization's training jobs (`role:
+ * training`: its declared models and command training jobs). An organization is a nightshift
+ * tenant. `modelName` narrows a request to one model; without it the history and cancel cover every
+ * model of the organization, and the schedule routes need it when the organization has several.
  */
 import { Type, type Static } from 'typebox';
 import { isNsError, NsError } from '../../errors.ts';
@@ -14,15 +16,19 @@ import { scheduleFromBody } from '../schedule-input.ts';
 import { assessmentOfResult } from '../routes/assessments.ts';
 import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import { absentBodyAsEmpty, activeRuns, IsoOrNull, roleSchedule, roleTarget, SEED_TAGS, seedMetrics, TenantField, type RoleTarget, type SeedServices } from './role-job.ts';
+import { absentBodyAsEmpty, activeRuns, IsoOrNull, oneTarget, roleSchedule, roleTargets, SEED_TAGS, seedMetrics, someTargets, TenantField, type RoleTarget, type SeedServices } from './role-job.ts';
 
 const Org = TenantField('the organization (a nightshift tenant); optional when only one is declared');
-const OrgQuery = Type.Object({ organizationId: Org }, { additionalProperties: false });
-const OrgBody = Type.Object({ organizationId: Org }, { additionalProperties: false });
+const ModelName = (description: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 200, description }));
+const OneModel = ModelName("the organization's model (a declared model, or a command training job's id); required when it has several");
+const AnyModel = ModelName("only this model of the organization's; default every one");
+const OrgQuery = Type.Object({ organizationId: Org, modelName: OneModel }, { additionalProperties: false });
+const OrgBody = Type.Object({ organizationId: Org, modelName: AnyModel }, { additionalProperties: false });
 
 const ScheduleConfigBody = Type.Object(
   {
     organizationId: Org,
+    modelName: OneModel,
     pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'cron expression, e.g. "0 2 * * 0"; required when the organization has no schedule yet' })),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA zone; default the schedule's, else the organization's" })),
     enabled: Type.Optional(Type.Boolean()),
@@ -47,6 +53,7 @@ const ScheduleConfig = Type.Object({
 const HistoryQuery = Type.Object(
   {
     organizationId: Org,
+    modelName: AnyModel,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'pagination.nextCursor of the previous page' })),
   },
@@ -61,7 +68,7 @@ const HistoryEntry = Type.Object({
   outcome: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()], { description: 'why it ended as it did: no_training_needed for a training its retrain policy found unneeded (status skipped)' }),
   assessment: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: "the retrain decision: every rule's value, threshold and verdict (as seed 002's {status: 'skipped', reason: 'no_training_needed', assessment})" }),
-  trigger: Type.String({ description: 'slot (scheduled), manual, dependency' }),
+  trigger: Type.String({ description: 'slot (scheduled), manual, dependency, policy (arriving data), startup (a first training at start-up)' }),
   scheduledFor: IsoOrNull,
   queuedAt: Type.String({ format: 'date-time' }),
   startedAt: IsoOrNull,
@@ -149,7 +156,7 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
       },
     },
     async (request) => {
-      const t = await roleTarget(services, 'training', request.query.organizationId, 'organizationId');
+      const t = oneTarget(await roleTargets(services, 'training', request.query.organizationId, 'organizationId'), request.query.modelName);
       return configView(services, t, await existing(t));
     },
   );
@@ -166,7 +173,7 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
       },
     },
     async (request, reply) => {
-      const t = await roleTarget(services, 'training', request.body.organizationId, 'organizationId');
+      const t = oneTarget(await roleTargets(services, 'training', request.body.organizationId, 'organizationId'), request.body.modelName);
       const def = await definitionFrom(services, t, await roleSchedule(services, t), request.body);
       const { result, schedule } = await services.schedules.upsert(def);
       return reply.status(result === 'created' ? 201 : 200).send(configView(services, t, schedule));
@@ -185,7 +192,7 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
       },
     },
     async (request) => {
-      const t = await roleTarget(services, 'training', request.query.organizationId, 'organizationId');
+      const t = oneTarget(await roleTargets(services, 'training', request.query.organizationId, 'organizationId'), request.query.modelName);
       const row = await existing(t);
       await services.schedules.delete(t.tenantId, row.id);
       return { success: true, message: `Training schedule of organization "${t.tenantId}" cancelled`, scheduleId: row.id };
@@ -205,9 +212,9 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
     },
     async (request) => {
       const q = request.query;
-      const t = await roleTarget(services, 'training', q.organizationId, 'organizationId');
+      const t = someTargets(await roleTargets(services, 'training', q.organizationId, 'organizationId'), q.modelName);
       const limit = q.limit ?? 20;
-      const filter = { jobId: t.job.id };
+      const filter = { jobIds: t.jobs.map((j) => j.id) };
       const [runs, counts] = await Promise.all([
         services.runs.list(t.tenantId, { ...filter, sort: 'queued_at', order: 'desc', limit: limit + 1, ...(q.cursor ? { after: decodeCursor(q.cursor, 'queued_at', 'desc') } : {}) }),
         services.runs.countByStatus(t.tenantId, filter),
@@ -230,7 +237,7 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
           durationMs: r.duration_ms,
           attempt: r.attempt,
           maxAttempts: r.max_attempts,
-          metrics: seedMetrics(r, t.job),
+          metrics: seedMetrics(r, t.jobs.find((j) => j.id === r.job_id) ?? t.jobs[0]!),
           error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
         })),
         pagination: {
@@ -255,11 +262,14 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
       preValidation: absentBodyAsEmpty,
     },
     async (request) => {
-      const t = await roleTarget(services, 'training', request.body.organizationId, 'organizationId');
+      const t = someTargets(await roleTargets(services, 'training', request.body.organizationId, 'organizationId'), request.body.modelName);
       // Queued first, so none of them starts in the gap the running one leaves.
-      const active = (await activeRuns(services, t)).sort((a, b) => (a.status === b.status ? a.run_at - b.run_at : a.status === 'queued' ? -1 : 1));
+      const active = (await Promise.all(t.jobs.map((job) => activeRuns(services, { tenantId: t.tenantId, job }))))
+        .flat()
+        .sort((a, b) => (a.status === b.status ? a.run_at - b.run_at : a.status === 'queued' ? -1 : 1));
       if (active.length === 0) {
-        throw new NsError('NS_NOT_FOUND', `organization "${t.tenantId}" has no active training (job "${t.job.id}" has no queued or running run)`, { field: 'organizationId', details: { id: t.tenantId } });
+        const jobs = t.jobs.map((j) => `"${j.id}"`).join(', ');
+        throw new NsError('NS_NOT_FOUND', `organization "${t.tenantId}" has no active training (job${t.jobs.length > 1 ? 's' : ''} ${jobs}: no queued or running run)`, { field: 'organizationId', details: { id: t.tenantId } });
       }
       const cancelled = [];
       for (const run of active) cancelled.push({ runId: run.id, status: run.status, result: await services.runs.cancel(t.tenantId, run.id, 'cancelled via POST /api/training/cancel') });

@@ -1,13 +1,15 @@
 /**
  * Seed 004 (DysLex background jobs): `POST /api/v1/learn/trigger-retrain`, the per-user retrain
- * run "now instead of waiting for 2:30 AM", over the job configured with `role: training`. A user
- * is a nightshift tenant.
+ * run "now instead of waiting for 2:30 AM", over the user's training jobs (`role: training`: every
+ * model of theirs). A user is a nightshift tenant. A retrain asked for while one is in flight is
+ * queued behind it (seed 000's "add to queue"), and the answer says so; one already waiting is the
+ * answer (it has not started, so it trains on the same data a new one would).
  */
 import { Type } from 'typebox';
 import { iso } from '../dto.ts';
 import { described, errors } from '../schemas.ts';
 import type { Api } from '../types.ts';
-import { absentBodyAsEmpty, IsoOrNull, roleTarget, SEED_TAGS, TenantField, type SeedServices } from './role-job.ts';
+import { absentBodyAsEmpty, IsoOrNull, modelNameOf, queueRun, roleTargets, RunsQueued, runsQueuedDto, SEED_TAGS, TenantField, type SeedServices } from './role-job.ts';
 
 const RetrainBody = Type.Object(
   { user_id: TenantField('the user whose model to retrain (a nightshift tenant); optional when only one is declared') },
@@ -15,14 +17,18 @@ const RetrainBody = Type.Object(
 );
 
 const RetrainResponse = Type.Object({
-  status: Type.String({ enum: ['triggered'] }),
+  status: Type.String({
+    enum: ['triggered', 'queued'],
+    description: '"triggered": the retrain starts now; "queued": one was in flight, so it runs after it (or one already waiting will)',
+  }),
   message: Type.String(),
   user_id: Type.String(),
-  job_id: Type.String({ description: 'the training job that runs' }),
+  job_id: Type.String({ description: 'the (first) training job that runs; `runs` lists every one' }),
   run_id: Type.String(),
   queued_at: Type.String({ format: 'date-time' }),
   estimated_completion: IsoOrNull,
   next_run_time: IsoOrNull,
+  runs: RunsQueued,
 });
 
 export function learnRoutes(app: Api, services: SeedServices): void {
@@ -32,24 +38,40 @@ export function learnRoutes(app: Api, services: SeedServices): void {
       schema: {
         operationId: 'seed004TriggerRetrain',
         tags: SEED_TAGS,
-        summary: "Seed 004: retrain the user's model now; 409 while a retrain of theirs is in flight",
+        summary: "Seed 004: retrain the user's models now; queued behind a retrain of theirs in flight",
         body: RetrainBody,
-        response: { 200: described(RetrainResponse, 'Triggered: the retraining run, its estimated completion and the next scheduled run'), ...errors(400, 404, 409) },
+        response: { 200: described(RetrainResponse, 'Triggered or queued: the retraining run, its estimated completion and the next scheduled run'), ...errors(400, 404) },
       },
       preValidation: absentBodyAsEmpty,
     },
     async (request) => {
-      const target = await roleTarget(services, 'training', request.body.user_id, 'user_id');
-      const run = await services.runs.trigger(target.job.id, target.tenantId, { mode: 'now' });
+      const targets = await roleTargets(services, 'training', request.body.user_id, 'user_id');
+      const results = [];
+      for (const job of targets.jobs) {
+        const inFlight = (await services.runs.active(targets.tenantId, job.id)).find((r) => r.status === 'running' || r.status === 'queued');
+        const { run, queuedNow } = await queueRun(services, { tenantId: targets.tenantId, job });
+        results.push({ job, run, behind: inFlight && inFlight.id !== run.id ? inFlight : null, queuedNow });
+      }
+      const waiting = results.filter((r) => r.behind || !r.queuedNow);
+      const first = results[0]!;
+      const who = `user "${targets.tenantId}"${results.length > 1 ? ` (${results.length} models: ${targets.jobs.map(modelNameOf).join(', ')})` : ''}`;
+      const message =
+        waiting.length === 0
+          ? `Model retraining triggered for ${who}`
+          : `Model retraining queued for ${who}: ${waiting
+              .map((r) => (r.queuedNow ? `"${modelNameOf(r.job)}" runs after run ${r.behind!.id} (${r.behind!.status})` : `"${modelNameOf(r.job)}" already has run ${r.run.id} waiting`))
+              .join('; ')}`;
+      const next = await services.schedules.nextDueAt(targets.tenantId, first.job.id);
       return {
-        status: 'triggered' as const,
-        message: `Model retraining triggered for user "${target.tenantId}"`,
-        user_id: target.tenantId,
-        job_id: target.job.id,
-        run_id: run.id,
-        queued_at: iso(run.queued_at),
-        estimated_completion: iso(run.eta),
-        next_run_time: iso(await services.schedules.nextDueAt(target.tenantId, target.job.id)),
+        status: waiting.length === 0 ? ('triggered' as const) : ('queued' as const),
+        message,
+        user_id: targets.tenantId,
+        job_id: first.job.id,
+        run_id: first.run.id,
+        queued_at: iso(first.run.queued_at)!,
+        estimated_completion: iso(first.run.eta),
+        next_run_time: iso(next),
+        runs: runsQueuedDto(targets, results.map((r) => r.run)),
       };
     },
   );

@@ -5,6 +5,7 @@ export {
   generateFleet,
   generateTenant,
   machineIdOf,
+  seriesEndOf,
   SYNTHETIC_DEFAULTS,
   SYNTHETIC_SENSORS,
   tenantIdOf,

@@ -80,6 +80,15 @@ const round = (x: number, digits: number) => {
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 export const tenantIdOf = (index: number): string => `tenant_${index + 1}`;
+
+/**
+ * Where a series generated at `nowMs` ends: the start of its UTC day. The simulation depends on
+ * absolute time only through the hour of the day and the UTC day, so a series that ends at a day
+ * boundary is the same whatever time of day it was generated at (and on another day the same data,
+ * shifted by whole days): a model trained on it sees the same rows and the same holdout, and a
+ * threshold that holds once always holds (the demo's gate). Its newest samples are up to a day old.
+ */
+export const seriesEndOf = (nowMs: number): number => Math.floor(nowMs / 86_400_000) * 86_400_000;
 export const machineIdOf = (index: number): string => `m-${String(index + 1).padStart(3, '0')}`;
 
 interface Step {

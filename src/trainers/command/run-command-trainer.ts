@@ -10,7 +10,6 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { systemClock, type Clock } from '../../clock.ts';
 import { NsError } from '../../errors.ts';
 import { runCommand, type ExecResult, type OutputStream } from '../../runs/exec/index.ts';
 import type { ModelArtifact, Task, TrainProgress, TrainingSet } from '../types.ts';
@@ -69,7 +68,6 @@ export interface CommandTrainerOptions {
   niceness?: number;
   /** Carried into the artifact unchanged (the feature-engineering spec). */
   featureSpec?: unknown;
-  clock?: Clock;
   onProgress?: (p: TrainProgress) => void;
   onLine?: (stream: OutputStream, line: string) => void;
   onSpawn?: (pid: number) => void;
@@ -123,7 +121,6 @@ export async function runCommandTrainer(spec: CommandTrainerSpec, set: TrainingS
       ...(options.featureSpec !== undefined ? { featureSpec: options.featureSpec } : {}),
       params: { ...(options.params ?? {}) },
       body,
-      createdAt: new Date((options.clock ?? systemClock).now()).toISOString(),
     };
     return { modelPath: job.paths.model, metrics, artifact, durationMs: Math.round(performance.now() - t0), runDir, logTail: result.logTail };
   } catch (error) {

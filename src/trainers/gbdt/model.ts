@@ -13,7 +13,6 @@ export interface GbdtModelInit {
   body: GbdtBody;
   params: Record<string, unknown>;
   featureSpec?: unknown;
-  createdAt?: string;
 }
 
 export class GbdtModel implements TrainedModel {
@@ -23,7 +22,6 @@ export class GbdtModel implements TrainedModel {
   readonly body: GbdtBody;
   readonly params: Record<string, unknown>;
   readonly featureSpec: unknown;
-  readonly createdAt: string;
   private compiled: CompiledTree[] | null = null;
 
   constructor(init: GbdtModelInit) {
@@ -31,7 +29,6 @@ export class GbdtModel implements TrainedModel {
     this.body = init.body;
     this.params = init.params;
     this.featureSpec = init.featureSpec;
-    this.createdAt = init.createdAt ?? new Date().toISOString();
     this.task = init.body.objective === 'binary_logloss' ? 'binary' : 'regression';
   }
 
@@ -59,7 +56,6 @@ export class GbdtModel implements TrainedModel {
       features: this.features,
       params: this.params,
       body: this.body,
-      createdAt: this.createdAt,
     };
     if (this.featureSpec !== undefined) artifact.featureSpec = this.featureSpec;
     return artifact;
@@ -80,7 +76,6 @@ export class GbdtModel implements TrainedModel {
       body,
       params: a.params ?? {},
       featureSpec: a.featureSpec,
-      createdAt: typeof a.createdAt === 'string' ? a.createdAt : undefined,
     });
   }
 }

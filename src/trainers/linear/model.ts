@@ -24,8 +24,6 @@ export interface LinearModelInit {
   standardizer: Standardizer;
   weights: LinearWeights;
   featureSpec?: unknown;
-  /** Epoch ms of training; the artifact's createdAt. */
-  createdAtMs: number;
 }
 
 export class LinearModel implements TrainedModel {
@@ -34,7 +32,6 @@ export class LinearModel implements TrainedModel {
   readonly features: readonly FeatureInfo[];
   readonly params: Readonly<LinearParams>;
   readonly featureSpec: unknown;
-  readonly createdAtMs: number;
   readonly #standardizer: Standardizer;
   readonly #weights: LinearWeights;
 
@@ -43,7 +40,6 @@ export class LinearModel implements TrainedModel {
     this.features = init.features;
     this.params = init.params;
     this.featureSpec = init.featureSpec;
-    this.createdAtMs = init.createdAtMs;
     this.#standardizer = init.standardizer;
     this.#weights = init.weights;
   }
@@ -79,7 +75,7 @@ export class LinearModel implements TrainedModel {
   async partialFit(
     set: TrainingSet,
     ctx: TrainContext,
-    options: { overrides?: Partial<Omit<LinearParams, 'task'>>; valid?: TrainingSet; now?: () => number } = {},
+    options: { overrides?: Partial<Omit<LinearParams, 'task'>>; valid?: TrainingSet } = {},
   ): Promise<LinearModel> {
     this.#checkFeatures(set.features);
     checkLabels(this.task, set);
@@ -105,7 +101,6 @@ export class LinearModel implements TrainedModel {
       standardizer: this.#standardizer,
       weights,
       featureSpec: this.featureSpec,
-      createdAtMs: (options.now ?? Date.now)(),
     });
   }
 
@@ -127,7 +122,6 @@ export class LinearModel implements TrainedModel {
       features: this.features.map((f) => ({ ...f, ...(f.categories ? { categories: [...f.categories] } : {}) })),
       params,
       body,
-      createdAt: new Date(this.createdAtMs).toISOString(),
     };
     if (this.featureSpec !== undefined) artifact.featureSpec = this.featureSpec;
     return artifact;
@@ -157,7 +151,6 @@ export class LinearModel implements TrainedModel {
     const std = vector('std');
     if (!std.every((s) => s > 0)) throw bad('body.std', 'every entry must be > 0');
     if (typeof body.bias !== 'number' || !Number.isFinite(body.bias)) throw bad('body.bias', 'must be a finite number');
-    const createdAtMs = Date.parse(artifact.createdAt);
     const { seed, ...rest } = artifact.params;
     const params = resolveLinearParams({ ...rest, ...(typeof seed === 'number' ? { seed } : {}), task: artifact.task });
     return new LinearModel({
@@ -166,7 +159,6 @@ export class LinearModel implements TrainedModel {
       standardizer: { layout: inputLayout(artifact.features), mean, std },
       weights: { weights, bias: body.bias },
       featureSpec: artifact.featureSpec,
-      createdAtMs: Number.isFinite(createdAtMs) ? createdAtMs : 0,
     });
   }
 

@@ -20,8 +20,6 @@ export interface TrainLinearOptions {
   valid?: TrainingSet;
   /** Stored in the artifact so the model predicts from raw rows anywhere. */
   featureSpec?: unknown;
-  /** Clock for the artifact's createdAt (epoch ms); defaults to Date.now. */
-  now?: () => number;
 }
 
 /**
@@ -46,7 +44,6 @@ export async function trainLinear(
     return initModel.partialFit(set, ctx, {
       overrides: overrides as Partial<LinearParams>,
       ...(options.valid ? { valid: options.valid } : {}),
-      ...(options.now ? { now: options.now } : {}),
     });
   }
 
@@ -73,7 +70,6 @@ export async function trainLinear(
     standardizer,
     weights,
     featureSpec: options.featureSpec,
-    createdAtMs: (options.now ?? Date.now)(),
   });
 }
 
