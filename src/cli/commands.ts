@@ -62,7 +62,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--tenant <id>', 'only this tenant')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, true, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const jobs = await engine.jobs.list();
         const schedules = await engine.schedules.list(opts.tenant ?? ALL_TENANTS);
         const now = engine.clock.now();
@@ -90,7 +90,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--queue', 'queue behind a run already in flight instead of refusing')
     .option('--json', 'machine-readable output')
     .action(async (jobId: string, opts: { tenant?: string; at?: number; queue?: boolean; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, true, async (engine) => {
+      withEngine(cmd, io, 'declare', async (engine) => {
         const run = await engine.runs.trigger(jobId, tenantOf(engine, opts.tenant), { mode: opts.queue ? 'queue' : 'now', ...(opts.at ? { at: opts.at } : {}) });
         io.out(opts.json ? `${JSON.stringify(run)}\n` : `queued run ${run.id} (${run.job_id} for ${run.tenant_id}); eta ${iso(run.eta)}\n`);
       }),
@@ -106,7 +106,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--follow', 'keep printing runs as they change (Ctrl-C to stop)')
     .option('--json', 'machine-readable output (NDJSON with --follow)')
     .action(async (opts: { job?: string; tenant?: string; status?: string[]; limit: number; follow?: boolean; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const scope = opts.tenant ?? ALL_TENANTS;
         const filter = { ...(opts.job ? { jobId: opts.job } : {}), ...(opts.status ? { status: opts.status } : {}), limit: opts.limit };
         const runs = await engine.runs.list(scope, filter);
@@ -137,7 +137,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--tenant <id>', "only this tenant's run (another tenant's is not found)")
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const run = await engine.runs.get(opts.tenant ?? ALL_TENANTS, id);
         io.out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${runDetails(run)}\n`);
       }),
@@ -148,7 +148,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .description('cancel a queued run, or ask a running one to stop (SIGTERM, then SIGKILL)')
     .option('--tenant <id>', "only this tenant's run (another tenant's is not found)")
     .action(async (id: string, opts: { tenant?: string }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const result = await engine.runs.cancel(opts.tenant ?? ALL_TENANTS, id);
         io.out(result === 'cancelled' ? `run ${id} cancelled\n` : `run ${id}: cancel requested; its worker stops it at the next heartbeat\n`);
       }),

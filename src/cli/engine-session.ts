@@ -15,13 +15,17 @@ export function settingsFrom(cmd: Command, io: CliIo): Settings {
 }
 
 /**
- * Opens the engine (loops not started) for one command and closes it afterwards. `sync`: write the
- * config file's declarations first; commands that only read (or only move an alias) say false, so
- * they never rewrite what the service declared.
+ * How a command uses the store. `declare`: it may create the store, and writes the config file's
+ * declarations first (trigger, train, ingest, dataset define, import-onnx). `existing`: it reads,
+ * or only changes what is there (a run, an alias); the store must exist, a mistyped
+ * NIGHTSHIFT_DATA_DIR is refused instead of created, and nothing is written on open.
  */
-export async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: (services: Services) => Promise<T>): Promise<T> {
+export type StoreUse = 'declare' | 'existing';
+
+/** Opens the engine (loops not started) for one command and closes it afterwards. */
+export async function withEngine<T>(cmd: Command, io: CliIo, use: StoreUse, fn: (services: Services) => Promise<T>): Promise<T> {
   const settings = settingsFrom(cmd, io);
-  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: sync });
+  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), store: use === 'existing' ? 'existing' : 'create' });
   try {
     return await fn(engine);
   } finally {

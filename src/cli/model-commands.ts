@@ -132,7 +132,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--tenant <id>', 'only this tenant')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const models = await engine.models.list(opts.tenant ?? ALL_TENANTS);
         io.out(opts.json ? json(models.map(modelDto)) : `${table(models.map(modelLine), ['tenant', 'model', 'task', 'trainer', 'champion', 'metric', 'since'])}\n`);
       }),
@@ -146,7 +146,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--limit <n>', 'how many (1-500)', parseLimit, 20)
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { limit: number }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         const page = await engine.models.versions(tenantId, opts.model, { limit: opts.limit });
         const champion = (await engine.models.registry.champion(tenantId, opts.model))?.version ?? null;
@@ -163,7 +163,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--limit <n>', 'how many (1-500)', parseLimit, 50)
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { limit: number }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const history = await engine.models.history(tenantOf(engine, opts.tenant), opts.model, { limit: opts.limit });
         io.out(opts.json ? json(history.map(aliasChangeDto)) : `${table(history.map(historyLine), ['revision', 'action', 'version', 'previous', 'at', 'actor', 'reason'])}\n`);
       }),
@@ -178,7 +178,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--reason <text>', 'why (kept in the champion history)')
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { to: number; reason?: string }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         const update = await engine.models.rollback(tenantId, opts.model, opts.to, { ...(opts.reason ? { reason: opts.reason } : {}), actor: 'cli' });
         io.out(opts.json ? json({ changed: update.changed, change: aliasChangeDto(update.change) }) : aliasText(tenantId, opts.model, update));
@@ -194,7 +194,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--reason <text>', 'why (kept in the champion history)')
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { version: number; reason?: string }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         const update = await engine.models.promote(tenantId, opts.model, opts.version, { ...(opts.reason ? { reason: opts.reason } : {}), actor: 'cli' });
         io.out(opts.json ? json({ changed: update.changed, change: aliasChangeDto(update.change) }) : aliasText(tenantId, opts.model, update));
@@ -210,7 +210,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--queue', 'queue behind a training in flight instead of refusing')
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { mode?: 'full' | 'incremental'; queue?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, true, async (engine) => {
+      withEngine(cmd, io, 'declare', async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         const run = await engine.models.train(tenantId, opts.model, opts.mode ? { mode: opts.mode } : {}, opts.queue ? 'queue' : 'now');
         io.out(opts.json ? `${JSON.stringify(run)}\n` : `queued run ${run.id} (${run.job_id} for ${run.tenant_id}); eta ${iso(run.eta)}\n`);
@@ -231,7 +231,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { file: string; promote?: boolean; threshold?: number; outputName?: string }, cmd: Command) => {
       const bytes = readBytes(opts.file, io.cwd);
-      await withEngine(cmd, io, true, async (engine) => {
+      await withEngine(cmd, io, 'declare', async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         // Executed here (no service needs to run); if a service's worker claimed it first, waited for.
         const result = await engine.models.importOnnx(tenantId, opts.model, bytes, {
@@ -265,7 +265,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
       const path = resolve(io.cwd, opts.out);
       const force = opts.force === true;
       if (!force && existsSync(path)) throw refuseOverwrite(opts.out);
-      await withEngine(cmd, io, false, async (engine) => {
+      await withEngine(cmd, io, 'existing', async (engine) => {
         const exported = await engine.models.exportOnnx(tenantOf(engine, opts.tenant), opts.model, opts.version);
         writeNew(path, opts.out, exported.bytes, force);
         io.out(opts.json ? json({ file: path, bytes: exported.bytes.byteLength, ...onnxExportDto(exported) }) : exportText(path, exported));
