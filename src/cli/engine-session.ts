@@ -6,6 +6,7 @@ import type { Settings } from '../config/types.ts';
 import { Engine } from '../engine.ts';
 import { NsError } from '../errors.ts';
 import type { Services } from '../services/services.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import type { CliIo } from './io.ts';
 
 /** Settings from the environment and the global --config option. */
@@ -31,6 +32,20 @@ export async function withEngine<T>(cmd: Command, io: CliIo, use: StoreUse, fn: 
   } finally {
     await engine.close(0);
   }
+}
+
+/**
+ * --tenant; else the only declared tenant; else the one tenant that has the model (a model several
+ * tenants have needs --tenant, and the message names them).
+ */
+export async function tenantOfModel(services: Pick<Services, 'settings' | 'models'>, given: string | undefined, model: string): Promise<string> {
+  if (given || services.settings.tenants.length === 1) return tenantOf(services, given);
+  const models = await services.models.list(ALL_TENANTS);
+  const owners = models.filter((m) => m.definition.name === model).map((m) => m.tenantId);
+  if (owners.length === 1) return owners[0]!;
+  if (owners.length > 1) throw new NsError('NS_VALIDATION', `model "${model}" is declared for tenants ${owners.join(', ')}; name one with --tenant`, { field: 'tenant' });
+  const known = [...new Set(models.map((m) => m.definition.name))].sort();
+  throw new NsError('NS_NOT_FOUND', `no tenant has a model "${model}" (models: ${known.join(', ') || 'none'})`, { field: 'model', details: { model } });
 }
 
 /** --tenant, or the only declared tenant. */

@@ -388,8 +388,8 @@ describe('nightshift CLI', { concurrency: true }, () => {
     assert.match(text.stdout, new RegExp(`^started\\s+${isoSeconds(run.started_at!).replace(/[.]/g, '\\.')}$`, 'm'));
     assert.match(text.stdout, /^finished\s+\d{4}-\d\d-\d\dT[\d:.]+Z$/m);
     assert.match(text.stdout, /^exit\s+0$/m);
-    assert.match(text.stdout, /^metrics\s+\{"rows":5\}$/m);
-    assert.match(text.stdout, /--- log tail ---\n(.*\n)*loading rows/);
+    assert.match(text.stdout, /\n--- metrics ---\nMETRIC\s+VALUE\nrows\s+5\n/);
+    assert.match(text.stdout, /--- log tail ---\nloading rows\ndone/, 'the ::metric line is in the table, not repeated in the tail');
   });
 
   test('--queue behind a running run: refused without it (exit 4), queued with it, started only after the first ends', { timeout: TIMEOUT_MS }, async () => {
