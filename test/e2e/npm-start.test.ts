@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -30,6 +30,19 @@ function parentOf(pid: number): number | null {
   }
 }
 
+/**
+ * The project as npm sees it, in a directory of its own: package.json, .npmrc and the build script
+ * copied, the rest linked. Its prestart builds into its own dist/, so it never races another test
+ * that builds the checkout's (test/e2e/demo.test.ts).
+ */
+function projectCopy(): string {
+  const root = tempDir('ns-npm-start-project-');
+  for (const file of ['package.json', '.npmrc']) copyFileSync(join(ROOT, file), join(root, file));
+  cpSync(join(ROOT, 'scripts'), join(root, 'scripts'), { recursive: true });
+  for (const dir of ['src', 'bin', 'examples', 'node_modules']) symlinkSync(realpathSync(join(ROOT, dir)), join(root, dir));
+  return root;
+}
+
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(100)) if (parentOf(pid) === null) return true;
   return parentOf(pid) === null;
@@ -38,9 +51,10 @@ async function gone(pid: number, timeoutMs: number): Promise<boolean> {
 describe('npm start', { skip: existsSync('/proc/self/stat') ? false : 'needs /proc' }, () => {
   test('SIGTERM to npm reaches the service: it shuts down gracefully and no process is left behind', { timeout: 180_000 }, async () => {
     const port = await freePort();
+    const root = projectCopy();
     const env = { ...CLEAN_ENV, NIGHTSHIFT_DATA_DIR: join(tempDir('ns-npm-start-'), 'data'), NIGHTSHIFT_PORT: String(port), NIGHTSHIFT_SHUTDOWN_GRACE: '5s' };
     // Its own process group, so that whatever the test leaves behind can be cleaned up at the end.
-    const npm = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const npm = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const exited = once(npm, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     const lines: LogLine[] = [];
     let stderr = '';
