@@ -4,9 +4,12 @@
  * It does no business of its own: routes, the CLI and monitoring are handed the services they call
  * (`Services`), never the engine or the store.
  */
+import { existsSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
+import { redactUrl } from './config/load-settings.ts';
 import type { Settings } from './config/types.ts';
+import { NsError } from './errors.ts';
 import { EngineEvents } from './events.ts';
 import { WorkerPool } from './runs/worker-pool.ts';
 import { RunQueue } from './store/run-queue.ts';
@@ -23,8 +26,8 @@ import { ScheduleService } from './services/schedule-service.ts';
 import type { Services } from './services/services.ts';
 import { TenantService } from './services/tenant-service.ts';
 import { PolicyTrigger } from './services/policy-trigger.ts';
-import { openDb, type Db } from './store/db.ts';
-import { migrate } from './store/migrate.ts';
+import { openDb, sqliteFileOf, SQLITE_FILE, type Db } from './store/db.ts';
+import { migrate, SCHEMA_VERSION, schemaState } from './store/migrate.ts';
 
 export interface EngineOptions {
   settings: Settings;
@@ -32,6 +35,12 @@ export interface EngineOptions {
   logger?: Logger;
   /** Write the declared tenants, jobs and schedules to the store on open (default true); read-only callers say false. */
   syncDefinitions?: boolean;
+  /**
+   * `create` (default): create the store if absent and apply pending migrations. `existing`: open
+   * only a store that exists and is up to date (a mistyped NIGHTSHIFT_DATA_DIR is refused, never
+   * created), write nothing on open: no migration, no declarations.
+   */
+  store?: 'create' | 'existing';
 }
 
 export class Engine implements Services {
@@ -95,11 +104,14 @@ export class Engine implements Services {
   /** Opens the store, applies migrations and writes the declared tenants, jobs and schedules. */
   static async open(options: EngineOptions): Promise<Engine> {
     const { settings } = options;
-    const db = await openDb({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl });
+    const existing = options.store === 'existing';
+    if (existing && !settings.databaseUrl && !existsSync(sqliteFileOf(settings.dataDir))) throw noStore(settings, `no ${SQLITE_FILE}`);
+    const db = await openDb({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl, create: !existing });
     try {
-      await migrate(db);
+      if (existing) await requireCurrentSchema(db, settings);
+      else await migrate(db);
       const sync =
-        options.syncDefinitions === false
+        options.syncDefinitions === false || existing
           ? { tenants: 0, jobs: 0, schedules: { created: 0, updated: 0, unchanged: 0 } }
           : await syncDefinitions(db, settings, (options.clock ?? systemClock).now());
       return new Engine(settings, db, options, sync);
@@ -137,5 +149,27 @@ export class Engine implements Services {
     await this.models.close();
     await this.db.close();
     this.logger.info('nightshift engine stopped');
+  }
+}
+
+/** The setting that points at a store holding no nightshift store, named with its value and the fix. */
+function noStore(settings: Settings, what: string): NsError {
+  const message = settings.databaseUrl
+    ? `DATABASE_URL=${redactUrl(settings.databaseUrl)}: no nightshift store there (${what}); check the URL and its search_path, or start \`nightshift serve\` once to create one`
+    : `NIGHTSHIFT_DATA_DIR=${settings.dataDir}: no nightshift store there (${what}); check the path (the config file's dataDir sets it too, default ./data), or start \`nightshift serve\` once to create one`;
+  const field = settings.databaseUrl ? 'DATABASE_URL' : 'NIGHTSHIFT_DATA_DIR';
+  return new NsError('NS_CONFIG_INVALID', message, { field });
+}
+
+/** An `existing` open reads a store as it is: one this code cannot read without migrating is refused, not upgraded. */
+async function requireCurrentSchema(db: Db, settings: Settings): Promise<void> {
+  const state = await schemaState(db);
+  if (!state) throw noStore(settings, settings.databaseUrl ? 'no ns_migrations table' : `${SQLITE_FILE} holds no nightshift tables`);
+  if (state.pending.length > 0) {
+    throw new NsError(
+      'NS_STORE',
+      `the store at ${db.location} has schema version ${state.version}; this nightshift needs ${SCHEMA_VERSION}: start \`nightshift serve\` once to upgrade it (commands that only read never change the store)`,
+      { details: { version: state.version, pending: state.pending } },
+    );
   }
 }

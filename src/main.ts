@@ -8,19 +8,28 @@ import { describeError, EXIT, exitCodeFor } from './cli/exit-codes.ts';
 import type { Settings } from './config/types.ts';
 import { createLogger } from './logger.ts';
 
+/** A signal repeated within this window is the first one delivered twice, not a second request. */
+const REPEAT_WINDOW_MS = 1000;
+
 async function serve(settings: Settings): Promise<void> {
   const logger = await createLogger({ level: settings.logLevel, format: settings.logFormat });
   // Loaded here, not at the top: other commands need not pay for the HTTP stack.
   const { Service } = await import('./server.ts');
   const service = await Service.create({ settings, logger });
   await service.start();
-  let stopping = false;
+  let firstSignalAt: number | null = null;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (firstSignalAt !== null) {
+      // One request often arrives twice: a terminal's ^C (or systemd, which signals every process
+      // of the unit) reaches this process and npm, and npm forwards it. Only a later one means "now".
+      if (performance.now() - firstSignalAt < REPEAT_WINDOW_MS) {
+        logger.info({ signal }, `signal repeated within ${REPEAT_WINDOW_MS} ms: taken as the same request; send it again later to exit at once`);
+        return;
+      }
       logger.warn({ signal }, 'second signal: exiting at once; unfinished runs are recovered on next start');
       process.exit(130);
     }
-    stopping = true;
+    firstSignalAt = performance.now();
     logger.info({ signal, graceMs: settings.shutdownGraceMs }, 'shutting down: no new runs; waiting for running ones');
     service.stop().then(
       () => process.exit(0),

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.ts';
+import { listenError, reserveAddress, type AddressReservation } from './api/listen-address.ts';
 import type { DrainState } from './api/routes/health.ts';
 import type { Clock } from './clock.ts';
 import type { Settings } from './config/types.ts';
@@ -22,21 +23,34 @@ export interface ServiceOptions {
 export class Service {
   #stopped = false;
   readonly #bootstrap = new BackgroundBootstrap();
+  /** The HTTP address, held from create() until the server listens on it. */
+  readonly #address: AddressReservation | null;
 
   private constructor(
     readonly engine: Engine,
     readonly app: FastifyInstance | null,
     readonly drain: DrainState,
-  ) {}
+    address: AddressReservation | null,
+  ) {
+    this.#address = address;
+  }
 
+  /**
+   * Takes the HTTP address first: a port in use or a foreign host fails here, before the store is
+   * opened (or created), declarations written or demo data generated.
+   */
   static async create(options: ServiceOptions): Promise<Service> {
-    const engine = await Engine.open({ settings: options.settings, ...(options.logger ? { logger: options.logger } : {}), ...(options.clock ? { clock: options.clock } : {}) });
-    const drain: DrainState = { draining: false };
+    const { host, port } = options.settings.http;
+    const address = options.http === false ? null : await reserveAddress(host, port);
+    let engine: Engine | null = null;
     try {
+      engine = await Engine.open({ settings: options.settings, ...(options.logger ? { logger: options.logger } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+      const drain: DrainState = { draining: false };
       const app = options.http === false ? null : await buildApp({ services: engine, drain, logger: options.logger ?? engine.logger });
-      return new Service(engine, app, drain);
+      return new Service(engine, app, drain, address);
     } catch (error) {
-      await engine.close(0);
+      await engine?.close(0);
+      await address?.release();
       throw error;
     }
   }
@@ -52,11 +66,12 @@ export class Service {
     const { host, port } = this.engine.settings.http;
     let address: string;
     try {
+      await this.#address?.release();
       address = await this.app.listen({ host, port });
     } catch (error) {
       // Nothing may keep running (and firing slots) behind a server that could not listen.
       await this.stop(0);
-      throw error;
+      throw (error as NodeJS.ErrnoException).code?.startsWith('E') ? listenError(host, port, error) : error;
     }
     this.engine.logger.info({ address }, 'HTTP API listening');
     return address;
@@ -67,6 +82,7 @@ export class Service {
     if (this.#stopped) return;
     this.#stopped = true;
     this.drain.draining = true;
+    await this.#address?.release();
     await this.#bootstrap.stop();
     // Both stop at once: nothing fires or is claimed from here on, even while a tick finishes.
     await this.engine.drain(graceMs ?? this.engine.settings.shutdownGraceMs);

@@ -26,7 +26,7 @@ export function addAssessCommands(program: Command, io: CliIo): void {
     .requiredOption('--model <name>', 'the model')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; model: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (s) => {
+      withEngine(cmd, io, 'existing', async (s) => {
         const a = await s.models.assess(tenantOf(s, opts.tenant), opts.model);
         io.out(opts.json ? `${JSON.stringify(assessmentDto(a), null, 2)}\n` : describe(a));
       }),
@@ -40,7 +40,7 @@ export function addAssessCommands(program: Command, io: CliIo): void {
     .option('--limit <n>', 'how many (1-500)', wholeNumber(1, 500), 20)
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; model: string; limit: number; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (s) => {
+      withEngine(cmd, io, 'existing', async (s) => {
         const rows = await s.models.assessments(tenantOf(s, opts.tenant), opts.model, { limit: opts.limit });
         if (opts.json) io.out(`${JSON.stringify(rows.map((r) => ({ ...r, at: iso(r.at), assessment: assessmentDto(r.assessment) })), null, 2)}\n`);
         else io.out(`${table(rows.map((r) => ({ at: iso(r.at), run: r.runId ?? '-', decision: r.assessment.train ? 'train' : 'skip', reason: r.assessment.reason, summary: r.assessment.summary })), ['at', 'run', 'decision', 'reason', 'summary'])}\n`);

@@ -4,12 +4,13 @@ import { wholeNumber } from './arguments.ts';
 import { checkConfig } from '../config/index.ts';
 import { settingsFrom, tenantOf, withEngine } from './engine-session.ts';
 import type { CliIo, ServeHandler } from './io.ts';
+import { parseDirective } from '../runs/exec/directives.ts';
 import { ALL_STATUSES } from '../runs/states.ts';
 import { describeTiming, nextSlots } from '../schedule/index.ts';
 import { timingOf } from '../scheduler/schedule-timing.ts';
 import type { RunRow } from '../store/runs.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
-import { iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
+import { followHeader, followLine, iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
 import { addArtifactCommands } from './artifact-commands.ts';
 import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
@@ -63,7 +64,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--tenant <id>', 'only this tenant')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, true, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const jobs = await engine.jobs.list();
         const schedules = await engine.schedules.list(opts.tenant ?? ALL_TENANTS);
         const now = engine.clock.now();
@@ -91,7 +92,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--queue', 'queue behind a run already in flight instead of refusing')
     .option('--json', 'machine-readable output')
     .action(async (jobId: string, opts: { tenant?: string; at?: number; queue?: boolean; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, true, async (engine) => {
+      withEngine(cmd, io, 'declare', async (engine) => {
         const run = await engine.runs.trigger(jobId, tenantOf(engine, opts.tenant), { mode: opts.queue ? 'queue' : 'now', ...(opts.at ? { at: opts.at } : {}) });
         io.out(opts.json ? `${JSON.stringify(run)}\n` : `queued run ${run.id} (${run.job_id} for ${run.tenant_id}); eta ${iso(run.eta)}\n`);
       }),
@@ -107,7 +108,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .option('--follow', 'keep printing runs as they change (Ctrl-C to stop)')
     .option('--json', 'machine-readable output (NDJSON with --follow)')
     .action(async (opts: { job?: string; tenant?: string; status?: string[]; limit: number; follow?: boolean; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const scope = opts.tenant ?? ALL_TENANTS;
         const filter = { ...(opts.job ? { jobId: opts.job } : {}), ...(opts.status ? { status: opts.status } : {}), limit: opts.limit };
         const runs = await engine.runs.list(scope, filter);
@@ -120,10 +121,10 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
           for (const r of [...rs].reverse()) {
             if (seen.get(r.id) === r.updated_at) continue;
             seen.set(r.id, r.updated_at);
-            const line = runLine(r);
-            io.out(opts.json ? `${JSON.stringify(r)}\n` : `${RUN_COLUMNS.map((c) => line[c]).join('  ')}\n`);
+            io.out(opts.json ? `${JSON.stringify(r)}\n` : `${followLine(r)}\n`);
           }
         };
+        if (!opts.json) io.out(`${followHeader()}\n`);
         print(runs);
         for (;;) {
           await delay(1000);
@@ -134,13 +135,15 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
 
   program
     .command('run <id>')
-    .description('show one run: times, attempts, outcome, error, metrics and log tail')
+    .description("show one run: times, attempts, outcome, error, metrics, a training's stages and the log tail")
     .option('--tenant <id>', "only this tenant's run (another tenant's is not found)")
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const run = await engine.runs.get(opts.tenant ?? ALL_TENANTS, id);
-        io.out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${runDetails(run)}\n`);
+        const stages = await engine.runs.stages(run.tenant_id, run.id);
+        const isMetricLine = (line: string) => parseDirective(line)?.kind === 'metric';
+        io.out(opts.json ? `${JSON.stringify({ ...run, stages: stages.map((st) => ({ ...st, counts: JSON.parse(st.counts) as unknown })) }, null, 2)}\n` : `${runDetails(run, stages, isMetricLine)}\n`);
       }),
     );
 
@@ -149,7 +152,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
     .description('cancel a queued run, or ask a running one to stop (SIGTERM, then SIGKILL)')
     .option('--tenant <id>', "only this tenant's run (another tenant's is not found)")
     .action(async (id: string, opts: { tenant?: string }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const result = await engine.runs.cancel(opts.tenant ?? ALL_TENANTS, id);
         io.out(result === 'cancelled' ? `run ${id} cancelled\n` : `run ${id}: cancel requested; its worker stops it at the next heartbeat\n`);
       }),

@@ -47,7 +47,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
       const format = opts.format ?? formatFromFileName(file);
       if (!format) throw new NsError('NS_VALIDATION', `cannot tell the format of "${file}" from its extension; pass --format json|ndjson|csv`, { field: 'format' });
       const body = readText(file, io.cwd);
-      await withEngine(cmd, io, true, async (engine) => {
+      await withEngine(cmd, io, 'declare', async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         try {
           const result = await engine.data.ingest({ tenantId, datasetId: opts.dataset, format, body, maxRows: MAX_ROWS_PER_FILE });
@@ -74,7 +74,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
     .option('--tenant <id>', 'tenant (default: the only tenant)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const views = await engine.data.list(tenantOf(engine, opts.tenant));
         io.out(opts.json ? `${JSON.stringify(views, null, 2)}\n` : `${table(views.map(datasetLine), ['tenant', 'dataset', 'features', 'label', 'samples', 'first', 'last'])}\n`);
       }),
@@ -95,7 +95,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
       } catch (cause) {
         throw new NsError('NS_VALIDATION', `${opts.schema} is not valid JSON or YAML: ${(cause as Error).message}`, { field: 'schema', cause });
       }
-      await withEngine(cmd, io, true, async (engine) => {
+      await withEngine(cmd, io, 'declare', async (engine) => {
         const tenantId = tenantOf(engine, opts.tenant);
         const result = await engine.data.define(checkDatasetDefinition(tenantId, id, input));
         const view = await engine.data.describe(tenantId, id);

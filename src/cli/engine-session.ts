@@ -6,6 +6,7 @@ import type { Settings } from '../config/types.ts';
 import { Engine } from '../engine.ts';
 import { NsError } from '../errors.ts';
 import type { Services } from '../services/services.ts';
+import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import type { CliIo } from './io.ts';
 
 /** Settings from the environment and the global --config option. */
@@ -15,18 +16,36 @@ export function settingsFrom(cmd: Command, io: CliIo): Settings {
 }
 
 /**
- * Opens the engine (loops not started) for one command and closes it afterwards. `sync`: write the
- * config file's declarations first; commands that only read (or only move an alias) say false, so
- * they never rewrite what the service declared.
+ * How a command uses the store. `declare`: it may create the store, and writes the config file's
+ * declarations first (trigger, train, ingest, dataset define, import-onnx). `existing`: it reads,
+ * or only changes what is there (a run, an alias); the store must exist, a mistyped
+ * NIGHTSHIFT_DATA_DIR is refused instead of created, and nothing is written on open.
  */
-export async function withEngine<T>(cmd: Command, io: CliIo, sync: boolean, fn: (services: Services) => Promise<T>): Promise<T> {
+export type StoreUse = 'declare' | 'existing';
+
+/** Opens the engine (loops not started) for one command and closes it afterwards. */
+export async function withEngine<T>(cmd: Command, io: CliIo, use: StoreUse, fn: (services: Services) => Promise<T>): Promise<T> {
   const settings = settingsFrom(cmd, io);
-  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), syncDefinitions: sync });
+  const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), store: use === 'existing' ? 'existing' : 'create' });
   try {
     return await fn(engine);
   } finally {
     await engine.close(0);
   }
+}
+
+/**
+ * --tenant; else the only declared tenant; else the one tenant that has the model (a model several
+ * tenants have needs --tenant, and the message names them).
+ */
+export async function tenantOfModel(services: Pick<Services, 'settings' | 'models'>, given: string | undefined, model: string): Promise<string> {
+  if (given || services.settings.tenants.length === 1) return tenantOf(services, given);
+  const models = await services.models.list(ALL_TENANTS);
+  const owners = models.filter((m) => m.definition.name === model).map((m) => m.tenantId);
+  if (owners.length === 1) return owners[0]!;
+  if (owners.length > 1) throw new NsError('NS_VALIDATION', `model "${model}" is declared for tenants ${owners.join(', ')}; name one with --tenant`, { field: 'tenant' });
+  const known = [...new Set(models.map((m) => m.definition.name))].sort();
+  throw new NsError('NS_NOT_FOUND', `no tenant has a model "${model}" (models: ${known.join(', ') || 'none'})`, { field: 'model', details: { model } });
 }
 
 /** --tenant, or the only declared tenant. */

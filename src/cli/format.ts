@@ -40,7 +40,66 @@ function attemptText(run: RunRow): string {
 
 export const RUN_COLUMNS = ['id', 'tenant', 'job', 'status', 'trigger', 'attempt', 'queued', 'duration', 'note'] as const;
 
-export function runDetails(run: RunRow & { eta?: number | null }): string {
+/**
+ * `runs --follow` prints lines as runs change, so its columns cannot be sized by the rows: these
+ * widths fit the usual values (a run id is 25 characters); a longer value pushes its line's later
+ * columns right.
+ */
+const FOLLOW_WIDTHS: Record<(typeof RUN_COLUMNS)[number], number> = { id: 25, tenant: 10, job: 18, status: 9, trigger: 9, attempt: 7, queued: 24, duration: 8, note: 0 };
+
+const followCells = (cells: Record<string, string>) =>
+  RUN_COLUMNS.map((c) => (cells[c] ?? '').padEnd(FOLLOW_WIDTHS[c]))
+    .join('  ')
+    .trimEnd();
+
+export const followHeader = (): string => followCells(Object.fromEntries(RUN_COLUMNS.map((c) => [c, c.toUpperCase()])));
+export const followLine = (run: RunRow): string => followCells(runLine(run));
+
+/** A stage row of a training run, as `run <id>` shows it. */
+export interface StageLine {
+  attempt: number;
+  stage: string;
+  started_at: number;
+  duration_ms: number;
+  counts: string;
+  note: string | null;
+}
+
+const number = (v: unknown): string => (typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v));
+
+function metricsTable(metrics: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(metrics);
+  } catch {
+    return metrics;
+  }
+  if (parsed === null || typeof parsed !== 'object') return metrics;
+  const rows = Object.entries(parsed as Record<string, unknown>).map(([metric, value]) => ({ metric, value: number(value) }));
+  return rows.length === 0 ? '(none)' : table(rows, ['metric', 'value']);
+}
+
+function countsText(counts: string): string {
+  try {
+    return Object.entries(JSON.parse(counts) as Record<string, unknown>)
+      .map(([k, v]) => `${k}=${number(v)}`)
+      .join(' ');
+  } catch {
+    return counts;
+  }
+}
+
+const stagesTable = (stages: readonly StageLine[]) =>
+  table(
+    stages.map((s) => ({ attempt: String(s.attempt), stage: s.stage, started: iso(s.started_at), duration: formatDuration(s.duration_ms), counts: countsText(s.counts), note: s.note ?? '' })),
+    ['attempt', 'stage', 'started', 'duration', 'counts', 'note'],
+  );
+
+/**
+ * One run in full: its fields, then its metrics as a table, a training's stages, and the log tail
+ * without the lines that only carried metrics (`isMetricLine`: they are in the table already).
+ */
+export function runDetails(run: RunRow & { eta?: number | null }, stages: readonly StageLine[] = [], isMetricLine: (line: string) => boolean = () => false): string {
   const fields: Array<[string, string]> = [
     ['id', run.id],
     ['tenant', run.tenant_id],
@@ -58,10 +117,16 @@ export function runDetails(run: RunRow & { eta?: number | null }): string {
     ['outcome', run.outcome ?? '-'],
     ['reason', run.reason ?? '-'],
     ['error', run.error_message ? `${run.error_code}: ${run.error_message}` : '-'],
-    ['metrics', run.metrics ?? '-'],
   ];
-  const head = fields.map(([k, v]) => `${k.padEnd(9)}${v}`).join('\n');
-  return run.log_tail ? `${head}\n--- log tail ---\n${run.log_tail}` : head;
+  const sections = [fields.map(([k, v]) => `${k.padEnd(9)}${v}`).join('\n')];
+  if (run.metrics) sections.push(`--- metrics ---\n${metricsTable(run.metrics)}`);
+  if (stages.length > 0) sections.push(`--- stages ---\n${stagesTable(stages)}`);
+  const tail = run.log_tail
+    ?.split('\n')
+    .filter((line) => !isMetricLine(line))
+    .join('\n');
+  if (tail) sections.push(`--- log tail ---\n${tail}`);
+  return sections.join('\n');
 }
 
 export { iso };

@@ -3,12 +3,12 @@
  * champions), `versions`, `champion-history`, `promote`, `rollback`, `train` (queues a run for the
  * service's workers), `import-onnx` and `export-onnx`. JSON output (--json) has the API's shapes.
  */
-import { tenantOf, withEngine } from './engine-session.ts';
+import { tenantOfModel, withEngine } from './engine-session.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { aliasChangeDto, modelDto, onnxExportDto, versionDto } from '../api/model-dto.ts';
-import { NsError } from '../errors.ts';
+import { isNsError, NsError } from '../errors.ts';
 import { ONNX_INPUT_MEANING, type OnnxExport, type OnnxTensorInfo } from '../models/export-onnx.ts';
 import type { ModelSummary } from '../models/model-service.ts';
 import type { AliasChange, AliasUpdate, ModelVersion } from '../registry/index.ts';
@@ -132,7 +132,7 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--tenant <id>', 'only this tenant')
     .option('--json', 'machine-readable output')
     .action(async (opts: { tenant?: string; json?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
+      withEngine(cmd, io, 'existing', async (engine) => {
         const models = await engine.models.list(opts.tenant ?? ALL_TENANTS);
         io.out(opts.json ? json(models.map(modelDto)) : `${table(models.map(modelLine), ['tenant', 'model', 'task', 'trainer', 'champion', 'metric', 'since'])}\n`);
       }),
@@ -146,8 +146,8 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--limit <n>', 'how many (1-500)', parseLimit, 20)
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { limit: number }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
-        const tenantId = tenantOf(engine, opts.tenant);
+      withEngine(cmd, io, 'existing', async (engine) => {
+        const tenantId = await tenantOfModel(engine, opts.tenant, opts.model);
         const page = await engine.models.versions(tenantId, opts.model, { limit: opts.limit });
         const champion = (await engine.models.registry.champion(tenantId, opts.model))?.version ?? null;
         if (opts.json) io.out(json(page.items.map((v) => ({ ...versionDto(v), champion: v.version === champion }))));
@@ -163,8 +163,8 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--limit <n>', 'how many (1-500)', parseLimit, 50)
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { limit: number }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
-        const history = await engine.models.history(tenantOf(engine, opts.tenant), opts.model, { limit: opts.limit });
+      withEngine(cmd, io, 'existing', async (engine) => {
+        const history = await engine.models.history(await tenantOfModel(engine, opts.tenant, opts.model), opts.model, { limit: opts.limit });
         io.out(opts.json ? json(history.map(aliasChangeDto)) : `${table(history.map(historyLine), ['revision', 'action', 'version', 'previous', 'at', 'actor', 'reason'])}\n`);
       }),
     );
@@ -178,9 +178,13 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--reason <text>', 'why (kept in the champion history)')
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { to: number; reason?: string }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
-        const tenantId = tenantOf(engine, opts.tenant);
-        const update = await engine.models.rollback(tenantId, opts.model, opts.to, { ...(opts.reason ? { reason: opts.reason } : {}), actor: 'cli' });
+      withEngine(cmd, io, 'existing', async (engine) => {
+        const tenantId = await tenantOfModel(engine, opts.tenant, opts.model);
+        const update = await engine.models.rollback(tenantId, opts.model, opts.to, { ...(opts.reason ? { reason: opts.reason } : {}), actor: 'cli' }).catch((error: unknown) => {
+          throw isNsError(error) && error.details?.instead === 'promote'
+            ? new NsError(error.code, `${error.message}: nightshift promote --tenant ${tenantId} --model ${opts.model} --version ${opts.to}`, { field: 'to', details: error.details, cause: error })
+            : error;
+        });
         io.out(opts.json ? json({ changed: update.changed, change: aliasChangeDto(update.change) }) : aliasText(tenantId, opts.model, update));
       }),
     );
@@ -194,8 +198,8 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--reason <text>', 'why (kept in the champion history)')
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { version: number; reason?: string }, cmd: Command) =>
-      withEngine(cmd, io, false, async (engine) => {
-        const tenantId = tenantOf(engine, opts.tenant);
+      withEngine(cmd, io, 'existing', async (engine) => {
+        const tenantId = await tenantOfModel(engine, opts.tenant, opts.model);
         const update = await engine.models.promote(tenantId, opts.model, opts.version, { ...(opts.reason ? { reason: opts.reason } : {}), actor: 'cli' });
         io.out(opts.json ? json({ changed: update.changed, change: aliasChangeDto(update.change) }) : aliasText(tenantId, opts.model, update));
       }),
@@ -210,8 +214,8 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--queue', 'queue behind a training in flight instead of refusing')
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { mode?: 'full' | 'incremental'; queue?: boolean }, cmd: Command) =>
-      withEngine(cmd, io, true, async (engine) => {
-        const tenantId = tenantOf(engine, opts.tenant);
+      withEngine(cmd, io, 'declare', async (engine) => {
+        const tenantId = await tenantOfModel(engine, opts.tenant, opts.model);
         const run = await engine.models.train(tenantId, opts.model, opts.mode ? { mode: opts.mode } : {}, opts.queue ? 'queue' : 'now');
         io.out(opts.json ? `${JSON.stringify(run)}\n` : `queued run ${run.id} (${run.job_id} for ${run.tenant_id}); eta ${iso(run.eta)}\n`);
       }),
@@ -231,8 +235,8 @@ export function addModelCommands(program: Command, io: CliIo): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: ModelOpts & { file: string; promote?: boolean; threshold?: number; outputName?: string }, cmd: Command) => {
       const bytes = readBytes(opts.file, io.cwd);
-      await withEngine(cmd, io, true, async (engine) => {
-        const tenantId = tenantOf(engine, opts.tenant);
+      await withEngine(cmd, io, 'declare', async (engine) => {
+        const tenantId = await tenantOfModel(engine, opts.tenant, opts.model);
         // Executed here (no service needs to run); if a service's worker claimed it first, waited for.
         const result = await engine.models.importOnnx(tenantId, opts.model, bytes, {
           ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
@@ -265,8 +269,8 @@ export function addModelCommands(program: Command, io: CliIo): void {
       const path = resolve(io.cwd, opts.out);
       const force = opts.force === true;
       if (!force && existsSync(path)) throw refuseOverwrite(opts.out);
-      await withEngine(cmd, io, false, async (engine) => {
-        const exported = await engine.models.exportOnnx(tenantOf(engine, opts.tenant), opts.model, opts.version);
+      await withEngine(cmd, io, 'existing', async (engine) => {
+        const exported = await engine.models.exportOnnx(await tenantOfModel(engine, opts.tenant, opts.model), opts.model, opts.version);
         writeNew(path, opts.out, exported.bytes, force);
         io.out(opts.json ? json({ file: path, bytes: exported.bytes.byteLength, ...onnxExportDto(exported) }) : exportText(path, exported));
       });

@@ -88,7 +88,8 @@ export function checkConfig(options: LoadSettingsOptions = {}): string {
   return lines.join('\n');
 }
 
-const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+/** A database URL without its password, for messages and logs. */
+export const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
 
 function describeWork(j: JobDefinition): string {
   switch (j.kind) {

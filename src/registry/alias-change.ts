@@ -86,11 +86,19 @@ function checkAllowed(action: AliasAction, target: ModelVersionRow, currentVersi
   if (currentVersion === null) {
     throw new NsError('NS_CONFLICT', `model "${target.model_name}" has no champion to roll back from`, { details: { version: Number(target.version) } });
   }
-  if (Number(target.version) >= currentVersion) {
-    throw new NsError('NS_VALIDATION', `cannot roll back to ${what}: a rollback targets a version earlier than the champion (version ${currentVersion})`, {
+  if (Number(target.version) === currentVersion) {
+    throw new NsError('NS_VALIDATION', `cannot roll back to ${what}: it is the champion already; a rollback targets a version earlier than the champion`, {
       field: 'targetVersion',
-      details: { targetVersion: Number(target.version), champion: currentVersion },
+      details: { targetVersion: currentVersion, champion: currentVersion },
     });
+  }
+  if (Number(target.version) > currentVersion) {
+    // The caller's words for promoting (a CLI command, an HTTP route) follow this message.
+    throw new NsError(
+      'NS_VALIDATION',
+      `cannot roll back to ${what}: it is later than the champion (version ${currentVersion}); a rollback targets a version earlier than the champion. To make a later version the champion, promote it`,
+      { field: 'targetVersion', details: { targetVersion: Number(target.version), champion: currentVersion, instead: 'promote' } },
+    );
   }
   if (failedGate) {
     throw new NsError('NS_CONFLICT', `cannot roll back to ${what}: it failed its validation gate; only versions that passed it can serve`, {

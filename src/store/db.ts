@@ -32,23 +32,28 @@ export interface OpenDbOptions {
   databaseUrl: string | null;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** SQLite: create the data dir and the file when absent (default true); false opens only an existing file. */
+  create?: boolean;
 }
 
 export const SQLITE_FILE = 'nightshift.db';
 
 export async function openDb(options: OpenDbOptions): Promise<Db> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options.dataDir, options.create ?? true);
 }
 
-function openSqlite(dataDir: string): Db {
+/** The SQLite file of a data dir. */
+export const sqliteFileOf = (dataDir: string): string => join(resolve(dataDir), SQLITE_FILE);
+
+function openSqlite(dataDir: string, create: boolean): Db {
   const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  if (create) mkdirSync(dir, { recursive: true });
   const file = join(dir, SQLITE_FILE);
   let database: BetterSqlite3.Database;
   let wal = false;
   try {
     // The busy timeout lets several processes share one file: writers queue instead of failing.
-    database = new BetterSqlite3(file, { timeout: 15_000 });
+    database = new BetterSqlite3(file, { timeout: 15_000, fileMustExist: !create });
     wal = database.pragma('journal_mode = WAL', { simple: true }) === 'wal';
     database.pragma('synchronous = FULL');
     database.pragma('foreign_keys = ON');

@@ -75,3 +75,21 @@ export async function migrate(db: Db): Promise<number[]> {
   }
   return applied;
 }
+
+/** The schema version this code needs: the last migration's number. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.id;
+
+/**
+ * What the store holds, without changing it: null when it has no ns_migrations table (no
+ * nightshift store: an empty file or database), else the highest migration applied and those
+ * still to apply.
+ */
+export async function schemaState(db: Db): Promise<{ version: number; pending: number[] } | null> {
+  const found =
+    db.dialect === 'postgres'
+      ? (await sql<{ t: string | null }>`select to_regclass('ns_migrations')::text as t`.execute(db.k)).rows[0]?.t != null
+      : (await sql`select 1 from sqlite_master where type = 'table' and name = 'ns_migrations'`.execute(db.k)).rows.length > 0;
+  if (!found) return null;
+  const applied = new Set((await db.k.selectFrom('ns_migrations').select('id').execute()).map((r) => Number(r.id)));
+  return { version: Math.max(0, ...applied), pending: MIGRATIONS.filter((m) => !applied.has(m.id)).map((m) => m.id) };
+}

@@ -139,6 +139,13 @@ describe('nightshift model commands', { timeout: 300_000 }, () => {
     assert.deepEqual(back, { changed: true, change: { ...back.change, action: 'rollback', version: 1, previousVersion: 2, actor: 'cli', reason: 'bad deploy' } });
     await fails(5, /--to <version>.*"abc" is not a version number/, 'rollback', '--model', 'failure', '--to', 'abc');
     await fails(3, /error NS_NOT_FOUND: model "failure" version 9 .* does not exist/, 'rollback', '--model', 'failure', '--to', '9');
+    // A rollback goes back; to a version later than the champion it points at promote instead.
+    await fails(
+      5,
+      /^error NS_VALIDATION: cannot roll back to model "failure" version 2 \(failure_acme_v2\): it is later than the champion \(version 1\); a rollback targets a version earlier than the champion\. To make a later version the champion, promote it: nightshift promote --tenant acme --model failure --version 2\n$/,
+      'rollback', '--model', 'failure', '--to', '2',
+    );
+    await fails(5, /cannot roll back to model "failure" version 1 \(failure_acme_v1\): it is the champion already/, 'rollback', '--model', 'failure', '--to', '1');
 
     // champion-history: newest first.
     const history = await json<Array<{ revision: number; action: string; version: number; previousVersion: number | null; actor: string; reason: string }>>('champion-history', '--model', 'failure');

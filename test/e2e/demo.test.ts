@@ -35,7 +35,7 @@ describe('the demo (npm start)', () => {
     base = `http://127.0.0.1:${port}`;
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     assert.equal(pkg.scripts.prestart, 'node scripts/build.mjs');
-    assert.equal(pkg.scripts.start, 'node dist/main.js --config examples/demo/nightshift.yaml serve');
+    assert.equal(pkg.scripts.start, 'exec node dist/main.js --config examples/demo/nightshift.yaml serve');
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'ignore' });
     server = new ServeProcess(
       { NIGHTSHIFT_DATA_DIR: join(tempDir('ns-demo-'), 'data'), NIGHTSHIFT_PORT: String(port) },

@@ -15,8 +15,8 @@ export interface CliOutcome {
   stderr: string;
 }
 
-export async function runCli(env: Record<string, string>, args: string[], timeoutMs = 60_000): Promise<CliOutcome> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCli(env: Record<string, string>, args: string[], timeoutMs = 60_000, cwd?: string): Promise<CliOutcome> {
+  const proc = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
