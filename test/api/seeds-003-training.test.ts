@@ -133,7 +133,7 @@ describe('seed 003: training schedule, history, cancel', () => {
     assert.equal(page1.pagination.total, 3);
     assert.equal(page1.pagination.limit, 2);
     const entry = page1.history[0];
-    assert.deepEqual(Object.keys(entry).sort(), ['attempt', 'completedAt', 'durationMs', 'error', 'id', 'jobId', 'maxAttempts', 'metrics', 'organizationId', 'outcome', 'queuedAt', 'scheduledFor', 'startedAt', 'status', 'trigger'].sort());
+    assert.deepEqual(Object.keys(entry).sort(), ['assessment', 'attempt', 'completedAt', 'durationMs', 'error', 'id', 'jobId', 'maxAttempts', 'metrics', 'organizationId', 'outcome', 'queuedAt', 'reason', 'scheduledFor', 'startedAt', 'status', 'trigger'].sort());
     assert.equal(entry.organizationId, 'acme');
     assert.equal(entry.status, 'succeeded');
     assert.equal(entry.trigger, 'manual');
