@@ -10,7 +10,7 @@
  * decides. `decide` is where the retrain decision sits (until retrain policies exist, every run
  * trains). Registration and promotion run under the caller's fence (the run's lease).
  */
-import { buildTrainingSet, requiredHistorySeconds } from '../data/features/index.ts';
+import { requiredHistorySeconds } from '../data/features/index.ts';
 import type { DatasetSchema } from '../data/types.ts';
 import { NsError } from '../errors.ts';
 import type { ModelRegistry, ModelVersion, WriteFence } from '../registry/index.ts';
@@ -25,6 +25,7 @@ import { modelSource } from './model-source.ts';
 import type { TrainingOutcome } from './result-file.ts';
 import type { StageRecorder } from './stages.ts';
 import type { Candidate, Trainer, TrainerContext } from './trainer.ts';
+import { buildWindowSet, loadTrainingWindow, windowSamples } from './training-window.ts';
 
 const DAY_MS = 86_400_000;
 /** Fewer labeled rows than this cannot give a trustworthy holdout: the training ends as no_data. */
@@ -87,14 +88,15 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     const historyMs = requiredHistorySeconds(spec) * 1000;
     ctx.signal?.throwIfAborted();
 
-    const samples = await stages.run('load', async () => {
-      const rows = await modelSource(input.x, def, schema).load(tenantId, { since: Math.max(0, newSince - historyMs), until }, ctx.signal);
-      return { value: rows, counts: { samples: rows.length, windowDays: input.dataRangeDays } };
+    const window = await stages.run('load', async () => {
+      const source = modelSource(input.x, def, schema);
+      const w = await loadTrainingWindow(source, tenantId, { since: Math.max(0, newSince - historyMs), until }, { threads: ctx.threads, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      return { value: w, counts: { samples: windowSamples(w), windowDays: input.dataRangeDays } };
     });
 
     // One transform for training and serving; an incremental run keeps the champion's vocabulary.
     const { set, fresh } = await stages.run('features', async () => {
-      const built = buildTrainingSet(samples, spec, schema);
+      const built = buildWindowSet(window, spec, schema);
       const rows = rowsSince(built, newSince);
       return { value: { set: built, fresh: rows }, counts: { labeled: built.X.rows, unlabeled: built.unlabeled, rows: rows.X.rows, features: built.features.length } };
     });
@@ -118,7 +120,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       const scored = await stages.run('evaluate', async () => {
         const mine = holdoutMetrics(def, valid.y, await candidate.predict(valid.X), candidate.threshold, (m) => new NsError(trainer.usesTrainingRows ? 'NS_JOB_FAILED' : 'NS_VALIDATION', `${trainer.usesTrainingRows ? 'candidate' : 'onnx'}: ${m}`, { field: trainer.usesTrainingRows ? 'candidate' : 'onnx' }));
         const theirs = champion
-          ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, samples, schema, valid, fresh)), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`))
+          ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, window, schema, valid, fresh)), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`))
           : null;
         return { value: { mine, theirs }, counts: { holdoutRows: valid.X.rows, ...prefixed('candidate', mine), ...(theirs ? prefixed('champion', theirs) : {}) } };
       });
