@@ -16,6 +16,8 @@ import { entryUrl } from '../entries.ts';
 import { spawnModuleWorker } from '../trainers/worker/spawn-worker.ts';
 import { SqliteWindowReader, type WindowPart } from './sample-window-sqlite.ts';
 
+/** Smaller windows are read here alone: starting a worker costs more than it would read. */
+const MIN_PARALLEL_ROWS = 200_000;
 /** Slices per thread: enough to even out uneven slices, few enough that each is a long read. */
 const SLICES_PER_THREAD = 8;
 /** How long the workers get to deliver the slices they are reading once this thread is done, at least. */
@@ -37,11 +39,12 @@ export interface WindowWorkerMessage {
   part: WindowPart;
 }
 
-export async function readWindowInParallel(file: string, schema: DatasetSchema, window: DataWindow, threads: number): Promise<WindowPart> {
+/** The window (since ≤ ts < until) by `threads` threads; one when it holds fewer than `minRows` samples. */
+export async function readWindowInParallel(file: string, schema: DatasetSchema, window: DataWindow, threads: number, minRows = MIN_PARALLEL_ROWS): Promise<WindowPart> {
   const reader = new SqliteWindowReader(file);
   try {
     const extent = reader.extent(schema.tenantId, schema.id, window);
-    if (extent === null) return reader.read(schema.tenantId, schema.id, schema.features.length, window);
+    if (extent === null || reader.count(schema.tenantId, schema.id, window) < minRows) return reader.read(schema.tenantId, schema.id, schema.features.length, window);
     const bounds = sliceBounds(extent.first, extent.last + 1, threads * SLICES_PER_THREAD);
     const slices = bounds.length - 1;
     const data: WindowWorkerData = { file, tenantId: schema.tenantId, datasetId: schema.id, features: schema.features.length, bounds, counter: new SharedArrayBuffer(4) };

@@ -73,6 +73,11 @@ export class SqliteWindowReader {
     }
   }
 
+  /** Samples in the window, from the index alone. */
+  count(tenantId: string, datasetId: string, window: DataWindow): number {
+    return this.#count.get([tenantId, datasetId, window.since, window.until]) as number;
+  }
+
   /** The first and last ts of the window's samples (null: none), from the index alone. */
   extent(tenantId: string, datasetId: string, window: DataWindow): { first: number; last: number } | null {
     const args = [tenantId, datasetId, window.since, window.until];
@@ -89,7 +94,7 @@ export class SqliteWindowReader {
   read(tenantId: string, datasetId: string, features: number, window: DataWindow): WindowPart {
     const pageRows = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.floor(PAGE_BYTES / (features * 8 + 64))));
     return this.#db.transaction(() => {
-      const n = this.#count.get([tenantId, datasetId, window.since, window.until]) as number;
+      const n = this.count(tenantId, datasetId, window);
       const part: WindowPart = {
         rows: n,
         columns: Array.from({ length: features }, () => new Float64Array(n)),

@@ -1,16 +1,18 @@
 /**
- * The parallel SQLite window read's worker thread on its own: given every slice (this thread takes
- * none), it delivers columns that, joined, are the single-threaded read's.
+ * The parallel SQLite window read: its worker thread on its own (given every slice, this thread
+ * taking none) delivers columns that, joined, are the single-threaded read's; so does the whole
+ * parallel read, whatever share its workers get.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkDatasetDefinition } from '../../src/data/ingest/dataset-definition.ts';
-import { defineDataset } from '../../src/data/ingest/dataset-service.ts';
+import { defineDataset, requireDataset } from '../../src/data/ingest/dataset-service.ts';
 import { ingestSamples } from '../../src/data/ingest/ingest-service.ts';
 import { entryUrl } from '../../src/entries.ts';
+import { datasetSchemaOf } from '../../src/store/datasets.ts';
 import { SQLITE_FILE } from '../../src/store/db.ts';
-import { joinParts, sliceBounds, type WindowWorkerData, type WindowWorkerMessage } from '../../src/store/sample-window-parallel.ts';
+import { joinParts, readWindowInParallel, sliceBounds, type WindowWorkerData, type WindowWorkerMessage } from '../../src/store/sample-window-parallel.ts';
 import type { WindowPart } from '../../src/store/sample-window-sqlite.ts';
 import { loadSampleColumns } from '../../src/store/sample-window.ts';
 import { spawnModuleWorker } from '../../src/trainers/worker/spawn-worker.ts';
@@ -19,7 +21,7 @@ import { tempDir } from '../helpers/settings.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 
-test('a window worker reads the slices it takes and hands over the same columns', async () => {
+test('a window worker reads the slices it takes and hands over the same columns; so does the parallel read', async () => {
   const dataDir = tempDir();
   const t = await openTestEngine({ dialect: 'sqlite', dataDir, databaseUrl: null });
   try {
@@ -62,6 +64,13 @@ test('a window worker reads the slices it takes and hands over the same columns'
     assert.deepEqual([...joined.ts], [...expected.ts]);
     assert.deepEqual([...joined.label], [...expected.label]);
     joined.columns.forEach((c, f) => assert.deepEqual([...c], [...expected.columns[f]!], `feature ${f}`));
+
+    // The whole parallel read (here three threads, whatever share the workers get), and an empty window.
+    const schema = datasetSchemaOf(await requireDataset(t.engine.db.k, 'acme', 'sensors'));
+    const parallel = await readWindowInParallel(join(dataDir, SQLITE_FILE), schema, window, 3, 0);
+    assert.deepEqual({ ...parallel }, { rows: expected.rows, columns: expected.columns, ts: expected.ts, label: expected.label, entityIndex: expected.entityIndex, entities: expected.entities });
+    const empty = await readWindowInParallel(join(dataDir, SQLITE_FILE), schema, { since: 0, until: T0 }, 3, 0);
+    assert.equal(empty.rows, 0);
   } finally {
     await t.close();
   }
