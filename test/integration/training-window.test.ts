@@ -4,6 +4,8 @@
  * from the declaration's, and a retraining after the declaration changed scores its champion.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { DeclaredModel, TrainJob } from '../../src/config/types.ts';
 import { fitFeatureSpec, parseFeatureSpec } from '../../src/data/features/index.ts';
@@ -23,7 +25,7 @@ import { executeTrainingRun } from '../../src/training/training-run.ts';
 import { buildWindowSet, type TrainingWindow } from '../../src/training/training-window.ts';
 import { openTestEngine } from '../helpers/engine.ts';
 import { tempDir } from '../helpers/settings.ts';
-import { FAILURE_MODEL, fillFleet } from '../fixtures/training/fleet.ts';
+import { FAILURE_MODEL, fillFleet, fleetCsv } from '../fixtures/training/fleet.ts';
 
 const sqlite = () => ({ dialect: 'sqlite' as const, dataDir: tempDir('ns-train-window-'), databaseUrl: null });
 const ALL = { since: 0, until: Number.MAX_SAFE_INTEGER };
@@ -77,6 +79,28 @@ describe('the training window: columns from the store, rows from other sources',
       assert.equal(fromColumns.rows, valid.X.rows);
       assert.equal(fromColumns.columns.length, 6);
       assert.deepEqual(fromColumns, championMatrix(champion, built, rows, schema, valid, fresh));
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a model reading the same samples from a CSV file (rows) trains the same candidate as from the store (columns)', async () => {
+    const t = await openTestEngine(sqlite(), { ...declare(), clock: { now: () => Date.now() } });
+    try {
+      const samples = await fillFleet(t.engine.db, 'acme', { endMs: Date.now() });
+      const fromStore = await train(t.engine, 1);
+      assert.equal(fromStore.outcome, 'promoted', fromStore.message);
+      const dir = tempDir();
+      writeFileSync(join(dir, 'acme.csv'), fleetCsv(samples));
+      const path = join(dir, '{tenant}.csv');
+      const csv = parseModelDefinition({ ...FAILURE_MODEL, source: { kind: 'csv', path }, mode: 'full', trainer: { kind: 'gbdt', params: { numTrees: 20, maxLeaves: 15 } }, gate: { change: false } });
+      await inTransaction(t.engine.db, (x) => upsertModelDefinition(x, 'acme', csv, 'train-failure', 'config', Date.now()));
+      const fromCsv = await train(t.engine, 1);
+      const counts = (r: typeof fromStore, stage: string) => r.stages.find((s) => s.stage === stage)!.counts;
+      assert.deepEqual(counts(fromCsv, 'load'), counts(fromStore, 'load'));
+      assert.deepEqual(counts(fromCsv, 'features'), counts(fromStore, 'features'));
+      const candidate = (r: typeof fromStore) => Object.entries(counts(r, 'evaluate')).filter(([k]) => k.startsWith('candidate.'));
+      assert.deepEqual(candidate(fromCsv), candidate(fromStore), 'same rows, same model, same holdout metrics');
     } finally {
       await t.close();
     }
