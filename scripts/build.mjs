@@ -13,6 +13,7 @@ const entries = {
   'gbdt-team-worker': 'src/trainers/gbdt/team-worker.ts',
   'linear-train-worker': 'src/trainers/linear/train-worker.ts',
   launcher: 'src/runs/exec/launcher-main.ts',
+  'sample-window-worker': 'src/store/sample-window-worker.ts',
 };
 for (const extra of process.argv.slice(2)) {
   const [name, file] = extra.split('=');

@@ -26,7 +26,7 @@ import { ScheduleService } from './services/schedule-service.ts';
 import type { Services } from './services/services.ts';
 import { TenantService } from './services/tenant-service.ts';
 import { PolicyTrigger } from './services/policy-trigger.ts';
-import { openDb, sqliteFileOf, SQLITE_FILE, type Db } from './store/db.ts';
+import { openDb, sqliteFileIn, SQLITE_FILE, type Db } from './store/db.ts';
 import { migrate, SCHEMA_VERSION, schemaState } from './store/migrate.ts';
 
 export interface EngineOptions {
@@ -105,7 +105,7 @@ export class Engine implements Services {
   static async open(options: EngineOptions): Promise<Engine> {
     const { settings } = options;
     const existing = options.store === 'existing';
-    if (existing && !settings.databaseUrl && !existsSync(sqliteFileOf(settings.dataDir))) throw noStore(settings, `no ${SQLITE_FILE}`);
+    if (existing && !settings.databaseUrl && !existsSync(sqliteFileIn(settings.dataDir))) throw noStore(settings, `no ${SQLITE_FILE}`);
     const db = await openDb({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl, create: !existing });
     try {
       if (existing) await requireCurrentSchema(db, settings);

@@ -10,6 +10,7 @@ export const ENTRIES = {
   'gbdt-team-worker': 'trainers/gbdt/team-worker',
   'linear-train-worker': 'trainers/linear/train-worker',
   launcher: 'runs/exec/launcher-main',
+  'sample-window-worker': 'store/sample-window-worker',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;

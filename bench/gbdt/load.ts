@@ -1,7 +1,6 @@
 /**
  * Window load, in a fresh process: loadSampleColumns of the whole 1,000,000-row window (180 days) from
- * the store ingest.ts filled (the columnar window reader: columns straight from the packed rows; a
- * train job still loads through loadSamples, not timed here).
+ * the store ingest.ts filled (the columnar window reader a train job's load stage uses), on one thread.
  * Checks the row count and that the values round-trip exactly.
  */
 import { loadSampleColumns } from '../../src/store/sample-window.ts';

@@ -5,7 +5,7 @@
  * against the champion's own window without reading it again.
  */
 import type { FeatureSpec } from '../data/features/index.ts';
-import type { RawSample } from '../data/types.ts';
+import type { RawSample, SampleColumns } from '../data/types.ts';
 import { rawColumns } from '../data/features/raw-columns.ts';
 import { compareCategorical, compareNumeric, datasetDrift, profileCategorical, profileNumeric, type ColumnProfile, type DatasetDrift, type DriftThresholds } from './drift.ts';
 
@@ -35,10 +35,37 @@ function strings(samples: readonly RawSample[], column: string): Array<string | 
   });
 }
 
-export function profileSamples(samples: readonly RawSample[], spec: FeatureSpec, window: ModelProfile['window']): ModelProfile {
+/** The profile of sample rows (at most `maxRows` of them, evenly spaced). */
+export function profileSamples(all: readonly RawSample[], spec: FeatureSpec, window: ModelProfile['window'], maxRows = Infinity): ModelProfile {
+  const samples = evenly(all.length, maxRows).map((i) => all[i]!);
   const columns: Record<string, ColumnProfile> = {};
   for (const [column, kind] of rawColumns(spec)) columns[column] = kind === 'numeric' ? profileNumeric(numbers(samples, column)) : profileCategorical(strings(samples, column));
   return { format: 'nightshift-profile', version: 1, rows: samples.length, window, columns };
+}
+
+/** The profile of a columnar window's rows at or after window.since (at most `maxRows`, evenly spaced). */
+export function profileColumns(w: SampleColumns, spec: FeatureSpec, window: ModelProfile['window'], maxRows = Infinity): ModelProfile {
+  const inWindow: number[] = [];
+  for (let i = 0; i < w.rows; i++) if (w.ts[i]! >= window.since) inWindow.push(i);
+  const rows = evenly(inWindow.length, maxRows).map((k) => inWindow[k]!);
+  const columns: Record<string, ColumnProfile> = {};
+  for (const [column, kind] of rawColumns(spec)) {
+    const f = w.features.findIndex((x) => x.name === column);
+    const values = f < 0 ? null : w.columns[f]!;
+    if (kind === 'numeric') columns[column] = profileNumeric(Float64Array.from(rows, (i) => (values ? values[i]! : Number.NaN)));
+    else {
+      const categories = w.features[f]?.categories ?? [];
+      columns[column] = profileCategorical(rows.map((i) => (values && Number.isFinite(values[i]!) ? (categories[values[i]!] ?? null) : null)));
+    }
+  }
+  return { format: 'nightshift-profile', version: 1, rows: rows.length, window, columns };
+}
+
+/** Indexes 0..n-1, at most `max` of them, evenly spaced. */
+function evenly(n: number, max: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const step = n / max;
+  return Array.from({ length: max }, (_, i) => Math.floor(i * step));
 }
 
 /** Recent samples against a version's profile, column by column. */

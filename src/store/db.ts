@@ -43,7 +43,7 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
 }
 
 /** The SQLite file of a data dir. */
-export const sqliteFileOf = (dataDir: string): string => join(resolve(dataDir), SQLITE_FILE);
+export const sqliteFileIn = (dataDir: string): string => join(resolve(dataDir), SQLITE_FILE);
 
 function openSqlite(dataDir: string, create: boolean): Db {
   const dir = resolve(dataDir);
@@ -65,6 +65,7 @@ function openSqlite(dataDir: string, create: boolean): Db {
   const log = wal ? walFile(`${file}-wal`) : null;
   const commits = new GroupCommit(k, log?.sync ?? null);
   groupCommits.set(k, commits);
+  sqliteFiles.set(k, file);
   const close = async () => {
     await commits.stop();
     await commits.settled();
@@ -141,6 +142,18 @@ export function groupCommitOf(k: Executor): GroupCommit {
   const queue = groupCommits.get(k);
   if (!queue) throw new Error('no commit queue for this handle: only a SQLite store opened by openDb has one');
   return queue;
+}
+
+/** The database file behind each SQLite handle openDb made (not behind a transaction's executor). */
+const sqliteFiles = new WeakMap<Executor, string>();
+
+/**
+ * The SQLite file `x` reads, when it is a handle openDb made: a bulk reader may open its own
+ * read-only connection on it (WAL readers do not block the handle's writers, nor wait for them).
+ * Null for PostgreSQL and for a transaction's executor (its uncommitted writes would be missed).
+ */
+export function sqliteFileOf(x: Executor): string | null {
+  return sqliteFiles.get(x) ?? null;
 }
 
 /** Advisory-lock keys (PostgreSQL) for the few global critical sections. */

@@ -1,14 +1,18 @@
 /**
  * Reading a window of a dataset's samples (since ≤ ts < until), in (ts, entity) order: as RawSample
  * rows (loadSamples) or straight into columns for training (loadSampleColumns). Pages keep the
- * driver's row objects short-lived. Every statement takes the tenant.
+ * driver's row objects short-lived. Every statement takes the tenant. On SQLite, columns are read
+ * on a connection of their own, a page per result row (sample-window-sqlite.ts), by several
+ * threads when asked (sample-window-parallel.ts).
  */
 import { notFound } from '../errors.ts';
-import type { DataWindow, DatasetSchema, RawSample } from '../data/types.ts';
+import type { DataWindow, DatasetSchema, RawSample, SampleColumns } from '../data/types.ts';
 import type { FeatureInfo } from '../trainers/types.ts';
 import { datasetSchemaOf, getDatasetRow } from './datasets.ts';
-import type { Executor } from './db.ts';
-import { decodeSamples, dictionaryFor, selectSamplePage, selectSamplesAt, type StoredSample } from './samples.ts';
+import { sqliteFileOf, type Executor } from './db.ts';
+import { readWindowInParallel } from './sample-window-parallel.ts';
+import { SqliteWindowReader, type WindowPart } from './sample-window-sqlite.ts';
+import { CategoryDictionary, decodeSamples, dictionaryFor, selectSamplePage, selectSamplesAt, type StoredSample } from './samples.ts';
 
 /**
  * Orders ties on ts by entity in code-unit order, the same on every dialect (PostgreSQL sorts text
@@ -68,20 +72,7 @@ async function schemaOf(x: Executor, tenantId: string, datasetId: string): Promi
   return datasetSchemaOf(row);
 }
 
-/** A window in the trainers' columnar form: one Float64Array per feature, NaN = missing. */
-export interface SampleColumns {
-  rows: number;
-  /** Feature names and types in schema order; categoricals with their values (code i ↔ categories[i]). */
-  features: FeatureInfo[];
-  /** columns[f][i]: feature f of row i; categoricals as codes. */
-  columns: Float64Array[];
-  ts: Float64Array;
-  /** NaN = missing label. */
-  label: Float64Array;
-  /** Row i belongs to entities[entityIndex[i]]. */
-  entityIndex: Int32Array;
-  entities: string[];
-}
+export type { SampleColumns } from '../data/types.ts';
 
 /** A window (since ≤ ts < until) of a dataset's samples (of these entities, when given) as RawSample rows, ordered by ts then entity. */
 export async function loadSamples(x: Executor, tenantId: string, datasetId: string, window: DataWindow, entities?: readonly string[]): Promise<RawSample[]> {
@@ -96,11 +87,89 @@ export async function loadSamples(x: Executor, tenantId: string, datasetId: stri
 
 /**
  * The same window straight into columns (no per-row objects survive): the fast path for training.
- * Row order is loadSamples' order.
+ * Row order and entity numbering are loadSamples' order. On SQLite the window is read on its own
+ * read-only connection (sample-window-sqlite.ts), by `threads` threads (each its own connection
+ * and snapshot) when more than one is given; on PostgreSQL in pages through `x`.
  */
-export async function loadSampleColumns(x: Executor, tenantId: string, datasetId: string, window: DataWindow): Promise<SampleColumns> {
+export async function loadSampleColumns(x: Executor, tenantId: string, datasetId: string, window: DataWindow, options: { threads?: number } = {}): Promise<SampleColumns> {
   const schema = await schemaOf(x, tenantId, datasetId);
   const dictionary = await dictionaryFor(x, schema);
+  const file = sqliteFileOf(x);
+  const part = file !== null ? await readSqliteWindow(file, schema, window, options.threads ?? 1) : await readPagedWindow(x, schema, window);
+  const features: FeatureInfo[] = schema.features.map((f) => (f.type === 'categorical' ? { name: f.name, type: f.type, categories: dictionary.categories(f.name) } : { name: f.name, type: f.type }));
+  checkCategoryCodes(schema, dictionary, features, part.columns);
+  return { rows: part.rows, features, columns: part.columns, ts: part.ts, label: part.label, entityIndex: part.entityIndex, entities: part.entities };
+}
+
+async function readSqliteWindow(file: string, schema: DatasetSchema, window: DataWindow, threads: number): Promise<WindowPart> {
+  const part = threads > 1 ? await readWindowInParallel(file, schema, window, threads) : readWindowOnce(file, schema, window);
+  return orderTies(part);
+}
+
+function readWindowOnce(file: string, schema: DatasetSchema, window: DataWindow): WindowPart {
+  const reader = new SqliteWindowReader(file);
+  try {
+    return reader.read(schema.tenantId, schema.id, schema.features.length, window);
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Samples sharing a ts in JavaScript's entity order (code units), as binaryEntityOrder puts them:
+ * SQLite sorts by UTF-8 bytes, which differs only for characters past U+FFFF (surrogate pairs in
+ * JavaScript), so a window whose entities have none is already in order. Entities are numbered
+ * again in order of first appearance if a run moved.
+ */
+function orderTies(part: WindowPart): WindowPart {
+  const { ts, entityIndex, entities } = part;
+  if (!entities.some((e) => /[\uD800-\uDFFF]/.test(e))) return part;
+  let moved = false;
+  for (let start = 0; start < part.rows; ) {
+    let end = start + 1;
+    while (end < part.rows && ts[end] === ts[start]) end++;
+    let sorted = true;
+    for (let j = start + 1; j < end && sorted; j++) sorted = entities[entityIndex[j - 1]!]! < entities[entityIndex[j]!]!;
+    if (!sorted) {
+      const order = Array.from({ length: end - start }, (_, k) => start + k).sort((a, b) => {
+        const ea = entities[entityIndex[a]!]!;
+        const eb = entities[entityIndex[b]!]!;
+        return ea < eb ? -1 : ea > eb ? 1 : 0;
+      });
+      for (const column of [...part.columns, part.label, part.entityIndex]) {
+        const run = order.map((i) => column[i]!);
+        run.forEach((v, k) => (column[start + k] = v));
+      }
+      moved = true;
+    }
+    start = end;
+  }
+  if (!moved) return part;
+  const renumbered = new Int32Array(entities.length).fill(-1);
+  const order: string[] = [];
+  for (let i = 0; i < part.rows; i++) {
+    const old = entityIndex[i]!;
+    if (renumbered[old] === -1) renumbered[old] = order.push(entities[old]!) - 1;
+    entityIndex[i] = renumbered[old]!;
+  }
+  return { ...part, entities: order };
+}
+
+/** Every categorical code must be in the dictionary (decodeSamples' check, with its error). */
+function checkCategoryCodes(schema: DatasetSchema, dictionary: CategoryDictionary, features: readonly FeatureInfo[], columns: readonly Float64Array[]): void {
+  features.forEach((f, k) => {
+    if (f.type !== 'categorical') return;
+    const categories = f.categories!;
+    const column = columns[k]!;
+    for (let i = 0; i < column.length; i++) {
+      const code = column[i]!;
+      if (!Number.isNaN(code) && categories[code] === undefined) dictionary.valueOf(schema.features[k]!.name, code);
+    }
+  });
+}
+
+/** The paged reader (PostgreSQL, or a transaction's executor): pages through `x`, already in (ts, entity) order. */
+async function readPagedWindow(x: Executor, schema: DatasetSchema, window: DataWindow): Promise<WindowPart> {
   const nf = schema.features.length;
   // Grown as pages arrive (doubling): counting the window first costs a pass over its index.
   let capacity = 65_536;
@@ -147,10 +216,8 @@ export async function loadSampleColumns(x: Executor, tenantId: string, datasetId
       n += 1;
     }
   });
-  const features: FeatureInfo[] = schema.features.map((f) => (f.type === 'categorical' ? { name: f.name, type: f.type, categories: dictionary.categories(f.name) } : { name: f.name, type: f.type }));
   return {
     rows: n,
-    features,
     columns: columns.map((c) => c.subarray(0, n)),
     ts: ts.subarray(0, n),
     label: label.subarray(0, n),

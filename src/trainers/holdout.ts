@@ -24,14 +24,32 @@ export const DEFAULT_HOLDOUT_FRACTION = 0.2;
 export function timeHoldout(set: TrainingSet, fraction: number = DEFAULT_HOLDOUT_FRACTION): Holdout {
   const n = set.X.rows;
   const nValid = validSize(n, fraction);
-  const order = identityOrder(n);
   const ts = set.ts;
-  if (ts !== undefined) {
-    if (ts.length !== n) throw new NsError('NS_VALIDATION', `ts: has ${ts.length} timestamps for ${n} rows`, { field: 'ts' });
-    const key = (i: number) => (Number.isNaN(ts[i]!) ? -Infinity : ts[i]!);
-    order.sort((a, b) => key(a) - key(b) || a - b);
-  }
+  if (ts !== undefined && ts.length !== n) throw new NsError('NS_VALIDATION', `ts: has ${ts.length} timestamps for ${n} rows`, { field: 'ts' });
+  // Rows already in time order (a window as the store returns it) split where they are.
+  if (ts === undefined || inTimeOrder(ts)) return { train: sliceRows(set, 0, n - nValid), valid: sliceRows(set, n - nValid, n) };
+  const order = identityOrder(n);
+  const key = (i: number) => (Number.isNaN(ts[i]!) ? -Infinity : ts[i]!);
+  order.sort((a, b) => key(a) - key(b) || a - b);
   return { train: subsetRows(set, order.subarray(0, n - nValid)), valid: subsetRows(set, order.subarray(n - nValid)) };
+}
+
+/** Whether sorting by ts (ties by index) would leave the rows where they are: no NaN, never decreasing. */
+function inTimeOrder(ts: Float64Array): boolean {
+  if (ts.length > 0 && Number.isNaN(ts[0]!)) return false;
+  for (let i = 1; i < ts.length; i++) if (!(ts[i - 1]! <= ts[i]!)) return false;
+  return true;
+}
+
+/** subsetRows for the rows [start, end), copied in bulk. */
+function sliceRows(set: TrainingSet, start: number, end: number): TrainingSet {
+  const subset: TrainingSet = {
+    features: set.features,
+    X: { rows: end - start, columns: set.X.columns.map((c) => c.slice(start, end)) },
+    y: set.y.slice(start, end),
+  };
+  if (set.ts !== undefined) subset.ts = set.ts.slice(start, end);
+  return subset;
 }
 
 /**

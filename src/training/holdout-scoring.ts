@@ -3,8 +3,8 @@
  * fresh holdout: the rows of the window proper, the champion's features for the holdout rows, and
  * the holdout metrics.
  */
-import { buildTrainingSet, type BuiltTrainingSet } from '../data/features/index.ts';
-import type { DatasetSchema, RawSample } from '../data/types.ts';
+import type { BuiltTrainingSet } from '../data/features/index.ts';
+import type { DatasetSchema } from '../data/types.ts';
 import { NsError } from '../errors.ts';
 import { evaluate } from '../trainers/evaluate.ts';
 import { subsetRows, timeHoldout } from '../trainers/holdout.ts';
@@ -12,6 +12,7 @@ import type { Matrix, TrainingSet } from '../trainers/types.ts';
 import { DEFAULT_THRESHOLD } from '../serving/predictor.ts';
 import type { ArtifactModel } from './artifact-model.ts';
 import type { ModelDefinition } from './model-definition.ts';
+import { buildWindowSet, type TrainingWindow } from './training-window.ts';
 
 /** The labeled rows at or after `since` (older ones were loaded only as history for lags). */
 export function rowsSince(set: TrainingSet, since: number): TrainingSet {
@@ -24,11 +25,11 @@ export function rowsSince(set: TrainingSet, since: number): TrainingSet {
 /**
  * The champion's features for the holdout rows. With the same fitted spec they are the
  * candidate's; otherwise (the declaration changed since) the champion's own spec is applied to the
- * same samples, whose labeled rows come out in the same order.
+ * same window, whose labeled rows come out in the same order.
  */
-export function championMatrix(champion: ArtifactModel, built: BuiltTrainingSet, samples: readonly RawSample[], schema: DatasetSchema, valid: TrainingSet, fresh: TrainingSet): Matrix {
+export function championMatrix(champion: ArtifactModel, built: BuiltTrainingSet, window: TrainingWindow, schema: DatasetSchema, valid: TrainingSet, fresh: TrainingSet): Matrix {
   if (JSON.stringify(champion.featureSpec) === JSON.stringify(built.spec)) return valid.X;
-  const theirs = buildTrainingSet(samples, champion.featureSpec, schema);
+  const theirs = buildWindowSet(window, champion.featureSpec, schema);
   let first = Infinity;
   for (const t of fresh.ts ?? []) if (t < first) first = t;
   return timeHoldout(rowsSince(theirs, first), valid.X.rows / fresh.X.rows).valid.X;

@@ -10,9 +10,9 @@
  * decides. `decide` is where the retrain decision sits (until retrain policies exist, every run
  * trains). Registration and promotion run under the caller's fence (the run's lease).
  */
-import { buildTrainingSet, requiredHistorySeconds } from '../data/features/index.ts';
-import type { DatasetSchema, RawSample } from '../data/types.ts';
-import { profileSamples } from '../policy/profile.ts';
+import { requiredHistorySeconds, type FeatureSpec } from '../data/features/index.ts';
+import type { DatasetSchema } from '../data/types.ts';
+import { profileColumns, profileSamples } from '../policy/profile.ts';
 import { NsError } from '../errors.ts';
 import type { ModelRegistry, ModelVersion, WriteFence } from '../registry/index.ts';
 import type { Executor } from '../store/db.ts';
@@ -28,6 +28,7 @@ import { modelSource } from './model-source.ts';
 import type { TrainingOutcome } from './result-file.ts';
 import type { StageRecorder } from './stages.ts';
 import type { Candidate, Trainer, TrainerContext } from './trainer.ts';
+import { buildWindowSet, loadTrainingWindow, windowSamples, type TrainingWindow } from './training-window.ts';
 
 const DAY_MS = 86_400_000;
 /** Rows of the training window a version's drift profile is made of (evenly spaced), at most. */
@@ -109,14 +110,15 @@ async function trainAndRegister(input: PipelineInput): Promise<PipelineResult> {
     const historyMs = requiredHistorySeconds(spec) * 1000;
     ctx.signal?.throwIfAborted();
 
-    const samples = await stages.run('load', async () => {
-      const rows = await modelSource(input.x, def, schema).load(tenantId, { since: Math.max(0, newSince - historyMs), until }, ctx.signal);
-      return { value: rows, counts: { samples: rows.length, windowDays: input.dataRangeDays } };
+    const window = await stages.run('load', async () => {
+      const source = modelSource(input.x, def, schema);
+      const w = await loadTrainingWindow(source, tenantId, { since: Math.max(0, newSince - historyMs), until }, { threads: ctx.threads, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      return { value: w, counts: { samples: windowSamples(w), windowDays: input.dataRangeDays } };
     });
 
     // One transform for training and serving; an incremental run keeps the champion's vocabulary.
     const { set, fresh } = await stages.run('features', async () => {
-      const built = buildTrainingSet(samples, spec, schema);
+      const built = buildWindowSet(window, spec, schema);
       const rows = rowsSince(built, newSince);
       return { value: { set: built, fresh: rows }, counts: { labeled: built.X.rows, unlabeled: built.unlabeled, rows: rows.X.rows, features: built.features.length } };
     });
@@ -138,7 +140,7 @@ async function trainAndRegister(input: PipelineInput): Promise<PipelineResult> {
       const scored = await stages.run('evaluate', async () => {
         const mine = holdoutMetrics(def, valid.y, await candidate.predict(valid.X), candidate.threshold, (m) => new NsError(trainer.usesTrainingRows ? 'NS_JOB_FAILED' : 'NS_VALIDATION', `${trainer.usesTrainingRows ? 'candidate' : 'onnx'}: ${m}`, { field: trainer.usesTrainingRows ? 'candidate' : 'onnx' }));
         const theirs = champion
-          ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, samples, schema, valid, fresh)), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`))
+          ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, window, schema, valid, fresh)), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`))
           : null;
         return { value: { mine, theirs }, counts: { holdoutRows: valid.X.rows, ...prefixed('candidate', mine), ...(theirs ? prefixed('champion', theirs) : {}) } };
       });
@@ -166,7 +168,7 @@ async function trainAndRegister(input: PipelineInput): Promise<PipelineResult> {
             trigger: input.trigger,
             runId: input.runId,
             comparedTo: championBefore,
-            ...(trainer.usesTrainingRows ? { profile: profileSamples(sampleEvenly(samples, newSince, PROFILE_ROWS), set.spec, { since: newSince, until: lastTs(fresh) + 1 }) } : {}),
+            ...(trainer.usesTrainingRows ? { profile: profileOf(window, set.spec, { since: newSince, until: lastTs(fresh) + 1 }) } : {}),
           },
           artifactBytes(candidate.artifact),
           { fence: input.fence },
@@ -233,12 +235,9 @@ function emptyOf(set: TrainingSet): TrainingSet {
   return { features: set.features, X: { rows: 0, columns: set.X.columns.map(() => new Float64Array(0)) }, y: new Float64Array(0), ts: new Float64Array(0) };
 }
 
-/** At most `max` of the samples at or after `since`, evenly spaced. */
-function sampleEvenly(samples: readonly RawSample[], since: number, max: number): RawSample[] {
-  const window = samples.filter((s) => s.ts >= since);
-  if (window.length <= max) return window;
-  const step = window.length / max;
-  return Array.from({ length: max }, (_, i) => window[Math.floor(i * step)]!);
+/** The training window's drift profile (at most PROFILE_ROWS of its rows, evenly spaced). */
+function profileOf(w: TrainingWindow, spec: FeatureSpec, span: { since: number; until: number }) {
+  return w.kind === 'columns' ? profileColumns(w.columns, spec, span, PROFILE_ROWS) : profileSamples(w.samples.filter((s) => s.ts >= span.since), spec, span, PROFILE_ROWS);
 }
 
 function lastTs(set: TrainingSet): number {

@@ -254,6 +254,51 @@ for (const target of await storeTargets()) {
       }
     });
 
+    test('columns equal rows exactly, on one thread and on two: ties in JavaScript order, rows older than the schema, awkward labels', async () => {
+      const t = await openTestEngine(await target.make());
+      try {
+        const levels = { entityKey: 'device', timestamp: 'time', features: [{ ...SENSORS.features[0]!, nullable: true }, SENSORS.features[2]!], label: { name: 'level', type: 'numeric', nullable: true } };
+        await define(t.engine, 'acme', 'levels', levels);
+        // Six entities at every instant; '\uFF61' sorts before '\u{1F600}' by UTF-8 bytes, after it by UTF-16 code units.
+        const devices = ['b', '\uFF61', '\u{1F600}', 'a', 'Z', '\u00e9'];
+        const awkward = [0.1 + 0.2, 1e300 / 3, 5e-324, -1.7976931348623157e308, 123456.78901234568, Math.PI, 2 ** 53 - 1, 1 / 3, null, 0, 1];
+        const row = (i: number, withVibration: boolean) => ({
+          device: devices[i % devices.length]!,
+          time: T0 + Math.floor(i / devices.length) * 1000,
+          temp: i % 13 === 0 ? null : i / 7,
+          site: i % 5 === 0 ? null : `s${i % 3}`,
+          ...(withVibration ? { vibration: i % 4 === 0 ? null : -i } : {}),
+          level: awkward[i % awkward.length],
+        });
+        // The first rows are written before the schema gains a feature: they are shorter.
+        await ingestJson(t.engine, 'acme', 'levels', Array.from({ length: 3_000 }, (_, i) => row(i, false)));
+        await define(t.engine, 'acme', 'levels', { ...levels, features: [...levels.features, { name: 'vibration', type: 'numeric', nullable: true }] });
+        await ingestJson(t.engine, 'acme', 'levels', Array.from({ length: 33_000 }, (_, i) => row(3_000 + i, true)));
+        const windows = [ALL, { since: T0 + 100_000, until: T0 + 5_500_000 }];
+        for (const window of windows) {
+          const rows = await loadSamples(t.engine.db.k, 'acme', 'levels', window);
+          assert.ok(rows.length > 30_000);
+          const firstSeen = [...new Set(rows.map((r) => r.entity))];
+          for (const threads of [1, 2]) {
+            const cols = await loadSampleColumns(t.engine.db.k, 'acme', 'levels', window, { threads });
+            const at = (i: number) => `threads ${threads}, row ${i}`;
+            assert.equal(cols.rows, rows.length, at(-1));
+            assert.deepEqual(cols.entities, firstSeen, 'entities numbered in order of first appearance');
+            const site = cols.features[1]!.categories!;
+            const same = (a: number, b: number | null) => (b === null ? Number.isNaN(a) : Object.is(a, b));
+            rows.forEach((r, i) => {
+              if (cols.ts[i] !== r.ts || cols.entities[cols.entityIndex[i]!] !== r.entity || !same(cols.label[i]!, r.label)) assert.fail(`${at(i)}: (${cols.ts[i]}, ${cols.entities[cols.entityIndex[i]!]}, ${cols.label[i]}) for (${r.ts}, ${r.entity}, ${r.label})`);
+              if (!same(cols.columns[0]![i]!, r.values.temp as number | null)) assert.fail(`${at(i)}: temp ${cols.columns[0]![i]} for ${r.values.temp}`);
+              if ((Number.isNaN(cols.columns[1]![i]!) ? null : site[cols.columns[1]![i]!]) !== r.values.site) assert.fail(`${at(i)}: site`);
+              if (!same(cols.columns[2]![i]!, r.values.vibration as number | null)) assert.fail(`${at(i)}: vibration ${cols.columns[2]![i]} for ${r.values.vibration}`);
+            });
+          }
+        }
+      } finally {
+        await t.close();
+      }
+    });
+
     test('CSV and NDJSON bodies store the same samples as JSON', async () => {
       const t = await openTestEngine(await target.make());
       try {

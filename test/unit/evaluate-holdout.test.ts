@@ -37,6 +37,17 @@ describe('timeHoldout', () => {
     assert.deepEqual(ids(train), [0, 4, 1]);
   });
 
+  it('rows already in time order (ties included) split where they are, into copies', () => {
+    const set = rowsSet(10, [1, 2, 2, 3, 5, 5, 5, 8, 9, 9]);
+    const { train, valid } = timeHoldout(set, 0.3);
+    assert.deepEqual(ids(valid), [7, 8, 9]);
+    assert.deepEqual(ids(train), [0, 1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(Array.from(valid.X.columns[0]!), [70, 80, 90]);
+    assert.deepEqual(Array.from(train.ts!), [1, 2, 2, 3, 5, 5, 5]);
+    valid.X.columns[0]![0] = -1;
+    assert.equal(set.X.columns[0]![7], 70, 'the parts do not share memory with the set');
+  });
+
   it('takes the last rows when there are no timestamps', () => {
     const { train, valid } = timeHoldout(rowsSet(10));
     assert.deepEqual(ids(valid), [8, 9]);

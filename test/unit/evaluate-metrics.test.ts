@@ -66,6 +66,41 @@ describe('evaluate: classification', () => {
     }
   });
 
+  it('gives bit for bit the rank sum of the comparator sort (ties, −0 and 0, infinities, labels other than 0/1)', () => {
+    /** auc as it was computed before the sorted fast path: row indexes sorted with a comparator. */
+    const comparatorAuc = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number => {
+      const n = yTrue.length;
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => yPred[a]! - yPred[b]! || a - b);
+      let positives = 0;
+      let rankSum = 0;
+      for (let start = 0; start < n; ) {
+        let end = start + 1;
+        while (end < n && yPred[order[end]!] === yPred[order[start]!]) end++;
+        for (let k = start; k < end; k++) {
+          if (yTrue[order[k]!] === 1) {
+            positives++;
+            rankSum += (start + 1 + end) / 2;
+          }
+        }
+        start = end;
+      }
+      const negatives = n - positives;
+      return positives === 0 || negatives === 0 ? 0.5 : (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+    };
+    const random = seededRandom(11);
+    for (const n of [0, 1, 2, 7, 100, 5_000, 60_000]) {
+      const y = Float64Array.from({ length: n }, () => (random() < 0.3 ? 1 : random() < 0.02 ? 2 : 0));
+      const p = Float64Array.from({ length: n }, (_, i) => {
+        const r = random();
+        return r < 0.05 ? -0 : r < 0.1 ? 0 : r < 0.12 ? Infinity : r < 0.14 ? -Infinity : Math.round(random() * (i % 2 ? 50 : 1e6)) / 1e3;
+      });
+      assert.ok(Object.is(auc(y, p), comparatorAuc(y, p)), `n = ${n}`);
+      assert.ok(Object.is(auc([...y], [...p]), comparatorAuc(y, p)), `n = ${n}, plain arrays`);
+    }
+    const withNaN = [0.3, Number.NaN, 0.1, 0.7];
+    assert.ok(Object.is(auc([1, 0, 0, 1], withNaN), comparatorAuc([1, 0, 0, 1], withNaN)), 'a NaN score keeps the comparator order');
+  });
+
   it('defines AUC 0.5 and precision/recall/F1 0 when only one class is present', () => {
     const allZero = evaluate('binary', [0, 0, 0], [0.2, 0.7, 0.1]);
     assert.equal(allZero.auc, 0.5);

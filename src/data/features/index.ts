@@ -1,7 +1,8 @@
 /**
  * Feature engineering: a serializable FeatureSpec (spec.ts) and the one transform that applies it
- * at training (buildTrainingSet) and at serving (transformForServing). See spec.ts for the exact
- * lag and rolling semantics and transform.ts for parity and history requirements.
+ * at training (buildTrainingSet; buildTrainingSetFromColumns for a window in columns) and at
+ * serving (transformForServing). See spec.ts for the exact lag and rolling semantics and
+ * transform.ts for parity and history requirements.
  */
 export {
   DEFAULT_MAX_CATEGORIES,
@@ -24,3 +25,4 @@ export {
 export { checkSpecAgainstSchema, mappedColumns } from './schema-check.ts';
 export { specFromSchemaConfig, type SchemaConfig } from './schema-config.ts';
 export { buildTrainingSet, fitFeatureSpec, transformForServing, type BuiltTrainingSet, type ServingFeatures } from './transform.ts';
+export { buildTrainingSetFromColumns, fitFeatureSpecFromColumns } from './columnar.ts';

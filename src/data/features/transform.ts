@@ -41,12 +41,12 @@ export interface ServingFeatures {
   X: Matrix;
 }
 
-const numberOf = (v: unknown): number => {
+export const numberOf = (v: unknown): number => {
   const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
   return Number.isFinite(x) ? x : Number.NaN;
 };
 
-const categoryOf = (v: unknown): string | null =>
+export const categoryOf = (v: unknown): string | null =>
   typeof v === 'string' ? (v === '' ? null : v) : typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
 
 /**
@@ -62,12 +62,17 @@ export function fitFeatureSpec(spec: FeatureSpec, samples: readonly RawSample[])
       const c = categoryOf(s.values[raw]);
       if (c !== null) counts.set(c, (counts.get(c) ?? 0) + 1);
     }
-    vocabulary[column] = [...counts]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .slice(0, spec.maxCategories)
-      .map(([c]) => c);
+    vocabulary[column] = vocabularyOf(counts, spec.maxCategories);
   }
   return structuredClone({ ...spec, vocabulary });
+}
+
+/** Categories by frequency (most frequent first, ties by name), at most `max`. */
+export function vocabularyOf(counts: ReadonlyMap<string, number>, max: number): string[] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, max)
+    .map(([c]) => c);
 }
 
 /**
@@ -145,7 +150,7 @@ export function transformForServing(spec: FeatureSpec, rows: readonly RawSample[
 }
 
 /** A spec compiled for the transform: its layout, each categorical column's codes, the columns lags and windows read. */
-interface Plan {
+export interface Plan {
   readonly layout: FeatureLayout;
   readonly width: number;
   readonly needsHistory: boolean;
@@ -170,7 +175,7 @@ interface RollingPlan {
 /** Plans of fitted specs, per spec object (see spec.ts: a used spec is not changed in place). */
 const plans = new WeakMap<FeatureSpec, Plan>();
 
-function planOf(spec: FeatureSpec): Plan {
+export function planOf(spec: FeatureSpec): Plan {
   let plan = plans.get(spec);
   if (plan) return plan;
   const layout = featureLayout(spec);
@@ -227,12 +232,9 @@ function computeMatrix(samples: readonly RawSample[], plan: Plan, emit: readonly
   }
   if (!plan.needsHistory) return { rows: m, columns };
 
-  // Sort once by entity, then time (then input order, for a stable result); samples already in
-  // that order (one entity's samples as the store returns them) are not sorted.
   const entity = new Int32Array(n);
   const time = new Float64Array(n);
   const entityCode = oneEntity ? null : new Map<string, number>();
-  let sorted = true;
   for (let i = 0; i < n; i++) {
     const s = samples[i]!;
     if (!Number.isFinite(s.ts)) throw new NsError('NS_VALIDATION', `ts: sample of entity "${s.entity}" has no valid time`, { field: 'ts' });
@@ -242,8 +244,38 @@ function computeMatrix(samples: readonly RawSample[], plan: Plan, emit: readonly
       if (code === undefined) entityCode.set(s.entity, (code = entityCode.size));
       entity[i] = code;
     }
-    if (i > 0 && sorted) sorted = entity[i - 1]! < entity[i]! || (entity[i - 1] === entity[i] && time[i - 1]! <= time[i]!);
   }
+  historyFeatures(plan, columns, col, { time, entity, oneEntity, emit, rows: m }, (name, order, out) => {
+    for (let p = 0; p < n; p++) out[p] = numberOf(samples[order === null ? p : order[p]!]!.values[name]);
+  });
+  return { rows: m, columns };
+}
+
+/** The samples as history features read them: n = time.length samples. */
+export interface HistoryInput {
+  /** Each sample's time (finite). */
+  time: Float64Array;
+  /** Each sample's entity code (any numbering); all zero when `oneEntity`. */
+  entity: Int32Array;
+  oneEntity: boolean;
+  /** Matrix row k is sample emit[k] (null: sample k). */
+  emit: ArrayLike<number> | null;
+  rows: number;
+}
+
+/**
+ * Writes the lag and rolling features (the plan's columns from `col` on) of the emitted samples.
+ * `readSource` fills `out` with a source column's numeric values (NaN = missing) in sorted
+ * order: out[p] is sample order[p] (order null: sample p).
+ */
+export function historyFeatures(plan: Plan, columns: Float64Array[], col: number, input: HistoryInput, readSource: (name: string, order: Int32Array | null, out: Float64Array) => void): void {
+  const { time, entity, oneEntity, emit } = input;
+  const n = time.length;
+  const m = input.rows;
+  // Sort once by entity, then time (then input order, for a stable result); samples already in
+  // that order (one entity's samples as the store returns them) are not sorted.
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = entity[i - 1]! < entity[i]! || (entity[i - 1] === entity[i] && time[i - 1]! <= time[i]!);
   // order[p]: the sample at sorted position p (null: already sorted, p itself).
   let order: Int32Array | null = null;
   let ts = time;
@@ -279,7 +311,7 @@ function computeMatrix(samples: readonly RawSample[], plan: Plan, emit: readonly
   // Each source column's values in sorted order, read once.
   const values = plan.sources.map((name) => {
     const v = new Float64Array(n);
-    for (let p = 0; p < n; p++) v[p] = numberOf(samples[order === null ? p : order[p]!]!.values[name]);
+    readSource(name, order, v);
     return v;
   });
 
@@ -323,7 +355,6 @@ function computeMatrix(samples: readonly RawSample[], plan: Plan, emit: readonly
     const outMax = r.max >= 0 ? columns[r.max]! : none;
     for (let g = 0; g < rollGroups.length; g += 2) rollGroup(v, ts, rollGroups[g]!, rollGroups[g + 1]!, r.windowMs, rollRows, outMean, outStd, outMin, outMax, minQ, maxQ);
   }
-  return { rows: m, columns };
 }
 
 /** One lag feature over one entity group [a, b) of the sorted samples: the latest value at or before ts − lag. */

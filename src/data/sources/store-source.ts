@@ -1,10 +1,11 @@
 /**
  * The built-in sample store as a data source: one dataset's samples of the asked tenant, in the
- * window (since ≤ ts < until). All SQL stays in src/store; this only adapts the call.
+ * window (since ≤ ts < until), as rows or (what training reads) as columns. All SQL stays in
+ * src/store; this only adapts the calls.
  */
 import type { Executor } from '../../store/db.ts';
-import { loadSamples } from '../../store/sample-window.ts';
-import type { DataSource, DataWindow, RawSample } from '../types.ts';
+import { loadSampleColumns, loadSamples } from '../../store/sample-window.ts';
+import type { DataSource, DataWindow, RawSample, SampleColumns } from '../types.ts';
 import { checkWindow } from './window.ts';
 
 export class StoreSource implements DataSource {
@@ -23,6 +24,14 @@ export class StoreSource implements DataSource {
     const samples = await loadSamples(this.#x, tenantId, this.datasetId, window);
     signal?.throwIfAborted();
     return samples;
+  }
+
+  async loadColumns(tenantId: string, window: DataWindow, options: { signal?: AbortSignal; threads?: number } = {}): Promise<SampleColumns> {
+    checkWindow(window);
+    options.signal?.throwIfAborted();
+    const columns = await loadSampleColumns(this.#x, tenantId, this.datasetId, window, { threads: options.threads ?? 1 });
+    options.signal?.throwIfAborted();
+    return columns;
   }
 }
 
