@@ -21,7 +21,7 @@ export const DURATION_RANGES = Object.freeze({
   /** A schedule's jitter; also shorter than the gap between its slots. */
   jitter: { minMs: 0, maxMs: DAY },
   /** A schedule's misfire grace, and NIGHTSHIFT_MISFIRE_GRACE. */
-  misfireGrace: { minMs: 0, maxMs: 31 * DAY },
+  misfireGrace: { minMs: SECOND, maxMs: 31 * DAY },
   /** A job's or a model's timeout, training.timeout, TRAINING_TIMEOUT_HOURS. */
   timeout: { minMs: SECOND, maxMs: 7 * DAY },
   /** Each retry backoff step. */

@@ -25,10 +25,11 @@ export async function scheduleFromBody(services: Pick<Services, 'tenants' | 'set
     value === undefined ? fallback : parseDuration(value, field, DURATION_RANGES[field], example);
   const jitterMs = duration(body.jitter, 'jitter', 0, '5m');
   checkJitter(timing, jitterMs, 'jitter', services.clock.now());
-  const misfireGraceMs = duration(body.misfireGrace, 'misfireGrace', services.settings.misfireGraceMs, '1h');
-  if (misfireGraceMs < MIN_MISFIRE_GRACE_MS) {
+  // Below its minimum, a misfire grace gets the rule that says why (and what to do instead), not only the range.
+  if (body.misfireGrace !== undefined && parseDuration(body.misfireGrace, 'misfireGrace') < MIN_MISFIRE_GRACE_MS) {
     throw new NsError('NS_SCHEDULE_INVALID', `misfireGrace="${String(body.misfireGrace)}": ${MISFIRE_GRACE_RULE}; example "1h"`, { field: 'misfireGrace' });
   }
+  const misfireGraceMs = duration(body.misfireGrace, 'misfireGrace', services.settings.misfireGraceMs, '1h');
   return {
     id,
     tenantId,

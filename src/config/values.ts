@@ -132,8 +132,11 @@ export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; 
 
 /** A misfire grace (a schedule's, or the default): a duration of at least MIN_MISFIRE_GRACE_MS. */
 export function toMisfireGraceMs(raw: unknown, at: At): number {
-  const ms = toDurationMs(raw, at, { allowZero: true, example: '1h', range: DURATION_RANGES.misfireGrace });
+  // Below the minimum, the rule says why (and what to do instead) rather than the range alone.
+  const ms = toDurationMs(raw, at, { allowZero: true, example: '1h' });
   if (ms < MIN_MISFIRE_GRACE_MS) throw invalidValue(at, raw, MISFIRE_GRACE_RULE, '1h');
+  const reason = outOfRange(ms, DURATION_RANGES.misfireGrace);
+  if (reason !== null) throw invalidValue(at, raw, reason, '1h');
   return ms;
 }
 

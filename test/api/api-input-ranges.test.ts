@@ -41,8 +41,8 @@ describe('schedule durations: stated ranges, checked before anything is written'
     ['every over a year', { ...base, every: '367d' }, 'every', /at most 366d/],
     ['every as milliseconds past 2^53', { ...base, every: 2 ** 53 }, 'every', /every/],
     ['jitter over a day', { ...base, every: '366d', jitter: '2d' }, 'jitter', /jitter="2d".*from 0s to 1d/],
-    ['misfireGrace over 31 days', { ...base, cron: '0 1 * * *', misfireGrace: '32d' }, 'misfireGrace', /misfireGrace="32d".*from 0s to 31d/],
-    ['misfireGrace in milliseconds over 31 days', { ...base, cron: '0 1 * * *', misfireGrace: 31 * 86_400_000 + 1 }, 'misfireGrace', /from 0s to 31d/],
+    ['misfireGrace over 31 days', { ...base, cron: '0 1 * * *', misfireGrace: '32d' }, 'misfireGrace', /misfireGrace="32d".*from 1s to 31d/],
+    ['misfireGrace in milliseconds over 31 days', { ...base, cron: '0 1 * * *', misfireGrace: 31 * 86_400_000 + 1 }, 'misfireGrace', /from 1s to 31d/],
   ];
   for (const [what, payload, field, message] of cases) {
     test(`POST and PUT refuse ${what}: 400 naming ${field} and the range, nothing stored, lists answer`, async () => {

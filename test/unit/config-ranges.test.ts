@@ -32,7 +32,7 @@ describe('config file: out-of-range durations are refused by `config check`', ()
     ['a schedule every 99999999 days (the issue)', `${JOBS}schedules: [{ id: s, job: quick, every: 99999999d }]\n`, 'schedules[0].every', /every="99999999d": must be from 1s to 366d/],
     ['a schedule every 2^53 ms', `${JOBS}schedules: [{ id: s, job: quick, every: 9007199254740993 }]\n`, 'schedules[0].every', /every/],
     ['a jitter of 2 days', `${JOBS}schedules: [{ id: s, job: quick, every: 30d, jitter: 2d }]\n`, 'schedules[0].jitter', /jitter="2d": must be from 0s to 1d/],
-    ['a misfire grace of 400 days', `${JOBS}schedules: [{ id: s, job: quick, cron: "0 1 * * *", misfireGrace: 400d }]\n`, 'schedules[0].misfireGrace', /from 0s to 31d/],
+    ['a misfire grace of 400 days', `${JOBS}schedules: [{ id: s, job: quick, cron: "0 1 * * *", misfireGrace: 400d }]\n`, 'schedules[0].misfireGrace', /from 1s to 31d/],
     ['a job timeout of 30 days', 'jobs: [{ id: quick, kind: command, command: node, timeout: 30d }]\n', 'jobs[0].timeout', /timeout="30d": must be from 1s to 7d/],
     ['a backoff step of 2 days', 'jobs: [{ id: quick, kind: command, command: node, retry: { backoff: [5m, 2d] } }]\n', 'jobs[0].retry.backoff[1]', /from 0s to 1d/],
     ['a default backoff step of 2 days', `retry: { backoff: [2d] }\n${JOBS}`, 'retry.backoff[0]', /from 0s to 1d/],
@@ -42,7 +42,7 @@ describe('config file: out-of-range durations are refused by `config check`', ()
     ['a poll of 5 minutes', `poll: 5m\n${JOBS}`, 'poll', /from 1ms to 30s/],
     ['a kill grace of 1 hour', `killGrace: 1h\n${JOBS}`, 'killGrace', /from 1ms to 10m/],
     ['a shutdown grace of 2 hours', `shutdownGrace: 2h\n${JOBS}`, 'shutdownGrace', /from 1ms to 1h/],
-    ['a misfire grace of 400 days', `misfireGrace: 400d\n${JOBS}`, 'misfireGrace', /from 0s to 31d/],
+    ['a misfire grace of 400 days', `misfireGrace: 400d\n${JOBS}`, 'misfireGrace', /from 1s to 31d/],
     ['history kept for 99999999 days', `historyRetentionDays: 99999999\n${JOBS}`, 'historyRetentionDays', /from 1 to 36500/],
   ];
   for (const [what, yaml, field, message] of cases) {
@@ -66,7 +66,7 @@ describe('config file: out-of-range durations are refused by `config check`', ()
       join(dir, 'nightshift.yaml'),
       'lease: 1h\nheartbeat: 30m\npoll: 30s\nkillGrace: 10m\nshutdownGrace: 1h\nmisfireGrace: 31d\nhistoryRetentionDays: 36500\n' +
         'jobs: [{ id: quick, kind: command, command: node, timeout: 7d, retry: { backoff: [0s, 1d] } }]\n' +
-        'schedules: [{ id: s, job: quick, every: 366d, jitter: 1d, misfireGrace: 0s }, { id: t, job: quick, every: 1s }]\n',
+        'schedules: [{ id: s, job: quick, every: 366d, jitter: 1d, misfireGrace: 1s }, { id: t, job: quick, every: 1s }]\n',
     );
     const s = loadSettings({ env: {}, cwd: dir, configPath: 'nightshift.yaml' });
     assert.equal(s.schedules[0]!.everyMs, 366 * 86_400_000);
@@ -79,7 +79,7 @@ describe('environment: out-of-range durations are refused', () => {
     [{ NIGHTSHIFT_LEASE: '2h' }, 'NIGHTSHIFT_LEASE', /NIGHTSHIFT_LEASE="2h": must be from 1s to 1h/],
     [{ NIGHTSHIFT_LEASE: '500ms' }, 'NIGHTSHIFT_LEASE', /from 1s to 1h/],
     [{ NIGHTSHIFT_POLL: '5m' }, 'NIGHTSHIFT_POLL', /from 1ms to 30s/],
-    [{ NIGHTSHIFT_MISFIRE_GRACE: '400d' }, 'NIGHTSHIFT_MISFIRE_GRACE', /from 0s to 31d/],
+    [{ NIGHTSHIFT_MISFIRE_GRACE: '400d' }, 'NIGHTSHIFT_MISFIRE_GRACE', /from 1s to 31d/],
     [{ NIGHTSHIFT_SHUTDOWN_GRACE: '99999999d' }, 'NIGHTSHIFT_SHUTDOWN_GRACE', /from 1ms to 1h/],
     [{ NIGHTSHIFT_KILL_GRACE: '1h' }, 'NIGHTSHIFT_KILL_GRACE', /from 1ms to 10m/],
     [{ TRAINING_TIMEOUT_HOURS: '1000' }, 'TRAINING_TIMEOUT_HOURS', /TRAINING_TIMEOUT_HOURS="1000": must be a number of hours up to 168/],

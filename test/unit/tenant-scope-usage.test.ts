@@ -24,6 +24,7 @@ const ALLOWED: Record<string, string> = {
   'src/api/routes/schedules.ts': "the operator's /api/schedules, unless narrowed by ?tenantId",
   'src/cli/commands.ts': 'jobs, runs, run and cancel without --tenant are the operator looking at everything',
   'src/cli/model-commands.ts': 'models without --tenant lists every tenant',
+  'src/cli/engine-session.ts': 'a model named without --tenant is looked for across tenants, to find the one tenant that has it',
 };
 
 /** Code with comments removed, so a comment naming ALL_TENANTS is not a use of it. */
