@@ -19,31 +19,12 @@ export interface LoggerOptions {
 
 type PrettyFactory = (options: Record<string, unknown>) => (line: string) => string;
 
-// A specifier in a variable: pino-pretty is loaded only for pretty output, and its absence is a
-// configuration error rather than a failure to start for everyone else.
-const PINO_PRETTY = 'pino-pretty';
-
-interface PinoPrettyModule {
-  prettyFactory?: PrettyFactory;
-  default?: { prettyFactory?: PrettyFactory };
-}
-
-async function importPinoPretty(): Promise<PinoPrettyModule | null> {
-  try {
-    return (await import(PINO_PRETTY)) as PinoPrettyModule;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return null;
-    throw error;
-  }
-}
-
+/** pino-pretty, loaded only when pretty output is asked for (the JSON path never pays for it). */
 async function loadPrettyFactory(): Promise<PrettyFactory> {
-  const module = await importPinoPretty();
-  const factory = module?.prettyFactory ?? module?.default?.prettyFactory;
-  if (factory) return factory;
-  throw new NsError('NS_CONFIG_INVALID', 'NIGHTSHIFT_LOG_FORMAT=pretty needs the pino-pretty package, which is not installed here; npm install pino-pretty, or use NIGHTSHIFT_LOG_FORMAT=json', {
-    field: 'logFormat',
-  });
+  const module = (await import('pino-pretty')) as { prettyFactory?: PrettyFactory; default?: { prettyFactory?: PrettyFactory } };
+  const factory = module.prettyFactory ?? module.default?.prettyFactory;
+  if (!factory) throw new NsError('NS_INTERNAL', 'pino-pretty has no prettyFactory: the installed version is not the one package.json asks for');
+  return factory;
 }
 
 export async function createLogger(options: LoggerOptions): Promise<Logger> {
