@@ -7,7 +7,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { NsError } from '../errors.ts';
 import { checkDatabaseUrl, checkZone } from './env.ts';
-import { ARTIFACT_STORAGES, LOG_LEVELS } from './defaults.ts';
+import { ARTIFACT_STORAGES, LIMITS, LOG_LEVELS } from './defaults.ts';
 import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
 import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
@@ -69,6 +69,9 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['jobNiceness', 'jobNiceness', (raw, at) => toInteger(raw, at, { min: 0, max: 19 }, '10')],
   ['launcher', 'launcher', (raw, at) => toBoolean(raw, at)],
   ['historyRetentionDays', 'historyRetentionDays', (raw, at) => toInteger(raw, at, { min: 1 }, '365')],
+  ['modelCacheMb', 'modelCacheMb', (raw, at) => toInteger(raw, at, LIMITS.modelCacheMb, '256')],
+  ['historyCacheSamples', 'historyCacheSamples', (raw, at) => toInteger(raw, at, LIMITS.historyCacheSamples, '100000')],
+  ['ingestMaxSkew', 'ingestMaxSkewMs', (raw, at) => toDurationMs(raw, at, { allowZero: true, maxMs: LIMITS.ingestMaxSkewMs.max, example: '1h' })],
   ['http.host', 'http.host', text('0.0.0.0')],
   ['http.port', 'http.port', (raw, at) => toInteger(raw, at, { min: 0, max: 65_535 }, '8080')],
   ['training.schedule', 'training.schedule', cron('0 2 * * *')],

@@ -3,7 +3,7 @@
  * Unset or empty variables leave the default (or the config file's value) in place.
  */
 import { assertTimeZone } from '../schedule/index.ts';
-import { ARTIFACT_STORAGES, LOG_LEVELS } from './defaults.ts';
+import { ARTIFACT_STORAGES, LIMITS, LOG_LEVELS } from './defaults.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
 import {
   invalidValue,
@@ -39,6 +39,9 @@ export const ENV = {
   maxRecoveries: 'NIGHTSHIFT_MAX_RECOVERIES',
   pollMs: 'NIGHTSHIFT_POLL',
   misfireGraceMs: 'NIGHTSHIFT_MISFIRE_GRACE',
+  modelCacheMb: 'NIGHTSHIFT_MODEL_CACHE_MB',
+  historyCacheSamples: 'NIGHTSHIFT_HISTORY_CACHE_SAMPLES',
+  ingestMaxSkewMs: 'NIGHTSHIFT_INGEST_MAX_SKEW',
   host: 'NIGHTSHIFT_HOST',
   port: 'NIGHTSHIFT_PORT',
   trainingSchedule: 'ML_TRAINING_SCHEDULE',
@@ -97,6 +100,9 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.jobNiceness, 'jobNiceness'))) patch.jobNiceness = toInteger(v[0], v[1], { min: 0, max: 19 }, '10');
   if ((v = get(ENV.launcher, 'launcher'))) patch.launcher = toBoolean(...v);
   if ((v = get(ENV.maxRecoveries, 'maxRecoveries'))) patch.maxRecoveries = toInteger(v[0], v[1], { min: 0, max: 1_000_000 }, '10');
+  if ((v = get(ENV.modelCacheMb, 'modelCacheMb'))) patch.modelCacheMb = toInteger(v[0], v[1], LIMITS.modelCacheMb, '256');
+  if ((v = get(ENV.historyCacheSamples, 'historyCacheSamples'))) patch.historyCacheSamples = toInteger(v[0], v[1], LIMITS.historyCacheSamples, '100000');
+  if ((v = get(ENV.ingestMaxSkewMs, 'ingestMaxSkewMs'))) patch.ingestMaxSkewMs = toDurationMs(v[0], v[1], { allowZero: true, maxMs: LIMITS.ingestMaxSkewMs.max, example: '1h' });
   for (const [key, example] of DURATIONS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example });
   }

@@ -109,7 +109,7 @@ export function toEnum<T extends string>(raw: unknown, at: At, allowed: readonly
 }
 
 /** A duration string ("90s", "6h") or a number of milliseconds; digits-only strings are milliseconds. */
-export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; example?: string } = {}): number {
+export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; maxMs?: number; example?: string } = {}): number {
   const example = opts.example ?? '6h';
   if (typeof raw !== 'string' && typeof raw !== 'number') throw invalidValue(at, raw, 'must be a duration', example);
   const value = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
@@ -120,6 +120,7 @@ export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; 
     rethrowAsConfig(error, at);
   }
   if (ms < 0 || (ms === 0 && !opts.allowZero)) throw invalidValue(at, raw, 'must be a duration greater than zero', example);
+  if (opts.maxMs !== undefined && ms > opts.maxMs) throw invalidValue(at, raw, `must be at most ${durationText(opts.maxMs)}`, example);
   return ms;
 }
 

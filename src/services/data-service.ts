@@ -1,12 +1,13 @@
 /**
  * Training data per tenant: dataset schemas (define, describe, list), sample ingest (JSON, NDJSON,
- * CSV; a batch is written whole or not at all), and the generated demo data a declared dataset may
- * ask for. Another tenant's dataset is not found.
+ * CSV; a batch is written whole or not at all; timestamps at most `maxSkewMs` ahead of the clock),
+ * and the generated demo data a declared dataset may ask for. Another tenant's dataset is not found.
+ * Every write is told to `samples` (serving's history cache), so what it holds stays in step.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { defineDataset, describeDataset, listDatasets, type DatasetView, type DefineResult } from '../data/ingest/dataset-service.ts';
-import { ingestSamples, type IngestFormat, type IngestResult } from '../data/ingest/ingest-service.ts';
+import { ingestBatch, type IngestFormat, type IngestResult, type WrittenSamples } from '../data/ingest/ingest-service.ts';
 import { generateTenant, toRawSamples } from '../data/synthetic/index.ts';
 import type { DatasetSchema } from '../data/types.ts';
 import type { DatasetGenerator } from '../config/types.ts';
@@ -22,20 +23,48 @@ export interface IngestInput {
   maxRows?: number;
 }
 
+/** Who keeps copies of samples (serving's history cache) and must hear of every write. */
+export interface SampleWriteListener {
+  /** A write to the dataset may begin: copies being read from the store now may miss it. */
+  writing(tenantId: string, datasetId: string): void;
+  /** A write committed. */
+  written(w: WrittenSamples): void;
+  /** The dataset changed other than by an ingest (schema, generated data): drop every copy. */
+  reset(tenantId: string, datasetId: string): void;
+}
+
+export interface DataServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Samples dated further ahead of the clock are refused (NIGHTSHIFT_INGEST_MAX_SKEW). */
+  maxSkewMs: number;
+  samples?: SampleWriteListener;
+}
+
 export class DataService {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #maxSkewMs: number;
+  readonly #samples: SampleWriteListener | undefined;
 
-  constructor(deps: { db: Db; clock: Clock; logger: Logger }) {
+  constructor(deps: DataServiceDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#logger = deps.logger;
+    this.#maxSkewMs = deps.maxSkewMs;
+    this.#samples = deps.samples;
   }
 
   /** Creates the dataset or changes its schema (NS_CONFLICT when stored samples would not survive the change). */
-  define(schema: DatasetSchema): Promise<DefineResult> {
-    return defineDataset(this.#db, schema, this.#clock.now());
+  async define(schema: DatasetSchema): Promise<DefineResult> {
+    this.#samples?.writing(schema.tenantId, schema.id);
+    try {
+      return await defineDataset(this.#db, schema, this.#clock.now());
+    } finally {
+      this.#samples?.reset(schema.tenantId, schema.id);
+    }
   }
 
   describe(tenantId: string, datasetId: string): Promise<DatasetView> {
@@ -46,8 +75,12 @@ export class DataService {
     return listDatasets(this.#db.k, tenantId);
   }
 
-  ingest(input: IngestInput): Promise<IngestResult> {
-    return ingestSamples(this.#db, { ...input, now: this.#clock.now() });
+  /** Writes the batch (all of it or nothing); counts the rows inserted and the rows that replaced a stored sample. */
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    this.#samples?.writing(input.tenantId, input.datasetId);
+    const { result, written } = await ingestBatch(this.#db, { ...input, now: this.#clock.now(), maxSkewMs: this.#maxSkewMs });
+    this.#samples?.written(written);
+    return result;
   }
 
   /**
@@ -59,7 +92,12 @@ export class DataService {
     if (await hasSamples(this.#db.k, schema.tenantId, schema.id)) return 0;
     const t0 = performance.now();
     const fleet = generateTenant({ tenants: 1, machines: g.machines, days: g.days, seed: g.seed + index, intervalMs: g.intervalMinutes * 60_000, endMs: this.#clock.now() }, 0);
-    await inTransaction(this.#db, (x) => writeSamples(x, schema, toRawSamples(fleet.records)));
+    this.#samples?.writing(schema.tenantId, schema.id);
+    try {
+      await inTransaction(this.#db, (x) => writeSamples(x, schema, toRawSamples(fleet.records)));
+    } finally {
+      this.#samples?.reset(schema.tenantId, schema.id);
+    }
     this.#logger.info({ tenantId: schema.tenantId, dataset: schema.id, samples: fleet.records.length, machines: g.machines, days: g.days, ms: Math.round(performance.now() - t0) }, 'generated demo data');
     return fleet.records.length;
   }

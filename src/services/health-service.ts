@@ -8,11 +8,36 @@ import { listJobs } from '../store/jobs.ts';
 import { jobHealth, pingStore, queueDepth, type JobHealthRow } from '../store/job-health.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
-/** Live readings of this process's loops, taken when asked. */
+/** The model cache as /health shows it (serving's ModelCacheStats): read from memory, never the store. */
+export interface ModelCacheReading {
+  maxBytes: number;
+  bytes: number;
+  entries: number;
+  loads: number;
+  evictions: number;
+  loadErrors: number;
+  hits: number;
+  misses: number;
+}
+
+/** The history cache as /health shows it (serving's HistoryCacheStats). */
+export interface HistoryCacheReading {
+  maxSamples: number;
+  samples: number;
+  entities: number;
+  hits: number;
+  misses: number;
+  storeReads: number;
+  invalidations: number;
+}
+
+/** Live readings of this process's loops and caches, taken when asked. */
 export interface LoopProbes {
   schedulerState(): string;
   workersState(): string;
   running(): number;
+  modelCache?(): ModelCacheReading;
+  historyCache?(): HistoryCacheReading;
 }
 
 export interface HealthReport {
@@ -23,6 +48,8 @@ export interface HealthReport {
   concurrency: number;
   node: string;
   jobs: JobHealthRow[];
+  modelCache: ModelCacheReading | null;
+  historyCache: HistoryCacheReading | null;
 }
 
 export interface QueueDepthRow {
@@ -65,6 +92,8 @@ export class HealthService {
       concurrency: this.#node.concurrency,
       node: this.#node.nodeId,
       jobs,
+      modelCache: this.#probes.modelCache ? pickCache(this.#probes.modelCache()) : null,
+      historyCache: this.#probes.historyCache ? { ...this.#probes.historyCache() } : null,
     };
   }
 
@@ -73,3 +102,14 @@ export class HealthService {
     return queueDepth(this.#db.k, ALL_TENANTS);
   }
 }
+
+const pickCache = (c: ModelCacheReading): ModelCacheReading => ({
+  maxBytes: c.maxBytes,
+  bytes: c.bytes,
+  entries: c.entries,
+  loads: c.loads,
+  evictions: c.evictions,
+  loadErrors: c.loadErrors,
+  hits: c.hits,
+  misses: c.misses,
+});

@@ -4,7 +4,10 @@
  * categoricals as codes into the dataset's dictionary). Every statement takes the tenant.
  *
  * Writes go in multi-row INSERT chunks inside the caller's transaction; a sample with the same
- * (entity, ts) as a stored one replaces it, so re-sending a batch is idempotent.
+ * (entity, ts) as a stored one replaces it, so re-sending a batch is idempotent. Each chunk is first
+ * inserted with ON CONFLICT DO NOTHING, whose affected-row count is the rows inserted; only when
+ * some rows were already stored does the same chunk go again as an upsert, which replaces them.
+ * Appending new samples (the usual batch) costs one statement per chunk, as before the counts.
  */
 import { CompiledQuery } from 'kysely';
 import { NsError } from '../errors.ts';
@@ -55,7 +58,7 @@ interface EncodedBatch {
  * Ingest's hot path: rows [from, to) of an encoded batch as one multi-row upsert. The statement
  * text is made once per chunk size and dialect; each chunk only supplies its parameters.
  */
-async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: EncodedBatch, from: number, to: number): Promise<void> {
+async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: EncodedBatch, from: number, to: number, conflict: 'ignore' | 'replace'): Promise<number> {
   const { batch, vals, width } = e;
   const shared = style === 'question';
   const params: unknown[] = new Array(shared ? 2 + (to - from) * 4 : (to - from) * 6);
@@ -75,7 +78,8 @@ async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: Encode
     params[p++] = Number.isNaN(label) ? null : label;
     params[p++] = vals.subarray(i * width, (i + 1) * width);
   }
-  await x.executeQuery(CompiledQuery.raw(insertSql(style, to - from), params));
+  const result = await x.executeQuery(CompiledQuery.raw(insertSql(style, to - from, conflict), params));
+  return Number(result.numAffectedRows ?? 0);
 }
 
 type PlaceholderStyle = 'question' | 'dollar';
@@ -88,12 +92,13 @@ const insertSqlCache = new Map<string, string>();
  * ON CONFLICT. PostgreSQL: a plain multi-row VALUES (a VALUES subquery would type its untyped
  * parameters as text).
  */
-function insertSql(style: PlaceholderStyle, rows: number): string {
-  const key = `${style}:${rows}`;
+function insertSql(style: PlaceholderStyle, rows: number, conflict: 'ignore' | 'replace'): string {
+  const key = `${style}:${rows}:${conflict}`;
   let text = insertSqlCache.get(key);
   if (!text) {
     const columns = `insert into "samples" ("tenant_id", "dataset_id", "ts", "entity", "label", "vals")`;
-    const upsert = `on conflict ("tenant_id", "dataset_id", "ts", "entity") do update set "label" = "excluded"."label", "vals" = "excluded"."vals"`;
+    const target = `on conflict ("tenant_id", "dataset_id", "ts", "entity")`;
+    const upsert = conflict === 'ignore' ? `${target} do nothing` : `${target} do update set "label" = "excluded"."label", "vals" = "excluded"."vals"`;
     if (style === 'question') {
       const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
       text = `${columns} select ?, ?, "column1", "column2", "column3", "column4" from (values ${tuples}) where true ${upsert}`;
@@ -326,17 +331,52 @@ export async function dictionaryFor(x: Executor, schema: DatasetSchema): Promise
 
 // ---------------------------------------------------------------- compositions
 
-/** Writes a validated batch and any new dictionary entries. Call inside the dataset's transaction. */
-export async function writeSampleBatch(x: Executor, schema: DatasetSchema, batch: SampleBatch): Promise<void> {
+/** What a write did: rows that were new, and rows that replaced a stored sample with the same (entity, ts). */
+export interface SampleWriteCounts {
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * Writes a validated batch (one sample per (entity, ts)) and any new dictionary entries; returns how
+ * many rows were new and how many replaced a stored sample. Call inside the dataset's transaction,
+ * which keeps the counts exact: no other write to the dataset runs between a chunk's two statements.
+ */
+export async function writeSampleBatch(x: Executor, schema: DatasetSchema, batch: SampleBatch): Promise<SampleWriteCounts> {
   const dictionary = await dictionaryFor(x, schema);
   const encoded = encodeBatch(schema, dictionary, batch);
   if (dictionary.added.length > 0) await insertCategories(x, dictionary.added);
   const style = placeholderStyle(x);
-  for (let from = 0; from < batch.rows; from += INSERT_CHUNK) await insertSampleChunk(x, style, encoded, from, Math.min(batch.rows, from + INSERT_CHUNK));
+  let inserted = 0;
+  for (let from = 0; from < batch.rows; from += INSERT_CHUNK) {
+    const to = Math.min(batch.rows, from + INSERT_CHUNK);
+    const added = await insertSampleChunk(x, style, encoded, from, to, 'ignore');
+    inserted += added;
+    // Some rows were stored already: replace them (the rows just inserted are rewritten with the same values).
+    if (added < to - from) await insertSampleChunk(x, style, encoded, from, to, 'replace');
+  }
+  return { inserted, updated: batch.rows - inserted };
 }
 
 /** Writes validated samples given as rows; see writeSampleBatch. */
-export async function writeSamples(x: Executor, schema: DatasetSchema, samples: readonly RawSample[]): Promise<void> {
-  await writeSampleBatch(x, schema, batchOfSamples(schema, samples));
+export async function writeSamples(x: Executor, schema: DatasetSchema, samples: readonly RawSample[]): Promise<SampleWriteCounts> {
+  return writeSampleBatch(x, schema, batchOfSamples(schema, samples));
+}
+
+/**
+ * Row i of a batch as the sample a read of the store returns for it (decodeSamples): every schema
+ * feature in schema order, missing values null, categoricals as their values, a missing label null.
+ */
+export function sampleOfBatchRow(schema: DatasetSchema, batch: SampleBatch, i: number): RawSample {
+  const features = schema.features;
+  const nf = features.length;
+  const values: Record<string, number | string | null> = {};
+  for (let f = 0; f < nf; f += 1) {
+    const feature = features[f]!;
+    const v = batch.values[i * nf + f]!;
+    values[feature.name] = Number.isNaN(v) ? null : feature.type === 'categorical' ? batch.categories[f]![v]! : v;
+  }
+  const label = batch.label[i]!;
+  return { entity: batch.entity[i]!, ts: batch.ts[i]!, values, label: Number.isNaN(label) ? null : label };
 }
 

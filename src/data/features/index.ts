@@ -5,6 +5,7 @@
  */
 export {
   DEFAULT_MAX_CATEGORIES,
+  featureLayout,
   FEATURE_SPEC_FORMAT,
   featureInfos,
   isFitted,
@@ -15,6 +16,7 @@ export {
   requiredHistorySeconds,
   ROLLING_STATS,
   rollingName,
+  type FeatureLayout,
   type FeatureSpec,
   type FeatureSpecInput,
   type LagFeature,
