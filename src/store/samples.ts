@@ -4,10 +4,14 @@
  * categoricals as codes into the dataset's dictionary). Every statement takes the tenant.
  *
  * Writes go in multi-row INSERT chunks inside the caller's transaction; a sample with the same
- * (entity, ts) as a stored one replaces it, so re-sending a batch is idempotent. Each chunk is first
- * inserted with ON CONFLICT DO NOTHING, whose affected-row count is the rows inserted; only when
- * some rows were already stored does the same chunk go again as an upsert, which replaces them.
- * Appending new samples (the usual batch) costs one statement per chunk, as before the counts.
+ * (entity, ts) as a stored one replaces it, so re-sending a batch is idempotent. A write counts the
+ * rows it inserted (the others replaced a stored sample) without a second pass over the rows:
+ * PostgreSQL's upsert returns, per row, whether it inserted it (`xmax = 0`: the row version has no
+ * locker or deleter, which an ON CONFLICT update always leaves; the usual idiom, checked by the
+ * contract tests on both dialects), summed by the statement; on SQLite, `samples` is a rowid table:
+ * a new row gets the largest rowid plus one (SQLite's documented choice without AUTOINCREMENT, until
+ * rowids reach 2^63 − 1) and an updated row keeps its own, so within the batch's transaction the
+ * largest rowid grows by exactly the rows inserted (two seeks to the table's last row).
  */
 import { CompiledQuery } from 'kysely';
 import { NsError } from '../errors.ts';
@@ -58,7 +62,8 @@ interface EncodedBatch {
  * Ingest's hot path: rows [from, to) of an encoded batch as one multi-row upsert. The statement
  * text is made once per chunk size and dialect; each chunk only supplies its parameters.
  */
-async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: EncodedBatch, from: number, to: number, conflict: 'ignore' | 'replace'): Promise<number> {
+/** Upserts rows [from, to); on PostgreSQL returns how many it inserted (SQLite: 0, counted by rowid afterwards). */
+async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: EncodedBatch, from: number, to: number): Promise<number> {
   const { batch, vals, width } = e;
   const shared = style === 'question';
   const params: unknown[] = new Array(shared ? 2 + (to - from) * 4 : (to - from) * 6);
@@ -78,9 +83,17 @@ async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: Encode
     params[p++] = Number.isNaN(label) ? null : label;
     params[p++] = vals.subarray(i * width, (i + 1) * width);
   }
-  const result = await x.executeQuery(CompiledQuery.raw(insertSql(style, to - from, conflict), params));
-  return Number(result.numAffectedRows ?? 0);
+  const result = await x.executeQuery<{ inserted: string | number }>(CompiledQuery.raw(insertSql(style, to - from), params));
+  return style === 'dollar' ? Number(result.rows[0]?.inserted ?? 0) : 0;
 }
+
+/** SQLite: the largest rowid of `samples` (a seek to the table's last row), 0 when it is empty. */
+async function maxSampleRowid(x: Executor): Promise<number> {
+  const { rows } = await x.executeQuery<{ m: number | null }>(CompiledQuery.raw('select max(rowid) as "m" from "samples"', []));
+  return Number(rows[0]?.m ?? 0);
+}
+
+
 
 type PlaceholderStyle = 'question' | 'dollar';
 const insertSqlCache = new Map<string, string>();
@@ -90,22 +103,21 @@ const insertSqlCache = new Map<string, string>();
  * a row instead of 6 (less to bind, a smaller statement to compile: better-sqlite3 compiles every
  * statement Kysely sends); "where true" is SQLite's documented way to parse INSERT … SELECT …
  * ON CONFLICT. PostgreSQL: a plain multi-row VALUES (a VALUES subquery would type its untyped
- * parameters as text).
+ * parameters as text), answering with the count of rows it inserted.
  */
-function insertSql(style: PlaceholderStyle, rows: number, conflict: 'ignore' | 'replace'): string {
-  const key = `${style}:${rows}:${conflict}`;
+function insertSql(style: PlaceholderStyle, rows: number): string {
+  const key = `${style}:${rows}`;
   let text = insertSqlCache.get(key);
   if (!text) {
     const columns = `insert into "samples" ("tenant_id", "dataset_id", "ts", "entity", "label", "vals")`;
-    const target = `on conflict ("tenant_id", "dataset_id", "ts", "entity")`;
-    const upsert = conflict === 'ignore' ? `${target} do nothing` : `${target} do update set "label" = "excluded"."label", "vals" = "excluded"."vals"`;
+    const upsert = `on conflict ("tenant_id", "dataset_id", "ts", "entity") do update set "label" = "excluded"."label", "vals" = "excluded"."vals"`;
     if (style === 'question') {
       const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
       text = `${columns} select ?, ?, "column1", "column2", "column3", "column4" from (values ${tuples}) where true ${upsert}`;
     } else {
       let n = 0;
       const tuples = Array.from({ length: rows }, () => `($${++n}, $${++n}, $${++n}, $${++n}, $${++n}, $${++n})`).join(', ');
-      text = `${columns} values ${tuples} ${upsert}`;
+      text = `with "written" as (${columns} values ${tuples} ${upsert} returning ("xmax" = 0) as "inserted") select count(*) filter (where "inserted") as "inserted" from "written"`;
     }
     insertSqlCache.set(key, text);
   }
@@ -347,14 +359,10 @@ export async function writeSampleBatch(x: Executor, schema: DatasetSchema, batch
   const encoded = encodeBatch(schema, dictionary, batch);
   if (dictionary.added.length > 0) await insertCategories(x, dictionary.added);
   const style = placeholderStyle(x);
+  const rowidBefore = style === 'question' ? await maxSampleRowid(x) : 0;
   let inserted = 0;
-  for (let from = 0; from < batch.rows; from += INSERT_CHUNK) {
-    const to = Math.min(batch.rows, from + INSERT_CHUNK);
-    const added = await insertSampleChunk(x, style, encoded, from, to, 'ignore');
-    inserted += added;
-    // Some rows were stored already: replace them (the rows just inserted are rewritten with the same values).
-    if (added < to - from) await insertSampleChunk(x, style, encoded, from, to, 'replace');
-  }
+  for (let from = 0; from < batch.rows; from += INSERT_CHUNK) inserted += await insertSampleChunk(x, style, encoded, from, Math.min(batch.rows, from + INSERT_CHUNK));
+  if (style === 'question') inserted = (await maxSampleRowid(x)) - rowidBefore;
   return { inserted, updated: batch.rows - inserted };
 }
 
