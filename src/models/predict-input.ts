@@ -69,9 +69,6 @@ function planOf(spec: FeatureSpec): InputPlan {
   return plan;
 }
 
-/** Raw column → its kind, for the spec (cached per spec). */
-export const rawColumns = (spec: FeatureSpec): ReadonlyMap<string, Kind> => planOf(spec).kinds;
-
 const bad = (field: string, message: string) => new NsError('NS_VALIDATION', `${field}: ${message}`, { field });
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ONE_ROW = '{"values": {"temperature": 80.5, …}} for one row, or {"rows": [{"values": {…}}, …]} for a batch';

@@ -141,7 +141,7 @@ export class HistoryCache {
       const generation = ds.generation;
       const loaded = await this.#o.source.load(tenantId, datasetId, { since: window.since, until: END_OF_TIME }, cold);
       const byEntity = groupByEntity(loaded);
-      const keep = ds.generation === generation && this.#datasets.get(ds.key) === ds;
+      const keep = ds.generation === generation;
       for (const entity of cold) {
         const samples = byEntity.get(entity) ?? [];
         parts.push(inWindow(samples, window));
