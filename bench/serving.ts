@@ -10,7 +10,13 @@
  *      ingested and models trained over the API, autocannon POSTing single rows to
  *      …/models/:m/predict: req/s (target ≥ 10,000 on this 2-core machine, autocannon included),
  *      p50/p99, non-2xx; then the same load while the champion changes (a training run, then
- *      promote/rollback by hand): errors and non-2xx (target 0), and the versions responses named.
+ *      promote/rollback by hand): errors and non-2xx (target 0), and the versions responses named;
+ *   3. HTTP with history (issue 14; same process as 2): the demo's model (examples/demo/nightshift.yaml
+ *      `failure`: 6 h lags, 48 h rolling windows), each row with its machine, so each request needs
+ *      the machine's last 48 h of samples, served from the per-entity history cache: req/s (target
+ *      ≥ 5,000) and p99 (target ≤ 5 ms); the same load with the cache off (NIGHTSHIFT_HISTORY_CACHE_SAMPLES=0,
+ *      every request reads the store, as before the cache) beside it, and both servers' answers to
+ *      the same rows compared (target: 0 differ).
  * Each measurement waits for a quiet machine and is taken again when other processes used more than
  * 25 % of a core meanwhile (3 tries); `serving.other_processes_cpu.max` records the worst share kept.
  */
@@ -28,6 +34,8 @@ export const MEASURE_S = 10;
 /** Targets of the issue. */
 const P50_TARGET_US = 50;
 const RPS_TARGET = 10_000;
+const HISTORY_RPS_TARGET = 5_000;
+const HISTORY_P99_TARGET_MS = 5;
 /** "Responses' version changed": at least two versions served during the swap measurement. */
 const VERSIONS_SERVED_TARGET = 2;
 
@@ -62,6 +70,22 @@ export async function run(): Promise<BenchResult[]> {
     result({ name: 'serving.http.predict.client_cpu', value: t.cpuPercent.client!, unit: '% of a core', target: null, better: 'lower' }),
   );
 
+  const hist = http.history;
+  const ht = hist.throughput;
+  results.push(
+    result({ name: 'serving.http.predict_history.rps', value: ht.rps, unit: 'req/s', target: HISTORY_RPS_TARGET, better: 'higher' }),
+    result({ name: 'serving.http.predict_history.p50', value: ht.p50, unit: 'ms', target: null, better: 'lower' }),
+    result({ name: 'serving.http.predict_history.p99', value: ht.p99, unit: 'ms', target: HISTORY_P99_TARGET_MS, better: 'lower' }),
+    result({ name: 'serving.http.predict_history.non_2xx', value: ht.non2xx, unit: 'responses', target: 0, better: 'lower' }),
+    result({ name: 'serving.http.predict_history.errors', value: ht.errors + ht.timeouts, unit: 'errors', target: 0, better: 'lower' }),
+    result({ name: 'serving.http.predict_history.server_cpu', value: ht.cpuPercent.server!, unit: '% of a core', target: null, better: 'lower' }),
+    // Store reads per 1,000 requests during the measurement (the cache answered the rest).
+    result({ name: 'serving.http.predict_history.store_reads_per_1k', value: ht.requests > 0 ? (1000 * hist.cache.storeReads) / ht.requests : 0, unit: 'reads', target: null, better: 'lower' }),
+    result({ name: 'serving.http.predict_history.nocache.rps', value: hist.noCache.rps, unit: 'req/s', target: null, better: 'higher' }),
+    result({ name: 'serving.http.predict_history.nocache.p99', value: hist.noCache.p99, unit: 'ms', target: null, better: 'lower' }),
+    result({ name: 'serving.http.predict_history.cache_mismatches', value: hist.mismatches, unit: `of ${hist.compared} rows`, target: 0, better: 'lower' }),
+  );
+
   const w = http.swap;
   const versionsServed = Object.keys(w.responsesByVersion).length;
   results.push(
@@ -75,7 +99,7 @@ export async function run(): Promise<BenchResult[]> {
   );
 
   // Everything else the machine ran during the kept measurements (quiet-machine check).
-  const others = [...inProcess.specs.map((s) => s.otherCpuPercent), t.cpuPercent.other!, w.load.cpuPercent.other!];
+  const others = [...inProcess.specs.map((s) => s.otherCpuPercent), t.cpuPercent.other!, ht.cpuPercent.other!, hist.noCache.cpuPercent.other!, w.load.cpuPercent.other!];
   results.push(result({ name: 'serving.other_processes_cpu.max', value: Math.max(...others), unit: '% of a core', target: null, better: 'lower' }));
 
   progress(`serving: swap responses by version ${JSON.stringify(w.responsesByVersion)}; by hand ${JSON.stringify(w.byHand)}; training ${JSON.stringify(w.training)}`);

@@ -87,8 +87,24 @@ export class Engine implements Services {
     this.jobs = new JobService({ db, clock });
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
     this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
-    this.data = new DataService({ db, clock, logger, events });
-    this.models = new ModelService({ db, clock, events, logger, tenants: this.tenants, runs: this.runs, training: settings.training, misfireGraceMs: settings.misfireGraceMs, schedules: this.schedules, artifacts, predictionLog: { ...PREDICTION_LOG_DEFAULTS, ...settings.predictionLog }, retention: { keepVersions: settings.keepVersions, keepChampions: settings.keepChampions } });
+    this.models = new ModelService({
+      db,
+      clock,
+      events,
+      logger,
+      tenants: this.tenants,
+      runs: this.runs,
+      training: settings.training,
+      misfireGraceMs: settings.misfireGraceMs,
+      schedules: this.schedules,
+      artifacts,
+      predictionLog: { ...PREDICTION_LOG_DEFAULTS, ...settings.predictionLog },
+      retention: { keepVersions: settings.keepVersions, keepChampions: settings.keepChampions },
+      cacheMaxBytes: settings.modelCacheMb * 1_048_576,
+      historySamples: settings.historyCacheSamples,
+    });
+    // Every write of samples through the data service reaches serving's history cache.
+    this.data = new DataService({ db, clock, logger, events, maxSkewMs: settings.ingestMaxSkewMs, samples: this.models.recentSamples });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
     const workers = this.workers;
     const scheduler = this.scheduler;
@@ -97,7 +113,13 @@ export class Engine implements Services {
       nodeId: settings.nodeId,
       concurrency: settings.concurrency,
       serving: this.models.cache,
-      probes: { schedulerState: () => scheduler.lifecycle.state, workersState: () => workers.lifecycle.state, running: () => workers.activeCount },
+      probes: {
+        schedulerState: () => scheduler.lifecycle.state,
+        workersState: () => workers.lifecycle.state,
+        running: () => workers.activeCount,
+        modelCache: () => this.models.cache.stats(),
+        historyCache: () => this.models.recentSamples.stats(),
+      },
     });
   }
 

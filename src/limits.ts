@@ -34,6 +34,8 @@ export const DURATION_RANGES = Object.freeze({
   poll: { minMs: 1, maxMs: 30 * SECOND },
   /** NIGHTSHIFT_POLICY_DEBOUNCE: after a burst of ingests, the wait before its models are assessed. */
   policyDebounce: { minMs: 0, maxMs: HOUR },
+  /** NIGHTSHIFT_INGEST_MAX_SKEW: how far ahead of the service clock an ingested sample may be dated. */
+  ingestMaxSkew: { minMs: 0, maxMs: 366 * DAY },
 } satisfies Record<string, DurationRange>);
 
 /** Retry backoff lists: at most this many steps (the last one repeats). */

@@ -9,10 +9,17 @@
  *      promoted by the gate;
  *   3. throughput: autocannon POSTs `{"values": {…}}` (one row, the latest sample of each of the
  *      20 machines in turn) to …/models/failure/predict for `seconds`, 10 connections;
- *   4. swap under load: the same load for SWAP_S seconds while the champion changes: a training run
+ *   4. with history: the same load against `failure_history`, the demo's failure model (its
+ *      feature spec from examples/demo/nightshift.yaml: 6 h lags, 48 h rolling windows), each row
+ *      with its machine as entity at the server's now, so each needs the machine's last 48 h of
+ *      samples: from the history cache (bench/serving/history.ts);
+ *   5. swap under load: the same load for SWAP_S seconds while the champion changes: a training run
  *      triggered as the load starts (promoted by the gate: v3, swapped in when the run ends), then
  *      every SWAP_EVERY_MS a change by hand (POST …/rollback, POST …/promote, cycling through the
- *      versions); every response's `version` is counted.
+ *      versions); every response's `version` is counted;
+ *   6. with history, cache off: the server restarted on the same store with
+ *      NIGHTSHIFT_HISTORY_CACHE_SAMPLES=0 (every request reads the store, as before the cache), the
+ *      load of 4 again; and the answers of both servers to the same rows at a fixed time, compared.
  * Before each measurement it waits for a quiet machine; a throughput measurement during which other
  * processes used more than NOISY_PERCENT of a core is taken again (3 tries at most).
  * Prints one JSON line (HttpMeasurement). argv: [seconds]
@@ -27,6 +34,7 @@ import { ServeProcess } from '../../test/helpers/serve-process.ts';
 import { waitForQuiet } from '../api/load.ts';
 import { progress } from '../api/progress.ts';
 import { fleetSamples, GBDT_PARAMS } from './fleet.ts';
+import { answers, HISTORY_MODEL, historyBodies, historyCacheOf, historyModel, type HistoryCacheReading } from './history.ts';
 import { measurePost, type PostLoadResult } from './load.ts';
 
 export const CONNECTIONS = 10;
@@ -54,6 +62,20 @@ export interface SwapMeasurement {
   training: { runId: string; endedDuringLoad: boolean; outcome: string | null; seconds: number | null };
 }
 
+export interface HistoryMeasurement {
+  /** With the history cache (the default). */
+  throughput: PostLoadResult;
+  tries: number;
+  /** The cache's counters over the measurement (hits, misses, store reads), from /health. */
+  cache: { hits: number; misses: number; storeReads: number; samples: number; entities: number };
+  /** The same load with NIGHTSHIFT_HISTORY_CACHE_SAMPLES=0 (every request reads the store). */
+  noCache: PostLoadResult;
+  noCacheTries: number;
+  /** Rows (one per machine, at a fixed time) answered differently with and without the cache (should be 0). */
+  mismatches: number;
+  compared: number;
+}
+
 export interface HttpMeasurement {
   samples: number;
   ingestSeconds: number;
@@ -61,6 +83,7 @@ export interface HttpMeasurement {
   serverStartSeconds: number;
   throughput: PostLoadResult;
   throughputTries: number;
+  history: HistoryMeasurement;
   swap: SwapMeasurement;
   warmup: { non2xx: number; errors: number };
   serverExit: { code: number | null; signal: string | null };
@@ -92,6 +115,7 @@ function writeConfig(dir: string): string {
         mode: 'full',
         dataRangeDays: 90,
       },
+      historyModel(DATASET),
     ],
   };
   writeFileSync(file, JSON.stringify(config, null, 2));
@@ -131,10 +155,10 @@ const runEnded = (base: string, runId: string) => async () => {
   return r.status === 'queued' || r.status === 'running' ? null : r;
 };
 
-async function trainAndWait(base: string, description: string): Promise<{ run: RunBody; seconds: number }> {
+async function trainAndWait(base: string, description: string, modelPath = MODEL_PATH): Promise<{ run: RunBody; seconds: number }> {
   const t0 = performance.now();
-  const started = await call<RunBody>(base, 'POST', `${MODEL_PATH}/train`, { description });
-  if (started.status !== 202) throw new Error(`POST ${MODEL_PATH}/train: ${started.status} ${JSON.stringify(started.body)}`);
+  const started = await call<RunBody>(base, 'POST', `${modelPath}/train`, { description });
+  if (started.status !== 202) throw new Error(`POST ${modelPath}/train: ${started.status} ${JSON.stringify(started.body)}`);
   const run = await until(`training run ${started.body.id}`, 5 * 60_000, runEnded(base, started.body.id));
   if (run.outcome !== 'promoted') throw new Error(`training run ${run.id} ended ${run.status}/${run.outcome}: ${run.reason ?? JSON.stringify(run.error)}`);
   return { run, seconds: (performance.now() - t0) / 1000 };
@@ -150,6 +174,35 @@ async function quiet(label: string, pids: number[]): Promise<void> {
   if (q.otherPercent >= QUIET_PERCENT) progress(`WARNING: other processes still use ${q.otherPercent.toFixed(0)} % of a core after ${q.waitedS.toFixed(0)} s; measuring ${label} anyway`);
 }
 
+/** Throughput with retries while other processes were busy (NOISY_PERCENT), each try after a quiet wait. */
+async function throughputOf(label: string, url: string, bodies: readonly string[], seconds: number, serverPid: number): Promise<{ result: PostLoadResult; tries: number }> {
+  for (let tries = 1; ; tries++) {
+    await quiet(label, [serverPid]);
+    const result = await measurePost({ url, bodies, seconds, connections: CONNECTIONS, pids: { server: serverPid } });
+    progress(describe(`${label} (try ${tries})`, result));
+    if (result.cpuPercent.other! <= NOISY_PERCENT || tries === TRIES) {
+      if (result.cpuPercent.other! > NOISY_PERCENT) progress(`WARNING: the machine was not quiet during ${label} (${TRIES} tries); kept`);
+      return { result, tries };
+    }
+  }
+}
+
+function startServer(dir: string, port: number, env: Record<string, string> = {}): ServeProcess {
+  return new ServeProcess({
+    NIGHTSHIFT_CONFIG: join(dir, 'nightshift.json'),
+    NIGHTSHIFT_DATA_DIR: join(dir, 'data'),
+    NIGHTSHIFT_HOST: '127.0.0.1',
+    NIGHTSHIFT_PORT: String(port),
+    // info, not warn: "HTTP API listening" is an info line; requests are never logged below warn.
+    NIGHTSHIFT_LOG_LEVEL: 'info',
+    // No scheduled training: only the runs this benchmark triggers.
+    ML_TRAINING_ENABLED: 'false',
+    NIGHTSHIFT_SHUTDOWN_GRACE: '5s',
+    NIGHTSHIFT_KILL_GRACE: '2s',
+    ...env,
+  });
+}
+
 async function measure(seconds: number): Promise<HttpMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-serving-'));
   const port = await freePort();
@@ -157,18 +210,8 @@ async function measure(seconds: number): Promise<HttpMeasurement> {
   let serve: ServeProcess | null = null;
   try {
     const startedAt = performance.now();
-    serve = new ServeProcess({
-      NIGHTSHIFT_CONFIG: writeConfig(dir),
-      NIGHTSHIFT_DATA_DIR: join(dir, 'data'),
-      NIGHTSHIFT_HOST: '127.0.0.1',
-      NIGHTSHIFT_PORT: String(port),
-      // info, not warn: "HTTP API listening" is an info line; requests are never logged below warn.
-      NIGHTSHIFT_LOG_LEVEL: 'info',
-      // No scheduled training: only the runs this benchmark triggers.
-      ML_TRAINING_ENABLED: 'false',
-      NIGHTSHIFT_SHUTDOWN_GRACE: '5s',
-      NIGHTSHIFT_KILL_GRACE: '2s',
-    });
+    writeConfig(dir);
+    serve = startServer(dir, port);
     await serve.waitForLog((l) => l.msg === 'HTTP API listening', 60_000);
     await serve.waitForLog((l) => l.msg === 'declared datasets ready', 60_000);
     const serverStartSeconds = (performance.now() - startedAt) / 1000;
@@ -188,6 +231,9 @@ async function measure(seconds: number): Promise<HttpMeasurement> {
       trainSeconds.push(t.seconds);
       progress(`serving: training run ${t.run.id} promoted v${n} (${t.seconds.toFixed(1)} s)`);
     }
+    const historyPath = `/api/tenants/${TENANT}/models/${HISTORY_MODEL}`;
+    const h = await trainAndWait(base, 'serving benchmark: the demo model (lags, rolling windows)', historyPath);
+    progress(`serving: training run ${h.run.id} promoted ${HISTORY_MODEL} v1 (${h.seconds.toFixed(1)} s)`);
 
     // One row per machine: its latest sample's raw values, as a client would send them.
     const latest = new Map<string, RawSample>();
@@ -201,16 +247,22 @@ async function measure(seconds: number): Promise<HttpMeasurement> {
     const warm = await measurePost({ url, bodies, seconds: WARMUP_S, connections: CONNECTIONS, pids: { server: serverPid } });
     const warmup = { non2xx: warm.non2xx, errors: warm.errors };
 
-    let throughput: PostLoadResult;
-    let throughputTries = 0;
-    for (;;) {
-      throughputTries++;
-      await quiet('predict throughput', [serverPid]);
-      throughput = await measurePost({ url, bodies, seconds, connections: CONNECTIONS, pids: { server: serverPid } });
-      progress(describe(`predict throughput (try ${throughputTries})`, throughput));
-      if (throughput.cpuPercent.other! <= NOISY_PERCENT || throughputTries === TRIES) break;
-    }
-    if (throughput.cpuPercent.other! > NOISY_PERCENT) progress(`WARNING: the machine was not quiet during the throughput measurement (${TRIES} tries); kept`);
+    const plain = await throughputOf('predict throughput', url, bodies, seconds, serverPid);
+
+    // With history: the demo's model, every row with its machine, at the server's now.
+    const historyUrl = `${base}${historyPath}/predict`;
+    const liveBodies = historyBodies(samples);
+    const fixedBodies = historyBodies(samples, Date.now() - 30 * 60_000);
+    const cachedAnswers = await answers(historyUrl, fixedBodies);
+    progress(`serving: warm-up with history, ${WARMUP_S} s (not measured)`);
+    const warmHistory = await measurePost({ url: historyUrl, bodies: liveBodies, seconds: WARMUP_S, connections: CONNECTIONS, pids: { server: serverPid } });
+    warmup.non2xx += warmHistory.non2xx;
+    warmup.errors += warmHistory.errors;
+    const before = await historyCacheOf(base);
+    const withCache = await throughputOf('predict with history', historyUrl, liveBodies, seconds, serverPid);
+    const after = await historyCacheOf(base);
+    const cache = cacheDelta(before, after);
+    progress(`serving: history cache over the measurement ${JSON.stringify(cache)}`);
 
     await quiet('swap under load', [serverPid]);
     const swap = await swapUnderLoad(base, url, bodies, serverPid);
@@ -219,11 +271,38 @@ async function measure(seconds: number): Promise<HttpMeasurement> {
 
     const exit = await serve.stop('SIGTERM');
     serve = null;
-    return { samples: samples.length, ingestSeconds, trainSeconds, serverStartSeconds, throughput, throughputTries, swap, warmup, serverExit: { code: exit.code, signal: exit.signal } };
+
+    // The same history load with the cache off: every request reads the store (as before the cache).
+    progress('serving: restarting nightshift serve with NIGHTSHIFT_HISTORY_CACHE_SAMPLES=0 on the same store');
+    serve = startServer(dir, port, { NIGHTSHIFT_HISTORY_CACHE_SAMPLES: '0' });
+    await serve.waitForLog((l) => l.msg === 'HTTP API listening', 60_000);
+    const plainAnswers = await answers(historyUrl, fixedBodies);
+    const mismatches = cachedAnswers.filter((a, i) => a !== plainAnswers[i]).length;
+    progress(`serving: ${fixedBodies.length} rows at a fixed time answered with the cache and without: ${mismatches} differ`);
+    await measurePost({ url: historyUrl, bodies: liveBodies, seconds: WARMUP_S, connections: CONNECTIONS, pids: { server: serve.proc.pid! } });
+    const noCache = await throughputOf('predict with history, cache off', historyUrl, liveBodies, seconds, serve.proc.pid!);
+    await serve.stop('SIGTERM');
+    serve = null;
+
+    const history: HistoryMeasurement = {
+      throughput: withCache.result,
+      tries: withCache.tries,
+      cache,
+      noCache: noCache.result,
+      noCacheTries: noCache.tries,
+      mismatches,
+      compared: fixedBodies.length,
+    };
+    return { samples: samples.length, ingestSeconds, trainSeconds, serverStartSeconds, throughput: plain.result, throughputTries: plain.tries, history, swap, warmup, serverExit: { code: exit.code, signal: exit.signal } };
   } finally {
     if (serve) await serve.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function cacheDelta(before: HistoryCacheReading | null, after: HistoryCacheReading | null): HistoryMeasurement['cache'] {
+  if (!before || !after) throw new Error('/health shows no historyCache');
+  return { hits: after.hits - before.hits, misses: after.misses - before.misses, storeReads: after.storeReads - before.storeReads, samples: after.samples, entities: after.entities };
 }
 
 /**

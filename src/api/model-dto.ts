@@ -102,6 +102,15 @@ export const PredictionSchema = Type.Object({
   prediction: Type.Number({ description: 'binary: 0 or 1 (probability ≥ threshold); regression: the value' }),
   probability: Type.Optional(Type.Number()),
   score: Type.Optional(Type.Number()),
+  filled: Type.Optional(
+    Type.Object(
+      {
+        missing: Type.Array(Type.String(), { description: "the model's columns the row left out or sent as null: predicted as missing" }),
+        unseen: Type.Array(Type.String(), { description: 'categorical columns whose value the model never saw in training: predicted as missing' }),
+      },
+      { description: 'present only when the model filled something in for this row' },
+    ),
+  ),
 });
 
 const TensorInfo = Type.Object({

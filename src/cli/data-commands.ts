@@ -51,7 +51,7 @@ export function addDataCommands(program: Command, io: CliIo): void {
         const tenantId = tenantOf(engine, opts.tenant);
         try {
           const result = await engine.data.ingest({ tenantId, datasetId: opts.dataset, format, body, maxRows: MAX_ROWS_PER_FILE });
-          io.out(opts.json ? `${JSON.stringify(result)}\n` : `accepted ${result.accepted} rows into ${tenantId}/${opts.dataset}\n`);
+          io.out(opts.json ? `${JSON.stringify(result)}\n` : `accepted ${result.accepted} rows into ${tenantId}/${opts.dataset} (${result.inserted} new, ${result.updated} replacing stored samples)\n`);
         } catch (error) {
           const details = isNsError(error) ? error.details : undefined;
           const rowErrors = (details?.errors ?? []) as RowError[];

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { NsError } from '../errors.ts';
 import { DURATION_RANGES, HISTORY_RETENTION_DAYS, type DurationRange } from '../limits.ts';
 import { checkDatabaseUrl, checkZone } from './env.ts';
-import { ARTIFACT_STORAGES, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
+import { ARTIFACT_STORAGES, LIMITS, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
 import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, retiredAttempts, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
@@ -78,6 +78,9 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['historyRetentionDays', 'historyRetentionDays', (raw, at) => toInteger(raw, at, HISTORY_RETENTION_DAYS, '365')],
   ['keepVersions', 'keepVersions', (raw, at) => toInteger(raw, at, { min: 1, max: 100_000 }, '10')],
   ['keepChampions', 'keepChampions', (raw, at) => toInteger(raw, at, { min: 0, max: 100_000 }, '5')],
+  ['modelCacheMb', 'modelCacheMb', (raw, at) => toInteger(raw, at, LIMITS.modelCacheMb, '256')],
+  ['historyCacheSamples', 'historyCacheSamples', (raw, at) => toInteger(raw, at, LIMITS.historyCacheSamples, '100000')],
+  ['ingestMaxSkew', 'ingestMaxSkewMs', duration('1h', DURATION_RANGES.ingestMaxSkew)],
   ['http.host', 'http.host', text('0.0.0.0')],
   ['http.port', 'http.port', (raw, at) => toInteger(raw, at, { min: 0, max: 65_535 }, '8080')],
   ['training.schedule', 'training.schedule', cron('0 2 * * *')],

@@ -39,6 +39,12 @@ export const DEFAULTS = {
   keepVersions: 10,
   /** …besides the current champion and this many champions before it (so a model's versions stay bounded). */
   keepChampions: 5,
+  /** Memory the model cache may hold (sum of the cached champions' artifact sizes), MiB. */
+  modelCacheMb: 256,
+  /** Recent samples kept in memory for lag and rolling features at predict time (0: none, every predict reads the store). */
+  historyCacheSamples: 100_000,
+  /** How far ahead of this service's clock an ingested sample's timestamp may be. */
+  ingestMaxSkewMs: 1 * HOUR,
   training: {
     schedule: '0 2 * * *',
     enabled: true,
@@ -53,6 +59,12 @@ export const DEFAULTS = {
   schedule: { jitterMs: 0, catchUp: 'latest', catchUpMax: 10, overlap: 'skip', enabled: true },
   /** The tenant that exists when the config declares none. */
   tenant: { id: 'default', name: 'Default' },
+} as const;
+
+/** Stated ranges of the settings above that have one (env and config file check the same). */
+export const LIMITS = {
+  modelCacheMb: { min: 1, max: 1_048_576 },
+  historyCacheSamples: { min: 0, max: 100_000_000 },
 } as const;
 
 /** `hostname:pid`, unique per process on a host; computed when settings load, not at import. */

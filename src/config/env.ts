@@ -4,7 +4,7 @@
  */
 import { DURATION_RANGES, HISTORY_RETENTION_DAYS, rangeText } from '../limits.ts';
 import { assertTimeZone } from '../schedule/index.ts';
-import { ARTIFACT_STORAGES, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
+import { ARTIFACT_STORAGES, LIMITS, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from './defaults.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
 import {
   invalidValue,
@@ -49,6 +49,9 @@ export const ENV = {
   historyRetentionDays: 'NIGHTSHIFT_HISTORY_RETENTION_DAYS',
   keepVersions: 'NIGHTSHIFT_KEEP_VERSIONS',
   keepChampions: 'NIGHTSHIFT_KEEP_CHAMPIONS',
+  modelCacheMb: 'NIGHTSHIFT_MODEL_CACHE_MB',
+  historyCacheSamples: 'NIGHTSHIFT_HISTORY_CACHE_SAMPLES',
+  ingestMaxSkewMs: 'NIGHTSHIFT_INGEST_MAX_SKEW',
   host: 'NIGHTSHIFT_HOST',
   port: 'NIGHTSHIFT_PORT',
   trainingSchedule: 'ML_TRAINING_SCHEDULE',
@@ -67,6 +70,7 @@ const DURATION_SETTINGS = [
   ['heartbeatMs', '10s', DURATION_RANGES.heartbeat],
   ['pollMs', '1s', DURATION_RANGES.poll],
   ['policyDebounceMs', '5s', DURATION_RANGES.policyDebounce],
+  ['ingestMaxSkewMs', '1h', DURATION_RANGES.ingestMaxSkew],
 ] as const;
 
 const HOUR_MS = 3_600_000;
@@ -118,6 +122,8 @@ export function readEnv(env: Env): EnvLayer {
   if ((v = get(ENV.historyRetentionDays, 'historyRetentionDays'))) patch.historyRetentionDays = toInteger(v[0], v[1], HISTORY_RETENTION_DAYS, '365');
   if ((v = get(ENV.keepVersions, 'keepVersions'))) patch.keepVersions = toInteger(v[0], v[1], { min: 1, max: 100_000 }, '10');
   if ((v = get(ENV.keepChampions, 'keepChampions'))) patch.keepChampions = toInteger(v[0], v[1], { min: 0, max: 100_000 }, '5');
+  if ((v = get(ENV.modelCacheMb, 'modelCacheMb'))) patch.modelCacheMb = toInteger(v[0], v[1], LIMITS.modelCacheMb, '256');
+  if ((v = get(ENV.historyCacheSamples, 'historyCacheSamples'))) patch.historyCacheSamples = toInteger(v[0], v[1], LIMITS.historyCacheSamples, '100000');
   for (const [key, example, range] of DURATION_SETTINGS) {
     if ((v = get(ENV[key], key))) patch[key] = toDurationMs(v[0], v[1], { example, range });
   }

@@ -161,6 +161,15 @@ export interface Settings {
   keepVersions: number;
   /** Per model: past champions kept besides the current one, the most recent first (NIGHTSHIFT_KEEP_CHAMPIONS). */
   keepChampions: number;
+  /** Upper bound on the model cache's memory, MiB (NIGHTSHIFT_MODEL_CACHE_MB, default 256): least recently used champions are evicted past it. */
+  modelCacheMb: number;
+  /**
+   * Samples the per-entity history cache holds for lag and rolling features at predict time
+   * (NIGHTSHIFT_HISTORY_CACHE_SAMPLES, default 100,000; 0 turns it off and every predict reads the store).
+   */
+  historyCacheSamples: number;
+  /** Samples dated further ahead of the service clock than this are refused at ingest (NIGHTSHIFT_INGEST_MAX_SKEW, default 1 h). */
+  ingestMaxSkewMs: number;
   training: {
     schedule: string;
     enabled: boolean;

@@ -124,7 +124,9 @@ export function toDurationMs(raw: unknown, at: At, opts: { allowZero?: boolean; 
   } catch (error) {
     rethrowAsConfig(error, at);
   }
-  if (ms < 0 || (ms === 0 && !opts.allowZero)) throw invalidValue(at, raw, 'must be a duration greater than zero', example);
+  // A range from 0s allows zero (policyDebounce, ingestMaxSkew).
+  const allowZero = opts.allowZero ?? opts.range?.minMs === 0;
+  if (ms < 0 || (ms === 0 && !allowZero)) throw invalidValue(at, raw, 'must be a duration greater than zero', example);
   const reason = opts.range === undefined ? null : outOfRange(ms, opts.range);
   if (reason !== null) throw invalidValue(at, raw, reason, example);
   return ms;

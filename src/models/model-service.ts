@@ -14,7 +14,9 @@ import { checkSpecAgainstSchema, requiredHistorySeconds, type FeatureSpec } from
 import { requireDataset } from '../data/ingest/dataset-service.ts';
 import type { RawSample } from '../data/types.ts';
 import { loadSamples } from '../store/sample-window.ts';
-import { rawColumns, toRawSamples, type PredictRowInput } from './predict-input.ts';
+import { getDatasetRow } from '../store/datasets.ts';
+import { DeclarationCache } from './declaration-cache.ts';
+import { toRawSamples, type Filled } from './predict-input.ts';
 import { importOutcome, importParams, type ImportOnnxOptions, type ImportOnnxResult } from './import-onnx.ts';
 import { exportVersionToOnnx, type OnnxExport } from './export-onnx.ts';
 import { IMPORT_INPUT } from '../training/run-overrides.ts';
@@ -31,7 +33,7 @@ import { implicitScheduleId } from '../config/implicit-schedules.ts';
 import { NsError } from '../errors.ts';
 import { contextLogger } from '../log-context.ts';
 import { ModelRegistry, type AliasChange, type ArtifactStorage, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
-import { ModelCache, predictRows, type Prediction } from '../serving/index.ts';
+import { HistoryCache, ModelCache, MODEL_CACHE_DEFAULTS, predictRows, type Prediction } from '../serving/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { getJob, upsertJob } from '../store/jobs.ts';
@@ -46,7 +48,8 @@ export interface ModelSummary extends StoredModel {
 
 export interface PredictResult {
   version: ModelVersion;
-  predictions: Prediction[];
+  /** With `filled` when the row left columns out or had categories the model never saw. */
+  predictions: Array<Prediction & { filled?: Filled }>;
 }
 
 export interface ModelServiceDeps {
@@ -66,7 +69,11 @@ export interface ModelServiceDeps {
   artifacts: ArtifactStorage;
   /** Predictions logged for the live metric. */
   predictionLog: PredictionLogSettings;
+  /** The model cache's memory bound (NIGHTSHIFT_MODEL_CACHE_MB), bytes; default 256 MiB. */
   cacheMaxBytes?: number;
+  /** Samples the history cache holds (NIGHTSHIFT_HISTORY_CACHE_SAMPLES; 0: none); default 100,000. */
+  historySamples?: number;
+  /** How often champions, declarations and datasets' ingest markers are checked against the store, ms (default 5000). */
   recheckMs?: number;
   /** The registry's retention (NIGHTSHIFT_KEEP_VERSIONS, NIGHTSHIFT_KEEP_CHAMPIONS; registry defaults otherwise). */
   retention?: Pick<Settings, 'keepVersions' | 'keepChampions'>;
@@ -75,6 +82,9 @@ export interface ModelServiceDeps {
 export class ModelService {
   readonly registry: ModelRegistry;
   readonly cache: ModelCache;
+  /** Entities' recent samples for lag and rolling features; the data service tells it of every write. */
+  readonly recentSamples: HistoryCache;
+  readonly #declarations: DeclarationCache;
   readonly #d: ModelServiceDeps;
   readonly #offs: Array<() => void>;
   readonly #log: PredictionLogger;
@@ -87,6 +97,21 @@ export class ModelService {
     this.registry = new ModelRegistry({ db, artifacts: deps.artifacts, clock, ...deps.retention });
     this.#log = new PredictionLogger({ db, clock, logger, settings: deps.predictionLog });
     this.cache = new ModelCache({ registry: this.registry, clock, logger, ...(deps.cacheMaxBytes ? { maxBytes: deps.cacheMaxBytes } : {}), ...(deps.recheckMs ? { recheckMs: deps.recheckMs } : {}) });
+    const recheckMs = deps.recheckMs ?? MODEL_CACHE_DEFAULTS.recheckMs;
+    this.recentSamples = new HistoryCache({
+      clock,
+      recheckMs,
+      maxSamples: deps.historySamples ?? DEFAULTS.historyCacheSamples,
+      source: {
+        // Only the rows' entities, selected in SQL: a tenant's other machines are not read.
+        load: (tenantId, datasetId, window, entities) => loadSamples(db.k, tenantId, datasetId, window, entities),
+        marker: async (tenantId, datasetId) => {
+          const row = await getDatasetRow(db.k, tenantId, datasetId);
+          return row?.last_ingest_at === null || row?.last_ingest_at === undefined ? null : Number(row.last_ingest_at);
+        },
+      },
+    });
+    this.#declarations = new DeclarationCache((tenantId, name) => this.model(tenantId, name), clock, recheckMs);
     // A training that promoted ran in a child process: swap its champion in here at once. The swap
     // is registered synchronously, before the run's end is visible anywhere, and predictions of
     // the tenant wait for it: after a promotion no prediction is served by the old champion.
@@ -167,6 +192,7 @@ export class ModelService {
       if (!job) await upsertJob(x, this.#apiTrainJob(jobId, name), now);
       return upsertModelDefinition(x, tenantId, definition, jobId, 'api', now);
     });
+    this.#declarations.forget(tenantId, name);
     if (result === 'created') await this.#scheduleTraining(tenantId, jobId);
     if (result !== 'unchanged') contextLogger(this.#d.logger).info({ tenantId, model: name, jobId, result }, 'model declared');
     return { result, model: (await getModelDefinition(this.#d.db.k, tenantId, name))! };
@@ -282,24 +308,32 @@ export class ModelService {
   }
 
   /**
-   * Scores raw rows with the champion. The cache answers from memory; a model unknown to it is
-   * looked up in the store first, so a wrong tenant or model name gets a clear 404.
+   * Scores rows (PredictRowInput, unchecked: predict-input.ts checks them against the champion's
+   * spec) with the champion. `single`: the body was one row, and errors name `values.x`, not
+   * `rows[0].values.x`. The cache answers from memory; a model unknown to it is looked up in the
+   * store first, so a wrong tenant or model name gets a clear 404.
    */
-  async predict(tenantId: string, name: string, input: readonly PredictRowInput[]): Promise<PredictResult> {
+  async predict(tenantId: string, name: string, input: readonly unknown[], o: { single?: boolean } = {}): Promise<PredictResult> {
     const swap = this.#swaps.get(tenantId);
     if (swap) await swap;
     try {
       // use(): the predictor stays open until this prediction is done, even if a swap retires it meanwhile.
       return await this.cache.use(tenantId, name, async (served) => {
         const spec = served.predictor.featureSpec;
-        const rows = toRawSamples(input, rawColumns(spec), this.#d.clock.now());
-        const history = requiredHistorySeconds(spec) > 0 ? await this.#history(tenantId, name, spec, rows) : undefined;
-        const predictions = await predictRows(served.predictor, rows, history);
-        this.#log.log(tenantId, name, served.version.version, rows, predictions);
+        const model = await this.#declarations.get(tenantId, name);
+        const require = model.definition.predict?.require ?? [];
+        const { samples, filled } = toRawSamples(input, spec, this.#d.clock.now(), { single: o.single === true, require, model: name });
+        const history = requiredHistorySeconds(spec) > 0 ? await this.#history(model, spec, samples) : undefined;
+        const predictions: PredictResult['predictions'] = await predictRows(served.predictor, samples, history);
+        this.#log.log(tenantId, name, served.version.version, samples, predictions);
+        for (let i = 0; i < predictions.length; i++) {
+          const f = filled[i];
+          if (f) predictions[i] = { ...predictions[i]!, filled: f };
+        }
         return { version: served.version, predictions };
       });
     } catch (error) {
-      if (error instanceof NsError && error.code === 'NS_NOT_FOUND') {
+      if (error instanceof NsError && error.code === 'NS_NOT_FOUND' && error.field !== 'model') {
         await this.model(tenantId, name);
         throw new NsError('NS_NOT_FOUND', `model "${name}" of tenant "${tenantId}" has no champion yet; train it (POST /api/tenants/${tenantId}/models/${name}/train) and let a version pass the gate`, { field: 'model', details: { tenantId, model: name } });
       }
@@ -308,24 +342,25 @@ export class ModelService {
   }
 
   /**
-   * Earlier samples of the rows' entities, from the model's dataset in the store, so lag and
-   * rolling features are computed exactly as in training. Models fed by SQL or CSV sources get none
-   * (their features that need history are then missing, as for an entity's first row).
+   * Earlier samples of the rows' entities, from the model's dataset (through the history cache:
+   * exactly what the store holds), so lag and rolling features are computed as in training. Models
+   * fed by SQL or CSV sources get none (their features that need history are then missing, as for
+   * an entity's first row).
    */
-  async #history(tenantId: string, name: string, spec: FeatureSpec, rows: readonly RawSample[]): Promise<RawSample[] | undefined> {
-    const keyed = rows.filter((r) => r.entity !== '');
-    if (keyed.length === 0) return undefined;
-    const model = await this.model(tenantId, name);
+  async #history(model: StoredModel, spec: FeatureSpec, rows: readonly RawSample[]): Promise<RawSample[] | undefined> {
     if (model.definition.source.kind !== 'store') return undefined;
-    let first = Infinity;
-    let last = -Infinity;
-    for (const r of keyed) {
-      if (r.ts < first) first = r.ts;
-      if (r.ts > last) last = r.ts;
+    let since = Number.POSITIVE_INFINITY;
+    let until = Number.NEGATIVE_INFINITY;
+    const entities = new Set<string>();
+    for (const r of rows) {
+      if (r.entity === '') continue;
+      if (r.ts < since) since = r.ts;
+      if (r.ts > until) until = r.ts;
+      entities.add(r.entity);
     }
-    const window = { since: first - requiredHistorySeconds(spec) * 1000, until: last };
-    // Only the rows' entities, selected in SQL: a tenant's other machines are not read.
-    return loadSamples(this.#d.db.k, tenantId, model.definition.dataset, window, [...new Set(keyed.map((r) => r.entity))]);
+    if (entities.size === 0) return undefined;
+    const window = { since: since - requiredHistorySeconds(spec) * 1000, until };
+    return this.recentSamples.lookup(model.tenantId, model.definition.dataset, [...entities], window);
   }
 
   /** The model's stored retrain decisions, newest first (keyset pages). */
@@ -338,10 +373,11 @@ export class ModelService {
 
   /** The champion's live metric from late labels (overall and per day), and the latest rejected candidate's shadow score. */
   async live(tenantId: string, name: string, days = 30): Promise<LiveMetrics> {
-    const { definition } = await this.model(tenantId, name);
+    const model = await this.model(tenantId, name);
+    const { definition } = model;
     await this.#log.flush();
     const schema = datasetSchemaOf(await requireDataset(this.#d.db.k, tenantId, definition.dataset));
-    const history = (rows: readonly RawSample[], spec: FeatureSpec) => (requiredHistorySeconds(spec) > 0 ? this.#history(tenantId, name, spec, rows) : Promise.resolve(undefined));
+    const history = (rows: readonly RawSample[], spec: FeatureSpec) => (requiredHistorySeconds(spec) > 0 ? this.#history(model, spec, rows) : Promise.resolve(undefined));
     return liveMetrics({ x: this.#d.db.k, registry: this.registry, tenantId, definition, schema, now: this.#d.clock.now(), history }, days);
   }
 

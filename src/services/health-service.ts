@@ -15,11 +15,36 @@ import { jobHealth, pingStore, queueDepth, type JobHealthRow } from '../store/jo
 import { listDeclaredAliases } from '../store/model-aliases.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
-/** Live readings of this process's loops, taken when asked. */
+/** The model cache as /health shows it (serving's ModelCacheStats): read from memory, never the store. */
+export interface ModelCacheReading {
+  maxBytes: number;
+  bytes: number;
+  entries: number;
+  loads: number;
+  evictions: number;
+  loadErrors: number;
+  hits: number;
+  misses: number;
+}
+
+/** The history cache as /health shows it (serving's HistoryCacheStats). */
+export interface HistoryCacheReading {
+  maxSamples: number;
+  samples: number;
+  entities: number;
+  hits: number;
+  misses: number;
+  storeReads: number;
+  invalidations: number;
+}
+
+/** Live readings of this process's loops and caches, taken when asked. */
 export interface LoopProbes {
   schedulerState(): string;
   workersState(): string;
   running(): number;
+  modelCache?(): ModelCacheReading;
+  historyCache?(): HistoryCacheReading;
 }
 
 /** What the model cache knows of a model, without asking the store (ModelCache has both). */
@@ -62,6 +87,8 @@ export interface HealthReport {
   node: string;
   jobs: JobHealthRow[];
   models: ModelReadiness[];
+  modelCache: ModelCacheReading | null;
+  historyCache: HistoryCacheReading | null;
 }
 
 export interface QueueDepthRow {
@@ -134,6 +161,8 @@ export class HealthService {
       node: this.#node.nodeId,
       jobs,
       models,
+      modelCache: this.#probes.modelCache ? pickCache(this.#probes.modelCache()) : null,
+      historyCache: this.#probes.historyCache ? { ...this.#probes.historyCache() } : null,
     };
   }
 
@@ -168,3 +197,13 @@ function loadFailure(error: unknown, championVersion: number): string | null {
   if (typeof version === 'number' && version !== championVersion) return null;
   return error instanceof Error ? error.message : String(error);
 }
+const pickCache = (c: ModelCacheReading): ModelCacheReading => ({
+  maxBytes: c.maxBytes,
+  bytes: c.bytes,
+  entries: c.entries,
+  loads: c.loads,
+  evictions: c.evictions,
+  loadErrors: c.loadErrors,
+  hits: c.hits,
+  misses: c.misses,
+});

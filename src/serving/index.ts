@@ -15,3 +15,4 @@ export {
   type SyncPredictor,
 } from './predictor.ts';
 export { decodeOnnxBody, onnxArtifact, type OnnxArtifactBody, type OnnxArtifactOptions } from './onnx-artifact.ts';
+export { HistoryCache, type HistoryCacheOptions, type HistoryCacheStats, type HistorySource, type WrittenBatch } from './history-cache.ts';

@@ -54,6 +54,8 @@ export interface ServedModel {
 }
 
 export interface ModelCacheStats {
+  /** The bound on bytes (maxBytes). */
+  maxBytes: number;
   entries: number;
   /** Sum of sizeBytes of the cached predictors. */
   bytes: number;
@@ -170,7 +172,7 @@ export class ModelCache {
   stats(): ModelCacheStats {
     let retiring = 0;
     for (const slot of this.#slots) if (slot.retired) retiring += 1;
-    return { entries: this.#entries.size, bytes: this.#bytes, ...this.#counters, retiring };
+    return { maxBytes: this.#options.maxBytes, entries: this.#entries.size, bytes: this.#bytes, ...this.#counters, retiring };
   }
 
   /**

@@ -4,7 +4,14 @@
  * categoricals as codes into the dataset's dictionary). Every statement takes the tenant.
  *
  * Writes go in multi-row INSERT chunks inside the caller's transaction; a sample with the same
- * (entity, ts) as a stored one replaces it, so re-sending a batch is idempotent.
+ * (entity, ts) as a stored one replaces it, so re-sending a batch is idempotent. A write counts the
+ * rows it inserted (the others replaced a stored sample) without a second pass over the rows:
+ * PostgreSQL's upsert returns, per row, whether it inserted it (`xmax = 0`: the row version has no
+ * locker or deleter, which an ON CONFLICT update always leaves; the usual idiom, checked by the
+ * contract tests on both dialects), summed by the statement; on SQLite, `samples` is a rowid table:
+ * a new row gets the largest rowid plus one (SQLite's documented choice without AUTOINCREMENT, until
+ * rowids reach 2^63 − 1) and an updated row keeps its own, so within the batch's transaction the
+ * largest rowid grows by exactly the rows inserted (two seeks to the table's last row).
  */
 import { CompiledQuery } from 'kysely';
 import { NsError } from '../errors.ts';
@@ -55,7 +62,8 @@ interface EncodedBatch {
  * Ingest's hot path: rows [from, to) of an encoded batch as one multi-row upsert. The statement
  * text is made once per chunk size and dialect; each chunk only supplies its parameters.
  */
-async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: EncodedBatch, from: number, to: number): Promise<void> {
+/** Upserts rows [from, to); on PostgreSQL returns how many it inserted (SQLite: 0, counted by rowid afterwards). */
+async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: EncodedBatch, from: number, to: number): Promise<number> {
   const { batch, vals, width } = e;
   const shared = style === 'question';
   const params: unknown[] = new Array(shared ? 2 + (to - from) * 4 : (to - from) * 6);
@@ -75,8 +83,17 @@ async function insertSampleChunk(x: Executor, style: PlaceholderStyle, e: Encode
     params[p++] = Number.isNaN(label) ? null : label;
     params[p++] = vals.subarray(i * width, (i + 1) * width);
   }
-  await x.executeQuery(CompiledQuery.raw(insertSql(style, to - from), params));
+  const result = await x.executeQuery<{ inserted: string | number }>(CompiledQuery.raw(insertSql(style, to - from), params));
+  return style === 'dollar' ? Number(result.rows[0]?.inserted ?? 0) : 0;
 }
+
+/** SQLite: the largest rowid of `samples` (a seek to the table's last row), 0 when it is empty. */
+async function maxSampleRowid(x: Executor): Promise<number> {
+  const { rows } = await x.executeQuery<{ m: number | null }>(CompiledQuery.raw('select max(rowid) as "m" from "samples"', []));
+  return Number(rows[0]?.m ?? 0);
+}
+
+
 
 type PlaceholderStyle = 'question' | 'dollar';
 const insertSqlCache = new Map<string, string>();
@@ -86,7 +103,7 @@ const insertSqlCache = new Map<string, string>();
  * a row instead of 6 (less to bind, a smaller statement to compile: better-sqlite3 compiles every
  * statement Kysely sends); "where true" is SQLite's documented way to parse INSERT … SELECT …
  * ON CONFLICT. PostgreSQL: a plain multi-row VALUES (a VALUES subquery would type its untyped
- * parameters as text).
+ * parameters as text), answering with the count of rows it inserted.
  */
 function insertSql(style: PlaceholderStyle, rows: number): string {
   const key = `${style}:${rows}`;
@@ -100,7 +117,7 @@ function insertSql(style: PlaceholderStyle, rows: number): string {
     } else {
       let n = 0;
       const tuples = Array.from({ length: rows }, () => `($${++n}, $${++n}, $${++n}, $${++n}, $${++n}, $${++n})`).join(', ');
-      text = `${columns} values ${tuples} ${upsert}`;
+      text = `with "written" as (${columns} values ${tuples} ${upsert} returning ("xmax" = 0) as "inserted") select count(*) filter (where "inserted") as "inserted" from "written"`;
     }
     insertSqlCache.set(key, text);
   }
@@ -326,18 +343,49 @@ export async function dictionaryFor(x: Executor, schema: DatasetSchema): Promise
 
 // ---------------------------------------------------------------- compositions
 
-/** Writes a validated batch and any new dictionary entries. Call inside the dataset's transaction. */
-export async function writeSampleBatch(x: Executor, schema: DatasetSchema, batch: SampleBatch): Promise<void> {
+/** What a write did: rows that were new, and rows that replaced a stored sample with the same (entity, ts). */
+export interface SampleWriteCounts {
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * Writes a validated batch (one sample per (entity, ts)) and any new dictionary entries; returns how
+ * many rows were new and how many replaced a stored sample. Call inside the dataset's transaction,
+ * which keeps the counts exact: no other write to the dataset runs between a chunk's two statements.
+ */
+export async function writeSampleBatch(x: Executor, schema: DatasetSchema, batch: SampleBatch): Promise<SampleWriteCounts> {
   const dictionary = await dictionaryFor(x, schema);
   const encoded = encodeBatch(schema, dictionary, batch);
   if (dictionary.added.length > 0) await insertCategories(x, dictionary.added);
   const style = placeholderStyle(x);
-  for (let from = 0; from < batch.rows; from += INSERT_CHUNK) await insertSampleChunk(x, style, encoded, from, Math.min(batch.rows, from + INSERT_CHUNK));
+  const rowidBefore = style === 'question' ? await maxSampleRowid(x) : 0;
+  let inserted = 0;
+  for (let from = 0; from < batch.rows; from += INSERT_CHUNK) inserted += await insertSampleChunk(x, style, encoded, from, Math.min(batch.rows, from + INSERT_CHUNK));
+  if (style === 'question') inserted = (await maxSampleRowid(x)) - rowidBefore;
+  return { inserted, updated: batch.rows - inserted };
 }
 
 /** Writes validated samples given as rows; see writeSampleBatch. */
-export async function writeSamples(x: Executor, schema: DatasetSchema, samples: readonly RawSample[]): Promise<void> {
-  await writeSampleBatch(x, schema, batchOfSamples(schema, samples));
+export async function writeSamples(x: Executor, schema: DatasetSchema, samples: readonly RawSample[]): Promise<SampleWriteCounts> {
+  return writeSampleBatch(x, schema, batchOfSamples(schema, samples));
+}
+
+/**
+ * Row i of a batch as the sample a read of the store returns for it (decodeSamples): every schema
+ * feature in schema order, missing values null, categoricals as their values, a missing label null.
+ */
+export function sampleOfBatchRow(schema: DatasetSchema, batch: SampleBatch, i: number): RawSample {
+  const features = schema.features;
+  const nf = features.length;
+  const values: Record<string, number | string | null> = {};
+  for (let f = 0; f < nf; f += 1) {
+    const feature = features[f]!;
+    const v = batch.values[i * nf + f]!;
+    values[feature.name] = Number.isNaN(v) ? null : feature.type === 'categorical' ? batch.categories[f]![v]! : v;
+  }
+  const label = batch.label[i]!;
+  return { entity: batch.entity[i]!, ts: batch.ts[i]!, values, label: Number.isNaN(label) ? null : label };
 }
 
 

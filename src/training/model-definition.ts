@@ -5,7 +5,7 @@
  */
 import { NsError } from '../errors.ts';
 import { ID_RULE, ID_RULE_TEXT } from '../ids.ts';
-import { parseFeatureSpec, type FeatureSpec } from '../data/features/index.ts';
+import { featureLayout, parseFeatureSpec, type FeatureSpec } from '../data/features/index.ts';
 import { DEFAULT_DATA_RANGE_DAYS } from '../data/types.ts';
 import { resolveGbdtParams } from '../trainers/gbdt/index.ts';
 import { resolveLinearParams } from '../trainers/linear/index.ts';
@@ -64,6 +64,13 @@ export interface ModelDefinition {
   seed: number;
   /** When a run really trains (src/policy); absent in declarations stored before policies existed: every run trains. */
   retrain?: RetrainPolicy;
+  /** What predict requests must send; absent when the declaration says nothing (nothing is required). */
+  predict?: PredictRules;
+}
+
+export interface PredictRules {
+  /** Raw columns a predict row may not leave out or send as null. */
+  require: string[];
 }
 
 /** What may be left out, and what it becomes. */
@@ -78,7 +85,7 @@ export const MODEL_DEFAULTS = Object.freeze({
 
 const KEYS = [
   'name', 'description', 'task', 'dataset', 'source', 'features', 'trainer', 'primaryMetric', 'gate', 'mode',
-  'dataRangeDays', 'holdoutFraction', 'incrementalTrees', 'trainOnStart', 'seed', 'retrain',
+  'dataRangeDays', 'holdoutFraction', 'incrementalTrees', 'trainOnStart', 'seed', 'retrain', 'predict',
 ] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -137,6 +144,7 @@ export function parseModelDefinition(input: unknown, prefix = '', nameOverride?:
     if (input.features === undefined) throw bad(at(prefix, 'features'), 'required: the columns the model learns from', '{ "continuous": ["temp", "vibration"] }');
     throw error;
   }
+  const predict = input.predict === undefined ? undefined : parsePredictRules(input.predict, at(prefix, 'predict'), features);
   return {
     name,
     description: input.description === undefined ? '' : text(input.description, at(prefix, 'description'), '"failure within 24 h"'),
@@ -154,7 +162,27 @@ export function parseModelDefinition(input: unknown, prefix = '', nameOverride?:
     trainOnStart: input.trainOnStart === undefined ? false : boolean(input.trainOnStart, at(prefix, 'trainOnStart')),
     seed: input.seed === undefined ? MODEL_DEFAULTS.seed : number(input.seed, at(prefix, 'seed'), 0, 2 ** 31 - 1, '1', true),
     retrain: parseRetrainPolicy(input.retrain, at(prefix, 'retrain'), metrics, primaryMetric),
+    // Only when given: a declaration without it keeps the stored form (and the config file's hash) it had.
+    ...(predict ? { predict } : {}),
   };
+}
+
+/** `predict: { require: [column, …] }`: raw columns the features read, each at most once. */
+function parsePredictRules(v: unknown, field: string, features: FeatureSpec): PredictRules {
+  if (!isRecord(v)) throw bad(field, 'must be an object', '{ "require": ["temperature"] }');
+  onlyKeys(v, field, ['require']);
+  const { raw } = featureLayout(features);
+  const readable = [...new Set([...raw.continuous, ...raw.categorical, ...raw.lags, ...raw.rolling])];
+  if (v.require === undefined) return { require: [] };
+  if (!Array.isArray(v.require)) throw bad(`${field}.require`, 'must be a list of column names', '["temperature"]');
+  const require: string[] = [];
+  v.require.forEach((c: unknown, i) => {
+    const f = `${field}.require[${i}]`;
+    if (typeof c !== 'string' || !readable.includes(c)) throw bad(f, `${JSON.stringify(c)} is not a column the features read; they read ${readable.join(', ')}`);
+    if (require.includes(c)) throw bad(f, `"${c}" is listed twice`);
+    require.push(c);
+  });
+  return { require };
 }
 
 function boolean(v: unknown, field: string): boolean {

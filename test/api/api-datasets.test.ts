@@ -85,7 +85,7 @@ describe('dataset schemas: PUT, GET, list', () => {
 
     const ingested = await t.app.inject({ method: 'POST', url: SAMPLES, headers: { 'content-type': 'text/csv' }, payload: readFileSync(join(FIX, 'sensors.csv')) });
     assert.equal(ingested.statusCode, 200, ingested.body);
-    assert.deepEqual(body(ingested), { accepted: 5, rejected: 0 });
+    assert.deepEqual(body(ingested), { accepted: 5, inserted: 5, updated: 0, rejected: 0 });
 
     const shown = body<DatasetBody>(await t.app.inject({ url: URL }));
     assert.deepEqual(shown.samples, { count: 5, firstAt: '2026-03-01T00:00:00.000Z', lastAt: '2026-03-01T00:03:00.000Z' });
@@ -131,21 +131,24 @@ describe('dataset schemas: PUT, GET, list', () => {
   });
 });
 
+// The clock a day after the samples' times: these batches span hours, and times ahead of the clock are refused.
+const DAY_AFTER = '2026-03-02T00:00:00Z';
+
 describe('POST samples: accepted formats', () => {
   let t: TestApi;
   before(async () => {
-    t = await openTestApi();
+    t = await openTestApi({ start: DAY_AFTER });
     assert.equal((await t.app.inject({ method: 'PUT', url: URL, payload: SCHEMA })).statusCode, 201);
   });
   after(() => t.close());
 
   test('JSON array, NDJSON (blank lines skipped) and CSV with a charset are accepted', async () => {
     const a = await t.app.inject(json([good(1), good(2)]));
-    assert.deepEqual([a.statusCode, body(a)], [200, { accepted: 2, rejected: 0 }]);
+    assert.deepEqual([a.statusCode, body(a)], [200, { accepted: 2, inserted: 2, updated: 0, rejected: 0 }]);
     const b = await t.app.inject({ ...ndjson([readFileSync(join(FIX, 'sensors.ndjson'), 'utf8')]), headers: { 'content-type': 'application/x-ndjson; charset=utf-8' } });
-    assert.deepEqual([b.statusCode, body(b)], [200, { accepted: 2, rejected: 0 }]);
+    assert.deepEqual([b.statusCode, body(b)], [200, { accepted: 2, inserted: 2, updated: 0, rejected: 0 }]);
     const c = await t.app.inject({ ...csv('dev-9,1772323200000,1,,,1'), headers: { 'content-type': 'text/csv; charset=utf-8' } });
-    assert.deepEqual([c.statusCode, body(c)], [200, { accepted: 1, rejected: 0 }]);
+    assert.deepEqual([c.statusCode, body(c)], [200, { accepted: 1, inserted: 1, updated: 0, rejected: 0 }]);
     assert.equal(body<DatasetBody>(await t.app.inject({ url: URL })).samples.count, 5);
   });
 
@@ -154,7 +157,7 @@ describe('POST samples: accepted formats', () => {
     const request = csv(...rows);
     assert.ok(String(request.payload).length > 1_048_576);
     const res = await t.app.inject(request);
-    assert.deepEqual([res.statusCode, body(res)], [200, { accepted: 30_000, rejected: 0 }]);
+    assert.deepEqual([res.statusCode, body(res)], [200, { accepted: 30_000, inserted: 30_000, updated: 0, rejected: 0 }]);
     assertError(await t.app.inject({ method: 'PUT', url: URL, payload: { ...SCHEMA, pad: 'x'.repeat(1_100_000) } }), { status: 413, code: 'NS_PAYLOAD_TOO_LARGE' });
   });
 });
@@ -162,7 +165,7 @@ describe('POST samples: accepted formats', () => {
 describe('POST samples: every bad input is rejected with its row and field, and nothing is written', () => {
   let t: TestApi;
   before(async () => {
-    t = await openTestApi();
+    t = await openTestApi({ start: DAY_AFTER });
     assert.equal((await t.app.inject({ method: 'PUT', url: URL, payload: SCHEMA })).statusCode, 201);
     assert.equal((await t.app.inject({ method: 'PUT', url: '/api/tenants/globex/datasets/other', payload: SCHEMA })).statusCode, 201);
     assert.equal((await t.app.inject(csv(GOOD_CSV))).statusCode, 200, 'the dataset already holds a sample');

@@ -68,7 +68,7 @@ for (const target of await storeTargets()) {
         rows[5]!.temp = 1e-300;
         rows[6]!.temp = -1.7976931348623157e308;
         const shuffled = [...rows].reverse();
-        assert.deepEqual(await ingestJson(t.engine, 'acme', 'sensors', shuffled), { accepted: 500, rejected: 0 });
+        assert.deepEqual(await ingestJson(t.engine, 'acme', 'sensors', shuffled), { accepted: 500, inserted: 500, updated: 0, rejected: 0 });
 
         const loaded = await loadSamples(t.engine.db.k, 'acme', 'sensors', ALL);
         assert.deepEqual(loaded, rows.map(asSample), 'values identical, nulls preserved, in ts order');
@@ -93,15 +93,31 @@ for (const target of await storeTargets()) {
       try {
         await define(t.engine, 'acme', 'sensors');
         const rows = rowsFor(50);
-        await ingestJson(t.engine, 'acme', 'sensors', rows);
-        await ingestJson(t.engine, 'acme', 'sensors', rows);
+        assert.deepEqual(await ingestJson(t.engine, 'acme', 'sensors', rows), { accepted: 50, inserted: 50, updated: 0, rejected: 0 });
+        assert.deepEqual(await ingestJson(t.engine, 'acme', 'sensors', rows), { accepted: 50, inserted: 0, updated: 50, rejected: 0 });
         assert.equal(await countSamplesSince(t.engine.db.k, 'acme', 'sensors', 0), 50);
         const changed = rows.slice(0, 5).map((r) => ({ ...r, temp: -5, site: 'moved' }));
-        await ingestJson(t.engine, 'acme', 'sensors', changed);
-        const loaded = await loadSamples(t.engine.db.k, 'acme', 'sensors', ALL);
-        assert.equal(loaded.length, 50);
+        // Five stored ones replaced, two new ones beside them: counted apart, in one statement chunk.
+        const added = rowsFor(2, { from: 50 });
+        assert.deepEqual(await ingestJson(t.engine, 'acme', 'sensors', [...changed, ...added]), { accepted: 7, inserted: 2, updated: 5, rejected: 0 });
+        assert.deepEqual(await loadSamples(t.engine.db.k, 'acme', 'sensors', { since: T0 + 50 * MIN, until: T0 + 52 * MIN }), added.map(asSample));
+        const loaded = (await loadSamples(t.engine.db.k, 'acme', 'sensors', ALL)).slice(0, 50);
         assert.deepEqual(loaded.slice(0, 5), changed.map(asSample));
         assert.deepEqual(loaded.slice(5), rows.slice(5).map(asSample));
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('inserted and updated are counted across statement chunks (4,000 rows each)', async () => {
+      const t = await openTestEngine(await target.make());
+      try {
+        await define(t.engine, 'acme', 'sensors');
+        assert.deepEqual(await ingestJson(t.engine, 'acme', 'sensors', rowsFor(8_500)), { accepted: 8_500, inserted: 8_500, updated: 0, rejected: 0 });
+        // Rows 3,000-9,999: 5,500 stored (in the first and second chunks of this batch), 1,500 new (second chunk).
+        const again = rowsFor(7_000, { from: 3_000 });
+        assert.deepEqual(await ingestJson(t.engine, 'acme', 'sensors', again), { accepted: 7_000, inserted: 1_500, updated: 5_500, rejected: 0 });
+        assert.equal(await countSamplesSince(t.engine.db.k, 'acme', 'sensors', 0), 10_000);
       } finally {
         await t.close();
       }

@@ -27,7 +27,7 @@ describe('nightshift ingest', { timeout: 120_000 }, () => {
 
     const ok = await cli('ingest', join(FIX, 'sensors.csv'), '--tenant', 'acme', '--dataset', 'sensors');
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stdout, 'accepted 5 rows into acme/sensors\n');
+    assert.equal(ok.stdout, 'accepted 5 rows into acme/sensors (5 new, 0 replacing stored samples)\n');
     assert.deepEqual(await count(), [['sensors', 5]]);
 
     const bad = await cli('ingest', join(FIX, 'sensors-bad.csv'), '--tenant', 'acme', '--dataset', 'sensors');
@@ -43,7 +43,7 @@ describe('nightshift ingest', { timeout: 120_000 }, () => {
 
     const nd = await cli('ingest', join(FIX, 'sensors.ndjson'), '--tenant', 'acme', '--dataset', 'sensors', '--json');
     assert.equal(nd.code, 0, nd.stderr);
-    assert.deepEqual(JSON.parse(nd.stdout), { accepted: 2, rejected: 0 });
+    assert.deepEqual(JSON.parse(nd.stdout), { accepted: 2, inserted: 0, updated: 2, rejected: 0 });
     assert.deepEqual(await count(), [['sensors', 5]], 'both rows share (entity, time) with stored ones: replaced, not added');
 
     const noExt = join(tempDir('ns-ingest-file-'), 'rows.txt');

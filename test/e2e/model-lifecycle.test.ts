@@ -128,6 +128,6 @@ describe('model lifecycle over the real server', () => {
     assert.equal((await call('POST', '/api/tenants/globex/models/failure/predict', ROW)).status, 404);
     const nan = await call('POST', '/api/tenants/acme/models/failure/predict', { values: { temperature: 'NaN' } });
     assert.equal(nan.status, 400);
-    assert.equal(nan.body.error.field, 'rows[0].values.temperature');
+    assert.equal(nan.body.error.field, 'values.temperature', 'one row sent as the body: its fields are named as sent');
   });
 });

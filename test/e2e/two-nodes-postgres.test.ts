@@ -188,7 +188,7 @@ describe('two serve processes on one PostgreSQL database', { skip: postgres.skip
     assert.equal((await call(a, 'PUT', `/api/tenants/${T}/datasets/machines`, DATASET)).status, 201);
     const samples = fleetSamples({ endMs: Date.now() });
     const ingested = await call(a, 'POST', `/api/tenants/${T}/datasets/machines/samples`, fleetCsv(samples), 'text/csv');
-    assert.deepEqual(ingested.body, { accepted: samples.length, rejected: 0 });
+    assert.deepEqual(ingested.body, { accepted: samples.length, inserted: samples.length, updated: 0, rejected: 0 });
     const { name: _name, ...declaration } = FAILURE_MODEL;
     const declared = await call(a, 'PUT', MODEL, { ...declaration, mode: 'full' });
     assert.equal(declared.status, 201, JSON.stringify(declared.body));

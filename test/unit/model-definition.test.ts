@@ -139,7 +139,7 @@ describe('model definition: gate', () => {
   });
 });
 
-const MODEL_KEYS = 'name, description, task, dataset, source, features, trainer, primaryMetric, gate, mode, dataRangeDays, holdoutFraction, incrementalTrees, trainOnStart, seed, retrain';
+const MODEL_KEYS = 'name, description, task, dataset, source, features, trainer, primaryMetric, gate, mode, dataRangeDays, holdoutFraction, incrementalTrees, trainOnStart, seed, retrain, predict';
 const BINARY_METRICS = 'auc, logloss, accuracy, precision, recall, f1';
 
 /** [case, the body, the field (without prefix), the message after "<field>: "]. */
@@ -241,5 +241,18 @@ describe('model definition: invalid input is NS_VALIDATION naming the field', ()
       assert.match(error.message, /^models\[0\]\.trainer\.params\.epochs/);
       return true;
     });
+  });
+
+  it('predict.require: columns the features read (after columnMapping: raw names), each once', () => {
+    const features = { continuous: ['temp'], categorical: ['site'], lags: [{ column: 'load', lagSeconds: 60 }], columnMapping: { t_raw: 'temp' } };
+    const parsed = parseModelDefinition({ ...BINARY, features, predict: { require: ['t_raw', 'site', 'load'] } }, 'models[0]');
+    assert.deepEqual(parsed.predict, { require: ['t_raw', 'site', 'load'] });
+    assert.deepEqual(parseModelDefinition({ ...BINARY, features, predict: {} }).predict, { require: [] });
+    assert.equal('predict' in parseModelDefinition(BINARY), false, 'absent unless declared: stored declarations keep their form');
+    assertInvalid(() => parseModelDefinition({ ...BINARY, features, predict: { require: ['temp'] } }, 'models[0]'), 'models[0].predict.require[0]',
+      'models[0].predict.require[0]: "temp" is not a column the features read; they read t_raw, site, load');
+    assertInvalid(() => parseModelDefinition({ ...BINARY, features, predict: { require: ['site', 'site'] } }), 'predict.require[1]', 'predict.require[1]: "site" is listed twice');
+    assertInvalid(() => parseModelDefinition({ ...BINARY, predict: { require: 'temp' } }), 'predict.require', 'predict.require: must be a list of column names; example ["temperature"]');
+    assertInvalid(() => parseModelDefinition({ ...BINARY, predict: ['temp'] }), 'predict', 'predict: must be an object; example { "require": ["temperature"] }');
   });
 });

@@ -101,7 +101,7 @@ describe('model cache', () => {
   test('loads the champion lazily, on the first get, and then answers from memory', async () => {
     const h = await harness();
     await h.promote(await h.register(v1Bytes));
-    assert.deepEqual(h.cache.stats(), { entries: 0, bytes: 0, hits: 0, misses: 0, loads: 0, evictions: 0, loadErrors: 0, retiring: 0 });
+    assert.deepEqual(h.cache.stats(), { maxBytes: 256 * 1024 * 1024, entries: 0, bytes: 0, hits: 0, misses: 0, loads: 0, evictions: 0, loadErrors: 0, retiring: 0 });
     const served = await h.cache.get(T, M);
     assert.equal(served.version.version, 1);
     assert.equal(served.version.name, 'failure_tenant_1_v1');
@@ -109,7 +109,7 @@ describe('model cache', () => {
     assert.ok(maxAbsDiff(await probabilities(served.predictor), v1Expected) <= 1e-9);
     const again = await h.cache.get(T, M);
     assert.equal(again, served, 'the same object, no reload');
-    assert.deepEqual(h.cache.stats(), { entries: 1, bytes: v1Bytes.length, hits: 1, misses: 1, loads: 1, evictions: 0, loadErrors: 0, retiring: 0 });
+    assert.deepEqual(h.cache.stats(), { maxBytes: 256 * 1024 * 1024, entries: 1, bytes: v1Bytes.length, hits: 1, misses: 1, loads: 1, evictions: 0, loadErrors: 0, retiring: 0 });
     assert.equal(h.cache.lastError(T, M), null);
   });
 

@@ -61,7 +61,12 @@ const Dataset = Type.Object({
   lastIngestAt: Nullable(Type.String({ format: 'date-time' })),
 });
 
-const IngestResponse = Type.Object({ accepted: Type.Integer(), rejected: Type.Integer() });
+const IngestResponse = Type.Object({
+  accepted: Type.Integer({ description: 'rows written: inserted + updated' }),
+  inserted: Type.Integer({ description: 'rows whose (entity, timestamp) was not stored before' }),
+  updated: Type.Integer({ description: 'rows that replaced the stored sample with the same (entity, timestamp)' }),
+  rejected: Type.Integer({ description: 'always 0: a batch with a bad row is refused whole (400)' }),
+});
 
 /** The examples fit test/fixtures/ingest/sensors.schema.json (the API tests send each one). */
 const SAMPLE_ROWS = [
@@ -180,7 +185,7 @@ export function datasetRoutes(app: Api, data: DataService): void {
         schema: {
           operationId: 'ingestSamples',
           tags: ['datasets'],
-          summary: `Ingest samples: JSON array, NDJSON or CSV; at most ${MAX_ROWS_PER_BATCH} rows and ${INGEST_BODY_LIMIT_BYTES / 1_048_576} MiB per request. Any bad row rejects the whole batch (400 with each row, field and reason) and nothing is written`,
+          summary: `Ingest samples: JSON array, NDJSON or CSV; at most ${MAX_ROWS_PER_BATCH} rows and ${INGEST_BODY_LIMIT_BYTES / 1_048_576} MiB per request. Any bad row rejects the whole batch (400 with each row, field and reason) and nothing is written; so does a timestamp more than NIGHTSHIFT_INGEST_MAX_SKEW (default 1 h) ahead of the service clock. A row with the (entity, timestamp) of a stored sample replaces it: the answer counts inserted and updated rows`,
           params: DatasetParams,
           response: {
             200: described(IngestResponse, 'Every row was valid and is stored'),

@@ -48,6 +48,35 @@ const Health = Type.Object({
     }),
   ),
   models: Type.Array(ModelReadiness),
+  modelCache: Type.Optional(
+    Type.Object(
+      {
+        maxBytes: Type.Integer({ description: 'the bound, NIGHTSHIFT_MODEL_CACHE_MB in bytes' }),
+        bytes: Type.Integer({ description: "the cached champions' artifact sizes, summed" }),
+        entries: Type.Integer(),
+        loads: Type.Integer({ description: 'champions read and loaded since start (attempts)' }),
+        evictions: Type.Integer({ description: 'champions dropped to stay under maxBytes since start' }),
+        loadErrors: Type.Integer(),
+        hits: Type.Integer(),
+        misses: Type.Integer(),
+      },
+      { description: "this process's model cache, read from memory" },
+    ),
+  ),
+  historyCache: Type.Optional(
+    Type.Object(
+      {
+        maxSamples: Type.Integer({ description: 'the bound, NIGHTSHIFT_HISTORY_CACHE_SAMPLES (0: off)' }),
+        samples: Type.Integer(),
+        entities: Type.Integer(),
+        hits: Type.Integer({ description: 'entities answered from memory since start' }),
+        misses: Type.Integer({ description: 'entities read from the store since start' }),
+        storeReads: Type.Integer({ description: 'store reads of samples since start' }),
+        invalidations: Type.Integer({ description: "datasets dropped because another process wrote to them" }),
+      },
+      { description: "this process's per-entity history cache (lag and rolling features), read from memory" },
+    ),
+  ),
 });
 
 const Live = Type.Object({ live: Type.Boolean(), node: Type.String() });
@@ -106,6 +135,8 @@ export function healthRoutes(app: Api, health: HealthService, drain: DrainState,
         node: r.node,
         jobs: r.jobs.map(jobHealthDto),
         models: r.models,
+        ...(r.modelCache ? { modelCache: r.modelCache } : {}),
+        ...(r.historyCache ? { historyCache: r.historyCache } : {}),
       };
       return reply.status(ready ? 200 : 503).send(body);
     },

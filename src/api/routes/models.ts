@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { Type } from 'typebox';
 import type { ModelService } from '../../models/model-service.ts';
 import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
+import { parsePredictBody } from '../../models/predict-input.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { runDto } from '../dto.ts';
 import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, OnnxExportSchema, onnxExportDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
@@ -41,15 +42,24 @@ const PromoteBody = Type.Object(
 );
 
 export const MAX_PREDICT_ROWS = 1000;
-const Row = Type.Object(
+// Values are checked against the champion's columns by predict-input.ts, which names the field as
+// the caller wrote it; a union of the two body shapes here would report the batch branch's errors
+// ("body.rows: required field is missing") for a single row.
+const RowFields = {
+  values: Type.Record(Type.String(), Type.Unknown(), { description: "raw column → value, as in the dataset: a number (numeric column), a string (categorical), or null (missing)" }),
+  entity: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'needed for lag and rolling features' })),
+  ts: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Number()], { description: 'ISO-8601 or epoch ms; default now' })),
+};
+const Row = Type.Object(RowFields, { additionalProperties: false });
+const PredictBody = Type.Object(
   {
-    values: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Null()]), { description: 'raw column → value, as in the dataset' }),
-    entity: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'needed for lag and rolling features' })),
-    ts: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Number()], { description: 'ISO-8601 or epoch ms; default now' })),
+    rows: Type.Optional(Type.Array(Row, { minItems: 1, maxItems: MAX_PREDICT_ROWS, description: `a batch of at most ${MAX_PREDICT_ROWS} rows (instead of values, entity, ts)` })),
+    values: Type.Optional(RowFields.values),
+    entity: RowFields.entity,
+    ts: RowFields.ts,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'one row {values, entity?, ts?} or a batch {rows: [...]}' },
 );
-const PredictBody = Type.Union([Type.Object({ rows: Type.Array(Row, { minItems: 1, maxItems: MAX_PREDICT_ROWS }) }, { additionalProperties: false }), Row]);
 const PredictResponse = Type.Object({
   tenantId: Type.String(),
   model: Type.String(),
@@ -289,7 +299,7 @@ export function modelRoutes(app: Api, models: ModelService): void {
       schema: {
         operationId: 'predict',
         tags: TAGS,
-        summary: `Predict with the champion: one row ({values, entity?, ts?}) or a batch ({rows: [...]}, at most ${MAX_PREDICT_ROWS}); rows go through the model's feature spec`,
+        summary: `Predict with the champion: one row ({values, entity?, ts?}) or a batch ({rows: [...]}, at most ${MAX_PREDICT_ROWS}); rows go through the model's feature spec, and each prediction says which columns were filled in (filled: missing, unseen)`,
         params: ModelParams,
         body: PredictBody,
         response: {
@@ -300,9 +310,8 @@ export function modelRoutes(app: Api, models: ModelService): void {
     },
     async (request) => {
       const { tenantId, model } = request.params;
-      const body = request.body;
-      const rows = 'rows' in body ? body.rows : [body];
-      const result = await models.predict(tenantId, model, rows);
+      const { rows, single } = parsePredictBody(request.body, MAX_PREDICT_ROWS);
+      const result = await models.predict(tenantId, model, rows, { single });
       return { tenantId, model, version: result.version.version, versionName: result.version.name, predictions: result.predictions };
     },
   );

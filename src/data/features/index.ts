@@ -6,6 +6,7 @@
  */
 export {
   DEFAULT_MAX_CATEGORIES,
+  featureLayout,
   FEATURE_SPEC_FORMAT,
   featureInfos,
   isFitted,
@@ -16,6 +17,7 @@ export {
   requiredHistorySeconds,
   ROLLING_STATS,
   rollingName,
+  type FeatureLayout,
   type FeatureSpec,
   type FeatureSpecInput,
   type LagFeature,

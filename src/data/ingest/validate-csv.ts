@@ -13,7 +13,7 @@ import { CsvReader } from './csv.ts';
 import { RowErrors } from './row-errors.ts';
 import { SampleBatchBuilder } from './sample-batch.ts';
 import { plainDecimal, plainInteger } from './text-numbers.ts';
-import { accept, checkDuplicates, columnNames, type Rules, rulesOf, type Validated } from './validate.ts';
+import { accept, checkDuplicates, columnNames, notTooLate, type ClockBound, type Rules, rulesOf, type Validated } from './validate.ts';
 import * as V from './values.ts';
 
 export interface CsvValidated extends Validated {
@@ -79,10 +79,10 @@ function readRow(r: CsvReader, layout: Layout, rules: Rules, schema: DatasetSche
   if (accept(entity, rules.entity, errors, row, line)) b.entity[slot] = entity as string;
 
   const t = fastTime(r, layout.ts);
-  if (t >= V.MIN_TS_MS && t <= V.MAX_TS_MS) b.ts[slot] = t;
+  if (t >= V.MIN_TS_MS && t <= V.MAX_TS_MS && t <= rules.latestTs) b.ts[slot] = t;
   else {
     const v = V.timeFromText(textOf(r, layout.ts));
-    if (accept(v, rules.ts, errors, row, line)) b.ts[slot] = v as number;
+    if (accept(v, rules.ts, errors, row, line) && notTooLate(v as number, rules, errors, row, line)) b.ts[slot] = v as number;
   }
 
   const binary = schema.label.type === 'binary';
@@ -119,8 +119,9 @@ function rowsAtMost(text: string, maxRows: number): number {
   return Math.min(lines, maxRows);
 }
 
-export function validateCsv(schema: DatasetSchema, text: string, maxRows = Number.POSITIVE_INFINITY): CsvValidated {
-  const rules = rulesOf(schema);
+/** `clock`: refuse timestamps further ahead of it than its skew (null: no bound). */
+export function validateCsv(schema: DatasetSchema, text: string, maxRows = Number.POSITIVE_INFINITY, clock: ClockBound | null = null): CsvValidated {
+  const rules = rulesOf(schema, clock);
   const b = new SampleBatchBuilder(schema.features.length, rowsAtMost(text, maxRows));
   const malformed = new RowErrors();
   const invalid = new RowErrors();

@@ -3,11 +3,12 @@ import type { DatasetSchema } from '../types.ts';
 import type { JsonRecord } from './records.ts';
 import { RowErrors } from './row-errors.ts';
 import { SampleBatchBuilder } from './sample-batch.ts';
-import { accept, checkDuplicates, columnNames, rowError, rulesOf, type Validated } from './validate.ts';
+import { accept, checkDuplicates, columnNames, notTooLate, rowError, rulesOf, type ClockBound, type Validated } from './validate.ts';
 import * as V from './values.ts';
 
-export function validateObjects(schema: DatasetSchema, records: readonly JsonRecord[], errors = new RowErrors()): Validated {
-  const rules = rulesOf(schema);
+/** `clock`: refuse timestamps further ahead of it than its skew (null: no bound). */
+export function validateObjects(schema: DatasetSchema, records: readonly JsonRecord[], errors = new RowErrors(), clock: ClockBound | null = null): Validated {
+  const rules = rulesOf(schema, clock);
   const known = new Set(columnNames(schema));
   const expected = columnNames(schema).join(', ');
   const nf = schema.features.length;
@@ -30,7 +31,7 @@ export function validateObjects(schema: DatasetSchema, records: readonly JsonRec
     const entity = V.entityFromJson(o[rules.entity.name]);
     if (accept(entity, rules.entity, errors, row, line)) b.entity[slot] = entity as string;
     const ts = V.timeFromJson(o[rules.ts.name]);
-    if (accept(ts, rules.ts, errors, row, line)) b.ts[slot] = ts as number;
+    if (accept(ts, rules.ts, errors, row, line) && notTooLate(ts as number, rules, errors, row, line)) b.ts[slot] = ts as number;
     const label = labelOf(o[rules.label.name]);
     if (accept(label, rules.label, errors, row, line)) b.label[slot] = label === null ? Number.NaN : (label as number);
     for (let f = 0; f < nf; f += 1) {

@@ -27,18 +27,60 @@ export interface Rules {
   ts: Rule;
   label: Rule;
   features: Rule[];
+  /** The latest timestamp accepted (the service clock plus the allowed skew); +Infinity: no bound. */
+  latestTs: number;
+  /** Why a later timestamp is refused. */
+  tooLate(ts: number): string;
+}
+
+/** The service clock and how far ahead of it a sample may be dated (NIGHTSHIFT_INGEST_MAX_SKEW). */
+export interface ClockBound {
+  now: number;
+  maxSkewMs: number;
 }
 
 export const columnNames = (schema: DatasetSchema) => [schema.entityKey, schema.timestamp, ...schema.features.map((f) => f.name), schema.label.name];
 
-export function rulesOf(schema: DatasetSchema): Rules {
+export function rulesOf(schema: DatasetSchema, clock: ClockBound | null = null): Rules {
   const notNullable = 'missing, and the dataset schema says it is not nullable';
   return {
     entity: { name: schema.entityKey, nullable: false, missing: 'missing; every row needs its entity key' },
     ts: { name: schema.timestamp, nullable: false, missing: 'missing; every row needs its timestamp' },
     label: { name: schema.label.name, nullable: schema.label.nullable, missing: notNullable },
     features: schema.features.map((f) => ({ name: f.name, nullable: f.nullable, missing: notNullable })),
+    latestTs: clock ? clock.now + clock.maxSkewMs : Number.POSITIVE_INFINITY,
+    tooLate: (ts) =>
+      clock
+        ? `${new Date(ts).toISOString()} is ${roughly(ts - clock.now)} ahead of the service clock (${new Date(clock.now).toISOString()}); ` +
+          `at most ${durationText(clock.maxSkewMs)} ahead is accepted (NIGHTSHIFT_INGEST_MAX_SKEW): check the sender's clock and time zone`
+        : '',
   };
+}
+
+/** A valid timestamp past rules.latestTs is an error of its row; true when the row may keep it. */
+export function notTooLate(ts: number, rules: Rules, errors: RowErrors, row: number, line: number): boolean {
+  if (ts <= rules.latestTs) return true;
+  errors.add(rowError(row, line, rules.ts.name, rules.tooLate(ts)));
+  return false;
+}
+
+const durationText = (ms: number): string => {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+};
+
+/** How far ahead, as people read it: "72.8 years", "26 days", else exactly ("1h 0m 1s", "250ms"). */
+function roughly(ms: number): string {
+  if (ms >= 2 * 365.25 * 86_400_000) return `${Number((ms / (365.25 * 86_400_000)).toPrecision(3))} years`;
+  if (ms >= 2 * 86_400_000) return `${Number((ms / 86_400_000).toPrecision(3))} days`;
+  const parts: string[] = [];
+  let rest = Math.round(ms);
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+    if (rest >= size || parts.length > 0) parts.push(`${Math.floor(rest / size)}${unit}`);
+    rest %= size;
+  }
+  if (rest > 0 || parts.length === 0) parts.push(`${rest}ms`);
+  return parts.join(' ');
 }
 
 /** An error at a row; line 0 = not known (JSON array elements carry no line). */
