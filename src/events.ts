@@ -22,7 +22,34 @@ export interface EngineEventMap {
   'samples:ingested': { tenantId: string; datasetId: string; rows: number };
   /** A model's data rules were assessed after ingests; runId is the policy run queued, if any. */
   'policy:assessed': { tenantId: string; model: string; train: boolean; runId: string | null; summary: string };
+  /**
+   * The champion changed by hand in this process (promote, rollback). A training's promotion runs in
+   * its child process and is seen here as run:finished with outcome 'promoted'.
+   */
+  'model:alias-changed': { tenantId: string; model: string; action: 'promote' | 'rollback'; from: number | null; to: number; actor: string | null; reason: string };
+  /** An alert's lifecycle (src/monitor): opened, acknowledged, resolved (by itself or by hand). */
+  'alert:opened': { alert: AlertEventPayload };
+  'alert:acknowledged': { alert: AlertEventPayload };
+  'alert:resolved': { alert: AlertEventPayload };
+  /** A tenant's notification channel keeps failing (the outbox gave up retrying, or failures in a row), and when it delivers again. */
+  'notification:failing': { tenantId: string; channel: string; failures: number; lastError: string };
+  'notification:recovered': { tenantId: string; channel: string };
   error: { where: string; error: unknown };
+}
+
+export interface AlertEventPayload {
+  id: string;
+  tenantId: string;
+  /** Null for alerts about a tenant's channel (NOTIFICATION_FAILING) rather than a model. */
+  model: string | null;
+  type: string;
+  severity: 'warning' | 'critical';
+  status: 'open' | 'acknowledged' | 'resolved';
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  openedAt: number;
+  resolvedAt: number | null;
 }
 
 export type EngineEvent = keyof EngineEventMap;

@@ -1,0 +1,24 @@
+/**
+ * Who is calling: what authentication (src/auth) puts on every API request, and what authorization,
+ * tenant scoping and the audit log read. One shape for bearer JWTs and API keys.
+ */
+export const ROLES = ['viewer', 'operator', 'admin', 'super_admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  /** JWT `sub`, or `key:<id>` for an API key. */
+  subject: string;
+  /** The API key's id when the caller used one. */
+  keyId: string | null;
+  role: Role;
+  /** The tenants the caller may touch; '*' for a super admin. */
+  tenants: readonly string[] | '*';
+  via: 'jwt' | 'api-key';
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by authentication before any handler runs; absent only on public routes (health, docs). */
+    principal?: Principal;
+  }
+}
