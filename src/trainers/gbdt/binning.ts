@@ -6,11 +6,9 @@
  */
 import type { Matrix } from '../types.ts';
 import { rng, STREAM } from '../random.ts';
-import type { Workspace } from './workspace.ts';
+import { MISSING_BIN } from './bin-codes.ts';
 
-export const MISSING_BIN = 255;
-/** Histogram slots per feature: 255 value bins + the missing bin. */
-export const HIST_BINS = 256;
+export { HIST_BINS, MISSING_BIN } from './bin-codes.ts';
 
 export interface BinnedData {
   readonly rows: number;
@@ -247,21 +245,4 @@ export function binColumn(column: Float64Array, edges: readonly number[], out: U
     lo += +(v > t[lo]!);
     out[i] = lo < top ? lo : top;
   }
-}
-
-/**
- * Bins every column into the workspace's bin columns with the WebAssembly search (same codes as
- * binColumn); each column is staged in the workspace's score array, which is filled only later.
- */
-export function binMatrix(X: Matrix, edges: readonly (readonly number[])[], ws: Workspace): BinnedData {
-  const n = X.rows;
-  const table = new Float64Array(ws.memory.buffer, ws.at.table, 256);
-  for (let f = 0; f < ws.features; f++) {
-    const e = edges[f]!;
-    table.fill(Infinity);
-    for (let i = 0; i < e.length - 1; i++) table[i] = e[i]!;
-    ws.raw.set(X.columns[f]!.subarray(0, n));
-    ws.kernels.binValues(ws.at.raw, ws.at.table, ws.at.bins + f * n, n, Math.max(0, e.length - 1));
-  }
-  return { rows: n, columns: ws.bins, numBins: edges.map((e) => e.length) };
 }
