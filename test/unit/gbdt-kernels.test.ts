@@ -2,16 +2,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { binMatrix } from '../../src/trainers/gbdt/bin-matrix.ts';
-import { binColumn, computeBinEdges, MISSING_BIN } from '../../src/trainers/gbdt/binning.ts';
+import { binColumn, computeBinEdges, edgeScratch, MISSING_BIN } from '../../src/trainers/gbdt/binning.ts';
 import { scoreInitial } from '../../src/trainers/gbdt/boost.ts';
 import { forestBytes } from '../../src/trainers/gbdt/forest.ts';
-import { addRows, cellTotals, clearHistograms, mergePartial, planGroups, subtractHistogram, unpackHistogram } from '../../src/trainers/gbdt/histogram.ts';
+import { addRows, BUILD, cellTotals, clearHistograms, mergePartial, planGroups, subtractHistogram, unpackHistogram } from '../../src/trainers/gbdt/histogram.ts';
 import { trainGbdt } from '../../src/trainers/gbdt/index.ts';
 import { kernelModule } from '../../src/trainers/gbdt/kernels.ts';
+import { GATHER } from '../../src/trainers/gbdt/kernels-rows.ts';
 import { OBJECTIVES } from '../../src/trainers/gbdt/objective.ts';
 import { predictRaw } from '../../src/trainers/gbdt/predict.ts';
 import { quantization } from '../../src/trainers/gbdt/quantize.ts';
-import { partitionLeaf, placeChunk, scanChunk, scoreRows } from '../../src/trainers/gbdt/team-tasks.ts';
+import { gatherRows, partitionLeaf, placeChunk, scanChunk, scoreRows } from '../../src/trainers/gbdt/team-tasks.ts';
 import { allocateMemory, bufferAddress, histAddress, openWorkspace, type Workspace, type WorkspaceShape } from '../../src/trainers/gbdt/workspace.ts';
 import { lcg, nonlinear } from '../fixtures/gbdt/data.ts';
 
@@ -24,6 +25,7 @@ function workspace(seed: number, threads = 1): Workspace {
   const r = lcg(seed);
   for (const col of ws.bins) for (let i = 0; i < ROWS; i++) col[i] = r() < 0.05 ? MISSING_BIN : Math.floor(r() * 40);
   for (let i = 0; i < ROWS; i++) ws.y[i] = r() < 0.3 ? 1 : 0;
+  ws.kernels.transpose(ws.at.bins, ROWS, FEATURES, ws.at.records, 0, ROWS); // the records (row-major codes) too
   return ws;
 }
 
@@ -81,14 +83,15 @@ test('histograms sum the quantized pairs and counts per bin exactly; unpacked ce
   const q = fillPairs(ws, 4);
   const pairs = lanes(ws, ws.at.gh, 2 * ROWS);
   const n = someRows(ws);
-  ws.kernels.gather(ws.at.idx, ws.at.gh, ws.at.ogh, 0, n);
+  gatherRows(ws, 0, n, GATHER.RECORDS);
   const features = Int32Array.from([4, 0, 1, 2, 3]);
   for (const count of [5, 3, 1]) {
-    for (const indexed of [true, false]) {
+    for (const mode of [BUILD.INDEXED, BUILD.ORDERED, BUILD.ROOT]) {
+      const indexed = mode !== BUILD.ROOT;
       const [start, end] = indexed ? [3, n - 5] : [0, ROWS];
       clearHistograms(ws, 0, 1, features, count);
       const plan = planGroups(count);
-      addRows(ws, 0, 1, features, plan, plan.length / 2, start, end, indexed);
+      addRows(ws, 0, 1, features, plan, plan.length / 2, start, end, mode);
       for (let j = 0; j < count; j++) {
         const f = features[j]!;
         const want = new BigInt64Array(512);
@@ -98,7 +101,7 @@ test('histograms sum the quantized pairs and counts per bin exactly; unpacked ce
           want[k] = want[k]! + pairs[2 * row]!;
           want[k + 1] = want[k + 1]! + pairs[2 * row + 1]!;
         }
-        assert.deepEqual(lanes(ws, histAddress(ws, 1, f), 512), want, `feature ${f}, ${count} features, indexed ${indexed}`);
+        assert.deepEqual(lanes(ws, histAddress(ws, 1, f), 512), want, `feature ${f}, ${count} features, mode ${mode}`);
         const view = unpackHistogram(ws, 0, 1, f, q);
         for (let b = 0; b < 256; b++) {
           const lane1 = want[2 * b + 1]!;
@@ -118,32 +121,32 @@ test('a build split between threads, merged, equals the one-thread build; the si
   const ws = workspace(5, 2);
   fillPairs(ws, 6);
   const n = someRows(ws);
-  ws.kernels.gather(ws.at.idx, ws.at.gh, ws.at.ogh, 0, n);
+  gatherRows(ws, 0, n, GATHER.RECORDS);
   const features = Int32Array.from([0, 1, 2, 3, 4]);
   const plan = planGroups(FEATURES);
   const bytes = FEATURES * 512;
   clearHistograms(ws, 0, 0, features, FEATURES);
-  addRows(ws, 0, 0, features, plan, plan.length / 2, 0, n, true);
+  addRows(ws, 0, 0, features, plan, plan.length / 2, 0, n, BUILD.ORDERED);
   const whole = lanes(ws, histAddress(ws, 0, 0), bytes).slice();
   // Thread 0 adds rows [0, 1000) and [2000, n) into slot 1, thread 1 rows [1000, 2000) into its partials.
   clearHistograms(ws, 0, 1, features, FEATURES);
   clearHistograms(ws, 1, 1, features, FEATURES);
-  addRows(ws, 0, 1, features, plan, plan.length / 2, 2000, n, true);
-  addRows(ws, 1, 1, features, plan, plan.length / 2, 1000, 2000, true);
-  addRows(ws, 0, 1, features, plan, plan.length / 2, 0, 1000, true);
+  addRows(ws, 0, 1, features, plan, plan.length / 2, 2000, n, BUILD.INDEXED);
+  addRows(ws, 1, 1, features, plan, plan.length / 2, 1000, 2000, BUILD.ORDERED);
+  addRows(ws, 0, 1, features, plan, plan.length / 2, 0, 1000, BUILD.ORDERED);
   assert.notEqual(bufferAddress(ws, 1, 1, 0), histAddress(ws, 1, 0));
   for (let f = 0; f < FEATURES; f++) mergePartial(ws, 1, 1, f);
   assert.deepEqual(lanes(ws, histAddress(ws, 1, 0), bytes), whole);
   // Slot 2 = all rows (the parent); subtracting the built child leaves exactly the other rows.
   clearHistograms(ws, 0, 2, features, FEATURES);
-  addRows(ws, 0, 2, features, plan, plan.length / 2, 0, ROWS, false);
+  addRows(ws, 0, 2, features, plan, plan.length / 2, 0, ROWS, BUILD.ROOT);
   for (let f = 0; f < FEATURES; f++) subtractHistogram(ws, 2, 1, f);
   for (let i = 0; i < ROWS; i++) ws.idx[i] = i % 2 === 1 && i >= 7 ? -1 : i; // the rows someRows did not take
   let m = 0;
   for (let i = 0; i < ROWS; i++) if (ws.idx[i] !== 0xffffffff) ws.idx[m++] = ws.idx[i]!;
-  ws.kernels.gather(ws.at.idx, ws.at.gh, ws.at.ogh, 0, m);
+  gatherRows(ws, 0, m, GATHER.RECORDS);
   clearHistograms(ws, 0, 0, features, FEATURES);
-  addRows(ws, 0, 0, features, plan, plan.length / 2, 0, m, true);
+  addRows(ws, 0, 0, features, plan, plan.length / 2, 0, m, BUILD.INDEXED);
   assert.deepEqual(lanes(ws, histAddress(ws, 2, 0), bytes), lanes(ws, histAddress(ws, 0, 0), bytes));
 });
 
@@ -171,13 +174,18 @@ test('the partition is stable, puts missing values on their side, and gathers th
       let before = 0;
       lefts.forEach((l, u) => {
         const a = start + u * Math.min(chunk, end - start);
-        placeChunk(ws, start, mid, a, Math.min(end, a + chunk), before, l, false, true);
+        placeChunk(ws, start, mid, a, Math.min(end, a + chunk), before, l, GATHER.NONE, GATHER.RECORDS);
         before += l;
       });
       assert.deepEqual([...ws.idx.slice(start, end)], want);
+      const records = new Uint8Array(ws.memory.buffer, ws.at.records, ROWS * FEATURES);
+      const ordered = new Uint8Array(ws.memory.buffer, ws.at.orecords, ROWS * FEATURES);
       for (let i = mid; i < end; i++) {
         assert.equal(ogh[2 * i], gh[2 * ws.idx[i]!]);
         assert.equal(ogh[2 * i + 1], gh[2 * ws.idx[i]! + 1]);
+        const row = ws.idx[i]!;
+        assert.deepEqual(ordered.subarray(i * FEATURES, (i + 1) * FEATURES), records.subarray(row * FEATURES, (row + 1) * FEATURES));
+        for (let f = 0; f < FEATURES; f++) assert.equal(records[row * FEATURES + f], ws.bins[f]![row]);
       }
       // The one-thread path: in place, one pass.
       const other = workspace(2);
@@ -186,7 +194,7 @@ test('the partition is stable, puts missing values on their side, and gathers th
       const otherOgh = lanes(other, other.at.ogh, 2 * ROWS);
       someRows(other);
       const tail = other.idx[end]; // a row outside the leaf must stay where it is
-      assert.equal(partitionLeaf(other, start, end, mid, split.feature, split.bin, split.missingLeft, true, false), mid - start);
+      assert.equal(partitionLeaf(other, start, end, mid, split.feature, split.bin, split.missingLeft, GATHER.PAIRS, GATHER.NONE), mid - start);
       assert.deepEqual([...other.idx.slice(start, end)], want);
       assert.equal(other.idx[end], tail);
       for (let i = start; i < mid; i++) assert.equal(otherOgh[2 * i], otherGh[2 * other.idx[i]!]);
@@ -263,4 +271,25 @@ test('an initial model walked over the bins scores rows exactly as predictRaw ov
   binMatrix(data.X, model.body.binEdges, ws);
   scoreInitial(model, data, ws, ws.raw);
   assert.deepEqual(ws.raw, predictRaw(model.body, data.X)); // the JavaScript walk over the raw values
+});
+
+test('the WebAssembly radix sort of bin edges orders values as a typed array sort does (−0 before +0, negatives, duplicates)', () => {
+  const r = lcg(9);
+  for (const size of [1500, 20_000]) {
+    const scratch = edgeScratch(size);
+    for (let trial = 0; trial < 3; trial++) {
+      const count = size - trial * 7;
+      const want = new Float64Array(count);
+      for (let i = 0; i < count; i++) {
+        const u = r();
+        const v = u < 0.05 ? (u < 0.025 ? -0 : 0) : u < 0.3 ? Math.round((r() - 0.5) * 40) : (r() - 0.5) * 10 ** (r() * 600 - 300);
+        want[i] = v;
+        scratch.values[i] = v;
+      }
+      want.sort();
+      const got = scratch.sort(count);
+      assert.equal(got.length, count);
+      for (let i = 0; i < count; i++) assert.ok(Object.is(got[i], want[i]), `value ${i}: ${got[i]} vs ${want[i]}`);
+    }
+  }
 });

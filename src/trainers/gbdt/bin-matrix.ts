@@ -14,7 +14,10 @@ export function writeBinTable(ws: Workspace, f: number, edges: readonly number[]
   for (let i = 0; i < edges.length - 1; i++) table[i] = edges[i]!;
 }
 
-/** Bins every column into the workspace; each column is staged in the score array, which is filled only later. */
+/**
+ * Bins every column into the workspace (column-major, then the same codes as row records); each
+ * column is staged in the score array, which is filled only later.
+ */
 export function binMatrix(X: Matrix, edges: readonly (readonly number[])[], ws: Workspace): BinnedData {
   const n = X.rows;
   for (let f = 0; f < ws.features; f++) {
@@ -23,5 +26,6 @@ export function binMatrix(X: Matrix, edges: readonly (readonly number[])[], ws: 
     ws.raw.set(X.columns[f]!.subarray(0, n));
     ws.kernels.binValues(ws.at.raw, ws.at.tables + f * HIST_BINS * 8, ws.at.bins + f * n, n, Math.max(0, e.length - 1), 1);
   }
+  ws.kernels.transpose(ws.at.bins, n, ws.features, ws.at.records, 0, n);
   return { rows: n, columns: ws.bins, numBins: edges.map((e) => e.length) };
 }

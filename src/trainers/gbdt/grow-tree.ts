@@ -6,7 +6,9 @@
 import type { GbdtTree } from '../types.ts';
 import { leafWeight, pickSplit, type LeafSums, type SplitCandidate, type SplitRules } from './split.ts';
 import { SPLIT_ARGS } from './team-protocol.ts';
-import type { FinishTask } from './team-tasks.ts';
+import { BUILD, leafBuild, type BuildMode } from './histogram.ts';
+import { GATHER } from './kernels-rows.ts';
+import { gatherRows, type FinishTask } from './team-tasks.ts';
 import type { ThreadTeam } from './thread-team.ts';
 import { CAND_STRIDE, type Workspace } from './workspace.ts';
 
@@ -89,8 +91,8 @@ export function growTree(input: GrowInput): GrownTree {
    * rows in order), derives `sibling`'s (its slot holding their parent's) when given, and searches
    * the best split of each leaf to evaluate; a leaf without one gives its slot back.
    */
-  const buildAndSearch = (built: Leaf, indexed: boolean, sibling: Leaf | null, evalBuilt: boolean, evalSibling: boolean, rootTotals: boolean) => {
-    const histSeq = team.histograms(built.slot, built.start, built.end, indexed, featureCount, input.plan);
+  const buildAndSearch = (built: Leaf, mode: BuildMode, sibling: Leaf | null, evalBuilt: boolean, evalSibling: boolean, rootTotals: boolean) => {
+    const histSeq = team.histograms(built.slot, built.start, built.end, mode, featureCount, input.plan);
     const task: FinishTask = {
       small: built.slot, large: sibling?.slot ?? -1, subtract: sibling !== null, evalSmall: evalBuilt, evalLarge: evalSibling,
       histSeq, count: featureCount, smallTotals: rootTotals,
@@ -116,8 +118,9 @@ export function growTree(input: GrowInput): GrownTree {
   leaves.push(root);
   if (options.maxLeaves > 1 && featureCount > 0 && n >= 2 * options.minSamplesLeaf) {
     root.slot = allocate([root]);
-    if (input.bagged) ws.kernels.gather(ws.at.idx, ws.at.gh, ws.at.ogh, 0, n);
-    buildAndSearch(root, input.bagged, null, true, false, true); // the root's totals come from its histograms
+    const mode = input.bagged ? leafBuild(ws, n) : BUILD.ROOT;
+    if (input.bagged) gatherRows(ws, 0, n, mode === BUILD.ORDERED ? GATHER.RECORDS : GATHER.PAIRS);
+    buildAndSearch(root, mode, null, true, false, true); // the root's totals come from its histograms
   } else {
     root.sums = rootSums(ws, input, team);
   }
@@ -138,9 +141,10 @@ export function growTree(input: GrowInput): GrownTree {
     const splitSmall = growMore && canSplit(small);
     const splitLarge = growMore && canSplit(large);
     const subtract = parent.slot >= 0 && splitLarge;
-    // The children built next get their gradient pairs gathered while the rows are partitioned.
-    const gatherSmall = subtract || splitSmall;
-    const gatherLarge = !subtract && splitLarge;
+    // The children built next get their gradient pairs (and records) gathered while the rows are partitioned.
+    const gather = (leaf: Leaf, built: boolean) => (!built ? GATHER.NONE : leafBuild(ws, leaf.end - leaf.start) === BUILD.ORDERED ? GATHER.RECORDS : GATHER.PAIRS);
+    const gatherSmall = gather(small, subtract || splitSmall);
+    const gatherLarge = gather(large, !subtract && splitLarge);
     const smallIsLeft = small === left;
     team.partition(parent.start, parent.end, mid, split, smallIsLeft ? gatherSmall : gatherLarge, smallIsLeft ? gatherLarge : gatherSmall);
     for (let k = 0; k < 2; k++) {
@@ -172,13 +176,13 @@ export function growTree(input: GrowInput): GrownTree {
       large.slot = parent.slot;
       parent.slot = -1;
       small.slot = allocate([large, small]);
-      buildAndSearch(small, true, large, splitSmall, splitLarge, false);
+      buildAndSearch(small, leafBuild(ws, small.end - small.start), large, splitSmall, splitLarge, false);
     } else {
       release(parent);
       for (const [child, splits] of [[small, splitSmall], [large, splitLarge]] as const) {
         if (!splits) continue;
         child.slot = allocate([small, large]);
-        buildAndSearch(child, true, null, true, false, false);
+        buildAndSearch(child, leafBuild(ws, child.end - child.start), null, true, false, false);
       }
     }
   }

@@ -14,29 +14,28 @@ const { get, set, tee, i32 } = op;
 export const at = (base: number, index: Code, shift: number): Code[] => [get(base), index, i32(shift), op.shl, op.add];
 
 /**
- * Histograms of `size` features (1, 2 or 4) over rows [start, end). Parameters: the features'
- * bin columns, their histogram bases, the gradient pairs, then (indexed) the row-index array,
- * start and end. Indexed: rows idx[i] with the ordered pairs ogh[i]; else rows i with gh[i].
+ * Histograms of `size` features (1, 2 or 4) over positions [start, end), the gradient pair of
+ * position i at pairs + 16 · i. Strided (`hist`): position i's bin code of feature j is at
+ * cols[j] + i · stride — the column-major bins with the rows' pairs in order (stride 1: the
+ * unbagged root), or a leaf's ordered records (stride = features; bins.ts). Indexed (`rows`): at
+ * cols[j] + idx[i], the leaf's rows in the column-major bins.
  */
 export function histogramKernel(size: 1 | 2 | 4, indexed: boolean): FunctionDef {
   const col = (j: number) => j;
   const base = (j: number) => size + j;
-  const gh = 2 * size;
-  const idx = gh + 1;
-  const start = indexed ? idx + 1 : gh + 1;
-  const end = start + 1;
-  const [i, row, v, k] = [end + 1, end + 2, end + 3, end + 4];
+  const [pairs, strideOrIdx, start, end] = [2 * size, 2 * size + 1, 2 * size + 2, 2 * size + 3];
+  const [i, offset, v, k] = [end + 1, end + 2, end + 3, end + 4];
   const update = (j: number): Code[] => [
-    get(base(j)), get(col(j)), get(row), op.add, op.load8(), i32(CELL_SHIFT), op.shl, op.add, tee(k),
+    get(base(j)), get(col(j)), get(offset), op.add, op.load8(), i32(CELL_SHIFT), op.shl, op.add, tee(k),
     get(k), op.loadV128(), get(v), op.i64x2Add, op.storeV128(),
   ];
   const body: Code[] = [
-    ...(indexed ? [...at(idx, get(i), 2), op.load32(), set(row)] : [get(i), set(row)]),
-    ...at(gh, get(i), 4), op.loadV128(), set(v),
+    ...(indexed ? [...at(strideOrIdx, get(i), 2), op.load32()] : [get(i), get(strideOrIdx), op.mul]), set(offset),
+    ...at(pairs, get(i), 4), op.loadV128(), set(v),
   ];
   for (let j = 0; j < size; j++) body.push(...update(j));
   return {
-    name: `${indexed ? 'rows' : 'root'}${size}`,
+    name: `${indexed ? 'rows' : 'hist'}${size}`,
     params: Array<typeof VAL.i32>(end + 1).fill(VAL.i32),
     locals: [VAL.i32, VAL.i32, VAL.v128, VAL.i32],
     body: forRange(i, get(start), get(end), body),
@@ -81,6 +80,12 @@ export const unpackCells: FunctionDef = (() => {
       ]),
     ],
   };
+})();
+
+/** Zeroes `bytes` bytes from `address` (memory.fill: a plain memset, unlike a typed array's fill on shared memory). */
+export const zeroBytes: FunctionDef = (() => {
+  const [address, bytes] = [0, 1];
+  return { name: 'zero', params: [VAL.i32, VAL.i32], locals: [], body: [get(address), i32(0), get(bytes), op.memoryFill] };
 })();
 
 /** The sum of the pairs of rows [start, end) (indexed: rows idx[i]) as one cell at `out`: a leaf's totals. */

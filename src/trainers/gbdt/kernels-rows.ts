@@ -83,35 +83,88 @@ export const partitionInPlace: FunctionDef = (() => {
 })();
 
 /**
- * Phase 2: copies `count` row ids from scratch (from byte address `src`, stepping `step` bytes: +4
- * or −4 for the reversed right part) to idx at byte address `dest`; with `gather`, also copies each
- * row's gradient pair to the ordered pairs at `ogh` (the child whose histograms are built next).
+ * Copies row `row`'s record (its bin codes, `width` bytes at records + row · width) to `to`,
+ * exactly (threads fill neighbouring records at once): 16-byte pieces, the last one ending at the
+ * record's end; a record under 16 bytes in pieces of 8, 4, 2 and 1.
  */
-export function placeKernel(gather: boolean): FunctionDef {
-  const [src, step, count, dest, gh, ogh] = [0, 1, 2, 3, 4, 5];
-  const [j, row] = [6, 7];
+const copyRecord = (records: number, width: number, row: Code[], to: Code[], piece: number, from: number, dest: number): Code[] => {
+  const copy = (offset: Code[], load: Code, store: Code): Code[] => [get(dest), ...offset, op.add, get(from), ...offset, op.add, load, store];
+  const small: Code[] = [];
+  for (const [bytes, load, store] of [[8, op.loadI64(), op.storeI64()], [4, op.load32(), op.store32()], [2, op.load16(), op.store16()], [1, op.load8(), op.store8()]] as const) {
+    small.push(get(width), i32(bytes), op.and, op.if, ...copy([get(piece)], load, store), get(piece), i32(bytes), op.add, set(piece), op.end);
+  }
+  return [
+    ...row, get(width), op.mul, get(records), op.add, set(from),
+    ...to, set(dest),
+    i32(0), set(piece),
+    get(width), i32(16), op.geU, op.if,
+    op.loop, ...copy([get(piece)], op.loadV128(), op.storeV128()), get(piece), i32(16), op.add, tee(piece), i32(16), op.add, get(width), op.leU, op.brIf(0), op.end,
+    ...copy([get(width), i32(16), op.sub], op.loadV128(), op.storeV128()),
+    op.else, ...small, op.end,
+  ];
+};
+
+/** What a partition gathers for the child built next: nothing, its rows' gradient pairs, or their pairs and records. */
+export const GATHER = { NONE: 0, PAIRS: 1, RECORDS: 2 } as const;
+export type Gather = (typeof GATHER)[keyof typeof GATHER];
+
+/**
+ * Phase 2: copies `count` row ids from scratch (from byte address `src`, stepping `step` bytes: +4
+ * or −4 for the reversed right part) to idx at byte address `dest`; gathering (see GATHER) each
+ * row's gradient pair to the ordered pairs at `ogh`, and its record to the ordered records at
+ * `orecords` (the child whose histograms are built next).
+ */
+export function placeKernel(level: Gather): FunctionDef {
+  const gather = level !== GATHER.NONE;
+  const [src, step, count, dest, gh, ogh, records, width, orecords] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [j, row, piece, from, to] = [9, 10, 11, 12, 13];
   return {
-    name: gather ? 'placeGather' : 'place',
-    params: Array<typeof VAL.i32>(6).fill(VAL.i32),
-    locals: [VAL.i32, VAL.i32],
+    name: ['place', 'placePairs', 'placeRecords'][level]!,
+    params: Array<typeof VAL.i32>(9).fill(VAL.i32),
+    locals: [VAL.i32, VAL.i32, VAL.i32, VAL.i32, VAL.i32],
     body: forRange(j, i32(0), get(count), [
       get(src), op.load32(), set(row),
       get(dest), get(row), op.store32(),
-      ...(gather ? [get(ogh), ...at(gh, get(row), 4), op.loadV128(), op.storeV128(), get(ogh), i32(16), op.add, set(ogh)] : []),
+      ...(gather ? [
+        get(ogh), ...at(gh, get(row), 4), op.loadV128(), op.storeV128(), get(ogh), i32(16), op.add, set(ogh),
+      ] : []),
+      ...(level === GATHER.RECORDS ? [
+        ...copyRecord(records, width, [get(row)], [get(orecords)], piece, from, to), get(orecords), get(width), op.add, set(orecords),
+      ] : []),
       get(src), get(step), op.add, set(src),
       get(dest), i32(4), op.add, set(dest),
     ]),
   };
 }
 
-/** ogh[i] = gh[idx[i]] for i in [start, end). */
-export const gather: FunctionDef = (() => {
-  const [idx, gh, ogh, start, end, i] = [0, 1, 2, 3, 4, 5];
+/** For i in [start, end): ogh[i] = gh[idx[i]], and with GATHER.RECORDS ordered record i = record idx[i] (see placeKernel). */
+export function gatherKernel(level: typeof GATHER.PAIRS | typeof GATHER.RECORDS): FunctionDef {
+  const [idx, gh, ogh, records, width, orecords, start, end] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [i, piece, from, to] = [8, 9, 10, 11];
   return {
-    name: 'gather',
-    params: Array<typeof VAL.i32>(5).fill(VAL.i32),
-    locals: [VAL.i32],
-    body: forRange(i, get(start), get(end), [...at(ogh, get(i), 4), ...at(gh, [...at(idx, get(i), 2), op.load32()].flat(), 4), op.loadV128(), op.storeV128()]),
+    name: level === GATHER.RECORDS ? 'gatherRecords' : 'gatherPairs',
+    params: Array<typeof VAL.i32>(8).fill(VAL.i32),
+    locals: [VAL.i32, VAL.i32, VAL.i32, VAL.i32],
+    body: forRange(i, get(start), get(end), [
+      ...at(ogh, get(i), 4), ...at(gh, [...at(idx, get(i), 2), op.load32()].flat(), 4), op.loadV128(), op.storeV128(),
+      ...(level === GATHER.RECORDS ? copyRecord(records, width, [...at(idx, get(i), 2), op.load32()], [get(i), get(width), op.mul, get(orecords), op.add], piece, from, to) : []),
+    ]),
+  };
+}
+
+/** Records (row-major bin codes, `features` bytes per row) of rows [start, end) from the column-major bins. */
+export const transpose: FunctionDef = (() => {
+  const [bins, rows, features, records, start, end, i, f, out] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  return {
+    name: 'transpose',
+    params: Array<typeof VAL.i32>(6).fill(VAL.i32),
+    locals: [VAL.i32, VAL.i32, VAL.i32],
+    body: forRange(i, get(start), get(end), [
+      get(i), get(features), op.mul, get(records), op.add, set(out),
+      ...forRange(f, i32(0), get(features), [
+        get(out), get(f), op.add, get(f), get(rows), op.mul, get(bins), op.add, get(i), op.add, op.load8(), op.store8(),
+      ]),
+    ]),
   };
 })();
 

@@ -4,7 +4,7 @@
  * model's trees during training, and batch prediction.
  */
 import { at } from './kernels-histogram.ts';
-import { op, VAL, type Code, type FunctionDef } from './wasm-emit.ts';
+import { forRange, op, VAL, type Code, type FunctionDef } from './wasm-emit.ts';
 
 const { get, set, tee, i32 } = op;
 
@@ -59,6 +59,66 @@ export const binValues: FunctionDef = (() => {
     params: [VAL.i32, VAL.i32, VAL.i32, VAL.i32, VAL.i32, VAL.i32],
     locals: [VAL.i32, VAL.i32, VAL.i32, ...Array<typeof VAL.i32>(LANES).fill(VAL.i32), ...Array<typeof VAL.f64>(LANES).fill(VAL.f64)],
     body: [i32(0), set(zero), ...quadsThenRest(i, zero, rows, quads, LANES, search)],
+  };
+})();
+
+/** Digits of the radix sort: 16 bits, four passes over the 64-bit keys. */
+const RADIX_BITS = 16;
+
+/**
+ * Sorts `n` finite float64 values at `keys` ascending (−0 before +0, as a typed array's sort),
+ * using `tmp` (n values) and `counts` (2^16 i32): an LSD radix sort over the bit patterns, mapped so
+ * that unsigned order is numeric order, four passes of 16-bit digits (a pass whose digit is the
+ * same for every key is skipped). Returns 1 when the result is in `tmp`, 0 when in `keys`.
+ */
+export const radixSort: FunctionDef = (() => {
+  const [keys, tmp, counts, n] = [0, 1, 2, 3];
+  const [i, src, dst, shift, sum, c, x, swap] = [4, 5, 6, 7, 8, 9, 10, 11];
+  const MSB = -(2n ** 63n);
+  const digit = (key: Code[]): Code[] => [...key, get(shift), op.i64ExtendI32U, op.i64ShrU, op.i32WrapI64, i32((1 << RADIX_BITS) - 1), op.and];
+  const countAt = (d: Code[]): Code[] => [get(counts), ...d, i32(2), op.shl, op.add];
+  const keyAt = (base: number, index: Code[]): Code[] => [get(base), ...index, i32(3), op.shl, op.add];
+  return {
+    name: 'radixSort',
+    params: [VAL.i32, VAL.i32, VAL.i32, VAL.i32],
+    result: VAL.i32,
+    locals: [VAL.i32, VAL.i32, VAL.i32, VAL.i32, VAL.i32, VAL.i32, VAL.i64, VAL.i32],
+    body: [
+      // x → x ^ (x >>s 63 | MSB): negatives flipped entirely, positives get the top bit.
+      ...forRange(i, i32(0), get(n), [
+        ...keyAt(keys, [get(i)]), op.loadI64(), set(x),
+        ...keyAt(keys, [get(i)]), get(x), get(x), op.i64(63n), op.i64ShrS, op.i64(MSB), op.i64Or, op.i64Xor, op.storeI64(),
+      ]),
+      get(keys), set(src), get(tmp), set(dst),
+      i32(0), set(shift),
+      op.block, op.loop,
+      get(counts), i32(0), i32(4 << RADIX_BITS), op.memoryFill,
+      ...forRange(i, i32(0), get(n), [
+        ...digit([...keyAt(src, [get(i)]), op.loadI64()]), set(c),
+        ...countAt([get(c)]), ...countAt([get(c)]), op.load32(), i32(1), op.add, op.store32(),
+      ]),
+      // Unless every key has the same digit: prefix sums, then scatter src → dst and swap them.
+      ...countAt(digit([get(src), op.loadI64()])), op.load32(), get(n), op.ne,
+      op.if,
+      i32(0), set(sum),
+      ...forRange(i, i32(0), i32(1 << RADIX_BITS), [...countAt([get(i)]), op.load32(), set(c), ...countAt([get(i)]), get(sum), op.store32(), get(sum), get(c), op.add, set(sum)]),
+      ...forRange(i, i32(0), get(n), [
+        ...keyAt(src, [get(i)]), op.loadI64(), set(x),
+        ...countAt(digit([get(x)])), op.load32(), set(c),
+        ...countAt(digit([get(x)])), get(c), i32(1), op.add, op.store32(),
+        ...keyAt(dst, [get(c)]), get(x), op.storeI64(),
+      ]),
+      get(src), set(swap), get(dst), set(src), get(swap), set(dst),
+      op.end,
+      get(shift), i32(RADIX_BITS), op.add, tee(shift), i32(64), op.ltU, op.brIf(0),
+      op.end, op.end,
+      // Back: y → y ^ (~(y >>s 63) | MSB).
+      ...forRange(i, i32(0), get(n), [
+        ...keyAt(src, [get(i)]), op.loadI64(), set(x),
+        ...keyAt(src, [get(i)]), get(x), get(x), op.i64(63n), op.i64ShrS, op.i64(-1n), op.i64Xor, op.i64(MSB), op.i64Or, op.i64Xor, op.storeI64(),
+      ]),
+      get(src), get(tmp), op.eq,
+    ],
   };
 })();
 

@@ -55,7 +55,7 @@ export const CMD = {
 
 /** Argument words per command, at CTRL.ARGS + i. */
 export const ARG = {
-  HIST: { SLOT: 0, START: 1, END: 2, INDEXED: 3, UNIT_ROWS: 4, GROUPS: 5, COUNT: 6 },
+  HIST: { SLOT: 0, START: 1, END: 2, MODE: 3, UNIT_ROWS: 4, GROUPS: 5, COUNT: 6 },
   FINISH: { SMALL: 0, LARGE: 1, SUBTRACT: 2, EVAL_SMALL: 3, EVAL_LARGE: 4, HIST_SEQ: 5, COUNT: 6, SMALL_TOTALS: 7 },
   SCAN: { START: 0, END: 1, CHUNK: 2, FEATURE: 3, BIN: 4, MISSING_LEFT: 5 },
   PLACE: { START: 0, END: 1, CHUNK: 2, MID: 3, GATHER_LEFT: 4, GATHER_RIGHT: 5 },

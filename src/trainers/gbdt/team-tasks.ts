@@ -3,7 +3,8 @@
  * them: the same functions on the main thread and in the workers, and (called directly) on the
  * serial path, so every path computes bit-identical results.
  */
-import { addRows, cellTotals, clearHistograms, mergePartial, subtractHistogram, unpackHistogram } from './histogram.ts';
+import { GATHER, type Gather } from './kernels-rows.ts';
+import { addRows, cellTotals, clearHistograms, mergePartial, subtractHistogram, unpackHistogram, type BuildMode } from './histogram.ts';
 import type { Objective } from './objective.ts';
 import { quantizationOf, type Quantization } from './quantize.ts';
 import { bestSplitOfFeature, type LeafSums, type SplitRules } from './split.ts';
@@ -16,15 +17,22 @@ import { CAND_STRIDE, type Workspace } from './workspace.ts';
  */
 export function partitionLeaf(
   ws: Workspace, start: number, end: number, mid: number, feature: number, bin: number, missingLeft: boolean,
-  gatherLeft: boolean, gatherRight: boolean,
+  gatherLeft: Gather, gatherRight: Gather,
 ): number {
   const { kernels: k, at } = ws;
   const lefts = k.partitionInPlace(at.bins + feature * ws.rows, bin, missingLeft ? 1 : 0, at.idx, at.scratch, start, end);
   if (lefts !== mid - start) return lefts;
   ws.idx.set(ws.scratch.subarray(start, start + end - mid), mid);
-  if (gatherLeft) k.gather(at.idx, at.gh, at.ogh, start, mid);
-  if (gatherRight) k.gather(at.idx, at.gh, at.ogh, mid, end);
+  gatherRows(ws, start, mid, gatherLeft);
+  gatherRows(ws, mid, end, gatherRight);
   return lefts;
+}
+
+/** The pairs (and records) of the rows idx[start, end) gathered in that order (ogh, orecords; see GATHER), for their histograms. */
+export function gatherRows(ws: Workspace, start: number, end: number, level: Gather): void {
+  const { at, kernels: k } = ws;
+  if (level === GATHER.NONE) return;
+  (level === GATHER.RECORDS ? k.gatherRecords : k.gatherPairs)(at.idx, at.gh, at.ogh, at.records, ws.features, at.orecords, start, end);
 }
 
 /** Partition phase 1 on rows idx[a, b): returns how many go left (see kernels-rows.ts partitionScan). */
@@ -41,15 +49,17 @@ export function scanChunk(ws: Workspace, a: number, b: number, feature: number, 
  */
 export function placeChunk(
   ws: Workspace, start: number, mid: number, a: number, b: number, leftsBefore: number, lefts: number,
-  gatherLeft: boolean, gatherRight: boolean,
+  gatherLeft: Gather, gatherRight: Gather,
 ): void {
   const { kernels: k, at } = ws;
   const rightsBefore = a - start - leftsBefore;
   const rights = b - a - lefts;
   const l = start + leftsBefore;
   const r = mid + rightsBefore;
-  (gatherLeft ? k.placeGather : k.place)(at.scratch + 4 * a, 4, lefts, at.idx + 4 * l, at.gh, at.ogh + 16 * l);
-  (gatherRight ? k.placeGather : k.place)(at.scratch + 4 * (b - 1), -4, rights, at.idx + 4 * r, at.gh, at.ogh + 16 * r);
+  const d = ws.features;
+  const place = [k.place, k.placePairs, k.placeRecords];
+  place[gatherLeft]!(at.scratch + 4 * a, 4, lefts, at.idx + 4 * l, at.gh, at.ogh + 16 * l, at.records, d, at.orecords + d * l);
+  place[gatherRight]!(at.scratch + 4 * (b - 1), -4, rights, at.idx + 4 * r, at.gh, at.ogh + 16 * r, at.records, d, at.orecords + d * r);
 }
 
 /** First i in [lo, hi) with idx[i] >= row (idx ascending there), else hi. */
@@ -226,7 +236,7 @@ export class TaskRunner {
     const a = arg(A.START) + u * arg(A.UNIT_ROWS);
     const b = Math.min(arg(A.END), a + arg(A.UNIT_ROWS));
     const plan = ctrl.subarray(planOffset(ws.features));
-    addRows(ws, thread, slot, features, plan, arg(A.GROUPS), a, b, arg(A.INDEXED) === 1);
+    addRows(ws, thread, slot, features, plan, arg(A.GROUPS), a, b, arg(A.MODE) as BuildMode);
   }
 
   /** Row-chunk tasks: unit u covers [start + u·chunk, min(end, …+chunk)). */
@@ -244,7 +254,7 @@ export class TaskRunner {
       const A = ARG.PLACE;
       const before = ctrl[chunks + u]!;
       const lefts = ctrl[chunks + u + 1]! - before;
-      placeChunk(ws, start, arg(A.MID), a, b, before, lefts, arg(A.GATHER_LEFT) === 1, arg(A.GATHER_RIGHT) === 1);
+      placeChunk(ws, start, arg(A.MID), a, b, before, lefts, arg(A.GATHER_LEFT) as Gather, arg(A.GATHER_RIGHT) as Gather);
     } else if (cmd === CMD.GRAD) {
       const A = ARG.GRAD;
       const quantized = arg(A.QUANTIZED) === 1;

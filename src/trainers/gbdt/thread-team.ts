@@ -10,7 +10,8 @@
 import { entryUrl } from '../../entries.ts';
 import type { Worker } from 'node:worker_threads';
 import { NsError } from '../../errors.ts';
-import { addRows, clearHistograms } from './histogram.ts';
+import { addRows, clearHistograms, type BuildMode } from './histogram.ts';
+import type { Gather } from './kernels-rows.ts';
 import type { Objective } from './objective.ts';
 import { quantization, type Quantization } from './quantize.ts';
 import type { SplitCandidate, SplitRules } from './split.ts';
@@ -120,19 +121,19 @@ export class ThreadTeam {
    * for the rows [start, end) into `slot`. Returns the task whose worker partials `finish` must
    * merge (−1 when the calling thread built it alone).
    */
-  histograms(slot: number, start: number, end: number, indexed: boolean, count: number, plan: readonly number[]): number {
+  histograms(slot: number, start: number, end: number, mode: BuildMode, count: number, plan: readonly number[]): number {
     const features = this.ctrl.subarray(CTRL.FEATURES, CTRL.FEATURES + count);
     clearHistograms(this.ws, 0, slot, features, count);
     const rows = end - start;
     if (this.workers.length === 0 || rows < MIN_PARALLEL_HIST_ROWS) {
-      addRows(this.ws, 0, slot, features, plan, plan.length / 2, start, end, indexed);
+      addRows(this.ws, 0, slot, features, plan, plan.length / 2, start, end, mode);
       return -1;
     }
     this.ctrl.set(plan, planOffset(this.ws.features));
     const u = HIST_UNIT_ROWS;
     const unitRows = Math.min(u.max, Math.max(u.min, Math.ceil(rows / (u.perThread * this.threads))));
     const A = ARG.HIST;
-    return this.run(CMD.HIST, Math.ceil(rows / unitRows), [[A.SLOT, slot], [A.START, start], [A.END, end], [A.INDEXED, indexed ? 1 : 0], [A.UNIT_ROWS, unitRows], [A.GROUPS, plan.length / 2], [A.COUNT, count]]);
+    return this.run(CMD.HIST, Math.ceil(rows / unitRows), [[A.SLOT, slot], [A.START, start], [A.END, end], [A.MODE, mode], [A.UNIT_ROWS, unitRows], [A.GROUPS, plan.length / 2], [A.COUNT, count]]);
   }
 
   /**
@@ -161,9 +162,9 @@ export class ThreadTeam {
   /**
    * Stable partition of idx[start, end) by the split: rows going left first, the right ones from
    * `mid` (start + left count, known exactly from the histogram). The rows of a side to be built
-   * next get their gradient pairs gathered into ogh on the way.
+   * next get their gradient pairs (and records) gathered on the way (see GATHER).
    */
-  partition(start: number, end: number, mid: number, split: SplitCandidate, gatherLeft: boolean, gatherRight: boolean): void {
+  partition(start: number, end: number, mid: number, split: SplitCandidate, gatherLeft: Gather, gatherRight: Gather): void {
     const ws = this.ws;
     let lefts: number;
     if (this.workers.length === 0 || end - start < MIN_PARALLEL_PARTITION_ROWS) {
@@ -184,7 +185,7 @@ export class ThreadTeam {
       ctrl[base + units] = lefts;
       const P = ARG.PLACE;
       if (lefts === mid - start) {
-        this.run(CMD.PLACE, units, [[P.START, start], [P.END, end], [P.CHUNK, CHUNK_ROWS], [P.MID, mid], [P.GATHER_LEFT, gatherLeft ? 1 : 0], [P.GATHER_RIGHT, gatherRight ? 1 : 0]]);
+        this.run(CMD.PLACE, units, [[P.START, start], [P.END, end], [P.CHUNK, CHUNK_ROWS], [P.MID, mid], [P.GATHER_LEFT, gatherLeft], [P.GATHER_RIGHT, gatherRight]]);
       }
     }
     if (lefts !== mid - start) throw new Error(`partition: ${lefts} rows went left, the histogram counted ${mid - start}`);

@@ -4,6 +4,8 @@
  * Layout (byte offsets in `at`, each 16-aligned):
  *
  *   bins      rows × features bin codes, column-major (feature f at f · rows)
+ *   records   the same codes row-major: one record of `features` bytes per row (+ 16 bytes of slack)
+ *   orecords  records gathered in `idx` order for the leaf being built (ordered records)
  *   gh        quantized gradient pair per row (quantize.ts); float64 [g, h] while being computed
  *   ogh       pairs gathered in `idx` order for the leaf being built (ordered gradients)
  *   idx       row ids; each leaf owns a contiguous range [start, end), rows ascending
@@ -55,6 +57,8 @@ export interface WorkspaceShape {
 
 export interface WorkspaceLayout {
   bins: number;
+  records: number;
+  orecords: number;
   gh: number;
   ogh: number;
   idx: number;
@@ -83,8 +87,6 @@ export interface Workspace extends WorkspaceShape {
   readonly module: WebAssembly.Module;
   readonly at: Readonly<WorkspaceLayout>;
   readonly kernels: Kernels;
-  /** The whole memory as bytes. */
-  readonly bytes: Uint8Array;
   /** Views: bin codes per feature, and the arrays of the layout above. */
   readonly bins: Uint8Array[];
   /** gh as float64 [g, h] pairs, while gradients are computed (objective.ts). */
@@ -122,6 +124,8 @@ export function layoutOf(shape: WorkspaceShape): WorkspaceLayout {
   };
   const at = {
     bins: take(n * d),
+    records: take(n * d + 16),
+    orecords: take(n * d + 16),
     gh: take(PAIR_BYTES * n),
     ogh: take(PAIR_BYTES * n),
     idx: take(4 * n),
@@ -151,7 +155,7 @@ export function layoutOf(shape: WorkspaceShape): WorkspaceLayout {
 export function allocateMemory(shape: WorkspaceShape): WebAssembly.Memory {
   const bytes = layoutOf(shape).bytes;
   if (bytes > MAX_BYTES) {
-    throw new NsError('NS_VALIDATION', `set: ${shape.rows} rows × ${shape.features} features need ${Math.ceil(bytes / 2 ** 20)} MiB of GBDT workspace; the limit is 4 GiB (about rows × (features + 72) bytes)`, { field: 'set' });
+    throw new NsError('NS_VALIDATION', `set: ${shape.rows} rows × ${shape.features} features need ${Math.ceil(bytes / 2 ** 20)} MiB of GBDT workspace; the limit is 4 GiB (about rows × (3 · features + 72) bytes)`, { field: 'set' });
   }
   const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
@@ -170,7 +174,6 @@ export function openWorkspace(shape: WorkspaceShape, memory: WebAssembly.Memory,
     module,
     at,
     kernels: instantiateKernels(module, memory),
-    bytes: new Uint8Array(buffer),
     bins,
     gh: new Float64Array(buffer, at.gh, 2 * n),
     idx: new Uint32Array(buffer, at.idx, n),
