@@ -113,7 +113,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
     const trainingMs = clock.now() - t0;
 
     const scored = await stage('evaluate', async () => {
-      const mine = holdoutMetrics(def, valid.y, candidate.predict(valid.X));
+      const mine = holdoutMetrics(def, valid.y, candidate.predict(valid.X, { threads: input.threads ?? 1 }));
       const theirs = champion ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, samples, schema, valid, fresh)), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`)) : null;
       return { value: { mine, theirs }, counts: { holdoutRows: valid.X.rows, ...prefixed('candidate', mine), ...(theirs ? prefixed('champion', theirs) : {}) } };
     });

@@ -6,7 +6,7 @@
 import type { GbdtTree } from '../types.ts';
 import { leafWeight, pickSplit, type LeafSums, type SplitCandidate, type SplitRules } from './split.ts';
 import { SPLIT_ARGS } from './team-protocol.ts';
-import { BUILD, leafBuild, type BuildMode } from './histogram.ts';
+import { BUILD, leafBuild } from './histogram.ts';
 import { GATHER } from './kernels-rows.ts';
 import { gatherRows, type FinishTask } from './team-tasks.ts';
 import type { ThreadTeam } from './thread-team.ts';
@@ -86,13 +86,14 @@ export function growTree(input: GrowInput): GrownTree {
     return s;
   };
 
+  const modeOf = (leaf: Leaf) => leafBuild(ws, leaf.end - leaf.start);
+
   /**
-   * Builds `built`'s histograms (its rows' gradient pairs gathered in ogh, or the unbagged root's
-   * rows in order), derives `sibling`'s (its slot holding their parent's) when given, and searches
-   * the best split of each leaf to evaluate; a leaf without one gives its slot back.
+   * After `built`'s histograms (task `histSeq`, see ThreadTeam.finish): derives `sibling`'s (its
+   * slot holding their parent's) when given, and searches the best split of each leaf to evaluate;
+   * a leaf without one gives its slot back.
    */
-  const buildAndSearch = (built: Leaf, mode: BuildMode, sibling: Leaf | null, evalBuilt: boolean, evalSibling: boolean, rootTotals: boolean) => {
-    const histSeq = team.histograms(built.slot, built.start, built.end, mode, featureCount, input.plan);
+  const search = (built: Leaf, histSeq: number, sibling: Leaf | null, evalBuilt: boolean, evalSibling: boolean, rootTotals: boolean) => {
     const task: FinishTask = {
       small: built.slot, large: sibling?.slot ?? -1, subtract: sibling !== null, evalSmall: evalBuilt, evalLarge: evalSibling,
       histSeq, count: featureCount, smallTotals: rootTotals,
@@ -118,9 +119,10 @@ export function growTree(input: GrowInput): GrownTree {
   leaves.push(root);
   if (options.maxLeaves > 1 && featureCount > 0 && n >= 2 * options.minSamplesLeaf) {
     root.slot = allocate([root]);
-    const mode = input.bagged ? leafBuild(ws, n) : BUILD.ROOT;
+    const mode = input.bagged ? modeOf(root) : BUILD.ROOT;
     if (input.bagged) gatherRows(ws, 0, n, mode === BUILD.ORDERED ? GATHER.RECORDS : GATHER.PAIRS);
-    buildAndSearch(root, mode, null, true, false, true); // the root's totals come from its histograms
+    const histSeq = team.histograms(root.slot, 0, n, mode, featureCount, input.plan);
+    search(root, histSeq, null, true, false, true); // the root's totals come from its histograms
   } else {
     root.sums = rootSums(ws, input, team);
   }
@@ -141,12 +143,6 @@ export function growTree(input: GrowInput): GrownTree {
     const splitSmall = growMore && canSplit(small);
     const splitLarge = growMore && canSplit(large);
     const subtract = parent.slot >= 0 && splitLarge;
-    // The children built next get their gradient pairs (and records) gathered while the rows are partitioned.
-    const gather = (leaf: Leaf, built: boolean) => (!built ? GATHER.NONE : leafBuild(ws, leaf.end - leaf.start) === BUILD.ORDERED ? GATHER.RECORDS : GATHER.PAIRS);
-    const gatherSmall = gather(small, subtract || splitSmall);
-    const gatherLarge = gather(large, !subtract && splitLarge);
-    const smallIsLeft = small === left;
-    team.partition(parent.start, parent.end, mid, split, smallIsLeft ? gatherSmall : gatherLarge, smallIsLeft ? gatherLarge : gatherSmall);
     for (let k = 0; k < 2; k++) {
       tree.feature.push(-1);
       tree.threshold.push(0);
@@ -167,23 +163,27 @@ export function growTree(input: GrowInput): GrownTree {
     leaves[leaves.indexOf(parent)] = left;
     leaves.push(right);
     parent.split = null;
-    if (!splitSmall && !splitLarge) {
-      release(parent);
-      continue;
-    }
+
+    // Histogram subtraction: build the smaller child, derive the larger from the parent's. The
+    // first child built is built by the partition itself; its rows' gradient pairs (and records)
+    // are gathered on the way, as are those of a second one built afterwards.
     if (subtract) {
-      // Histogram subtraction: build the smaller child, derive the larger from the parent's.
       large.slot = parent.slot;
       parent.slot = -1;
-      small.slot = allocate([large, small]);
-      buildAndSearch(small, leafBuild(ws, small.end - small.start), large, splitSmall, splitLarge, false);
     } else {
       release(parent);
-      for (const [child, splits] of [[small, splitSmall], [large, splitLarge]] as const) {
-        if (!splits) continue;
-        child.slot = allocate([small, large]);
-        buildAndSearch(child, leafBuild(ws, child.end - child.start), null, true, false, false);
-      }
+    }
+    const first = subtract || splitSmall ? small : splitLarge ? large : null;
+    const second = !subtract && splitSmall && splitLarge ? large : null;
+    const gather = (leaf: Leaf) => (leaf !== first && leaf !== second ? GATHER.NONE : modeOf(leaf) === BUILD.ORDERED ? GATHER.RECORDS : GATHER.PAIRS);
+    if (first) first.slot = allocate([small, large]);
+    const build = first ? { slot: first.slot, left: first === left, mode: modeOf(first), count: featureCount, plan: input.plan } : null;
+    const histSeq = team.partition(parent.start, parent.end, mid, split, gather(left), gather(right), build);
+    if (first === null) continue;
+    search(first, histSeq, subtract ? large : null, first === small ? splitSmall : splitLarge, subtract && splitLarge, false);
+    if (second) {
+      second.slot = allocate([small, large]);
+      search(second, team.histograms(second.slot, second.start, second.end, modeOf(second), featureCount, input.plan), null, true, false, false);
     }
   }
 

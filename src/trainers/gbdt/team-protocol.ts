@@ -43,7 +43,7 @@ export const CMD = {
   FINISH: 3,
   /** Partition phase 1 (per chunk): rows to scratch, left count into the chunk words. */
   SCAN: 4,
-  /** Partition phase 2 (per chunk): rows from scratch to their final place in idx. */
+  /** Partition phase 2 (per chunk): rows from scratch to their final place in idx; then, when a child is built, its rows of the chunk into the thread's histograms. */
   PLACE: 5,
   /** Gradients of rows, per chunk (quantized, or float64 with the chunk's largest |g|). */
   GRAD: 6,
@@ -58,7 +58,7 @@ export const ARG = {
   HIST: { SLOT: 0, START: 1, END: 2, MODE: 3, UNIT_ROWS: 4, GROUPS: 5, COUNT: 6 },
   FINISH: { SMALL: 0, LARGE: 1, SUBTRACT: 2, EVAL_SMALL: 3, EVAL_LARGE: 4, HIST_SEQ: 5, COUNT: 6, SMALL_TOTALS: 7 },
   SCAN: { START: 0, END: 1, CHUNK: 2, FEATURE: 3, BIN: 4, MISSING_LEFT: 5 },
-  PLACE: { START: 0, END: 1, CHUNK: 2, MID: 3, GATHER_LEFT: 4, GATHER_RIGHT: 5 },
+  PLACE: { START: 0, END: 1, CHUNK: 2, MID: 3, GATHER_LEFT: 4, GATHER_RIGHT: 5, SLOT: 6, BUILD_LEFT: 7, MODE: 8, GROUPS: 9, COUNT: 10 },
   GRAD: { START: 0, END: 1, CHUNK: 2, EXACT: 3, QUANTIZED: 4 },
   QUANT: { START: 0, END: 1, CHUNK: 2 },
   SCORE: { START: 0, END: 1, CHUNK: 2, LEAVES: 3, KEEP_EXP: 4, PAIRS: 5 },

@@ -200,6 +200,7 @@ export class TaskRunner {
     for (let u = claim(word, seq, units); u >= 0; u = claim(word, seq, units)) {
       try {
         if (cmd === CMD.HIST) this.histUnit(seq, u, features, used);
+        else if (cmd === CMD.PLACE) this.placeUnit(seq, u, features, used);
         else if (cmd === CMD.FINISH) {
           const A = ARG.FINISH;
           const task: FinishTask = {
@@ -223,20 +224,47 @@ export class TaskRunner {
     for (let u = 0; u < units; u++) this.rowUnit(cmd, u, arg);
   }
 
-  /** Unit u of HIST: its range of the leaf's rows, added into this thread's buffer (cleared at its first unit of the task). */
+  /** Unit u of HIST: its range of the leaf's rows, added into this thread's buffer. */
   private histUnit(seq: number, u: number, features: Int32Array, used: Int32Array): void {
-    const { ctrl, ws, thread } = this;
     const A = ARG.HIST;
-    const arg = (i: number) => ctrl[CTRL.ARGS + i]!;
-    const slot = arg(A.SLOT);
-    if (thread > 0 && used[thread] !== seq) {
-      clearHistograms(ws, thread, slot, features, arg(A.COUNT));
-      used[thread] = seq;
-    }
+    const arg = (i: number) => this.ctrl[CTRL.ARGS + i]!;
     const a = arg(A.START) + u * arg(A.UNIT_ROWS);
     const b = Math.min(arg(A.END), a + arg(A.UNIT_ROWS));
-    const plan = ctrl.subarray(planOffset(ws.features));
-    addRows(ws, thread, slot, features, plan, arg(A.GROUPS), a, b, arg(A.MODE) as BuildMode);
+    this.addToBuffer(seq, features, used, arg(A.SLOT), arg(A.COUNT), arg(A.GROUPS), a, b, arg(A.MODE) as BuildMode);
+  }
+
+  /**
+   * Adds positions [a, b) of a leaf into this thread's histogram buffer for `slot` (a worker's is
+   * cleared at its first unit of task `seq`, which `used` records for the merge; the calling
+   * thread's, the slot itself, was cleared before the task).
+   */
+  private addToBuffer(seq: number, features: Int32Array, used: Int32Array, slot: number, count: number, groups: number, a: number, b: number, mode: BuildMode): void {
+    const { ctrl, ws, thread } = this;
+    if (thread > 0 && used[thread] !== seq) {
+      clearHistograms(ws, thread, slot, features, count);
+      used[thread] = seq;
+    }
+    addRows(ws, thread, slot, features, ctrl.subarray(planOffset(ws.features)), groups, a, b, mode);
+  }
+
+  /**
+   * Unit u of PLACE: chunk u of the leaf's rows to their final places; when a child is built, its
+   * rows of this chunk (one range, gathered just now and still in cache) into this thread's buffer.
+   */
+  private placeUnit(seq: number, u: number, features: Int32Array, used: Int32Array): void {
+    const { ctrl, ws } = this;
+    const A = ARG.PLACE;
+    const arg = (i: number) => ctrl[CTRL.ARGS + i]!;
+    const [start, mid] = [arg(A.START), arg(A.MID)];
+    const a = start + u * arg(A.CHUNK);
+    const b = Math.min(arg(A.END), a + arg(A.CHUNK));
+    const chunks = chunkOffset(ws.features, ws.threads);
+    const before = ctrl[chunks + u]!;
+    const lefts = ctrl[chunks + u + 1]! - before;
+    placeChunk(ws, start, mid, a, b, before, lefts, arg(A.GATHER_LEFT) as Gather, arg(A.GATHER_RIGHT) as Gather);
+    if (arg(A.SLOT) < 0) return;
+    const [from, to] = arg(A.BUILD_LEFT) === 1 ? [start + before, start + before + lefts] : [mid + a - start - before, mid + b - start - before - lefts];
+    this.addToBuffer(seq, features, used, arg(A.SLOT), arg(A.COUNT), arg(A.GROUPS), from, to, arg(A.MODE) as BuildMode);
   }
 
   /** Row-chunk tasks: unit u covers [start + u·chunk, min(end, …+chunk)). */
@@ -250,11 +278,6 @@ export class TaskRunner {
     if (cmd === CMD.SCAN) {
       const A = ARG.SCAN;
       ctrl[chunks + u] = scanChunk(ws, a, b, arg(A.FEATURE), arg(A.BIN), arg(A.MISSING_LEFT) === 1);
-    } else if (cmd === CMD.PLACE) {
-      const A = ARG.PLACE;
-      const before = ctrl[chunks + u]!;
-      const lefts = ctrl[chunks + u + 1]! - before;
-      placeChunk(ws, start, arg(A.MID), a, b, before, lefts, arg(A.GATHER_LEFT) as Gather, arg(A.GATHER_RIGHT) as Gather);
     } else if (cmd === CMD.GRAD) {
       const A = ARG.GRAD;
       const quantized = arg(A.QUANTIZED) === 1;

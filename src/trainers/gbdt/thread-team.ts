@@ -11,12 +11,12 @@ import { entryUrl } from '../../entries.ts';
 import type { Worker } from 'node:worker_threads';
 import { NsError } from '../../errors.ts';
 import { addRows, clearHistograms, type BuildMode } from './histogram.ts';
-import type { Gather } from './kernels-rows.ts';
+import { GATHER, type Gather } from './kernels-rows.ts';
 import type { Objective } from './objective.ts';
 import { quantization, type Quantization } from './quantize.ts';
 import type { SplitCandidate, SplitRules } from './split.ts';
 import { ARG, chunkOffset, claimWord, CLOSED, CMD, controlBytes, CTRL, planOffset, SPIN_MS, SPLIT_ARGS, usedOffset, type TeamWorkerData } from './team-protocol.ts';
-import { finishFeature, partitionLeaf, TaskRunner, type FinishTask } from './team-tasks.ts';
+import { finishFeature, gatherRows, partitionLeaf, TaskRunner, type FinishTask } from './team-tasks.ts';
 import { CHUNK_ROWS, chunksOf, type Workspace } from './workspace.ts';
 import { spawnModuleWorker, stopWorker } from '../worker/spawn-worker.ts';
 
@@ -31,6 +31,15 @@ const MIN_PARALLEL_PARTITION_ROWS = 2 * CHUNK_ROWS;
 const START_TIMEOUT_MS = 30_000;
 /** Bound on one task; a worker that stops responding fails the training, never hangs it. */
 const TASK_TIMEOUT_MS = 300_000;
+
+/** A child whose histograms the partition builds: into `slot`, the left side or the right, how (BUILD), the features set by setFeatures [0, count) grouped by `plan`. */
+export interface SideBuild {
+  slot: number;
+  left: boolean;
+  mode: BuildMode;
+  count: number;
+  plan: readonly number[];
+}
 
 export interface LeafRange {
   start: number;
@@ -162,13 +171,29 @@ export class ThreadTeam {
   /**
    * Stable partition of idx[start, end) by the split: rows going left first, the right ones from
    * `mid` (start + left count, known exactly from the histogram). The rows of a side to be built
-   * next get their gradient pairs (and records) gathered on the way (see GATHER).
+   * next get their gradient pairs (and records) gathered on the way (see GATHER), and with `build`
+   * one side's histograms are built in the same task, each chunk's rows while they are in cache.
+   * Returns the task whose worker partials `finish` must merge (−1: none).
    */
-  partition(start: number, end: number, mid: number, split: SplitCandidate, gatherLeft: Gather, gatherRight: Gather): void {
+  partition(start: number, end: number, mid: number, split: SplitCandidate, gatherLeft: Gather, gatherRight: Gather, build: SideBuild | null): number {
     const ws = this.ws;
     let lefts: number;
+    let seq = -1;
+    const count = build?.count ?? 0;
+    const features = this.ctrl.subarray(CTRL.FEATURES, CTRL.FEATURES + count);
+    if (build) clearHistograms(ws, 0, build.slot, features, count);
     if (this.workers.length === 0 || end - start < MIN_PARALLEL_PARTITION_ROWS) {
-      lefts = partitionLeaf(ws, start, end, mid, split.feature, split.bin, split.missingLeft, gatherLeft, gatherRight);
+      // The built side is gathered and built chunk by chunk, so each chunk is built while in cache.
+      const later = build?.left ? gatherLeft : gatherRight;
+      lefts = partitionLeaf(ws, start, end, mid, split.feature, split.bin, split.missingLeft, build?.left ? GATHER.NONE : gatherLeft, build && !build.left ? GATHER.NONE : gatherRight);
+      if (build && lefts === mid - start) {
+        const [from, to] = build.left ? [start, mid] : [mid, end];
+        for (let a = from; a < to; a += CHUNK_ROWS) {
+          const b = Math.min(to, a + CHUNK_ROWS);
+          gatherRows(ws, a, b, later);
+          addRows(ws, 0, build.slot, features, build.plan, build.plan.length / 2, a, b, build.mode);
+        }
+      }
     } else {
       const ctrl = this.ctrl;
       const units = Math.ceil((end - start) / CHUNK_ROWS);
@@ -185,10 +210,15 @@ export class ThreadTeam {
       ctrl[base + units] = lefts;
       const P = ARG.PLACE;
       if (lefts === mid - start) {
-        this.run(CMD.PLACE, units, [[P.START, start], [P.END, end], [P.CHUNK, CHUNK_ROWS], [P.MID, mid], [P.GATHER_LEFT, gatherLeft], [P.GATHER_RIGHT, gatherRight]]);
+        if (build) ctrl.set(build.plan, planOffset(ws.features));
+        seq = this.run(CMD.PLACE, units, [
+          [P.START, start], [P.END, end], [P.CHUNK, CHUNK_ROWS], [P.MID, mid], [P.GATHER_LEFT, gatherLeft], [P.GATHER_RIGHT, gatherRight],
+          [P.SLOT, build?.slot ?? -1], [P.BUILD_LEFT, build?.left ? 1 : 0], [P.MODE, build?.mode ?? 0], [P.GROUPS, (build?.plan.length ?? 0) / 2], [P.COUNT, count],
+        ]);
       }
     }
     if (lefts !== mid - start) throw new Error(`partition: ${lefts} rows went left, the histogram counted ${mid - start}`);
+    return seq;
   }
 
   /**
