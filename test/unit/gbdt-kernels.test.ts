@@ -5,13 +5,14 @@ import { binMatrix } from '../../src/trainers/gbdt/bin-matrix.ts';
 import { binColumn, computeBinEdges, edgeScratch, MISSING_BIN } from '../../src/trainers/gbdt/binning.ts';
 import { scoreInitial } from '../../src/trainers/gbdt/boost.ts';
 import { forestBytes } from '../../src/trainers/gbdt/forest.ts';
-import { addRows, BUILD, cellTotals, clearHistograms, mergePartial, planGroups, subtractHistogram, unpackHistogram } from '../../src/trainers/gbdt/histogram.ts';
+import { addRows, BUILD, cellTotals, clearHistograms, mergePartial, planGroups, searchFeature, subtractHistogram } from '../../src/trainers/gbdt/histogram.ts';
 import { trainGbdt } from '../../src/trainers/gbdt/index.ts';
 import { kernelModule } from '../../src/trainers/gbdt/kernels.ts';
 import { GATHER } from '../../src/trainers/gbdt/kernels-rows.ts';
 import { OBJECTIVES } from '../../src/trainers/gbdt/objective.ts';
 import { predictRaw } from '../../src/trainers/gbdt/predict.ts';
 import { quantization } from '../../src/trainers/gbdt/quantize.ts';
+import type { LeafSums, SplitRules } from '../../src/trainers/gbdt/split.ts';
 import { gatherRows, partitionLeaf, placeChunk, scanChunk, scoreRows } from '../../src/trainers/gbdt/team-tasks.ts';
 import { allocateMemory, bufferAddress, histAddress, openWorkspace, type Workspace, type WorkspaceShape } from '../../src/trainers/gbdt/workspace.ts';
 import { lcg, nonlinear } from '../fixtures/gbdt/data.ts';
@@ -102,13 +103,14 @@ test('histograms sum the quantized pairs and counts per bin exactly; unpacked ce
           want[k + 1] = want[k + 1]! + pairs[2 * row + 1]!;
         }
         assert.deepEqual(lanes(ws, histAddress(ws, 1, f), 512), want, `feature ${f}, ${count} features, mode ${mode}`);
-        const view = unpackHistogram(ws, 0, 1, f, q);
+        ws.kernels.unpackCells(histAddress(ws, 1, f), ws.at.scratch, 256, q.gUnit, q.hUnit, q.countBits, q.countMask);
+        const view = new Float64Array(ws.memory.buffer, ws.at.scratch, 768);
         for (let b = 0; b < 256; b++) {
           const lane1 = want[2 * b + 1]!;
           const c = Number(lane1 & ((1n << BigInt(q.countBits)) - 1n));
-          assert.equal(ws.views[view + 3 * b], Number(want[2 * b]!) * q.gUnit);
-          assert.equal(ws.views[view + 3 * b + 1], Number(lane1 >> BigInt(q.countBits)) * q.hUnit);
-          assert.equal(ws.views[view + 3 * b + 2], c);
+          assert.equal(view[3 * b], Number(want[2 * b]!) * q.gUnit);
+          assert.equal(view[3 * b + 1], Number(lane1 >> BigInt(q.countBits)) * q.hUnit);
+          assert.equal(view[3 * b + 2], c);
         }
         const totals = cellTotals(ws, 0, 1, f, q);
         assert.equal(totals.count, end - start);
@@ -290,6 +292,73 @@ test('the WebAssembly radix sort of bin edges orders values as a typed array sor
       const got = scratch.sort(count);
       assert.equal(got.length, count);
       for (let i = 0; i < count; i++) assert.ok(Object.is(got[i], want[i]), `value ${i}: ${got[i]} vs ${want[i]}`);
+    }
+  }
+});
+
+/** The split search of one feature in plain JavaScript (split.ts before it became a kernel), over unpacked [G, H, count] cells. */
+function referenceSplit(view: Float64Array, numBins: number, total: LeafSums, rules: SplitRules, withHess: boolean): number[] | null {
+  if (numBins < 2) return null;
+  const score = (g: number, h: number) => (h + rules.l2 > 0 ? (g * g) / (h + rules.l2) : 0);
+  const parent = score(total.g, total.h);
+  let best: number[] | null = null;
+  let bestGain = rules.minSplitGain;
+  const [mg, mc] = [view[3 * 255]!, view[3 * 255 + 2]!];
+  const mh = withHess ? view[3 * 255 + 1]! : mc;
+  let [gl, hl, cl] = [0, 0, 0];
+  for (let b = 0; b < numBins - 1; b++) {
+    gl += view[3 * b]!;
+    const c = view[3 * b + 2]!;
+    cl += c;
+    hl += withHess ? view[3 * b + 1]! : c;
+    const cr = total.count - cl;
+    if (cr < rules.minSamplesLeaf) break;
+    const hr = total.h - hl;
+    if (cl >= rules.minSamplesLeaf && hl >= rules.minChildWeight && hr >= rules.minChildWeight) {
+      const gain = score(gl, hl) + score(total.g - gl, hr) - parent;
+      if (gain > bestGain && gain > 1e-12 * (parent + gain)) [bestGain, best] = [gain, [gain, b, mc > 0 ? 0 : cl >= cr ? 1 : 0, gl, hl, cl]];
+    }
+    if (mc > 0) {
+      const [cl2, hl2] = [cl + mc, hl + mh];
+      const [cr2, hr2] = [total.count - cl2, total.h - hl2];
+      if (cl2 >= rules.minSamplesLeaf && cr2 >= rules.minSamplesLeaf && hl2 >= rules.minChildWeight && hr2 >= rules.minChildWeight) {
+        const gl2 = gl + mg;
+        const gain = score(gl2, hl2) + score(total.g - gl2, hr2) - parent;
+        if (gain > bestGain && gain > 1e-12 * (parent + gain)) [bestGain, best] = [gain, [gain, b, 1, gl2, hl2, cl2]];
+      }
+    }
+  }
+  return best;
+}
+
+test('the split search kernel finds exactly what the plain JavaScript scan finds (missing values either side, unit hessians, rules)', () => {
+  const r = lcg(10);
+  for (const withHess of [true, false]) {
+    const shape: WorkspaceShape = { rows: ROWS, features: FEATURES, slots: 2, leaves: 8, forestBytes: 0, withHess, threads: 1 };
+    const ws = openWorkspace(shape, allocateMemory(shape), kernelModule());
+    for (let trial = 0; trial < 60; trial++) {
+      const q = withHess ? quantization(ROWS, 1, 0.25) : quantization(ROWS, 3, null);
+      const missing = trial % 3 === 0 ? 0 : Math.floor(r() * 40);
+      for (let i = 0; i < ROWS; i++) {
+        for (let f = 0; f < FEATURES; f++) ws.bins[f]![i] = i < missing ? MISSING_BIN : Math.floor(r() * (trial % 5 === 0 ? 3 : 200));
+        ws.gh[2 * i] = (r() - 0.3) * (withHess ? 1 : 3);
+        ws.gh[2 * i + 1] = r() * 0.25;
+      }
+      ws.kernels.quantizePairs(ws.at.gh, 0, ROWS, q.gScale, q.hScale, q.countBits);
+      const features = Int32Array.from([0, 1, 2, 3, 4]);
+      clearHistograms(ws, 0, 0, features, FEATURES);
+      addRows(ws, 0, 0, features, planGroups(FEATURES), planGroups(FEATURES).length / 2, 0, ROWS, BUILD.ROOT);
+      const rules = { l2: trial % 2 === 0 ? 0 : 1.5, minSamplesLeaf: 1 + Math.floor(r() * 300), minChildWeight: trial % 4 === 0 ? 50 : 1e-3, minSplitGain: 0 };
+      const sums = cellTotals(ws, 0, 0, 0, q);
+      for (let f = 0; f < FEATURES; f++) {
+        ws.numBins[f] = f === 4 ? 1 : trial % 5 === 0 ? 3 : 200;
+        searchFeature(ws, 0, f, q, sums, rules, 0);
+        ws.kernels.unpackCells(histAddress(ws, 0, f), ws.at.scratch, 256, q.gUnit, q.hUnit, q.countBits, q.countMask);
+        const want = referenceSplit(new Float64Array(ws.memory.buffer, ws.at.scratch, 768), ws.numBins[f]!, sums, rules, withHess);
+        const got = [...ws.cands.subarray(0, 6)];
+        if (want === null) assert.equal(got[0], -Infinity, `trial ${trial}, feature ${f}`);
+        else assert.deepEqual(got, want, `trial ${trial}, feature ${f}`);
+      }
     }
   }
 });

@@ -9,8 +9,8 @@
  */
 import { HIST_BINS } from './bin-codes.ts';
 import type { Quantization } from './quantize.ts';
-import type { LeafSums } from './split.ts';
-import { bufferAddress, HIST_FEATURE_BYTES, histAddress, totalsAddress, viewAddress, type Workspace } from './workspace.ts';
+import type { LeafSums, SplitRules } from './split.ts';
+import { bufferAddress, HIST_FEATURE_BYTES, histAddress, totalsAddress, type Workspace } from './workspace.ts';
 
 /**
  * How a leaf's rows are read: the root's in order from the column-major bins; a leaf's through idx
@@ -106,10 +106,15 @@ export function subtractHistogram(ws: Workspace, target: number, source: number,
   ws.kernels.subtract(histAddress(ws, target, feature), histAddress(ws, source, feature), HIST_BINS);
 }
 
-/** Unpacks a feature's histogram into thread `thread`'s view (float64 [G, H, count] per cell); returns the view's index in ws.views. */
-export function unpackHistogram(ws: Workspace, thread: number, slot: number, feature: number, q: Quantization): number {
-  ws.kernels.unpackCells(histAddress(ws, slot, feature), viewAddress(ws, thread), HIST_BINS, q.gUnit, q.hUnit, q.countBits, q.countMask);
-  return (viewAddress(ws, thread) - ws.at.views) / 8;
+/**
+ * The best split of one feature of the leaf in `slot` (kernels-split.ts), written to ws.cands from
+ * float64 index `at` (see CAND); `sums` are the leaf's totals.
+ */
+export function searchFeature(ws: Workspace, slot: number, feature: number, q: Quantization, sums: LeafSums, rules: SplitRules, at: number): void {
+  ws.kernels.bestSplit(
+    histAddress(ws, slot, feature), ws.numBins[feature]!, q.gUnit, q.hUnit, q.countBits, q.countMask, ws.withHess ? 1 : 0,
+    sums.g, sums.h, sums.count, rules.l2, rules.minSamplesLeaf, rules.minChildWeight, rules.minSplitGain, ws.at.cands + 8 * at,
+  );
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import { addCells, histogramKernel, subtractCells, sumPairs, unpackCells, zeroBytes } from './kernels-histogram.ts';
 import { addLeaf, addLeafExp, GATHER, gatherKernel, iota, loglossPairs, partitionInPlace, partitionScan, placeKernel, quantizePairs, transpose } from './kernels-rows.ts';
+import { bestSplitKernel } from './kernels-split.ts';
 import { binValues, radixSort, walkForest } from './kernels-trees.ts';
 import { emitModule } from './wasm-emit.ts';
 
@@ -31,6 +32,10 @@ export interface Kernels {
   subtract(target: number, source: number, cells: number): void;
   unpackCells(hist: number, view: number, cells: number, gUnit: number, hUnit: number, countBits: number, countMask: number): void;
   sumPairs(gh: number, idx: number, start: number, end: number, indexed: number, out: number): void;
+  bestSplit(
+    hist: number, numBins: number, gUnit: number, hUnit: number, countBits: number, countMask: number, withHess: number,
+    totalG: number, totalH: number, totalCount: number, l2: number, minSamplesLeaf: number, minChildWeight: number, minSplitGain: number, out: number,
+  ): void;
   partitionScan(col: number, splitBin: number, missingLeft: number, idx: number, scratch: number, start: number, end: number): number;
   partitionInPlace(col: number, splitBin: number, missingLeft: number, idx: number, scratch: number, start: number, end: number): number;
   place(src: number, step: number, count: number, dest: number, gh: number, ogh: number, records: number, width: number, orecords: number): void;
@@ -56,7 +61,7 @@ export function kernelModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(emitModule([
     histogramKernel(4, false), histogramKernel(2, false), histogramKernel(1, false),
     histogramKernel(4, true), histogramKernel(2, true), histogramKernel(1, true),
-    zeroBytes, addCells, subtractCells, unpackCells, sumPairs,
+    zeroBytes, addCells, subtractCells, unpackCells, sumPairs, bestSplitKernel,
     partitionScan, partitionInPlace, placeKernel(GATHER.NONE), placeKernel(GATHER.PAIRS), placeKernel(GATHER.RECORDS),
     gatherKernel(GATHER.PAIRS), gatherKernel(GATHER.RECORDS), transpose, iota,
     addLeaf, addLeafExp, loglossPairs, quantizePairs,

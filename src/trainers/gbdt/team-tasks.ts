@@ -4,10 +4,10 @@
  * serial path, so every path computes bit-identical results.
  */
 import { GATHER, type Gather } from './kernels-rows.ts';
-import { addRows, cellTotals, clearHistograms, mergePartial, subtractHistogram, unpackHistogram, type BuildMode } from './histogram.ts';
+import { addRows, cellTotals, clearHistograms, mergePartial, searchFeature, subtractHistogram, type BuildMode } from './histogram.ts';
 import type { Objective } from './objective.ts';
 import { quantizationOf, type Quantization } from './quantize.ts';
-import { bestSplitOfFeature, type LeafSums, type SplitRules } from './split.ts';
+import type { LeafSums, SplitRules } from './split.ts';
 import { ARG, chunkOffset, CMD, CTRL, planOffset, SPLIT_ARGS, usedOffset } from './team-protocol.ts';
 import { CAND_STRIDE, type Workspace } from './workspace.ts';
 
@@ -138,8 +138,7 @@ export function finishFeature(ws: Workspace, thread: number, used: Int32Array, f
     } else {
       sums = { g: args[at]!, h: args[at + 1]!, count: args[at + 2]! };
     }
-    const base = unpackHistogram(ws, thread, slot, f, q);
-    bestSplitOfFeature(ws.views, base, ws.numBins[f]!, sums, rules, ws.withHess, ws.cands, (c * ws.features + j) * CAND_STRIDE);
+    searchFeature(ws, slot, f, q, sums, rules, (c * ws.features + j) * CAND_STRIDE);
   }
 }
 
@@ -186,10 +185,12 @@ export class TaskRunner {
   }
 
   /**
-   * Claims and runs units of task `seq` until none are left. Every claimed unit is counted in DONE,
-   * failed or not (a failure sets FAILED), so the main thread never waits for a unit that ended.
+   * Claims and runs units of task `seq` until none are left; returns how many this thread ran. Every
+   * claimed unit is counted in DONE, failed or not (a failure sets FAILED), so the main thread never
+   * waits for a unit that ended.
    */
-  work(seq: number): void {
+  work(seq: number): number {
+    let ran = 0;
     const { ctrl, word, ws, thread } = this;
     const cmd = ctrl[CTRL.CMD]!;
     const units = ctrl[CTRL.UNITS]!;
@@ -198,6 +199,7 @@ export class TaskRunner {
     const features = ctrl.subarray(CTRL.FEATURES, CTRL.FEATURES + d);
     const used = ctrl.subarray(usedOffset(d), usedOffset(d) + ws.threads);
     for (let u = claim(word, seq, units); u >= 0; u = claim(word, seq, units)) {
+      ran++;
       try {
         if (cmd === CMD.HIST) this.histUnit(seq, u, features, used);
         else if (cmd === CMD.PLACE) this.placeUnit(seq, u, features, used);
@@ -216,6 +218,7 @@ export class TaskRunner {
         if (Atomics.add(ctrl, CTRL.DONE, 1) + 1 === units) Atomics.notify(ctrl, CTRL.DONE);
       }
     }
+    return ran;
   }
 
   /** Runs units [0, units) of a row-chunk task on this thread, without claiming (the team's serial path). */

@@ -125,6 +125,10 @@ export const op = {
   fMul: [0xa2] as Code,
   fDiv: [0xa3] as Code,
   fGt: [0x64] as Code,
+  fLt: [0x63] as Code,
+  fGe: [0x66] as Code,
+  leS: [0x4c] as Code,
+  f64ConvertI32S: [0xb7] as Code,
   fNe: [0x62] as Code,
   select: [0x1b] as Code,
 };

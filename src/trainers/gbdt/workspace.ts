@@ -14,7 +14,6 @@
  *   ex        e^−raw per row (binary log-loss), kept up to date by the score update
  *   hist      `slots` leaf histograms of features × 256 cells [i64, i64]
  *   partials  per worker thread, one leaf's histograms: a thread's share of a build (histogram.ts)
- *   views     per thread, one feature's 256 float64 triples [G, H, count] for the split finder
  *   totals    per thread, one cell and its triple: a leaf's sums (histogram.ts cellTotals)
  *   cands     best split per feature for two leaves (split.ts), float64
  *   args      float64 arguments of a split search: the two leaves' sums, the split rules
@@ -31,8 +30,6 @@ import { instantiateKernels, PAIR_BYTES, type Kernels } from './kernels.ts';
 
 /** Bytes of one feature's histogram. */
 export const HIST_FEATURE_BYTES = HIST_BINS * PAIR_BYTES;
-/** Float64 values per feature in a split-finder view: [G, H, count] per cell. */
-export const VIEW_STRIDE = HIST_BINS * 3;
 /** Float64 values per feature in `cands` (split.ts CAND). */
 export const CAND_STRIDE = 8;
 /** Float64 words of `args` (split.ts ARGS). */
@@ -68,7 +65,6 @@ export interface WorkspaceLayout {
   ex: number;
   hist: number;
   partials: number;
-  views: number;
   totals: number;
   cands: number;
   args: number;
@@ -96,8 +92,6 @@ export interface Workspace extends WorkspaceShape {
   readonly raw: Float64Array;
   readonly y: Float64Array;
   readonly ex: Float64Array;
-  /** Every thread's split-finder view, one after the other (VIEW_STRIDE each). */
-  readonly views: Float64Array;
   readonly cands: Float64Array;
   readonly args: Float64Array;
   readonly numBins: Int32Array;
@@ -135,7 +129,6 @@ export function layoutOf(shape: WorkspaceShape): WorkspaceLayout {
     ex: take(8 * n),
     hist: take(shape.slots * d * HIST_FEATURE_BYTES),
     partials: take((threads - 1) * d * HIST_FEATURE_BYTES),
-    views: take(threads * VIEW_STRIDE * 8),
     totals: take(threads * (PAIR_BYTES + 24)),
     cands: take(2 * d * CAND_STRIDE * 8),
     args: take(ARGS_WORDS * 8),
@@ -181,7 +174,6 @@ export function openWorkspace(shape: WorkspaceShape, memory: WebAssembly.Memory,
     raw: new Float64Array(buffer, at.raw, n),
     y: new Float64Array(buffer, at.y, n),
     ex: new Float64Array(buffer, at.ex, n),
-    views: new Float64Array(buffer, at.views, shape.threads * VIEW_STRIDE),
     cands: new Float64Array(buffer, at.cands, 2 * d * CAND_STRIDE),
     args: new Float64Array(buffer, at.args, ARGS_WORDS),
     numBins: new Int32Array(buffer, at.numBins, d),
@@ -199,9 +191,6 @@ export const histAddress = (ws: Workspace, slot: number, feature: number): numbe
 /** Byte address of a feature's histogram in thread `thread`'s buffer: slot `slot` for the calling thread, its partials for a worker. */
 export const bufferAddress = (ws: Workspace, thread: number, slot: number, feature: number): number =>
   thread === 0 ? histAddress(ws, slot, feature) : ws.at.partials + ((thread - 1) * ws.features + feature) * HIST_FEATURE_BYTES;
-
-/** Byte address of thread `thread`'s split-finder view (its float64 index in `views` is thread · VIEW_STRIDE). */
-export const viewAddress = (ws: Workspace, thread: number): number => ws.at.views + thread * VIEW_STRIDE * 8;
 
 /** Byte address of thread `thread`'s totals: one cell, then its float64 triple. */
 export const totalsAddress = (ws: Workspace, thread: number): number => ws.at.totals + thread * (PAIR_BYTES + 24);
