@@ -51,6 +51,9 @@ export interface GbdtTrainResult {
  */
 const EXACT_GRADIENTS_EVERY = 16;
 
+/** The slot of a root whose histograms the previous tree's score update built (every slot is free between trees). */
+const ROOT_SLOT = 0;
+
 /** Histogram memory cap per training run; leaves beyond it re-build instead of subtracting. */
 const HIST_BUDGET_BYTES = 256 * 1024 * 1024;
 
@@ -108,7 +111,7 @@ export async function trainGbdt(
     let bestLoss = valid && validRaw ? objective.loss(validRaw, valid.y, valid.X.rows) : Infinity;
     let bestCount = 0;
 
-    const usable = [];
+    const usable: number[] = [];
     for (let f = 0; f < d; f++) if (binned.numBins[f]! >= 2) usable.push(f);
     const features = new Int32Array(d);
     const outOfBag = new Uint32Array(p.rowSubsample < 1 ? n : 0);
@@ -117,6 +120,10 @@ export async function trainGbdt(
     let stoppedEarly = false;
     let exact = true; // the next gradients from Math.exp (else from e^−raw kept by the score update)
     let pairsReady = false; // the score update has computed them already
+    let root: { slot: number; histSeq: number } | null = null; // and the root's histograms
+    const featuresOf = (seedIndex: number) => p.featureSubsample < 1
+      ? sampleSorted(usable, Math.max(1, Math.round(p.featureSubsample * usable.length)), rng(ctx.seed, STREAM.features, seedIndex))
+      : usable;
 
     for (let it = 0; it < p.numTrees; it++) {
       throwIfAborted(ctx.signal, it);
@@ -125,23 +132,28 @@ export async function trainGbdt(
       let rows = n;
       let oob = 0;
       if (p.rowSubsample < 1) [rows, oob] = bag(ws.idx, outOfBag, n, p.rowSubsample, rng(ctx.seed, STREAM.rows, seedIndex));
-      const chosen = p.featureSubsample < 1
-        ? sampleSorted(usable, Math.max(1, Math.round(p.featureSubsample * usable.length)), rng(ctx.seed, STREAM.features, seedIndex))
-        : usable;
+      const chosen = featuresOf(seedIndex);
       const featureCount = chosen.length;
       features.set(chosen);
       team.setFeatures(features, featureCount);
 
       const grown = growTree({
         ws, team, binEdges: edges, features, featureCount, plan: planGroups(featureCount),
-        rows, bagged: p.rowSubsample < 1, options: p,
+        rows, bagged: p.rowSubsample < 1, options: p, root,
       });
       // Without bagging every row is in a leaf, so e^−raw can follow the scores (out-of-bag rows
-      // would not), and the next gradients are computed in the same pass; every
-      // EXACT_GRADIENTS_EVERY trees they are recomputed from the scores instead.
+      // would not), and the next gradients are computed in the same pass, with the next tree's
+      // root histograms; every EXACT_GRADIENTS_EVERY trees they are recomputed from the scores
+      // instead.
       const keepExp = p.rowSubsample === 1 && (it + 1) % EXACT_GRADIENTS_EVERY !== 0;
       pairsReady = keepExp && objective.bounds !== null;
-      team.updateScores(grown.leaves, keepExp, pairsReady);
+      const next = pairsReady && it + 1 < p.numTrees ? featuresOf(seedIndex + 1) : null;
+      if (next) {
+        features.set(next);
+        team.setFeatures(features, next.length);
+      }
+      const scoreSeq = team.updateScores(grown.leaves, keepExp, pairsReady, next ? { slot: ROOT_SLOT, count: next.length, plan: planGroups(next.length) } : null);
+      root = next ? { slot: ROOT_SLOT, histSeq: scoreSeq } : null;
       exact = !keepExp;
       const compiled = compileTree(grown.tree);
       if (oob > 0) addTreeBinned(compiled, grown.splitBin, binned.columns, outOfBag, oob, raw);

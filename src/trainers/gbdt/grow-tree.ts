@@ -32,6 +32,8 @@ export interface GrowInput {
   rows: number;
   bagged: boolean;
   options: GrowOptions;
+  /** The root's histograms when already built (by the previous tree's score update, ThreadTeam.updateScores): their slot and task. */
+  root: { slot: number; histSeq: number } | null;
 }
 
 interface Leaf {
@@ -118,10 +120,16 @@ export function growTree(input: GrowInput): GrownTree {
   const root: Leaf = { node: 0, start: 0, end: n, depth: 0, sums: { g: 0, h: 0, count: n }, slot: -1, split: null };
   leaves.push(root);
   if (options.maxLeaves > 1 && featureCount > 0 && n >= 2 * options.minSamplesLeaf) {
-    root.slot = allocate([root]);
+    const built = input.root;
+    if (built) {
+      free.splice(free.indexOf(built.slot), 1);
+      root.slot = built.slot;
+    } else {
+      root.slot = allocate([root]);
+    }
     const mode = input.bagged ? modeOf(root) : BUILD.ROOT;
     if (input.bagged) gatherRows(ws, 0, n, mode === BUILD.ORDERED ? GATHER.RECORDS : GATHER.PAIRS);
-    const histSeq = team.histograms(root.slot, 0, n, mode, featureCount, input.plan);
+    const histSeq = built ? built.histSeq : team.histograms(root.slot, 0, n, mode, featureCount, input.plan);
     search(root, histSeq, null, true, false, true); // the root's totals come from its histograms
   } else {
     root.sums = rootSums(ws, input, team);

@@ -49,7 +49,11 @@ export const CMD = {
   GRAD: 6,
   /** Float64 gradient pairs quantized in place, per chunk. */
   QUANT: 7,
-  /** Score update from the leaf table, per range of row ids (so no two threads write one cache line). */
+  /**
+   * Score update from the leaf table, per range of row ids (so no two threads write one cache line);
+   * then, with PAIRS, the next gradient pairs of the range, and with a SLOT, the range added to the
+   * next tree's root histograms.
+   */
   SCORE: 8,
 } as const;
 
@@ -61,7 +65,7 @@ export const ARG = {
   PLACE: { START: 0, END: 1, CHUNK: 2, MID: 3, GATHER_LEFT: 4, GATHER_RIGHT: 5, SLOT: 6, BUILD_LEFT: 7, MODE: 8, GROUPS: 9, COUNT: 10 },
   GRAD: { START: 0, END: 1, CHUNK: 2, EXACT: 3, QUANTIZED: 4 },
   QUANT: { START: 0, END: 1, CHUNK: 2 },
-  SCORE: { START: 0, END: 1, CHUNK: 2, LEAVES: 3, KEEP_EXP: 4, PAIRS: 5 },
+  SCORE: { START: 0, END: 1, CHUNK: 2, LEAVES: 3, KEEP_EXP: 4, PAIRS: 5, SLOT: 6, GROUPS: 7, COUNT: 8 },
 } as const;
 
 /**

@@ -4,7 +4,7 @@
  * serial path, so every path computes bit-identical results.
  */
 import { GATHER, type Gather } from './kernels-rows.ts';
-import { addRows, cellTotals, clearHistograms, mergePartial, searchFeature, subtractHistogram, type BuildMode } from './histogram.ts';
+import { addRows, BUILD, cellTotals, clearHistograms, mergePartial, searchFeature, subtractHistogram, type BuildMode } from './histogram.ts';
 import type { Objective } from './objective.ts';
 import { quantizationOf, type Quantization } from './quantize.ts';
 import type { LeafSums, SplitRules } from './split.ts';
@@ -210,7 +210,7 @@ export class TaskRunner {
             evalLarge: arg(A.EVAL_LARGE) === 1, histSeq: arg(A.HIST_SEQ), count: arg(A.COUNT), smallTotals: arg(A.SMALL_TOTALS) === 1,
           };
           finishFeature(ws, thread, used, features, u, task, this.quantization(), this.splitRules());
-        } else this.rowUnit(cmd, u, arg);
+        } else this.rowUnit(cmd, u, arg, seq, features, used);
       } catch (error) {
         Atomics.store(ctrl, CTRL.FAILED, 1);
         throw error;
@@ -223,8 +223,11 @@ export class TaskRunner {
 
   /** Runs units [0, units) of a row-chunk task on this thread, without claiming (the team's serial path). */
   runInline(cmd: number, units: number): void {
-    const arg = (i: number) => this.ctrl[CTRL.ARGS + i]!;
-    for (let u = 0; u < units; u++) this.rowUnit(cmd, u, arg);
+    const { ctrl, ws } = this;
+    const arg = (i: number) => ctrl[CTRL.ARGS + i]!;
+    const features = ctrl.subarray(CTRL.FEATURES, CTRL.FEATURES + ws.features);
+    const used = ctrl.subarray(usedOffset(ws.features), usedOffset(ws.features) + ws.threads);
+    for (let u = 0; u < units; u++) this.rowUnit(cmd, u, arg, 0, features, used);
   }
 
   /** Unit u of HIST: its range of the leaf's rows, added into this thread's buffer. */
@@ -271,7 +274,7 @@ export class TaskRunner {
   }
 
   /** Row-chunk tasks: unit u covers [start + u·chunk, min(end, …+chunk)). */
-  private rowUnit(cmd: number, u: number, arg: (i: number) => number): void {
+  private rowUnit(cmd: number, u: number, arg: (i: number) => number, seq: number, features: Int32Array, used: Int32Array): void {
     const { ctrl, ws, objective } = this;
     const start = arg(0);
     const chunk = arg(2);
@@ -292,6 +295,7 @@ export class TaskRunner {
     } else if (cmd === CMD.SCORE) {
       const A = ARG.SCORE;
       scoreRows(ws, objective, a, b, arg(A.LEAVES), arg(A.KEEP_EXP) === 1, arg(A.PAIRS) === 1 ? this.quantization() : null);
+      if (arg(A.SLOT) >= 0) this.addToBuffer(seq, features, used, arg(A.SLOT), arg(A.COUNT), arg(A.GROUPS), a, b, BUILD.ROOT);
     }
   }
 }

@@ -41,6 +41,13 @@ export interface SideBuild {
   plan: readonly number[];
 }
 
+/** The next tree's root histograms, built by the score update: into `slot`, the features set by setFeatures [0, count) grouped by `plan`. */
+export interface RootBuild {
+  slot: number;
+  count: number;
+  plan: readonly number[];
+}
+
 export interface LeafRange {
   start: number;
   end: number;
@@ -230,10 +237,10 @@ export class ThreadTeam {
     const bounds = this.objective.bounds;
     if (bounds !== null) this.rowTask(CMD.GRAD, rows, [[ARG.GRAD.EXACT, exact ? 1 : 0], [ARG.GRAD.QUANTIZED, 1]]);
     else {
-      const units = this.rowTask(CMD.GRAD, rows, [[ARG.GRAD.EXACT, exact ? 1 : 0], [ARG.GRAD.QUANTIZED, 0]]);
+      this.rowTask(CMD.GRAD, rows, [[ARG.GRAD.EXACT, exact ? 1 : 0], [ARG.GRAD.QUANTIZED, 0]]);
       const maxes = this.ws.maxes;
       let max = 0;
-      for (let u = 0; u < units; u++) max = Math.max(max, maxes[u]!);
+      for (let u = 0; u < chunksOf(rows); u++) max = Math.max(max, maxes[u]!);
       this.setQuantization(quantization(this.ws.rows, max, this.ws.withHess ? 1 : null));
       this.rowTask(CMD.QUANT, rows, []);
     }
@@ -242,30 +249,40 @@ export class ThreadTeam {
   /**
    * Adds each leaf's value to the scores of its rows (the leaves' ranges of idx hold every row the
    * tree was grown on); `keepExp`, `pairs`: see Objective.addLeaf (pairs: with this quantization).
+   * With `nextRoot` (and `pairs`), the next tree's root histograms are built from the new pairs in
+   * the same pass, over the features now set (setFeatures). Returns the task whose worker partials
+   * `finish` must merge for that root (−1: none).
    */
-  updateScores(leaves: readonly LeafRange[], keepExp: boolean, pairs: boolean): void {
-    const t = this.ws.leafTable;
+  updateScores(leaves: readonly LeafRange[], keepExp: boolean, pairs: boolean, nextRoot: RootBuild | null): number {
+    const ws = this.ws;
+    const t = ws.leafTable;
     leaves.forEach((leaf, j) => {
       t[3 * j] = leaf.start;
       t[3 * j + 1] = leaf.end;
       t[3 * j + 2] = leaf.value;
     });
+    if (nextRoot) {
+      clearHistograms(ws, 0, nextRoot.slot, this.ctrl.subarray(CTRL.FEATURES), nextRoot.count);
+      this.ctrl.set(nextRoot.plan, planOffset(ws.features));
+    }
     const S = ARG.SCORE;
-    this.rowTask(CMD.SCORE, this.ws.rows, [[S.LEAVES, leaves.length], [S.KEEP_EXP, keepExp ? 1 : 0], [S.PAIRS, pairs ? 1 : 0]]);
+    return this.rowTask(CMD.SCORE, ws.rows, [
+      [S.LEAVES, leaves.length], [S.KEEP_EXP, keepExp ? 1 : 0], [S.PAIRS, pairs ? 1 : 0],
+      [S.SLOT, nextRoot?.slot ?? -1], [S.GROUPS, (nextRoot?.plan.length ?? 0) / 2], [S.COUNT, nextRoot?.count ?? 0],
+    ]);
   }
 
-  /** A task over rows [0, rows) in chunks (unit u: rows [u · CHUNK_ROWS, …)); inline when small. */
+  /** A task over rows [0, rows) in chunks; inline (the same units, in order) when small. Returns its number, −1 inline. */
   private rowTask(cmd: number, rows: number, args: readonly (readonly [number, number])[]): number {
     const chunk = cmd === CMD.SCORE ? SCORE_UNIT_ROWS : CHUNK_ROWS;
     const units = Math.ceil(rows / chunk);
     const all = [[0, 0], [1, rows], [2, chunk], ...args] as const;
     if (this.workers.length === 0 || units < 2) {
       for (const [i, v] of all) this.ctrl[CTRL.ARGS + i] = v;
-      this.runner.runInline(cmd, units); // the same units, in order, on this thread
-    } else {
-      this.run(cmd, units, all);
+      this.runner.runInline(cmd, units);
+      return -1;
     }
-    return units;
+    return this.run(cmd, units, all);
   }
 
   /** Publishes a task, works on it, and waits until all its units are done (by whichever thread); returns its number. */
