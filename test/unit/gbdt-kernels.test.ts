@@ -1,8 +1,8 @@
 /** GBDT WebAssembly kernels against plain reference loops: quantized pairs, histograms, partition, scores, binning, tree walks. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { binMatrix } from '../../src/trainers/gbdt/bin-matrix.ts';
-import { binColumn, computeBinEdges, edgeScratch, MISSING_BIN } from '../../src/trainers/gbdt/binning.ts';
+import { binOnTeam } from '../../src/trainers/gbdt/bin-matrix.ts';
+import { binColumn, binSampleRows, computeBinEdges, edgeScratch, MISSING_BIN } from '../../src/trainers/gbdt/binning.ts';
 import { scoreInitial } from '../../src/trainers/gbdt/boost.ts';
 import { forestBytes } from '../../src/trainers/gbdt/forest.ts';
 import { addRows, BUILD, cellTotals, clearHistograms, mergePartial, planGroups, searchFeature, subtractHistogram } from '../../src/trainers/gbdt/histogram.ts';
@@ -14,6 +14,7 @@ import { predictRaw } from '../../src/trainers/gbdt/predict.ts';
 import { quantization } from '../../src/trainers/gbdt/quantize.ts';
 import type { LeafSums, SplitRules } from '../../src/trainers/gbdt/split.ts';
 import { gatherRows, partitionLeaf, placeChunk, scanChunk, scoreRows } from '../../src/trainers/gbdt/team-tasks.ts';
+import { ThreadTeam } from '../../src/trainers/gbdt/thread-team.ts';
 import { allocateMemory, bufferAddress, histAddress, openWorkspace, type Workspace, type WorkspaceShape } from '../../src/trainers/gbdt/workspace.ts';
 import { lcg, nonlinear } from '../fixtures/gbdt/data.ts';
 
@@ -247,8 +248,7 @@ test('score updates keep e^−raw in step; by ranges of row ids they equal one p
   for (let i = 0; i < 2 * ROWS; i++) assert.ok(Math.abs(Number(a[i]! - b[i]!)) <= 2 ** 16, `lane ${i}`);
 });
 
-test('binning in WebAssembly gives the codes of binColumn, with NaN, ±Infinity and few distinct values', () => {
-  const ws = workspace(5);
+test('binning on a thread team gives the edges of computeBinEdges on the seeded sample, the codes of binColumn and the row records', async () => {
   const r = lcg(6);
   const columns = Array.from({ length: FEATURES }, (_, f) => Float64Array.from({ length: ROWS }, () => {
     const u = r();
@@ -256,13 +256,37 @@ test('binning in WebAssembly gives the codes of binColumn, with NaN, ±Infinity 
     if (u < 0.03) return u < 0.025 ? Infinity : -Infinity;
     return f === 4 ? Math.floor(r() * 3) : (r() - 0.5) * 1000;
   }));
-  const edges = columns.map((c, f) => computeBinEdges(c, f === 0 ? 255 : 17, null));
-  binMatrix({ rows: ROWS, columns }, edges, ws);
-  columns.forEach((c, f) => {
-    const want = new Uint8Array(ROWS);
-    binColumn(c, edges[f]!, want, ROWS);
-    assert.deepEqual(ws.bins[f], want, `feature ${f}`);
-  });
+  const X = { rows: ROWS, columns };
+  for (const threads of [1, 2]) {
+    for (const sampleLimit of [1000, ROWS]) {
+      const shape: WorkspaceShape = { rows: ROWS, features: FEATURES, slots: 2, leaves: 8, forestBytes: 0, withHess: true, threads };
+      const ws = openWorkspace(shape, allocateMemory(shape), kernelModule());
+      const team = ThreadTeam.spawn(ws, OBJECTIVES.binary_logloss);
+      await team.start();
+      try {
+        const { edges } = binOnTeam(team, ws, X, null, 17, sampleLimit, 3);
+        const sample = binSampleRows(ROWS, sampleLimit, 3);
+        columns.forEach((c, f) => {
+          assert.deepEqual(edges[f], computeBinEdges(c, 17, sample), `edges of feature ${f}`);
+          const want = new Uint8Array(ROWS);
+          binColumn(c, edges[f]!, want, ROWS);
+          assert.deepEqual(ws.bins[f], want, `codes of feature ${f}`);
+        });
+        const records = new Uint8Array(ws.memory.buffer, ws.at.records, ROWS * FEATURES);
+        for (let i = 0; i < ROWS; i += 97) for (let f = 0; f < FEATURES; f++) assert.equal(records[i * FEATURES + f], ws.bins[f]![i]);
+        // Given edges (an initial model's) are kept as they are.
+        const given = columns.map((c) => computeBinEdges(c, 255, null));
+        assert.equal(binOnTeam(team, ws, X, given, 255, sampleLimit, 3).edges, given);
+        columns.forEach((c, f) => {
+          const want = new Uint8Array(ROWS);
+          binColumn(c, given[f]!, want, ROWS);
+          assert.deepEqual(ws.bins[f], want, `codes of feature ${f} with given edges`);
+        });
+      } finally {
+        await team.close();
+      }
+    }
+  }
 });
 
 test('an initial model walked over the bins scores rows exactly as predictRaw over the raw values', async () => {
@@ -270,7 +294,9 @@ test('an initial model walked over the bins scores rows exactly as predictRaw ov
   const { model } = await trainGbdt(data, { objective: 'binary_logloss', numTrees: 12, maxLeaves: 9 }, { seed: 2 });
   const shape: WorkspaceShape = { rows: data.X.rows, features: 6, slots: 2, leaves: 9, forestBytes: forestBytes(model.body.trees), withHess: true, threads: 1 };
   const ws = openWorkspace(shape, allocateMemory(shape), kernelModule());
-  binMatrix(data.X, model.body.binEdges, ws);
+  const team = ThreadTeam.spawn(ws, OBJECTIVES.binary_logloss);
+  binOnTeam(team, ws, data.X, model.body.binEdges, 255, 1000, 1);
+  await team.close();
   scoreInitial(model, data, ws, ws.raw);
   assert.deepEqual(ws.raw, predictRaw(model.body, data.X)); // the JavaScript walk over the raw values
 });

@@ -2,12 +2,14 @@
  * Quantile binning: each feature's values map to at most 255 bins (one byte per cell), bin 255 holds
  * missing values. Bin b covers (edges[b-1], edges[b]], the last bin everything above, so a split
  * "bin <= b" is exactly "value <= edges[b]" on raw inputs: trees use the edges as thresholds and
- * predict identically on raw and binned rows.
+ * predict identically on raw and binned rows. The units of the thread team's binning tasks
+ * (binEdgesOf, binStagedColumn; bin-matrix.ts) are here too.
  */
 import type { Matrix } from '../types.ts';
 import { rng, STREAM } from '../random.ts';
-import { MISSING_BIN } from './bin-codes.ts';
+import { HIST_BINS, MISSING_BIN } from './bin-codes.ts';
 import { instantiateKernels, kernelModule } from './kernels.ts';
+import type { Workspace } from './workspace.ts';
 
 export { HIST_BINS, MISSING_BIN } from './bin-codes.ts';
 
@@ -175,11 +177,13 @@ export function binSampleRows(rows: number, limit: number, seed: number): Uint32
   return out;
 }
 
-export function computeAllBinEdges(X: Matrix, maxBins: number, sampleLimit: number, seed: number): number[][] {
-  const sample = binSampleRows(X.rows, sampleLimit, seed);
-  const scratch = edgeScratch(sample === null ? X.rows : sample.length);
-  return X.columns.map((col) => computeBinEdges(col.subarray(0, X.rows), maxBins, sample, scratch));
+/** Feature f's inner bin edges, padded to 256 with +Infinity, into its table (tables: 256 float64 per feature; kernels-trees.ts binValues). */
+export function writeBinTable(tables: Float64Array, f: number, edges: ArrayLike<number>): void {
+  const table = tables.subarray(f * HIST_BINS, (f + 1) * HIST_BINS);
+  table.fill(Infinity);
+  for (let i = 0; i < edges.length - 1; i++) table[i] = edges[i]!;
 }
+
 
 /**
  * Bin codes of `rows` values; NaN → MISSING_BIN, above the last inner edge → the last bin. A fixed
@@ -207,4 +211,18 @@ export function binColumn(column: Float64Array, edges: readonly number[], out: U
     lo += +(v > t[lo]!);
     out[i] = lo < top ? lo : top;
   }
+}
+
+/** Feature f's edges from its sampled values (a unit of the team's EDGES task): into ws.edges, ws.numBins and its bin table. */
+export function binEdgesOf(ws: Workspace, f: number, values: Float64Array, maxBins: number, scratch: EdgeScratch): void {
+  const edges = computeBinEdges(values, maxBins, null, scratch);
+  ws.edges.set(edges, f * HIST_BINS);
+  ws.numBins[f] = edges.length;
+  writeBinTable(ws.tables, f, edges);
+}
+
+/** Feature f's bin codes from its column staged at byte address `column` (a unit of the team's BIN task). */
+export function binStagedColumn(ws: Workspace, f: number, column: number): void {
+  const top = Math.max(0, ws.numBins[f]! - 1);
+  ws.kernels.binValues(column, ws.at.tables + f * HIST_BINS * 8, ws.at.bins + f * ws.rows, ws.rows, top, 1);
 }

@@ -8,8 +8,7 @@
  */
 import { NsError } from '../../errors.ts';
 import type { GbdtBody, GbdtTree, TrainContext, TrainingSet, TrainProgress } from '../types.ts';
-import { binMatrix } from './bin-matrix.ts';
-import { computeAllBinEdges } from './binning.ts';
+import { binOnTeam } from './bin-matrix.ts';
 import { encodeForest, forestBytes } from './forest.ts';
 import { growTree } from './grow-tree.ts';
 import { planGroups } from './histogram.ts';
@@ -89,12 +88,11 @@ export async function trainGbdt(
     withHess: !objective.unitHessian, threads: parallel ? threads : 1,
   };
   const ws = openWorkspace(shape, allocateMemory(shape), kernelModule());
-  // The workers start while this thread bins the data.
   const team = ThreadTeam.spawn(ws, objective);
   const threadsUsed = team.threads;
   try {
-    const edges = init ? init.body.binEdges : computeAllBinEdges(set.X, p.maxBins, p.binSampleRows, ctx.seed);
-    const binned = binMatrix(set.X, edges, ws);
+    // The team bins while its workers start: a worker joins the tasks published after it is ready.
+    const { edges, binned } = binOnTeam(team, ws, set.X, init ? init.body.binEdges : null, p.maxBins, p.binSampleRows, ctx.seed);
     team.setSplitRules(p, binned.numBins);
     if (objective.bounds !== null) team.setQuantization(quantization(n, objective.bounds.g, objective.bounds.h));
     ws.y.set(set.y.subarray(0, n));

@@ -55,6 +55,12 @@ export const CMD = {
    * next tree's root histograms.
    */
   SCORE: 8,
+  /** Bin edges of a batch of features, one unit each, from their sampled values staged in the workspace. */
+  EDGES: 9,
+  /** Bin codes of a batch of features, one unit each, from their columns staged in the workspace. */
+  BIN: 10,
+  /** The row records from the column-major bins, per chunk of rows. */
+  TRANSPOSE: 11,
 } as const;
 
 /** Argument words per command, at CTRL.ARGS + i. */
@@ -66,6 +72,8 @@ export const ARG = {
   GRAD: { START: 0, END: 1, CHUNK: 2, EXACT: 3, QUANTIZED: 4 },
   QUANT: { START: 0, END: 1, CHUNK: 2 },
   SCORE: { START: 0, END: 1, CHUNK: 2, LEAVES: 3, KEEP_EXP: 4, PAIRS: 5, SLOT: 6, GROUPS: 7, COUNT: 8 },
+  EDGES: { FROM: 0, COUNT: 1, SIZE: 2, MAX_BINS: 3 },
+  BIN: { FROM: 0, COUNT: 1 },
 } as const;
 
 /**

@@ -3,6 +3,7 @@
  * them: the same functions on the main thread and in the workers, and (called directly) on the
  * serial path, so every path computes bit-identical results.
  */
+import { binEdgesOf, binStagedColumn, edgeScratch, type EdgeScratch } from './binning.ts';
 import { GATHER, type Gather } from './kernels-rows.ts';
 import { addRows, BUILD, cellTotals, clearHistograms, mergePartial, searchFeature, subtractHistogram, type BuildMode } from './histogram.ts';
 import type { Objective } from './objective.ts';
@@ -160,6 +161,7 @@ export class TaskRunner {
   readonly word: BigInt64Array;
   private q: Quantization | null = null;
   private rules: SplitRules | null = null;
+  private sampleScratch: EdgeScratch | null = null;
 
   constructor(
     readonly ws: Workspace,
@@ -201,16 +203,7 @@ export class TaskRunner {
     for (let u = claim(word, seq, units); u >= 0; u = claim(word, seq, units)) {
       ran++;
       try {
-        if (cmd === CMD.HIST) this.histUnit(seq, u, features, used);
-        else if (cmd === CMD.PLACE) this.placeUnit(seq, u, features, used);
-        else if (cmd === CMD.FINISH) {
-          const A = ARG.FINISH;
-          const task: FinishTask = {
-            small: arg(A.SMALL), large: arg(A.LARGE), subtract: arg(A.SUBTRACT) === 1, evalSmall: arg(A.EVAL_SMALL) === 1,
-            evalLarge: arg(A.EVAL_LARGE) === 1, histSeq: arg(A.HIST_SEQ), count: arg(A.COUNT), smallTotals: arg(A.SMALL_TOTALS) === 1,
-          };
-          finishFeature(ws, thread, used, features, u, task, this.quantization(), this.splitRules());
-        } else this.rowUnit(cmd, u, arg, seq, features, used);
+        this.runUnit(cmd, u, seq, features, used);
       } catch (error) {
         Atomics.store(ctrl, CTRL.FAILED, 1);
         throw error;
@@ -221,13 +214,34 @@ export class TaskRunner {
     return ran;
   }
 
-  /** Runs units [0, units) of a row-chunk task on this thread, without claiming (the team's serial path). */
+  /** Runs units [0, units) of the task in the control words on this thread, in order, without claiming (the team's serial path). */
   runInline(cmd: number, units: number): void {
     const { ctrl, ws } = this;
-    const arg = (i: number) => ctrl[CTRL.ARGS + i]!;
     const features = ctrl.subarray(CTRL.FEATURES, CTRL.FEATURES + ws.features);
     const used = ctrl.subarray(usedOffset(ws.features), usedOffset(ws.features) + ws.threads);
-    for (let u = 0; u < units; u++) this.rowUnit(cmd, u, arg, 0, features, used);
+    for (let u = 0; u < units; u++) this.runUnit(cmd, u, 0, features, used);
+  }
+
+  private runUnit(cmd: number, u: number, seq: number, features: Int32Array, used: Int32Array): void {
+    const { ctrl, ws, thread } = this;
+    const arg = (i: number) => ctrl[CTRL.ARGS + i]!;
+    if (cmd === CMD.HIST) this.histUnit(seq, u, features, used);
+    else if (cmd === CMD.PLACE) this.placeUnit(seq, u, features, used);
+    else if (cmd === CMD.FINISH) {
+      const A = ARG.FINISH;
+      const task: FinishTask = {
+        small: arg(A.SMALL), large: arg(A.LARGE), subtract: arg(A.SUBTRACT) === 1, evalSmall: arg(A.EVAL_SMALL) === 1,
+        evalLarge: arg(A.EVAL_LARGE) === 1, histSeq: arg(A.HIST_SEQ), count: arg(A.COUNT), smallTotals: arg(A.SMALL_TOTALS) === 1,
+      };
+      finishFeature(ws, thread, used, features, u, task, this.quantization(), this.splitRules());
+    } else if (cmd === CMD.EDGES) {
+      const A = ARG.EDGES;
+      const size = arg(A.SIZE);
+      if (this.sampleScratch?.values.length !== size) this.sampleScratch = edgeScratch(size);
+      binEdgesOf(ws, arg(A.FROM) + u, ws.staging.subarray(u * size, (u + 1) * size), arg(A.MAX_BINS), this.sampleScratch);
+    } else if (cmd === CMD.BIN) {
+      binStagedColumn(ws, arg(ARG.BIN.FROM) + u, ws.at.gh + 8 * u * ws.rows);
+    } else this.rowUnit(cmd, u, arg, seq, features, used);
   }
 
   /** Unit u of HIST: its range of the leaf's rows, added into this thread's buffer. */
@@ -292,6 +306,8 @@ export class TaskRunner {
     } else if (cmd === CMD.QUANT) {
       const q = this.quantization();
       ws.kernels.quantizePairs(ws.at.gh, a, b, q.gScale, q.hScale, q.countBits);
+    } else if (cmd === CMD.TRANSPOSE) {
+      ws.kernels.transpose(ws.at.bins, ws.rows, ws.features, ws.at.records, a, b);
     } else if (cmd === CMD.SCORE) {
       const A = ARG.SCORE;
       scoreRows(ws, objective, a, b, arg(A.LEAVES), arg(A.KEEP_EXP) === 1, arg(A.PAIRS) === 1 ? this.quantization() : null);

@@ -272,6 +272,32 @@ export class ThreadTeam {
     ]);
   }
 
+  /** Bin edges of features [from, from + count) from their sampled values (`size` each) staged in the workspace (bin-matrix.ts). */
+  binEdges(from: number, count: number, size: number, maxBins: number): void {
+    const A = ARG.EDGES;
+    this.perFeature(CMD.EDGES, count, [[A.FROM, from], [A.COUNT, count], [A.SIZE, size], [A.MAX_BINS, maxBins]]);
+  }
+
+  /** Bin codes of features [from, from + count) from their columns staged in the workspace (bin-matrix.ts). */
+  binColumns(from: number, count: number): void {
+    this.perFeature(CMD.BIN, count, [[ARG.BIN.FROM, from], [ARG.BIN.COUNT, count]]);
+  }
+
+  /** The row records from the column-major bins. */
+  transposeBins(): void {
+    this.rowTask(CMD.TRANSPOSE, this.ws.rows, []);
+  }
+
+  /** A task of one unit per feature of a batch; inline when there are no workers. */
+  private perFeature(cmd: number, units: number, args: readonly (readonly [number, number])[]): void {
+    if (this.workers.length === 0 || units < 2) {
+      for (const [i, v] of args) this.ctrl[CTRL.ARGS + i] = v;
+      this.runner.runInline(cmd, units);
+    } else {
+      this.run(cmd, units, args);
+    }
+  }
+
   /** A task over rows [0, rows) in chunks; inline (the same units, in order) when small. Returns its number, −1 inline. */
   private rowTask(cmd: number, rows: number, args: readonly (readonly [number, number])[]): number {
     const chunk = cmd === CMD.SCORE ? SCORE_UNIT_ROWS : CHUNK_ROWS;

@@ -22,6 +22,7 @@
  *   leaves    [start, end, value] per leaf of the tree just grown, for the score update
  *   sums      one cell and its triple (kernels.ts sumPairs)
  *   tables    features × 256 float64: the inner bin edges of each feature (kernels.ts binValues)
+ *   edges     features × 256 float64: each feature's bin edges, as computed by the team (bin-matrix.ts)
  *   forest    an initial model's trees encoded for walking over the bins (forest.ts)
  */
 import { NsError } from '../../errors.ts';
@@ -73,6 +74,7 @@ export interface WorkspaceLayout {
   leaves: number;
   sums: number;
   tables: number;
+  edges: number;
   forest: number;
   bytes: number;
 }
@@ -98,6 +100,9 @@ export interface Workspace extends WorkspaceShape {
   readonly maxes: Float64Array;
   readonly leafTable: Float64Array;
   readonly tables: Float64Array;
+  readonly edges: Float64Array;
+  /** The arrays from gh to ex, free until the data is binned: where columns and samples are staged for binning. */
+  readonly staging: Float64Array;
   /** The triple of `sums` ([G, H, count]). */
   readonly sums: Float64Array;
 }
@@ -137,6 +142,7 @@ export function layoutOf(shape: WorkspaceShape): WorkspaceLayout {
     leaves: take(3 * shape.leaves * 8),
     sums: take(PAIR_BYTES + 24),
     tables: take(d * HIST_BINS * 8),
+    edges: take(d * HIST_BINS * 8),
     forest: take(shape.forestBytes),
     bytes: 0,
   };
@@ -180,6 +186,8 @@ export function openWorkspace(shape: WorkspaceShape, memory: WebAssembly.Memory,
     maxes: new Float64Array(buffer, at.maxes, chunksOf(n)),
     leafTable: new Float64Array(buffer, at.leaves, 3 * shape.leaves),
     tables: new Float64Array(buffer, at.tables, d * HIST_BINS),
+    edges: new Float64Array(buffer, at.edges, d * HIST_BINS),
+    staging: new Float64Array(buffer, at.gh, (at.ex + 8 * n - at.gh) / 8),
     sums: new Float64Array(buffer, at.sums + PAIR_BYTES, 3),
   };
 }
