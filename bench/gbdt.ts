@@ -1,12 +1,14 @@
 /**
  * GBDT benchmark (`npm run bench -- gbdt`): our GBDT against scikit-learn's
- * HistGradientBoostingClassifier (Debian's python3-sklearn, installed with apt-get if missing) on a
- * generated 1,000,000 × 20 data set (bench/gbdt/data.ts: 800,000 train rows, 200,000 holdout rows
- * after them in time), 100 trees, 31 leaves, learning rate 0.1, 255 bins, no early stopping. Every
+ * HistGradientBoostingClassifier and xgboost's XGBClassifier with tree_method 'hist' (Debian's
+ * python3-sklearn and python3-xgboost, installed with apt-get if missing) on a generated
+ * 1,000,000 × 20 data set (bench/gbdt/data.ts: 800,000 train rows, 200,000 holdout rows after them
+ * in time), 100 trees, 31 leaves, learning rate 0.1, 255 bins, no early stopping. Every
  * measurement runs in its own fresh process, one after the other:
- *   1. fit at 1 and at 2 threads, ours (bench/gbdt/fit-ours.ts) and scikit-learn's
- *      (bench/gbdt/fit_sklearn.py): fit time, peak RSS, predict time for 100,000 rows, holdout AUC
- *      (computed here, by src/trainers/evaluate.ts, from both sides' written predictions);
+ *   1. fit at 1 and at 2 threads, ours (bench/gbdt/fit-ours.ts), scikit-learn's
+ *      (bench/gbdt/fit_sklearn.py) and xgboost's (bench/gbdt/fit_xgboost.py): fit time, peak RSS,
+ *      predict time for 100,000 rows, holdout AUC (computed here, by src/trainers/evaluate.ts, from
+ *      every side's written predictions);
  *   2. incremental update: 10 trees on the last 7 days of the training window vs the full fit;
  *   3. ingest of the 1,000,000 rows into a fresh SQLite store (100,000-row CSV batches), then
  *      loadSampleColumns of the whole window.
@@ -27,8 +29,10 @@ import { INCREMENTAL_DAYS, INCREMENTAL_TREES } from './gbdt/params.ts';
 export const PYTHON = '/usr/bin/python3';
 const here = join(import.meta.dirname, 'gbdt');
 const MINUTE = 60_000;
-/** Targets of the issue. */
+/** Targets of the issues. */
 const FIT_RATIO_TARGET = 1.3;
+const FIT_VS_XGBOOST_TARGET = 0.8;
+const PREDICT_VS_SKLEARN_TARGET = 1.0;
 const AUC_DIFF_TARGET = -0.002;
 const INCREMENTAL_SPEEDUP_TARGET = 30;
 const INGEST_TARGET_ROWS_S = 100_000;
@@ -93,6 +97,9 @@ interface SklearnFitOut extends FitOut {
   threadpools: Array<Record<string, unknown>>;
   openblasEnv: Record<string, string | null>;
 }
+interface XgboostFitOut extends FitOut {
+  xgboost: string;
+}
 interface IncrementalOut extends ChildOut {
   seconds: number;
   rows: number;
@@ -113,28 +120,31 @@ interface LoadOut extends ChildOut {
   peakRssMb: number;
 }
 
-const sklearnImports = () => spawnSync(PYTHON, ['-c', 'import sklearn, threadpoolctl'], { stdio: 'ignore' }).status === 0;
+const imports = (modules: string) => spawnSync(PYTHON, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
 
-/** Installs Debian's python3-sklearn (which brings numpy, scipy and threadpoolctl) when it is missing. */
-export function ensureSklearn(): void {
-  if (sklearnImports()) return;
-  progress('scikit-learn is missing: apt-get install -y python3-sklearn');
+/** Installs a Debian package when PYTHON cannot import `modules` (e.g. python3-sklearn, which brings numpy, scipy and threadpoolctl). */
+function ensurePython(modules: string, debianPackage: string): void {
+  if (imports(modules)) return;
+  progress(`${modules} missing: apt-get install -y ${debianPackage}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-q', 'python3-sklearn'], { stdio: ['ignore', 'inherit', 'inherit'], env }).status === 0;
+  const install = () => spawnSync('apt-get', ['install', '-y', '-q', debianPackage], { stdio: ['ignore', 'inherit', 'inherit'], env }).status === 0;
   if (!install()) {
     spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'inherit', 'inherit'], env });
     install();
   }
-  if (!sklearnImports()) throw new Error(`${PYTHON} still cannot import sklearn after apt-get install python3-sklearn`);
+  if (!imports(modules)) throw new Error(`${PYTHON} still cannot import ${modules} after apt-get install ${debianPackage}`);
 }
+
+export const ensureSklearn = () => ensurePython('sklearn, threadpoolctl', 'python3-sklearn');
+export const ensureXgboost = () => ensurePython('xgboost', 'python3-xgboost');
 
 /** Runs a Python measurement in a fresh process; its last stdout line is the JSON result. */
 function runPython<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<T> {
   return runProcess<T>(PYTHON, [join(here, script), ...args], { env, timeoutMs });
 }
 
-/** scikit-learn's environment: this machine's OpenBLAS overrides removed (both together), threads pinned. */
-function sklearnEnv(threads: number): NodeJS.ProcessEnv {
+/** The Python peers' environment: this machine's OpenBLAS overrides removed (both together), threads pinned. */
+function pythonEnv(threads: number): NodeJS.ProcessEnv {
   const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...rest } = process.env;
   return { ...rest, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
 }
@@ -146,6 +156,7 @@ function readPredictions(file: string): Float64Array {
 
 export async function run(): Promise<BenchResult[]> {
   ensureSklearn();
+  ensureXgboost();
   const dir = mkdtempSync(join(tmpdir(), 'nightshift-gbdt-bench-'));
   try {
     return await measure(dir);
@@ -160,6 +171,7 @@ async function measure(dir: string): Promise<BenchResult[]> {
 
   const ours: Record<number, OursFitOut> = {};
   const sk: Record<number, SklearnFitOut> = {};
+  const xgb: Record<number, XgboostFitOut> = {};
   const holdoutY = (() => {
     const y = readPredictions(join(dir, 'y.f64'));
     return y.slice(TRAIN_ROWS);
@@ -175,12 +187,16 @@ async function measure(dir: string): Promise<BenchResult[]> {
     ours[threads] = await quietly(`ours fit (${threads})`, () => runChild<OursFitOut>(join(here, 'fit-ours.ts'), [dir, String(threads)], 5 * MINUTE));
     aucs[`ours${threads}`] = aucOf(`pred-ours-t${threads}.f64`);
     progress(`fit, scikit-learn, ${threads} thread(s)`);
-    sk[threads] = await quietly(`scikit-learn fit (${threads})`, () => runPython<SklearnFitOut>('fit_sklearn.py', [dir, String(threads)], sklearnEnv(threads), 5 * MINUTE));
+    sk[threads] = await quietly(`scikit-learn fit (${threads})`, () => runPython<SklearnFitOut>('fit_sklearn.py', [dir, String(threads)], pythonEnv(threads), 5 * MINUTE));
     aucs[`sk${threads}`] = aucOf(`pred-sklearn-t${threads}.f64`);
-    if (ours[threads]!.trees !== 100 || sk[threads]!.trees !== 100) throw new Error('both models must have exactly 100 trees (no early stopping)');
+    progress(`fit, xgboost, ${threads} thread(s)`);
+    xgb[threads] = await quietly(`xgboost fit (${threads})`, () => runPython<XgboostFitOut>('fit_xgboost.py', [dir, String(threads)], pythonEnv(threads), 5 * MINUTE));
+    aucs[`xgb${threads}`] = aucOf(`pred-xgboost-t${threads}.f64`);
+    if ([ours, sk, xgb].some((side) => side[threads]!.trees !== 100)) throw new Error('every model must have exactly 100 trees (no early stopping)');
   }
   progress(`holdout AUC: ${JSON.stringify(aucs)}`);
-  if (aucs.ours1 !== aucs.ours2 || aucs.sk1 !== aucs.sk2) progress('WARNING: a model trained with 2 threads predicts differently from its 1-thread fit');
+  if (aucs.ours1 !== aucs.ours2) throw new Error('our model trained with 2 threads predicts differently from the 1-thread fit');
+  if (aucs.sk1 !== aucs.sk2 || aucs.xgb1 !== aucs.xgb2) progress('WARNING: a peer\'s model trained with 2 threads predicts differently from its 1-thread fit');
 
   progress(`incremental: ${INCREMENTAL_TREES} trees on the last ${INCREMENTAL_DAYS} days of the training window`);
   const inc = await quietly('incremental update', () => runChild<IncrementalOut>(join(here, 'incremental.ts'), [dir], 3 * MINUTE));
@@ -195,22 +211,31 @@ async function measure(dir: string): Promise<BenchResult[]> {
   const load = await quietly('load', () => runChild<LoadOut>(join(here, 'load.ts'), [dir, dbDir], 3 * MINUTE));
 
   const peer = { peer: 'scikit-learn' } as const;
+  const xgbPeer = { peer: 'xgboost' } as const;
   const results: BenchResult[] = [];
   for (const t of [1, 2]) {
     const o = ours[t]!;
     const s = sk[t]!;
+    const x = xgb[t]!;
     results.push(
       result({ name: `gbdt.fit.threads_${t}`, value: o.fitS, unit: 's', target: null, better: 'lower', ...peer, peerValue: s.fitS }),
       result({ name: `gbdt.fit.threads_${t}.vs_sklearn`, value: o.fitS / s.fitS, unit: '×', target: FIT_RATIO_TARGET, better: 'lower' }),
+      result({ name: `gbdt.fit.threads_${t}.xgboost`, value: o.fitS, unit: 's', target: null, better: 'lower', ...xgbPeer, peerValue: x.fitS }),
+      result({ name: `gbdt.fit.threads_${t}.vs_xgboost`, value: o.fitS / x.fitS, unit: '×', target: FIT_VS_XGBOOST_TARGET, better: 'lower' }),
       result({ name: `gbdt.fit.threads_${t}.cpu`, value: o.fitCpuS, unit: 'CPU s', target: null, better: 'lower', ...peer, peerValue: s.fitCpuS }),
+      result({ name: `gbdt.fit.threads_${t}.cpu.xgboost`, value: o.fitCpuS, unit: 'CPU s', target: null, better: 'lower', ...xgbPeer, peerValue: x.fitCpuS }),
       result({ name: `gbdt.peak_rss.threads_${t}`, value: o.peakRssMb, unit: 'MB', target: null, better: 'lower', ...peer, peerValue: s.peakRssMb }),
+      result({ name: `gbdt.peak_rss.threads_${t}.xgboost`, value: o.peakRssMb, unit: 'MB', target: null, better: 'lower', ...xgbPeer, peerValue: x.peakRssMb }),
       result({ name: `gbdt.fit_rss_growth.threads_${t}`, value: o.peakRssFitMb - o.rssBeforeFitMb, unit: 'MB', target: null, better: 'lower', ...peer, peerValue: s.peakRssFitMb - s.rssBeforeFitMb }),
       result({ name: `gbdt.predict_100k.threads_${t}`, value: o.predict100kS * 1000, unit: 'ms', target: null, better: 'lower', ...peer, peerValue: s.predict100kS * 1000 }),
+      result({ name: `gbdt.predict_100k.threads_${t}.xgboost`, value: o.predict100kS * 1000, unit: 'ms', target: null, better: 'lower', ...xgbPeer, peerValue: x.predict100kS * 1000 }),
     );
+    if (t === 2) results.push(result({ name: 'gbdt.predict_100k.threads_2.vs_sklearn', value: o.predict100kS / s.predict100kS, unit: '×', target: PREDICT_VS_SKLEARN_TARGET, better: 'lower' }));
   }
   results.push(
     result({ name: 'gbdt.holdout_auc', value: aucs.ours1!, unit: 'AUC', target: null, better: 'higher', ...peer, peerValue: aucs.sk1! }),
     result({ name: 'gbdt.holdout_auc.diff_vs_sklearn', value: aucs.ours1! - aucs.sk1!, unit: 'AUC', target: AUC_DIFF_TARGET, better: 'higher' }),
+    result({ name: 'gbdt.holdout_auc.xgboost', value: aucs.ours1!, unit: 'AUC', target: null, better: 'higher', ...xgbPeer, peerValue: aucs.xgb1! }),
     result({ name: 'gbdt.incremental.update_10_trees', value: inc.seconds, unit: 's', target: null, better: 'lower' }),
     result({ name: 'gbdt.incremental.rows', value: inc.rows, unit: 'rows', target: null, better: 'higher' }),
     result({ name: 'gbdt.incremental.speedup_vs_full_fit', value: ours[1]!.fitS / inc.seconds, unit: '×', target: INCREMENTAL_SPEEDUP_TARGET, better: 'higher' }),
@@ -222,6 +247,6 @@ async function measure(dir: string): Promise<BenchResult[]> {
     result({ name: 'gbdt.other_processes_cpu.max', value: otherCpuMax, unit: '% of a core', target: null, better: 'lower' }),
   );
   const pools = sk[1]!.threadpools.map((p) => `${String(p.internal_api)}${p.architecture ? ` ${String(p.architecture)}` : ''}`).join(', ');
-  progress(`scikit-learn ${sk[1]!.sklearn}, numpy ${sk[1]!.numpy}; thread pools: ${pools}; env ${JSON.stringify(sk[1]!.openblasEnv)}`);
+  progress(`scikit-learn ${sk[1]!.sklearn}, numpy ${sk[1]!.numpy}; thread pools: ${pools}; env ${JSON.stringify(sk[1]!.openblasEnv)}; xgboost ${xgb[1]!.xgboost}`);
   return results;
 }

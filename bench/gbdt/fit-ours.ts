@@ -1,6 +1,7 @@
 /**
  * One fit of our GBDT (trainGbdt in this thread, ctx.threads = argv[3]) on the 800,000 training rows,
- * in a fresh process: fit time, predict time for 100,000 holdout rows, the holdout predictions
+ * in a fresh process: fit time, predict time for 100,000 holdout rows (model.predict with the same
+ * thread budget), the holdout predictions
  * (written to <dir>/pred-ours-t<threads>.f64 for the AUC), peak RSS; with threads = 1 it also saves
  * the model (<dir>/model-ours.json) for the incremental measurement.
  */
@@ -27,10 +28,10 @@ const peakAfterFit = peakRssMb();
 
 const probe = { rows: PREDICT_ROWS, columns: holdout.X.columns.map((c) => c.subarray(0, PREDICT_ROWS)) };
 const t1 = performance.now();
-fit.model.predict(probe);
+fit.model.predict(probe, { threads });
 const predictS = (performance.now() - t1) / 1000;
 
-writeFileSync(join(dir, `pred-ours-t${threads}.f64`), fit.model.predict(holdout.X));
+writeFileSync(join(dir, `pred-ours-t${threads}.f64`), fit.model.predict(holdout.X, { threads }));
 if (threads === 1) writeFileSync(join(dir, 'model-ours.json'), JSON.stringify(fit.model.toArtifact()));
 emit({
   fitS,

@@ -46,8 +46,11 @@ export interface TrainContext {
 export interface TrainedModel {
   readonly kind: ModelKind;
   readonly task: Task;
-  /** Binary: probability of class 1. Regression: the predicted value. */
-  predict(X: Matrix): Float64Array;
+  /**
+   * Binary: probability of class 1. Regression: the predicted value. `threads`: how many threads a
+   * large batch may use, the calling one included (a trainer may ignore it; default 1).
+   */
+  predict(X: Matrix, options?: { threads?: number }): Float64Array;
   toArtifact(): ModelArtifact;
 }
 

@@ -19,7 +19,8 @@ export interface ArtifactModel {
   threshold: number;
   /** GBDT or linear model, for incremental training (built on first use); null for an imported ONNX model. */
   readonly trained: GbdtModel | LinearModel | null;
-  predict(X: Matrix): Promise<Float64Array>;
+  /** `threads`: a GBDT scores a large matrix on that many threads (the same numbers as the predictor's). */
+  predict(X: Matrix, options?: { threads?: number }): Promise<Float64Array>;
   close(): Promise<void>;
 }
 
@@ -36,18 +37,24 @@ export async function loadArtifactModel(bytes: Uint8Array, what: string): Promis
   }
   const stored = artifact;
   let trained: GbdtModel | LinearModel | null | undefined;
+  const trainedModel = () => (trained ??= stored.kind === 'gbdt' ? GbdtModel.fromArtifact(stored) : stored.kind === 'linear' ? LinearModel.fromArtifact(stored) : null);
   return {
     kind: artifact.kind,
     task: artifact.task,
     featureSpec: predictor.featureSpec,
     artifact,
     threshold: predictor.threshold,
-    // Only an incremental training continues from the model itself; scoring goes through the predictor.
+    // An incremental training continues from the model itself; scoring goes through the predictor,
+    // except a GBDT scored on several threads (the same numbers, from its threaded batch path).
     get trained() {
-      trained ??= stored.kind === 'gbdt' ? GbdtModel.fromArtifact(stored) : stored.kind === 'linear' ? LinearModel.fromArtifact(stored) : null;
-      return trained;
+      return trainedModel();
     },
-    predict: async (X) => predictor.predictMatrix(X),
+    predict: async (X, options) => {
+      const threads = options?.threads ?? 1;
+      const model = threads > 1 ? trainedModel() : null;
+      if (model instanceof GbdtModel) return model.predict(X, { threads });
+      return predictor.predictMatrix(X);
+    },
     close: () => predictor.close(),
   };
 }

@@ -138,9 +138,9 @@ async function trainAndRegister(input: PipelineInput): Promise<PipelineResult> {
     const trainingMs = input.now() - t0;
     try {
       const scored = await stages.run('evaluate', async () => {
-        const mine = holdoutMetrics(def, valid.y, await candidate.predict(valid.X), candidate.threshold, (m) => new NsError(trainer.usesTrainingRows ? 'NS_JOB_FAILED' : 'NS_VALIDATION', `${trainer.usesTrainingRows ? 'candidate' : 'onnx'}: ${m}`, { field: trainer.usesTrainingRows ? 'candidate' : 'onnx' }));
+        const mine = holdoutMetrics(def, valid.y, await candidate.predict(valid.X, { threads: ctx.threads }), candidate.threshold, (m) => new NsError(trainer.usesTrainingRows ? 'NS_JOB_FAILED' : 'NS_VALIDATION', `${trainer.usesTrainingRows ? 'candidate' : 'onnx'}: ${m}`, { field: trainer.usesTrainingRows ? 'candidate' : 'onnx' }));
         const theirs = champion
-          ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, window, schema, valid, fresh)), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`))
+          ? holdoutMetrics(def, valid.y, await champion.predict(championMatrix(champion, set, window, schema, valid, fresh), { threads: ctx.threads }), champion.threshold, (m) => new NsError('NS_STORE', `champion: ${m}`))
           : null;
         return { value: { mine, theirs }, counts: { holdoutRows: valid.X.rows, ...prefixed('candidate', mine), ...(theirs ? prefixed('champion', theirs) : {}) } };
       });

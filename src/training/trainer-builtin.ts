@@ -17,7 +17,7 @@ const continuesFrom = (kind: 'gbdt' | 'linear') => (champion: ArtifactModel, _tr
 function candidateOf(model: TrainedModel, counts: Record<string, number>): Candidate {
   return {
     artifact: model.toArtifact(),
-    predict: async (X) => model.predict(X),
+    predict: async (X, options) => model.predict(X, options),
     threshold: DEFAULT_THRESHOLD,
     counts,
     close: async () => undefined,

@@ -43,7 +43,8 @@ export interface TrainerInput {
 /** A trained (or imported) model, ready to be scored on the holdout and registered. */
 export interface Candidate {
   artifact: ModelArtifact;
-  predict(X: Matrix): Promise<Float64Array>;
+  /** `threads`: the training's thread budget (large holdouts are scored on that many threads). */
+  predict(X: Matrix, options?: { threads?: number }): Promise<Float64Array>;
   /** Binary decision threshold serving will apply. */
   threshold: number;
   /** Recorded with the stage (trees, epochs, …). */

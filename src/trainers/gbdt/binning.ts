@@ -2,15 +2,16 @@
  * Quantile binning: each feature's values map to at most 255 bins (one byte per cell), bin 255 holds
  * missing values. Bin b covers (edges[b-1], edges[b]], the last bin everything above, so a split
  * "bin <= b" is exactly "value <= edges[b]" on raw inputs: trees use the edges as thresholds and
- * predict identically on raw and binned rows.
+ * predict identically on raw and binned rows. The units of the thread team's binning tasks
+ * (binEdgesOf, binStagedColumn; bin-matrix.ts) are here too.
  */
 import type { Matrix } from '../types.ts';
 import { rng, STREAM } from '../random.ts';
+import { HIST_BINS, MISSING_BIN } from './bin-codes.ts';
+import { instantiateKernels, kernelModule } from './kernels.ts';
 import type { Workspace } from './workspace.ts';
 
-export const MISSING_BIN = 255;
-/** Histogram slots per feature: 255 value bins + the missing bin. */
-export const HIST_BINS = 256;
+export { HIST_BINS, MISSING_BIN } from './bin-codes.ts';
 
 export interface BinnedData {
   readonly rows: number;
@@ -73,17 +74,36 @@ function roundsDownTo(t: number): number {
   return f64[0]!;
 }
 
-/** Buffers for computing the edges of columns of up to `size` sampled values, reused across columns. */
+/**
+ * Buffers for computing the edges of columns of up to `size` sampled values, reused across columns:
+ * the values are sorted in WebAssembly (kernels-trees.ts radixSort) in a memory of their own.
+ */
 export interface EdgeScratch {
+  /** Where a column's finite values go before sorting (the first `count` of them are sorted by `sort`). */
   readonly values: Float64Array;
   readonly distinct: Float64Array;
-  readonly keys: readonly [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-  readonly count: Uint32Array;
+  /** Sorts values[0, count) ascending; returns the sorted values (a view, valid until the next sort). */
+  sort(count: number): Float64Array;
 }
 
+/** Below this many values a typed array's own sort is as fast. */
+const WASM_SORT_MIN = 1024;
+
 export function edgeScratch(size: number): EdgeScratch {
-  const keys = [0, 1, 2, 3].map(() => new Uint32Array(size)) as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-  return { values: new Float64Array(size), distinct: new Float64Array(size), keys, count: new Uint32Array(RADIX) };
+  const bytes = 16 * size + 4 * 65_536;
+  const pages = Math.max(1, Math.ceil(bytes / 65_536));
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const k = instantiateKernels(kernelModule(), memory);
+  const values = new Float64Array(memory.buffer, 0, size);
+  const tmp = new Float64Array(memory.buffer, 8 * size, size);
+  return {
+    values,
+    distinct: new Float64Array(size),
+    sort(count) {
+      if (count < WASM_SORT_MIN) return values.subarray(0, count).sort();
+      return (k.radixSort(0, 8 * size, 16 * size, count) === 1 ? tmp : values).subarray(0, count);
+    },
+  };
 }
 
 /** Upper bin edges of one column: ≤ maxBins values, strictly increasing, the last one the max. */
@@ -101,7 +121,7 @@ export function computeBinEdges(
     if (Number.isFinite(v)) sorted[count++] = v; // NaN is missing; ±Infinity bins to the ends
   }
   if (count === 0) return [];
-  const s = sortFloat64(sorted.subarray(0, count), scratch);
+  const s = scratch.sort(count);
   const distinct = scratch.distinct;
   let k = 0;
   distinct[k++] = s[0]!;
@@ -123,64 +143,6 @@ export function computeBinEdges(
   }
   edges.push(distinct[last]!);
   return edges;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-/** Radix digits of 16 bits: [word (0 low, 1 high), shift] per pass (measured faster than 6 × 11 bits). */
-const RADIX = 65_536;
-const RADIX_MASK = RADIX - 1;
-const RADIX_PASSES = [[0, 0], [0, 16], [1, 0], [1, 16]] as const;
-
-/**
- * Sorts finite doubles ascending (−0 before +0, as TypedArray sort does) in place and returns
- * them: an LSD radix sort over the 64-bit patterns (mapped so unsigned order is numeric order),
- * four passes of 16-bit digits. Several times faster than Float64Array.prototype.sort on the
- * 200,000-value samples that bin edges come from.
- */
-export function sortFloat64(values: Float64Array, scratch: EdgeScratch = edgeScratch(values.length)): Float64Array {
-  const n = values.length;
-  if (n < 1024 || !LITTLE_ENDIAN) return values.sort();
-  const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
-  let [lo, hi, lo2, hi2] = scratch.keys;
-  for (let i = 0; i < n; i++) {
-    const h = words[2 * i + 1]!;
-    const l = words[2 * i]!;
-    const negative = h >>> 31 === 1;
-    hi[i] = negative ? ~h >>> 0 : (h | 0x80000000) >>> 0;
-    lo[i] = negative ? ~l >>> 0 : l;
-  }
-  const count = scratch.count;
-  for (const [word, shift] of RADIX_PASSES) {
-    const key = word === 0 ? lo : hi;
-    count.fill(0);
-    for (let i = 0; i < n; i++) {
-      const d = (key[i]! >>> shift) & RADIX_MASK;
-      count[d] = count[d]! + 1;
-    }
-    if (count[(key[0]! >>> shift) & RADIX_MASK] === n) continue; // one digit value: the order stands
-    let sum = 0;
-    for (let d = 0; d < RADIX; d++) {
-      const c = count[d]!;
-      count[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const d = (key[i]! >>> shift) & RADIX_MASK;
-      const p = count[d]!;
-      count[d] = p + 1;
-      lo2[p] = lo[i]!;
-      hi2[p] = hi[i]!;
-    }
-    [lo, lo2] = [lo2, lo];
-    [hi, hi2] = [hi2, hi];
-  }
-  for (let i = 0; i < n; i++) {
-    const h = hi[i]!;
-    const positive = h >>> 31 === 1;
-    words[2 * i + 1] = positive ? h & 0x7fffffff : ~h >>> 0;
-    words[2 * i] = positive ? lo[i]! : ~lo[i]! >>> 0;
-  }
-  return values;
 }
 
 /** First index in values[0, length) whose value is ≥ v. */
@@ -215,11 +177,13 @@ export function binSampleRows(rows: number, limit: number, seed: number): Uint32
   return out;
 }
 
-export function computeAllBinEdges(X: Matrix, maxBins: number, sampleLimit: number, seed: number): number[][] {
-  const sample = binSampleRows(X.rows, sampleLimit, seed);
-  const scratch = edgeScratch(sample === null ? X.rows : sample.length);
-  return X.columns.map((col) => computeBinEdges(col.subarray(0, X.rows), maxBins, sample, scratch));
+/** Feature f's inner bin edges, padded to 256 with +Infinity, into its table (tables: 256 float64 per feature; kernels-trees.ts binValues). */
+export function writeBinTable(tables: Float64Array, f: number, edges: ArrayLike<number>): void {
+  const table = tables.subarray(f * HIST_BINS, (f + 1) * HIST_BINS);
+  table.fill(Infinity);
+  for (let i = 0; i < edges.length - 1; i++) table[i] = edges[i]!;
 }
+
 
 /**
  * Bin codes of `rows` values; NaN → MISSING_BIN, above the last inner edge → the last bin. A fixed
@@ -249,19 +213,16 @@ export function binColumn(column: Float64Array, edges: readonly number[], out: U
   }
 }
 
-/**
- * Bins every column into the workspace's bin columns with the WebAssembly search (same codes as
- * binColumn); each column is staged in the workspace's score array, which is filled only later.
- */
-export function binMatrix(X: Matrix, edges: readonly (readonly number[])[], ws: Workspace): BinnedData {
-  const n = X.rows;
-  const table = new Float64Array(ws.memory.buffer, ws.at.table, 256);
-  for (let f = 0; f < ws.features; f++) {
-    const e = edges[f]!;
-    table.fill(Infinity);
-    for (let i = 0; i < e.length - 1; i++) table[i] = e[i]!;
-    ws.raw.set(X.columns[f]!.subarray(0, n));
-    ws.kernels.binValues(ws.at.raw, ws.at.table, ws.at.bins + f * n, n, Math.max(0, e.length - 1));
-  }
-  return { rows: n, columns: ws.bins, numBins: edges.map((e) => e.length) };
+/** Feature f's edges from its sampled values (a unit of the team's EDGES task): into ws.edges, ws.numBins and its bin table. */
+export function binEdgesOf(ws: Workspace, f: number, values: Float64Array, maxBins: number, scratch: EdgeScratch): void {
+  const edges = computeBinEdges(values, maxBins, null, scratch);
+  ws.edges.set(edges, f * HIST_BINS);
+  ws.numBins[f] = edges.length;
+  writeBinTable(ws.tables, f, edges);
+}
+
+/** Feature f's bin codes from its column staged at byte address `column` (a unit of the team's BIN task). */
+export function binStagedColumn(ws: Workspace, f: number, column: number): void {
+  const top = Math.max(0, ws.numBins[f]! - 1);
+  ws.kernels.binValues(column, ws.at.tables + f * HIST_BINS * 8, ws.at.bins + f * ws.rows, ws.rows, top, 1);
 }

@@ -8,16 +8,18 @@
  */
 import { NsError } from '../../errors.ts';
 import type { GbdtBody, GbdtTree, TrainContext, TrainingSet, TrainProgress } from '../types.ts';
-import { binMatrix, computeAllBinEdges } from './binning.ts';
+import { binOnTeam } from './bin-matrix.ts';
+import { encodeForest, forestBytes } from './forest.ts';
 import { growTree } from './grow-tree.ts';
-import { countRootBins, planGroups } from './histogram.ts';
-import { kernelModule, TREE_NODE_BYTES } from './kernels.ts';
+import { planGroups } from './histogram.ts';
+import { kernelModule } from './kernels.ts';
 import { GbdtModel } from './model.ts';
 import { OBJECTIVES, type Objective } from './objective.ts';
 import { resolveGbdtParams, type ResolvedGbdtParams } from './params.ts';
 import { addTreeBinned, addTreeRaw, checkMatrix, compileTree, splitBinsOf } from './predict.ts';
+import { quantization } from './quantize.ts';
 import { ThreadTeam } from './thread-team.ts';
-import { allocateMemory, HIST_STRIDE, openWorkspace, type Workspace, type WorkspaceShape } from './workspace.ts';
+import { allocateMemory, HIST_FEATURE_BYTES, openWorkspace, type Workspace, type WorkspaceShape } from './workspace.ts';
 import { rng, sampleSorted, STREAM } from '../random.ts';
 
 export interface GbdtTrainOptions {
@@ -48,6 +50,9 @@ export interface GbdtTrainResult {
  */
 const EXACT_GRADIENTS_EVERY = 16;
 
+/** The slot of a root whose histograms the previous tree's score update built (every slot is free between trees). */
+const ROOT_SLOT = 0;
+
 /** Histogram memory cap per training run; leaves beyond it re-build instead of subtracting. */
 const HIST_BUDGET_BYTES = 256 * 1024 * 1024;
 
@@ -76,18 +81,20 @@ export async function trainGbdt(
   const d = set.X.columns.length;
   const threads = Math.max(1, Math.floor(ctx.threads ?? 1));
   const parallel = threads > 1 && d > 1 && n * d >= p.parallelMinCells;
-  const slotsByMemory = Math.floor(HIST_BUDGET_BYTES / (d * HIST_STRIDE * 8));
+  const slotsByMemory = Math.floor(HIST_BUDGET_BYTES / (d * HIST_FEATURE_BYTES));
   const slots = Math.max(2, Math.min(p.maxLeaves, Math.ceil(n / p.minSamplesLeaf), slotsByMemory));
-  const treeNodes = (init?.body.trees ?? []).reduce((most, t) => Math.max(most, t.feature.length), 1);
-  const shape: WorkspaceShape = { rows: n, features: d, slots, leaves: Math.min(p.maxLeaves, n), treeNodes, withHess: !objective.unitHessian };
+  const shape: WorkspaceShape = {
+    rows: n, features: d, slots, leaves: Math.min(p.maxLeaves, n), forestBytes: init ? forestBytes(init.body.trees) : 0,
+    withHess: !objective.unitHessian, threads: parallel ? threads : 1,
+  };
   const ws = openWorkspace(shape, allocateMemory(shape), kernelModule());
-  // The workers start while this thread bins the data.
-  const team = ThreadTeam.spawn(ws, objective, parallel ? threads : 1);
+  const team = ThreadTeam.spawn(ws, objective);
   const threadsUsed = team.threads;
   try {
-    const edges = init ? init.body.binEdges : computeAllBinEdges(set.X, p.maxBins, p.binSampleRows, ctx.seed);
-    const binned = binMatrix(set.X, edges, ws);
-    if (p.rowSubsample === 1) countRootBins(ws);
+    // The team bins while its workers start: a worker joins the tasks published after it is ready.
+    const { edges, binned } = binOnTeam(team, ws, set.X, init ? init.body.binEdges : null, p.maxBins, p.binSampleRows, ctx.seed);
+    team.setSplitRules(p, binned.numBins);
+    if (objective.bounds !== null) team.setQuantization(quantization(n, objective.bounds.g, objective.bounds.h));
     ws.y.set(set.y.subarray(0, n));
     const baseScore = init ? init.body.baseScore : objective.baseScore(set.y, n);
     const raw = ws.raw;
@@ -102,7 +109,7 @@ export async function trainGbdt(
     let bestLoss = valid && validRaw ? objective.loss(validRaw, valid.y, valid.X.rows) : Infinity;
     let bestCount = 0;
 
-    const usable = [];
+    const usable: number[] = [];
     for (let f = 0; f < d; f++) if (binned.numBins[f]! >= 2) usable.push(f);
     const features = new Int32Array(d);
     const outOfBag = new Uint32Array(p.rowSubsample < 1 ? n : 0);
@@ -110,29 +117,41 @@ export async function trainGbdt(
     const progress = progressReporter(ctx, objective, set, raw);
     let stoppedEarly = false;
     let exact = true; // the next gradients from Math.exp (else from e^−raw kept by the score update)
+    let pairsReady = false; // the score update has computed them already
+    let root: { slot: number; histSeq: number } | null = null; // and the root's histograms
+    const featuresOf = (seedIndex: number) => p.featureSubsample < 1
+      ? sampleSorted(usable, Math.max(1, Math.round(p.featureSubsample * usable.length)), rng(ctx.seed, STREAM.features, seedIndex))
+      : usable;
 
     for (let it = 0; it < p.numTrees; it++) {
       throwIfAborted(ctx.signal, it);
-      team.gradients(n, exact);
+      if (!pairsReady) team.gradients(n, exact);
       const seedIndex = (init?.numTrees ?? 0) + it;
       let rows = n;
       let oob = 0;
       if (p.rowSubsample < 1) [rows, oob] = bag(ws.idx, outOfBag, n, p.rowSubsample, rng(ctx.seed, STREAM.rows, seedIndex));
-      const chosen = p.featureSubsample < 1
-        ? sampleSorted(usable, Math.max(1, Math.round(p.featureSubsample * usable.length)), rng(ctx.seed, STREAM.features, seedIndex))
-        : usable;
+      const chosen = featuresOf(seedIndex);
       const featureCount = chosen.length;
       features.set(chosen);
+      team.setFeatures(features, featureCount);
 
       const grown = growTree({
-        ws, team, numBins: binned.numBins, binEdges: edges, features, featureCount,
-        plan: planGroups(featureCount, threadsUsed),
-        rows, bagged: p.rowSubsample < 1, options: p, // unbagged roots use the cached root counts
+        ws, team, binEdges: edges, features, featureCount, plan: planGroups(featureCount),
+        rows, bagged: p.rowSubsample < 1, options: p, root,
       });
       // Without bagging every row is in a leaf, so e^−raw can follow the scores (out-of-bag rows
-      // would not); every EXACT_GRADIENTS_EVERY trees it is recomputed from the scores instead.
+      // would not), and the next gradients are computed in the same pass, with the next tree's
+      // root histograms; every EXACT_GRADIENTS_EVERY trees they are recomputed from the scores
+      // instead.
       const keepExp = p.rowSubsample === 1 && (it + 1) % EXACT_GRADIENTS_EVERY !== 0;
-      team.updateScores(grown.leaves, rows, keepExp);
+      pairsReady = keepExp && objective.bounds !== null;
+      const next = pairsReady && it + 1 < p.numTrees ? featuresOf(seedIndex + 1) : null;
+      if (next) {
+        features.set(next);
+        team.setFeatures(features, next.length);
+      }
+      const scoreSeq = team.updateScores(grown.leaves, keepExp, pairsReady, next ? { slot: ROOT_SLOT, count: next.length, plan: planGroups(next.length) } : null);
+      root = next ? { slot: ROOT_SLOT, histSeq: scoreSeq } : null;
       exact = !keepExp;
       const compiled = compileTree(grown.tree);
       if (oob > 0) addTreeBinned(compiled, grown.splitBin, binned.columns, outOfBag, oob, raw);
@@ -195,23 +214,8 @@ export function scoreInitial(init: GbdtModel, set: TrainingSet, ws: Workspace, r
     return;
   }
   raw.fill(baseScore);
-  const words = new Int32Array(ws.memory.buffer, ws.at.tree, (ws.treeNodes * TREE_NODE_BYTES) / 4);
-  const values = new Float64Array(ws.memory.buffer, ws.at.tree, (ws.treeNodes * TREE_NODE_BYTES) / 8);
-  trees.forEach((t, j) => {
-    const bins = splitBins[j]!;
-    for (let node = 0; node < t.feature.length; node++) {
-      const w = (node * TREE_NODE_BYTES) / 4;
-      const leaf = t.feature[node]! < 0; // a leaf steps to itself (kernels.ts TREE_NODE_BYTES)
-      words[w] = leaf ? 0 : t.feature[node]!;
-      words[w + 1] = leaf ? 255 : bins[node]!;
-      words[w + 2] = t.missingLeft[node] ? 1 : 0;
-      words[w + 3] = leaf ? node : t.left[node]!;
-      words[w + 4] = t.right[node]!;
-      words[w + 5] = leaf ? 0 : 1;
-      values[(node * TREE_NODE_BYTES) / 8 + 3] = t.value[node]!;
-    }
-    ws.kernels.walkBinned(ws.at.tree, ws.at.bins, set.X.rows, ws.at.raw);
-  });
+  encodeForest(trees, splitBins as number[][], set.X.rows, ws.memory.buffer, ws.at.forest);
+  ws.kernels.walkForest(ws.at.forest, trees.length, ws.at.bins, 1, 0, set.X.rows, ws.at.raw);
 }
 
 /** Bernoulli row sample (seeded): in-bag rows into `idx`, the others into `outOfBag`. */

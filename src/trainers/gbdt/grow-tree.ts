@@ -4,11 +4,13 @@
  * only the smaller child's histograms are built, the larger one's is parent − smaller.
  */
 import type { GbdtTree } from '../types.ts';
-import { HIST_BINS } from './binning.ts';
-import { subtractHistograms } from './histogram.ts';
-import { findBestSplit, leafWeight, type LeafSums, type SplitCandidate, type SplitRules } from './split.ts';
+import { leafWeight, pickSplit, type LeafSums, type SplitCandidate, type SplitRules } from './split.ts';
+import { SPLIT_ARGS } from './team-protocol.ts';
+import { BUILD, leafBuild } from './histogram.ts';
+import { GATHER } from './kernels-rows.ts';
+import { gatherRows, type FinishTask } from './team-tasks.ts';
 import type { ThreadTeam } from './thread-team.ts';
-import { histIndex, type Workspace } from './workspace.ts';
+import { CAND_STRIDE, type Workspace } from './workspace.ts';
 
 export interface GrowOptions extends SplitRules {
   maxLeaves: number;
@@ -19,10 +21,9 @@ export interface GrowOptions extends SplitRules {
 export interface GrowInput {
   ws: Workspace;
   team: ThreadTeam;
-  /** Per feature: its number of value bins; edges give the real thresholds. */
-  numBins: readonly number[];
+  /** Per feature: its bin edges, which give the real thresholds. */
   binEdges: readonly (readonly number[])[];
-  /** Features this tree may split on (ascending) and their count. */
+  /** Features this tree may split on (ascending) and their count (the team has them: setFeatures). */
   features: Int32Array;
   featureCount: number;
   /** Feature groups for the histogram builder (planGroups). */
@@ -31,6 +32,8 @@ export interface GrowInput {
   rows: number;
   bagged: boolean;
   options: GrowOptions;
+  /** The root's histograms when already built (by the previous tree's score update, ThreadTeam.updateScores): their slot and task. */
+  root: { slot: number; histSeq: number } | null;
 }
 
 interface Leaf {
@@ -85,28 +88,51 @@ export function growTree(input: GrowInput): GrownTree {
     return s;
   };
 
-  /** Histograms of a leaf; `indexed` leaves have had their gradient pairs gathered into ogh. */
-  const build = (leaf: Leaf, indexed: boolean) => {
-    team.histograms(leaf.slot, leaf.start, leaf.end, indexed, features, input.plan);
-  };
+  const modeOf = (leaf: Leaf) => leafBuild(ws, leaf.end - leaf.start);
 
-  const evaluate = (leaf: Leaf) => {
-    leaf.split = findBestSplit(ws, leaf.slot, features, featureCount, input.numBins, leaf.sums, options);
-    if (leaf.split === null) release(leaf);
+  /**
+   * After `built`'s histograms (task `histSeq`, see ThreadTeam.finish): derives `sibling`'s (its
+   * slot holding their parent's) when given, and searches the best split of each leaf to evaluate;
+   * a leaf without one gives its slot back.
+   */
+  const search = (built: Leaf, histSeq: number, sibling: Leaf | null, evalBuilt: boolean, evalSibling: boolean, rootTotals: boolean) => {
+    const task: FinishTask = {
+      small: built.slot, large: sibling?.slot ?? -1, subtract: sibling !== null, evalSmall: evalBuilt, evalLarge: evalSibling,
+      histSeq, count: featureCount, smallTotals: rootTotals,
+    };
+    const s = built.sums;
+    const t = sibling?.sums ?? s;
+    team.finish(task, [s.g, s.h, s.count, t.g, t.h, t.count]);
+    if (rootTotals) {
+      const a = ws.args;
+      const at = SPLIT_ARGS.LEAF;
+      built.sums = { g: a[at]!, h: a[at + 1]!, count: a[at + 2]! };
+    }
+    built.split = evalBuilt && canSplit(built) ? pickSplit(ws.cands, 0, CAND_STRIDE, features, featureCount) : null;
+    if (built.split === null) release(built);
+    if (sibling !== null) {
+      sibling.split = evalSibling ? pickSplit(ws.cands, ws.features * CAND_STRIDE, CAND_STRIDE, features, featureCount) : null;
+      if (sibling.split === null) release(sibling);
+    }
   };
 
   const n = input.rows;
   const root: Leaf = { node: 0, start: 0, end: n, depth: 0, sums: { g: 0, h: 0, count: n }, slot: -1, split: null };
   leaves.push(root);
   if (options.maxLeaves > 1 && featureCount > 0 && n >= 2 * options.minSamplesLeaf) {
-    root.slot = allocate([root]);
-    if (input.bagged) ws.kernels.gather(ws.at.idx, ws.at.gh, ws.at.ogh, 0, n);
-    build(root, input.bagged);
-    root.sums = histogramSums(ws, root.slot, features[0]!, n); // the rows' totals, without another pass
-    if (canSplit(root)) evaluate(root);
-    else release(root);
+    const built = input.root;
+    if (built) {
+      free.splice(free.indexOf(built.slot), 1);
+      root.slot = built.slot;
+    } else {
+      root.slot = allocate([root]);
+    }
+    const mode = input.bagged ? modeOf(root) : BUILD.ROOT;
+    if (input.bagged) gatherRows(ws, 0, n, mode === BUILD.ORDERED ? GATHER.RECORDS : GATHER.PAIRS);
+    const histSeq = built ? built.histSeq : team.histograms(root.slot, 0, n, mode, featureCount, input.plan);
+    search(root, histSeq, null, true, false, true); // the root's totals come from its histograms
   } else {
-    root.sums = rootSums(ws, input);
+    root.sums = rootSums(ws, input, team);
   }
 
   while (leaves.length < options.maxLeaves) {
@@ -125,13 +151,6 @@ export function growTree(input: GrowInput): GrownTree {
     const splitSmall = growMore && canSplit(small);
     const splitLarge = growMore && canSplit(large);
     const subtract = parent.slot >= 0 && splitLarge;
-    // The children built next get their gradient pairs gathered while the rows are partitioned.
-    const gatherSmall = subtract || splitSmall;
-    const gatherLarge = !subtract && splitLarge;
-    const smallIsLeft = small === left;
-    team.partition(parent.start, parent.end, mid, split, smallIsLeft ? gatherSmall : gatherLarge, smallIsLeft ? gatherLarge : gatherSmall);
-    const leftNode = left.node;
-    const rightNode = right.node;
     for (let k = 0; k < 2; k++) {
       tree.feature.push(-1);
       tree.threshold.push(0);
@@ -144,37 +163,36 @@ export function growTree(input: GrowInput): GrownTree {
     const p = parent.node;
     tree.feature[p] = split.feature;
     tree.threshold[p] = input.binEdges[split.feature]![split.bin]!;
-    tree.left[p] = leftNode;
-    tree.right[p] = rightNode;
+    tree.left[p] = left.node;
+    tree.right[p] = right.node;
     tree.missingLeft[p] = split.missingLeft;
     splitBin[p] = split.bin;
 
     leaves[leaves.indexOf(parent)] = left;
     leaves.push(right);
     parent.split = null;
-    if (!splitSmall && !splitLarge) {
-      release(parent);
-      continue;
-    }
+
+    // Histogram subtraction: build the smaller child, derive the larger from the parent's. The
+    // first child built is built by the partition itself; its rows' gradient pairs (and records)
+    // are gathered on the way, as are those of a second one built afterwards.
     if (subtract) {
-      // Histogram subtraction: build the smaller child, derive the larger from the parent's.
       large.slot = parent.slot;
       parent.slot = -1;
-      small.slot = allocate([large, small]);
-      build(small, true);
-      subtractHistograms(ws, large.slot, small.slot, features, featureCount);
     } else {
       release(parent);
-      for (const [child, splits] of [[small, splitSmall], [large, splitLarge]] as const) {
-        if (!splits) continue;
-        child.slot = allocate([small, large]);
-        build(child, true);
-      }
     }
-    if (splitSmall) evaluate(small);
-    else release(small);
-    if (splitLarge) evaluate(large);
-    else release(large);
+    const first = subtract || splitSmall ? small : splitLarge ? large : null;
+    const second = !subtract && splitSmall && splitLarge ? large : null;
+    const gather = (leaf: Leaf) => (leaf !== first && leaf !== second ? GATHER.NONE : modeOf(leaf) === BUILD.ORDERED ? GATHER.RECORDS : GATHER.PAIRS);
+    if (first) first.slot = allocate([small, large]);
+    const build = first ? { slot: first.slot, left: first === left, mode: modeOf(first), count: featureCount, plan: input.plan } : null;
+    const histSeq = team.partition(parent.start, parent.end, mid, split, gather(left), gather(right), build);
+    if (first === null) continue;
+    search(first, histSeq, subtract ? large : null, first === small ? splitSmall : splitLarge, subtract && splitLarge, false);
+    if (second) {
+      second.slot = allocate([small, large]);
+      search(second, team.histograms(second.slot, second.start, second.end, modeOf(second), featureCount, input.plan), null, true, false, false);
+    }
   }
 
   for (const leaf of leaves) release(leaf);
@@ -187,22 +205,12 @@ export function growTree(input: GrowInput): GrownTree {
   return { tree, splitBin, leaves: out };
 }
 
-/** A leaf's totals from one feature's histogram: Σg and Σh over its 256 cells, in bin order. */
-function histogramSums(ws: Workspace, slot: number, feature: number, count: number): LeafSums {
-  const hist = ws.hist;
-  const base = histIndex(ws, slot, feature);
-  let g = 0;
-  let h = 0;
-  for (let b = 0; b < HIST_BINS; b++) {
-    g += hist[base + 3 * b]!;
-    h += hist[base + 3 * b + 1]!;
-  }
-  return { g, h: ws.withHess ? h : count, count };
-}
-
 /** A leaf's totals summed over its rows (for a root whose histograms are not built). */
-function rootSums(ws: Workspace, input: GrowInput): LeafSums {
+function rootSums(ws: Workspace, input: GrowInput, team: ThreadTeam): LeafSums {
   const n = input.rows;
-  ws.kernels.sumPairs(ws.at.gh, ws.at.idx, 0, n, input.bagged ? 1 : 0, ws.at.sums);
+  const q = team.quantization;
+  const at = ws.at;
+  ws.kernels.sumPairs(at.gh, at.idx, 0, n, input.bagged ? 1 : 0, at.sums);
+  ws.kernels.unpackCells(at.sums, at.sums + 16, 1, q.gUnit, q.hUnit, q.countBits, q.countMask);
   return { g: ws.sums[0]!, h: ws.withHess ? ws.sums[1]! : n, count: n };
 }

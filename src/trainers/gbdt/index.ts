@@ -5,7 +5,7 @@
  */
 export { trainGbdt, type GbdtTrainOptions, type GbdtTrainResult } from './boost.ts';
 export { trainGbdtInWorker } from './train-in-worker.ts';
-export { GbdtModel } from './model.ts';
+export { GbdtModel, type GbdtPredictOptions } from './model.ts';
 export { GBDT_DEFAULTS, GBDT_OBJECTIVES, MAX_BINS, resolveGbdtParams, type GbdtParams, type ResolvedGbdtParams } from './params.ts';
 export { predictRaw } from './predict.ts';
 export { sigmoid } from './objective.ts';

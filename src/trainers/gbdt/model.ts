@@ -5,8 +5,17 @@
  */
 import { NsError } from '../../errors.ts';
 import type { FeatureInfo, GbdtBody, GbdtTree, Matrix, ModelArtifact, Task, TrainedModel } from '../types.ts';
+import { BATCH_MIN_ROWS, encodeModelForest, predictBatchRaw, type EncodedForest } from './batch-predict.ts';
 import { GBDT_OBJECTIVES } from './params.ts';
-import { compileTree, predictRaw, toPrediction, type CompiledTree } from './predict.ts';
+import { checkMatrix, compileTree, predictRaw, toPrediction, type CompiledTree } from './predict.ts';
+
+export interface GbdtPredictOptions {
+  /**
+   * Threads a large batch (10,000 rows or more) may use, the calling one included (default 1). The
+   * calling thread blocks until the batch is done: pass more than 1 only off the API's event loop.
+   */
+  threads?: number;
+}
 
 export interface GbdtModelInit {
   features: readonly FeatureInfo[];
@@ -23,6 +32,8 @@ export class GbdtModel implements TrainedModel {
   readonly params: Record<string, unknown>;
   readonly featureSpec: unknown;
   private compiled: CompiledTree[] | null = null;
+  /** The trees encoded for batch prediction (batch-predict.ts); null when they cannot be (see splitBinsOf). */
+  private forest: EncodedForest | null | undefined;
 
   constructor(init: GbdtModelInit) {
     this.features = init.features;
@@ -36,15 +47,26 @@ export class GbdtModel implements TrainedModel {
     return this.body.trees.length;
   }
 
-  /** Raw scores: log-odds (binary) or values (regression). */
-  predictRaw(X: Matrix): Float64Array {
+  /**
+   * Raw scores: log-odds (binary) or values (regression). Batches of BATCH_MIN_ROWS rows or more
+   * are scored in WebAssembly over the rows' bin codes (batch-predict.ts), on up to
+   * `options.threads` threads: the same scores, bit for bit.
+   */
+  predictRaw(X: Matrix, options: GbdtPredictOptions = {}): Float64Array {
+    if (X.rows >= BATCH_MIN_ROWS) {
+      if (this.forest === undefined) this.forest = encodeModelForest(this.body);
+      if (this.forest !== null) {
+        checkMatrix(X, this.body.binEdges.length);
+        return predictBatchRaw(this.body, this.forest, X, options.threads ?? 1);
+      }
+    }
     this.compiled ??= this.body.trees.map(compileTree);
     return predictRaw(this.body, X, this.compiled);
   }
 
-  /** Binary: probability of class 1. Regression: the predicted value. */
-  predict(X: Matrix): Float64Array {
-    return toPrediction(this.body, this.predictRaw(X));
+  /** Binary: probability of class 1. Regression: the predicted value. See predictRaw for `options`. */
+  predict(X: Matrix, options: GbdtPredictOptions = {}): Float64Array {
+    return toPrediction(this.body, this.predictRaw(X, options));
   }
 
   toArtifact(): ModelArtifact {

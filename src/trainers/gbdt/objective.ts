@@ -6,8 +6,8 @@
  */
 import { NsError } from '../../errors.ts';
 import type { Task } from '../types.ts';
-import { MIN_HESSIAN } from './kernels.ts';
 import type { GbdtObjectiveName } from './params.ts';
+import type { Quantization } from './quantize.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface Objective {
@@ -15,14 +15,20 @@ export interface Objective {
   readonly task: Task;
   /** True when every hessian is 1, so histograms need not sum them. */
   readonly unitHessian: boolean;
+  /**
+   * Bounds of |g| and h known in advance (log-loss: 1 and ¼), so one quantization (quantize.ts)
+   * serves the whole training; null: |g| is measured per tree (squared error; its h is 1).
+   */
+  readonly bounds: { g: number; h: number } | null;
   checkLabels(y: Float64Array, rows: number, field: string): void;
   baseScore(y: Float64Array, rows: number): number;
   /**
-   * Gradient/hessian pairs of rows [from, to) from the scores in the workspace, into ws.gh (g of
-   * row i at 2i, h at 2i + 1). Binary log-loss: `exact` computes e^−raw (into ws.ex) with Math.exp;
-   * otherwise it uses ws.ex as kept up to date by addLeaf.
+   * Gradient/hessian pairs of rows [from, to) from the scores in the workspace, into ws.gh:
+   * quantized with `q`, or (q null) as float64 [g, h], returning the largest |g| among them.
+   * Binary log-loss: `exact` computes e^−raw (into ws.ex) with Math.exp; otherwise it uses ws.ex as
+   * kept up to date by addLeaf.
    */
-  gradients(ws: Workspace, from: number, to: number, exact: boolean): void;
+  gradients(ws: Workspace, from: number, to: number, exact: boolean, q: Quantization | null): number;
   /**
    * Adds `value` to the scores of the rows idx[start, end); with `keepExp`, binary log-loss also
    * multiplies their e^−raw by e^−value, so the next gradients need no exponential per row.
@@ -41,6 +47,7 @@ const binaryLogloss: Objective = {
   name: 'binary_logloss',
   task: 'binary',
   unitHessian: false,
+  bounds: { g: 1, h: 0.25 },
   checkLabels(y, rows, field) {
     for (let i = 0; i < rows; i++) {
       const v = y[i];
@@ -55,27 +62,28 @@ const binaryLogloss: Objective = {
     const p = Math.min(Math.max(pos / rows, 1e-15), 1 - 1e-15);
     return Math.log(p / (1 - p));
   },
-  gradients(ws, from, to, exact) {
-    if (!exact) {
-      const at = ws.at;
-      ws.kernels.loglossFromExp(at.ex, at.y, at.gh, from, to);
-      return;
+  gradients(ws, from, to, exact, q) {
+    const { at, kernels: k } = ws;
+    if (!exact && q) {
+      k.loglossPairs(at.ex, at.y, at.gh, from, to, q.gScale, q.hScale, q.countBits);
+      return 1;
     }
     const { raw, y, gh, ex } = ws;
     for (let i = from; i < to; i++) {
       // exp(−r) may overflow to Infinity for r ≪ 0, giving p = 0: still the right limit.
-      const e = Math.exp(-raw[i]!);
+      const e = exact ? Math.exp(-raw[i]!) : ex[i]!;
       ex[i] = e;
       const p = 1 / (1 + e);
       gh[2 * i] = p - y[i]!;
-      const hh = p * (1 - p);
-      gh[2 * i + 1] = hh > MIN_HESSIAN ? hh : MIN_HESSIAN;
+      gh[2 * i + 1] = p * (1 - p);
     }
+    if (q) k.quantizePairs(at.gh, from, to, q.gScale, q.hScale, q.countBits);
+    return 1;
   },
   addLeaf(ws, start, end, value, keepExp) {
-    const at = ws.at;
-    if (keepExp) ws.kernels.addLeafExp(at.idx, at.raw, at.ex, start, end, value, Math.exp(-value));
-    else ws.kernels.addLeaf(at.idx, at.raw, start, end, value);
+    const { at, kernels: k } = ws;
+    if (keepExp) k.addLeafExp(at.idx, at.raw, at.ex, start, end, value, Math.exp(-value));
+    else k.addLeaf(at.idx, at.raw, start, end, value);
   },
   loss(raw, y, rows) {
     // log(1 + e^r) − y·r, computed without overflow.
@@ -92,6 +100,7 @@ const squaredError: Objective = {
   name: 'squared_error',
   task: 'regression',
   unitHessian: true,
+  bounds: null,
   checkLabels(y, rows, field) {
     for (let i = 0; i < rows; i++) {
       if (!Number.isFinite(y[i])) {
@@ -104,12 +113,18 @@ const squaredError: Objective = {
     for (let i = 0; i < rows; i++) sum += y[i]!;
     return sum / rows;
   },
-  gradients(ws, from, to) {
+  gradients(ws, from, to, _exact, q) {
     const { raw, y, gh } = ws;
+    let max = 0;
     for (let i = from; i < to; i++) {
-      gh[2 * i] = raw[i]! - y[i]!;
+      const g = raw[i]! - y[i]!;
+      gh[2 * i] = g;
       gh[2 * i + 1] = 1;
+      const a = Math.abs(g);
+      if (a > max) max = a;
     }
+    if (q) ws.kernels.quantizePairs(ws.at.gh, from, to, q.gScale, q.hScale, q.countBits);
+    return max;
   },
   addLeaf(ws, start, end, value) {
     const at = ws.at;

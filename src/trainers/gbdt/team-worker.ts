@@ -7,14 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { OBJECTIVES } from './objective.ts';
 import { CMD, CTRL, SPIN_MS, type TeamWorkerData } from './team-protocol.ts';
-import { work } from './team-tasks.ts';
+import { TaskRunner } from './team-tasks.ts';
 import { openWorkspace } from './workspace.ts';
 
 const data = workerData as TeamWorkerData;
-const ws = openWorkspace(data.shape, data.memory, data.module);
-const ctrl = new Int32Array(data.control);
-const word = new BigInt64Array(data.control, 0, 1);
-const objective = OBJECTIVES[data.objective];
+const runner = new TaskRunner(openWorkspace(data.shape, data.memory, data.module), data.control, OBJECTIVES[data.objective], data.thread);
+const ctrl = runner.ctrl;
 
 let seen = Atomics.load(ctrl, CTRL.SEQ); // before 'ready': no task can be published earlier
 parentPort?.postMessage('ready');
@@ -26,7 +24,7 @@ while (Atomics.load(ctrl, CTRL.CMD) !== CMD.STOP) {
   seen = Atomics.load(ctrl, CTRL.SEQ);
   if (Atomics.load(ctrl, CTRL.CMD) === CMD.STOP) break;
   try {
-    work(ws, ctrl, word, seen, objective);
+    runner.work(seen);
   } catch {
     // FAILED is set; the main thread reports it.
   }
