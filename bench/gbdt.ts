@@ -11,7 +11,10 @@
  *      every side's written predictions);
  *   2. incremental update: 10 trees on the last 7 days of the training window vs the full fit;
  *   3. ingest of the 1,000,000 rows into a fresh SQLite store (100,000-row CSV batches), then
- *      loadSampleColumns of the whole window.
+ *      loadSampleColumns of the whole window;
+ *   4. a train job end to end over that store at 1 and at 2 threads (bench/gbdt/train-job.ts: the
+ *      library's engine, a declared model, a manual trigger, the worker pool and the training's child
+ *      process): each stage's time and the run's total, the train stage against the peers' fits.
  * scikit-learn runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this machine sets both), as a
  * current numpy would run; the OpenBLAS kernel it then picks is printed and recorded in BENCHMARKS.md.
  */
@@ -37,6 +40,8 @@ const AUC_DIFF_TARGET = -0.002;
 const INCREMENTAL_SPEEDUP_TARGET = 30;
 const INGEST_TARGET_ROWS_S = 100_000;
 const LOAD_TARGET_S = 3;
+/** A train job's total (start to end of its run) against our fit alone at the same thread count. */
+const TOTAL_VS_FIT_TARGET = 2;
 /** Quiet machine: wait (≤ QUIET_MAX_WAIT_S) until other processes use < QUIET_PERCENT of a core before each measurement. */
 const QUIET_PERCENT = 10;
 const QUIET_MAX_WAIT_S = 60;
@@ -113,6 +118,13 @@ interface IngestOut extends ChildOut {
   seconds: number;
   rowsPerSecond: number;
   dbMb: number;
+}
+interface TrainJobOut extends ChildOut {
+  stages: Record<string, { s: number; counts: Record<string, number> }>;
+  runS: number;
+  wallS: number;
+  auc: number | null;
+  threadsUsed: number | null;
 }
 interface LoadOut extends ChildOut {
   rows: number;
@@ -209,6 +221,11 @@ async function measure(dir: string): Promise<BenchResult[]> {
   });
   progress('load: loadSampleColumns of the whole 1,000,000-row window');
   const load = await quietly('load', () => runChild<LoadOut>(join(here, 'load.ts'), [dir, dbDir], 3 * MINUTE));
+  const job: Record<number, TrainJobOut> = {};
+  for (const threads of [1, 2]) {
+    progress(`train job end to end, ${threads} thread(s)`);
+    job[threads] = await quietly(`train job (${threads})`, () => runChild<TrainJobOut>(join(here, 'train-job.ts'), [dir, dbDir, String(threads)], 30 * MINUTE));
+  }
 
   const peer = { peer: 'scikit-learn' } as const;
   const xgbPeer = { peer: 'xgboost' } as const;
@@ -232,6 +249,23 @@ async function measure(dir: string): Promise<BenchResult[]> {
     );
     if (t === 2) results.push(result({ name: 'gbdt.predict_100k.threads_2.vs_sklearn', value: o.predict100kS / s.predict100kS, unit: '×', target: PREDICT_VS_SKLEARN_TARGET, better: 'lower' }));
   }
+  for (const t of [1, 2]) {
+    const j = job[t]!;
+    const fitS = j.stages.train!.s;
+    results.push(
+      ...Object.entries(j.stages).map(([stage, v]) => result({ name: `train_job.threads_${t}.stage.${stage}`, value: v.s, unit: 's', target: null, better: 'lower' })),
+      result({ name: `train_job.threads_${t}.total`, value: j.runS, unit: 's', target: null, better: 'lower' }),
+      result({ name: `train_job.threads_${t}.trigger_to_end`, value: j.wallS, unit: 's', target: null, better: 'lower' }),
+      result({ name: `train_job.threads_${t}.total.vs_fit_alone`, value: j.runS / ours[t]!.fitS, unit: '×', target: TOTAL_VS_FIT_TARGET, better: 'lower' }),
+      result({ name: `train_job.threads_${t}.fit`, value: fitS, unit: 's', target: null, better: 'lower', ...xgbPeer, peerValue: xgb[t]!.fitS }),
+      result({ name: `train_job.threads_${t}.fit.vs_xgboost`, value: fitS / xgb[t]!.fitS, unit: '×', target: FIT_VS_XGBOOST_TARGET, better: 'lower' }),
+      result({ name: `train_job.threads_${t}.fit.sklearn`, value: fitS, unit: 's', target: null, better: 'lower', ...peer, peerValue: sk[t]!.fitS }),
+      result({ name: `train_job.threads_${t}.fit.vs_sklearn`, value: fitS / sk[t]!.fitS, unit: '×', target: FIT_RATIO_TARGET, better: 'lower' }),
+    );
+  }
+  // The evaluate stage scores with GbdtModel.predict and the training's thread budget: the call fit-ours.ts times.
+  results.push(result({ name: 'train_job.predict_100k.threads_2.vs_sklearn', value: ours[2]!.predict100kS / sk[2]!.predict100kS, unit: '×', target: PREDICT_VS_SKLEARN_TARGET, better: 'lower' }));
+  progress(`train job: ${JSON.stringify(job)}`);
   results.push(
     result({ name: 'gbdt.holdout_auc', value: aucs.ours1!, unit: 'AUC', target: null, better: 'higher', ...peer, peerValue: aucs.sk1! }),
     result({ name: 'gbdt.holdout_auc.diff_vs_sklearn', value: aucs.ours1! - aucs.sk1!, unit: 'AUC', target: AUC_DIFF_TARGET, better: 'higher' }),
