@@ -27,8 +27,13 @@ export const LATENESS_CONCURRENCY = 16;
 /** Croner-then-engine measurements; the reported p50/p99 of each side is the median over them. */
 export const LATENESS_PAIRS = 3;
 const IDLE_MEASURE_S = 20;
-/** Seconds from the croner peer's start to its first timer: its start through tsx takes 1-5 s on a busy machine (3 s was short by then). */
-const CRONER_LEAD_S = 10;
+/**
+ * Seconds from a measurement's start to its first slot: loading 10,000 schedules (the engine, ~10 s on
+ * a quiet machine) or arming 10,000 croner timers (~1 s) must be over by then. On a machine shared
+ * with other work (load 15 on 2 cores) they took over 31 and 41 s, when the leads were 20 and 3 s.
+ */
+const ENGINE_LEAD_S = 60;
+const CRONER_LEAD_S = 50;
 
 const here = join(import.meta.dirname, 'scheduler');
 const median = (values: readonly number[]) => percentile([...values].sort((a, b) => a - b), 50);
@@ -69,7 +74,7 @@ interface IdleOut {
 
 /** slot → claim (and with processes, → spawned and → started) over the fleet, each run an empty job or a real process (runs not claimed or started in time count late). */
 async function measureLateness(work: 'empty' | 'process'): Promise<EngineOut> {
-  const args = [String(LATENESS_WINDOW_S), String(SCHEDULES), '20', String(LATENESS_CONCURRENCY), String(LATENESS_DRAIN_S), work];
+  const args = [String(LATENESS_WINDOW_S), String(SCHEDULES), String(ENGINE_LEAD_S), String(LATENESS_CONCURRENCY), String(LATENESS_DRAIN_S), work];
   const out = await runCompiledChild<EngineOut>(join(here, 'engine-lateness.ts'), args, 8 * MINUTE);
   if (out.claimedCount !== SCHEDULES) progress(`WARNING: only ${out.claimedCount} of ${SCHEDULES} runs claimed within ${LATENESS_DRAIN_S} s of the last slot; the rest count as late by at least that`);
   if (work === 'process' && out.startedCount !== SCHEDULES) progress(`WARNING: only ${out.startedCount} of ${SCHEDULES} processes started within ${LATENESS_DRAIN_S} s of the last slot; the rest count as late by at least that`);
