@@ -7,7 +7,8 @@
  *
  * Protocol (IPC, advanced serialization):
  *   in:  { t: 'spawn', id, command, args, cwd, env }
- *   out: { t: 'spawned', id, pid } | { t: 'failed', id, code, message }
+ *   out: { t: 'ready' } (once, when it listens)
+ *        { t: 'spawned', id, pid } | { t: 'failed', id, code, message }
  *        { t: 'data', id, fd: 1 | 2, chunk: Buffer } | { t: 'exit', id, code, signal } | { t: 'close', id }
  * Signals are sent by nightshift itself to the job's process group (same user); the launcher only
  * starts processes, relays their output and reports their end. It runs in a session of its own, so
@@ -73,3 +74,6 @@ process.on('message', (m: SpawnRequest) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+
+// Listening: nightshift sends starts here now rather than to a busy launcher.
+send({ t: 'ready' });
