@@ -8,6 +8,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { setPriority } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { entryUrl } from '../../entries.ts';
@@ -17,6 +18,11 @@ export interface StartSpec {
   args: readonly string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * CPU priority (nice value) given to the process as soon as it exists, by whoever started it: the
+   * launcher, not this event loop. Failing to set it (no permission) is not fatal.
+   */
+  priority?: number;
 }
 
 /** What supervision needs of a started process. */
@@ -47,7 +53,15 @@ class RelayedProcess extends EventEmitter implements JobProcess {
 
 /** Detached, as through a launcher: the job leads a session of its own, out of reach of the terminal's ^C. */
 function spawnDirect(spec: StartSpec): ChildProcess {
-  return spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (spec.priority !== undefined && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, spec.priority);
+    } catch {
+      // as in the launcher
+    }
+  }
+  return child;
 }
 
 class Launcher {
@@ -106,7 +120,7 @@ class Launcher {
       });
       // While a job runs its channel must not be unref'd away, or its output could be lost at exit.
       this.#proc.channel?.ref();
-      const sent = this.#proc.send({ t: 'spawn', id, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env }, (error) => {
+      const sent = this.#proc.send({ t: 'spawn', id, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env, priority: spec.priority }, (error) => {
         if (error) this.#fail(id);
       });
       if (!sent && this.#dead) this.#fail(id);

@@ -36,7 +36,7 @@ export async function executeCommand(spec: CommandSpec, opts: ExecOptions, tail:
 
   let child: JobProcess;
   try {
-    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: { ...process.env, ...spec.env, ...opts.extraEnv } }, { launcher: opts.launcher ?? true });
+    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: { ...process.env, ...spec.env, ...opts.extraEnv }, ...(opts.priority !== undefined ? { priority: opts.priority } : {}) }, { launcher: opts.launcher ?? true });
   } catch (error) {
     return done({ ...early, status: 'failed', error: `cannot start ${spec.command}: ${(error as Error).message}` });
   }
