@@ -207,8 +207,8 @@ class Launcher {
 /**
  * Launchers are added while every one is busy starting a process, up to MAX_LAUNCHERS. A start
  * blocks its launcher until the new process has exec'd (libuv learns of the exec through a pipe), so
- * one launcher starts one process at a time: ~1-2 ms on a quiet machine, but 40-100 ms measured on a
- * busy one (load 13-17 on 2 cores), where the new process waits for the CPU before it can exec.
+ * one launcher starts one process at a time: ~1-2 ms on a quiet machine, but 40-300 ms measured on a
+ * busy one (load 13-31 on 2 cores), where the new process waits for the CPU before it can exec.
  * That wait is the scheduler's, not CPU work, so starts in several launchers overlap and a burst
  * of runs (16 places refilled as fast as processes end) is not queued behind one. On a quiet
  * machine starts rarely overlap and one or two launchers do. Each is a small Node process (~40 MB).
