@@ -19,6 +19,20 @@ export const scheduleId = (i: number) => `s${String(i).padStart(5, '0')}`;
 
 export type FleetWork = 'empty' | 'process';
 
+/**
+ * The process each run starts in `process` work, and what the croner peer starts: it prints its own
+ * start time on the wall clock (CLOCK_REALTIME, seconds with nanoseconds) and exits. Slot times are
+ * wall-clock epoch milliseconds too, so slot → "process running" is measured across processes
+ * without comparing monotonic clocks (which are per process). `date` has no dependencies beyond libc.
+ */
+export const STARTED_COMMAND = { command: '/bin/date', args: ['+%s.%N'] } as const;
+
+/** The wall-clock epoch milliseconds a STARTED_COMMAND line holds, or null for any other line. */
+export function startedAtFromLine(line: string): number | null {
+  if (!/^\d{9,}\.\d{9}$/.test(line.trim())) return null;
+  return Number(line.trim()) * 1000;
+}
+
 export interface FleetOptions {
   /** Schedules in the fleet (default 10,000; a smaller fleet is for profiling only). */
   count?: number;
@@ -26,7 +40,7 @@ export interface FleetOptions {
   cronFor: (i: number) => string;
   dataDir: string;
   databaseUrl?: string | null;
-  /** What each run does: `empty` starts nothing; `process` runs /bin/true (the default). */
+  /** What each run does: `empty` starts nothing; `process` runs STARTED_COMMAND (the default). */
   work?: FleetWork;
   concurrency?: number;
 }
@@ -34,7 +48,7 @@ export interface FleetOptions {
 /** Production defaults (poll 1 s, lease 30 s, heartbeat 10 s) with the fleet as the declared config. */
 export function fleetSettings(o: FleetOptions): Settings {
   const tenants: TenantDefinition[] = Array.from({ length: TENANTS }, (_, i) => ({ id: tenantId(i), name: `Tenant ${i}`, timezone: 'UTC' }));
-  const jobs = Array.from({ length: JOBS }, (_, j) => (o.work === 'empty' ? emptyJob(`job${j}`) : commandJob(`job${j}`, '/bin/true', [], { timeoutMs: 60_000 })));
+  const jobs = Array.from({ length: JOBS }, (_, j) => (o.work === 'empty' ? emptyJob(`job${j}`) : commandJob(`job${j}`, STARTED_COMMAND.command, [...STARTED_COMMAND.args], { timeoutMs: 60_000 })));
   const schedules = Array.from({ length: o.count ?? SCHEDULES }, (_, i) => schedule(scheduleId(i), jobId(i), { tenantId: tenantId(i), cron: o.cronFor(i) }));
   return makeSettings({
     dataDir: o.dataDir,

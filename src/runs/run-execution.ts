@@ -2,7 +2,7 @@
  * One claimed run, from spawn to its recorded end: the heartbeat that keeps the lease, the
  * deadline, cancellation, and the transition that matches how the command ended.
  */
-import { getPriority, setPriority } from 'node:os';
+import { getPriority } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { EmptyJob, JobDefinition, Settings, TrainJob } from '../config/types.ts';
@@ -109,6 +109,7 @@ export class RunExecution {
       killGraceMs: d.settings.killGraceMs,
       logTailBytes: d.settings.logTailBytes,
       launcher: d.settings.launcher,
+      ...jobPriority(d.settings.jobNiceness, d.logger),
       extraEnv: {
         ...job.env,
         NIGHTSHIFT_RUN_ID: run.id,
@@ -121,7 +122,6 @@ export class RunExecution {
       },
       onLine: (stream, line) => d.events.emit('run:line', { runId: run.id, stream, line }),
       onSpawn: (pid) => {
-        lowerPriority(pid, d.settings.jobNiceness, d.logger);
         d.events.emit('run:spawned', { runId: run.id, pid });
         // Through the commit queue: processes starting together share one COMMIT with the runs ending.
         inStatement(d.db, (x) => recordPid(x, run.tenant_id, run.id, d.owner, pid, d.clock.now())).catch((error: unknown) => this.#onBeatError(error));
@@ -279,14 +279,16 @@ export class RunExecution {
 
 /**
  * Jobs run below nightshift's own priority, so a CPU-bound training keeps off the API's CPU time.
- * Processes the job starts later inherit it. Failing to renice (e.g. no permission) is not fatal.
+ * Set by the launcher as soon as the process exists (not on this event loop); processes the job
+ * starts later inherit it. Failing to renice (e.g. no permission) is not fatal.
  */
-function lowerPriority(pid: number, niceness: number, logger: Logger): void {
-  if (niceness <= 0) return;
+function jobPriority(niceness: number, logger: Logger): { priority?: number } {
+  if (niceness <= 0) return {};
   try {
-    setPriority(pid, Math.min(19, getPriority(0) + niceness));
+    return { priority: Math.min(19, getPriority(0) + niceness) };
   } catch (error) {
-    logger.debug({ err: error, pid }, 'could not lower job priority');
+    logger.debug({ err: error }, 'could not read our own priority; jobs keep it');
+    return {};
   }
 }
 

@@ -2,10 +2,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { launcherPids, startProcess, type JobProcess } from '../../src/runs/exec/launcher.ts';
+import { launcherPids, MAX_LAUNCHERS, startProcess, type JobProcess } from '../../src/runs/exec/launcher.ts';
 import { groupAlive } from '../../src/runs/exec/process-group.ts';
 import { bytesWritten, processAlive, StandIn, TICKER, type StandInEvent } from '../helpers/launcher-stand-in.ts';
 import { PtyProcess, ptyUnavailable } from '../helpers/pty.ts';
@@ -24,8 +23,8 @@ async function outcome(job: JobProcess): Promise<{ out: string; err: string; cod
   return { out, err, code };
 }
 
-describe('launcher', { timeout: 30_000 }, () => {
-  test('relays output and the exit code, and spreads starts over one launcher per core (up to two)', async () => {
+describe('launcher', { timeout: 60_000 }, () => {
+  test('relays output and the exit code, and a start that finds every launcher busy gets one of its own (up to MAX_LAUNCHERS)', async () => {
     // Listeners go on as each start resolves, as supervision does: a quick job can end before the others have started.
     const started = await Promise.all(
       [1, 2, 3, 4].map((i) => startProcess(node(`console.log("job ${i}"); console.error("e${i}"); process.exit(${i})`)).then((job) => ({ job, result: outcome(job) }))),
@@ -36,8 +35,17 @@ describe('launcher', { timeout: 30_000 }, () => {
     assert.deepEqual(results.map((r) => r.err.trim()), ['e1', 'e2', 'e3', 'e4']);
     assert.deepEqual(results.map((r) => r.code), [1, 2, 3, 4]);
     const pids = launcherPids();
-    assert.equal(pids.length, Math.min(2, availableParallelism()));
+    // Started together: none was ready or free when the next came, so each went to a launcher of its own.
+    assert.equal(pids.length, Math.min(4, MAX_LAUNCHERS));
     assert.ok(jobs.every((j) => j.pid !== undefined && !pids.includes(j.pid)), 'jobs are processes of their own');
+  });
+
+  test('starts one after the other go to a free launcher: no launcher is added', async () => {
+    await outcome(await startProcess(node('')));
+    const before = launcherPids();
+    for (let i = 0; i < 3; i++) assert.equal((await outcome(await startProcess(node(`process.exit(${i})`)))).code, i);
+    assert.deepEqual(launcherPids(), before);
+    assert.ok(before.length <= MAX_LAUNCHERS);
   });
 
   test('a command that cannot start fails with its error, as a direct spawn would', async () => {

@@ -6,8 +6,9 @@
  * dependencies: it must stay small.
  *
  * Protocol (IPC, advanced serialization):
- *   in:  { t: 'spawn', id, command, args, cwd, env }
- *   out: { t: 'spawned', id, pid } | { t: 'failed', id, code, message }
+ *   in:  { t: 'spawn', id, command, args, cwd, env, priority? }
+ *   out: { t: 'ready' } (once, when it listens)
+ *        { t: 'spawned', id, pid } | { t: 'failed', id, code, message }
  *        { t: 'data', id, fd: 1 | 2, chunk: Buffer } | { t: 'exit', id, code, signal } | { t: 'close', id }
  * Signals are sent by nightshift itself to the job's process group (same user); the launcher only
  * starts processes, relays their output and reports their end. It runs in a session of its own, so
@@ -16,6 +17,7 @@
  * running and are recovered as orphans, exactly as when nightshift started them itself.
  */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 interface SpawnRequest {
   t: 'spawn';
@@ -24,6 +26,8 @@ interface SpawnRequest {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Nice value to give the process once it exists (absent: left as inherited). */
+  priority?: number;
 }
 
 /** Errors of a send to a parent that is gone (or going): nothing is left to report to. */
@@ -65,6 +69,13 @@ process.on('message', (m: SpawnRequest) => {
     if (child.pid === undefined) send({ t: 'failed', id: m.id, code: error.code ?? 'UNKNOWN', message: error.message });
   });
   if (child.pid === undefined) return;
+  if (typeof m.priority === 'number') {
+    try {
+      setPriority(child.pid, m.priority);
+    } catch {
+      // No permission (or the process is already gone): it runs at the inherited priority.
+    }
+  }
   send({ t: 'spawned', id: m.id, pid: child.pid });
   child.stdout.on('data', (chunk: Buffer) => send({ t: 'data', id: m.id, fd: 1, chunk }));
   child.stderr.on('data', (chunk: Buffer) => send({ t: 'data', id: m.id, fd: 2, chunk }));
@@ -73,3 +84,6 @@ process.on('message', (m: SpawnRequest) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+
+// Listening: nightshift sends starts here now rather than to a busy launcher.
+send({ t: 'ready' });

@@ -8,7 +8,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { availableParallelism } from 'node:os';
+import { setPriority } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { entryUrl } from '../../entries.ts';
@@ -18,6 +18,11 @@ export interface StartSpec {
   args: readonly string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * CPU priority (nice value) given to the process as soon as it exists, by whoever started it: the
+   * launcher, not this event loop. Failing to set it (no permission) is not fatal.
+   */
+  priority?: number;
 }
 
 /** What supervision needs of a started process. */
@@ -28,6 +33,7 @@ export interface JobProcess extends EventEmitter {
 }
 
 type FromLauncher =
+  | { t: 'ready' }
   | { t: 'spawned'; id: number; pid: number }
   | { t: 'failed'; id: number; code: string; message: string }
   | { t: 'data'; id: number; fd: 1 | 2; chunk: Uint8Array }
@@ -47,7 +53,15 @@ class RelayedProcess extends EventEmitter implements JobProcess {
 
 /** Detached, as through a launcher: the job leads a session of its own, out of reach of the terminal's ^C. */
 function spawnDirect(spec: StartSpec): ChildProcess {
-  return spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (spec.priority !== undefined && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, spec.priority);
+    } catch {
+      // as in the launcher
+    }
+  }
+  return child;
 }
 
 class Launcher {
@@ -55,6 +69,10 @@ class Launcher {
   readonly #jobs = new Map<number, { job: RelayedProcess; started: (ok: boolean) => void }>();
   #nextId = 1;
   #dead = false;
+  /** Its code runs and listens: a start sent now is not held up by its boot. */
+  #ready = false;
+  /** Starts sent and not yet answered (spawned or failed): while one is pending, the next waits behind it. */
+  #starting = 0;
 
   constructor() {
     const entry = fileURLToPath(entryUrl('launcher'));
@@ -75,6 +93,14 @@ class Launcher {
     return !this.#dead;
   }
 
+  get ready(): boolean {
+    return this.#ready && !this.#dead;
+  }
+
+  get starting(): number {
+    return this.#starting;
+  }
+
   get pid(): number | undefined {
     return this.#proc.pid;
   }
@@ -83,11 +109,18 @@ class Launcher {
   start(spec: StartSpec): Promise<JobProcess | null> {
     const id = this.#nextId++;
     const job = new RelayedProcess();
+    this.#starting++;
     return new Promise((resolve) => {
-      this.#jobs.set(id, { job, started: (ok) => resolve(ok ? job : null) });
+      this.#jobs.set(id, {
+        job,
+        started: (ok) => {
+          this.#starting--;
+          resolve(ok ? job : null);
+        },
+      });
       // While a job runs its channel must not be unref'd away, or its output could be lost at exit.
       this.#proc.channel?.ref();
-      const sent = this.#proc.send({ t: 'spawn', id, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env }, (error) => {
+      const sent = this.#proc.send({ t: 'spawn', id, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env, priority: spec.priority }, (error) => {
         if (error) this.#fail(id);
       });
       if (!sent && this.#dead) this.#fail(id);
@@ -95,6 +128,10 @@ class Launcher {
   }
 
   #onMessage(m: FromLauncher): void {
+    if (m.t === 'ready') {
+      this.#ready = true;
+      return;
+    }
     const entry = this.#jobs.get(m.id);
     if (!entry) return;
     const { job } = entry;
@@ -168,23 +205,35 @@ class Launcher {
 }
 
 /**
- * One launcher per core, up to two: a launcher starts processes one at a time (~1 ms of its CPU
- * each), so a burst of runs starting together spreads over the cores. Each is started on first use.
+ * Launchers are added while every one is busy starting a process, up to MAX_LAUNCHERS. A start
+ * blocks its launcher until the new process has exec'd (libuv learns of the exec through a pipe), so
+ * one launcher starts one process at a time: ~1-2 ms on a quiet machine, but 40-300 ms measured on a
+ * busy one (load 13-31 on 2 cores), where the new process waits for the CPU before it can exec.
+ * That wait is the scheduler's, not CPU work, so starts in several launchers overlap and a burst
+ * of runs (16 places refilled as fast as processes end) is not queued behind one. On a quiet
+ * machine starts rarely overlap and one or two launchers do. Each is a small Node process (~40 MB).
  */
-const launchers: Array<Launcher | null> = Array.from({ length: Math.max(1, Math.min(2, availableParallelism())) }, () => null);
-let nextLauncher = 0;
+export const MAX_LAUNCHERS = 4;
+const launchers: Launcher[] = [];
 
 function pickLauncher(): Launcher {
-  const slot = nextLauncher;
-  nextLauncher = (nextLauncher + 1) % launchers.length;
-  let launcher = launchers[slot];
-  if (!launcher || !launcher.alive) launchers[slot] = launcher = new Launcher();
-  return launcher;
+  for (let i = launchers.length - 1; i >= 0; i--) if (!launchers[i]!.alive) launchers.splice(i, 1);
+  const ready = launchers.filter((l) => l.ready);
+  const idle = ready.find((l) => l.starting === 0);
+  if (idle) return idle;
+  if (launchers.length < MAX_LAUNCHERS) {
+    const added = new Launcher();
+    launchers.push(added);
+    // A ready launcher busy with one start is sooner than a new one's boot (~50 ms and more).
+    if (ready.length === 0) return added;
+  }
+  const candidates = ready.length > 0 ? ready : launchers;
+  return candidates.reduce((a, b) => (b.starting < a.starting ? b : a));
 }
 
 /** The launcher processes running now (started on first use; for diagnostics and tests). */
 export function launcherPids(): number[] {
-  return launchers.flatMap((l) => (l?.alive && l.pid !== undefined ? [l.pid] : []));
+  return launchers.flatMap((l) => (l.alive && l.pid !== undefined ? [l.pid] : []));
 }
 
 /** Starts a job process: through a launcher when asked and one runs, directly otherwise. */

@@ -33,13 +33,10 @@ export async function executeCommand(spec: CommandSpec, opts: ExecOptions, tail:
   const cwd = path.resolve(spec.cwd ?? '.');
   const early = { exitCode: null, signal: null };
   if (opts.signal.aborted) return done({ ...early, status: 'aborted', error: 'aborted before start' });
-  const cwdProblem = await checkDirectory(cwd);
-  if (cwdProblem) return done({ ...early, status: 'failed', error: `${cwdProblem} (command: ${spec.command})` });
-  if (opts.signal.aborted) return done({ ...early, status: 'aborted', error: 'aborted before start' });
 
   let child: JobProcess;
   try {
-    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: { ...process.env, ...spec.env, ...opts.extraEnv } }, { launcher: opts.launcher ?? true });
+    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: { ...process.env, ...spec.env, ...opts.extraEnv }, ...(opts.priority !== undefined ? { priority: opts.priority } : {}) }, { launcher: opts.launcher ?? true });
   } catch (error) {
     return done({ ...early, status: 'failed', error: `cannot start ${spec.command}: ${(error as Error).message}` });
   }
@@ -84,6 +81,11 @@ async function supervise(child: JobProcess, spec: CommandSpec, cwd: string, opts
     const end = await ended;
     child.stdout?.destroy();
     child.stderr?.destroy();
+    // The working directory is looked at only now: a start that fails for want of it fails with
+    // ENOENT or ENOTDIR, like a missing command, and a check before every start cost a round trip
+    // through libuv's thread pool (shared with the store's fsyncs) on the way to every process.
+    const cwdProblem = await checkDirectory(cwd);
+    if (cwdProblem) return done({ exitCode: null, signal: null, status: 'failed', error: `${cwdProblem} (command: ${spec.command})` });
     return done({ exitCode: null, signal: null, ...spawnFailure(end, spec, cwd) });
   }
   try {

@@ -50,6 +50,8 @@ export interface ExecOptions {
   onSpawn?: (pid: number) => void;
   /** Start it through a launcher process (the default) or spawn it from this process. */
   launcher?: boolean;
+  /** CPU priority (nice value) the process gets once started, set by what starts it; absent: inherited. */
+  priority?: number;
 }
 
 export interface StepResult {
