@@ -147,6 +147,9 @@ function parseSpec(type: ChannelType, raw: Record<string, unknown>, f: (k: strin
     }
     case 'mqtt': {
       const qos = raw.qos ?? 1;
+      if (raw.password !== undefined && raw.password !== null && (raw.username === undefined || raw.username === null)) {
+        throw fail(f('username'), 'is required with a password (MQTT sends a password only with a user name)');
+      }
       if (qos !== 0 && qos !== 1 && qos !== 2) throw fail(f('qos'), 'must be 0, 1 or 2 (default 1: at least once)');
       return {
         type,

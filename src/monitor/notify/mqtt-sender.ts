@@ -59,13 +59,13 @@ export class MqttSender implements Sender<MqttSpec> {
       };
       // No automatic reconnection: a broken connection fails its attempt at once (the outbox
       // retries with backoff) and the next attempt connects anew.
-      client = connectAsync(spec.url, {
+      client = withTimeout(connectAsync(spec.url, {
         clientId: `nightshift-${randomBytes(6).toString('hex')}`,
         reconnectPeriod: 0,
         connectTimeout: CONNECT_TIMEOUT_MS,
         ...(spec.username !== null ? { username: spec.username } : {}),
         ...(spec.password !== null ? { password: spec.password } : {}),
-      }).then(
+      }), 'connection', CONNECT_TIMEOUT_MS + 1_000).then(
         (c) => {
           c.on('close', forget);
           c.on('error', () => undefined);
@@ -88,10 +88,10 @@ export class MqttSender implements Sender<MqttSpec> {
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+async function withTimeout<T>(promise: Promise<T>, what: string, ms = PUBLISH_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`MQTT ${what} not acknowledged within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`MQTT ${what} not acknowledged within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -6,12 +6,12 @@
  * Events are turned into outbox rows as they happen, in every process that has the engine open
  * (the CLI's rollback included); only a started service delivers them.
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import type { NotificationSettings } from '../../config/types.ts';
 import { NsError } from '../../errors.ts';
 import type { EngineEvents } from '../../events.ts';
-import { newId } from '../../ids.ts';
 import { inTransaction, type Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
 import { deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
@@ -198,7 +198,7 @@ export class NotificationService {
         if (c.enabled !== 1) continue;
         if (c.events && !(JSON.parse(c.events) as string[]).includes(n.body.event)) continue;
         rows.push({
-          id: newId('ntf', now),
+          id: outboxId(now),
           tenant_id: n.body.tenant,
           channel_id: c.id,
           event: n.body.event,
@@ -295,6 +295,16 @@ export class NotificationService {
 
 function rowOf(tenantId: string, c: ChannelDefinition, origin: 'config' | 'api', createdAt: number, now: number): Omit<ChannelRow, 'failures' | 'failing'> {
   return { tenant_id: tenantId, id: c.id, type: c.spec.type, config: JSON.stringify(c.spec), events: c.events ? JSON.stringify(c.events) : null, enabled: c.enabled ? 1 : 0, origin, created_at: createdAt, updated_at: now };
+}
+
+/**
+ * Time-ordered ids with a sequence after the millisecond: rows written in one millisecond keep the
+ * order they were written in, which is the order the worker delivers them to a channel.
+ */
+let sequence = 0;
+function outboxId(now: number): string {
+  sequence = (sequence + 1) % 36 ** 4;
+  return `ntf_${now.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomBytes(3).toString('hex')}`;
 }
 
 const channelNotFound = (tenantId: string, id: string) =>
