@@ -170,7 +170,7 @@ export function notificationRoutes(app: Api, notifications: NotificationService)
         operationId: 'getNotification',
         tags: ['notifications'],
         summary: 'One notification with its delivery history: every attempt, its node, status code, error and duration',
-        params: Type.Object({ id: Type.String({ pattern: '^ntf_[a-z0-9]{1,40}$' }) }, { additionalProperties: false }),
+        params: Type.Object({ id: Id }, { additionalProperties: false }),
         response: { 200: described(Type.Object({ ...Notification.properties, history: Type.Array(Attempt) }), 'The notification and its attempts, oldest first'), ...errors(400, 404) },
       },
     },
