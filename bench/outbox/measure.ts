@@ -14,7 +14,7 @@ import { loadSettings } from '../../src/config/index.ts';
 import { Engine } from '../../src/engine.ts';
 import type { SourcedNotification } from '../../src/monitor/notify/notification-source.ts';
 import { ServeProcess } from '../../test/helpers/serve-process.ts';
-import { measureLoad, type LoadResult } from '../api/load.ts';
+import { measureLoad, processTreeCpuSeconds, type LoadResult } from '../api/load.ts';
 import { progress } from '../api/progress.ts';
 
 const SECRET = 'bench-outbox-secret-0123456789';
@@ -34,6 +34,8 @@ export interface OutboxMeasurement {
   busy: LoadResult;
   /** Whether delivery was still going on when the busy measurement ended. */
   deliveringThroughout: boolean;
+  /** CPU seconds the service process used from the first row written to the last delivery (API load included). */
+  serverCpuSeconds: number;
 }
 
 interface Count {
@@ -83,6 +85,7 @@ async function measure(n: number, seconds: number): Promise<OutboxMeasurement> {
       key: `bench:${i}`,
       body: { event: 'run.succeeded', tenant: 'acme', model: 'churn', at, summary: `bench notification ${i}`, metrics: { patterns: 28, suggestions: 10, cost: 0.0025 }, run: null, version: null, alert: null },
     }));
+    const cpuBefore = processTreeCpuSeconds(serve.proc.pid!);
     const startedAt = performance.timeOrigin + performance.now();
     const busyLoad = measureLoad({ url, seconds, connections: CONNECTIONS, pids });
     for (let i = 0; i < n; i += 500) await writer.notifications.enqueue(list.slice(i, i + 500));
@@ -97,6 +100,7 @@ async function measure(n: number, seconds: number): Promise<OutboxMeasurement> {
       await new Promise((r) => setTimeout(r, 100));
       count = await receiver.count();
     }
+    const serverCpuSeconds = processTreeCpuSeconds(serve.proc.pid!) - cpuBefore;
     const deliverySeconds = (count.lastAt! - count.firstAt!) / 1000;
     return {
       notifications: n,
@@ -109,6 +113,7 @@ async function measure(n: number, seconds: number): Promise<OutboxMeasurement> {
       idle,
       busy,
       deliveringThroughout: atBusyEnd.accepted < n,
+      serverCpuSeconds,
     };
   } finally {
     await writer?.close(0);

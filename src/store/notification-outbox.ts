@@ -66,34 +66,40 @@ export interface DeliveryOutcome {
 }
 
 /**
- * Finishes attempts made under `owner`'s lease. A row whose lease another node took meanwhile is
- * left to that node (its attempt is still recorded). Returns the outcomes that applied.
+ * Finishes attempts made under `owner`'s lease, in a few multi-row statements (a round's outcomes
+ * in one UPDATE … FROM VALUES and one INSERT each chunk: on SQLite every statement runs on the event
+ * loop, so fewer statements is less time the API waits). A row whose lease another node took
+ * meanwhile is left to that node (its attempt is still recorded). Returns the outcomes that applied.
  */
 export async function finishDeliveries(x: Executor, owner: string, now: number, outcomes: readonly DeliveryOutcome[]): Promise<DeliveryOutcome[]> {
   const applied: DeliveryOutcome[] = [];
-  for (const o of outcomes) {
-    const result = await x
-      .updateTable('notification_outbox')
-      .set({
-        status: o.status,
-        attempts: o.attempt.attempt,
-        next_attempt_at: o.nextAttemptAt,
-        lease_owner: null,
-        lease_expires_at: null,
-        last_status_code: o.attempt.status_code,
-        last_error: o.attempt.error,
-        updated_at: now,
-        delivered_at: o.status === OUTBOX_STATUS.delivered ? now : null,
-      })
-      .where('id', '=', o.row.id)
-      .where('lease_owner', '=', owner)
-      .where('status', '=', OUTBOX_STATUS.pending)
-      .executeTakeFirst();
-    await x.insertInto('notification_attempts').values(o.attempt).onConflict((oc) => oc.columns(['notification_id', 'attempt']).doNothing()).execute();
-    if (Number(result.numUpdatedRows) > 0) applied.push(o);
+  for (let i = 0; i < outcomes.length; i += FINISH_CHUNK) {
+    const chunk = outcomes.slice(i, i + FINISH_CHUNK);
+    const values = sql.join(
+      chunk.map(
+        (o) =>
+          sql`(CAST(${o.row.id} AS TEXT), CAST(${o.status} AS TEXT), CAST(${o.attempt.attempt} AS INTEGER), CAST(${o.nextAttemptAt} AS BIGINT), CAST(${o.attempt.status_code} AS INTEGER), CAST(${o.attempt.error} AS TEXT), CAST(${o.status === OUTBOX_STATUS.delivered ? now : null} AS BIGINT))`,
+      ),
+    );
+    const { rows } = await sql<{ id: string }>`update notification_outbox set
+        status = v.column2, attempts = v.column3, next_attempt_at = v.column4, last_status_code = v.column5, last_error = v.column6,
+        delivered_at = v.column7, lease_owner = null, lease_expires_at = null, updated_at = ${now}
+      from (values ${values}) as v
+      where notification_outbox.id = v.column1 and notification_outbox.lease_owner = ${owner} and notification_outbox.status = 'pending'
+      returning notification_outbox.id`.execute(x);
+    await x
+      .insertInto('notification_attempts')
+      .values(chunk.map((o) => o.attempt))
+      .onConflict((oc) => oc.columns(['notification_id', 'attempt']).doNothing())
+      .execute();
+    const done = new Set(rows.map((r) => r.id));
+    for (const o of chunk) if (done.has(o.row.id)) applied.push(o);
   }
   return applied;
 }
+
+/** Outcomes per statement: 9 parameters each on the attempts insert, well under SQLite's 32,766. */
+const FINISH_CHUNK = 500;
 
 export interface OutboxFilter {
   /** The tenants the caller may see; '*' for all. */
