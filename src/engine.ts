@@ -26,6 +26,7 @@ import { ScheduleService } from './services/schedule-service.ts';
 import type { Services } from './services/services.ts';
 import { TenantService } from './services/tenant-service.ts';
 import { PolicyTrigger } from './services/policy-trigger.ts';
+import { NotificationService } from './monitor/notify/notification-service.ts';
 import { openDb, sqliteFileIn, SQLITE_FILE, type Db } from './store/db.ts';
 import { migrate, SCHEMA_VERSION, schemaState } from './store/migrate.ts';
 
@@ -57,6 +58,8 @@ export class Engine implements Services {
   /** Declared models, training on demand, registry, rollback and predictions. */
   readonly models: ModelService;
   readonly health: HealthService;
+  /** Notification channels, the outbox and its delivery (webhook, MQTT, log). */
+  readonly notifications: NotificationService;
   /** Queues policy runs after ingests (training triggered by arriving data). */
   readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
@@ -105,6 +108,15 @@ export class Engine implements Services {
     });
     // Every write of samples through the data service reaches serving's history cache.
     this.data = new DataService({ db, clock, logger, events, maxSkewMs: settings.ingestMaxSkewMs, samples: this.models.recentSamples });
+    this.notifications = new NotificationService({
+      db,
+      clock,
+      events,
+      logger,
+      nodeId: settings.nodeId,
+      settings: settings.notifications,
+      requireTenant: (tenantId) => this.tenants.require(tenantId, 'tenantId'),
+    });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
     const workers = this.workers;
     const scheduler = this.scheduler;
@@ -136,16 +148,19 @@ export class Engine implements Services {
         options.syncDefinitions === false || existing
           ? { tenants: 0, jobs: 0, schedules: { created: 0, updated: 0, unchanged: 0 } }
           : await syncDefinitions(db, settings, (options.clock ?? systemClock).now());
-      return new Engine(settings, db, options, sync);
+      const engine = new Engine(settings, db, options, sync);
+      if (options.syncDefinitions !== false && !existing) await engine.notifications.syncDeclared(settings.tenants.map((t) => t.id));
+      return engine;
     } catch (error) {
       await db.close();
       throw error;
     }
   }
 
-  start(options: { scheduler?: boolean; workers?: boolean } = {}): void {
+  start(options: { scheduler?: boolean; workers?: boolean; notifications?: boolean } = {}): void {
     if (options.scheduler !== false) this.scheduler.start();
     if (options.workers !== false) this.workers.start();
+    if (options.notifications !== false) this.notifications.start();
     // The runs a slot queues start in the scheduler's own transaction when workers here have room.
     if (options.scheduler !== false && options.workers !== false) this.queue.attachClaimer(this.workers);
     this.logger.info(
@@ -166,6 +181,8 @@ export class Engine implements Services {
     // Both stop at once: no slot fires and no run is claimed from here on, even while a tick finishes.
     await this.drain(graceMs);
     await this.policy.close();
+    // After the workers: the ends of the runs they finished are written to the outbox first.
+    await this.notifications.close();
     // Every report is made before close() returns (the workers' loop has let go of them already).
     this.queue.releaseReports();
     await this.models.close();

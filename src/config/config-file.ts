@@ -12,6 +12,8 @@ import { ARTIFACT_STORAGES, LIMITS, LOG_FORMATS, LOG_LEVELS, MAX_RETRIES } from 
 import { parseDatasets, parseModels, type DatasetInput, type ModelInput } from './model-entries.ts';
 import { parseBackoff, parseJobs, parseRetry, parseSchedules, parseTenants, retiredAttempts, type JobInput, type ScheduleInput, type TenantInput } from './file-entries.ts';
 import type { Layer, Origins, ScalarPatch } from './scalars.ts';
+import { parseNotifications } from './notification-entries.ts';
+import type { NotificationSettings } from './types.ts';
 import {
   checkKeys,
   child,
@@ -41,6 +43,7 @@ export interface FileConfig extends Layer {
   schedules: ScheduleInput[];
   models: ModelInput[];
   datasets: DatasetInput[];
+  notifications: NotificationSettings;
 }
 
 export const CONFIG_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
@@ -91,7 +94,7 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['analysis.schedule', 'analysis.schedule', cron('0 3 * * *')],
 ];
 const SECTIONS = ['http', 'training', 'analysis'] as const;
-const LISTS = ['retry', 'tenants', 'jobs', 'schedules', 'models', 'datasets'] as const;
+const LISTS = ['retry', 'tenants', 'jobs', 'schedules', 'models', 'datasets', 'notifications'] as const;
 const TOP_KEYS = [...SCALARS.map(([k]) => k).filter((k) => !k.includes('.')), ...SECTIONS, ...LISTS];
 
 /** Read and validate `given` (relative to cwd). `envName` names the variable it came from, if any. */
@@ -180,6 +183,7 @@ export function parseConfig(data: unknown, file: string): FileConfig {
     schedules: parseSchedules(d.schedules, child(root, 'schedules')),
     models: parseModels(d.models, child(root, 'models'), parseRetry),
     datasets: parseDatasets(d.datasets, child(root, 'datasets')),
+    notifications: parseNotifications(d.notifications, child(root, 'notifications')),
   };
 }
 

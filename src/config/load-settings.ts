@@ -10,6 +10,7 @@ import { resolveDefinitions } from './definitions.ts';
 import { ENV, readEnv, type Env } from './env.ts';
 import { withImplicitSchedules } from './implicit-schedules.ts';
 import { mergeScalars } from './scalars.ts';
+import { NOTIFICATION_DEFAULTS } from './notification-entries.ts';
 import type { JobDefinition, Settings } from './types.ts';
 
 export interface LoadSettingsOptions {
@@ -43,6 +44,7 @@ function build(options: LoadSettingsOptions): { settings: Settings; implicit: Se
     schedules,
     models: defs.models,
     datasets: defs.datasets,
+    notifications: file?.notifications ?? NOTIFICATION_DEFAULTS,
   };
   const implicit = new Set(schedules.slice(defs.schedules.length).map((x) => x.id));
   return { settings: deepFreeze(settings), implicit };

@@ -5,6 +5,7 @@
 import type { DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import type { CommandSpec, PipelineStep } from '../runs/exec/types.ts';
 import type { ModelDefinition } from '../training/model-definition.ts';
+import type { ChannelDefinition } from '../monitor/notify/channel-spec.ts';
 import type { ARTIFACT_STORAGES, LOG_FORMATS } from './defaults.ts';
 
 export type CatchUpPolicy = 'latest' | 'skip' | 'all';
@@ -185,4 +186,32 @@ export interface Settings {
   schedules: readonly ScheduleDefinition[];
   models: readonly DeclaredModel[];
   datasets: readonly DeclaredDataset[];
+  notifications: NotificationSettings;
+}
+
+/** seed 003's notifyOnSuccess / notifyOnFailure; unset fields fall back to the wider level. */
+export interface NotifyPreference {
+  notifyOnSuccess?: boolean;
+  notifyOnFailure?: boolean;
+}
+
+/** A channel of the config file, created for each of its tenants (null: every declared tenant). */
+export interface DeclaredChannel {
+  tenants: readonly string[] | null;
+  channel: ChannelDefinition;
+}
+
+/** The config file's `notifications:` section. */
+export interface NotificationSettings {
+  channels: readonly DeclaredChannel[];
+  /** Defaults for every run (true, true). */
+  notifyOnSuccess: boolean;
+  notifyOnFailure: boolean;
+  /** Per model name, then per schedule id (the schedule's wins). */
+  models: Readonly<Record<string, NotifyPreference>>;
+  schedules: Readonly<Record<string, NotifyPreference>>;
+  /** Delivery attempts before a notification is given up (default 12: about an hour of backoff). */
+  maxAttempts: number;
+  /** Failed rounds in a row before a channel is failing (notification:failing; default 5). */
+  failingAfter: number;
 }

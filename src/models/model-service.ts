@@ -290,6 +290,15 @@ export class ModelService {
     if (!changed) return;
     const fields = { tenantId: c.tenantId, model: c.modelName, action: c.action, version: c.version, previousVersion: c.previousVersion, reason: c.reason, actor: c.actor };
     contextLogger(this.#d.logger).info(fields, 'champion changed');
+    this.#d.events.emit('model:alias-changed', {
+      tenantId: c.tenantId,
+      model: c.modelName,
+      action: c.action === 'rollback' ? 'rollback' : 'promote',
+      from: c.previousVersion,
+      to: c.version,
+      actor: c.actor,
+      reason: c.reason ?? '',
+    });
   }
 
   /**

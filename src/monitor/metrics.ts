@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Services } from '../services/services.ts';
+import { registerNotificationMetrics } from './notify/notification-metrics.ts';
 
 /**
  * prom-client's default metrics that it types as gauges but names `…_total`, a suffix Prometheus
@@ -18,7 +19,7 @@ export class EngineMetrics {
   readonly registry = new Registry();
   readonly #unsubscribe: Array<() => void> = [];
 
-  constructor(services: Pick<Services, 'events' | 'health' | 'jobs' | 'models'>) {
+  constructor(services: Pick<Services, 'events' | 'health' | 'jobs' | 'models' | 'notifications'>) {
     const { events, health, jobs, models } = services;
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -86,6 +87,8 @@ export class EngineMetrics {
     cacheCounter('loads', 'Champion artifacts loaded since the process started', (s) => s.loads);
     cacheCounter('load_errors', 'Champion artifacts that could not be loaded since the process started (the previous champion kept serving)', (s) => s.loadErrors);
     cacheCounter('evictions', 'Models evicted to stay within the memory bound since the process started', (s) => s.evictions);
+
+    registerNotificationMetrics(this.registry, services.notifications);
 
     const trainJobs = new Map<string, Promise<boolean>>();
     const isTrainJob = (jobId: string): Promise<boolean> => {

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Settings } from '../config/types.ts';
 import type { EngineEvents } from '../events.ts';
 import type { ModelService } from '../models/model-service.ts';
+import type { NotificationService } from '../monitor/notify/notification-service.ts';
 import type { DataService } from './data-service.ts';
 import type { HealthService } from './health-service.ts';
 import type { JobService } from './job-service.ts';
@@ -25,4 +26,5 @@ export interface Services {
   readonly data: DataService;
   readonly models: ModelService;
   readonly health: HealthService;
+  readonly notifications: NotificationService;
 }

@@ -323,6 +323,9 @@ export interface Database {
   run_inputs: RunInputsTable;
   artifacts: ArtifactsTable;
   artifact_chunks: ArtifactChunksTable;
+  notification_channels: NotificationChannelsTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_attempts: NotificationAttemptsTable;
 }
 
 export interface ModelDefinitionsTable {
@@ -334,4 +337,54 @@ export interface ModelDefinitionsTable {
   declared_hash: string | null;
   created_at: number;
   updated_at: number;
+}
+
+export interface NotificationChannelsTable {
+  tenant_id: string;
+  id: string;
+  type: string;
+  /** JSON: the channel's settings, secrets included (never returned by a route). */
+  config: string;
+  /** JSON array of the events it receives; null: every event. */
+  events: string | null;
+  enabled: number;
+  /** `config` (declared in the config file) or `api`. */
+  origin: string;
+  failures: number;
+  failing: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationOutboxTable {
+  id: string;
+  tenant_id: string;
+  channel_id: string;
+  event: string;
+  idem_key: string;
+  /** JSON: the notification (event, tenant, model, run, metrics…). */
+  payload: string;
+  /** pending, delivered, dead (retries given up). */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface NotificationAttemptsTable {
+  notification_id: string;
+  attempt: number;
+  tenant_id: string;
+  node: string;
+  at: number;
+  duration_ms: number;
+  ok: number;
+  status_code: number | null;
+  error: string | null;
 }

@@ -62,6 +62,9 @@ export const TENANT_TABLES = [
   'model_profiles',
   'assessments',
   'prediction_log',
+  'notification_attempts',
+  'notification_outbox',
+  'notification_channels',
 ] as const;
 
 export type TenantTable = (typeof TENANT_TABLES)[number];

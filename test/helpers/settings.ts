@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NOTIFICATION_DEFAULTS } from '../../src/config/notification-entries.ts';
 import type { CommandJob, EmptyJob, PipelineJob, ScheduleDefinition, Settings, TenantDefinition } from '../../src/config/types.ts';
 
 export const tempDir = (prefix = 'ns-test-') => mkdtempSync(join(tmpdir(), prefix));
@@ -81,6 +82,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     schedules: [],
     models: [],
     datasets: [],
+    notifications: NOTIFICATION_DEFAULTS,
     ...o,
   };
 }

@@ -1,0 +1,128 @@
+/**
+ * Outbox measurement, one fresh process: a webhook receiver in its own process, a real
+ * `nightshift serve` whose outbox delivers to it, and this process writing the notifications (as a
+ * CLI would) and loading the API with autocannon. First the API's p99 idle, then the same while the
+ * outbox delivers N notifications; the delivery rate is the receiver's count over its own clock.
+ * Prints the result as the last stdout line (JSON).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadSettings } from '../../src/config/index.ts';
+import { Engine } from '../../src/engine.ts';
+import type { SourcedNotification } from '../../src/monitor/notify/notification-source.ts';
+import { ServeProcess } from '../../test/helpers/serve-process.ts';
+import { measureLoad, processTreeCpuSeconds, type LoadResult } from '../api/load.ts';
+import { progress } from '../api/progress.ts';
+
+const SECRET = 'bench-outbox-secret-0123456789';
+const CONNECTIONS = 10;
+
+export interface OutboxMeasurement {
+  notifications: number;
+  /** Receiver's first to last accepted delivery. */
+  deliverySeconds: number;
+  deliveryRate: number;
+  /** From the first row written to the last delivery (the service's poll included). */
+  endToEndSeconds: number;
+  enqueueSeconds: number;
+  duplicates: number;
+  badSignatures: number;
+  idle: LoadResult;
+  busy: LoadResult;
+  /** Whether delivery was still going on when the busy measurement ended. */
+  deliveringThroughout: boolean;
+  /** CPU seconds the service process used from the first row written to the last delivery (API load included). */
+  serverCpuSeconds: number;
+}
+
+interface Count {
+  accepted: number;
+  bad: number;
+  duplicates: number;
+  firstAt: number | null;
+  lastAt: number | null;
+}
+
+async function startReceiver(): Promise<{ url: string; pid: number; count: () => Promise<Count>; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'receiver.ts'), SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', () => reject(new Error('the receiver exited before listening')));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    url: `${base}/hook`,
+    pid: child.pid!,
+    count: async () => (await (await fetch(`${base}/count`)).json()) as Count,
+    stop: () => child.kill('SIGKILL'),
+  };
+}
+
+async function measure(n: number, seconds: number): Promise<OutboxMeasurement> {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-bench-outbox-'));
+  const receiver = await startReceiver();
+  const config = join(dir, 'nightshift.json');
+  writeFileSync(config, JSON.stringify({ tenants: [{ id: 'acme', name: 'Acme', timezone: 'UTC' }], notifications: { channels: [{ id: 'hook', type: 'webhook', url: receiver.url, secret: SECRET }] } }));
+  const env = { NIGHTSHIFT_CONFIG: config, NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_HOST: '127.0.0.1', NIGHTSHIFT_PORT: '0', NIGHTSHIFT_LOG_LEVEL: 'info' };
+  const serve = new ServeProcess(env);
+  let writer: Engine | null = null;
+  try {
+    const listening = await serve.waitForLog((l) => l.msg === 'HTTP API listening', 120_000);
+    const url = `${String(listening.address)}/api/tenants/acme/notification-channels`;
+    const pids = { server: serve.proc.pid!, receiver: receiver.pid };
+    writer = await Engine.open({ settings: loadSettings({ env: { ...env, NIGHTSHIFT_LOG_LEVEL: 'silent' } }), store: 'existing' });
+
+    progress('outbox: warm-up 2 s (not measured)');
+    await measureLoad({ url, seconds: 2, connections: CONNECTIONS, pids });
+    const idle = await measureLoad({ url, seconds, connections: CONNECTIONS, pids });
+    progress(`outbox: idle API p99 ${idle.p99.toFixed(2)} ms (${idle.rps.toFixed(0)} req/s)`);
+
+    const at = new Date().toISOString();
+    const list: SourcedNotification[] = Array.from({ length: n }, (_, i) => ({
+      key: `bench:${i}`,
+      body: { event: 'run.succeeded', tenant: 'acme', model: 'churn', at, summary: `bench notification ${i}`, metrics: { patterns: 28, suggestions: 10, cost: 0.0025 }, run: null, version: null, alert: null },
+    }));
+    const cpuBefore = processTreeCpuSeconds(serve.proc.pid!);
+    const startedAt = performance.timeOrigin + performance.now();
+    const busyLoad = measureLoad({ url, seconds, connections: CONNECTIONS, pids });
+    for (let i = 0; i < n; i += 500) await writer.notifications.enqueue(list.slice(i, i + 500));
+    const enqueueSeconds = (performance.timeOrigin + performance.now() - startedAt) / 1000;
+    const busy = await busyLoad;
+    const atBusyEnd = await receiver.count();
+    progress(`outbox: busy API p99 ${busy.p99.toFixed(2)} ms; ${atBusyEnd.accepted} of ${n} delivered when it ended`);
+    let count = atBusyEnd;
+    const deadline = Date.now() + 300_000;
+    while (count.accepted + count.bad < n) {
+      if (Date.now() > deadline) throw new Error(`only ${count.accepted} of ${n} delivered in 5 minutes`);
+      await new Promise((r) => setTimeout(r, 100));
+      count = await receiver.count();
+    }
+    const serverCpuSeconds = processTreeCpuSeconds(serve.proc.pid!) - cpuBefore;
+    const deliverySeconds = (count.lastAt! - count.firstAt!) / 1000;
+    return {
+      notifications: n,
+      deliverySeconds,
+      deliveryRate: n / deliverySeconds,
+      endToEndSeconds: (count.lastAt! - startedAt) / 1000,
+      enqueueSeconds,
+      duplicates: count.duplicates,
+      badSignatures: count.bad,
+      idle,
+      busy,
+      deliveringThroughout: atBusyEnd.accepted < n,
+      serverCpuSeconds,
+    };
+  } finally {
+    await writer?.close(0);
+    await serve.stop('SIGTERM');
+    receiver.stop();
+  }
+}
+
+const [n = '20000', seconds = '5'] = process.argv.slice(2);
+const m = await measure(Number(n), Number(seconds));
+process.stdout.write(`${JSON.stringify(m)}\n`);
+process.exit(0);

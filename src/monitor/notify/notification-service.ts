@@ -1,0 +1,311 @@
+/**
+ * Notifications per tenant: its channels (declared in the config file or created over the API),
+ * the outbox every notification is written to before delivery, its delivery history, and the
+ * worker that delivers it. Routes, the CLI and /metrics call this service, never the store.
+ *
+ * Events are turned into outbox rows as they happen, in every process that has the engine open
+ * (the CLI's rollback included); only a started service delivers them.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.ts';
+import type { NotificationSettings } from '../../config/types.ts';
+import { NsError } from '../../errors.ts';
+import type { EngineEvents } from '../../events.ts';
+import { inTransaction, type Db } from '../../store/db.ts';
+import { getJob } from '../../store/jobs.ts';
+import { deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
+import { getOutboxRow, insertOutboxRows, listAttemptRows, listOutboxRows, OUTBOX_STATUS, outboxDepth, type AttemptRow, type OutboxFilter, type OutboxRow } from '../../store/notification-outbox.ts';
+import { describeTarget, parseChannel, type ChannelDefinition, type ChannelSpec } from './channel-spec.ts';
+import { LogSender } from './log-sender.ts';
+import { MqttSender } from './mqtt-sender.ts';
+import { aliasNotification, alertNotification, runNotifications, skippedSlotNotification, type SourcedNotification } from './notification-source.ts';
+import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.ts';
+import { OUTBOX_RETRY_DEFAULTS } from './retry.ts';
+import { WebhookSender } from './webhook-sender.ts';
+
+export interface NotificationServiceDeps {
+  db: Db;
+  clock: Clock;
+  events: EngineEvents;
+  logger: Logger;
+  nodeId: string;
+  settings: NotificationSettings;
+  /** Whether a tenant exists (404 otherwise). */
+  requireTenant: (tenantId: string) => Promise<unknown>;
+  /** Outbox worker tuning (tests, the benchmark). */
+  worker?: Partial<Pick<OutboxWorkerOptions, 'leaseMs' | 'batchSize' | 'perChannel' | 'pollMs' | 'random' | 'retry'>>;
+}
+
+export interface ChannelView {
+  id: string;
+  tenant: string;
+  type: string;
+  events: string[] | null;
+  enabled: boolean;
+  origin: string;
+  failing: boolean;
+  failures: number;
+  target: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NotificationView {
+  id: string;
+  tenant: string;
+  channel: string;
+  event: string;
+  idempotencyKey: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+  payload: Record<string, unknown>;
+}
+
+export interface AttemptView {
+  attempt: number;
+  at: number;
+  node: string;
+  durationMs: number;
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
+const channelView = (row: ChannelRow): ChannelView => ({
+  id: row.id,
+  tenant: row.tenant_id,
+  type: row.type,
+  events: row.events ? (JSON.parse(row.events) as string[]) : null,
+  enabled: row.enabled === 1,
+  origin: row.origin,
+  failing: Number(row.failing) === 1,
+  failures: Number(row.failures),
+  target: describeTarget(JSON.parse(row.config) as ChannelSpec),
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+const notificationView = (row: OutboxRow): NotificationView => ({
+  id: row.id,
+  tenant: row.tenant_id,
+  channel: row.channel_id,
+  event: row.event,
+  idempotencyKey: row.idem_key,
+  status: row.status,
+  attempts: Number(row.attempts),
+  nextAttemptAt: row.status === OUTBOX_STATUS.pending ? Number(row.next_attempt_at) : null,
+  lastStatusCode: row.last_status_code === null ? null : Number(row.last_status_code),
+  lastError: row.last_error,
+  createdAt: Number(row.created_at),
+  deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+  payload: JSON.parse(row.payload) as Record<string, unknown>,
+});
+
+const attemptView = (a: AttemptRow): AttemptView => ({
+  attempt: Number(a.attempt),
+  at: Number(a.at),
+  node: a.node,
+  durationMs: Number(a.duration_ms),
+  ok: Number(a.ok) === 1,
+  statusCode: a.status_code === null ? null : Number(a.status_code),
+  error: a.error,
+});
+
+const apiError = (field: string, message: string) => new NsError('NS_VALIDATION', `${field}: ${message}`, { field });
+
+export class NotificationService {
+  readonly worker: OutboxWorker;
+  readonly #d: NotificationServiceDeps;
+  readonly #offs: Array<() => void> = [];
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #jobModels = new Map<string, string | null>();
+
+  constructor(deps: NotificationServiceDeps) {
+    this.#d = deps;
+    const { db, clock, events, logger, nodeId, settings } = deps;
+    this.worker = new OutboxWorker({
+      db,
+      clock,
+      events,
+      logger: logger.child({ component: 'notifications' }),
+      nodeId,
+      senders: { webhook: new WebhookSender(), mqtt: new MqttSender(), log: new LogSender(logger.child({ component: 'notifications' })) },
+      failingAfter: settings.failingAfter,
+      ...deps.worker,
+      retry: { ...OUTBOX_RETRY_DEFAULTS, maxAttempts: settings.maxAttempts, ...deps.worker?.retry },
+    });
+    const s = settings;
+    this.#offs.push(
+      events.on('run:finished', ({ run }) => this.#track(async () => runNotifications(run, await this.#modelOfJob(run.job_id), s))),
+      events.on('slot:decided', (slot) => {
+        if (slot.fate === 'skipped') this.#track(async () => [skippedSlotNotification(slot, await this.#modelOfJob(slot.jobId), s)].filter((n) => n !== null));
+      }),
+      events.on('model:alias-changed', (change) => this.#track(async () => [aliasNotification(change, clock.now())])),
+      events.on('alert:opened', ({ alert }) => this.#track(async () => [alertNotification(alert, 'alert.opened')])),
+      events.on('alert:resolved', ({ alert }) => this.#track(async () => [alertNotification(alert, 'alert.resolved')])),
+    );
+  }
+
+  /** Starts delivering (the served process; a CLI command only writes the outbox). */
+  start(): void {
+    this.worker.start();
+  }
+
+  /** Every notification of events seen so far is in the outbox. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.#offs.splice(0)) off();
+    await this.settled();
+    await this.worker.close();
+  }
+
+  /** Never throws into the emitter: a notification that cannot be written is logged, and no run waits for it. */
+  #track(make: () => Promise<SourcedNotification[]>): void {
+    const p = make()
+      .then((list) => this.enqueue(list))
+      .catch((error: unknown) => this.#d.logger.warn({ err: error }, 'could not write a notification to the outbox'))
+      .finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+  }
+
+  async #modelOfJob(jobId: string): Promise<string | null> {
+    if (this.#jobModels.has(jobId)) return this.#jobModels.get(jobId)!;
+    const job = await getJob(this.#d.db.k, jobId);
+    const model = job?.kind === 'train' ? job.model : null;
+    this.#jobModels.set(jobId, model);
+    return model;
+  }
+
+  /** Writes each notification once per channel of its tenant that takes its event; returns the rows written. */
+  async enqueue(list: readonly SourcedNotification[]): Promise<number> {
+    if (list.length === 0) return 0;
+    const { db, clock } = this.#d;
+    const now = clock.now();
+    const channels = new Map<string, ChannelRow[]>();
+    for (const tenant of new Set(list.map((n) => n.body.tenant))) channels.set(tenant, await listChannelRows(db.k, tenant));
+    const rows: OutboxRow[] = [];
+    for (const n of list) {
+      for (const c of channels.get(n.body.tenant) ?? []) {
+        if (c.enabled !== 1) continue;
+        if (c.events && !(JSON.parse(c.events) as string[]).includes(n.body.event)) continue;
+        rows.push({
+          id: outboxId(now),
+          tenant_id: n.body.tenant,
+          channel_id: c.id,
+          event: n.body.event,
+          idem_key: n.key,
+          payload: JSON.stringify(n.body),
+          status: OUTBOX_STATUS.pending,
+          attempts: 0,
+          next_attempt_at: now,
+          lease_owner: null,
+          lease_expires_at: null,
+          last_status_code: null,
+          last_error: null,
+          created_at: now,
+          updated_at: now,
+          delivered_at: null,
+        });
+      }
+    }
+    if (rows.length === 0) return 0;
+    const written = await inTransaction(db, (tx) => insertOutboxRows(tx, rows));
+    if (written > 0) this.worker.wake();
+    return written;
+  }
+
+  /** Writes the config file's channels for their tenants; config channels no longer declared are removed. */
+  async syncDeclared(tenantIds: readonly string[]): Promise<void> {
+    const now = this.#d.clock.now();
+    await inTransaction(this.#d.db, async (tx) => {
+      for (const tenantId of tenantIds) {
+        const mine = this.#d.settings.channels.filter((c) => c.tenants === null || c.tenants.includes(tenantId));
+        for (const { channel } of mine) {
+          const existing = await getChannelRow(tx, tenantId, channel.id);
+          if (existing && existing.origin !== 'config') continue;
+          await putChannel(tx, rowOf(tenantId, channel, 'config', existing ? Number(existing.created_at) : now, now));
+        }
+        await deleteUndeclaredChannels(tx, tenantId, mine.map((c) => c.channel.id));
+      }
+    });
+  }
+
+  async listChannels(tenantId: string): Promise<ChannelView[]> {
+    await this.#d.requireTenant(tenantId);
+    return (await listChannelRows(this.#d.db.k, tenantId)).map(channelView);
+  }
+
+  async getChannel(tenantId: string, id: string): Promise<ChannelView> {
+    await this.#d.requireTenant(tenantId);
+    const row = await getChannelRow(this.#d.db.k, tenantId, id);
+    if (!row) throw channelNotFound(tenantId, id);
+    return channelView(row);
+  }
+
+  /** Creates a channel from an API body; 409 when the id is taken. */
+  async createChannel(tenantId: string, body: unknown): Promise<ChannelView> {
+    await this.#d.requireTenant(tenantId);
+    const channel = parseChannel(body, '', apiError);
+    const now = this.#d.clock.now();
+    return inTransaction(this.#d.db, async (tx) => {
+      if (await getChannelRow(tx, tenantId, channel.id)) {
+        throw new NsError('NS_CONFLICT', `channel "${channel.id}" of tenant "${tenantId}" exists; delete it first or choose another id`, { field: 'id' });
+      }
+      const row = rowOf(tenantId, channel, 'api', now, now);
+      await putChannel(tx, row);
+      return channelView({ ...row, failures: 0, failing: 0 });
+    });
+  }
+
+  async deleteChannel(tenantId: string, id: string): Promise<void> {
+    await this.#d.requireTenant(tenantId);
+    const row = await getChannelRow(this.#d.db.k, tenantId, id);
+    if (!row) throw channelNotFound(tenantId, id);
+    if (row.origin === 'config') {
+      throw new NsError('NS_CONFLICT', `channel "${id}" is declared in the config file (notifications.channels); remove it there, it would come back at the next start`, { field: 'channelId' });
+    }
+    await inTransaction(this.#d.db, (tx) => deleteChannelRow(tx, tenantId, id));
+  }
+
+  async list(filter: OutboxFilter, page: { limit: number; before?: { at: number; id: string } }): Promise<NotificationView[]> {
+    return (await listOutboxRows(this.#d.db.k, filter, page)).map(notificationView);
+  }
+
+  /** One notification with its attempts; 404 when it is not one of `tenants`. */
+  async get(id: string, tenants: readonly string[] | '*'): Promise<NotificationView & { history: AttemptView[] }> {
+    const row = await getOutboxRow(this.#d.db.k, id);
+    if (!row || (tenants !== '*' && !tenants.includes(row.tenant_id))) throw new NsError('NS_NOT_FOUND', `notification "${id}" does not exist`, { field: 'id' });
+    return { ...notificationView(row), history: (await listAttemptRows(this.#d.db.k, id)).map(attemptView) };
+  }
+
+  /** Pending and given-up rows per tenant: for /metrics. */
+  depth(): Promise<Array<{ tenant_id: string; status: string; n: number }>> {
+    return outboxDepth(this.#d.db.k);
+  }
+}
+
+function rowOf(tenantId: string, c: ChannelDefinition, origin: 'config' | 'api', createdAt: number, now: number): Omit<ChannelRow, 'failures' | 'failing'> {
+  return { tenant_id: tenantId, id: c.id, type: c.spec.type, config: JSON.stringify(c.spec), events: c.events ? JSON.stringify(c.events) : null, enabled: c.enabled ? 1 : 0, origin, created_at: createdAt, updated_at: now };
+}
+
+/**
+ * Time-ordered ids with a sequence after the millisecond: rows written in one millisecond keep the
+ * order they were written in, which is the order the worker delivers them to a channel.
+ */
+let sequence = 0;
+function outboxId(now: number): string {
+  sequence = (sequence + 1) % 36 ** 4;
+  return `ntf_${now.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomBytes(3).toString('hex')}`;
+}
+
+const channelNotFound = (tenantId: string, id: string) =>
+  new NsError('NS_NOT_FOUND', `notification channel "${id}" of tenant "${tenantId}" does not exist`, { field: 'channelId', details: { tenantId, channelId: id } });
