@@ -26,6 +26,7 @@ import { ScheduleService } from './services/schedule-service.ts';
 import type { Services } from './services/services.ts';
 import { TenantService } from './services/tenant-service.ts';
 import { PolicyTrigger } from './services/policy-trigger.ts';
+import { MonitorService } from './services/monitor-service.ts';
 import { openDb, sqliteFileIn, SQLITE_FILE, type Db } from './store/db.ts';
 import { migrate, SCHEMA_VERSION, schemaState } from './store/migrate.ts';
 
@@ -57,6 +58,8 @@ export class Engine implements Services {
   /** Declared models, training on demand, registry, rollback and predictions. */
   readonly models: ModelService;
   readonly health: HealthService;
+  /** Alerts: evaluated every TRAINING_MONITOR_INTERVAL and on the events that can raise them; metric series and trends. */
+  readonly monitor: MonitorService;
   /** Queues policy runs after ingests (training triggered by arriving data). */
   readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
@@ -106,6 +109,7 @@ export class Engine implements Services {
     // Every write of samples through the data service reaches serving's history cache.
     this.data = new DataService({ db, clock, logger, events, maxSkewMs: settings.ingestMaxSkewMs, samples: this.models.recentSamples });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
+    this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models });
     const workers = this.workers;
     const scheduler = this.scheduler;
     this.health = new HealthService({
@@ -143,8 +147,9 @@ export class Engine implements Services {
     }
   }
 
-  start(options: { scheduler?: boolean; workers?: boolean } = {}): void {
+  start(options: { scheduler?: boolean; workers?: boolean; monitor?: boolean } = {}): void {
     if (options.scheduler !== false) this.scheduler.start();
+    if (options.monitor !== false) this.monitor.start();
     if (options.workers !== false) this.workers.start();
     // The runs a slot queues start in the scheduler's own transaction when workers here have room.
     if (options.scheduler !== false && options.workers !== false) this.queue.attachClaimer(this.workers);
@@ -166,6 +171,7 @@ export class Engine implements Services {
     // Both stop at once: no slot fires and no run is claimed from here on, even while a tick finishes.
     await this.drain(graceMs);
     await this.policy.close();
+    await this.monitor.close();
     // Every report is made before close() returns (the workers' loop has let go of them already).
     this.queue.releaseReports();
     await this.models.close();

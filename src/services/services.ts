@@ -10,6 +10,7 @@ import type { ModelService } from '../models/model-service.ts';
 import type { DataService } from './data-service.ts';
 import type { HealthService } from './health-service.ts';
 import type { JobService } from './job-service.ts';
+import type { MonitorService } from './monitor-service.ts';
 import type { RunService } from './run-service.ts';
 import type { ScheduleService } from './schedule-service.ts';
 import type { TenantService } from './tenant-service.ts';
@@ -25,4 +26,5 @@ export interface Services {
   readonly data: DataService;
   readonly models: ModelService;
   readonly health: HealthService;
+  readonly monitor: MonitorService;
 }
