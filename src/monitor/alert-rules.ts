@@ -81,7 +81,8 @@ function lowAccuracy(e: ModelEvidence, t: Thresholds): Condition {
 
 function trainingFailure(e: ModelEvidence, t: Thresholds): Condition {
   const hours = r4(e.failureWindowMs / 3_600_000);
-  if (e.ended < e.failureMinRuns) return e.ended === 0 ? unknown('TRAINING_FAILURE') : clear('TRAINING_FAILURE');
+  // Fewer trainings than that in the window is no rate; none at all, and the failures have aged out.
+  if (e.ended < e.failureMinRuns) return clear('TRAINING_FAILURE');
   const rate = e.failed / e.ended;
   return rate > t.failureRate
     ? raise('TRAINING_FAILURE', `${e.failed} of ${e.ended} training(s) failed in the last ${hours} h (${r4(rate * 100)}%), above ${r4(t.failureRate * 100)}%`, rate, t.failureRate)
