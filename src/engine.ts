@@ -27,6 +27,7 @@ import type { Services } from './services/services.ts';
 import { TenantService } from './services/tenant-service.ts';
 import { PolicyTrigger } from './services/policy-trigger.ts';
 import { MonitorService } from './services/monitor-service.ts';
+import { SeriesService } from './services/series-service.ts';
 import { openDb, sqliteFileIn, SQLITE_FILE, type Db } from './store/db.ts';
 import { migrate, SCHEMA_VERSION, schemaState } from './store/migrate.ts';
 
@@ -60,6 +61,8 @@ export class Engine implements Services {
   readonly health: HealthService;
   /** Alerts: evaluated every TRAINING_MONITOR_INTERVAL and on the events that can raise them; metric series and trends. */
   readonly monitor: MonitorService;
+  /** Metric series and trends per model, per tenant and across tenants. */
+  readonly series: SeriesService;
   /** Queues policy runs after ingests (training triggered by arriving data). */
   readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
@@ -110,6 +113,7 @@ export class Engine implements Services {
     this.data = new DataService({ db, clock, logger, events, maxSkewMs: settings.ingestMaxSkewMs, samples: this.models.recentSamples });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
     this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models });
+    this.series = new SeriesService({ db, clock, settings: settings.monitor, models: this.models });
     const workers = this.workers;
     const scheduler = this.scheduler;
     this.health = new HealthService({

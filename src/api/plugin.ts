@@ -10,6 +10,7 @@ import { healthRoutes, type DrainState } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { modelRoutes } from './routes/models.ts';
 import { assessmentRoutes } from './routes/assessments.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -76,5 +77,6 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   datasetRoutes(app, services.data);
   modelRoutes(app, services.models);
   assessmentRoutes(app, services.models);
+  alertRoutes(app, services);
   seedRoutes(app, services);
 };

@@ -53,3 +53,20 @@ export async function modelCounts(x: Executor, scope: TenantScope): Promise<Arra
   const { rows } = await sql<Record<string, unknown>>`select tenant_id, count(*) as n from model_definitions ${tenant === null ? sql`` : sql`where tenant_id = ${tenant}`} group by tenant_id`.execute(x);
   return rows.map((r) => ({ tenantId: r.tenant_id as string, models: Number(r.n) }));
 }
+
+/** Per declared model: its latest ended training (one statement, an index seek per model). */
+export async function lastTrainings(x: Executor, scope: TenantScope): Promise<Array<{ tenantId: string; model: string; status: string | null; outcome: string | null; finishedAt: number | null }>> {
+  const tenant = scope === ALL_TENANTS ? null : scope;
+  const latest = sql`(select r.id from runs r where r.tenant_id = d.tenant_id and r.job_id = d.job_id and r.finished_at is not null
+    and r.status in ('succeeded', 'failed', 'timed_out', 'cancelled') order by r.finished_at desc, r.id desc limit 1)`;
+  const { rows } = await sql<Record<string, unknown>>`
+    select d.tenant_id, d.name, lr.status, lr.outcome, lr.finished_at from model_definitions d left join runs lr on lr.id = ${latest}
+    ${tenant === null ? sql`` : sql`where d.tenant_id = ${tenant}`}`.execute(x);
+  return rows.map((r) => ({
+    tenantId: r.tenant_id as string,
+    model: r.name as string,
+    status: (r.status as string | null) ?? null,
+    outcome: (r.outcome as string | null) ?? null,
+    finishedAt: r.finished_at === null || r.finished_at === undefined ? null : Number(r.finished_at),
+  }));
+}
