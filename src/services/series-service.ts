@@ -8,12 +8,12 @@ import type { Clock } from '../clock.ts';
 import type { ModelService } from '../models/model-service.ts';
 import type { MonitorSettings } from '../monitor/alert-thresholds.ts';
 import { trendOf, type TrendOptions, type TrendResult } from '../monitor/trend.ts';
-import { activeAlertRows } from '../store/alerts.ts';
+import { activeAlertCounts, activeAlertRows } from '../store/alerts.ts';
 import type { Db } from '../store/db.ts';
 import { recentLivePoints } from '../store/live-points.ts';
 import { modelFacts } from '../store/monitor-facts.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
-import { modelCounts, recentTrainings, trainingStats, type TrainingStatsRow } from '../store/training-stats.ts';
+import { modelCounts, modelGaugeRows, recentTrainings, trainingStats, type TrainingStatsRow } from '../store/training-stats.ts';
 import { higherIsBetter, type GateMetric } from '../training/gate.ts';
 import type { ModelDefinition } from '../training/model-definition.ts';
 
@@ -143,6 +143,21 @@ export class SeriesService {
         };
       }),
     };
+  }
+
+  /** Active alerts by type and severity (the /metrics gauge). */
+  openAlertCounts(): Promise<Array<{ type: string; severity: string; n: number }>> {
+    return activeAlertCounts(this.d.db.k);
+  }
+
+  /** Per model with a champion: its gate metrics, and its live metric when the latest point is about it (the /metrics gauges). */
+  async gauges(): Promise<Array<{ tenantId: string; model: string; version: number; gate: Record<string, number>; live: { metric: string; value: number; accuracy: number | null } | null }>> {
+    return (await modelGaugeRows(this.d.db.k)).map((r) => {
+      const gate: Record<string, number> = {};
+      for (const [k, v] of Object.entries(JSON.parse(r.metrics) as Record<string, unknown>)) if (typeof v === 'number' && Number.isFinite(v)) gate[k] = v;
+      const live = r.liveVersion === r.version && r.liveMetric !== null && r.liveValue !== null ? { metric: r.liveMetric, value: r.liveValue, accuracy: r.liveAccuracy } : null;
+      return { tenantId: r.tenantId, model: r.model, version: r.version, gate, live };
+    });
   }
 
   /** The operator's view: per tenant and overall, trainings over the last `days`, models, and the models with open alerts. */

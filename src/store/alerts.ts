@@ -77,3 +77,14 @@ export async function listAlertRows(x: Executor, scope: TenantScope, f: AlertFil
 export async function activeAlertRows(x: Executor, scope: TenantScope): Promise<Array<Pick<AlertRow, 'tenant_id' | 'model_name' | 'type' | 'severity' | 'status'>>> {
   return inScope(x.selectFrom('alerts').select(['tenant_id', 'model_name', 'type', 'severity', 'status']).where('status', 'in', ACTIVE), scope).execute();
 }
+
+/** Active alerts by type and severity, for /metrics. */
+export async function activeAlertCounts(x: Executor): Promise<Array<{ type: string; severity: string; n: number }>> {
+  const rows = await x
+    .selectFrom('alerts')
+    .select(['type', 'severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', ACTIVE)
+    .groupBy(['type', 'severity'])
+    .execute();
+  return rows.map((r) => ({ type: r.type, severity: r.severity, n: Number(r.n) }));
+}

@@ -70,3 +70,25 @@ export async function lastTrainings(x: Executor, scope: TenantScope): Promise<Ar
     finishedAt: r.finished_at === null || r.finished_at === undefined ? null : Number(r.finished_at),
   }));
 }
+
+/** Per declared model with a champion: the champion's gate metrics (JSON) and the latest live point, for the /metrics gauges. */
+export async function modelGaugeRows(x: Executor): Promise<Array<{ tenantId: string; model: string; version: number; metrics: string; liveVersion: number | null; liveMetric: string | null; liveValue: number | null; liveAccuracy: number | null }>> {
+  const { rows } = await sql<Record<string, unknown>>`
+    select d.tenant_id, d.name, a.version, v.metrics, p.version as live_version, p.metric as live_metric, p.value as live_value, p.accuracy as live_accuracy
+    from model_definitions d
+    join model_aliases a on a.tenant_id = d.tenant_id and a.model_name = d.name and a.alias = 'champion'
+    join model_versions v on v.tenant_id = d.tenant_id and v.model_name = d.name and v.version = a.version
+    left join model_live_points p on p.tenant_id = d.tenant_id and p.model_name = d.name
+      and p.at = (select max(q.at) from model_live_points q where q.tenant_id = d.tenant_id and q.model_name = d.name)`.execute(x);
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return rows.map((r) => ({
+    tenantId: r.tenant_id as string,
+    model: r.name as string,
+    version: Number(r.version),
+    metrics: r.metrics as string,
+    liveVersion: n(r.live_version),
+    liveMetric: (r.live_metric as string | null) ?? null,
+    liveValue: n(r.live_value),
+    liveAccuracy: n(r.live_accuracy),
+  }));
+}
