@@ -3,6 +3,9 @@
  * alert active opens one, unless an alert of the same key resolved within the cooldown (an alert
  * that keeps clearing and coming back is not reopened on every pass); raised with one active, it is
  * the same alert (nothing changes); cleared with one active resolves it; unknown changes nothing.
+ *
+ * Conditions come grouped per model: the alerts that exist are looked up once per model (most
+ * models have none), not once per condition; a pass over 10,000 models builds no per-type key.
  */
 import type { AlertType, Condition } from './alert-rules.ts';
 
@@ -16,11 +19,11 @@ export interface ExistingAlert {
   resolvedAt: number | null;
 }
 
-export interface Keyed {
+export interface ModelConditions {
   tenantId: string;
   /** '' for the tenant itself. */
   model: string;
-  condition: Condition;
+  conditions: readonly Condition[];
 }
 
 export interface Plan {
@@ -30,36 +33,47 @@ export interface Plan {
   cooling: number;
 }
 
-export const alertKey = (tenantId: string, model: string, type: string, subject: string) => `${tenantId}\u0000${model}\u0000${type}\u0000${subject}`;
+const modelKey = (tenantId: string, model: string) => `${tenantId}\u0000${model}`;
 
 /**
  * `gone`: whether an active alert's model no longer exists in the evaluated scope (its alerts are
  * resolved: nothing can clear them any more).
  */
-export function reconcile(conditions: readonly Keyed[], existing: readonly ExistingAlert[], now: number, cooldownMs: number, gone: (a: ExistingAlert) => boolean): Plan {
-  const active = new Map<string, ExistingAlert>();
-  const lastResolved = new Map<string, number>();
+export function reconcile(groups: readonly ModelConditions[], existing: readonly ExistingAlert[], now: number, cooldownMs: number, gone: (a: ExistingAlert) => boolean): Plan {
+  const byModel = new Map<string, ExistingAlert[]>();
   for (const a of existing) {
-    const key = alertKey(a.tenantId, a.model, a.type, a.subject);
-    if (a.status !== 'resolved') active.set(key, a);
-    else if (a.resolvedAt !== null) lastResolved.set(key, Math.max(lastResolved.get(key) ?? -Infinity, a.resolvedAt));
+    const key = modelKey(a.tenantId, a.model);
+    const list = byModel.get(key);
+    if (list) list.push(a);
+    else byModel.set(key, [a]);
   }
   const plan: Plan = { open: [], resolve: [], cooling: 0 };
-  const seen = new Set<string>();
-  for (const { tenantId, model, condition: c } of conditions) {
-    const key = alertKey(tenantId, model, c.type, c.subject);
-    seen.add(key);
-    const current = active.get(key);
-    if (c.state === 'raise') {
+  const evaluated = new Set<string>();
+  for (const { tenantId, model, conditions } of groups) {
+    const key = modelKey(tenantId, model);
+    const alerts = byModel.get(key);
+    if (alerts) evaluated.add(key);
+    for (const c of conditions) {
+      if (c.state === 'unknown') continue;
+      const same = alerts?.filter((a) => a.type === c.type && a.subject === c.subject);
+      const current = same?.find((a) => a.status !== 'resolved');
+      if (c.state !== 'raise') {
+        if (current) plan.resolve.push(current.id);
+        continue;
+      }
       if (current) continue;
-      const resolvedAt = lastResolved.get(key);
-      if (resolvedAt !== undefined && now - resolvedAt < cooldownMs) {
+      const lastResolved = Math.max(-Infinity, ...(same ?? []).map((a) => a.resolvedAt ?? -Infinity));
+      if (now - lastResolved < cooldownMs) {
         plan.cooling += 1;
         continue;
       }
       plan.open.push({ tenantId, model, type: c.type, subject: c.subject, message: c.message, value: c.value, threshold: c.threshold });
-    } else if (c.state === 'clear' && current) plan.resolve.push(current.id);
+    }
   }
-  for (const [key, a] of active) if (!seen.has(key) && gone(a)) plan.resolve.push(a.id);
+  // Active alerts no condition spoke about: resolved when their model is gone.
+  for (const [key, alerts] of byModel) {
+    if (evaluated.has(key)) continue;
+    for (const a of alerts) if (a.status !== 'resolved' && gone(a)) plan.resolve.push(a.id);
+  }
   return plan;
 }

@@ -19,11 +19,11 @@ import type { ModelService } from '../models/model-service.ts';
 import { livePoint } from '../models/live-point.ts';
 import { modelConditions, SEVERITY, type AlertType, type Condition } from '../monitor/alert-rules.ts';
 import { thresholdsFor, type MonitorSettings } from '../monitor/alert-thresholds.ts';
-import { reconcile, type Keyed } from '../monitor/reconcile.ts';
+import { reconcile, type ModelConditions } from '../monitor/reconcile.ts';
 import { acknowledgeAlertRow, activeAndRecentAlerts, getAlertRow, insertAlerts, listAlertRows, resolveAlertRows, type AlertFilter, type AlertRow } from '../store/alerts.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { upsertLivePoint } from '../store/live-points.ts';
-import { activeRunFacts, modelFacts, type ModelFacts } from '../store/monitor-facts.ts';
+import { activeRunFacts, modelFacts, modelSpecs, type ModelFacts } from '../store/monitor-facts.ts';
 import { ALL_TENANTS, type TenantScope } from '../store/tenant-scope.ts';
 import { higherIsBetter, type GateMetric } from '../training/gate.ts';
 import type { ModelDefinition } from '../training/model-definition.ts';
@@ -102,8 +102,8 @@ export class MonitorService {
   #work: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
-  /** A declaration's spec parsed once per text (a pass over 10,000 models reads them all). */
-  #specs = new Map<string, ParsedSpec>();
+  /** Per (tenant, model): its declaration's parts alerts read, as of its updated_at (read again only when it changes). */
+  #specs = new Map<string, ParsedSpec & { updatedAt: number }>();
 
   constructor(deps: MonitorDeps) {
     this.#d = deps;
@@ -217,15 +217,16 @@ export class MonitorService {
     return point;
   }
 
-  #spec(text: string): ParsedSpec {
-    let parsed = this.#specs.get(text);
-    if (!parsed) {
-      const def = JSON.parse(text) as ModelDefinition;
-      parsed = { def: { task: def.task, primaryMetric: def.primaryMetric, alerts: def.alerts, retrain: def.retrain } };
-      if (this.#specs.size > 50_000) this.#specs.clear();
-      this.#specs.set(text, parsed);
+  /** Reads the declarations of the models whose cached one is missing or older. */
+  async #loadSpecs(scope: TenantScope, facts: readonly ModelFacts[]): Promise<void> {
+    const stale = facts.filter((f) => this.#specs.get(`${f.tenantId}\u0000${f.model}`)?.updatedAt !== f.updatedAt);
+    if (stale.length === 0) return;
+    const rows = await modelSpecs(this.#d.db.k, scope, stale.length > 100 ? undefined : stale.map((f) => ({ tenantId: f.tenantId, model: f.model })));
+    if (this.#specs.size + rows.length > 200_000) this.#specs.clear();
+    for (const r of rows) {
+      const def = JSON.parse(r.spec) as ModelDefinition;
+      this.#specs.set(`${r.tenantId}\u0000${r.model}`, { updatedAt: r.updatedAt, def: { task: def.task, primaryMetric: def.primaryMetric, alerts: def.alerts, retrain: def.retrain } });
     }
-    return parsed;
   }
 
   /** One pass: evaluates every model in the scope and opens and resolves alerts. */
@@ -235,10 +236,11 @@ export class MonitorService {
     const now = this.#d.clock.now();
     const x = this.#d.db.k;
     const [facts, runs, existing] = await Promise.all([
-      modelFacts(x, scope, now - s.failureWindowMs),
+      modelFacts(x, scope, now - s.failureWindowMs, false),
       activeRunFacts(x, scope, s.leaseLostLimit),
       activeAndRecentAlerts(x, scope, now - s.cooldownMs),
     ]);
+    await this.#loadSpecs(scope, facts);
     const runsByJob = new Map<string, typeof runs>();
     for (const r of runs) {
       const key = `${r.tenantId}\u0000${r.jobId}`;
@@ -246,25 +248,25 @@ export class MonitorService {
       if (list) list.push(r);
       else runsByJob.set(key, [r]);
     }
-    const conditions: Keyed[] = [];
+    const groups: ModelConditions[] = [];
     const models = new Set<string>();
     const tenants = new Set<string>();
     for (const f of facts) {
       models.add(`${f.tenantId}\u0000${f.model}`);
       tenants.add(f.tenantId);
-      for (const condition of this.#conditions(f, runsByJob.get(`${f.tenantId}\u0000${f.jobId}`) ?? [], now)) conditions.push({ tenantId: f.tenantId, model: f.model, condition });
+      groups.push({ tenantId: f.tenantId, model: f.model, conditions: this.#conditions(f, runsByJob.get(`${f.tenantId}\u0000${f.jobId}`) ?? [], now) });
     }
     for (const [tenantId, channels] of this.#channels) {
       if (scope !== ALL_TENANTS && scope !== tenantId) continue;
-      for (const [channel, c] of channels) {
-        const condition: Condition = c.failing
+      const conditions: Condition[] = [...channels].map(([channel, c]) =>
+        c.failing
           ? { type: 'NOTIFICATION_FAILING', subject: channel, state: 'raise', message: `notification channel ${channel} keeps failing: ${c.failures} failure(s), last: ${c.lastError}`, value: c.failures, threshold: null }
-          : { type: 'NOTIFICATION_FAILING', subject: channel, state: 'clear' };
-        conditions.push({ tenantId, model: '', condition });
-      }
+          : { type: 'NOTIFICATION_FAILING', subject: channel, state: 'clear' },
+      );
+      groups.push({ tenantId, model: '', conditions });
     }
     const plan = reconcile(
-      conditions,
+      groups,
       existing.map((a) => ({ id: a.id, tenantId: a.tenant_id, model: a.model_name, type: a.type, subject: a.subject, status: a.status, resolvedAt: a.resolved_at === null ? null : Number(a.resolved_at) })),
       now,
       s.cooldownMs,
@@ -310,7 +312,10 @@ export class MonitorService {
 
   #conditions(f: ModelFacts, runs: ReadonlyArray<{ runId: string; status: string; startedAt: number | null; recoveries: number }>, now: number): Condition[] {
     const s = this.#d.settings;
-    const { def } = this.#spec(f.spec);
+    const spec = this.#specs.get(`${f.tenantId}\u0000${f.model}`);
+    // Declared between the two reads: evaluated next pass.
+    if (!spec) return [];
+    const { def } = spec;
     const t = thresholdsFor(s, def.task, def.alerts, def.retrain?.maxDaysSinceTraining ?? null);
     return modelConditions(
       {

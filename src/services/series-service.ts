@@ -130,7 +130,7 @@ export class SeriesService {
       since,
       totals: totalsOf(stats),
       models: facts.map((f) => {
-        const def = JSON.parse(f.spec) as ModelDefinition;
+        const def = JSON.parse(f.spec!) as ModelDefinition;
         return {
           model: f.model,
           championVersion: f.championVersion,

@@ -6,14 +6,16 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from './db.ts';
-import { ALL_TENANTS, type TenantScope } from './tenant-scope.ts';
+import { ALL_TENANTS, inScope, type TenantScope } from './tenant-scope.ts';
 
 export interface ModelFacts {
   tenantId: string;
   model: string;
   jobId: string;
-  /** The declaration as stored (JSON): its task, primary metric, retrain policy and alert thresholds. */
-  spec: string;
+  /** The declaration as stored (JSON): its task, primary metric, retrain policy and alert thresholds; null unless asked for. */
+  spec: string | null;
+  /** When the declaration last changed (a reader caching specs reads again only those that changed). */
+  updatedAt: number;
   /** Trainings (succeeded, failed, timed out) ended at or after the window's start, and the failed ones among them. */
   ended: number;
   failed: number;
@@ -30,12 +32,13 @@ export interface ModelFacts {
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export async function modelFacts(x: Executor, scope: TenantScope, windowStart: number): Promise<ModelFacts[]> {
+export async function modelFacts(x: Executor, scope: TenantScope, windowStart: number, withSpec = true): Promise<ModelFacts[]> {
   const tenant = scope === ALL_TENANTS ? null : scope;
   const runsOf = sql`r.tenant_id = d.tenant_id and r.job_id = d.job_id`;
   const latestRun = sql`(select r.id from runs r where ${runsOf} and r.finished_at is not null and r.status in ('succeeded', 'failed', 'timed_out', 'cancelled') order by r.finished_at desc, r.id desc limit 1)`;
+  // Specs are a few KB each: a pass over 10,000 models that reads them all spends more on them than on every other figure.
   const { rows } = await sql<Record<string, unknown>>`
-    select d.tenant_id, d.name, d.job_id, d.spec,
+    select d.tenant_id, d.name, d.job_id, d.updated_at, ${withSpec ? sql`d.spec` : sql`null`} as spec,
       (select count(*) from runs r where ${runsOf} and r.finished_at >= ${windowStart} and r.status in ('succeeded', 'failed', 'timed_out')) as ended,
       (select count(*) from runs r where ${runsOf} and r.finished_at >= ${windowStart} and r.status in ('failed', 'timed_out')) as failed,
       (select count(*) from runs r where ${runsOf} and r.status in ('failed', 'timed_out') and r.finished_at > coalesce(
@@ -59,7 +62,8 @@ export async function modelFacts(x: Executor, scope: TenantScope, windowStart: n
     tenantId: r.tenant_id as string,
     model: r.name as string,
     jobId: r.job_id as string,
-    spec: r.spec as string,
+    spec: (r.spec as string | null) ?? null,
+    updatedAt: Number(r.updated_at),
     ended: Number(r.ended),
     failed: Number(r.failed),
     streak: Number(r.streak),
@@ -112,4 +116,14 @@ export async function activeRunFacts(x: Executor, scope: TenantScope, recoveries
     startedAt: n(r.started_at),
     recoveries: Number(r.recoveries),
   }));
+}
+
+/** The stored declarations (JSON) of the scope, or of the given models only. */
+export async function modelSpecs(x: Executor, scope: TenantScope, only?: ReadonlyArray<{ tenantId: string; model: string }>): Promise<Array<{ tenantId: string; model: string; updatedAt: number; spec: string }>> {
+  let q = inScope(x.selectFrom('model_definitions').select(['tenant_id', 'name', 'updated_at', 'spec']), scope);
+  if (only) {
+    if (only.length === 0) return [];
+    q = q.where((eb) => eb.or(only.map((k) => eb.and([eb('tenant_id', '=', k.tenantId), eb('name', '=', k.model)]))));
+  }
+  return (await q.execute()).map((r) => ({ tenantId: r.tenant_id, model: r.name, updatedAt: Number(r.updated_at), spec: r.spec }));
 }

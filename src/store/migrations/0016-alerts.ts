@@ -8,8 +8,13 @@
  * - model_live_points: the champion's live metric each time late labels arrive, with the trend of
  *   the version's latest points computed when the point is written (a monitor pass reads one row
  *   per model, never a whole series).
+ * - runs_model_finished: a model's ended trainings in one tenant by end time. A monitor pass seeks it
+ *   a few times per model (trainings in the window, the failure streak, the latest one); the
+ *   existing (job_id, finished_at) index holds every tenant's runs of a job id that models declared
+ *   in config share, and (tenant_id, job_id, queued_at) is not ordered by end.
  * - assessments gain the drift rule's verdict, value and threshold and the champion assessed, as
- *   columns: DATA_DRIFT reads them without parsing every stored assessment.
+ *   columns: DATA_DRIFT reads them without parsing every stored assessment, the latest one per model
+ *   from the assessments_drift index.
  */
 export const name = 'alerts';
 
@@ -49,8 +54,10 @@ export const statements = [
     slope DOUBLE PRECISION,
     PRIMARY KEY (tenant_id, model_name, at)
   )`,
+  `CREATE INDEX runs_model_finished ON runs (tenant_id, job_id, finished_at, id)`,
   `ALTER TABLE assessments ADD COLUMN drift_verdict TEXT`,
   `ALTER TABLE assessments ADD COLUMN drift_value DOUBLE PRECISION`,
   `ALTER TABLE assessments ADD COLUMN drift_threshold DOUBLE PRECISION`,
   `ALTER TABLE assessments ADD COLUMN champion_version INTEGER`,
+  `CREATE INDEX assessments_drift ON assessments (tenant_id, model_name, at, id) WHERE drift_verdict IS NOT NULL`,
 ];
