@@ -119,7 +119,8 @@ async function measure(dialect: 'sqlite' | 'postgres') {
     await db.close();
     if (process.env.KEEP) progress(`kept ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
-    if (databaseUrl) await dropSchema(databaseUrl);
+    if (databaseUrl && !process.env.KEEP) await dropSchema(databaseUrl);
+    else if (databaseUrl) progress(`kept ${databaseUrl}`);
   }
 }
 
