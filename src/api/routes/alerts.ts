@@ -107,7 +107,7 @@ export function alertRoutes(app: Api, services: Pick<Services, 'monitor' | 'seri
         operationId: 'acknowledgeAlert',
         tags: ['alerts'],
         summary: 'Acknowledges an open alert: it stays active (no duplicate opens) until its condition clears; acknowledging again changes nothing',
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        params: Type.Object({ id: Id }, { additionalProperties: false }),
         querystring: Type.Object({ tenantId: Type.Optional(Id) }, { additionalProperties: false }),
         body: Type.Optional(Type.Union([Type.Object({ by: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'who acknowledges it' })) }, { additionalProperties: false }), Type.Null()])),
         response: { 200: described(AlertSchema, 'The alert, acknowledged'), ...errors(400, 404, 409) },
