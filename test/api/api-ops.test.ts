@@ -217,6 +217,7 @@ describe('metric names and types', () => {
       health: { running: 0, queueDepth: async () => [] },
       jobs: { get: async () => undefined },
       models: { cache: { stats: () => ({ ...stats }) } },
+      series: { openAlertCounts: async () => [], gauges: async () => [] },
     } as unknown as ConstructorParameters<typeof EngineMetrics>[0];
     const metrics = new EngineMetrics(services);
     try {

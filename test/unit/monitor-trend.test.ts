@@ -50,3 +50,12 @@ describe('alert thresholds', () => {
     assert.throws(() => loadSettings({ env: { ACCURACY_THRESHOLD: '75' }, cwd: '/tmp' }), /ACCURACY_THRESHOLD.*75.*must be a number from 0 to 1/);
   });
 });
+
+describe('config file', () => {
+  test('monitor: sets the global thresholds; an unknown key names the ones allowed', async () => {
+    const { parseConfig } = await import('../../src/config/config-file.ts');
+    const c = parseConfig({ monitor: { interval: '5m', accuracyThreshold: 0.8, failureWindow: '12h', cooldown: '1h', repeatedFailures: 4 } }, 'nightshift.yaml');
+    assert.deepEqual(c.patch.monitor, { intervalMs: 300_000, accuracyThreshold: 0.8, failureWindowMs: 43_200_000, cooldownMs: 3_600_000, repeatedFailures: 4 });
+    assert.throws(() => parseConfig({ monitor: { intervall: '5m' } }, 'nightshift.yaml'), /monitor\.intervall.*interval/s);
+  });
+});
