@@ -17,7 +17,7 @@ import type { AlertEventPayload, EngineEvents } from '../events.ts';
 import { newId } from '../ids.ts';
 import type { ModelService } from '../models/model-service.ts';
 import { livePoint } from '../models/live-point.ts';
-import { modelConditions, SEVERITY, type AlertType, type Condition } from '../monitor/alert-rules.ts';
+import { modelConditions, SEVERITY, type Condition } from '../monitor/alert-rules.ts';
 import { thresholdsFor, type MonitorSettings } from '../monitor/alert-thresholds.ts';
 import { reconcile, type ModelConditions } from '../monitor/reconcile.ts';
 import { acknowledgeAlertRow, activeAndRecentAlerts, getAlertRow, insertAlerts, listAlertRows, resolveAlertRows, type AlertFilter, type AlertRow } from '../store/alerts.ts';
@@ -362,6 +362,4 @@ export class MonitorService {
     return current;
   }
 
-  /** The alert types this service raises. */
-  static readonly types: readonly AlertType[] = Object.keys(SEVERITY) as AlertType[];
 }
