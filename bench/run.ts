@@ -17,6 +17,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   gbdt: () => import('./gbdt.ts'),
   serving: () => import('./serving.ts'),
   outbox: () => import('./monitor-outbox.ts'),
+  monitor: () => import('./monitor.ts'),
 };
 
 function selected(args: readonly string[]): string[] {

@@ -27,6 +27,8 @@ import type { Services } from './services/services.ts';
 import { TenantService } from './services/tenant-service.ts';
 import { PolicyTrigger } from './services/policy-trigger.ts';
 import { NotificationService } from './monitor/notify/notification-service.ts';
+import { MonitorService } from './services/monitor-service.ts';
+import { SeriesService } from './services/series-service.ts';
 import { openDb, sqliteFileIn, SQLITE_FILE, type Db } from './store/db.ts';
 import { migrate, SCHEMA_VERSION, schemaState } from './store/migrate.ts';
 
@@ -60,6 +62,10 @@ export class Engine implements Services {
   readonly health: HealthService;
   /** Notification channels, the outbox and its delivery (webhook, MQTT, log). */
   readonly notifications: NotificationService;
+  /** Alerts: evaluated every TRAINING_MONITOR_INTERVAL and on the events that can raise them; metric series and trends. */
+  readonly monitor: MonitorService;
+  /** Metric series and trends per model, per tenant and across tenants. */
+  readonly series: SeriesService;
   /** Queues policy runs after ingests (training triggered by arriving data). */
   readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
@@ -118,6 +124,8 @@ export class Engine implements Services {
       requireTenant: (tenantId) => this.tenants.require(tenantId, 'tenantId'),
     });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
+    this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models });
+    this.series = new SeriesService({ db, clock, settings: settings.monitor, models: this.models });
     const workers = this.workers;
     const scheduler = this.scheduler;
     this.health = new HealthService({
@@ -157,8 +165,9 @@ export class Engine implements Services {
     }
   }
 
-  start(options: { scheduler?: boolean; workers?: boolean; notifications?: boolean } = {}): void {
+  start(options: { scheduler?: boolean; workers?: boolean; notifications?: boolean; monitor?: boolean } = {}): void {
     if (options.scheduler !== false) this.scheduler.start();
+    if (options.monitor !== false) this.monitor.start();
     if (options.workers !== false) this.workers.start();
     if (options.notifications !== false) this.notifications.start();
     // The runs a slot queues start in the scheduler's own transaction when workers here have room.
@@ -181,6 +190,7 @@ export class Engine implements Services {
     // Both stop at once: no slot fires and no run is claimed from here on, even while a tick finishes.
     await this.drain(graceMs);
     await this.policy.close();
+    await this.monitor.close();
     // After the workers: the ends of the runs they finished are written to the outbox first.
     await this.notifications.close();
     // Every report is made before close() returns (the workers' loop has let go of them already).

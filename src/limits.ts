@@ -36,6 +36,14 @@ export const DURATION_RANGES = Object.freeze({
   policyDebounce: { minMs: 0, maxMs: HOUR },
   /** NIGHTSHIFT_INGEST_MAX_SKEW: how far ahead of the service clock an ingested sample may be dated. */
   ingestMaxSkew: { minMs: 0, maxMs: 366 * DAY },
+  /** TRAINING_MONITOR_INTERVAL (minutes in the env variable), monitor.interval. */
+  monitorInterval: { minMs: SECOND, maxMs: DAY },
+  /** monitor.failureWindow: the span TRAINING_FAILURE's rate is taken over. */
+  failureWindow: { minMs: MINUTE, maxMs: 366 * DAY },
+  /** monitor.stuckAfter, NIGHTSHIFT_STUCK_JOB_AFTER. */
+  stuckAfter: { minMs: MINUTE, maxMs: 31 * DAY },
+  /** monitor.cooldown, NIGHTSHIFT_ALERT_COOLDOWN. */
+  alertCooldown: { minMs: 0, maxMs: 31 * DAY },
 } satisfies Record<string, DurationRange>);
 
 /** Retry backoff lists: at most this many steps (the last one repeats). */

@@ -11,6 +11,7 @@ import { jobRoutes } from './routes/jobs.ts';
 import { modelRoutes } from './routes/models.ts';
 import { assessmentRoutes } from './routes/assessments.ts';
 import { notificationRoutes } from './routes/notifications.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -78,5 +79,6 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   modelRoutes(app, services.models);
   assessmentRoutes(app, services.models);
   notificationRoutes(app, services.notifications);
+  alertRoutes(app, services);
   seedRoutes(app, services);
 };

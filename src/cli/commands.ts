@@ -16,6 +16,7 @@ import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addModelCommands } from './model-commands.ts';
 import { addAssessCommands } from './assess-commands.ts';
+import { addAlertCommands } from './alert-commands.ts';
 
 export type { CliIo, ServeHandler };
 
@@ -162,6 +163,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   addGenerateCommand(program, io);
   addModelCommands(program, io);
   addAssessCommands(program, io);
+  addAlertCommands(program, io);
   addArtifactCommands(program, io);
   return program;
 }

@@ -92,8 +92,20 @@ const SCALARS: ReadonlyArray<readonly [string, string, Parse]> = [
   ['training.retries', 'training.retries', (raw, at) => toInteger(raw, at, { min: 0, max: MAX_RETRIES }, '3')],
   ['training.timeout', 'training.timeoutMs', duration('2h', DURATION_RANGES.timeout)],
   ['analysis.schedule', 'analysis.schedule', cron('0 3 * * *')],
+  ['monitor.interval', 'monitor.intervalMs', duration('15m', DURATION_RANGES.monitorInterval)],
+  ['monitor.accuracyThreshold', 'monitor.accuracyThreshold', (raw, at) => toNumber(raw, at, 'must be a number from 0 to 1', '0.75', { min: 0, max: 1 })],
+  ['monitor.failureRateThreshold', 'monitor.failureRateThreshold', (raw, at) => toNumber(raw, at, 'must be a share from 0 to 1', '0.3', { min: 0, max: 1 })],
+  ['monitor.failureWindow', 'monitor.failureWindowMs', duration('24h', DURATION_RANGES.failureWindow)],
+  ['monitor.failureMinRuns', 'monitor.failureMinRuns', (raw, at) => toInteger(raw, at, { min: 1, max: 10_000 }, '3')],
+  ['monitor.repeatedFailures', 'monitor.repeatedFailures', (raw, at) => toInteger(raw, at, { min: 1, max: 1000 }, '3')],
+  ['monitor.stuckAfter', 'monitor.stuckAfterMs', duration('2h', DURATION_RANGES.stuckAfter)],
+  ['monitor.leaseLostLimit', 'monitor.leaseLostLimit', (raw, at) => toInteger(raw, at, { min: 1, max: 1000 }, '2')],
+  ['monitor.staleDays', 'monitor.staleDays', (raw, at) => toNumber(raw, at, 'must be a number of days from 0.001 to 3660', '30', { min: 0.001, max: 3660 })],
+  ['monitor.cooldown', 'monitor.cooldownMs', duration('30m', DURATION_RANGES.alertCooldown)],
+  ['monitor.trendPoints', 'monitor.trendPoints', (raw, at) => toInteger(raw, at, { min: 2, max: 1000 }, '10')],
+  ['monitor.trendTolerance', 'monitor.trendTolerance', (raw, at) => toNumber(raw, at, 'must be a number from 0', '0.02', { min: 0, max: 1e12 })],
 ];
-const SECTIONS = ['http', 'training', 'analysis'] as const;
+const SECTIONS = ['http', 'training', 'analysis', 'monitor'] as const;
 const LISTS = ['retry', 'tenants', 'jobs', 'schedules', 'models', 'datasets', 'notifications'] as const;
 const TOP_KEYS = [...SCALARS.map(([k]) => k).filter((k) => !k.includes('.')), ...SECTIONS, ...LISTS];
 

@@ -3,6 +3,7 @@
  * file and env variables accept duration strings ("30s", "2h") that compile to these units.
  */
 import os from 'node:os';
+import { MONITOR_DEFAULTS } from '../monitor/alert-thresholds.ts';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -54,6 +55,7 @@ export const DEFAULTS = {
     timeoutMs: 2 * HOUR,
   },
   analysis: { schedule: '0 3 * * *' },
+  monitor: MONITOR_DEFAULTS,
   http: { host: '127.0.0.1', port: 8080 },
   retry: { backoffMs: [5 * MINUTE, 15 * MINUTE, 45 * MINUTE], jitterRatio: 0.1 },
   schedule: { jitterMs: 0, catchUp: 'latest', catchUpMax: 10, overlap: 'skip', enabled: true },

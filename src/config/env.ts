@@ -60,6 +60,12 @@ export const ENV = {
   retries: 'TRAINING_RETRY_ATTEMPTS',
   timeoutHours: 'TRAINING_TIMEOUT_HOURS',
   analysisSchedule: 'ANALYSIS_SCHEDULE',
+  monitorInterval: 'TRAINING_MONITOR_INTERVAL',
+  accuracyThreshold: 'ACCURACY_THRESHOLD',
+  failureRateThreshold: 'FAILURE_RATE_THRESHOLD',
+  stuckJobAfter: 'NIGHTSHIFT_STUCK_JOB_AFTER',
+  alertCooldown: 'NIGHTSHIFT_ALERT_COOLDOWN',
+  staleModelDays: 'NIGHTSHIFT_STALE_MODEL_DAYS',
 } as const;
 
 /** Settings key, example, and its range in src/limits.ts. */
@@ -151,7 +157,19 @@ export function readEnv(env: Env): EnvLayer {
   const analysis: NonNullable<ScalarPatch['analysis']> = {};
   if ((v = get(ENV.analysisSchedule, 'analysis.schedule'))) analysis.schedule = validateCron(...v);
 
-  Object.assign(patch, { http, training, analysis });
+  const monitor: NonNullable<ScalarPatch['monitor']> = {};
+  // Minutes, as seed 003 sets it (TRAINING_MONITOR_INTERVAL=15).
+  if ((v = get(ENV.monitorInterval, 'monitor.intervalMs'))) {
+    const minutes = toNumber(v[0], v[1], 'must be a number of minutes from 0.0167 (1 s) to 1440 (1 day)', '15', { min: 1 / 60, max: 1440 });
+    monitor.intervalMs = Math.round(minutes * 60_000);
+  }
+  if ((v = get(ENV.accuracyThreshold, 'monitor.accuracyThreshold'))) monitor.accuracyThreshold = toNumber(v[0], v[1], 'must be a number from 0 to 1', '0.75', { min: 0, max: 1 });
+  if ((v = get(ENV.failureRateThreshold, 'monitor.failureRateThreshold'))) monitor.failureRateThreshold = toNumber(v[0], v[1], 'must be a share from 0 to 1', '0.3', { min: 0, max: 1 });
+  if ((v = get(ENV.stuckJobAfter, 'monitor.stuckAfterMs'))) monitor.stuckAfterMs = toDurationMs(v[0], v[1], { example: '2h', range: DURATION_RANGES.stuckAfter });
+  if ((v = get(ENV.alertCooldown, 'monitor.cooldownMs'))) monitor.cooldownMs = toDurationMs(v[0], v[1], { example: '30m', range: DURATION_RANGES.alertCooldown });
+  if ((v = get(ENV.staleModelDays, 'monitor.staleDays'))) monitor.staleDays = toNumber(v[0], v[1], 'must be a number of days from 0.001 to 3660', '30', { min: 0.001, max: 3660 });
+
+  Object.assign(patch, { http, training, analysis, monitor });
   const configPath = env[ENV.configPath]?.trim() || null;
   return { patch, origins, configPath };
 }

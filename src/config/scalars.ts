@@ -6,7 +6,7 @@ import type { Settings } from './types.ts';
 import { DEFAULTS, defaultArtifacts, defaultNodeId } from './defaults.ts';
 import { durationText, invalidValue, type At } from './values.ts';
 
-type Nested = 'training' | 'analysis' | 'http' | 'predictionLog';
+type Nested = 'training' | 'analysis' | 'http' | 'predictionLog' | 'monitor';
 type Flat = Omit<Settings, Nested | 'tenants' | 'jobs' | 'schedules' | 'models' | 'datasets' | 'notifications' | 'configPath'>;
 export type Scalars = Flat & Pick<Settings, Nested>;
 
@@ -15,6 +15,7 @@ export type ScalarPatch = Partial<Flat> & {
   analysis?: Partial<Settings['analysis']>;
   http?: Partial<Settings['http']>;
   predictionLog?: Partial<Settings['predictionLog']>;
+  monitor?: Partial<Settings['monitor']>;
 };
 
 /** Where each set value came from and as what text, keyed by settings name ("leaseMs", "training.schedule"). */
@@ -57,15 +58,17 @@ export function mergeScalars(...layers: Layer[]): { scalars: Scalars; origins: O
     analysis: { ...DEFAULTS.analysis },
     http: { ...DEFAULTS.http },
     predictionLog: { ...DEFAULTS.predictionLog },
+    monitor: { ...DEFAULTS.monitor },
   };
   const origins: Origins = new Map();
   for (const { patch, origins: from } of layers) {
-    const { training, analysis, http, predictionLog, ...flat } = patch;
+    const { training, analysis, http, predictionLog, monitor, ...flat } = patch;
     Object.assign(base, flat);
     Object.assign(base.training, training);
     Object.assign(base.analysis, analysis);
     Object.assign(base.http, http);
     Object.assign(base.predictionLog, predictionLog);
+    Object.assign(base.monitor, monitor);
     for (const [key, at] of from) origins.set(key, at);
   }
   if (!origins.has('artifacts')) base.artifacts = defaultArtifacts(base.databaseUrl);

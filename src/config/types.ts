@@ -2,6 +2,7 @@
  * The one frozen, validated settings object every part of nightshift receives.
  * Units are in the names; env and config files are read only in src/config/.
  */
+import type { MonitorSettings } from '../monitor/alert-thresholds.ts';
 import type { DatasetDefinition } from '../data/ingest/dataset-definition.ts';
 import type { CommandSpec, PipelineStep } from '../runs/exec/types.ts';
 import type { ModelDefinition } from '../training/model-definition.ts';
@@ -180,6 +181,8 @@ export interface Settings {
     timeoutMs: number;
   };
   analysis: { schedule: string };
+  /** Alerts: when passes run and the global thresholds (TRAINING_MONITOR_INTERVAL, ACCURACY_THRESHOLD, FAILURE_RATE_THRESHOLD, …; src/monitor/alert-thresholds.ts). */
+  monitor: MonitorSettings;
   http: { host: string; port: number };
   tenants: readonly TenantDefinition[];
   jobs: readonly JobDefinition[];

@@ -19,8 +19,8 @@ export class EngineMetrics {
   readonly registry = new Registry();
   readonly #unsubscribe: Array<() => void> = [];
 
-  constructor(services: Pick<Services, 'events' | 'health' | 'jobs' | 'models' | 'notifications'>) {
-    const { events, health, jobs, models } = services;
+  constructor(services: Pick<Services, 'events' | 'health' | 'jobs' | 'models' | 'notifications' | 'series'>) {
+    const { events, health, jobs, models, series } = services;
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     for (const name of GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(name);
@@ -58,6 +58,48 @@ export class EngineMetrics {
       async collect() {
         this.reset();
         for (const row of await health.queueDepth()) this.set({ job: row.job_id, tenant: row.tenant_id, status: row.status }, row.n);
+      },
+    });
+
+    new Gauge({
+      name: 'nightshift_alerts_open',
+      help: 'Alerts not yet resolved (open or acknowledged), by type and severity, in the shared store',
+      labelNames: ['type', 'severity'],
+      registers: r,
+      async collect() {
+        this.reset();
+        for (const row of await series.openAlertCounts()) this.set({ type: row.type, severity: row.severity }, row.n);
+      },
+    });
+    // Both model gauges from one read of the store per scrape.
+    let gaugeRead: { at: number; rows: Promise<Awaited<ReturnType<typeof series.gauges>>> } | null = null;
+    const gauges = () => {
+      const now = Date.now();
+      if (!gaugeRead || now - gaugeRead.at > 1000) gaugeRead = { at: now, rows: series.gauges() };
+      return gaugeRead.rows;
+    };
+    new Gauge({
+      name: 'nightshift_model_champion_metric',
+      help: "The champion's holdout metrics at its training (the gate's figures), by tenant, model and metric",
+      labelNames: ['tenant', 'model', 'metric'],
+      registers: r,
+      async collect() {
+        this.reset();
+        for (const g of await gauges()) for (const [metric, value] of Object.entries(g.gate)) this.set({ tenant: g.tenantId, model: g.model, metric }, value);
+      },
+    });
+    new Gauge({
+      name: 'nightshift_model_live_metric',
+      help: "The champion's live metric on late labels (its latest point), by tenant, model and metric; accuracy too for binary models",
+      labelNames: ['tenant', 'model', 'metric'],
+      registers: r,
+      async collect() {
+        this.reset();
+        for (const g of await gauges()) {
+          if (!g.live) continue;
+          this.set({ tenant: g.tenantId, model: g.model, metric: g.live.metric }, g.live.value);
+          if (g.live.accuracy !== null && g.live.metric !== 'accuracy') this.set({ tenant: g.tenantId, model: g.model, metric: 'accuracy' }, g.live.accuracy);
+        }
       },
     });
 

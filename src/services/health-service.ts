@@ -12,7 +12,9 @@ import type { Logger } from 'pino';
 import { isNsError } from '../errors.ts';
 import type { Db, DialectName } from '../store/db.ts';
 import { jobHealth, pingStore, queueDepth, type JobHealthRow } from '../store/job-health.ts';
+import { activeAlertRows } from '../store/alerts.ts';
 import { listDeclaredAliases } from '../store/model-aliases.ts';
+import { lastTrainings } from '../store/training-stats.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 
 /** The model cache as /health shows it (serving's ModelCacheStats): read from memory, never the store. */
@@ -67,6 +69,10 @@ export interface ModelReadiness {
   ready: boolean;
   /** Why it is not ready; null when it is. */
   reason: string | null;
+  /** Its latest ended training: when, and how it ended (status, and outcome when it succeeded). */
+  lastTraining: { at: number; status: string; outcome: string | null } | null;
+  /** Types of its alerts not yet resolved. */
+  openAlerts: string[];
 }
 
 export interface StoreHealth {
@@ -166,14 +172,27 @@ export class HealthService {
     };
   }
 
+  /** Three statements however many models: champions, latest trainings, active alerts. */
   async #models(): Promise<ModelReadiness[]> {
-    const rows = await listDeclaredAliases(this.#db.k, ALL_TENANTS, 'champion');
-    return rows.map((r) => this.#readiness(r.tenant_id, r.model_name, r.version));
+    const [rows, trainings, alerts] = await Promise.all([
+      listDeclaredAliases(this.#db.k, ALL_TENANTS, 'champion'),
+      lastTrainings(this.#db.k, ALL_TENANTS),
+      activeAlertRows(this.#db.k, ALL_TENANTS),
+    ]);
+    const key = (t: string, m: string) => `${t}\u0000${m}`;
+    const last = new Map(trainings.map((t) => [key(t.tenantId, t.model), t]));
+    const open = new Map<string, string[]>();
+    for (const a of alerts) open.set(key(a.tenant_id, a.model_name), [...(open.get(key(a.tenant_id, a.model_name)) ?? []), a.type].sort());
+    return rows.map((r) => {
+      const t = last.get(key(r.tenant_id, r.model_name));
+      const lastTraining = t && t.finishedAt !== null && t.status !== null ? { at: t.finishedAt, status: t.status, outcome: t.outcome } : null;
+      return this.#readiness(r.tenant_id, r.model_name, r.version, lastTraining, open.get(key(r.tenant_id, r.model_name)) ?? []);
+    });
   }
 
-  #readiness(tenantId: string, model: string, championVersion: number | null): ModelReadiness {
+  #readiness(tenantId: string, model: string, championVersion: number | null, lastTraining: ModelReadiness['lastTraining'], openAlerts: string[]): ModelReadiness {
     const loadedVersion = this.#serving.loadedVersion(tenantId, model);
-    const base = { tenantId, model, championVersion, loadedVersion };
+    const base = { tenantId, model, championVersion, loadedVersion, lastTraining, openAlerts };
     if (championVersion === null) return { ...base, ready: false, reason: 'no champion yet: no version has passed the gate' };
     if (loadedVersion !== null) return { ...base, ready: true, reason: null };
     const failed = loadFailure(this.#serving.lastError(tenantId, model), championVersion);

@@ -11,6 +11,8 @@ import type { NotificationService } from '../monitor/notify/notification-service
 import type { DataService } from './data-service.ts';
 import type { HealthService } from './health-service.ts';
 import type { JobService } from './job-service.ts';
+import type { MonitorService } from './monitor-service.ts';
+import type { SeriesService } from './series-service.ts';
 import type { RunService } from './run-service.ts';
 import type { ScheduleService } from './schedule-service.ts';
 import type { TenantService } from './tenant-service.ts';
@@ -27,4 +29,6 @@ export interface Services {
   readonly models: ModelService;
   readonly health: HealthService;
   readonly notifications: NotificationService;
+  readonly monitor: MonitorService;
+  readonly series: SeriesService;
 }

@@ -4,8 +4,23 @@ import type { AssessmentsTable } from './schema.ts';
 
 export type AssessmentRow = AssessmentsTable;
 
+/**
+ * The drift rule's verdict and the champion are copied from the assessment into columns, for
+ * DATA_DRIFT (monitor-facts.ts) to read without parsing every stored assessment.
+ */
 export async function insertAssessment(x: Executor, row: AssessmentRow): Promise<void> {
-  await x.insertInto('assessments').values(row).execute();
+  const parsed = JSON.parse(row.assessment) as { rules?: Array<{ rule: string; verdict: string; value: number | null; threshold: number }>; champion?: { version: number } | null };
+  const drift = parsed.rules?.find((r) => r.rule === 'drift');
+  await x
+    .insertInto('assessments')
+    .values({
+      ...row,
+      drift_verdict: drift?.verdict ?? null,
+      drift_value: drift?.value ?? null,
+      drift_threshold: drift?.threshold ?? null,
+      champion_version: parsed.champion?.version ?? null,
+    })
+    .execute();
 }
 
 /** Newest first; `before` is the (at, id) of the previous page's last row (keyset pagination). */

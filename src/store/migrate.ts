@@ -16,6 +16,7 @@ import * as m0012 from './migrations/0012-training-runs.ts';
 import * as m0013 from './migrations/0013-retrain-decisions.ts';
 import * as m0014 from './migrations/0014-slots-past-the-horizon.ts';
 import * as m0015 from './migrations/0015-notification-outbox.ts';
+import * as m0016 from './migrations/0016-alerts.ts';
 
 interface Migration {
   id: number;
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 13, ...m0013 },
   { id: 14, ...m0014 },
   { id: 15, ...m0015 },
+  { id: 16, ...m0016 },
 ];
 
 /**

@@ -281,6 +281,50 @@ export interface AssessmentsTable {
   reason: string;
   /** JSON: the whole assessment (src/policy/assess.ts). */
   assessment: string;
+  /** The drift rule's verdict, value and threshold (null: the policy has no drift rule, or stored before migration 16). */
+  drift_verdict?: string | null;
+  drift_value?: number | null;
+  drift_threshold?: number | null;
+  /** The champion the assessment was about. */
+  champion_version?: number | null;
+}
+
+/** An alert (src/monitor): one not resolved per (tenant, model, type, subject). */
+export interface AlertsTable {
+  id: string;
+  tenant_id: string;
+  /** '' for an alert about the tenant rather than a model. */
+  model_name: string;
+  /** What within the model or tenant it is about (a channel for NOTIFICATION_FAILING); '' otherwise. */
+  subject: string;
+  type: string;
+  severity: string;
+  /** 'open' | 'acknowledged' | 'resolved'. */
+  status: string;
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  opened_at: number;
+  updated_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+  /** 'cleared' (the condition cleared by itself) or 'manual'. */
+  resolution: string | null;
+}
+
+/** The champion's live metric each time late labels arrived, and its version's trend at that point. */
+export interface ModelLivePointsTable {
+  tenant_id: string;
+  model_name: string;
+  at: number;
+  version: number;
+  metric: string;
+  value: number;
+  accuracy: number | null;
+  labelled: number;
+  trend: string;
+  slope: number | null;
 }
 
 export interface PredictionLogTable {
@@ -320,6 +364,8 @@ export interface Database {
   model_profiles: ModelProfilesTable;
   assessments: AssessmentsTable;
   prediction_log: PredictionLogTable;
+  alerts: AlertsTable;
+  model_live_points: ModelLivePointsTable;
   run_inputs: RunInputsTable;
   artifacts: ArtifactsTable;
   artifact_chunks: ArtifactChunksTable;

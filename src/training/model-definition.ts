@@ -12,6 +12,7 @@ import { resolveLinearParams } from '../trainers/linear/index.ts';
 import type { Task } from '../trainers/types.ts';
 import { CLASSIFICATION_METRICS, REGRESSION_METRICS, type GateConfig, type GateMetric } from './gate.ts';
 import { parseRetrainPolicy, type RetrainPolicy } from '../policy/retrain-policy.ts';
+import { parseModelAlerts, type ModelAlertThresholds } from '../monitor/alert-thresholds.ts';
 
 export const MODEL_NAME_RULE = /^[a-z][a-z0-9_]{0,47}$/;
 export const TRAINER_KINDS = ['gbdt', 'linear', 'command'] as const;
@@ -66,6 +67,8 @@ export interface ModelDefinition {
   retrain?: RetrainPolicy;
   /** What predict requests must send; absent when the declaration says nothing (nothing is required). */
   predict?: PredictRules;
+  /** Alert thresholds overriding the global ones (src/monitor/alert-thresholds.ts); absent when the declaration says nothing. */
+  alerts?: ModelAlertThresholds;
 }
 
 export interface PredictRules {
@@ -85,7 +88,7 @@ export const MODEL_DEFAULTS = Object.freeze({
 
 const KEYS = [
   'name', 'description', 'task', 'dataset', 'source', 'features', 'trainer', 'primaryMetric', 'gate', 'mode',
-  'dataRangeDays', 'holdoutFraction', 'incrementalTrees', 'trainOnStart', 'seed', 'retrain', 'predict',
+  'dataRangeDays', 'holdoutFraction', 'incrementalTrees', 'trainOnStart', 'seed', 'retrain', 'predict', 'alerts',
 ] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -145,6 +148,7 @@ export function parseModelDefinition(input: unknown, prefix = '', nameOverride?:
     throw error;
   }
   const predict = input.predict === undefined ? undefined : parsePredictRules(input.predict, at(prefix, 'predict'), features);
+  const alerts = parseModelAlerts(input.alerts, at(prefix, 'alerts'));
   return {
     name,
     description: input.description === undefined ? '' : text(input.description, at(prefix, 'description'), '"failure within 24 h"'),
@@ -164,6 +168,7 @@ export function parseModelDefinition(input: unknown, prefix = '', nameOverride?:
     retrain: parseRetrainPolicy(input.retrain, at(prefix, 'retrain'), metrics, primaryMetric),
     // Only when given: a declaration without it keeps the stored form (and the config file's hash) it had.
     ...(predict ? { predict } : {}),
+    ...(alerts ? { alerts } : {}),
   };
 }
 

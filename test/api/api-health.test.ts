@@ -67,7 +67,7 @@ describe('health: liveness, readiness, models', () => {
       const h = body<HealthBody>(before);
       assert.equal(h.ready, false);
       assert.equal(h.live, true);
-      assert.deepEqual(h.models, [{ tenantId: 'acme', model: 'failure', championVersion: null, loadedVersion: null, ready: false, reason: 'no champion yet: no version has passed the gate' }]);
+      assert.deepEqual(h.models, [{ tenantId: 'acme', model: 'failure', championVersion: null, loadedVersion: null, ready: false, reason: 'no champion yet: no version has passed the gate', lastTraining: null, openAlerts: [] }]);
       assert.deepEqual(h.reasons, ['model "failure" of tenant "acme": no champion yet: no version has passed the gate']);
 
       const live = await t.app.inject({ url: '/health/live' });
@@ -83,7 +83,7 @@ describe('health: liveness, readiness, models', () => {
       await t.engine.models.promote('acme', 'failure', good.version, { reason: 'test' });
       const ready = await t.app.inject({ url: '/health' });
       assert.equal(ready.statusCode, 200, ready.body);
-      assert.deepEqual(body<HealthBody>(ready).models, [{ tenantId: 'acme', model: 'failure', championVersion: 1, loadedVersion: null, ready: true, reason: null }]);
+      assert.deepEqual(body<HealthBody>(ready).models, [{ tenantId: 'acme', model: 'failure', championVersion: 1, loadedVersion: null, ready: true, reason: null, lastTraining: null, openAlerts: [] }]);
       assert.equal((await t.app.inject({ url: '/health/ready' })).statusCode, 200);
       await t.engine.models.cache.get('acme', 'failure');
       assert.equal(body<HealthBody>(await t.app.inject({ url: '/health' })).models[0]!.loadedVersion, 1);
@@ -142,7 +142,8 @@ describe('health: liveness, readiness, models', () => {
     const few = await statements(2, 1);
     const many = await statements(40, 6);
     assert.equal(many, few, `statements: ${few} for 2 jobs, ${many} for 40`);
-    assert.ok(few <= 3, `${few} statements`);
+    // ping, jobs, champions, latest trainings, active alerts.
+    assert.ok(few <= 5, `${few} statements`);
   });
 
   test('SQLite that refused WAL mode: shown in /health (store.wal false, a note) and logged at warn', async () => {

@@ -218,6 +218,7 @@ describe('metric names and types', () => {
       jobs: { get: async () => undefined },
       models: { cache: { stats: () => ({ ...stats }) } },
       notifications: { depth: async () => [], worker: { counts: new Map() } },
+      series: { openAlertCounts: async () => [], gauges: async () => [] },
     } as unknown as ConstructorParameters<typeof EngineMetrics>[0];
     const metrics = new EngineMetrics(services);
     try {

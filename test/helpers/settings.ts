@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { MONITOR_DEFAULTS } from '../../src/monitor/alert-thresholds.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NOTIFICATION_DEFAULTS } from '../../src/config/notification-entries.ts';
@@ -76,6 +77,7 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     ingestMaxSkewMs: 3_600_000,
     training: { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retries: 3, timeoutMs: 7_200_000 },
     analysis: { schedule: '0 3 * * *' },
+    monitor: { ...MONITOR_DEFAULTS },
     http: { host: '127.0.0.1', port: 0 },
     tenants: TENANTS,
     jobs: [],

@@ -139,7 +139,7 @@ describe('model definition: gate', () => {
   });
 });
 
-const MODEL_KEYS = 'name, description, task, dataset, source, features, trainer, primaryMetric, gate, mode, dataRangeDays, holdoutFraction, incrementalTrees, trainOnStart, seed, retrain, predict';
+const MODEL_KEYS = 'name, description, task, dataset, source, features, trainer, primaryMetric, gate, mode, dataRangeDays, holdoutFraction, incrementalTrees, trainOnStart, seed, retrain, predict, alerts';
 const BINARY_METRICS = 'auc, logloss, accuracy, precision, recall, f1';
 
 /** [case, the body, the field (without prefix), the message after "<field>: "]. */

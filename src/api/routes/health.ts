@@ -22,6 +22,8 @@ const ModelReadiness = Type.Object({
   loadedVersion: Type.Union([Type.Integer(), Type.Null()], { description: "the version in this process's model cache" }),
   ready: Type.Boolean({ description: 'it has a champion, in memory or loadable' }),
   reason: Type.Union([Type.String(), Type.Null()]),
+  lastTraining: Type.Union([Type.Object({ at: Type.String(), status: Type.String(), outcome: Type.Union([Type.String(), Type.Null()]) }), Type.Null()], { description: 'its latest ended training' }),
+  openAlerts: Type.Array(Type.String(), { description: 'types of its alerts not yet resolved (GET /api/alerts)' }),
 });
 
 const Health = Type.Object({
@@ -134,7 +136,7 @@ export function healthRoutes(app: Api, health: HealthService, drain: DrainState,
         concurrency: r.concurrency,
         node: r.node,
         jobs: r.jobs.map(jobHealthDto),
-        models: r.models,
+        models: r.models.map((m) => ({ ...m, lastTraining: m.lastTraining ? { ...m.lastTraining, at: new Date(m.lastTraining.at).toISOString() } : null })),
         ...(r.modelCache ? { modelCache: r.modelCache } : {}),
         ...(r.historyCache ? { historyCache: r.historyCache } : {}),
       };
