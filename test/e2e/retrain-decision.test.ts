@@ -41,6 +41,7 @@ interface Run {
   outcome: string | null;
   reason: string | null;
   metrics: Record<string, number>;
+  logTail: string;
   assessment: Assessment | null;
   stages: Array<{ stage: string }>;
 }
@@ -76,8 +77,9 @@ function setup(port: number) {
         {
           ...FAILURE_MODEL,
           trainer: { kind: 'gbdt', params: { numTrees: 20, maxLeaves: 15 } },
-          // A drifted sensor must not keep the new model out: the gate only asks for a useful one.
-          gate: { thresholds: { auc: 0.6 } },
+          // The holdout mixes the days before the shift with the day after, and the candidate, which
+          // learned both, may lose a little on it: the gate asks for a useful model, at most 0.1 worse.
+          gate: { thresholds: { auc: 0.6 }, change: { maxDecrease: 0.1 } },
           mode: 'full',
           dataRangeDays: 30,
           // New samples alone would need a week of data; one drifted column of five is enough.
@@ -108,11 +110,18 @@ describe('retrain decision over the real server', () => {
       await serve.waitForLog((l) => l.msg === 'HTTP API listening', 30_000);
       await serve.waitForLog((l) => l.msg === 'declared datasets ready', 30_000);
 
-      // Two weeks of the fleet up to yesterday; yesterday on, the temperature sensor reads SHIFT high.
+      // Two weeks of the fleet up to yesterday. Since yesterday the temperature sensor reads SHIFT
+      // high; otherwise the rows are drawn from the earlier ones (the fleet's machines wear out, and
+      // their own trend is not what this test injects).
       const now = Date.now();
       const all = fleetSamples({ machines: 12, days: 14, seed: 11, endMs: now - 60_000 });
       const old = all.filter((s) => s.ts < now - DAY);
-      const drifted = all.filter((s) => s.ts >= now - DAY).map((s) => ({ ...s, values: { ...s.values, temperature: (s.values.temperature as number) + SHIFT } }));
+      const drifted = all
+        .filter((s) => s.ts >= now - DAY)
+        .map((slot, i) => {
+          const like = old[(i * 7919) % old.length]!;
+          return { ...slot, label: like.label, values: { ...like.values, temperature: (like.values.temperature as number) + SHIFT } };
+        });
       assert.ok(drifted.length >= 200, `${drifted.length} drifted rows`);
 
       const first = await call<{ inserted: number }>(base, 'POST', '/api/tenants/acme/datasets/machines/samples', fleetCsv(old), 'text/csv');
@@ -137,7 +146,7 @@ describe('retrain decision over the real server', () => {
       const queued = await serve.waitForLog((l) => l.msg === 'policy run queued after ingest', 15_000);
       const policyRun = await runEnd(serve, base, String(queued.runId));
       assert.equal(policyRun.trigger, 'policy');
-      assert.equal(policyRun.outcome, 'promoted', JSON.stringify(policyRun));
+      assert.equal(policyRun.outcome, 'promoted', `${policyRun.status}: ${JSON.stringify(policyRun.logTail)}`);
       assert.equal(policyRun.metrics.version, 2, 'it registered v2');
       assert.equal(policyRun.assessment?.reason, 'policy');
       const driftRule = policyRun.assessment!.rules.find((r) => r.rule === 'drift')!;
