@@ -39,6 +39,9 @@ export interface AssessMeasurement {
   /** One pair at a time, for reference. */
   sequentialSeconds: number;
   concurrency: number;
+  /** This process's CPU time (user + system) over the timed part: what it cost us, whatever else the machine ran. */
+  cpuSeconds: number;
+  sequentialCpuSeconds: number;
   setupSeconds: number;
   /** Decisions by reason (a check that the rules were evaluated, not skipped). */
   reasons: Record<string, number>;
@@ -104,19 +107,21 @@ async function measure(dialect: 'sqlite' | 'postgres'): Promise<AssessMeasuremen
         }
       };
       const start = performance.now();
+      const cpu = process.cpuUsage();
       await Promise.all(Array.from({ length: concurrency }, worker));
-      return (performance.now() - start) / 1000;
+      const used = process.cpuUsage(cpu);
+      return { seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
     };
     progress(`decide/assess/${dialect}: warm-up, 1,000 pairs`);
     const saved = pairs.splice(1_000);
     await assessAll(CONCURRENCY);
     pairs.push(...saved);
     for (const k of Object.keys(reasons)) delete reasons[k];
-    const sequentialSeconds = await assessAll(1);
+    const sequential = await assessAll(1);
     for (const k of Object.keys(reasons)) delete reasons[k];
-    const seconds = await assessAll(CONCURRENCY);
-    progress(`decide/assess/${dialect}: ${pairs.length} pairs in ${seconds.toFixed(2)} s at ${CONCURRENCY} at a time, ${sequentialSeconds.toFixed(2)} s one at a time; ${JSON.stringify(reasons)}`);
-    return { dialect, pairs: pairs.length, seconds, sequentialSeconds, concurrency: CONCURRENCY, setupSeconds, reasons };
+    const concurrent = await assessAll(CONCURRENCY);
+    progress(`decide/assess/${dialect}: ${pairs.length} pairs in ${concurrent.seconds.toFixed(2)} s at ${CONCURRENCY} at a time (CPU ${concurrent.cpuSeconds.toFixed(2)} s), ${sequential.seconds.toFixed(2)} s one at a time (CPU ${sequential.cpuSeconds.toFixed(2)} s); ${JSON.stringify(reasons)}`);
+    return { dialect, pairs: pairs.length, seconds: concurrent.seconds, cpuSeconds: concurrent.cpuSeconds, sequentialSeconds: sequential.seconds, sequentialCpuSeconds: sequential.cpuSeconds, concurrency: CONCURRENCY, setupSeconds, reasons };
   } finally {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -39,13 +39,15 @@ export interface DriftMeasurement {
   columns: number;
   /** driftAgainst over RawSample rows (the service's path), best of REPEATS. */
   seconds: number;
+  /** This process's CPU time (user + system) of that best run: what it cost, whatever else the machine ran. */
+  cpuSeconds: number;
   /** compareNumeric × 20 + datasetDrift on Float64Array columns, best of REPEATS. */
   columnsOnlySeconds: number;
   profileSeconds: number;
   profileRows: number;
   driftedColumns: string[];
   /** null when scipy is missing (then `peerError` says how to install it). */
-  scipy: { seconds: number; version: string; maxAbsDiffD: number } | null;
+  scipy: { seconds: number; cpuSeconds: number; version: string; maxAbsDiffD: number } | null;
   peerError: string | null;
 }
 
@@ -77,17 +79,21 @@ function rowsOf(columns: readonly Float64Array[]): RawSample[] {
   return out;
 }
 
-function best(repeats: number, fn: () => void): number {
-  let min = Number.POSITIVE_INFINITY;
+/** The fastest of `repeats` runs: its wall and CPU seconds. */
+function best(repeats: number, fn: () => void): { seconds: number; cpuSeconds: number } {
+  let min = { seconds: Number.POSITIVE_INFINITY, cpuSeconds: Number.POSITIVE_INFINITY };
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
+    const cpu = process.cpuUsage();
     fn();
-    min = Math.min(min, (performance.now() - t0) / 1000);
+    const used = process.cpuUsage(cpu);
+    const seconds = (performance.now() - t0) / 1000;
+    if (seconds < min.seconds) min = { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
   }
   return min;
 }
 
-function scipyPeer(reference: readonly Float64Array[], recent: readonly Float64Array[]): { seconds: number; version: string; d: number[] } | string {
+function scipyPeer(reference: readonly Float64Array[], recent: readonly Float64Array[]): { seconds: number; cpuSeconds: number; version: string; d: number[] } | string {
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-drift-'));
   try {
     const write = (file: string, cols: readonly Float64Array[]) => {
@@ -102,8 +108,8 @@ function scipyPeer(reference: readonly Float64Array[], recent: readonly Float64A
     if (r.error) return `could not run /usr/bin/python3 (${r.error.message}); install Python 3 and scipy: ${SCIPY_INSTALL}`;
     if (r.status === 3) return `scipy is missing for /usr/bin/python3; install it with: ${SCIPY_INSTALL}`;
     if (r.status !== 0) return `ks_peer.py failed (exit ${r.status}): ${r.stderr.trim().slice(-500)}`;
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; d: number[]; scipy: string };
-    return { seconds: out.seconds, version: out.scipy, d: out.d };
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; cpu_seconds: number; d: number[]; scipy: string };
+    return { seconds: out.seconds, cpuSeconds: out.cpu_seconds, version: out.scipy, d: out.d };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -124,24 +130,24 @@ function measure(): DriftMeasurement {
 
   const recentRows = rowsOf(recent);
   let drift = driftAgainst(profile, recentRows, DRIFT_DEFAULTS);
-  const seconds = best(REPEATS, () => (drift = driftAgainst(profile, recentRows, DRIFT_DEFAULTS)));
+  const { seconds, cpuSeconds } = best(REPEATS, () => (drift = driftAgainst(profile, recentRows, DRIFT_DEFAULTS)));
   const driftedColumns = drift.columns.filter((c) => c.drifted).map((c) => c.column);
-  progress(`decide/drift: driftAgainst over ${ROWS.toLocaleString('en')} rows × ${COLUMNS} in ${seconds.toFixed(3)} s (best of ${REPEATS}); drifted: ${driftedColumns.join(', ')}`);
+  progress(`decide/drift: driftAgainst over ${ROWS.toLocaleString('en')} rows × ${COLUMNS} in ${seconds.toFixed(3)} s (best of ${REPEATS}; CPU ${cpuSeconds.toFixed(3)} s); drifted: ${driftedColumns.join(', ')}`);
 
   const columnsOnlySeconds = best(REPEATS, () => {
     datasetDrift(reference.map((_, c) => compareNumeric(name(c), profile.columns[name(c)] as NumericProfile, recent[c]!, DRIFT_DEFAULTS)), DRIFT_DEFAULTS);
-  });
+  }).seconds;
   progress(`decide/drift: the statistics alone on Float64Array columns: ${columnsOnlySeconds.toFixed(3)} s`);
 
   progress('decide/drift: scipy ks_2samp on the same columns (/usr/bin/python3)');
   const peer = scipyPeer(reference, recent);
   if (typeof peer === 'string') {
     progress(`WARNING: no peer: ${peer}`);
-    return { rows: ROWS, columns: COLUMNS, seconds, columnsOnlySeconds, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: null, peerError: peer };
+    return { rows: ROWS, columns: COLUMNS, seconds, cpuSeconds, columnsOnlySeconds, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: null, peerError: peer };
   }
   const maxAbsDiffD = Math.max(...drift.columns.map((c, i) => Math.abs((c.ks?.d ?? 0) - peer.d[i]!)));
-  progress(`decide/drift: scipy ${peer.version} ks_2samp × ${COLUMNS}: ${peer.seconds.toFixed(3)} s; largest |D ours − D scipy| ${maxAbsDiffD.toExponential(2)}`);
-  return { rows: ROWS, columns: COLUMNS, seconds, columnsOnlySeconds, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: { seconds: peer.seconds, version: peer.version, maxAbsDiffD }, peerError: null };
+  progress(`decide/drift: scipy ${peer.version} ks_2samp × ${COLUMNS}: ${peer.seconds.toFixed(3)} s (CPU ${peer.cpuSeconds.toFixed(3)} s); largest |D ours − D scipy| ${maxAbsDiffD.toExponential(2)}`);
+  return { rows: ROWS, columns: COLUMNS, seconds, cpuSeconds, columnsOnlySeconds, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: { seconds: peer.seconds, cpuSeconds: peer.cpuSeconds, version: peer.version, maxAbsDiffD }, peerError: null };
 }
 
 process.stdout.write(`${JSON.stringify(measure())}\n`);

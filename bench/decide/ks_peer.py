@@ -2,7 +2,7 @@
 """Peer of the drift benchmark (bench/decide/drift.ts): scipy's ks_2samp on the same columns.
 argv: <reference.f64> <current.f64> <columns> <rows>; files are float64 little-endian, column after
 column. Times ks_2samp over every column (reference against current) and prints one JSON line:
-{"seconds": s, "d": [...], "p": [...], "scipy": version}. Exits 3 naming the package when scipy is missing."""
+{"seconds": s, "cpu_seconds": s, "d": [...], "p": [...], "scipy": version}. Exits 3 naming the package when scipy is missing."""
 import json
 import sys
 import time
@@ -21,9 +21,11 @@ cur = np.fromfile(cur_path, dtype="<f8").reshape(columns, rows)
 ks_2samp(ref[0][:1000], cur[0][:1000])  # warm-up (imports, first call)
 d, p = [], []
 start = time.perf_counter()
+cpu = time.process_time()
 for c in range(columns):
     r = ks_2samp(ref[c], cur[c])
     d.append(float(r.statistic))
     p.append(float(r.pvalue))
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "d": d, "p": p, "scipy": scipy.__version__}))
+cpu_seconds = time.process_time() - cpu
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "d": d, "p": p, "scipy": scipy.__version__}))

