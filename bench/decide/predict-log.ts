@@ -7,8 +7,8 @@
  * machine and a distinct time (a prediction is logged only with an entity), so with logging on
  * every request is sampled, buffered and written (NIGHTSHIFT_PREDICTION_LOG_SAMPLE=1, the default).
  *
- * The server is restarted on the same store with logging on, then off, PAIRS times in turn (the
- * machine's load drifts; alternating keeps both sides under the same); each mode's best req/s is
+ * The server is restarted on the same store with logging on and off, PAIRS times in turn, the order
+ * swapped every pair (the machine's load drifts; alternating keeps both sides under the same); each mode's best req/s is
  * kept and the cost is 1 − on/off. Prints one JSON line (PredictLogMeasurement). argv: [seconds]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -130,9 +130,11 @@ async function measure(seconds: number): Promise<PredictLogMeasurement> {
     const off: PostLoadResult[] = [];
     let slice = 0;
     for (let pair = 0; pair < PAIRS; pair++) {
-      for (const sampleRate of [1, 0]) {
+      // On first, then off first: neither side always follows a fresh start of the machine's other work.
+      for (const sampleRate of pair % 2 === 0 ? [1, 0] : [0, 1]) {
         serve = startServer(dir, port, sampleRate);
         await serve.waitForLog((l) => l.msg === 'HTTP API listening', 60_000);
+        await serve.waitForLog((l) => l.msg === 'declared datasets ready', 60_000);
         const mine = bodies.slice(slice * perRun, (slice + 1) * perRun);
         slice++;
         await measurePost({ url, bodies: mine.slice(0, 1000), seconds: WARMUP_S, connections: CONNECTIONS, pids: { server: serve.proc.pid! } });
