@@ -22,7 +22,8 @@ import { freePort } from '../../test/helpers/api.ts';
 import { ServeProcess } from '../../test/helpers/serve-process.ts';
 import { progress } from '../api/progress.ts';
 import { fleetSamples, GBDT_PARAMS } from '../serving/fleet.ts';
-import { measurePost, type PostLoadResult } from '../serving/load.ts';
+import { measureLoad, processTreeCpuSeconds } from '../api/load.ts';
+import type { PostLoadResult } from '../serving/load.ts';
 
 const CONNECTIONS = 10;
 const WARMUP_S = 3;
@@ -38,6 +39,10 @@ export interface PredictLogMeasurement {
   bestOff: number;
   /** 1 − bestOn / bestOff, in %. */
   costPercent: number;
+  /** Server CPU seconds per 1,000 requests (least of each mode), and the throughput cost they imply for a CPU-bound server: 1 − off/on. */
+  cpuPer1kOn: number;
+  cpuPer1kOff: number;
+  cpuCostPercent: number;
   /** Rows in prediction_log at the end (the logged predictions of the "on" measurements and their warm-ups). */
   loggedRows: number;
   requestsOn: number;
@@ -104,6 +109,27 @@ function bodiesOf(samples: readonly RawSample[], now: number): string[] {
   return out;
 }
 
+/**
+ * The serving benchmark's load (bench/serving/load.ts), except that every request takes the next
+ * body of one shared sequence: with a list per connection, the 10 connections would send the same
+ * rows, and 9 in 10 predictions would be logged rows already (written, but as conflicts).
+ */
+function load(url: string, bodies: readonly string[], seconds: number, serverPid: number): Promise<PostLoadResult> {
+  const headers = { 'content-type': 'application/json' };
+  let next = 0;
+  return measureLoad({
+    url,
+    seconds,
+    connections: CONNECTIONS,
+    pids: { server: serverPid },
+    cpuSeconds: processTreeCpuSeconds,
+    requestOptions: { method: 'POST', headers, requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }) }] },
+  });
+}
+
+/** Server CPU seconds per 1,000 requests over a measurement. */
+const cpuPer1k = (r: PostLoadResult) => (1000 * ((r.cpuPercent.server ?? 0) / 100) * r.seconds) / Math.max(1, r.requests);
+
 async function measure(seconds: number): Promise<PredictLogMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-predict-log-'));
   const port = await freePort();
@@ -137,10 +163,10 @@ async function measure(seconds: number): Promise<PredictLogMeasurement> {
         await serve.waitForLog((l) => l.msg === 'declared datasets ready', 60_000);
         const mine = bodies.slice(slice * perRun, (slice + 1) * perRun);
         slice++;
-        await measurePost({ url, bodies: mine.slice(0, 1000), seconds: WARMUP_S, connections: CONNECTIONS, pids: { server: serve.proc.pid! } });
-        const r = await measurePost({ url, bodies: mine.slice(1000), seconds, connections: CONNECTIONS, pids: { server: serve.proc.pid! } });
+        await load(url, mine.slice(0, 5000), WARMUP_S, serve.proc.pid!);
+        const r = await load(url, mine.slice(5000), seconds, serve.proc.pid!);
         (sampleRate === 1 ? on : off).push(r);
-        progress(`decide/predict-log: logging ${sampleRate === 1 ? 'on ' : 'off'}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}; other processes ${r.cpuPercent.other!.toFixed(0)} % of a core`);
+        progress(`decide/predict-log: logging ${sampleRate === 1 ? 'on ' : 'off'}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}; server CPU ${cpuPer1k(r).toFixed(3)} s per 1,000 requests; other processes ${r.cpuPercent.other!.toFixed(0)} % of a core`);
         const exit = await serve.stop('SIGTERM');
         serve = null;
         if (exit.code !== 0) progress(`WARNING: serve exited ${JSON.stringify(exit)}`);
@@ -152,7 +178,9 @@ async function measure(seconds: number): Promise<PredictLogMeasurement> {
     const bestOn = Math.max(...on.map((r) => r.rps));
     const bestOff = Math.max(...off.map((r) => r.rps));
     const requestsOn = on.reduce((s, r) => s + r.requests, 0);
-    return { on, off, bestOn, bestOff, costPercent: 100 * (1 - bestOn / bestOff), loggedRows, requestsOn };
+    const cpuOn = Math.min(...on.map(cpuPer1k));
+    const cpuOff = Math.min(...off.map(cpuPer1k));
+    return { on, off, bestOn, bestOff, costPercent: 100 * (1 - bestOn / bestOff), cpuPer1kOn: cpuOn, cpuPer1kOff: cpuOff, cpuCostPercent: 100 * (1 - cpuOff / cpuOn), loggedRows, requestsOn };
   } finally {
     if (serve) await serve.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
