@@ -102,13 +102,15 @@ function setup(port: number) {
 }
 
 describe('retrain decision over the real server', () => {
-  test('drifted data → assessment says drift → policy run trains, gates, promotes; a quiet day → no_training_needed in history', { timeout: 120_000 }, async () => {
+  test('drifted data → assessment says drift → policy run trains, gates, promotes; a quiet day → no_training_needed in history', { timeout: 240_000 }, async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const serve = new ServeProcess(setup(port));
+    let passed = false;
     try {
-      await serve.waitForLog((l) => l.msg === 'HTTP API listening', 30_000);
-      await serve.waitForLog((l) => l.msg === 'declared datasets ready', 30_000);
+      // Generous: on a machine shared with other test runs, starting the sources through tsx is slow.
+      await serve.waitForLog((l) => l.msg === 'HTTP API listening', 90_000);
+      await serve.waitForLog((l) => l.msg === 'declared datasets ready', 60_000);
 
       // Two weeks of the fleet up to yesterday. Since yesterday the temperature sensor reads SHIFT
       // high; otherwise the rows are drawn from the earlier ones (the fleet's machines wear out, and
@@ -171,9 +173,11 @@ describe('retrain decision over the real server', () => {
         history.body.assessments.map((a) => [a.runId, a.assessment.reason]),
         [[quiet.id, 'no_training_needed'], [policyRun.id, 'policy'], [v1.id, 'no_champion']],
       );
+      passed = true;
     } finally {
       const exit = await serve.stop('SIGTERM');
-      assert.equal(exit.code, 0, `a graceful shutdown exits 0 (got ${JSON.stringify(exit)})`);
+      // Only after a pass: a failure above must not be hidden by the exit of a server stopped mid-start.
+      if (passed) assert.equal(exit.code, 0, `a graceful shutdown exits 0 (got ${JSON.stringify(exit)})`);
     }
   });
 });
