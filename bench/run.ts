@@ -18,6 +18,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   serving: () => import('./serving.ts'),
   outbox: () => import('./monitor-outbox.ts'),
   monitor: () => import('./monitor.ts'),
+  decide: () => import('./decide.ts'),
 };
 
 function selected(args: readonly string[]): string[] {

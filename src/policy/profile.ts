@@ -70,8 +70,23 @@ function evenly(n: number, max: number): number[] {
 
 /** Recent samples against a version's profile, column by column. */
 export function driftAgainst(profile: ModelProfile, samples: readonly RawSample[], t: DriftThresholds): DatasetDrift {
-  const columns = Object.entries(profile.columns).map(([column, ref]) =>
-    ref.kind === 'numeric' ? compareNumeric(column, ref, numbers(samples, column), t) : compareCategorical(column, ref, strings(samples, column), t),
+  const entries = Object.entries(profile.columns);
+  const numeric = numericColumns(samples, entries.filter(([, ref]) => ref.kind === 'numeric').map(([column]) => column));
+  const columns = entries.map(([column, ref]) =>
+    ref.kind === 'numeric' ? compareNumeric(column, ref, numeric.get(column)!, t) : compareCategorical(column, ref, strings(samples, column), t),
   );
   return { ...datasetDrift(columns, t), rows: samples.length };
+}
+
+/** The numeric columns' values (NaN = missing), read in one pass over the rows: each row object is visited once. */
+function numericColumns(samples: readonly RawSample[], names: readonly string[]): Map<string, Float64Array> {
+  const out = names.map(() => new Float64Array(samples.length));
+  for (let i = 0; i < samples.length; i++) {
+    const values = samples[i]!.values;
+    for (let c = 0; c < names.length; c++) {
+      const v = values[names[c]!];
+      out[c]![i] = typeof v === 'number' ? v : Number.NaN;
+    }
+  }
+  return new Map(names.map((n, c) => [n, out[c]!]));
 }

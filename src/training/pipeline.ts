@@ -32,7 +32,7 @@ import { buildWindowSet, loadTrainingWindow, windowSamples, type TrainingWindow 
 
 const DAY_MS = 86_400_000;
 /** Rows of the training window a version's drift profile is made of (evenly spaced), at most. */
-const PROFILE_ROWS = 50_000;
+export const PROFILE_ROWS = 50_000;
 /** Fewer labeled rows than this cannot give a trustworthy holdout: the training ends as no_data. */
 export const MIN_ROWS = 20;
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/data/synthetic/prng.ts';
-import { compareCategorical, compareNumeric, datasetDrift, DRIFT_DEFAULTS, kolmogorovPValue, profileCategorical, profileNumeric, psiOf } from '../../src/policy/drift.ts';
+import { compareCategorical, compareNumeric, datasetDrift, DRIFT_DEFAULTS, kolmogorovPValue, profileCategorical, profileNumeric, psiOf, type DriftThresholds } from '../../src/policy/drift.ts';
 
 const rng = new Rng(7, 'drift-test');
 const normal = () => {
@@ -33,6 +33,19 @@ describe('drift', () => {
     assert.equal(dataset.driftedShare, 0.5);
     assert.equal(dataset.drifted, true, 'half the columns drifted: the dataset drifts');
     assert.equal(datasetDrift([shifted, same, compareNumeric('rpm', profile, sample(50_000, normal), DRIFT_DEFAULTS)], DRIFT_DEFAULTS).drifted, false, 'a third is not enough');
+  });
+
+  test("a column's thresholds: its PSI just below, at and just above `psi`; its KS effect just below, at and just above `ksMinEffect`", () => {
+    const recent = sample(20_000, () => normal() + 0.25);
+    const c = compareNumeric('x', profile, recent, DRIFT_DEFAULTS);
+    const by = (t: Partial<DriftThresholds>) => compareNumeric('x', profile, recent, { ...DRIFT_DEFAULTS, ...t }).by;
+    const { psi } = c;
+    const d = c.ks!.d;
+    assert.ok(c.ks!.pValue < 1e-6, 'significant: only the effect size decides');
+    // A threshold just above the value is the value just below it.
+    assert.deepEqual([by({ psi: psi * 1.001, ksMinEffect: 1 }), by({ psi, ksMinEffect: 1 }), by({ psi: psi * 0.999, ksMinEffect: 1 })], [[], ['psi'], ['psi']]);
+    assert.deepEqual([by({ psi: 100, ksMinEffect: d * 1.001 }), by({ psi: 100, ksMinEffect: d }), by({ psi: 100, ksMinEffect: d * 0.999 })], [[], ['ks'], ['ks']]);
+    assert.deepEqual(by({ psi: 100, ksMinEffect: d, ksAlpha: c.ks!.pValue }), [], 'and p must be below ksAlpha');
   });
 
   test('a million rows of the training distribution are not flagged, though KS alone would call them significant at small effects', () => {

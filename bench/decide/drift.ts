@@ -1,0 +1,153 @@
+/**
+ * Child process (bench/lib/child.ts): drift of a 1,000,000-row × 20-column window against its
+ * reference, PSI and KS on every column, as an assessment computes it.
+ *
+ * Data: 20 numeric columns (normal with their own mean and scale; the last two log-normal), a
+ * reference window of 1M rows and a recent window of 1M rows from the same distributions except
+ * columns 0 and 1, shifted by 0.3 σ. The reference profile is made as a training makes it
+ * (profileSamples over the training rows, PROFILE_ROWS of them at most, evenly spaced; timed
+ * apart, no target).
+ * Timed: driftAgainst(profile, recent samples) — the function recentDrift (src/policy/assessor.ts)
+ * calls on the rows it loaded — over the 1M RawSample rows; best of REPEATS. Also timed: the
+ * statistics alone on the columns as Float64Arrays (compareNumeric × 20), for what the row objects cost.
+ * Peer: scipy's ks_2samp on the same columns (bench/decide/ks_peer.py, /usr/bin/python3), KS only,
+ * against the raw reference (it sorts both samples each call). Its D beside ours is a check: ours
+ * reads the reference's 256-quantile grid, so it may differ by about 1/256.
+ * Prints one JSON line (DriftMeasurement).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Rng } from '../../src/data/synthetic/prng.ts';
+import type { RawSample } from '../../src/data/types.ts';
+import { compareNumeric, datasetDrift, DRIFT_DEFAULTS, type NumericProfile } from '../../src/policy/drift.ts';
+import { driftAgainst, profileSamples } from '../../src/policy/profile.ts';
+import { parseFeatureSpec } from '../../src/data/features/index.ts';
+import { PROFILE_ROWS } from '../../src/training/pipeline.ts';
+import { progress } from '../api/progress.ts';
+
+export const ROWS = 1_000_000;
+export const COLUMNS = 20;
+const REPEATS = 3;
+const SHIFTED = new Set([0, 1]);
+export const SCIPY_INSTALL = 'apt-get install python3-scipy';
+
+export interface DriftMeasurement {
+  rows: number;
+  columns: number;
+  /** driftAgainst over RawSample rows (the service's path), best of REPEATS. */
+  seconds: number;
+  /** This process's CPU time (user + system) of that best run: what it cost, whatever else the machine ran. */
+  cpuSeconds: number;
+  /** compareNumeric × 20 + datasetDrift on Float64Array columns, best of REPEATS. */
+  columnsOnlySeconds: number;
+  profileSeconds: number;
+  profileRows: number;
+  driftedColumns: string[];
+  /** null when scipy is missing (then `peerError` says how to install it). */
+  scipy: { seconds: number; cpuSeconds: number; version: string; maxAbsDiffD: number } | null;
+  peerError: string | null;
+}
+
+const name = (c: number) => `x${String(c).padStart(2, '0')}`;
+
+function columnsOf(seed: string, shifted: boolean): Float64Array[] {
+  const rng = new Rng(42, seed);
+  const normal = () => Math.sqrt(-2 * Math.log(Math.max(rng.next(), 1e-300))) * Math.cos(2 * Math.PI * rng.next());
+  return Array.from({ length: COLUMNS }, (_, c) => {
+    const mean = c;
+    const scale = 1 + c / 10;
+    const shift = shifted && SHIFTED.has(c) ? 0.3 : 0;
+    const out = new Float64Array(ROWS);
+    for (let i = 0; i < ROWS; i++) {
+      const z = normal() + shift;
+      out[i] = c >= COLUMNS - 2 ? Math.exp(z / 2) : mean + scale * z;
+    }
+    return out;
+  });
+}
+
+function rowsOf(columns: readonly Float64Array[]): RawSample[] {
+  const out: RawSample[] = new Array(ROWS);
+  for (let i = 0; i < ROWS; i++) {
+    const values: Record<string, number> = {};
+    for (let c = 0; c < COLUMNS; c++) values[name(c)] = columns[c]![i]!;
+    out[i] = { entity: `e${i % 1000}`, ts: i * 1000, values, label: null };
+  }
+  return out;
+}
+
+/** The fastest of `repeats` runs: its wall and CPU seconds. */
+function best(repeats: number, fn: () => void): { seconds: number; cpuSeconds: number } {
+  let min = { seconds: Number.POSITIVE_INFINITY, cpuSeconds: Number.POSITIVE_INFINITY };
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    const cpu = process.cpuUsage();
+    fn();
+    const used = process.cpuUsage(cpu);
+    const seconds = (performance.now() - t0) / 1000;
+    if (seconds < min.seconds) min = { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
+  }
+  return min;
+}
+
+function scipyPeer(reference: readonly Float64Array[], recent: readonly Float64Array[]): { seconds: number; cpuSeconds: number; version: string; d: number[] } | string {
+  const dir = mkdtempSync(join(tmpdir(), 'ns-bench-drift-'));
+  try {
+    const write = (file: string, cols: readonly Float64Array[]) => {
+      const all = new Float64Array(COLUMNS * ROWS);
+      cols.forEach((col, c) => all.set(col, c * ROWS));
+      writeFileSync(join(dir, file), new Uint8Array(all.buffer));
+    };
+    write('reference.f64', reference);
+    write('recent.f64', recent);
+    const script = join(import.meta.dirname, 'ks_peer.py');
+    const r = spawnSync('/usr/bin/python3', [script, join(dir, 'reference.f64'), join(dir, 'recent.f64'), String(COLUMNS), String(ROWS)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.error) return `could not run /usr/bin/python3 (${r.error.message}); install Python 3 and scipy: ${SCIPY_INSTALL}`;
+    if (r.status === 3) return `scipy is missing for /usr/bin/python3; install it with: ${SCIPY_INSTALL}`;
+    if (r.status !== 0) return `ks_peer.py failed (exit ${r.status}): ${r.stderr.trim().slice(-500)}`;
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; cpu_seconds: number; d: number[]; scipy: string };
+    return { seconds: out.seconds, cpuSeconds: out.cpu_seconds, version: out.scipy, d: out.d };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function measure(): DriftMeasurement {
+  progress(`decide/drift: generating ${ROWS.toLocaleString('en')} × ${COLUMNS} reference and recent windows`);
+  const reference = columnsOf('reference', false);
+  const recent = columnsOf('recent', true);
+  const spec = parseFeatureSpec({ continuous: Array.from({ length: COLUMNS }, (_, c) => name(c)) });
+
+  let referenceRows: RawSample[] | null = rowsOf(reference);
+  const t0 = performance.now();
+  const profile = profileSamples(referenceRows, spec, { since: 0, until: ROWS * 1000 }, PROFILE_ROWS);
+  const profileSeconds = (performance.now() - t0) / 1000;
+  referenceRows = null;
+  progress(`decide/drift: reference profile of ${profile.rows.toLocaleString('en')} rows in ${profileSeconds.toFixed(2)} s`);
+
+  const recentRows = rowsOf(recent);
+  let drift = driftAgainst(profile, recentRows, DRIFT_DEFAULTS);
+  const { seconds, cpuSeconds } = best(REPEATS, () => (drift = driftAgainst(profile, recentRows, DRIFT_DEFAULTS)));
+  const driftedColumns = drift.columns.filter((c) => c.drifted).map((c) => c.column);
+  progress(`decide/drift: driftAgainst over ${ROWS.toLocaleString('en')} rows × ${COLUMNS} in ${seconds.toFixed(3)} s (best of ${REPEATS}; CPU ${cpuSeconds.toFixed(3)} s); drifted: ${driftedColumns.join(', ')}`);
+
+  const columnsOnlySeconds = best(REPEATS, () => {
+    datasetDrift(reference.map((_, c) => compareNumeric(name(c), profile.columns[name(c)] as NumericProfile, recent[c]!, DRIFT_DEFAULTS)), DRIFT_DEFAULTS);
+  }).seconds;
+  progress(`decide/drift: the statistics alone on Float64Array columns: ${columnsOnlySeconds.toFixed(3)} s`);
+
+  progress('decide/drift: scipy ks_2samp on the same columns (/usr/bin/python3)');
+  const peer = scipyPeer(reference, recent);
+  if (typeof peer === 'string') {
+    progress(`WARNING: no peer: ${peer}`);
+    return { rows: ROWS, columns: COLUMNS, seconds, cpuSeconds, columnsOnlySeconds, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: null, peerError: peer };
+  }
+  const maxAbsDiffD = Math.max(...drift.columns.map((c, i) => Math.abs((c.ks?.d ?? 0) - peer.d[i]!)));
+  progress(`decide/drift: scipy ${peer.version} ks_2samp × ${COLUMNS}: ${peer.seconds.toFixed(3)} s (CPU ${peer.cpuSeconds.toFixed(3)} s); largest |D ours − D scipy| ${maxAbsDiffD.toExponential(2)}`);
+  return { rows: ROWS, columns: COLUMNS, seconds, cpuSeconds, columnsOnlySeconds, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: { seconds: peer.seconds, cpuSeconds: peer.cpuSeconds, version: peer.version, maxAbsDiffD }, peerError: null };
+}
+
+process.stdout.write(`${JSON.stringify(measure())}\n`);
