@@ -10,6 +10,8 @@ import type { ModelService } from '../models/model-service.ts';
 import type { DataService } from './data-service.ts';
 import type { HealthService } from './health-service.ts';
 import type { JobService } from './job-service.ts';
+import type { KeyService } from './key-service.ts';
+import type { RateLimitService } from './rate-limit-service.ts';
 import type { RunService } from './run-service.ts';
 import type { ScheduleService } from './schedule-service.ts';
 import type { TenantService } from './tenant-service.ts';
@@ -25,4 +27,6 @@ export interface Services {
   readonly data: DataService;
   readonly models: ModelService;
   readonly health: HealthService;
+  readonly keys: KeyService;
+  readonly rateLimits: RateLimitService;
 }

@@ -15,6 +15,7 @@ import * as m0011 from './migrations/0011-artifacts.ts';
 import * as m0012 from './migrations/0012-training-runs.ts';
 import * as m0013 from './migrations/0013-retrain-decisions.ts';
 import * as m0014 from './migrations/0014-slots-past-the-horizon.ts';
+import * as m0017 from './migrations/0017-api-keys.ts';
 
 interface Migration {
   id: number;
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 12, ...m0012 },
   { id: 13, ...m0013 },
   { id: 14, ...m0014 },
+  { id: 17, ...m0017 },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AUTH_DEFAULTS } from '../../src/config/auth-env.ts';
 import type { CommandJob, EmptyJob, PipelineJob, ScheduleDefinition, Settings, TenantDefinition } from '../../src/config/types.ts';
 
 export const tempDir = (prefix = 'ns-test-') => mkdtempSync(join(tmpdir(), prefix));
@@ -76,6 +77,9 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     training: { schedule: '0 2 * * *', enabled: true, mode: 'incremental', retries: 3, timeoutMs: 7_200_000 },
     analysis: { schedule: '0 3 * * *' },
     http: { host: '127.0.0.1', port: 0 },
+    // Tests call the API as the local super admin unless they turn authentication on (test/api/auth-*).
+    // Budgets no functional test reaches (test/api/auth-rate-limits.test.ts sets small ones).
+    auth: { ...AUTH_DEFAULTS, mode: 'off', rateLimits: { windowMs: 60_000, train: 1_000_000, ingest: 1_000_000, predict: 1_000_000 } },
     tenants: TENANTS,
     jobs: [],
     schedules: [],
