@@ -27,6 +27,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SYNTHETIC_SENSORS } from '../../src/data/synthetic/index.ts';
 import type { RawSample } from '../../src/data/types.ts';
 import { freePort } from '../../test/helpers/api.ts';
@@ -377,6 +378,9 @@ async function swapUnderLoad(base: string, url: string, bodies: readonly string[
   };
 }
 
-const seconds = Number(process.argv[2] ?? 10);
-if (!(seconds > 0)) throw new Error(`expected <seconds> > 0, got ${process.argv[2]}`);
-process.stdout.write(`${JSON.stringify(await measure(seconds))}\n`);
+// Run as the measurement child; imported (bench/auth reuses the setup above), it measures nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const seconds = Number(process.argv[2] ?? 10);
+  if (!(seconds > 0)) throw new Error(`expected <seconds> > 0, got ${process.argv[2]}`);
+  process.stdout.write(`${JSON.stringify(await measure(seconds))}\n`);
+}

@@ -163,6 +163,19 @@ describe('API keys', () => {
     assert.ok(listed.keys.length > 0 && listed.keys.every((k) => k.tenant === 'acme'));
   });
 
+  test('a model that runs a program or reads the host (command trainer, CSV path, SQL source) is declared by a super admin only', async () => {
+    const admin = (await t.engine.keys.create({ tenant: 'acme', role: 'admin', createdBy: 'test' })).token;
+    const before = await t.engine.db.k.selectFrom('model_definitions').selectAll().execute();
+    for (const body of [
+      { task: 'binary', dataset: 'machines', trainer: { kind: 'command', command: '/bin/sh', args: ['-c', 'id'] } },
+      { task: 'binary', dataset: 'machines', source: { kind: 'csv', path: '/etc/passwd' } },
+      { task: 'binary', dataset: 'machines', source: { kind: 'sql', url: 'postgres://x@db/app', query: 'select 1' } },
+    ]) {
+      assertError(await t.app.inject({ method: 'PUT', url: '/api/tenants/acme/models/m1', headers: bearer(admin), payload: body }), { status: 403, code: 'NS_FORBIDDEN', message: /only a super admin/ });
+    }
+    assert.deepEqual(await t.engine.db.k.selectFrom('model_definitions').selectAll().execute(), before);
+  });
+
   test('the first-start key is made once: never again, even once every key is revoked', async () => {
     const fresh = await openAuthApi();
     try {
