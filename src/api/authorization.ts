@@ -48,6 +48,8 @@ export function installAccessControl(fastify: FastifyInstance, mode: AccessMode)
       throw new Error(`route ${[route.method].flat().join(',')} ${route.url} has no entry in the access table (src/api/access.ts): add one saying who may call it`);
     }
     route.config = { ...(route.config ?? {}), access: rule };
+    // The OpenAPI document says so: the probes and the docs take no credentials.
+    if (rule.role === 'public') route.schema = { ...(route.schema ?? {}), security: [] } as typeof route.schema;
     if (route.schema?.body === undefined && route.bodyLimit === undefined) route.bodyLimit = BODYLESS_LIMIT_BYTES;
   });
 

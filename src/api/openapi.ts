@@ -16,6 +16,7 @@ export const API_TAGS = [
   { name: 'runs', description: 'Run history: every slot, trigger and retry with its attempts, steps, metrics and log tail; cancel a run' },
   { name: 'datasets', description: 'Tenant datasets: the schema of the samples, and sample ingest as JSON, NDJSON or CSV' },
   { name: 'models', description: 'Declared models per tenant: train, versions with metrics and gate verdicts, promotion, rollback, predictions, ONNX export and import' },
+  { name: 'keys', description: 'API keys for machines: one tenant and one role each, shown once, revocable' },
   { name: 'seed-compatible', description: 'Endpoints with the shapes of the in-house systems nightshift replaces, each a thin adapter over the routes above' },
 ] as const;
 
@@ -24,7 +25,7 @@ export type ApiTag = (typeof API_TAGS)[number]['name'];
 const DESCRIPTION = [
   'Continuous training: schedules, runs and their history, datasets, models, their versions and predictions.',
   `Every error answers {"error": {"code", "message", "field", "details"?}} with a stable code: ${Object.keys(ERROR_CODES).join(', ')} (docs/errors.md).`,
-  'No credentials are taken: the server binds to loopback until authentication lands; put it behind your own gateway to expose it.',
+  'Every operation but the probes (/health/live, /health/ready) and this document takes Authorization: Bearer <JWT or API key> (README, "Authentication"); which role each needs is in src/api/access.ts. Missing or invalid credentials answer 401, a role too low 403, another tenant\'s resources 404 as missing ones, a spent rate budget 429 with Retry-After.',
 ].join('\n\n');
 
 export interface OpenApiOptions {
@@ -45,8 +46,8 @@ export async function registerOpenApi(fastify: FastifyInstance, options: OpenApi
     openapi: {
       info: { title: 'nightshift', version: '0.1.0', description: DESCRIPTION, license: { name: 'MIT', url: 'https://opensource.org/license/mit' } },
       servers: [{ url: '/', description: 'this server' }],
-      // Stated, not left out: the API takes no credentials (see the description).
-      security: [],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a JWT (HS256, RS256, ES256) or an API key (nsk_…)' } } },
+      security: [{ bearer: [] }],
       tags: API_TAGS.map((t) => ({ ...t })),
     },
   });
