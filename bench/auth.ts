@@ -24,6 +24,9 @@ export async function run(): Promise<BenchResult[]> {
   const rps = (rs: readonly PostLoadResult[]) => mean(rs.map((r) => r.rps));
   const p99 = (rs: readonly PostLoadResult[]) => mean(rs.map((r) => r.p99));
   const off = rps(m.unauthenticated);
+  // Server CPU per request (ms): what a request costs the server whatever share of the cores it got,
+  // so it still compares the two modes when other processes load the machine.
+  const cpuMs = (rs: readonly PostLoadResult[]) => mean(rs.map((r) => (r.cpuPercent.server! / 100 / r.rps) * 1000));
   const all = [...m.unauthenticated, ...m.jwt, ...m.apiKey];
   return [
     result({ name: 'auth.predict.unauthenticated.rps', value: off, unit: 'req/s', target: null, better: 'higher' }),
@@ -31,6 +34,9 @@ export async function run(): Promise<BenchResult[]> {
     result({ name: 'auth.predict.jwt_hs256.throughput_vs_unauthenticated', value: rps(m.jwt) / off, unit: '×', target: RATIO_TARGET, better: 'higher' }),
     result({ name: 'auth.predict.api_key.rps', value: rps(m.apiKey), unit: 'req/s', target: null, better: 'higher', peer: 'unauthenticated', peerValue: off }),
     result({ name: 'auth.predict.api_key.throughput_vs_unauthenticated', value: rps(m.apiKey) / off, unit: '×', target: null, better: 'higher' }),
+    result({ name: 'auth.predict.unauthenticated.server_cpu_per_request', value: cpuMs(m.unauthenticated), unit: 'ms', target: null, better: 'lower' }),
+    result({ name: 'auth.predict.jwt_hs256.server_cpu_per_request', value: cpuMs(m.jwt), unit: 'ms', target: null, better: 'lower', peer: 'unauthenticated', peerValue: cpuMs(m.unauthenticated) }),
+    result({ name: 'auth.predict.api_key.server_cpu_per_request', value: cpuMs(m.apiKey), unit: 'ms', target: null, better: 'lower', peer: 'unauthenticated', peerValue: cpuMs(m.unauthenticated) }),
     result({ name: 'auth.predict.unauthenticated.p99', value: p99(m.unauthenticated), unit: 'ms', target: null, better: 'lower' }),
     result({ name: 'auth.predict.jwt_hs256.p99', value: p99(m.jwt), unit: 'ms', target: null, better: 'lower', peer: 'unauthenticated', peerValue: p99(m.unauthenticated) }),
     result({ name: 'auth.predict.api_key.p99', value: p99(m.apiKey), unit: 'ms', target: null, better: 'lower', peer: 'unauthenticated', peerValue: p99(m.unauthenticated) }),

@@ -5,7 +5,7 @@
  * stable code (docs/errors.md), never jose's own text.
  */
 import { readFileSync } from 'node:fs';
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { AuthSettings } from '../config/types.ts';
@@ -13,9 +13,12 @@ import { NsError, type ErrorCode } from '../errors.ts';
 import { ROLES, type Principal, type Role } from './principal.ts';
 
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
+/** Clock skew allowed between the issuer and this server, on exp and nbf. */
+const CLOCK_TOLERANCE_S = 5;
 
 export class JwtVerifier {
   readonly #secret: KeyObject | null;
+  readonly #secretBytes: Buffer | null;
   readonly #jwks: JWTVerifyGetKey | null;
   readonly #algorithms: string[];
   readonly #auth: AuthSettings;
@@ -24,7 +27,8 @@ export class JwtVerifier {
   constructor(auth: AuthSettings, clock: Clock) {
     this.#auth = auth;
     this.#clock = clock;
-    this.#secret = auth.jwtSecret ? createSecretKey(Buffer.from(auth.jwtSecret)) : null;
+    this.#secretBytes = auth.jwtSecret ? Buffer.from(auth.jwtSecret) : null;
+    this.#secret = this.#secretBytes ? createSecretKey(this.#secretBytes) : null;
     this.#jwks = auth.jwks ? jwksOf(auth.jwks) : null;
     this.#algorithms = [...(this.#secret ? ['HS256'] : []), ...(this.#jwks ? ASYMMETRIC : [])];
   }
@@ -35,6 +39,7 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<Principal> {
     if (!this.configured) throw refuse('NS_AUTH_ALGORITHM', 'bearer JWTs are not accepted here: no NIGHTSHIFT_JWT_SECRET or NIGHTSHIFT_JWKS is configured; use an API key');
+    if (this.#secretBytes && headerAlg(token) === 'HS256') return principalOf(verifyHs256(token, this.#secretBytes, this.#auth, this.#clock.now()));
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header, input) => (header.alg === 'HS256' ? this.#secret! : this.#jwks!(header, input)), {
@@ -42,13 +47,62 @@ export class JwtVerifier {
         ...(this.#auth.issuer ? { issuer: this.#auth.issuer } : {}),
         ...(this.#auth.audience ? { audience: this.#auth.audience } : {}),
         currentDate: new Date(this.#clock.now()),
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_S,
       }));
     } catch (error) {
       throw joseRefusal(error);
     }
     return principalOf(payload);
   }
+}
+
+/** The header's alg, or null when the header does not decode (jose then says why). */
+function headerAlg(token: string): string | null {
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as unknown;
+    return header && typeof header === 'object' && typeof (header as { alg?: unknown }).alg === 'string' && !('crit' in header) && !('b64' in header) ? (header as { alg: string }).alg : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * HS256 without jose: node:crypto's HMAC and a constant-time compare, then the claims jose would
+ * check, in its order (signature first). jose's WebCrypto path costs ~40 µs a token where this costs
+ * ~7, and the issue bounds what authentication may take from predict (bench/auth.ts). The other
+ * algorithms (JWKS) go through jose.
+ */
+function verifyHs256(token: string, secret: Buffer, auth: AuthSettings, nowMs: number): JWTPayload {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+  const mac = createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
+  const signature = Buffer.from(parts[2]!, 'base64url');
+  if (signature.length !== mac.length || !timingSafeEqual(signature, mac)) throw refuse('NS_AUTH_SIGNATURE', 'the token signature does not verify with the configured secret or keys');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+  }
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+  const p = payload as JWTPayload;
+  const now = Math.floor(nowMs / 1000);
+  const numeric = (claim: 'exp' | 'nbf' | 'iat') => {
+    const v = p[claim];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw refuse('NS_AUTH_CLAIMS', `the token's ${claim} claim is invalid`);
+    return v;
+  };
+  const exp = numeric('exp');
+  const nbf = numeric('nbf');
+  numeric('iat');
+  if (nbf !== undefined && nbf > now + CLOCK_TOLERANCE_S) throw refuse('NS_AUTH_NOT_YET_VALID', 'the token is not valid yet (nbf is in the future)');
+  if (exp !== undefined && exp <= now - CLOCK_TOLERANCE_S) throw refuse('NS_AUTH_EXPIRED', 'the token has expired (exp); get a new one');
+  if (auth.issuer && p.iss !== auth.issuer) throw refuse('NS_AUTH_ISSUER', 'the token was not issued by the configured issuer (iss; NIGHTSHIFT_JWT_ISSUER)');
+  if (auth.audience) {
+    const aud = p.aud;
+    if (!(aud === auth.audience || (Array.isArray(aud) && aud.includes(auth.audience)))) throw refuse('NS_AUTH_AUDIENCE', 'the token is not for the configured audience (aud; NIGHTSHIFT_JWT_AUDIENCE)');
+  }
+  return p;
 }
 
 function jwksOf(source: string): JWTVerifyGetKey {
