@@ -19,6 +19,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   outbox: () => import('./monitor-outbox.ts'),
   monitor: () => import('./monitor.ts'),
   decide: () => import('./decide.ts'),
+  auth: () => import('./auth.ts'),
 };
 
 function selected(args: readonly string[]): string[] {

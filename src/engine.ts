@@ -4,6 +4,8 @@
  * It does no business of its own: routes, the CLI and monitoring are handed the services they call
  * (`Services`), never the engine or the store.
  */
+import { KeyService } from './services/key-service.ts';
+import { RateLimitService } from './services/rate-limit-service.ts';
 import { existsSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
@@ -66,6 +68,8 @@ export class Engine implements Services {
   readonly monitor: MonitorService;
   /** Metric series and trends per model, per tenant and across tenants. */
   readonly series: SeriesService;
+  readonly keys: KeyService;
+  readonly rateLimits: RateLimitService;
   /** Queues policy runs after ingests (training triggered by arriving data). */
   readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
@@ -94,6 +98,8 @@ export class Engine implements Services {
     const artifacts = createArtifactStorage(settings, db);
     this.tenants = new TenantService({ db, clock, logger, events, defaultTimezone: settings.timezone, declared: new Set(settings.tenants.map((t) => t.id)), artifacts });
     this.jobs = new JobService({ db, clock });
+    this.keys = new KeyService({ db, clock, logger, tenants: this.tenants });
+    this.rateLimits = new RateLimitService({ db, clock });
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
     this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
     this.models = new ModelService({

@@ -19,6 +19,18 @@ export const ERROR_CODES = {
   NS_PAYLOAD_TOO_LARGE: 'A request body is larger than the limit.',
   NS_UNSUPPORTED_MEDIA_TYPE: 'A request body has a content type the endpoint does not accept.',
   NS_INTERNAL: 'An unexpected error; the log has the details.',
+  NS_UNAUTHENTICATED: 'The request carries no credentials (Authorization: Bearer <token or API key>).',
+  NS_AUTH_MALFORMED: 'The bearer credential is neither a well-formed JWT nor a well-formed API key.',
+  NS_AUTH_EXPIRED: 'The JWT has expired (exp is past).',
+  NS_AUTH_NOT_YET_VALID: 'The JWT is not valid yet (nbf or iat is in the future).',
+  NS_AUTH_ALGORITHM: 'The JWT is signed with an algorithm that is not accepted (alg none included).',
+  NS_AUTH_SIGNATURE: 'The JWT signature does not verify with the configured secret or keys.',
+  NS_AUTH_ISSUER: 'The JWT issuer (iss) is not the configured one.',
+  NS_AUTH_AUDIENCE: 'The JWT audience (aud) is not the configured one.',
+  NS_AUTH_CLAIMS: 'The JWT lacks a valid sub, role or tenant claim.',
+  NS_AUTH_KEY_INVALID: 'The API key is unknown or revoked.',
+  NS_FORBIDDEN: "The caller's role may not call this route.",
+  NS_RATE_LIMITED: "The tenant has used this route class's request budget for the current window.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,7 +16,8 @@ async function serve(settings: Settings): Promise<void> {
   // Loaded here, not at the top: other commands need not pay for the HTTP stack.
   const { Service } = await import('./server.ts');
   const service = await Service.create({ settings, logger });
-  await service.start();
+  const address = await service.start();
+  if (service.firstKey) process.stdout.write(firstKeyNotice(service.firstKey, address));
   let firstSignalAt: number | null = null;
   const stop = (signal: NodeJS.Signals) => {
     if (firstSignalAt !== null) {
@@ -41,6 +42,22 @@ async function serve(settings: Settings): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Printed once, on the store's first start: the only time the key's text is shown. */
+function firstKeyNotice(token: string, address: string | null): string {
+  const base = address ?? 'http://127.0.0.1:8080';
+  return [
+    '',
+    'nightshift: first start: a super admin API key was created. It is shown this once; keep it:',
+    '',
+    `  export NIGHTSHIFT_TOKEN=${token}`,
+    '',
+    `  curl -s -H "authorization: Bearer $NIGHTSHIFT_TOKEN" ${base}/api/models`,
+    '',
+    'More keys (per tenant and role): `nightshift keys create --tenant <id> --role viewer|operator|admin`.',
+    '',
+  ].join('\n');
 }
 
 const io: CliIo = {

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.ts';
+import { checkAuthBinding } from './config/auth-env.ts';
 import { listenError, reserveAddress, type AddressReservation } from './api/listen-address.ts';
 import type { DrainState } from './api/routes/health.ts';
 import type { Clock } from './clock.ts';
@@ -22,6 +23,11 @@ export interface ServiceOptions {
 
 export class Service {
   #stopped = false;
+  /**
+   * The super admin API key created on the store's very first start, for `serve` to print once;
+   * null on every later start (and with authentication off).
+   */
+  firstKey: string | null = null;
   readonly #bootstrap = new BackgroundBootstrap();
   /** The HTTP address, held from create() until the server listens on it. */
   readonly #address: AddressReservation | null;
@@ -41,13 +47,17 @@ export class Service {
    */
   static async create(options: ServiceOptions): Promise<Service> {
     const { host, port } = options.settings.http;
+    // Without authentication only this machine may call: refused before anything is opened.
+    if (options.http !== false) checkAuthBinding(options.settings.auth, host);
     const address = options.http === false ? null : await reserveAddress(host, port);
     let engine: Engine | null = null;
     try {
       engine = await Engine.open({ settings: options.settings, ...(options.logger ? { logger: options.logger } : {}), ...(options.clock ? { clock: options.clock } : {}) });
       const drain: DrainState = { draining: false };
       const app = options.http === false ? null : await buildApp({ services: engine, drain, logger: options.logger ?? engine.logger });
-      return new Service(engine, app, drain, address);
+      const service = new Service(engine, app, drain, address);
+      if (app && options.settings.auth.mode === 'on') service.firstKey = (await engine.keys.createFirstKey())?.token ?? null;
+      return service;
     } catch (error) {
       await engine?.close(0);
       await address?.release();

@@ -129,6 +129,8 @@ async function measure(seconds: number, burnSeconds: number): Promise<ApiMeasure
       NIGHTSHIFT_LOG_LEVEL: 'info',
       NIGHTSHIFT_SHUTDOWN_GRACE: '5s',
       NIGHTSHIFT_KILL_GRACE: '2s',
+      // Measured without credentials as before authentication existed (bench/auth measures its cost).
+      NIGHTSHIFT_AUTH: 'off',
     });
     await serve.waitForLog((l) => l.msg === 'HTTP API listening', 60_000);
     const serverStartSeconds = (performance.now() - startedAt) / 1000;

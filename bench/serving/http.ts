@@ -27,6 +27,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SYNTHETIC_SENSORS } from '../../src/data/synthetic/index.ts';
 import type { RawSample } from '../../src/data/types.ts';
 import { freePort } from '../../test/helpers/api.ts';
@@ -45,10 +46,10 @@ const QUIET_PERCENT = 10;
 const QUIET_MAX_WAIT_S = 60;
 const NOISY_PERCENT = 25;
 const TRIES = 3;
-const TENANT = 'acme';
-const DATASET = 'machines';
+export const TENANT = 'acme';
+export const DATASET = 'machines';
 const MODEL = 'failure';
-const MODEL_PATH = `/api/tenants/${TENANT}/models/${MODEL}`;
+export const MODEL_PATH = `/api/tenants/${TENANT}/models/${MODEL}`;
 
 export interface SwapMeasurement {
   load: PostLoadResult;
@@ -92,13 +93,13 @@ export interface HttpMeasurement {
 const COLUMNS = ['machine_id', 'timestamp', 'model', ...SYNTHETIC_SENSORS, 'fails_within_24h'] as const;
 
 /** Samples as the CSV body the ingest endpoint takes (the predictive-maintenance schema). */
-function csvOf(samples: readonly RawSample[]): string {
+export function csvOf(samples: readonly RawSample[]): string {
   const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
   const lines = samples.map((s) => [s.entity, new Date(s.ts).toISOString(), cell(s.values.model), ...SYNTHETIC_SENSORS.map((c) => cell(s.values[c])), cell(s.label)].join(','));
   return `${COLUMNS.join(',')}\n${lines.join('\n')}\n`;
 }
 
-function writeConfig(dir: string): string {
+export function writeConfig(dir: string): string {
   const file = join(dir, 'nightshift.json');
   const config = {
     tenants: [{ id: TENANT, name: 'Acme', timezone: 'UTC' }],
@@ -122,7 +123,7 @@ function writeConfig(dir: string): string {
   return file;
 }
 
-async function call<T>(base: string, method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; body: T }> {
+export async function call<T>(base: string, method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; body: T }> {
   const res = await fetch(`${base}${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -155,7 +156,7 @@ const runEnded = (base: string, runId: string) => async () => {
   return r.status === 'queued' || r.status === 'running' ? null : r;
 };
 
-async function trainAndWait(base: string, description: string, modelPath = MODEL_PATH): Promise<{ run: RunBody; seconds: number }> {
+export async function trainAndWait(base: string, description: string, modelPath = MODEL_PATH): Promise<{ run: RunBody; seconds: number }> {
   const t0 = performance.now();
   const started = await call<RunBody>(base, 'POST', `${modelPath}/train`, { description });
   if (started.status !== 202) throw new Error(`POST ${modelPath}/train: ${started.status} ${JSON.stringify(started.body)}`);
@@ -199,6 +200,11 @@ function startServer(dir: string, port: number, env: Record<string, string> = {}
     ML_TRAINING_ENABLED: 'false',
     NIGHTSHIFT_SHUTDOWN_GRACE: '5s',
     NIGHTSHIFT_KILL_GRACE: '2s',
+    // The serving path alone; bench/auth measures what authentication costs it.
+    NIGHTSHIFT_AUTH: 'off',
+    NIGHTSHIFT_RATE_PREDICT: '1000000000',
+    NIGHTSHIFT_RATE_INGEST: '1000000000',
+    NIGHTSHIFT_RATE_TRAIN: '1000000000',
     ...env,
   });
 }
@@ -372,6 +378,9 @@ async function swapUnderLoad(base: string, url: string, bodies: readonly string[
   };
 }
 
-const seconds = Number(process.argv[2] ?? 10);
-if (!(seconds > 0)) throw new Error(`expected <seconds> > 0, got ${process.argv[2]}`);
-process.stdout.write(`${JSON.stringify(await measure(seconds))}\n`);
+// Run as the measurement child; imported (bench/auth reuses the setup above), it measures nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const seconds = Number(process.argv[2] ?? 10);
+  if (!(seconds > 0)) throw new Error(`expected <seconds> > 0, got ${process.argv[2]}`);
+  process.stdout.write(`${JSON.stringify(await measure(seconds))}\n`);
+}

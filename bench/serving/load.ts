@@ -13,12 +13,14 @@ export interface PostLoadOptions {
   pids: Record<string, number>;
   /** Sees every response body (the swap measurement reads the version out of it); costs client CPU. */
   onBody?: (status: number, body: string) => void;
+  /** More request headers (an Authorization header, bench/auth). */
+  headers?: Record<string, string>;
 }
 
 export type PostLoadResult = LoadResult;
 
 export function measurePost(o: PostLoadOptions): Promise<PostLoadResult> {
-  const headers = { 'content-type': 'application/json' };
+  const headers = { 'content-type': 'application/json', ...o.headers };
   const onResponse = o.onBody;
   return measureLoad({
     url: o.url,

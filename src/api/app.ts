@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Services } from '../services/services.ts';
@@ -71,6 +72,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
   });
 
+  // Security headers on every answer (nosniff, frame denial, a same-origin CSP for the /docs page…).
+  await app.register(helmet, { global: true });
   const metrics = new EngineMetrics(options.services);
   app.addHook('onClose', async () => metrics.close());
   await app.register(nightshiftPlugin, { services: options.services, drain: options.drain ?? { draining: false }, metrics });

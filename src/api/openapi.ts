@@ -18,6 +18,7 @@ export const API_TAGS = [
   { name: 'models', description: 'Declared models per tenant: train, versions with metrics and gate verdicts, promotion, rollback, predictions, ONNX export and import' },
   { name: 'notifications', description: "A tenant's notification channels (webhook, MQTT, log; secrets never returned) and the outbox's notifications with their delivery history" },
   { name: 'alerts', description: 'Alerts per model and tenant (LOW_ACCURACY, TRAINING_FAILURE, REPEATED_FAILURES, STUCK_JOB, MODEL_DEGRADATION, DATA_DRIFT, STALE_MODEL, NOTIFICATION_FAILING): open, acknowledged, resolved by themselves when their condition clears' },
+  { name: 'keys', description: 'API keys for machines: one tenant and one role each, shown once, revocable' },
   { name: 'seed-compatible', description: 'Endpoints with the shapes of the in-house systems nightshift replaces, each a thin adapter over the routes above' },
 ] as const;
 
@@ -26,7 +27,7 @@ export type ApiTag = (typeof API_TAGS)[number]['name'];
 const DESCRIPTION = [
   'Continuous training: schedules, runs and their history, datasets, models, their versions and predictions.',
   `Every error answers {"error": {"code", "message", "field", "details"?}} with a stable code: ${Object.keys(ERROR_CODES).join(', ')} (docs/errors.md).`,
-  'No credentials are taken: the server binds to loopback until authentication lands; put it behind your own gateway to expose it.',
+  'Every operation but the probes (/health/live, /health/ready) and this document takes Authorization: Bearer <JWT or API key> (README, "Authentication"); which role each needs is in src/api/access.ts. Missing or invalid credentials answer 401, a role too low 403, another tenant\'s resources 404 as missing ones, a spent rate budget 429 with Retry-After.',
 ].join('\n\n');
 
 export interface OpenApiOptions {
@@ -47,8 +48,8 @@ export async function registerOpenApi(fastify: FastifyInstance, options: OpenApi
     openapi: {
       info: { title: 'nightshift', version: '0.1.0', description: DESCRIPTION, license: { name: 'MIT', url: 'https://opensource.org/license/mit' } },
       servers: [{ url: '/', description: 'this server' }],
-      // Stated, not left out: the API takes no credentials (see the description).
-      security: [],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a JWT (HS256, RS256, ES256) or an API key (nsk_…)' } } },
+      security: [{ bearer: [] }],
       tags: API_TAGS.map((t) => ({ ...t })),
     },
   });

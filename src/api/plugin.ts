@@ -4,7 +4,11 @@ import type { Services } from '../services/services.ts';
 import { withLogFields } from '../log-context.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
+import { Authenticator } from '../auth/authenticator.ts';
+import { installAccessControl } from './authorization.ts';
 import { registerOpenApi } from './openapi.ts';
+import { installRateLimits } from './rate-limit.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { healthRoutes, type DrainState } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -32,6 +36,11 @@ export interface NightshiftPluginOptions {
    * then in the host's own document, and nothing else is added to its paths.
    */
   openapi?: boolean;
+  /**
+   * Authentication (default: the settings' NIGHTSHIFT_AUTH). `off` makes every caller the local
+   * super admin: only for a server on a loopback address (server.ts refuses any other).
+   */
+  auth?: 'on' | 'off';
 }
 
 /** The NS_ 404 for nightshift's paths only: the plugin's prefix when it has one, else /api. */
@@ -59,6 +68,10 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   });
   fastify.removeContentTypeParser('text/plain');
   installErrorHandler(fastify);
+  // Before any route: each is checked against the access table as it is registered.
+  const authMode = options.auth ?? services.settings.auth.mode;
+  installAccessControl(fastify, authMode === 'off' ? null : { authenticator: new Authenticator(services.settings.auth, services.keys, services.clock) });
+  await installRateLimits(fastify, { auth: services.settings.auth, clock: services.clock, counters: services.rateLimits });
   // Each response names its request (the host's request id when mounted in a host app), and
   // what a request changes is logged with that id (log-context.ts).
   fastify.addHook('onRequest', async (request, reply) => {
@@ -81,4 +94,5 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   notificationRoutes(app, services.notifications);
   alertRoutes(app, services);
   seedRoutes(app, services);
+  keyRoutes(app, services.keys);
 };

@@ -6,14 +6,15 @@ export const ROLES = ['viewer', 'operator', 'admin', 'super_admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {
-  /** JWT `sub`, or `key:<id>` for an API key. */
+  /** JWT `sub`, `key:<id>` for an API key, or `local` when authentication is off. */
   subject: string;
   /** The API key's id when the caller used one. */
   keyId: string | null;
   role: Role;
   /** The tenants the caller may touch; '*' for a super admin. */
   tenants: readonly string[] | '*';
-  via: 'jwt' | 'api-key';
+  /** `local`: authentication is off (NIGHTSHIFT_AUTH=off, loopback only): the caller is this machine's. */
+  via: 'jwt' | 'api-key' | 'local';
 }
 
 declare module 'fastify' {

@@ -12,6 +12,7 @@ import type { RunRow } from '../store/runs.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { followHeader, followLine, iso, RUN_COLUMNS, runDetails, runLine, table } from './format.ts';
 import { addArtifactCommands } from './artifact-commands.ts';
+import { addKeyCommands } from './key-commands.ts';
 import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addModelCommands } from './model-commands.ts';
@@ -165,5 +166,6 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   addAssessCommands(program, io);
   addAlertCommands(program, io);
   addArtifactCommands(program, io);
+  addKeyCommands(program, io);
   return program;
 }

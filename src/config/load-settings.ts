@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { deepFreeze } from '../deep-freeze.ts';
 import { compileTiming, describeTiming, formatDuration } from '../schedule/index.ts';
+import { readAuthEnv } from './auth-env.ts';
 import { loadConfigFile } from './config-file.ts';
 import { resolveDefinitions } from './definitions.ts';
 import { ENV, readEnv, type Env } from './env.ts';
@@ -39,6 +40,7 @@ function build(options: LoadSettingsOptions): { settings: Settings; implicit: Se
     ...scalars,
     dataDir: path.resolve(cwd, scalars.dataDir),
     configPath: file?.path ?? null,
+    auth: readAuthEnv(env),
     tenants: defs.tenants,
     jobs: defs.jobs,
     schedules,
@@ -62,6 +64,7 @@ export function checkConfig(options: LoadSettingsOptions = {}): string {
     `store: ${s.databaseUrl ? `PostgreSQL at ${redactUrl(s.databaseUrl)}` : `SQLite in ${s.dataDir}`}; ` +
       `artifacts ${s.artifacts === 'postgres' ? 'in PostgreSQL' : `as files in ${path.join(s.dataDir, 'artifacts')}`}`,
     `node: ${s.nodeId}, concurrency ${s.concurrency}, training threads ${s.trainThreads}, time zone ${s.timezone}, log level ${s.logLevel} (${s.logFormat}), http ${s.http.host}:${s.http.port}`,
+    `auth: ${describeAuth(s)}`,
     `training: mode ${s.training.mode}, schedule "${s.training.schedule}" (${s.training.enabled ? 'enabled' : 'disabled'}), ` +
       `timeout ${formatDuration(s.training.timeoutMs)}, ${retries(s.training.retries)}; analysis schedule "${s.analysis.schedule}"`,
     `tenants (${s.tenants.length}): ${s.tenants.map((t) => `${t.id} (${t.timezone})`).join(', ')}`,
@@ -104,4 +107,13 @@ function describeWork(j: JobDefinition): string {
     case 'command':
       return `command ${[j.command, ...(j.args ?? [])].join(' ')}`;
   }
+}
+
+function describeAuth(s: Settings): string {
+  const a = s.auth;
+  if (a.mode === 'off') return 'off (every caller is a local super admin; loopback only)';
+  const jwt = [a.jwtSecret && 'HS256 secret', a.jwks && `JWKS ${a.jwks}`].filter(Boolean).join(', ') || 'none';
+  const claims = [a.issuer && `iss ${a.issuer}`, a.audience && `aud ${a.audience}`].filter(Boolean).join(', ');
+  const r = a.rateLimits;
+  return `on: API keys, JWT ${jwt}${claims ? ` (${claims})` : ''}; rate limits per tenant per ${formatDuration(r.windowMs)}: train ${r.train}, ingest ${r.ingest}, predict ${r.predict}`;
 }

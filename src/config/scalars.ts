@@ -7,7 +7,7 @@ import { DEFAULTS, defaultArtifacts, defaultNodeId } from './defaults.ts';
 import { durationText, invalidValue, type At } from './values.ts';
 
 type Nested = 'training' | 'analysis' | 'http' | 'predictionLog' | 'monitor';
-type Flat = Omit<Settings, Nested | 'tenants' | 'jobs' | 'schedules' | 'models' | 'datasets' | 'notifications' | 'configPath'>;
+type Flat = Omit<Settings, Nested | 'auth' | 'tenants' | 'jobs' | 'schedules' | 'models' | 'datasets' | 'notifications' | 'configPath'>;
 export type Scalars = Flat & Pick<Settings, Nested>;
 
 export type ScalarPatch = Partial<Flat> & {

@@ -113,6 +113,27 @@ export interface ScheduleDefinition {
   overlap: OverlapPolicy;
 }
 
+/** A route class with its own request budget per tenant (src/api/access.ts names each route's). */
+export type RateClass = 'train' | 'ingest' | 'predict';
+
+/**
+ * Who may call the API (src/auth, README "Authentication"). `mode: off` only on a loopback address:
+ * every request then acts as a local super admin, as before authentication existed.
+ */
+export interface AuthSettings {
+  /** NIGHTSHIFT_AUTH: `on` (default) or `off`. */
+  mode: 'on' | 'off';
+  /** NIGHTSHIFT_JWT_SECRET: HS256 shared secret (at least 32 bytes). */
+  jwtSecret: string | null;
+  /** NIGHTSHIFT_JWKS: a JWKS file path or an https:// URL (RS256, ES256). */
+  jwks: string | null;
+  /** NIGHTSHIFT_JWT_ISSUER / NIGHTSHIFT_JWT_AUDIENCE: checked when set. */
+  issuer: string | null;
+  audience: string | null;
+  /** Requests per tenant per window for each route class (NIGHTSHIFT_RATE_TRAIN, _INGEST, _PREDICT; NIGHTSHIFT_RATE_WINDOW). */
+  rateLimits: { windowMs: number } & Record<RateClass, number>;
+}
+
 export interface Settings {
   /** Where the SQLite file and artifacts live (NIGHTSHIFT_DATA_DIR, default ./data). */
   dataDir: string;
@@ -184,6 +205,7 @@ export interface Settings {
   /** Alerts: when passes run and the global thresholds (TRAINING_MONITOR_INTERVAL, ACCURACY_THRESHOLD, FAILURE_RATE_THRESHOLD, …; src/monitor/alert-thresholds.ts). */
   monitor: MonitorSettings;
   http: { host: string; port: number };
+  auth: AuthSettings;
   tenants: readonly TenantDefinition[];
   jobs: readonly JobDefinition[];
   schedules: readonly ScheduleDefinition[];

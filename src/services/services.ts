@@ -13,6 +13,8 @@ import type { HealthService } from './health-service.ts';
 import type { JobService } from './job-service.ts';
 import type { MonitorService } from './monitor-service.ts';
 import type { SeriesService } from './series-service.ts';
+import type { KeyService } from './key-service.ts';
+import type { RateLimitService } from './rate-limit-service.ts';
 import type { RunService } from './run-service.ts';
 import type { ScheduleService } from './schedule-service.ts';
 import type { TenantService } from './tenant-service.ts';
@@ -31,4 +33,6 @@ export interface Services {
   readonly notifications: NotificationService;
   readonly monitor: MonitorService;
   readonly series: SeriesService;
+  readonly keys: KeyService;
+  readonly rateLimits: RateLimitService;
 }

@@ -157,7 +157,7 @@ export function sqliteFileOf(x: Executor): string | null {
 }
 
 /** Advisory-lock keys (PostgreSQL) for the few global critical sections. */
-export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002, sync: 7_001_003, runKey: 7_001_004 } as const;
+export const LOCK_KEYS = { migrate: 7_001_001, claim: 7_001_002, sync: 7_001_003, runKey: 7_001_004, firstKey: 7_001_017 } as const;
 
 /** PostgreSQL: a lock held until the caller's transaction ends. SQLite: nothing (its write lock is held already). */
 export async function advisoryLock(x: Executor, dialect: DialectName, key: number): Promise<void> {

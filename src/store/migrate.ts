@@ -17,6 +17,7 @@ import * as m0013 from './migrations/0013-retrain-decisions.ts';
 import * as m0014 from './migrations/0014-slots-past-the-horizon.ts';
 import * as m0015 from './migrations/0015-notification-outbox.ts';
 import * as m0016 from './migrations/0016-alerts.ts';
+import * as m0017 from './migrations/0017-api-keys.ts';
 
 interface Migration {
   id: number;
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 14, ...m0014 },
   { id: 15, ...m0015 },
   { id: 16, ...m0016 },
+  { id: 17, ...m0017 },
 ];
 
 /**

@@ -372,6 +372,26 @@ export interface Database {
   notification_channels: NotificationChannelsTable;
   notification_outbox: NotificationOutboxTable;
   notification_attempts: NotificationAttemptsTable;
+  api_keys: ApiKeysTable;
+  rate_limits: RateLimitsTable;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** The one tenant the key acts for; '*' for a super admin's key. */
+  tenant: string;
+  role: string;
+  secret_sha256: string;
+  created_at: number;
+  created_by: string;
+  revoked_at: number | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  reset_at: number;
 }
 
 export interface ModelDefinitionsTable {

@@ -34,9 +34,11 @@ describe('OpenAPI document', () => {
     assert.deepEqual(documentProblems(doc), []);
   });
 
-  test('the document says where it is served, that the API takes no credentials, and its license', () => {
+  test('the document says where it is served, that the API takes bearer credentials (the probes none), and its license', () => {
     assert.ok(doc.servers?.length, 'servers');
-    assert.deepEqual(doc.security, [], 'no authentication scheme (the server binds to loopback until authentication lands)');
+    assert.deepEqual(doc.security, [{ bearer: [] }], 'bearer credentials: a JWT or an API key');
+    assert.equal((doc as unknown as { components: { securitySchemes: Record<string, { scheme: string }> } }).components.securitySchemes.bearer?.scheme, 'bearer');
+    assert.deepEqual((doc.paths['/health/live']?.get as { security?: unknown } | undefined)?.security, [], 'the probes take none');
     assert.equal(doc.info.license?.name, 'MIT');
   });
 

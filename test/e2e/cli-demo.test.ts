@@ -68,7 +68,7 @@ describe('the CLI on the demo, as the README shows it', { timeout: 300_000 }, ()
   before(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    env = { ...BASE_ENV, NIGHTSHIFT_DATA_DIR: join(tempDir('ns-cli-demo-'), 'data'), NIGHTSHIFT_PORT: String(port), NIGHTSHIFT_LOG_LEVEL: 'info' };
+    env = { ...BASE_ENV, NIGHTSHIFT_DATA_DIR: join(tempDir('ns-cli-demo-'), 'data'), NIGHTSHIFT_PORT: String(port), NIGHTSHIFT_LOG_LEVEL: 'info', NIGHTSHIFT_AUTH: 'off' };
     server = new ServeProcess(env, ['--config', join(ROOT, 'examples', 'demo', 'nightshift.yaml'), 'serve']);
     const promoted = await server.waitForLog((l) => l.msg === 'run succeeded' && l.jobId === 'train-failure' && l.tenantId === 'acme' && l.outcome === 'promoted', 180_000);
     trainingRunId = String(promoted.runId);

@@ -23,6 +23,7 @@ function readmePredict(): { path: string; body: unknown } {
   const path = /localhost:8080(\/\S+)/.exec(block)?.[1];
   const body = /-d '([^']+)'/.exec(block)?.[1];
   assert.ok(path && body, 'the block holds a curl with a path and a -d body');
+  assert.ok(block.includes('-H "authorization: Bearer $NIGHTSHIFT_TOKEN"'), 'the block sends the key npm start printed');
   return { path, body: JSON.parse(body) };
 }
 
@@ -53,17 +54,22 @@ describe('the demo (npm start)', () => {
     await Promise.all(TENANTS.map((t) => server.waitForLog(promoted(t), 120_000)));
     assert.ok(Date.now() - t0 < 120_000);
 
-    const models = (await (await fetch(`${base}/api/models`)).json()) as { models: Array<{ tenantId: string; champion: { name: string; gate: { passed: boolean } } | null }> };
+    // The first start printed a super admin key, once, as the README says; without it: 401.
+    const printed = server.lines.map((l) => /export NIGHTSHIFT_TOKEN=(nsk_\S+)/.exec(String(l.msg))?.[1]).find(Boolean);
+    assert.ok(printed, 'serve printed the first super admin key');
+    const auth = { authorization: `Bearer ${printed}` };
+    assert.equal((await fetch(`${base}/api/models`)).status, 401);
+    const models = (await (await fetch(`${base}/api/models`, { headers: auth })).json()) as { models: Array<{ tenantId: string; champion: { name: string; gate: { passed: boolean } } | null }> };
     assert.deepEqual(models.models.map((m) => [m.tenantId, m.champion?.name, m.champion?.gate.passed]), TENANTS.map((t) => [t, `failure_${t}_v1`, true]));
 
     const { path, body } = readmePredict();
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
     const answer = (await res.json()) as { versionName: string; predictions: Array<{ prediction: number; probability: number }> };
     assert.equal(res.status, 200, JSON.stringify(answer));
     assert.equal(answer.versionName, 'failure_acme_v1');
     assert.ok(answer.predictions[0]!.probability >= 0 && answer.predictions[0]!.probability <= 1);
 
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
     assert.match(metrics, /nightshift_trainings_total\{job="train-failure",tenant="acme",outcome="promoted"\} 1/);
     assert.match(metrics, /nightshift_model_cache_entries 1/);
   });

@@ -70,6 +70,7 @@ function setup(port: number) {
     NIGHTSHIFT_POLL: '200ms',
     NIGHTSHIFT_SHUTDOWN_GRACE: '2s',
     NIGHTSHIFT_LOG_LEVEL: 'info',
+    NIGHTSHIFT_AUTH: 'off',
   };
 }
 

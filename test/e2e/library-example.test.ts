@@ -14,7 +14,7 @@ const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'library', 'se
 test('the library example mounts nightshift in a host Fastify app and runs a job through it', { timeout: 60_000 }, async () => {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', EXAMPLE], {
-    env: { ...process.env, PORT: String(port), NIGHTSHIFT_DATA_DIR: tempDir(), NIGHTSHIFT_LOG_LEVEL: 'warn', NIGHTSHIFT_POLL: '100ms' },
+    env: { ...process.env, PORT: String(port), NIGHTSHIFT_DATA_DIR: tempDir(), NIGHTSHIFT_LOG_LEVEL: 'warn', NIGHTSHIFT_POLL: '100ms', NIGHTSHIFT_AUTH: 'off' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');

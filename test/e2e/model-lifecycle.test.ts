@@ -52,7 +52,7 @@ describe('model lifecycle over the real server', () => {
     writeFileSync(config, JSON.stringify(CONFIG));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    server = new ServeProcess({ NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_PORT: String(port), NIGHTSHIFT_HOST: '127.0.0.1', ML_TRAINING_ENABLED: 'false' }, ['--config', config, 'serve']);
+    server = new ServeProcess({ NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_PORT: String(port), NIGHTSHIFT_HOST: '127.0.0.1', ML_TRAINING_ENABLED: 'false', NIGHTSHIFT_AUTH: 'off' }, ['--config', config, 'serve']);
     await server.waitForLog((l) => l.msg === 'declared datasets ready');
   });
   after(async () => {

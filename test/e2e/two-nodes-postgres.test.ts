@@ -123,6 +123,7 @@ describe('two serve processes on one PostgreSQL database', { skip: postgres.skip
           NIGHTSHIFT_POLL: '250ms',
           NIGHTSHIFT_SHUTDOWN_GRACE: '2s',
           NIGHTSHIFT_LOG_LEVEL: 'info',
+          NIGHTSHIFT_AUTH: 'off',
           ML_TRAINING_ENABLED: 'false',
         },
         ['--config', config, 'serve'],

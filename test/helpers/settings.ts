@@ -3,6 +3,7 @@ import { MONITOR_DEFAULTS } from '../../src/monitor/alert-thresholds.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NOTIFICATION_DEFAULTS } from '../../src/config/notification-entries.ts';
+import { AUTH_DEFAULTS } from '../../src/config/auth-env.ts';
 import type { CommandJob, EmptyJob, PipelineJob, ScheduleDefinition, Settings, TenantDefinition } from '../../src/config/types.ts';
 
 export const tempDir = (prefix = 'ns-test-') => mkdtempSync(join(tmpdir(), prefix));
@@ -79,6 +80,9 @@ export function makeSettings(o: Partial<Settings> = {}): Settings {
     analysis: { schedule: '0 3 * * *' },
     monitor: { ...MONITOR_DEFAULTS },
     http: { host: '127.0.0.1', port: 0 },
+    // Tests call the API as the local super admin unless they turn authentication on (test/api/auth-*).
+    // Budgets no functional test reaches (test/api/auth-rate-limits.test.ts sets small ones).
+    auth: { ...AUTH_DEFAULTS, mode: 'off', rateLimits: { windowMs: 60_000, train: 1_000_000, ingest: 1_000_000, predict: 1_000_000 } },
     tenants: TENANTS,
     jobs: [],
     schedules: [],

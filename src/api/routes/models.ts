@@ -5,6 +5,8 @@
  */
 import { Buffer } from 'node:buffer';
 import { Type } from 'typebox';
+import { NsError } from '../../errors.ts';
+import type { Principal } from '../../auth/principal.ts';
 import type { ModelService } from '../../models/model-service.ts';
 import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
 import { parsePredictBody } from '../../models/predict-input.ts';
@@ -70,6 +72,20 @@ const PredictResponse = Type.Object({
 
 const AliasUpdateResponse = Type.Object({ changed: Type.Boolean(), change: AliasChangeSchema });
 
+/**
+ * A definition that runs a program on this host (a command trainer) or reads from it (a CSV file
+ * path, a SQL connection) reaches beyond the tenant: only a super admin may declare one over the API
+ * (an admin is its tenant's, not the machine's).
+ */
+function requireSuperAdminForHostAccess(principal: Principal | undefined, body: Record<string, unknown>): void {
+  if (!principal || principal.role === 'super_admin') return;
+  const kindOf = (v: unknown) => (v && typeof v === 'object' && 'kind' in v ? (v as { kind: unknown }).kind : undefined);
+  const trainer = kindOf(body.trainer);
+  const source = kindOf(body.source);
+  const what = trainer === 'command' ? 'trainer.kind "command" (it runs a program on the server)' : source === 'csv' || source === 'sql' ? `source.kind "${String(source)}" (it reads a file or database the server reaches)` : null;
+  if (what) throw new NsError('NS_FORBIDDEN', `${what}: only a super admin may declare it; declare it in the config file, or use the built-in trainers on the tenant's dataset`, { field: what.startsWith('trainer') ? 'trainer.kind' : 'source.kind', details: { required: 'super_admin', role: principal.role } });
+}
+
 export function modelRoutes(app: Api, models: ModelService): void {
 
   app.get(
@@ -128,6 +144,7 @@ export function modelRoutes(app: Api, models: ModelService): void {
     },
     async (request, reply) => {
       const { tenantId, model } = request.params;
+      requireSuperAdminForHostAccess(request.principal, request.body);
       const { result, model: stored } = await models.define(tenantId, model, request.body);
       return reply.status(result === 'created' ? 201 : 200).send(modelDto({ ...stored, champion: await models.registry.champion(tenantId, model) }));
     },

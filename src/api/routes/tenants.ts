@@ -25,10 +25,14 @@ export function tenantRoutes(app: Api, tenants: TenantService): void {
         tags: ['tenants'],
         summary: 'List tenants',
         querystring: NoQuery,
-        response: { 200: described(Type.Object({ tenants: Type.Array(Tenant) }), 'Every tenant, by id'), ...errors(400) },
+        response: { 200: described(Type.Object({ tenants: Type.Array(Tenant) }), 'The tenants the caller may see (a super admin: every one), by id'), ...errors(400) },
       },
     },
-    async () => ({ tenants: (await tenants.list()).map(tenantDto) }),
+    async (request) => {
+      const mine = request.principal?.tenants ?? '*';
+      const all = await tenants.list();
+      return { tenants: (mine === '*' ? all : all.filter((t) => mine.includes(t.id))).map(tenantDto) };
+    },
   );
 
   app.post(

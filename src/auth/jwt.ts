@@ -1,0 +1,159 @@
+/**
+ * Bearer JWTs (jose): HS256 with NIGHTSHIFT_JWT_SECRET, RS256/ES256 with the keys of NIGHTSHIFT_JWKS
+ * (a file read at start, or a URL fetched and cached by jose). The token's alg picks the key; any
+ * other alg, `none` included, is refused before a key is looked at. Every refusal is a 401 with a
+ * stable code (docs/errors.md), never jose's own text.
+ */
+import { readFileSync } from 'node:fs';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { Clock } from '../clock.ts';
+import type { AuthSettings } from '../config/types.ts';
+import { NsError, type ErrorCode } from '../errors.ts';
+import { ROLES, type Principal, type Role } from './principal.ts';
+
+const ASYMMETRIC = ['RS256', 'ES256'] as const;
+/** Clock skew allowed between the issuer and this server, on exp and nbf. */
+const CLOCK_TOLERANCE_S = 5;
+
+export class JwtVerifier {
+  readonly #secret: KeyObject | null;
+  readonly #secretBytes: Buffer | null;
+  readonly #jwks: JWTVerifyGetKey | null;
+  readonly #algorithms: string[];
+  readonly #auth: AuthSettings;
+  readonly #clock: Clock;
+
+  constructor(auth: AuthSettings, clock: Clock) {
+    this.#auth = auth;
+    this.#clock = clock;
+    this.#secretBytes = auth.jwtSecret ? Buffer.from(auth.jwtSecret) : null;
+    this.#secret = this.#secretBytes ? createSecretKey(this.#secretBytes) : null;
+    this.#jwks = auth.jwks ? jwksOf(auth.jwks) : null;
+    this.#algorithms = [...(this.#secret ? ['HS256'] : []), ...(this.#jwks ? ASYMMETRIC : [])];
+  }
+
+  get configured(): boolean {
+    return this.#algorithms.length > 0;
+  }
+
+  async verify(token: string): Promise<Principal> {
+    if (!this.configured) throw refuse('NS_AUTH_ALGORITHM', 'bearer JWTs are not accepted here: no NIGHTSHIFT_JWT_SECRET or NIGHTSHIFT_JWKS is configured; use an API key');
+    if (this.#secretBytes && headerAlg(token) === 'HS256') return principalOf(verifyHs256(token, this.#secretBytes, this.#auth, this.#clock.now()));
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, (header, input) => (header.alg === 'HS256' ? this.#secret! : this.#jwks!(header, input)), {
+        algorithms: this.#algorithms,
+        ...(this.#auth.issuer ? { issuer: this.#auth.issuer } : {}),
+        ...(this.#auth.audience ? { audience: this.#auth.audience } : {}),
+        currentDate: new Date(this.#clock.now()),
+        clockTolerance: CLOCK_TOLERANCE_S,
+      }));
+    } catch (error) {
+      throw joseRefusal(error);
+    }
+    return principalOf(payload);
+  }
+}
+
+/** The header's alg, or null when the header does not decode (jose then says why). */
+function headerAlg(token: string): string | null {
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as unknown;
+    return header && typeof header === 'object' && typeof (header as { alg?: unknown }).alg === 'string' && !('crit' in header) && !('b64' in header) ? (header as { alg: string }).alg : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * HS256 without jose: node:crypto's HMAC and a constant-time compare, then the claims jose would
+ * check, in its order (signature first). jose's WebCrypto path costs ~40 µs a token where this costs
+ * ~7, and the issue bounds what authentication may take from predict (bench/auth.ts). The other
+ * algorithms (JWKS) go through jose.
+ */
+function verifyHs256(token: string, secret: Buffer, auth: AuthSettings, nowMs: number): JWTPayload {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+  const mac = createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
+  const signature = Buffer.from(parts[2]!, 'base64url');
+  if (signature.length !== mac.length || !timingSafeEqual(signature, mac)) throw refuse('NS_AUTH_SIGNATURE', 'the token signature does not verify with the configured secret or keys');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+  }
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+  const p = payload as JWTPayload;
+  const now = Math.floor(nowMs / 1000);
+  const numeric = (claim: 'exp' | 'nbf' | 'iat') => {
+    const v = p[claim];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw refuse('NS_AUTH_CLAIMS', `the token's ${claim} claim is invalid`);
+    return v;
+  };
+  const exp = numeric('exp');
+  const nbf = numeric('nbf');
+  numeric('iat');
+  if (nbf !== undefined && nbf > now + CLOCK_TOLERANCE_S) throw refuse('NS_AUTH_NOT_YET_VALID', 'the token is not valid yet (nbf is in the future)');
+  if (exp !== undefined && exp <= now - CLOCK_TOLERANCE_S) throw refuse('NS_AUTH_EXPIRED', 'the token has expired (exp); get a new one');
+  if (auth.issuer && p.iss !== auth.issuer) throw refuse('NS_AUTH_ISSUER', 'the token was not issued by the configured issuer (iss; NIGHTSHIFT_JWT_ISSUER)');
+  if (auth.audience) {
+    const aud = p.aud;
+    if (!(aud === auth.audience || (Array.isArray(aud) && aud.includes(auth.audience)))) throw refuse('NS_AUTH_AUDIENCE', 'the token is not for the configured audience (aud; NIGHTSHIFT_JWT_AUDIENCE)');
+  }
+  return p;
+}
+
+function jwksOf(source: string): JWTVerifyGetKey {
+  if (/^https?:\/\//i.test(source)) return createRemoteJWKSet(new URL(source), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+  let set: JSONWebKeySet;
+  try {
+    set = JSON.parse(readFileSync(source, 'utf8')) as JSONWebKeySet;
+  } catch (cause) {
+    throw new NsError('NS_CONFIG_INVALID', `NIGHTSHIFT_JWKS=${source}: cannot read a JWKS from it (${(cause as Error).message}); give a JSON file {"keys":[…]} or an https:// URL`, { field: 'NIGHTSHIFT_JWKS', cause });
+  }
+  if (!Array.isArray(set?.keys)) throw new NsError('NS_CONFIG_INVALID', `NIGHTSHIFT_JWKS=${source}: not a JWKS (no "keys" list)`, { field: 'NIGHTSHIFT_JWKS' });
+  return createLocalJWKSet(set);
+}
+
+const refuse = (code: ErrorCode, message: string) => new NsError(code, message, { field: 'authorization' });
+
+/** jose's error → one stable code; its message is not passed on (it may quote claims). */
+function joseRefusal(error: unknown): NsError {
+  if (error instanceof errors.JWTExpired) return refuse('NS_AUTH_EXPIRED', 'the token has expired (exp); get a new one');
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'nbf':
+      case 'iat':
+        return refuse('NS_AUTH_NOT_YET_VALID', `the token is not valid yet (${error.claim} is in the future)`);
+      case 'iss':
+        return refuse('NS_AUTH_ISSUER', 'the token was not issued by the configured issuer (iss; NIGHTSHIFT_JWT_ISSUER)');
+      case 'aud':
+        return refuse('NS_AUTH_AUDIENCE', 'the token is not for the configured audience (aud; NIGHTSHIFT_JWT_AUDIENCE)');
+      default:
+        return refuse('NS_AUTH_CLAIMS', `the token's ${error.claim} claim is invalid`);
+    }
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return refuse('NS_AUTH_ALGORITHM', 'the token is signed with an algorithm that is not accepted (HS256 with the shared secret, RS256 or ES256 with the JWKS)');
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return refuse('NS_AUTH_SIGNATURE', 'the token signature does not verify with the configured secret or keys');
+  }
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return refuse('NS_AUTH_SIGNATURE', 'the signing keys (NIGHTSHIFT_JWKS) could not be fetched; retry shortly');
+  // Not a verdict on the token (a JWKS URL that does not answer, a bug): the error handler logs it.
+  if (!(error instanceof errors.JOSEError)) throw error;
+  return refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+}
+
+/** The claims nightshift reads: sub, role, and tenant (one id or a list; a super admin needs none). */
+function principalOf(payload: JWTPayload): Principal {
+  const { sub } = payload;
+  const role = payload.role;
+  if (typeof sub !== 'string' || sub === '') throw refuse('NS_AUTH_CLAIMS', 'the token has no sub claim');
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw refuse('NS_AUTH_CLAIMS', `the token's role claim must be one of ${ROLES.join(', ')}`);
+  if (role === 'super_admin') return { subject: sub, keyId: null, role, tenants: '*', via: 'jwt' };
+  const claim = payload.tenant;
+  const tenants = typeof claim === 'string' ? [claim] : Array.isArray(claim) && claim.every((t) => typeof t === 'string') ? (claim as string[]) : null;
+  if (!tenants || tenants.length === 0 || tenants.some((t) => t === '' || t === '*')) throw refuse('NS_AUTH_CLAIMS', 'the token needs a tenant claim: a tenant id or a list of them');
+  return { subject: sub, keyId: null, role: role as Role, tenants: Object.freeze([...new Set(tenants)]), via: 'jwt' };
+}
