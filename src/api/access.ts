@@ -98,6 +98,22 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/tenants/:tenantId/models/:model/assess': r('viewer', 'path'),
   'GET /api/tenants/:tenantId/models/:model/live': r('viewer', 'path'),
 
+  'GET /api/tenants/:tenantId/models/:model/metrics': r('viewer', 'path'),
+
+  // Alerts (issue 16): the caller's tenant's; acknowledging is an operator's act.
+  'GET /api/alerts': r('viewer', 'query'),
+  'POST /api/alerts/:id/ack': r('operator', 'query'),
+  'GET /api/training/metrics': r('viewer', 'query'),
+  'GET /api/training/system-metrics': r('super_admin', 'none'),
+
+  // Notifications: an admin manages its tenant's channels; the outbox's rows are filtered by the caller's tenants.
+  'GET /api/tenants/:tenantId/notification-channels': r('viewer', 'path'),
+  'GET /api/tenants/:tenantId/notification-channels/:channelId': r('viewer', 'path'),
+  'POST /api/tenants/:tenantId/notification-channels': r('admin', 'path'),
+  'DELETE /api/tenants/:tenantId/notification-channels/:channelId': r('admin', 'path'),
+  'GET /api/notifications': r('viewer', 'query', { field: 'tenant' }),
+  'GET /api/notifications/:id': r('viewer', 'none'),
+
   // The seeds' routes (src/api/seeds): their own names for the tenant.
   'POST /api/predictions/train/schedule': r('operator', 'body', { rate: 'train' }),
   'GET /api/predictions/train/status': r('viewer', 'query'),

@@ -113,7 +113,7 @@ export function alertRoutes(app: Api, services: Pick<Services, 'monitor' | 'seri
         response: { 200: described(AlertSchema, 'The alert, acknowledged'), ...errors(400, 404, 409) },
       },
     },
-    async (request) => alertDto(await monitor.acknowledge(request.query.tenantId ?? ALL_TENANTS, request.params.id, request.body?.by ?? null)),
+    async (request) => alertDto(await monitor.acknowledge(request.query.tenantId ?? ALL_TENANTS, request.params.id, request.body?.by ?? request.principal?.subject ?? null)),
   );
 
   app.get(
