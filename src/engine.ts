@@ -18,6 +18,7 @@ import { PREDICTION_LOG_DEFAULTS } from './models/prediction-logger.ts';
 import { createArtifactStorage } from './registry/index.ts';
 import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
+import { AuditService } from './services/audit-service.ts';
 import { DataService } from './services/data-service.ts';
 import { HealthService, warnWithoutWal } from './services/health-service.ts';
 import { JobService } from './services/job-service.ts';
@@ -57,11 +58,14 @@ export class Engine implements Services {
   /** Declared models, training on demand, registry, rollback and predictions. */
   readonly models: ModelService;
   readonly health: HealthService;
+  /** Who changed what: every service records its changes here; trainings and alerts too. */
+  readonly audit: AuditService;
   /** Queues policy runs after ingests (training triggered by arriving data). */
   readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
   readonly queue: RunQueue;
   #closed = false;
+  readonly #unwatchAudit: () => void;
 
   private constructor(
     readonly settings: Settings,
@@ -83,12 +87,15 @@ export class Engine implements Services {
     events.on('run:queued', () => this.workers.wake());
 
     const artifacts = createArtifactStorage(settings, db);
-    this.tenants = new TenantService({ db, clock, logger, events, defaultTimezone: settings.timezone, declared: new Set(settings.tenants.map((t) => t.id)), artifacts });
+    const audit = (this.audit = new AuditService({ db, clock, logger }));
+    this.#unwatchAudit = audit.watch(events);
+    this.tenants = new TenantService({ db, clock, logger, events, defaultTimezone: settings.timezone, declared: new Set(settings.tenants.map((t) => t.id)), artifacts, audit });
     this.jobs = new JobService({ db, clock });
-    this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
-    this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
+    this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake(), audit });
+    this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, audit, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
     this.models = new ModelService({
       db,
+      audit,
       clock,
       events,
       logger,
@@ -104,7 +111,7 @@ export class Engine implements Services {
       historySamples: settings.historyCacheSamples,
     });
     // Every write of samples through the data service reaches serving's history cache.
-    this.data = new DataService({ db, clock, logger, events, maxSkewMs: settings.ingestMaxSkewMs, samples: this.models.recentSamples });
+    this.data = new DataService({ db, clock, logger, events, audit, maxSkewMs: settings.ingestMaxSkewMs, samples: this.models.recentSamples });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
     const workers = this.workers;
     const scheduler = this.scheduler;
@@ -169,6 +176,7 @@ export class Engine implements Services {
     // Every report is made before close() returns (the workers' loop has let go of them already).
     this.queue.releaseReports();
     await this.models.close();
+    this.#unwatchAudit();
     await this.db.close();
     this.logger.info('nightshift engine stopped');
   }

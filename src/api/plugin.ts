@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { Services } from '../services/services.ts';
+import { requestActor, withActor } from '../audit/actor.ts';
 import { withLogFields } from '../log-context.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
@@ -10,6 +11,7 @@ import { healthRoutes, type DrainState } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { modelRoutes } from './routes/models.ts';
 import { assessmentRoutes } from './routes/assessments.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -62,7 +64,8 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  fastify.addHook('preHandler', (request, _reply, done) => withLogFields({ reqId: request.id }, done));
+  // Authentication (src/auth) has put the caller on the request by now: the services' audit entries name it.
+  fastify.addHook('preHandler', (request, _reply, done) => withLogFields({ reqId: request.id }, () => withActor(requestActor(request), done)));
   await notFoundScope(fastify);
   const hostHasSwagger = fastify.hasDecorator('swagger');
   if (options.openapi ?? !hostHasSwagger) {
@@ -76,5 +79,6 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   datasetRoutes(app, services.data);
   modelRoutes(app, services.models);
   assessmentRoutes(app, services.models);
+  auditRoutes(app, services.audit);
   seedRoutes(app, services);
 };

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Settings } from '../config/types.ts';
 import type { EngineEvents } from '../events.ts';
 import type { ModelService } from '../models/model-service.ts';
+import type { AuditService } from './audit-service.ts';
 import type { DataService } from './data-service.ts';
 import type { HealthService } from './health-service.ts';
 import type { JobService } from './job-service.ts';
@@ -25,4 +26,6 @@ export interface Services {
   readonly data: DataService;
   readonly models: ModelService;
   readonly health: HealthService;
+  /** The audit log: read by GET /api/audit and `nightshift audit`; written by the services themselves. */
+  readonly audit: AuditService;
 }

@@ -15,11 +15,16 @@ import * as m0011 from './migrations/0011-artifacts.ts';
 import * as m0012 from './migrations/0012-training-runs.ts';
 import * as m0013 from './migrations/0013-retrain-decisions.ts';
 import * as m0014 from './migrations/0014-slots-past-the-horizon.ts';
+import * as m0018 from './migrations/0018-audit-log.ts';
 
 interface Migration {
   id: number;
   name: string;
+  /** Plain SQL both dialects accept. */
   statements: readonly string[];
+  /** Run after `statements`, on that dialect only (triggers, functions). */
+  sqlite?: readonly string[];
+  postgres?: readonly string[];
 }
 
 /** Numbered migrations, applied in order; never edit one that has landed. */
@@ -38,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 12, ...m0012 },
   { id: 13, ...m0013 },
   { id: 14, ...m0014 },
+  { id: 18, ...m0018 },
 ];
 
 /**
@@ -60,7 +66,7 @@ export async function migrate(db: Db): Promise<number[]> {
       async (tx) => {
         const done = await tx.selectFrom('ns_migrations').select('id').where('id', '=', migration.id).executeTakeFirst();
         if (done) return;
-        for (const statement of migration.statements) {
+        for (const statement of [...migration.statements, ...(migration[db.dialect] ?? [])]) {
           try {
             await sql.raw(statement).execute(tx);
           } catch (cause) {

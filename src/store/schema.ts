@@ -323,6 +323,22 @@ export interface Database {
   run_inputs: RunInputsTable;
   artifacts: ArtifactsTable;
   artifact_chunks: ArtifactChunksTable;
+  audit_log: AuditLogTable;
+}
+
+/** Append-only (migration 0018): inserted, never updated or deleted. */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  tenant_id: string | null;
+  subject: string;
+  key_id: string | null;
+  via: string;
+  action: string;
+  target: string;
+  before_state: string | null;
+  after_state: string | null;
+  request_id: string | null;
 }
 
 export interface ModelDefinitionsTable {

@@ -144,7 +144,7 @@ export function trainingModelRoutes(app: Api, services: SeedServices): void {
       const t = oneTarget(await roleTargets(services, 'training', body.organizationId, 'organizationId'), body.modelName);
       const model = declaredModel(t);
       const target = parseTargetVersion(body.targetVersion, model, t.tenantId);
-      const update = await services.models.rollback(t.tenantId, model, target, { ...(body.reason ? { reason: body.reason } : {}), actor: 'api:/api/training/rollback' });
+      const update = await services.models.rollback(t.tenantId, model, target, { ...(body.reason ? { reason: body.reason } : {}) });
       const version = (await services.models.version(t.tenantId, model, update.change.version));
       return {
         success: true,
