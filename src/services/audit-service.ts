@@ -9,12 +9,12 @@
  * Append-only: nothing here updates or deletes, and the store's triggers refuse both.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { currentActor, SYSTEM_ACTOR, type AuditActor } from '../audit/actor.ts';
 import type { Clock } from '../clock.ts';
 import { NsError } from '../errors.ts';
 import type { AlertEventPayload, EngineEvents } from '../events.ts';
-import { newId } from '../ids.ts';
 import { insertAuditRow, listAuditRows, type AuditFilter, type AuditRow } from '../store/audit.ts';
 import type { Db, Executor } from '../store/db.ts';
 import type { RunRow } from '../store/runs.ts';
@@ -64,6 +64,9 @@ export interface AuditListQuery extends Omit<AuditFilter, 'tenants'> {
   cursor?: string;
 }
 
+const SEQ_LIMIT = 36 ** 6;
+const AUDIT_ID = /^aud_[0-9a-z]{15}[0-9a-f]{8}$/;
+
 /** A summary is capped so that a large body can never bloat the log. */
 const MAX_SUMMARY_CHARS = 4000;
 
@@ -71,6 +74,7 @@ export class AuditService implements AuditRecorder {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  #seq = 0;
   /**
    * Open while a tracked change runs: changes nested in it belong to its entry. A timer it starts
    * inherits the scope but fires after it closed, and records on its own.
@@ -106,7 +110,7 @@ export class AuditService implements AuditRecorder {
     const actor = options.actor ?? currentActor();
     const at = this.#clock.now();
     const row: AuditRow = {
-      id: newId('aud', at),
+      id: this.#nextId(at),
       at,
       tenant_id: input.tenantId,
       subject: actor.subject,
@@ -126,10 +130,20 @@ export class AuditService implements AuditRecorder {
     }
   }
 
+  /**
+   * Time-ordered, and in the order of recording within one process (a counter after the time:
+   * entries of one millisecond, or of a clock that stands still, keep their order), then random
+   * bits so that nodes never collide.
+   */
+  #nextId(at: number): string {
+    this.#seq = (this.#seq + 1) % SEQ_LIMIT;
+    return `aud_${Math.max(0, at).toString(36).padStart(9, '0')}${this.#seq.toString(36).padStart(6, '0')}${randomBytes(4).toString('hex')}`;
+  }
+
   /** Newest first, `limit` per page; `nextCursor` continues. */
   async list(query: AuditListQuery): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
     const { limit, cursor, ...filter } = query;
-    if (cursor !== undefined && !/^aud_[0-9a-z]{9}[0-9a-f]{12}$/.test(cursor)) {
+    if (cursor !== undefined && !AUDIT_ID.test(cursor)) {
       throw new NsError('NS_VALIDATION', 'cursor: not a cursor of this list; pass the nextCursor of the previous page', { field: 'cursor' });
     }
     const rows = await listAuditRows(this.#db.k, filter, { before: cursor ?? null, limit: limit + 1 });
