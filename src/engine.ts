@@ -20,6 +20,7 @@ import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts'
 import { Scheduler } from './scheduler/scheduler.ts';
 import { AuditService } from './services/audit-service.ts';
 import { DataService } from './services/data-service.ts';
+import { MasterKeyService } from './services/master-key-service.ts';
 import { HealthService, warnWithoutWal } from './services/health-service.ts';
 import { JobService } from './services/job-service.ts';
 import { RunService } from './services/run-service.ts';
@@ -60,6 +61,7 @@ export class Engine implements Services {
   readonly health: HealthService;
   /** Who changed what: every service records its changes here; trainings and alerts too. */
   readonly audit: AuditService;
+  readonly masterKey: MasterKeyService;
   /** Queues policy runs after ingests (training triggered by arriving data). */
   readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
@@ -89,6 +91,7 @@ export class Engine implements Services {
     const artifacts = createArtifactStorage(settings, db);
     const audit = (this.audit = new AuditService({ db, clock, logger }));
     this.#unwatchAudit = audit.watch(events);
+    this.masterKey = new MasterKeyService({ db, settings, audit });
     this.tenants = new TenantService({ db, clock, logger, events, defaultTimezone: settings.timezone, declared: new Set(settings.tenants.map((t) => t.id)), artifacts, audit });
     this.jobs = new JobService({ db, clock });
     this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake(), audit });

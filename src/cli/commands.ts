@@ -16,6 +16,8 @@ import { addDataCommands } from './data-commands.ts';
 import { addGenerateCommand } from './generate-command.ts';
 import { addModelCommands } from './model-commands.ts';
 import { addAssessCommands } from './assess-commands.ts';
+import { addAuditCommands } from './audit-commands.ts';
+import { addKeyCommands } from './key-commands.ts';
 
 export type { CliIo, ServeHandler };
 
@@ -163,5 +165,7 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   addModelCommands(program, io);
   addAssessCommands(program, io);
   addArtifactCommands(program, io);
+  addAuditCommands(program, io);
+  addKeyCommands(program, io);
   return program;
 }

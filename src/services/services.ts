@@ -9,6 +9,7 @@ import type { EngineEvents } from '../events.ts';
 import type { ModelService } from '../models/model-service.ts';
 import type { AuditService } from './audit-service.ts';
 import type { DataService } from './data-service.ts';
+import type { MasterKeyService } from './master-key-service.ts';
 import type { HealthService } from './health-service.ts';
 import type { JobService } from './job-service.ts';
 import type { RunService } from './run-service.ts';
@@ -28,4 +29,6 @@ export interface Services {
   readonly health: HealthService;
   /** The audit log: read by GET /api/audit and `nightshift audit`; written by the services themselves. */
   readonly audit: AuditService;
+  /** Master key rotation (`nightshift keys rotate-master`). */
+  readonly masterKey: MasterKeyService;
 }
