@@ -34,7 +34,8 @@ export class SecretSealer {
   open(tenantId: string, sealed: string, context = ''): string {
     const m = SEALED.exec(sealed);
     const raw = m ? Buffer.from(m[2] as string, 'base64url') : null;
-    if (!m || !raw || raw.length < NONCE_BYTES + TAG_BYTES) throw new NsError('NS_STORE', 'sealed secret: not a value sealed by nightshift (expected ns1.<key id>.<data>)');
+    // Canonical encoding only: base64's unused trailing bits would otherwise let two texts open alike.
+    if (!m || !raw || raw.length < NONCE_BYTES + TAG_BYTES || raw.toString('base64url') !== m[2]) throw new NsError('NS_STORE', 'sealed secret: not a value sealed by nightshift (expected ns1.<key id>.<data>)');
     const master = this.keyring.find(m[1] as string);
     if (!master) {
       throw new NsError('NS_STORE', `sealed secret: sealed with master key ${m[1]}, which this process does not have (it has ${this.keyring.ids.join(', ')}); set NIGHTSHIFT_MASTER_KEY to the key it was sealed with`, {
