@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
 import { redactUrl } from './config/load-settings.ts';
+import { MASTER_KEY_ENV, masterKeyEnv } from './config/master-key-env.ts';
+import { keyFileOf } from './crypto/master-key.ts';
 import type { Settings } from './config/types.ts';
 import { NsError } from './errors.ts';
 import { EngineEvents } from './events.ts';
@@ -89,6 +91,10 @@ export class Engine implements Services {
     events.on('run:queued', () => this.workers.wake());
 
     const artifacts = createArtifactStorage(settings, db);
+    if (db.dialect === 'postgres' && masterKeyEnv().current === null) {
+      // Each node would generate a key file of its own, and none could read what another encrypted.
+      logger.warn({ keyFile: keyFileOf(settings.dataDir) }, `artifacts are encrypted with this node's key file; on PostgreSQL with several nodes set the same ${MASTER_KEY_ENV} on every node`);
+    }
     const audit = (this.audit = new AuditService({ db, clock, logger }));
     this.#unwatchAudit = audit.watch(events);
     this.masterKey = new MasterKeyService({ db, settings, audit });

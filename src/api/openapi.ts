@@ -16,6 +16,7 @@ export const API_TAGS = [
   { name: 'runs', description: 'Run history: every slot, trigger and retry with its attempts, steps, metrics and log tail; cancel a run' },
   { name: 'datasets', description: 'Tenant datasets: the schema of the samples, and sample ingest as JSON, NDJSON or CSV' },
   { name: 'models', description: 'Declared models per tenant: train, versions with metrics and gate verdicts, promotion, rollback, predictions, ONNX export and import' },
+  { name: 'audit', description: 'The append-only audit log: who changed what and when, through the API, the CLI, trainings, alerts and key rotations' },
   { name: 'seed-compatible', description: 'Endpoints with the shapes of the in-house systems nightshift replaces, each a thin adapter over the routes above' },
 ] as const;
 
