@@ -1,6 +1,6 @@
 /** The codec a process reads and writes artifacts with: encrypted under the master key of its settings. */
-import { masterKeyEnv } from '../config/master-key-env.ts';
-import { loadMasterKeyring, type MasterKeyring } from '../crypto/master-key.ts';
+import { keyringFor } from '../crypto/keyring-for.ts';
+import type { MasterKeyring } from '../crypto/master-key.ts';
 import { EncryptedCodec } from './encrypted-codec.ts';
 
 export interface CodecSettings {
@@ -9,7 +9,7 @@ export interface CodecSettings {
 
 /** NIGHTSHIFT_MASTER_KEY, or the data dir's key file (created on first use unless `create` is false). */
 export function artifactKeyring(settings: CodecSettings, options: { create?: boolean } = {}): MasterKeyring {
-  return loadMasterKeyring({ dataDir: settings.dataDir, env: masterKeyEnv(), ...options });
+  return keyringFor(settings, options);
 }
 
 export function artifactCodec(settings: CodecSettings, options: { create?: boolean } = {}): EncryptedCodec {
