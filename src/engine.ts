@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
 import { redactUrl } from './config/load-settings.ts';
+import { MASTER_KEY_ENV, masterKeyEnv } from './config/master-key-env.ts';
+import { keyFileOf } from './crypto/master-key.ts';
 import type { Settings } from './config/types.ts';
 import { NsError } from './errors.ts';
 import { EngineEvents } from './events.ts';
@@ -20,7 +22,9 @@ import { PREDICTION_LOG_DEFAULTS } from './models/prediction-logger.ts';
 import { createArtifactStorage } from './registry/index.ts';
 import { syncDefinitions, type SyncSummary } from './scheduler/schedule-sync.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
+import { AuditService } from './services/audit-service.ts';
 import { DataService } from './services/data-service.ts';
+import { MasterKeyService } from './services/master-key-service.ts';
 import { HealthService, warnWithoutWal } from './services/health-service.ts';
 import { JobService } from './services/job-service.ts';
 import { RunService } from './services/run-service.ts';
@@ -70,11 +74,15 @@ export class Engine implements Services {
   readonly series: SeriesService;
   readonly keys: KeyService;
   readonly rateLimits: RateLimitService;
+  /** Who changed what: every service records its changes here; trainings and alerts too. */
+  readonly audit: AuditService;
+  readonly masterKey: MasterKeyService;
   /** Queues policy runs after ingests (training triggered by arriving data). */
   readonly policy: PolicyTrigger;
   /** Where the scheduler queues runs and the workers take them. */
   readonly queue: RunQueue;
   #closed = false;
+  readonly #unwatchAudit: () => void;
 
   private constructor(
     readonly settings: Settings,
@@ -96,14 +104,22 @@ export class Engine implements Services {
     events.on('run:queued', () => this.workers.wake());
 
     const artifacts = createArtifactStorage(settings, db);
-    this.tenants = new TenantService({ db, clock, logger, events, defaultTimezone: settings.timezone, declared: new Set(settings.tenants.map((t) => t.id)), artifacts });
+    if (db.dialect === 'postgres' && masterKeyEnv().current === null) {
+      // Each node would generate a key file of its own, and none could read what another encrypted.
+      logger.warn({ keyFile: keyFileOf(settings.dataDir) }, `artifacts are encrypted with this node's key file; on PostgreSQL with several nodes set the same ${MASTER_KEY_ENV} on every node`);
+    }
+    const audit = (this.audit = new AuditService({ db, clock, logger }));
+    this.#unwatchAudit = audit.watch(events);
+    this.masterKey = new MasterKeyService({ db, settings, audit });
+    this.tenants = new TenantService({ db, clock, logger, events, defaultTimezone: settings.timezone, declared: new Set(settings.tenants.map((t) => t.id)), artifacts, audit });
     this.jobs = new JobService({ db, clock });
-    this.keys = new KeyService({ db, clock, logger, tenants: this.tenants });
+    this.keys = new KeyService({ db, clock, logger, tenants: this.tenants, audit });
     this.rateLimits = new RateLimitService({ db, clock });
-    this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake() });
-    this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
+    this.schedules = new ScheduleService({ db, clock, logger, jobs: this.jobs, tenants: this.tenants, wakeScheduler: () => this.scheduler.wake(), audit });
+    this.runs = new RunService({ db, clock, events, logger, jobs: this.jobs, tenants: this.tenants, audit, abortLocal: (runId) => this.workers.abortLocal(runId, 'cancel'), executeNow: (runId) => this.workers.executeNow(runId) });
     this.models = new ModelService({
       db,
+      audit,
       clock,
       events,
       logger,
@@ -119,7 +135,7 @@ export class Engine implements Services {
       historySamples: settings.historyCacheSamples,
     });
     // Every write of samples through the data service reaches serving's history cache.
-    this.data = new DataService({ db, clock, logger, events, maxSkewMs: settings.ingestMaxSkewMs, samples: this.models.recentSamples });
+    this.data = new DataService({ db, clock, logger, events, audit, maxSkewMs: settings.ingestMaxSkewMs, samples: this.models.recentSamples });
     this.notifications = new NotificationService({
       db,
       clock,
@@ -128,9 +144,10 @@ export class Engine implements Services {
       nodeId: settings.nodeId,
       settings: settings.notifications,
       requireTenant: (tenantId) => this.tenants.require(tenantId, 'tenantId'),
+      audit,
     });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
-    this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models });
+    this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models, audit });
     this.series = new SeriesService({ db, clock, settings: settings.monitor, models: this.models });
     const workers = this.workers;
     const scheduler = this.scheduler;
@@ -202,6 +219,7 @@ export class Engine implements Services {
     // Every report is made before close() returns (the workers' loop has let go of them already).
     this.queue.releaseReports();
     await this.models.close();
+    this.#unwatchAudit();
     await this.db.close();
     this.logger.info('nightshift engine stopped');
   }

@@ -114,6 +114,9 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/notifications': r('viewer', 'query', { field: 'tenant' }),
   'GET /api/notifications/:id': r('viewer', 'none'),
 
+  // The audit log: an admin reads its tenant's entries; entries of no tenant (installation events) only a super admin.
+  'GET /api/audit': r('admin', 'query'),
+
   // The seeds' routes (src/api/seeds): their own names for the tenant.
   'POST /api/predictions/train/schedule': r('operator', 'body', { rate: 'train' }),
   'GET /api/predictions/train/status': r('viewer', 'query'),

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { Services } from '../services/services.ts';
+import { requestActor, withActor } from '../audit/actor.ts';
 import { withLogFields } from '../log-context.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
@@ -16,6 +17,7 @@ import { modelRoutes } from './routes/models.ts';
 import { assessmentRoutes } from './routes/assessments.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { runRoutes } from './routes/runs.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -77,7 +79,8 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  fastify.addHook('preHandler', (request, _reply, done) => withLogFields({ reqId: request.id }, done));
+  // Authentication (src/auth) has put the caller on the request by now: the services' audit entries name it.
+  fastify.addHook('preHandler', (request, _reply, done) => withLogFields({ reqId: request.id }, () => withActor(requestActor(request), done)));
   await notFoundScope(fastify);
   const hostHasSwagger = fastify.hasDecorator('swagger');
   if (options.openapi ?? !hostHasSwagger) {
@@ -93,6 +96,7 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   assessmentRoutes(app, services.models);
   notificationRoutes(app, services.notifications);
   alertRoutes(app, services);
+  auditRoutes(app, services.audit);
   seedRoutes(app, services);
   keyRoutes(app, services.keys);
 };

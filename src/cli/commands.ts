@@ -18,6 +18,8 @@ import { addGenerateCommand } from './generate-command.ts';
 import { addModelCommands } from './model-commands.ts';
 import { addAssessCommands } from './assess-commands.ts';
 import { addAlertCommands } from './alert-commands.ts';
+import { addAuditCommands } from './audit-commands.ts';
+import { addMasterKeyCommands } from './master-key-commands.ts';
 
 export type { CliIo, ServeHandler };
 
@@ -166,6 +168,8 @@ export function buildProgram(io: CliIo, serve: ServeHandler): Command {
   addAssessCommands(program, io);
   addAlertCommands(program, io);
   addArtifactCommands(program, io);
+  addAuditCommands(program, io);
   addKeyCommands(program, io);
+  addMasterKeyCommands(program, io);
   return program;
 }

@@ -1,5 +1,7 @@
 /** What every CLI command that reads or writes the store shares: an engine for one call, and its tenant. */
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { cliActor, withActor } from '../audit/actor.ts';
 import pino from 'pino';
 import { loadSettings } from '../config/index.ts';
 import type { Settings } from '../config/types.ts';
@@ -28,7 +30,8 @@ export async function withEngine<T>(cmd: Command, io: CliIo, use: StoreUse, fn: 
   const settings = settingsFrom(cmd, io);
   const engine = await Engine.open({ settings, logger: pino({ level: 'warn' }, pino.destination(2)), store: use === 'existing' ? 'existing' : 'create' });
   try {
-    return await fn(engine);
+    // What the command changes is audited as this user's (cli:<user>).
+    return await withActor(cliActor(localUser(io)), () => fn(engine));
   } finally {
     await engine.close(0);
   }
@@ -53,4 +56,13 @@ export function tenantOf({ settings }: Pick<Services, 'settings'>, given: string
   if (given) return given;
   if (settings.tenants.length === 1) return settings.tenants[0]!.id;
   throw new NsError('NS_VALIDATION', `name the tenant with --tenant (declared: ${settings.tenants.map((t) => t.id).join(', ') || 'none'})`, { field: 'tenant' });
+}
+
+/** The OS user running the CLI, for the audit log (USER when the account has no name). */
+export function localUser(io: Pick<CliIo, 'env'>): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return io.env.USER ?? 'unknown';
+  }
 }

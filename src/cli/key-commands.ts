@@ -12,8 +12,13 @@ import type { CliIo } from './io.ts';
 
 const row = (k: ApiKeyView) => ({ id: k.id, tenant: k.tenant, role: k.role, name: k.name, created: iso(k.createdAt), revoked: k.revokedAt === null ? '' : iso(k.revokedAt) });
 
+/** The `keys` command group (API keys here, the master key in master-key-commands.ts), created once whoever adds to it first. */
+export function keysCommand(program: Command): Command {
+  return program.commands.find((c) => c.name() === 'keys') ?? program.command('keys').description('API keys (create, shown once; list; revoke) and the master key (rotate-master)');
+}
+
 export function addKeyCommands(program: Command, io: CliIo): void {
-  const keys = program.command('keys').description('API keys: create (shown once), list, revoke');
+  const keys = keysCommand(program);
 
   keys
     .command('create')

@@ -52,7 +52,12 @@ export interface PredictResult {
   predictions: Array<Prediction & { filled?: Filled }>;
 }
 
+import { NO_AUDIT, type AuditRecorder } from '../services/audit-service.ts';
+import { currentActor } from '../audit/actor.ts';
+
 export interface ModelServiceDeps {
+  /** Where each change is recorded (audit-service.ts); none in tests of this service alone. */
+  audit?: AuditRecorder;
   db: Db;
   clock: Clock;
   events: EngineEvents;
@@ -86,6 +91,7 @@ export class ModelService {
   readonly recentSamples: HistoryCache;
   readonly #declarations: DeclarationCache;
   readonly #d: ModelServiceDeps;
+  readonly #audit: AuditRecorder;
   readonly #offs: Array<() => void>;
   readonly #log: PredictionLogger;
   /** Champion swaps under way after a promoting run, per tenant. */
@@ -93,6 +99,7 @@ export class ModelService {
 
   constructor(deps: ModelServiceDeps) {
     this.#d = deps;
+    this.#audit = deps.audit ?? NO_AUDIT;
     const { db, clock, events, logger } = deps;
     this.registry = new ModelRegistry({ db, artifacts: deps.artifacts, clock, ...deps.retention });
     this.#log = new PredictionLogger({ db, clock, logger, settings: deps.predictionLog });
@@ -170,32 +177,34 @@ export class ModelService {
 
   /** Declares or replaces a model over the API; its dataset must exist and have the feature columns. */
   async define(tenantId: string, name: string, body: unknown): Promise<{ result: 'created' | 'updated' | 'unchanged'; model: StoredModel }> {
-    await this.#tenant(tenantId);
-    const definition = parseModelDefinition(body, '', name);
-    // The API never starts programs on the server: command trainers are declared by its operator, in the config file.
-    if (definition.trainer.kind === 'command') {
-      throw new NsError('NS_VALIDATION', 'trainer.kind: "command" trainers are declared in the config file (models:), not over the API, which never starts programs on the server; use "gbdt" or "linear" here', { field: 'trainer.kind' });
-    }
-    const schema = datasetSchemaOf(await requireDataset(this.#d.db.k, tenantId, definition.dataset));
-    checkSpecAgainstSchema(definition.features, schema, 'features');
-    if ((definition.task === 'binary') !== (schema.label.type === 'binary')) {
-      throw new NsError('NS_VALIDATION', `task: "${definition.task}" does not fit dataset "${definition.dataset}", whose label "${schema.label.name}" is ${schema.label.type}; use task "${schema.label.type === 'binary' ? 'binary' : 'regression'}"`, { field: 'task' });
-    }
-    const jobId = trainJobId(name);
-    const now = this.#d.clock.now();
-    const result = await inTransaction(this.#d.db, async (x) => {
-      const job = await getJob(x, jobId);
-      if (job && job.kind !== 'train') throw new NsError('NS_CONFLICT', `job "${jobId}" exists and is not a training job; rename the model`, { field: 'model' });
-      if (job && job.tenants !== null && !job.tenants.includes(tenantId)) {
-        throw new NsError('NS_CONFLICT', `job "${jobId}" is declared in the config file for tenants ${job.tenants.join(', ')} only; add "${tenantId}" to the model's tenants there`, { field: 'tenantId' });
+    return this.#audit.track((r: { result: 'created' | 'updated' | 'unchanged'; model: StoredModel }) => ({ action: 'model.define', tenantId, target: `model/${tenantId}/${name}`, after: { result: r.result, dataset: r.model.definition.dataset, trainer: r.model.definition.trainer.kind, task: r.model.definition.task } }), async () => {
+      await this.#tenant(tenantId);
+      const definition = parseModelDefinition(body, '', name);
+      // The API never starts programs on the server: command trainers are declared by its operator, in the config file.
+      if (definition.trainer.kind === 'command') {
+        throw new NsError('NS_VALIDATION', 'trainer.kind: "command" trainers are declared in the config file (models:), not over the API, which never starts programs on the server; use "gbdt" or "linear" here', { field: 'trainer.kind' });
       }
-      if (!job) await upsertJob(x, this.#apiTrainJob(jobId, name), now);
-      return upsertModelDefinition(x, tenantId, definition, jobId, 'api', now);
+      const schema = datasetSchemaOf(await requireDataset(this.#d.db.k, tenantId, definition.dataset));
+      checkSpecAgainstSchema(definition.features, schema, 'features');
+      if ((definition.task === 'binary') !== (schema.label.type === 'binary')) {
+        throw new NsError('NS_VALIDATION', `task: "${definition.task}" does not fit dataset "${definition.dataset}", whose label "${schema.label.name}" is ${schema.label.type}; use task "${schema.label.type === 'binary' ? 'binary' : 'regression'}"`, { field: 'task' });
+      }
+      const jobId = trainJobId(name);
+      const now = this.#d.clock.now();
+      const result = await inTransaction(this.#d.db, async (x) => {
+        const job = await getJob(x, jobId);
+        if (job && job.kind !== 'train') throw new NsError('NS_CONFLICT', `job "${jobId}" exists and is not a training job; rename the model`, { field: 'model' });
+        if (job && job.tenants !== null && !job.tenants.includes(tenantId)) {
+          throw new NsError('NS_CONFLICT', `job "${jobId}" is declared in the config file for tenants ${job.tenants.join(', ')} only; add "${tenantId}" to the model's tenants there`, { field: 'tenantId' });
+        }
+        if (!job) await upsertJob(x, this.#apiTrainJob(jobId, name), now);
+        return upsertModelDefinition(x, tenantId, definition, jobId, 'api', now);
+      });
+      this.#declarations.forget(tenantId, name);
+      if (result === 'created') await this.#scheduleTraining(tenantId, jobId);
+      if (result !== 'unchanged') contextLogger(this.#d.logger).info({ tenantId, model: name, jobId, result }, 'model declared');
+      return { result, model: (await getModelDefinition(this.#d.db.k, tenantId, name))! };
     });
-    this.#declarations.forget(tenantId, name);
-    if (result === 'created') await this.#scheduleTraining(tenantId, jobId);
-    if (result !== 'unchanged') contextLogger(this.#d.logger).info({ tenantId, model: name, jobId, result }, 'model declared');
-    return { result, model: (await getModelDefinition(this.#d.db.k, tenantId, name))! };
   }
 
   /**
@@ -235,9 +244,13 @@ export class ModelService {
    * `trigger`: what the run, its version and the champion history record as having started it.
    */
   async train(tenantId: string, name: string, params: Record<string, unknown> = {}, mode: 'now' | 'queue' = 'now', trigger: 'manual' | 'startup' = 'manual'): Promise<RunView> {
-    const model = await this.model(tenantId, name);
-    const checked = checkTrainParams(params);
-    return this.#d.runs.trigger(model.jobId, tenantId, { mode, params: { ...checked }, trigger });
+    return this.#audit.track((run: RunView) => ({ action: 'model.train', tenantId, target: `model/${tenantId}/${name}`, after: { runId: run.id, trigger, mode, params } }), async () => {
+      const model = await this.model(tenantId, name);
+      const checked = checkTrainParams(params);
+            // The champion history of a promotion by this training names who asked for it (training-run.ts).
+      const requestedBy = trigger === 'manual' ? currentActor().subject : null;
+      return this.#d.runs.trigger(model.jobId, tenantId, { mode, params: { ...checked, ...(requestedBy ? { requestedBy } : {}) }, trigger });
+    });
   }
 
   async versions(tenantId: string, name: string, page: { limit?: number; cursor?: number | null } = {}) {
@@ -267,23 +280,27 @@ export class ModelService {
   }
 
   async rollback(tenantId: string, name: string, targetVersion: number, o: { reason?: string; actor?: string | null }): Promise<AliasUpdate> {
-    await this.model(tenantId, name);
-    const update = await this.registry.rollback(tenantId, name, targetVersion, { reason: o.reason ?? `rollback to v${targetVersion}`, actor: o.actor ?? null });
-    this.#logAliasUpdate(update);
-    await this.#refresh(tenantId, name);
-    return update;
+    return this.#audit.track((u: AliasUpdate) => ({ action: 'model.rollback', tenantId, target: `model/${tenantId}/${name}`, before: { champion: u.change.previousVersion }, after: { champion: u.change.version, changed: u.changed, reason: u.change.reason } }), async () => {
+      await this.model(tenantId, name);
+      const update = await this.registry.rollback(tenantId, name, targetVersion, { reason: o.reason ?? `rollback to v${targetVersion}`, actor: o.actor ?? currentActor().subject });
+      this.#logAliasUpdate(update);
+      await this.#refresh(tenantId, name);
+      return update;
+    });
   }
 
   async promote(tenantId: string, name: string, version: number, o: { reason?: string; actor?: string | null; expectedCurrent?: number | null }): Promise<AliasUpdate> {
-    await this.model(tenantId, name);
-    const update = await this.registry.promote(tenantId, name, version, {
-      reason: o.reason ?? `promoted v${version} by hand`,
-      actor: o.actor ?? null,
-      ...(o.expectedCurrent !== undefined ? { expectedCurrent: o.expectedCurrent } : {}),
+    return this.#audit.track((u: AliasUpdate) => ({ action: 'model.promote', tenantId, target: `model/${tenantId}/${name}`, before: { champion: u.change.previousVersion }, after: { champion: u.change.version, changed: u.changed, reason: u.change.reason } }), async () => {
+      await this.model(tenantId, name);
+      const update = await this.registry.promote(tenantId, name, version, {
+        reason: o.reason ?? `promoted v${version} by hand`,
+        actor: o.actor ?? currentActor().subject,
+        ...(o.expectedCurrent !== undefined ? { expectedCurrent: o.expectedCurrent } : {}),
+      });
+      this.#logAliasUpdate(update);
+      await this.#refresh(tenantId, name);
+      return update;
     });
-    this.#logAliasUpdate(update);
-    await this.#refresh(tenantId, name);
-    return update;
   }
 
   #logAliasUpdate({ changed, change: c }: AliasUpdate): void {
@@ -308,12 +325,14 @@ export class ModelService {
    * model is in flight.
    */
   async importOnnx(tenantId: string, name: string, bytes: Uint8Array, o: ImportOnnxOptions & { waitMs?: number; here?: boolean } = {}): Promise<ImportOnnxResult> {
-    const model = await this.model(tenantId, name);
-    if (bytes.byteLength === 0) throw new NsError('NS_VALIDATION', 'onnx: the file is empty; send the contents of a .onnx file', { field: 'onnx' });
-    const queued = await this.#d.runs.trigger(model.jobId, tenantId, { mode: 'now', params: { import: importParams(o) }, inputs: [{ name: IMPORT_INPUT, bytes }] });
-    if (o.here) await this.#d.runs.executeHere(queued.id);
-    const run = o.waitMs || o.here ? await this.#d.runs.waitForEnd(tenantId, queued.id, o.waitMs ?? 0) : queued;
-    return importOutcome(run, this.registry, name);
+    return this.#audit.track((r: ImportOnnxResult) => ({ action: 'model.import', tenantId, target: `model/${tenantId}/${name}`, after: { bytes: bytes.byteLength, promote: o.promote ?? null, outcome: (r as { outcome?: unknown }).outcome ?? null } }), async () => {
+      const model = await this.model(tenantId, name);
+      if (bytes.byteLength === 0) throw new NsError('NS_VALIDATION', 'onnx: the file is empty; send the contents of a .onnx file', { field: 'onnx' });
+      const queued = await this.#d.runs.trigger(model.jobId, tenantId, { mode: 'now', params: { import: importParams({ ...o, actor: o.actor ?? currentActor().subject }) }, inputs: [{ name: IMPORT_INPUT, bytes }] });
+      if (o.here) await this.#d.runs.executeHere(queued.id);
+      const run = o.waitMs || o.here ? await this.#d.runs.waitForEnd(tenantId, queued.id, o.waitMs ?? 0) : queued;
+      return importOutcome(run, this.registry, name);
+    });
   }
 
   /**

@@ -8,8 +8,8 @@
  * visible; `place` makes it visible inside the transaction that inserts its version. Every read is
  * verified against the hash.
  *
- * The codec is the seam for per-tenant encryption: it turns plaintext chunks into stored bytes and
- * back, the same for both implementations. The default stores the plaintext.
+ * The codec turns plaintext chunks into stored bytes and back, the same for both implementations:
+ * per-tenant encryption (encrypted-codec.ts, what the service uses), or the plaintext (identity).
  */
 import { createHash } from 'node:crypto';
 import { NsError } from '../errors.ts';
@@ -19,18 +19,31 @@ import type { Executor } from '../store/db.ts';
 /** As in the settings (NIGHTSHIFT_ARTIFACTS). */
 export type ArtifactStorageKind = 'file' | 'postgres';
 
+/** Which artifact stored bytes are: its tenant and the sha256 of its plaintext. */
+export interface ArtifactRef {
+  tenantId: string;
+  sha256: string;
+}
+
 export interface ArtifactCodec {
+  /** Recorded with artifacts stored in PostgreSQL (their `codec` column). */
   readonly name: string;
   /** Plaintext chunks → the bytes stored. */
   encode(tenantId: string, plain: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array>;
   /** The bytes stored → the plaintext (throws when they cannot be decoded). */
-  decode(tenantId: string, stored: Buffer): Buffer | Promise<Buffer>;
+  decode(ref: ArtifactRef, stored: Buffer): Buffer | Promise<Buffer>;
+  /** Whether this codec reads bytes a codec of this name stored (an encrypting codec reads older plaintext too). */
+  reads(codecName: string): boolean;
+  /** False when the stored bytes should be rewritten (plaintext, or a retired key): what a key rotation re-encrypts. */
+  isCurrent(stored: Buffer): boolean;
 }
 
 export const identityCodec: ArtifactCodec = Object.freeze({
   name: 'identity',
   encode: (_tenantId: string, plain: AsyncIterable<Uint8Array>) => plain,
-  decode: (_tenantId: string, stored: Buffer) => stored,
+  decode: (_ref: ArtifactRef, stored: Buffer) => stored,
+  reads: (codecName: string) => codecName === 'identity',
+  isCurrent: () => true,
 });
 
 /** An artifact as one buffer, or streamed in chunks (large or slowly produced artifacts). */
@@ -94,6 +107,12 @@ export interface ArtifactStorage {
   removeTemp(item: StoredArtifact): Promise<boolean>;
   /** Where an artifact is (or would be), for messages. */
   locationOf(tenantId: string, sha256: string): string;
+  /**
+   * Re-encodes a stored artifact with the codec's current key when it is not (plaintext, or a
+   * retired master key), verified and replaced atomically under its lock: what a master key
+   * rotation does to every artifact. 'missing' when it is not there.
+   */
+  reencode(tenantId: string, sha256: string, what: string): Promise<'rewritten' | 'current' | 'missing'>;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -144,11 +163,13 @@ async function* asChunks(content: ArtifactContent): AsyncIterable<Uint8Array> {
 export async function decodeVerified(codec: ArtifactCodec, tenantId: string, sha256: string, stored: Buffer, what: string, location: string): Promise<Buffer> {
   let plain: Buffer;
   try {
-    plain = await codec.decode(tenantId, stored);
+    plain = await codec.decode({ tenantId, sha256 }, stored);
   } catch (cause) {
-    throw new NsError('NS_STORE', `artifact of ${what} is corrupted: ${location} cannot be decoded (${(cause as Error).message}); refusing to load it`, {
+    const reason = (cause as { reason?: unknown }).reason;
+    const problem = reason === 'wrong-key' ? 'cannot be decrypted with the keys this process has' : 'is corrupted';
+    throw new NsError('NS_STORE', `artifact of ${what} ${problem}: ${location} cannot be decoded (${(cause as Error).message}); refusing to load it`, {
       cause,
-      details: { location, sha256 },
+      details: { location, sha256, reason: typeof reason === 'string' ? reason : 'undecodable' },
     });
   }
   const actual = createHash('sha256').update(plain).digest('hex');

@@ -114,6 +114,27 @@ export class FileArtifactStorage implements ArtifactStorage {
     return decodeVerified(this.codec, tenantId, sha256, stored, what, path);
   }
 
+  /**
+   * Writes the re-encoded artifact to a temp file and renames it over the old one (atomic, then
+   * fsynced): a reader sees the old bytes or the new ones, both of which decode.
+   */
+  async reencode(tenantId: string, sha256: string, what: string): Promise<'rewritten' | 'current' | 'missing'> {
+    const path = this.pathOf(tenantId, sha256);
+    let stored: Buffer;
+    try {
+      stored = await readFile(path);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw cause;
+    }
+    if (this.codec.isCurrent(stored)) return 'current';
+    const plain = await decodeVerified(this.codec, tenantId, sha256, stored, what, path);
+    const staged = await this.stage(tenantId, plain);
+    if (staged.sha256 !== sha256) throw new NsError('NS_INTERNAL', `re-encoding ${path} produced sha256 ${staged.sha256}`);
+    await this.placeFile(staged);
+    return 'rewritten';
+  }
+
   async has(tenantId: string, sha256: string): Promise<boolean> {
     return (await mtimeOf(this.pathOf(tenantId, sha256))) !== null;
   }

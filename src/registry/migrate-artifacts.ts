@@ -12,7 +12,8 @@ import { systemClock, type Clock } from '../clock.ts';
 import { isNsError, NsError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { listReferencedArtifacts, versionNamesOfArtifact } from '../store/model-versions.ts';
-import { identityCodec, type ArtifactCodec } from './artifact-storage.ts';
+import type { ArtifactCodec } from './artifact-storage.ts';
+import { artifactCodec } from './artifact-codec.ts';
 import { FileArtifactStorage } from './file-artifact-storage.ts';
 import { PostgresArtifactStorage } from './postgres-artifact-storage.ts';
 import { putArtifact } from './put-artifact.ts';
@@ -22,6 +23,7 @@ export interface MigrateArtifactsOptions {
   db: Db;
   /** The data dir holding `artifacts/`. */
   dataDir: string;
+  /** Default: the data dir's (encrypted under NIGHTSHIFT_MASTER_KEY or its key file). */
   codec?: ArtifactCodec;
   /** Delete each file once its copy in the database is verified. */
   deleteFiles?: boolean;
@@ -57,7 +59,7 @@ export async function migrateArtifacts(options: MigrateArtifactsOptions): Promis
       field: 'DATABASE_URL',
     });
   }
-  const codec = options.codec ?? identityCodec;
+  const codec = options.codec ?? artifactCodec({ dataDir: options.dataDir }, { create: false });
   const clock = options.clock ?? systemClock;
   const files = new FileArtifactStorage(options.dataDir, codec);
   const rows = new PostgresArtifactStorage(db, codec);

@@ -12,8 +12,9 @@
  * storage. Rows are 1 MiB whatever the artifact's size, far below PostgreSQL's 1 GB per value.
  */
 import { NsError } from '../errors.ts';
-import type { Db, Executor } from '../store/db.ts';
-import { deleteArtifact, deleteTenantArtifacts, getArtifactRow, insertArtifact, insertArtifactChunk, listArtifactRows, readArtifactChunks } from '../store/artifacts.ts';
+import { inTransaction, type Db, type Executor } from '../store/db.ts';
+import { lockArtifact } from '../store/model-versions.ts';
+import { deleteArtifact, deleteArtifactChunks, updateArtifactEncoding, deleteTenantArtifacts, getArtifactRow, insertArtifact, insertArtifactChunk, listArtifactRows, readArtifactChunks } from '../store/artifacts.ts';
 import {
   checkSha256,
   checkTenant,
@@ -112,14 +113,37 @@ export class PostgresArtifactStorage implements ArtifactStorage {
   }
 
   async read(tenantId: string, sha256: string, what: string): Promise<Buffer> {
+    const stored = await this.#readStored(this.#db.k, tenantId, sha256, what);
+    return decodeVerified(this.codec, tenantId, sha256, stored, what, this.locationOf(tenantId, sha256));
+  }
+
+  /** Rewrites the row and its chunks in one transaction, under the artifact's lock, when not under the current key. */
+  async reencode(tenantId: string, sha256: string, what: string): Promise<'rewritten' | 'current' | 'missing'> {
+    checkTenant(tenantId);
+    checkSha256(sha256);
+    return inTransaction(this.#db, async (tx) => {
+      await lockArtifact(tx, this.#db.dialect, tenantId, sha256);
+      if (!(await getArtifactRow(tx, tenantId, sha256))) return 'missing';
+      const stored = await this.#readStored(tx, tenantId, sha256, what);
+      if (this.codec.isCurrent(stored)) return 'current';
+      const plain = await decodeVerified(this.codec, tenantId, sha256, stored, what, this.locationOf(tenantId, sha256));
+      const staged = await this.stage(tenantId, plain);
+      await deleteArtifactChunks(tx, tenantId, sha256);
+      await updateArtifactEncoding(tx, tenantId, sha256, { stored_size: staged.storedSize, chunk_count: staged.chunks.length, codec: this.codec.name });
+      for (const [seq, bytes] of staged.chunks.entries()) await insertArtifactChunk(tx, { tenant_id: tenantId, sha256, seq, bytes });
+      return 'rewritten';
+    });
+  }
+
+  async #readStored(x: Executor, tenantId: string, sha256: string, what: string): Promise<Buffer> {
     const location = this.locationOf(checkTenant(tenantId), checkSha256(sha256));
-    const head = await getArtifactRow(this.#db.k, tenantId, sha256);
+    const head = await getArtifactRow(x, tenantId, sha256);
     if (!head) {
       throw missingArtifact(what, `no row in ${location}`, sha256, {
         hint: 'artifacts written as files (NIGHTSHIFT_ARTIFACTS=file) are copied into PostgreSQL by `nightshift artifacts migrate`',
       });
     }
-    if (head.codec !== this.codec.name) {
+    if (!this.codec.reads(head.codec)) {
       throw new NsError('NS_STORE', `artifact of ${what} was stored with codec "${head.codec}" but this node reads with "${this.codec.name}": ${location}`, {
         details: { location, sha256, codec: head.codec },
       });
@@ -127,7 +151,7 @@ export class PostgresArtifactStorage implements ArtifactStorage {
     const count = Number(head.chunk_count);
     const parts: Buffer[] = [];
     while (parts.length < count) {
-      const batch = await readArtifactChunks(this.#db.k, tenantId, sha256, { fromSeq: parts.length, limit: Math.min(READ_BATCH, count - parts.length) });
+      const batch = await readArtifactChunks(x, tenantId, sha256, { fromSeq: parts.length, limit: Math.min(READ_BATCH, count - parts.length) });
       for (const chunk of batch) {
         if (Number(chunk.seq) !== parts.length) break;
         parts.push(chunk.bytes);
@@ -144,7 +168,7 @@ export class PostgresArtifactStorage implements ArtifactStorage {
         details: { location, sha256 },
       });
     }
-    return decodeVerified(this.codec, tenantId, sha256, stored, what, location);
+    return stored;
   }
 
   async has(tenantId: string, sha256: string): Promise<boolean> {

@@ -45,7 +45,11 @@ export interface SampleWriteListener {
   reset(tenantId: string, datasetId: string): void;
 }
 
+import { NO_AUDIT, type AuditRecorder } from './audit-service.ts';
+
 export interface DataServiceDeps {
+  /** Where each change is recorded (audit-service.ts); none in tests of this service alone. */
+  audit?: AuditRecorder;
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -62,6 +66,7 @@ export class DataService {
   readonly #events: EngineEvents;
   readonly #maxSkewMs: number;
   readonly #samples: SampleWriteListener | undefined;
+  readonly #audit: AuditRecorder;
 
   constructor(deps: DataServiceDeps) {
     this.#db = deps.db;
@@ -70,18 +75,21 @@ export class DataService {
     this.#events = deps.events;
     this.#maxSkewMs = deps.maxSkewMs;
     this.#samples = deps.samples;
+    this.#audit = deps.audit ?? NO_AUDIT;
   }
 
   /** Creates the dataset or changes its schema (NS_CONFLICT when stored samples would not survive the change). */
   async define(schema: DatasetSchema): Promise<DefineResult> {
-    this.#samples?.writing(schema.tenantId, schema.id);
-    try {
-      const result = await defineDataset(this.#db, schema, this.#clock.now());
-      if (result !== 'unchanged') contextLogger(this.#logger).info({ tenantId: schema.tenantId, dataset: schema.id, result }, 'dataset defined');
-      return result;
-    } finally {
-      this.#samples?.reset(schema.tenantId, schema.id);
-    }
+    return this.#audit.track((result: DefineResult) => ({ action: 'dataset.define', tenantId: schema.tenantId, target: `dataset/${schema.tenantId}/${schema.id}`, after: { result, features: schema.features.length, label: schema.label.name } }), async () => {
+      this.#samples?.writing(schema.tenantId, schema.id);
+      try {
+        const result = await defineDataset(this.#db, schema, this.#clock.now());
+        if (result !== 'unchanged') contextLogger(this.#logger).info({ tenantId: schema.tenantId, dataset: schema.id, result }, 'dataset defined');
+        return result;
+      } finally {
+        this.#samples?.reset(schema.tenantId, schema.id);
+      }
+    });
   }
 
   describe(tenantId: string, datasetId: string): Promise<DatasetView> {
@@ -94,12 +102,14 @@ export class DataService {
 
   /** Writes the batch (all of it or nothing); counts the rows inserted and the rows that replaced a stored sample. */
   async ingest(input: IngestInput): Promise<IngestResult> {
-    this.#samples?.writing(input.tenantId, input.datasetId);
-    const { result, written } = await ingestBatch(this.#db, { ...input, now: this.#clock.now(), maxSkewMs: this.#maxSkewMs });
-    this.#samples?.written(written);
-    contextLogger(this.#logger).info({ tenantId: input.tenantId, dataset: input.datasetId, format: input.format, bytes: Buffer.byteLength(input.body), ...result }, 'samples ingested');
-    this.#events.emit('samples:ingested', { tenantId: input.tenantId, datasetId: input.datasetId, rows: result.accepted });
-    return result;
+    return this.#audit.track((result: IngestResult) => ({ action: 'samples.ingest', tenantId: input.tenantId, target: `dataset/${input.tenantId}/${input.datasetId}`, after: { format: input.format, bytes: Buffer.byteLength(input.body), ...result } }), async () => {
+      this.#samples?.writing(input.tenantId, input.datasetId);
+      const { result, written } = await ingestBatch(this.#db, { ...input, now: this.#clock.now(), maxSkewMs: this.#maxSkewMs });
+      this.#samples?.written(written);
+      contextLogger(this.#logger).info({ tenantId: input.tenantId, dataset: input.datasetId, format: input.format, bytes: Buffer.byteLength(input.body), ...result }, 'samples ingested');
+      this.#events.emit('samples:ingested', { tenantId: input.tenantId, datasetId: input.datasetId, rows: result.accepted });
+      return result;
+    });
   }
 
   /**

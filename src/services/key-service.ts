@@ -10,6 +10,7 @@ import { hashSecret, keyText, newSecret, parseKeyText, secretMatches } from '../
 import { ROLES, type Principal, type Role } from '../auth/principal.ts';
 import { NsError } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { NO_AUDIT, type AuditRecorder } from './audit-service.ts';
 import { countApiKeys, getApiKey, insertApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../store/api-keys.ts';
 import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
 import type { TenantService } from './tenant-service.ts';
@@ -38,6 +39,8 @@ export interface KeyServiceDeps {
   clock: Clock;
   logger: Logger;
   tenants: TenantService;
+  /** Creations and revocations are recorded (who, which key, its tenant and role; never the secret). */
+  audit?: AuditRecorder;
 }
 
 const viewOf = (r: ApiKeyRow): ApiKeyView => ({ id: r.id, name: r.name, tenant: r.tenant, role: r.role as Role, createdAt: r.created_at, createdBy: r.created_by, revokedAt: r.revoked_at });
@@ -51,6 +54,14 @@ export class KeyService {
 
   /** The key and its text; the text is never stored nor shown again. */
   async create(input: NewApiKey): Promise<{ key: ApiKeyView; token: string }> {
+    return this.#audit.track((c: { key: ApiKeyView }) => ({ action: 'key.create', tenantId: c.key.tenant === '*' ? null : c.key.tenant, target: `key/${c.key.id}`, after: { role: c.key.role, tenant: c.key.tenant, name: c.key.name } }), () => this.#create(input));
+  }
+
+  get #audit(): AuditRecorder {
+    return this.#d.audit ?? NO_AUDIT;
+  }
+
+  async #create(input: NewApiKey): Promise<{ key: ApiKeyView; token: string }> {
     const row = await this.#row(input);
     const secret = newSecret();
     await inTransaction(this.#d.db, (tx) => insertApiKey(tx, { ...row, secret_sha256: hashSecret(secret) }));
@@ -86,6 +97,10 @@ export class KeyService {
 
   /** Revokes a live key; another tenant's key (tenant given) is not found, exactly as a missing one. */
   async revoke(tenant: string | null, id: string): Promise<ApiKeyView> {
+    return this.#audit.track((k: ApiKeyView) => ({ action: 'key.revoke', tenantId: k.tenant === '*' ? null : k.tenant, target: `key/${k.id}`, before: { revokedAt: null }, after: { revokedAt: k.revokedAt } }), () => this.#revoke(tenant, id));
+  }
+
+  async #revoke(tenant: string | null, id: string): Promise<ApiKeyView> {
     const row = await getApiKey(this.#d.db.k, id);
     if (!row || (tenant !== null && row.tenant !== tenant)) throw new NsError('NS_NOT_FOUND', `API key "${id}" does not exist`, { field: 'id', details: { id } });
     if (row.revoked_at !== null) throw new NsError('NS_CONFLICT', `API key "${id}" is already revoked`, { field: 'id', details: { id } });

@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { NsError } from '../errors.ts';
+import { NO_AUDIT, type AuditRecorder } from './audit-service.ts';
 import type { AlertEventPayload, EngineEvents } from '../events.ts';
 import { newId } from '../ids.ts';
 import type { ModelService } from '../models/model-service.ts';
@@ -52,6 +53,8 @@ export interface MonitorDeps {
   logger: Logger;
   settings: MonitorSettings;
   models: Pick<ModelService, 'list' | 'model' | 'registry'>;
+  /** Acknowledgements are recorded (opening and resolving are, as the system's, by the audit service's watch). */
+  audit?: AuditRecorder;
 }
 
 export const alertOf = (r: AlertRow): Alert => ({
@@ -351,6 +354,11 @@ export class MonitorService {
 
   /** open → acknowledged; an alert acknowledged already is returned as it is, a resolved one refused. */
   async acknowledge(scope: TenantScope, id: string, by: string | null): Promise<Alert> {
+    const audit = this.#d.audit ?? NO_AUDIT;
+    return audit.track((a: Alert) => ({ action: 'alert.acknowledge', tenantId: a.tenantId, target: `alert/${a.id}`, after: { type: a.type, model: a.model, status: a.status, by } }), () => this.#acknowledge(scope, id, by));
+  }
+
+  async #acknowledge(scope: TenantScope, id: string, by: string | null): Promise<Alert> {
     const row = await acknowledgeAlertRow(this.#d.db.k, scope, id, by, this.#d.clock.now());
     if (row) {
       const a = alertOf(row);

@@ -51,7 +51,11 @@ export interface RunView extends RunRow {
 
 export type RunAttempt = Awaited<ReturnType<typeof listAttempts>>[number];
 
+import { NO_AUDIT, type AuditRecorder } from './audit-service.ts';
+
 export interface RunServiceDeps {
+  /** Where each change is recorded (audit-service.ts); none in tests of this service alone. */
+  audit?: AuditRecorder;
   db: Db;
   clock: Clock;
   events: EngineEvents;
@@ -77,64 +81,70 @@ function checkTriggerAt(at: number, now: number): void {
 
 export class RunService {
   readonly #d: RunServiceDeps;
+  readonly #audit: AuditRecorder;
 
   constructor(deps: RunServiceDeps) {
     this.#d = deps;
+    this.#audit = deps.audit ?? NO_AUDIT;
   }
 
   async trigger(jobId: string, tenantId: string, options: TriggerOptions = {}): Promise<RunView> {
-    const { db, clock, events, logger } = this.#d;
-    const now = clock.now();
-    if (options.at !== undefined) checkTriggerAt(options.at, now);
-    const job = await this.#d.jobs.require(jobId);
-    await this.#d.tenants.require(tenantId);
-    await this.#d.jobs.requireFor(jobId, tenantId);
-    const mode = options.mode ?? 'now';
-    const run = await inTransaction(db, async (x) => {
-      await lockRunKey(x, db.dialect, tenantId, jobId);
-      const active = (await activeRunsByKey(x, [{ tenantId, jobId }])).get(runKey(tenantId, jobId)) ?? [];
-      const queued = active.find((r) => r.status === 'queued');
-      const inFlight = active.find((r) => r.status === 'running') ?? queued;
-      if (mode === 'queue' && queued) {
-        throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${queued.id} waiting for tenant "${tenantId}"; only one run may wait behind a running one`, {
-          field: 'jobId',
-          details: { runId: queued.id, status: queued.status },
+    return this.#audit.track((run: RunView) => ({ action: 'run.trigger', tenantId, target: `run/${run.id}`, after: { jobId, mode: options.mode ?? 'now', trigger: options.trigger ?? 'manual', runAt: run.run_at, params: options.params ?? null } }), async () => {
+      const { db, clock, events, logger } = this.#d;
+      const now = clock.now();
+      if (options.at !== undefined) checkTriggerAt(options.at, now);
+      const job = await this.#d.jobs.require(jobId);
+      await this.#d.tenants.require(tenantId);
+      await this.#d.jobs.requireFor(jobId, tenantId);
+      const mode = options.mode ?? 'now';
+      const run = await inTransaction(db, async (x) => {
+        await lockRunKey(x, db.dialect, tenantId, jobId);
+        const active = (await activeRunsByKey(x, [{ tenantId, jobId }])).get(runKey(tenantId, jobId)) ?? [];
+        const queued = active.find((r) => r.status === 'queued');
+        const inFlight = active.find((r) => r.status === 'running') ?? queued;
+        if (mode === 'queue' && queued) {
+          throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${queued.id} waiting for tenant "${tenantId}"; only one run may wait behind a running one`, {
+            field: 'jobId',
+            details: { runId: queued.id, status: queued.status },
+          });
+        }
+        if (mode === 'now' && inFlight) {
+          throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${inFlight.id} ${inFlight.status} for tenant "${tenantId}"; use mode "queue" (CLI: --queue) to run after it`, {
+            field: 'jobId',
+            details: { runId: inFlight.id, status: inFlight.status },
+          });
+        }
+        const row = runValues({
+          id: newId('run', now),
+          tenantId,
+          jobId,
+          trigger: options.trigger ?? 'manual',
+          status: 'queued',
+          maxAttempts: attemptsAllowed(job.retry),
+          timeoutMs: job.timeoutMs,
+          runAt: Math.max(now, options.at ?? now),
+          now,
+          params: options.params ?? null,
         });
-      }
-      if (mode === 'now' && inFlight) {
-        throw new NsError('NS_CONFLICT', `job "${jobId}" already has run ${inFlight.id} ${inFlight.status} for tenant "${tenantId}"; use mode "queue" (CLI: --queue) to run after it`, {
-          field: 'jobId',
-          details: { runId: inFlight.id, status: inFlight.status },
-        });
-      }
-      const row = runValues({
-        id: newId('run', now),
-        tenantId,
-        jobId,
-        trigger: options.trigger ?? 'manual',
-        status: 'queued',
-        maxAttempts: attemptsAllowed(job.retry),
-        timeoutMs: job.timeoutMs,
-        runAt: Math.max(now, options.at ?? now),
-        now,
-        params: options.params ?? null,
+        await insertRuns(x, [row]);
+        for (const input of options.inputs ?? []) await insertRunInput(x, { runId: row.id, name: input.name, tenantId, bytes: input.bytes, now });
+        return row;
       });
-      await insertRuns(x, [row]);
-      for (const input of options.inputs ?? []) await insertRunInput(x, { runId: row.id, name: input.name, tenantId, bytes: input.bytes, now });
-      return row;
+      contextLogger(logger).info({ runId: run.id, jobId, tenantId, mode, at: run.run_at }, 'run triggered');
+      events.emit('run:queued', { run });
+      return this.withEta(run);
     });
-    contextLogger(logger).info({ runId: run.id, jobId, tenantId, mode, at: run.run_at }, 'run triggered');
-    events.emit('run:queued', { run });
-    return this.withEta(run);
   }
 
   /** Another tenant's run is not found. Without a reason, "cancelled on request" is recorded. */
   async cancel(scope: TenantScope, runId: string, reason?: string): Promise<CancelResult> {
-    const { db, clock, logger } = this.#d;
-    const result = await inTransaction(db, (x) => requestCancel(x, scope, runId, clock.now(), reason ?? 'cancelled on request'));
-    if (result === 'requested') this.#d.abortLocal(runId);
-    contextLogger(logger).info({ runId, result }, 'cancel requested');
-    return result;
+    return this.#audit.track((result: CancelResult) => ({ action: 'run.cancel', tenantId: typeof scope === 'string' ? scope : null, target: `run/${runId}`, after: { result, reason: reason ?? null } }), async () => {
+      const { db, clock, logger } = this.#d;
+      const result = await inTransaction(db, (x) => requestCancel(x, scope, runId, clock.now(), reason ?? 'cancelled on request'));
+      if (result === 'requested') this.#d.abortLocal(runId);
+      contextLogger(logger).info({ runId, result }, 'cancel requested');
+      return result;
+    });
   }
 
   /**

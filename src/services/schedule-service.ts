@@ -16,7 +16,11 @@ import type { TenantScope } from '../store/tenant-scope.ts';
 import type { JobService } from './job-service.ts';
 import type { TenantService } from './tenant-service.ts';
 
+import { NO_AUDIT, type AuditRecorder } from './audit-service.ts';
+
 export interface ScheduleServiceDeps {
+  /** Where each change is recorded (audit-service.ts); none in tests of this service alone. */
+  audit?: AuditRecorder;
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -28,9 +32,11 @@ export interface ScheduleServiceDeps {
 
 export class ScheduleService {
   readonly #d: ScheduleServiceDeps;
+  readonly #audit: AuditRecorder;
 
   constructor(deps: ScheduleServiceDeps) {
     this.#d = deps;
+    this.#audit = deps.audit ?? NO_AUDIT;
   }
 
   get now(): number {
@@ -53,28 +59,34 @@ export class ScheduleService {
   }
 
   async upsert(def: ScheduleDefinition): Promise<{ result: ScheduleUpsertResult; schedule: ScheduleRow }> {
-    const { db, clock, logger } = this.#d;
-    checkScheduleRanges(def);
-    await this.#d.jobs.require(def.jobId);
-    await this.#d.tenants.require(def.tenantId);
-    await this.#d.jobs.requireFor(def.jobId, def.tenantId);
-    const result = await inTransaction(db, (x) => upsertScheduleDefinition(x, def, clock.now(), 'api'), { lock: LOCK_KEYS.sync });
-    this.#d.wakeScheduler();
-    contextLogger(logger).info({ scheduleId: def.id, tenantId: def.tenantId, jobId: def.jobId, result }, 'schedule upserted');
-    return { result, schedule: await this.get(def.tenantId, def.id) };
+    return this.#audit.track((r: { result: ScheduleUpsertResult; schedule: ScheduleRow }) => ({ action: 'schedule.upsert', tenantId: def.tenantId, target: `schedule/${def.id}`, after: { result: r.result, jobId: def.jobId, cron: def.cron, everyMs: def.everyMs, timezone: def.timezone, enabled: def.enabled } }), async () => {
+      const { db, clock, logger } = this.#d;
+      checkScheduleRanges(def);
+      await this.#d.jobs.require(def.jobId);
+      await this.#d.tenants.require(def.tenantId);
+      await this.#d.jobs.requireFor(def.jobId, def.tenantId);
+      const result = await inTransaction(db, (x) => upsertScheduleDefinition(x, def, clock.now(), 'api'), { lock: LOCK_KEYS.sync });
+      this.#d.wakeScheduler();
+      contextLogger(logger).info({ scheduleId: def.id, tenantId: def.tenantId, jobId: def.jobId, result }, 'schedule upserted');
+      return { result, schedule: await this.get(def.tenantId, def.id) };
+    });
   }
 
   async delete(scope: TenantScope, id: string): Promise<void> {
-    const { db, clock, logger } = this.#d;
-    if (!(await inTransaction(db, (x) => deleteSchedule(x, scope, id, clock.now())))) throw notFound('schedule', id);
-    contextLogger(logger).info({ scheduleId: id }, 'schedule deleted');
+    return this.#audit.track({ action: 'schedule.delete', tenantId: typeof scope === 'string' ? scope : null, target: `schedule/${id}`, after: null }, async () => {
+      const { db, clock, logger } = this.#d;
+      if (!(await inTransaction(db, (x) => deleteSchedule(x, scope, id, clock.now())))) throw notFound('schedule', id);
+      contextLogger(logger).info({ scheduleId: id }, 'schedule deleted');
+    });
   }
 
   async setEnabled(scope: TenantScope, id: string, enabled: boolean): Promise<ScheduleRow> {
-    const { db, clock, logger } = this.#d;
-    if (!(await inTransaction(db, (x) => setScheduleEnabled(x, scope, id, enabled, clock.now())))) throw notFound('schedule', id);
-    this.#d.wakeScheduler();
-    contextLogger(logger).info({ scheduleId: id }, enabled ? 'schedule enabled' : 'schedule disabled');
-    return this.get(scope, id);
+    return this.#audit.track((row: ScheduleRow) => ({ action: enabled ? 'schedule.enable' : 'schedule.disable', tenantId: row.tenant_id, target: `schedule/${id}`, after: { enabled } }), async () => {
+      const { db, clock, logger } = this.#d;
+      if (!(await inTransaction(db, (x) => setScheduleEnabled(x, scope, id, enabled, clock.now())))) throw notFound('schedule', id);
+      this.#d.wakeScheduler();
+      contextLogger(logger).info({ scheduleId: id }, enabled ? 'schedule enabled' : 'schedule disabled');
+      return this.get(scope, id);
+    });
   }
 }

@@ -8,7 +8,9 @@ import type { Settings } from '../config/types.ts';
 import type { EngineEvents } from '../events.ts';
 import type { ModelService } from '../models/model-service.ts';
 import type { NotificationService } from '../monitor/notify/notification-service.ts';
+import type { AuditService } from './audit-service.ts';
 import type { DataService } from './data-service.ts';
+import type { MasterKeyService } from './master-key-service.ts';
 import type { HealthService } from './health-service.ts';
 import type { JobService } from './job-service.ts';
 import type { MonitorService } from './monitor-service.ts';
@@ -35,4 +37,8 @@ export interface Services {
   readonly series: SeriesService;
   readonly keys: KeyService;
   readonly rateLimits: RateLimitService;
+  /** The audit log: read by GET /api/audit and `nightshift audit`; written by the services themselves. */
+  readonly audit: AuditService;
+  /** Master key rotation (`nightshift keys rotate-master`). */
+  readonly masterKey: MasterKeyService;
 }

@@ -23,7 +23,11 @@ import { deleteTenant, getTenant, insertTenant, listTenants, updateTenant } from
 
 export type TenantRow = TenantsTable;
 
+import { NO_AUDIT, type AuditRecorder } from './audit-service.ts';
+
 export interface TenantServiceDeps {
+  /** Where each change is recorded (audit-service.ts); none in tests of this service alone. */
+  audit?: AuditRecorder;
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -46,9 +50,11 @@ export type TenantDeletion = Omit<TenantDataCounts, 'running'> & { artifacts: nu
 
 export class TenantService {
   readonly #d: TenantServiceDeps;
+  readonly #audit: AuditRecorder;
 
   constructor(deps: TenantServiceDeps) {
     this.#d = deps;
+    this.#audit = deps.audit ?? NO_AUDIT;
   }
 
   list(): Promise<TenantRow[]> {
@@ -80,16 +86,18 @@ export class TenantService {
 
   /** Creates a tenant (name defaults to the id, zone to NIGHTSHIFT_TIMEZONE); NS_CONFLICT naming `id` when the id is taken. */
   async create(input: { id: string } & TenantChange): Promise<TenantRow> {
-    const { db, clock, logger } = this.#d;
-    const definition: TenantDefinition = { id: input.id, name: input.name ?? input.id, timezone: zone(input.timezone ?? this.#d.defaultTimezone) };
-    if (!(await inTransaction(db, (x) => insertTenant(x, definition, clock.now())))) {
-      throw new NsError('NS_CONFLICT', `id: tenant "${input.id}" already exists; change it with PUT /api/tenants/${input.id}, or choose another id`, {
-        field: 'id',
-        details: { id: input.id },
-      });
-    }
-    contextLogger(logger).info({ tenantId: input.id, after: { name: definition.name, timezone: definition.timezone } }, 'tenant created');
-    return this.require(input.id);
+    return this.#audit.track((t: TenantRow) => ({ action: 'tenant.create', tenantId: t.id, target: `tenant/${t.id}`, after: { name: t.name, timezone: t.timezone } }), async () => {
+      const { db, clock, logger } = this.#d;
+      const definition: TenantDefinition = { id: input.id, name: input.name ?? input.id, timezone: zone(input.timezone ?? this.#d.defaultTimezone) };
+      if (!(await inTransaction(db, (x) => insertTenant(x, definition, clock.now())))) {
+        throw new NsError('NS_CONFLICT', `id: tenant "${input.id}" already exists; change it with PUT /api/tenants/${input.id}, or choose another id`, {
+          field: 'id',
+          details: { id: input.id },
+        });
+      }
+      contextLogger(logger).info({ tenantId: input.id, after: { name: definition.name, timezone: definition.timezone } }, 'tenant created');
+      return this.require(input.id);
+    });
   }
 
   /**
@@ -97,30 +105,32 @@ export class TenantService {
    * changed, before and after. A config-declared tenant is refused (NS_CONFLICT): the file wins.
    */
   async update(id: string, change: TenantChange): Promise<{ changed: boolean; tenant: TenantRow }> {
-    const { db, clock, logger } = this.#d;
-    const after = change.timezone === undefined ? undefined : zone(change.timezone);
-    this.#refuseDeclared(id, 'changed');
-    const result = await inTransaction(db, async (x) => {
-      const before = await getTenant(x, id);
-      if (!before) throw notFound('tenant', id);
-      const next: TenantDefinition = { id, name: change.name ?? before.name, timezone: after ?? before.timezone };
-      if (next.name === before.name && next.timezone === before.timezone) return { before, next, changed: false };
-      await updateTenant(x, next, clock.now());
-      return { before, next, changed: true };
+    return this.#audit.track((r: { changed: boolean; tenant: TenantRow }) => ({ action: 'tenant.update', tenantId: id, target: `tenant/${id}`, after: { changed: r.changed, name: r.tenant.name, timezone: r.tenant.timezone } }), async () => {
+      const { db, clock, logger } = this.#d;
+      const after = change.timezone === undefined ? undefined : zone(change.timezone);
+      this.#refuseDeclared(id, 'changed');
+      const result = await inTransaction(db, async (x) => {
+        const before = await getTenant(x, id);
+        if (!before) throw notFound('tenant', id);
+        const next: TenantDefinition = { id, name: change.name ?? before.name, timezone: after ?? before.timezone };
+        if (next.name === before.name && next.timezone === before.timezone) return { before, next, changed: false };
+        await updateTenant(x, next, clock.now());
+        return { before, next, changed: true };
+      });
+      if (result.changed) {
+        const fields = (['name', 'timezone'] as const).filter((k) => result.before[k] !== result.next[k]);
+        contextLogger(logger).info(
+          {
+            tenantId: id,
+            changed: fields,
+            before: Object.fromEntries(fields.map((k) => [k, result.before[k]])),
+            after: Object.fromEntries(fields.map((k) => [k, result.next[k]])),
+          },
+          'tenant updated',
+        );
+      }
+      return { changed: result.changed, tenant: await this.require(id) };
     });
-    if (result.changed) {
-      const fields = (['name', 'timezone'] as const).filter((k) => result.before[k] !== result.next[k]);
-      contextLogger(logger).info(
-        {
-          tenantId: id,
-          changed: fields,
-          before: Object.fromEntries(fields.map((k) => [k, result.before[k]])),
-          after: Object.fromEntries(fields.map((k) => [k, result.next[k]])),
-        },
-        'tenant updated',
-      );
-    }
-    return { changed: result.changed, tenant: await this.require(id) };
   }
 
   /**
@@ -129,39 +139,41 @@ export class TenantService {
    * artifacts. Never while one of its runs is running, nor for a config-declared tenant.
    */
   async delete(id: string, options: { force?: boolean } = {}): Promise<TenantDeletion> {
-    const { db, logger, artifacts } = this.#d;
-    this.#refuseDeclared(id, 'deleted');
-    const deleted = await inTransaction(
-      db,
-      async (x) => {
-        if (!(await getTenant(x, id))) throw notFound('tenant', id);
-        const counts = await countTenantData(x, id);
-        const { running, ...data } = counts;
-        if (running > 0) {
-          throw new NsError('NS_CONFLICT', `tenant "${id}" has ${running} run(s) running; cancel them (POST /api/runs/:id/cancel) and delete it once they ended`, {
-            field: 'id',
-            details: { ...counts },
-          });
-        }
-        const held = Object.entries(data).filter(([, n]) => n > 0);
-        if (held.length > 0 && !options.force) {
-          throw new NsError('NS_CONFLICT', `tenant "${id}" still has ${held.map(([k, n]) => `${n} ${k}`).join(', ')}; delete them first, or send force=true to delete the tenant with all its data`, {
-            field: 'force',
-            details: { ...data },
-          });
-        }
-        for (const table of TENANT_TABLES) await deleteTenantRows(x, table, id);
-        const inStore = artifacts.transactional ? await artifacts.removeTenant(x, id) : 0;
-        await deleteTenant(x, id);
-        return { ...data, artifacts: inStore };
-      },
-      { lock: LOCK_KEYS.sync },
-    );
-    // Files are not in the transaction: they go once the rows are gone for good.
-    if (!artifacts.transactional) deleted.artifacts = await artifacts.removeTenant(db.k, id);
-    this.#d.events.emit('tenant:deleted', { tenantId: id });
-    contextLogger(logger).info({ tenantId: id, force: options.force === true, deleted }, 'tenant deleted');
-    return deleted;
+    return this.#audit.track((deleted: TenantDeletion) => ({ action: 'tenant.delete', tenantId: id, target: `tenant/${id}`, before: { ...deleted }, after: null }), async () => {
+      const { db, logger, artifacts } = this.#d;
+      this.#refuseDeclared(id, 'deleted');
+      const deleted = await inTransaction(
+        db,
+        async (x) => {
+          if (!(await getTenant(x, id))) throw notFound('tenant', id);
+          const counts = await countTenantData(x, id);
+          const { running, ...data } = counts;
+          if (running > 0) {
+            throw new NsError('NS_CONFLICT', `tenant "${id}" has ${running} run(s) running; cancel them (POST /api/runs/:id/cancel) and delete it once they ended`, {
+              field: 'id',
+              details: { ...counts },
+            });
+          }
+          const held = Object.entries(data).filter(([, n]) => n > 0);
+          if (held.length > 0 && !options.force) {
+            throw new NsError('NS_CONFLICT', `tenant "${id}" still has ${held.map(([k, n]) => `${n} ${k}`).join(', ')}; delete them first, or send force=true to delete the tenant with all its data`, {
+              field: 'force',
+              details: { ...data },
+            });
+          }
+          for (const table of TENANT_TABLES) await deleteTenantRows(x, table, id);
+          const inStore = artifacts.transactional ? await artifacts.removeTenant(x, id) : 0;
+          await deleteTenant(x, id);
+          return { ...data, artifacts: inStore };
+        },
+        { lock: LOCK_KEYS.sync },
+      );
+      // Files are not in the transaction: they go once the rows are gone for good.
+      if (!artifacts.transactional) deleted.artifacts = await artifacts.removeTenant(db.k, id);
+      this.#d.events.emit('tenant:deleted', { tenantId: id });
+      contextLogger(logger).info({ tenantId: id, force: options.force === true, deleted }, 'tenant deleted');
+      return deleted;
+    });
   }
 
   #refuseDeclared(id: string, what: 'changed' | 'deleted'): void {

@@ -41,6 +41,16 @@ export async function readArtifactChunks(
     .execute();
 }
 
+/** Drops the chunks of an artifact that is being re-encoded (a key rotation); insert the new ones in the same transaction. */
+export async function deleteArtifactChunks(x: Executor, tenantId: string, sha256: string): Promise<void> {
+  await x.deleteFrom('artifact_chunks').where('tenant_id', '=', tenantId).where('sha256', '=', sha256).execute();
+}
+
+/** The new encoding of a re-encoded artifact (same plaintext, same hash). */
+export async function updateArtifactEncoding(x: Executor, tenantId: string, sha256: string, encoding: Pick<ArtifactRow, 'stored_size' | 'chunk_count' | 'codec'>): Promise<void> {
+  await x.updateTable('artifacts').set(encoding).where('tenant_id', '=', tenantId).where('sha256', '=', sha256).execute();
+}
+
 /** Deletes the artifact row; its chunks go with it (ON DELETE CASCADE). True when there was one. */
 export async function deleteArtifact(x: Executor, tenantId: string, sha256: string): Promise<boolean> {
   const result = await x.deleteFrom('artifacts').where('tenant_id', '=', tenantId).where('sha256', '=', sha256).executeTakeFirst();

@@ -18,11 +18,16 @@ import * as m0014 from './migrations/0014-slots-past-the-horizon.ts';
 import * as m0015 from './migrations/0015-notification-outbox.ts';
 import * as m0016 from './migrations/0016-alerts.ts';
 import * as m0017 from './migrations/0017-api-keys.ts';
+import * as m0018 from './migrations/0018-audit-log.ts';
 
 interface Migration {
   id: number;
   name: string;
+  /** Plain SQL both dialects accept. */
   statements: readonly string[];
+  /** Run after `statements`, on that dialect only (triggers, functions). */
+  sqlite?: readonly string[];
+  postgres?: readonly string[];
 }
 
 /** Numbered migrations, applied in order; never edit one that has landed. */
@@ -44,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 15, ...m0015 },
   { id: 16, ...m0016 },
   { id: 17, ...m0017 },
+  { id: 18, ...m0018 },
 ];
 
 /**
@@ -66,7 +72,7 @@ export async function migrate(db: Db): Promise<number[]> {
       async (tx) => {
         const done = await tx.selectFrom('ns_migrations').select('id').where('id', '=', migration.id).executeTakeFirst();
         if (done) return;
-        for (const statement of migration.statements) {
+        for (const statement of [...migration.statements, ...(migration[db.dialect] ?? [])]) {
           try {
             await sql.raw(statement).execute(tx);
           } catch (cause) {

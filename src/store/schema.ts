@@ -374,6 +374,7 @@ export interface Database {
   notification_attempts: NotificationAttemptsTable;
   api_keys: ApiKeysTable;
   rate_limits: RateLimitsTable;
+  audit_log: AuditLogTable;
 }
 
 export interface ApiKeysTable {
@@ -392,6 +393,21 @@ export interface RateLimitsTable {
   key: string;
   count: number;
   reset_at: number;
+}
+
+/** Append-only (migration 0018): inserted, never updated or deleted. */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  tenant_id: string | null;
+  subject: string;
+  key_id: string | null;
+  via: string;
+  action: string;
+  target: string;
+  before_state: string | null;
+  after_state: string | null;
+  request_id: string | null;
 }
 
 export interface ModelDefinitionsTable {

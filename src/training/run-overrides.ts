@@ -51,11 +51,13 @@ export const IMPORT_INPUT = 'onnx';
 export interface TrainRunParams {
   overrides: TrainOverrides;
   import: ImportParams | null;
+  /** Who asked for a manual training (the audit subject): the champion history's actor when it promotes. */
+  requestedBy: string | null;
 }
 
 /** The stored params of a train job's run (JSON text); written by nightshift, so only shape-checked. */
 export function trainRunParams(params: string | null): TrainRunParams {
-  if (!params) return { overrides: {}, import: null };
-  const { import: imported, ...rest } = JSON.parse(params) as Record<string, unknown> & { import?: ImportParams };
-  return { overrides: checkTrainParams(rest), import: imported ?? null };
+  if (!params) return { overrides: {}, import: null, requestedBy: null };
+  const { import: imported, requestedBy, ...rest } = JSON.parse(params) as Record<string, unknown> & { import?: ImportParams; requestedBy?: unknown };
+  return { overrides: checkTrainParams(rest), import: imported ?? null, requestedBy: typeof requestedBy === 'string' ? requestedBy : null };
 }

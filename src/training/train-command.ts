@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArtifactStorageKind, Settings } from '../config/types.ts';
+import { masterKeyEnvToForward } from '../config/master-key-env.ts';
 import type { CommandSpec } from '../runs/exec/types.ts';
 import { entryUrl } from '../entries.ts';
 
@@ -64,5 +65,6 @@ export function trainCommand(settings: TrainSettings, run: { owner: string; resu
   const entry = fileURLToPath(entryUrl('train-main'));
   // Sources run through tsx; a compiled .js entry would start directly.
   const loader = entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
-  return { command: process.execPath, args: [...loader, entry], env: { [TRAIN_CONTEXT_ENV]: JSON.stringify(context) } };
+  // The master key, when it comes from the environment, reaches nightshift's own child only (jobs never inherit it).
+  return { command: process.execPath, args: [...loader, entry], env: { [TRAIN_CONTEXT_ENV]: JSON.stringify(context), ...masterKeyEnvToForward() } };
 }

@@ -5,6 +5,7 @@
  * 1 = a permanent failure, named on stderr. Progress goes to stdout as `::progress` lines.
  */
 import { systemClock } from '../clock.ts';
+import { SECRET_ENV } from '../config/master-key-env.ts';
 import { isNsError, NsError } from '../errors.ts';
 import { createArtifactStorage, ModelRegistry } from '../registry/index.ts';
 import { EXIT_TEMPFAIL } from '../runs/exec/types.ts';
@@ -29,6 +30,8 @@ async function main(): Promise<number> {
     const ref = { runId: env('NIGHTSHIFT_RUN_ID'), tenantId: env('NIGHTSHIFT_TENANT_ID'), attempt: Number(env('NIGHTSHIFT_ATTEMPT')), owner: context.owner, threads: context.threads };
     db = await openDb({ dataDir: context.dataDir, databaseUrl: context.databaseUrl, poolSize: 2 });
     const registry = new ModelRegistry({ db, artifacts: createArtifactStorage(context, db), keepVersions: context.keepVersions, keepChampions: context.keepChampions });
+    // Read once into the codec: a command trainer this process starts must not inherit the key.
+    for (const name of SECRET_ENV) delete process.env[name];
     const controller = new AbortController();
     process.once('SIGTERM', () => controller.abort(new NsError('NS_JOB_CANCELLED', 'training stopped by SIGTERM')));
     const result = await executeTrainingRun(

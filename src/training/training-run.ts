@@ -81,7 +81,7 @@ export async function executeTrainingRun(
     options.onStage?.(r);
   });
   const trigger = params.import ? 'import' : (TRIGGERS[run.trigger] ?? run.trigger);
-  const actor = params.import?.actor ?? trigger;
+  const actor = params.import?.actor ?? params.requestedBy ?? trigger;
   const trainer = await trainerOf(db, run, def, params.import);
   const common = { registry, tenantId: ref.tenantId, definition: model, actor, runId: ref.runId, fence, stages, ...(params.import ? { promoteNote: 'imported ONNX model' } : {}) };
 

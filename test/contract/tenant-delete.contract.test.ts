@@ -22,14 +22,17 @@ import { artifactBytesOf, trainedLinear } from '../unit/serving-fixtures.ts';
 
 const node = process.execPath;
 
-/** Every table of the store with a tenant_id column, as the database lists them. */
+/**
+ * Every table of the store with a tenant_id column, as the database lists them, but the audit log:
+ * it is append-only and keeps a deleted tenant's history, the deletion included.
+ */
 async function tenantTables(engine: Engine): Promise<string[]> {
   const k = engine.db.k;
   const { rows } =
     engine.db.dialect === 'sqlite'
       ? await sql<{ name: string }>`select m.name as name from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table' and p.name = 'tenant_id' order by m.name`.execute(k)
       : await sql<{ name: string }>`select table_name as name from information_schema.columns where column_name = 'tenant_id' and table_schema = current_schema() order by table_name`.execute(k);
-  return rows.map((r) => r.name);
+  return rows.map((r) => r.name).filter((name) => name !== 'audit_log');
 }
 
 async function rowsOf(k: Executor, table: string, tenantId: string): Promise<number> {

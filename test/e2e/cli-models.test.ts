@@ -4,6 +4,7 @@
  * and an error with its exit code (3 not found, 4 conflict, 5 invalid input).
  */
 import assert from 'node:assert/strict';
+import { userInfo } from 'node:os';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -164,7 +165,8 @@ describe('nightshift model commands', { timeout: 300_000 }, () => {
     const runId = /^queued run (\S+) \(train-failure for acme\); eta /.exec(queued)?.[1];
     assert.ok(runId, queued);
     const run = await json<{ id: string; status: string; trigger: string; params: string | null }>('run', runId);
-    assert.deepEqual([run.status, run.trigger, JSON.parse(run.params ?? '{}')], ['queued', 'manual', { mode: 'incremental' }]);
+    // requestedBy: who asked, credited in the champion history if the training promotes.
+    assert.deepEqual([run.status, run.trigger, JSON.parse(run.params ?? '{}')], ['queued', 'manual', { mode: 'incremental', requestedBy: `cli:${userInfo().username}` }]);
     await fails(4, /error NS_CONFLICT: job "train-failure" already has run \S+ queued for tenant "acme"; use mode "queue" \(CLI: --queue\)/, 'train', '--model', 'failure');
     await fails(4, /error NS_CONFLICT: job "train-failure" already has run \S+ waiting for tenant "acme"; only one run may wait/, 'train', '--model', 'failure', '--queue');
     await fails(5, /argument 'sometimes' is invalid/, 'train', '--model', 'failure', '--mode', 'sometimes');

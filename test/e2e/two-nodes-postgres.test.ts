@@ -6,6 +6,7 @@
  * v1 through node B, and node A serves v1 within its model cache's recheck. Neither data dir holds
  * an artifact file.
  */
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,6 +107,7 @@ describe('two serve processes on one PostgreSQL database', { skip: postgres.skip
   before(async () => {
     databaseUrl = await freshPostgresUrl();
     const dir = tempDir('ns-e2e-two-nodes-');
+    const masterKey = randomBytes(32).toString('base64');
     const config = join(dir, 'nightshift.json');
     writeFileSync(config, JSON.stringify({ tenants: [{ id: T, timezone: 'UTC' }] }));
     const start = (name: string): { name: string; dataDir: string; server: ServeProcess } => {
@@ -115,6 +117,8 @@ describe('two serve processes on one PostgreSQL database', { skip: postgres.skip
           DATABASE_URL: databaseUrl,
           NIGHTSHIFT_ARTIFACTS: '', // empty = unset: the default with DATABASE_URL (postgres)
           NIGHTSHIFT_DATA_DIR: dataDir,
+          // Every node of a cluster has the same master key, or none reads what another encrypted.
+          NIGHTSHIFT_MASTER_KEY: masterKey,
           NIGHTSHIFT_NODE_ID: name,
           NIGHTSHIFT_HOST: '127.0.0.1',
           NIGHTSHIFT_PORT: '0',

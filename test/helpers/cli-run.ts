@@ -2,11 +2,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ENV } from '../../src/config/index.ts';
+import { SECRET_ENV } from '../../src/config/master-key-env.ts';
 import { BIN } from './serve-process.ts';
 
 /** process.env without any variable nightshift reads, so the caller's shell cannot leak into a test. */
 export const BASE_ENV: Record<string, string> = Object.fromEntries(
-  Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !(Object.values(ENV) as string[]).includes(e[0])),
+  Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !(Object.values(ENV) as string[]).includes(e[0]) && !SECRET_ENV.includes(e[0])),
 );
 
 export interface CliOutcome {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { MONITOR_DEFAULTS } from '../../src/monitor/alert-thresholds.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,17 @@ import { AUTH_DEFAULTS } from '../../src/config/auth-env.ts';
 import type { CommandJob, EmptyJob, PipelineJob, ScheduleDefinition, Settings, TenantDefinition } from '../../src/config/types.ts';
 
 export const tempDir = (prefix = 'ns-test-') => mkdtempSync(join(tmpdir(), prefix));
+
+/**
+ * A new data dir with the master key file of `fromDataDir`: another node of the same cluster, which
+ * must read the artifacts the first one encrypted (in production: the same NIGHTSHIFT_MASTER_KEY).
+ */
+export function tempDirSharingKey(fromDataDir: string): string {
+  const dir = tempDir();
+  copyFileSync(join(fromDataDir, 'master.key'), join(dir, 'master.key'));
+  chmodSync(join(dir, 'master.key'), 0o600);
+  return dir;
+}
 
 const NO_RETRY = { retries: 0, backoffMs: [], jitterRatio: 0 } as const;
 

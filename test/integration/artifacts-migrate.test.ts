@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { migrateArtifacts } from '../../src/registry/index.ts';
 import { freshPostgresUrl, storeTargets } from '../helpers/dialects.ts';
 import { BASE_ENV, runCli } from '../helpers/cli-run.ts';
-import { tempDir } from '../helpers/settings.ts';
+import { tempDir, tempDirSharingKey } from '../helpers/settings.ts';
 import { artifactBytes, filesOf, newVersion, openRegistry } from '../fixtures/registry/registry-store.ts';
 
 const M = 'failure';
@@ -20,7 +20,7 @@ describe('artifacts migrate', { skip: postgres!.skip && 'PostgreSQL unreachable'
   test('copies referenced files into PostgreSQL, verified, idempotently; reports what it cannot copy', async () => {
     const t = await postgres!.make();
     const before = await openRegistry(t, { artifacts: 'file' });
-    const after = await openRegistry({ dataDir: tempDir(), databaseUrl: t.databaseUrl }, { artifacts: 'postgres' });
+    const after = await openRegistry({ dataDir: tempDirSharingKey(t.dataDir), databaseUrl: t.databaseUrl }, { artifacts: 'postgres' });
     try {
       const r = before.registry;
       const files = filesOf(r);

@@ -108,7 +108,7 @@ describe('ONNX import over the API', { timeout: 180_000 }, () => {
     assert.equal(await champion(), 2);
     const history = body<{ history: Array<{ version: number; actor: string; reason: string }> }>(await t.app.inject({ method: 'GET', url: `${URL}/champion/history` })).history;
     assert.equal(history[0]?.version, 2);
-    assert.equal(history[0]?.actor, 'api');
+    assert.equal(history[0]?.actor, 'local', 'the caller: unauthenticated on loopback');
     assert.match(history[0]?.reason ?? '', /imported ONNX model; gate passed/);
 
     // Served from raw rows through the stored (fitted) spec: the GBDT's probabilities within 1e-5.

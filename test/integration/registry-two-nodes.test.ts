@@ -11,7 +11,7 @@ import { createArtifactStorage, ModelRegistry } from '../../src/registry/index.t
 import { openDb, type Db } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { storeTargets } from '../helpers/dialects.ts';
-import { makeSettings, tempDir } from '../helpers/settings.ts';
+import { makeSettings, tempDir, tempDirSharingKey } from '../helpers/settings.ts';
 import { artifactBytes, newVersion } from '../fixtures/registry/registry-store.ts';
 
 const T = 'tenant_1';
@@ -19,8 +19,9 @@ const M = 'failure';
 const postgres = (await storeTargets()).find((t) => t.name === 'postgres')!;
 
 /** A node as the service builds it: its own data dir and pool, storage chosen from its settings. */
-async function node(databaseUrl: string): Promise<{ dataDir: string; db: Db; registry: ModelRegistry }> {
-  const settings = makeSettings({ dataDir: tempDir(), databaseUrl });
+async function node(databaseUrl: string, keyFrom?: string): Promise<{ dataDir: string; db: Db; registry: ModelRegistry }> {
+  // The nodes of a cluster share the master key (NIGHTSHIFT_MASTER_KEY), not the data dir.
+  const settings = makeSettings({ dataDir: keyFrom ? tempDirSharingKey(keyFrom) : tempDir(), databaseUrl });
   assert.equal(settings.artifacts, 'postgres', 'the default with DATABASE_URL');
   const db = await openDb({ dataDir: settings.dataDir, databaseUrl, poolSize: 2 });
   await migrate(db);
@@ -31,7 +32,7 @@ describe('registry on two nodes (postgres artifacts)', { skip: postgres.skip && 
   test('a version registered on node A is loaded, served, rolled back to and continued on node B with an empty data dir', async () => {
     const { databaseUrl } = await postgres.make();
     const a = await node(databaseUrl!);
-    const b = await node(databaseUrl!);
+    const b = await node(databaseUrl!, a.dataDir);
     try {
       const big = artifactBytes('v1 from A', 3_000_000);
       const v1 = await a.registry.registerVersion(newVersion(T, M), big);

@@ -18,7 +18,7 @@ import { waitForRunEnd } from '../helpers/api.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/engine.ts';
 import type { Engine } from '../../src/engine.ts';
-import { tempDir } from '../helpers/settings.ts';
+import { tempDir, tempDirSharingKey } from '../helpers/settings.ts';
 import { FAILURE_MODEL, fillFleet, fleetSamples } from '../fixtures/training/fleet.ts';
 
 const postgres = (await storeTargets()).find((t) => t.name === 'postgres')!;
@@ -172,7 +172,7 @@ describe('train jobs', () => {
       const done = await waitForRunEnd(t.engine, run.id, 60_000);
       assert.equal(done.outcome, 'promoted', done.log_tail ?? '');
 
-      const elsewhere = new ModelRegistry({ db: other, artifacts: createArtifactStorage({ dataDir: tempDir(), artifacts: 'postgres' }, other) });
+      const elsewhere = new ModelRegistry({ db: other, artifacts: createArtifactStorage({ dataDir: tempDirSharingKey(target.dataDir), artifacts: 'postgres' }, other) });
       const champion = await elsewhere.loadChampion('acme', 'failure');
       assert.equal(champion?.version.version, 1);
       assert.equal(champion?.bytes.length, champion?.version.artifact.size);

@@ -282,7 +282,7 @@ export function modelRoutes(app: Api, models: ModelService): void {
     },
     async (request) => {
       const { tenantId, model } = request.params;
-      const update = await models.rollback(tenantId, model, request.body.targetVersion, { ...(request.body.reason ? { reason: request.body.reason } : {}), actor: 'api' });
+      const update = await models.rollback(tenantId, model, request.body.targetVersion, { ...(request.body.reason ? { reason: request.body.reason } : {}) });
       return { changed: update.changed, change: aliasChangeDto(update.change) };
     },
   );
@@ -305,7 +305,7 @@ export function modelRoutes(app: Api, models: ModelService): void {
     async (request) => {
       const { tenantId, model } = request.params;
       const { version, reason, expectedCurrent } = request.body;
-      const update = await models.promote(tenantId, model, version, { ...(reason ? { reason } : {}), actor: 'api', ...(expectedCurrent !== undefined ? { expectedCurrent } : {}) });
+      const update = await models.promote(tenantId, model, version, { ...(reason ? { reason } : {}), ...(expectedCurrent !== undefined ? { expectedCurrent } : {}) });
       return { changed: update.changed, change: aliasChangeDto(update.change) };
     },
   );
@@ -389,7 +389,6 @@ function modelImportRoute(app: Api, models: ModelService): void {
         ...(threshold !== undefined ? { threshold } : {}),
         ...(outputName !== undefined ? { outputName } : {}),
         promote: promote ?? false,
-        actor: 'api',
         waitMs: wait === false ? 0 : IMPORT_WAIT_MS,
       });
       if (!result.version || !result.outcome) return reply.status(202).send({ runId: result.run.id, run: runDto(result.run), message: result.message });

@@ -15,7 +15,7 @@ import type { RunRow } from '../../store/runs.ts';
 import type { ScheduleRow } from '../../store/schedules.ts';
 
 /** What the seed adapters call. */
-export type SeedServices = Pick<Services, 'settings' | 'clock' | 'tenants' | 'jobs' | 'schedules' | 'runs' | 'models'>;
+export type SeedServices = Pick<Services, 'settings' | 'clock' | 'tenants' | 'jobs' | 'schedules' | 'runs' | 'models' | 'audit'>;
 
 export interface RoleTarget {
   tenantId: string;

@@ -124,8 +124,10 @@ export function predictionRoutes(app: Api, services: SeedServices): void {
       const body = request.body;
       const when = (body.when ?? 'now') as 'now' | 'queue';
       const targets = await roleTargets(services, 'training', body.tenantId, 'tenantId');
-      const runs =
-        when === 'now' ? await triggerNow(services, targets) : await Promise.all(targets.jobs.map(async (job) => (await queueRun(services, { tenantId: targets.tenantId, job })).run));
+      const runs = await services.audit.track(
+        (done: RunView[]) => ({ action: 'training.trigger', tenantId: targets.tenantId, target: `tenant/${targets.tenantId}`, after: { when, runs: done.map((r) => r.id) } }),
+        async () => (when === 'now' ? triggerNow(services, targets) : Promise.all(targets.jobs.map(async (job) => (await queueRun(services, { tenantId: targets.tenantId, job })).run))),
+      );
       const first = runs[0]!;
       const nexts = await Promise.all(targets.jobs.map((j) => services.schedules.nextDueAt(targets.tenantId, j.id)));
       const many = runs.length > 1 ? ` (${runs.length} models: ${targets.jobs.map(modelNameOf).join(', ')})` : '';

@@ -111,8 +111,15 @@ export function trainingModelRoutes(app: Api, services: SeedServices): void {
           });
         }
       }
-      const runs: Array<{ model: string; run: RunView }> = [];
-      for (const m of models) runs.push({ model: declaredModel(m), run: await services.models.train(m.tenantId, declaredModel(m), params) });
+      // One request, one audit entry, however many models it trains.
+      const runs = await services.audit.track(
+        (done: Array<{ model: string; run: RunView }>) => ({ action: 'training.trigger', tenantId: targets.tenantId, target: `tenant/${targets.tenantId}`, after: { runs: done.map((r) => ({ model: r.model, runId: r.run.id })), params } }),
+        async () => {
+          const queued: Array<{ model: string; run: RunView }> = [];
+          for (const m of models) queued.push({ model: declaredModel(m), run: await services.models.train(m.tenantId, declaredModel(m), params) });
+          return queued;
+        },
+      );
       const first = runs[0]!;
       const names = runs.map((r) => `"${r.model}"`).join(', ');
       return reply.status(202).send({
@@ -144,7 +151,7 @@ export function trainingModelRoutes(app: Api, services: SeedServices): void {
       const t = oneTarget(await roleTargets(services, 'training', body.organizationId, 'organizationId'), body.modelName);
       const model = declaredModel(t);
       const target = parseTargetVersion(body.targetVersion, model, t.tenantId);
-      const update = await services.models.rollback(t.tenantId, model, target, { ...(body.reason ? { reason: body.reason } : {}), actor: 'api:/api/training/rollback' });
+      const update = await services.models.rollback(t.tenantId, model, target, { ...(body.reason ? { reason: body.reason } : {}) });
       const version = (await services.models.version(t.tenantId, model, update.change.version));
       return {
         success: true,

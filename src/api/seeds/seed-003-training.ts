@@ -271,8 +271,14 @@ export function trainingRoutes(app: Api, services: SeedServices): void {
         const jobs = t.jobs.map((j) => `"${j.id}"`).join(', ');
         throw new NsError('NS_NOT_FOUND', `organization "${t.tenantId}" has no active training (job${t.jobs.length > 1 ? 's' : ''} ${jobs}: no queued or running run)`, { field: 'organizationId', details: { id: t.tenantId } });
       }
-      const cancelled = [];
-      for (const run of active) cancelled.push({ runId: run.id, status: run.status, result: await services.runs.cancel(t.tenantId, run.id, 'cancelled via POST /api/training/cancel') });
+      const cancelled = await services.audit.track(
+        (done: Array<{ runId: string; result: string }>) => ({ action: 'training.cancel', tenantId: t.tenantId, target: `tenant/${t.tenantId}`, after: { runs: done.map((c) => ({ runId: c.runId, result: c.result })) } }),
+        async () => {
+          const out = [];
+          for (const run of active) out.push({ runId: run.id, status: run.status, result: await services.runs.cancel(t.tenantId, run.id, 'cancelled via POST /api/training/cancel') });
+          return out;
+        },
+      );
       return { success: true, message: `Cancelled ${cancelled.length} training run(s) of organization "${t.tenantId}"`, cancelled };
     },
   );

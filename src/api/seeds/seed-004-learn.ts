@@ -46,12 +46,18 @@ export function learnRoutes(app: Api, services: SeedServices): void {
     },
     async (request) => {
       const targets = await roleTargets(services, 'training', request.body.user_id, 'user_id');
-      const results = [];
-      for (const job of targets.jobs) {
-        const inFlight = (await services.runs.active(targets.tenantId, job.id)).find((r) => r.status === 'running' || r.status === 'queued');
-        const { run, queuedNow } = await queueRun(services, { tenantId: targets.tenantId, job });
-        results.push({ job, run, behind: inFlight && inFlight.id !== run.id ? inFlight : null, queuedNow });
-      }
+      const results = await services.audit.track(
+        (done: Array<{ run: { id: string }; queuedNow: boolean }>) => ({ action: 'training.trigger', tenantId: targets.tenantId, target: `tenant/${targets.tenantId}`, after: { runs: done.map((r) => ({ runId: r.run.id, queuedNow: r.queuedNow })) } }),
+        async () => {
+          const out = [];
+          for (const job of targets.jobs) {
+            const inFlight = (await services.runs.active(targets.tenantId, job.id)).find((r) => r.status === 'running' || r.status === 'queued');
+            const { run, queuedNow } = await queueRun(services, { tenantId: targets.tenantId, job });
+            out.push({ job, run, behind: inFlight && inFlight.id !== run.id ? inFlight : null, queuedNow });
+          }
+          return out;
+        },
+      );
       const waiting = results.filter((r) => r.behind || !r.queuedNow);
       const first = results[0]!;
       const who = `user "${targets.tenantId}"${results.length > 1 ? ` (${results.length} models: ${targets.jobs.map(modelNameOf).join(', ')})` : ''}`;

@@ -12,6 +12,7 @@ import type { Clock } from '../../clock.ts';
 import type { NotificationSettings } from '../../config/types.ts';
 import { NsError } from '../../errors.ts';
 import type { EngineEvents } from '../../events.ts';
+import { NO_AUDIT, type AuditRecorder } from '../../services/audit-service.ts';
 import { inTransaction, type Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
 import { deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
@@ -33,6 +34,8 @@ export interface NotificationServiceDeps {
   settings: NotificationSettings;
   /** Whether a tenant exists (404 otherwise). */
   requireTenant: (tenantId: string) => Promise<unknown>;
+  /** Channels created and deleted over the API are recorded. */
+  audit?: AuditRecorder;
   /** Outbox worker tuning (tests, the benchmark). */
   worker?: Partial<Pick<OutboxWorkerOptions, 'leaseMs' | 'batchSize' | 'perChannel' | 'pollMs' | 'random' | 'retry'>>;
 }
@@ -253,6 +256,14 @@ export class NotificationService {
 
   /** Creates a channel from an API body; 409 when the id is taken. */
   async createChannel(tenantId: string, body: unknown): Promise<ChannelView> {
+    return this.#audit.track((c: ChannelView) => ({ action: 'channel.create', tenantId, target: `notification-channel/${tenantId}/${c.id}`, after: { type: c.type, events: c.events } }), () => this.#createChannel(tenantId, body));
+  }
+
+  get #audit(): AuditRecorder {
+    return this.#d.audit ?? NO_AUDIT;
+  }
+
+  async #createChannel(tenantId: string, body: unknown): Promise<ChannelView> {
     await this.#d.requireTenant(tenantId);
     const channel = parseChannel(body, '', apiError);
     const now = this.#d.clock.now();
@@ -267,6 +278,10 @@ export class NotificationService {
   }
 
   async deleteChannel(tenantId: string, id: string): Promise<void> {
+    return this.#audit.track({ action: 'channel.delete', tenantId, target: `notification-channel/${tenantId}/${id}`, after: null }, () => this.#deleteChannel(tenantId, id));
+  }
+
+  async #deleteChannel(tenantId: string, id: string): Promise<void> {
     await this.#d.requireTenant(tenantId);
     const row = await getChannelRow(this.#d.db.k, tenantId, id);
     if (!row) throw channelNotFound(tenantId, id);

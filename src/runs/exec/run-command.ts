@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { SECRET_ENV } from '../../config/master-key-env.ts';
 import { DirectiveCollector } from './directives.ts';
 import { startProcess, type JobProcess } from './launcher.ts';
 import { LineSplitter, LogTail } from './log-tail.ts';
@@ -36,11 +37,18 @@ export async function executeCommand(spec: CommandSpec, opts: ExecOptions, tail:
 
   let child: JobProcess;
   try {
-    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: { ...process.env, ...spec.env, ...opts.extraEnv }, ...(opts.priority !== undefined ? { priority: opts.priority } : {}) }, { launcher: opts.launcher ?? true });
+    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: { ...withoutSecrets(process.env), ...spec.env, ...opts.extraEnv }, ...(opts.priority !== undefined ? { priority: opts.priority } : {}) }, { launcher: opts.launcher ?? true });
   } catch (error) {
     return done({ ...early, status: 'failed', error: `cannot start ${spec.command}: ${(error as Error).message}` });
   }
   return supervise(child, spec, cwd, opts, tail, done);
+}
+
+/** A job inherits the service's environment but never its master key (a training child is handed it in spec.env). */
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of SECRET_ENV) delete out[name];
+  return out;
 }
 
 type Ended = { code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException };
