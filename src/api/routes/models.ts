@@ -9,7 +9,7 @@ import type { ModelService } from '../../models/model-service.ts';
 import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
 import { parsePredictBody } from '../../models/predict-input.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
-import { runDto } from '../dto.ts';
+import { iso, runDto } from '../dto.ts';
 import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, OnnxExportSchema, onnxExportDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
 import { described, errors, Id, Run } from '../schemas.ts';
 import type { Api } from '../types.ts';
@@ -84,6 +84,28 @@ export function modelRoutes(app: Api, models: ModelService): void {
       },
     },
     async (request) => ({ models: (await models.list(request.query.tenantId ?? ALL_TENANTS)).map(modelDto) }),
+  );
+
+  app.get(
+    '/api/models/activity',
+    {
+      schema: {
+        operationId: 'listModelActivity',
+        tags: TAGS,
+        summary: "Per model (optionally of one tenant): the latest run of its train job and its next enabled slot",
+        querystring: Type.Object({ tenantId: Type.Optional(Id) }, { additionalProperties: false }),
+        response: {
+          200: described(
+            Type.Object({ models: Type.Array(Type.Object({ tenantId: Type.String(), model: Type.String(), jobId: Type.String(), lastRun: Type.Union([Run, Type.Null()]), nextSlotAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) })) }),
+            'Every model of the scope, by tenant and name',
+          ),
+          ...errors(400, 404),
+        },
+      },
+    },
+    async (request) => ({
+      models: (await models.activity(request.query.tenantId ?? ALL_TENANTS)).map((a) => ({ tenantId: a.tenantId, model: a.model, jobId: a.jobId, lastRun: a.lastRun ? runDto(a.lastRun) : null, nextSlotAt: iso(a.nextSlotAt) })),
+    }),
   );
 
   app.get(
