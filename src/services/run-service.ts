@@ -10,6 +10,7 @@ import type { EngineEvents } from '../events.ts';
 import { newId } from '../ids.ts';
 import { durationLabel, MAX_INSTANT_MS, MAX_TRIGGER_AHEAD_MS } from '../limits.ts';
 import { estimateCompletion } from '../runs/eta.ts';
+import { LiveTails } from '../runs/live-tails.ts';
 import { attemptsAllowed } from '../runs/retry-policy.ts';
 import { inTransaction, lockRunKey, type Db } from '../store/db.ts';
 import { requestCancel, type CancelResult } from '../store/run-transitions.ts';
@@ -77,9 +78,16 @@ function checkTriggerAt(at: number, now: number): void {
 
 export class RunService {
   readonly #d: RunServiceDeps;
+  readonly #live: LiveTails;
 
   constructor(deps: RunServiceDeps) {
     this.#d = deps;
+    this.#live = new LiveTails(deps.events);
+  }
+
+  /** The output so far of a run executing in this process (its stored tail is written when it ends). */
+  liveTail(runId: string): string | null {
+    return this.#live.get(runId);
   }
 
   async trigger(jobId: string, tenantId: string, options: TriggerOptions = {}): Promise<RunView> {

@@ -31,11 +31,12 @@ export function formatDuration(ms: number | null | undefined): string {
   const a = Math.abs(ms);
   if (a < 1000) return `${sign}${Math.round(a)} ms`;
   if (a < 60_000) return `${sign}${(a / 1000).toFixed(a < 10_000 ? 1 : 0)} s`;
+  const two = (big: number, bigUnit: string, small: number, smallUnit: string) => `${sign}${big} ${bigUnit}${small ? ` ${small} ${smallUnit}` : ''}`;
   const min = Math.floor(a / 60_000);
-  if (min < 60) return `${sign}${min} min ${Math.round((a % 60_000) / 1000)} s`;
+  if (min < 60) return two(min, 'min', Math.round((a % 60_000) / 1000), 's');
   const h = Math.floor(min / 60);
-  if (h < 48) return `${sign}${h} h ${min % 60} min`;
-  return `${sign}${Math.floor(h / 24)} d ${h % 24} h`;
+  if (h < 48) return two(h, 'h', min % 60, 'min');
+  return two(Math.floor(h / 24), 'd', h % 24, 'h');
 }
 
 /** How long ago (or until), from now: "3 h 5 min ago", "in 12 min". */

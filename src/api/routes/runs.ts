@@ -76,7 +76,7 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
       schema: {
         operationId: 'getRun',
         tags: ['runs'],
-        summary: 'One run: slot, attempts, step metrics, log tail, ETA',
+        summary: 'One run: slot, attempts, step metrics, log tail (while it runs on the answering node: its output so far), ETA',
         params: IdParams,
         querystring: TenantQuery,
         response: { 200: described(RunDetail, 'The run in full: attempts, pipeline steps, training stages and result, log tail'), ...errors(400, 404) },
@@ -88,7 +88,8 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
       return {
         ...runDto(run),
         steps: run.steps ? (JSON.parse(run.steps) as Array<Record<string, unknown>>) : [],
-        logTail: run.log_tail ?? '',
+        // While it runs here, the output so far; its stored tail once it has ended.
+        logTail: run.log_tail ?? runs.liveTail(run.id) ?? '',
         params: run.params ? (JSON.parse(run.params) as Record<string, unknown>) : null,
         attempts: attempts.map((a) => ({
           attempt: a.attempt,

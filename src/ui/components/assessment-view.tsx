@@ -20,6 +20,7 @@ export function AssessmentView({ assessment, caption }: { assessment: Assessment
         </span>
       </p>
       {assessment.rules.length ? (
+        <div class="scroll" role="region" aria-label={caption} tabIndex={0}>
         <table>
           <caption class="sr-only">{caption}</caption>
           <thead>
@@ -52,6 +53,7 @@ export function AssessmentView({ assessment, caption }: { assessment: Assessment
             })}
           </tbody>
         </table>
+        </div>
       ) : (
         <p class="muted">No retrain rules: every run trains.</p>
       )}

@@ -4,7 +4,7 @@ import { formatTime, relative, utcTitle } from '../format.ts';
 export function Time({ iso, zone, ago }: { iso: string | null | undefined; zone?: string; ago?: boolean }) {
   if (!iso) return <span>—</span>;
   return (
-    <time dateTime={iso} title={utcTitle(iso)} tabIndex={0}>
+    <time dateTime={iso} title={utcTitle(iso)}>
       {formatTime(iso, zone)}
       {ago ? <span class="muted"> ({relative(iso)})</span> : null}
     </time>

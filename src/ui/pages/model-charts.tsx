@@ -59,6 +59,8 @@ export function LiveMetricChart({ model, live }: { model: Model; live: LiveMetri
   );
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
     () => ({
+      // One day alone would get a scale of years: a day either side.
+      ...(daily.length === 1 ? { scales: { x: { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [min - 86_400, max + 86_400] } } } : {}),
       axes: [{ ...axis }, { ...axis, label: live.metric }],
       series: [
         {},
@@ -101,6 +103,7 @@ export function DriftChart({ model, drift }: { model: Model; drift: NonNullable<
       <Chart title="Drift per feature (PSI)" summary={`${columns.filter((c) => c.drifted).length} of ${columns.length} columns drifted over ${drift.rows} recent rows`} options={options} data={data} />
       <details>
         <summary>Drift numbers per feature</summary>
+        <div class="scroll" role="region" aria-label="Drift numbers per feature" tabIndex={0}>
         <table>
           <thead>
             <tr>
@@ -121,6 +124,7 @@ export function DriftChart({ model, drift }: { model: Model; drift: NonNullable<
             ))}
           </tbody>
         </table>
+        </div>
       </details>
     </>
   );

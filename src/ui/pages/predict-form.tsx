@@ -18,7 +18,8 @@ export function PredictForm({ model }: { model: Model }) {
     setError(null);
     setResult(null);
     const row: Record<string, unknown> = {};
-    for (const c of continuous) if (values[c]?.trim()) row[c] = Number(values[c]);
+    // Not a number: sent as typed, so the server's message names the column and the fix.
+    for (const c of continuous) if (values[c]?.trim()) row[c] = Number.isFinite(Number(values[c])) ? Number(values[c]) : values[c]!.trim();
     for (const c of categorical) if (values[c]?.trim()) row[c] = values[c]!.trim();
     try {
       setResult(await api.predict(model.tenantId, model.name, { values: row, ...(entity.trim() ? { entity: entity.trim() } : {}) }));

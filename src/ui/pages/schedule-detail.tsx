@@ -119,6 +119,7 @@ export function ScheduleDetailPage({ id }: { id: string }) {
         <section class="panel" aria-labelledby="next-h">
           <h2 id="next-h">Next 5 fire times</h2>
           {schedule.enabled ? (
+            <div class="scroll" role="region" aria-labelledby="next-h" tabIndex={0}>
             <table>
               <thead>
                 <tr>
@@ -139,6 +140,7 @@ export function ScheduleDetailPage({ id }: { id: string }) {
                 ))}
               </tbody>
             </table>
+            </div>
           ) : (
             <p>Disabled: no slot fires (slots are recorded as skipped).</p>
           )}

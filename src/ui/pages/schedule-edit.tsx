@@ -14,6 +14,9 @@ export function durationText(ms: number): string {
   return String(ms);
 }
 
+/** A plain number is milliseconds (the API takes those as a number); anything else goes as written ("90s"). */
+const durationValue = (text: string): string | number => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : text.trim());
+
 interface Form {
   kind: 'cron' | 'every';
   cron: string;
@@ -60,12 +63,12 @@ export function ScheduleEdit({ schedule, onSaved }: { schedule: Schedule; onSave
         jobId: schedule.jobId,
         enabled: schedule.enabled,
         timezone: form.timezone,
-        misfireGrace: form.misfireGrace,
-        jitter: form.jitter,
+        misfireGrace: durationValue(form.misfireGrace),
+        jitter: durationValue(form.jitter),
         catchUp: form.catchUp,
         catchUpMax: Number(form.catchUpMax),
         overlap: form.overlap,
-        ...(form.kind === 'cron' ? { cron: form.cron } : { every: form.every }),
+        ...(form.kind === 'cron' ? { cron: form.cron } : { every: durationValue(form.every) }),
       };
       onSaved(await api.putSchedule(schedule.id, body));
       setSaved(true);
