@@ -16,6 +16,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   api: () => import('./api.ts'),
   gbdt: () => import('./gbdt.ts'),
   serving: () => import('./serving.ts'),
+  dashboard: () => import('./dashboard.ts'),
 };
 
 function selected(args: readonly string[]): string[] {

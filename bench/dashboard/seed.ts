@@ -1,8 +1,9 @@
 /**
  * The dashboard benchmark's store (setup, not measured): 1,000 models (10 tenants × 100), each
  * with a train job, a nightly schedule in its tenant's zone, two registered versions (v2 the
- * champion, through the registry) and a dataset; 100,000 finished runs (100 per model) and
- * 10,000 slot records (10 per schedule), inserted with the store's own chunked statements.
+ * champion, through the registry) and a dataset; 100,000 finished runs (100 per model), 10,000
+ * slot records (10 per schedule) and 10,000 retrain decisions (the last 10 runs of each model),
+ * inserted with the store's own statements.
  */
 import { defineDataset } from '../../src/data/ingest/dataset-service.ts';
 import { syntheticSchema } from '../../src/data/synthetic/index.ts';
@@ -12,6 +13,7 @@ import { SLOT_FATE } from '../../src/runs/states.ts';
 import { inTransaction } from '../../src/store/db.ts';
 import { upsertJob } from '../../src/store/jobs.ts';
 import { upsertModelDefinition } from '../../src/store/model-definitions.ts';
+import { insertAssessment } from '../../src/store/assessments.ts';
 import { insertRuns, runValues, type RunRow } from '../../src/store/runs.ts';
 import { insertSlots, type SlotRow } from '../../src/store/slots.ts';
 import { parseModelDefinition } from '../../src/training/model-definition.ts';
@@ -20,6 +22,7 @@ export const TENANTS = 10;
 export const MODELS_PER_TENANT = 100;
 export const RUNS_PER_MODEL = 100;
 export const SLOTS_PER_SCHEDULE = 10;
+export const ASSESSMENTS_PER_MODEL = 10;
 const DAY = 86_400_000;
 const ZONES = ['America/New_York', 'Europe/London', 'Australia/Sydney', 'Asia/Tokyo', 'UTC'];
 
@@ -56,6 +59,27 @@ function finishedRun(tenantId: string, jobId: string, scheduleId: string, now: n
   };
 }
 
+function assessmentOf(tenantId: string, model: string, run: RunRow, i: number) {
+  const newSamples = 20 + ((i * 37) % 90);
+  const train = newSamples >= 50;
+  const assessment = {
+    train,
+    reason: train ? 'policy' : 'no_training_needed',
+    combine: 'any',
+    rules: [
+      { rule: 'minNewSamples', value: newSamples, threshold: 50, verdict: train ? 'retrain' : 'ok', detail: `${newSamples} labelled sample(s) since the champion's window` },
+      { rule: 'maxDaysSinceTraining', value: 1, threshold: 7, verdict: 'ok', detail: 'champion trained 1 day(s) ago' },
+      { rule: 'drift', value: null, threshold: 0.5, verdict: 'not_evaluated', detail: '0 recent row(s); 100 needed' },
+    ],
+    champion: { version: 2, trainedUntil: run.run_at - DAY, createdAt: run.run_at - DAY },
+    counts: { newSamples, liveRows: null, driftRows: 0 },
+    window: { since: run.run_at - DAY, until: run.run_at },
+    drift: null,
+    summary: train ? `retrain: minNewSamples retrain (${newSamples} vs 50)` : `no training needed: minNewSamples ok (${newSamples} vs 50)`,
+  };
+  return { id: newId('asm', run.run_at), tenant_id: tenantId, model_name: model, run_id: run.id, at: run.run_at, train: train ? 1 : 0, reason: assessment.reason, assessment: JSON.stringify(assessment) };
+}
+
 export async function seedDashboardStore(engine: Engine, now: number): Promise<{ runId: string; tenantId: string; model: string; scheduleId: string }> {
   const { db } = engine;
   const artifact = new TextEncoder().encode(JSON.stringify({ kind: 'bench', trees: [] }));
@@ -73,7 +97,9 @@ export async function seedDashboardStore(engine: Engine, now: number): Promise<{
         await upsertJob(x, { id: jobId, kind: 'train', model: name, description: '', role: null, tenants: null, after: [], env: {}, timeoutMs: 3_600_000, retry: { retries: 0, backoffMs: [], jitterRatio: 0 } }, now);
         await upsertModelDefinition(x, tenantId, definition(name), jobId, 'api', now);
         const scheduleId = `${tenantId}.${name}.nightly`;
+        const first = runs.length;
         for (let i = 0; i < RUNS_PER_MODEL; i++) runs.push(finishedRun(tenantId, jobId, scheduleId, now, i));
+        for (const run of runs.slice(-ASSESSMENTS_PER_MODEL)) await insertAssessment(x, assessmentOf(tenantId, name, run, runs.indexOf(run, first) - first));
         for (let i = 0; i < SLOTS_PER_SCHEDULE; i++) {
           const slotAt = now - (SLOTS_PER_SCHEDULE - i) * DAY;
           const fate = i % 5 === 4 ? SLOT_FATE.skipped : i % 7 === 6 ? SLOT_FATE.firedLate : SLOT_FATE.fired;
