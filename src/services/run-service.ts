@@ -19,6 +19,7 @@ import {
   countRunsByStatus,
   getRunRow,
   insertRuns,
+  listActiveRuns,
   listAttempts,
   listRuns,
   recentSuccessDurations,
@@ -83,6 +84,12 @@ export class RunService {
   constructor(deps: RunServiceDeps) {
     this.#d = deps;
     this.#live = new LiveTails(deps.events);
+  }
+
+  /** Running runs, then queued ones in the order they will run (at most `limit` of each), with their ETAs. */
+  async inFlight(scope: TenantScope, limit: number): Promise<{ running: RunView[]; queued: RunView[] }> {
+    const { running, queued } = await listActiveRuns(this.#d.db.k, scope, limit);
+    return { running: await Promise.all(running.map((r) => this.withEta(r))), queued: await Promise.all(queued.map((r) => this.withEta(r))) };
   }
 
   /** The output so far of a run executing in this process (its stored tail is written when it ends). */

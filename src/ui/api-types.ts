@@ -187,10 +187,15 @@ export interface Model {
   champion: Version | null;
 }
 
-export interface ModelActivity {
+/** One row of GET /api/models/overview. */
+export interface ModelOverview {
   tenantId: string;
   model: string;
   jobId: string;
+  description: string;
+  task: string;
+  primaryMetric: string;
+  champion: { version: number; name: string; createdAt: Iso; metrics: Record<string, number | null> } | null;
   lastRun: Run | null;
   nextSlotAt: Iso | null;
 }

@@ -13,7 +13,8 @@ import type {
   Health,
   LiveMetric,
   Model,
-  ModelActivity,
+  ModelOverview,
+  Run,
   PredictResult,
   RunDetail,
   RunPage,
@@ -79,19 +80,21 @@ export const api = {
   tenants: () => get<{ tenants: Tenant[] }>('/api/tenants'),
 
   runs: (filter: RunFilter) => get<RunPage>('/api/runs', { ...filter }),
+  inFlight: (limit = 20) => get<{ running: Run[]; queued: Run[] }>('/api/runs/active', { limit }),
   run: (id: string) => get<RunDetail>(`/api/runs/${enc(id)}`),
   cancelRun: (id: string) => post<{ runId: string; result: 'cancelled' | 'requested' }>(`/api/runs/${enc(id)}/cancel`),
   trigger: (jobId: string, body: { tenantId: string; mode?: 'now' | 'queue'; params?: Record<string, unknown> }) =>
     post<{ runId: string; status: string }>(`/api/jobs/${enc(jobId)}/trigger`, body),
 
-  schedules: (tenantId?: string) => get<{ schedules: Schedule[] }>('/api/schedules', { tenantId }),
+  schedules: (tenantId?: string, page: { limit?: number; cursor?: string } = {}) => get<{ schedules: Schedule[]; nextCursor: string | null }>('/api/schedules', { tenantId, ...page }),
   schedule: (id: string) => get<Schedule>(`/api/schedules/${enc(id)}`),
   slots: (id: string, page: { before?: string; limit?: number } = {}) => get<{ slots: Slot[]; nextBefore: string | null }>(`/api/schedules/${enc(id)}/slots`, page),
   setScheduleEnabled: (id: string, enabled: boolean) => post<Schedule>(`/api/schedules/${enc(id)}/${enabled ? 'enable' : 'disable'}`),
   putSchedule: (id: string, body: Record<string, unknown>) => request<Schedule>('PUT', `/api/schedules/${enc(id)}`, { body }),
 
   models: (tenantId?: string) => get<{ models: Model[] }>('/api/models', { tenantId }),
-  modelActivity: (tenantId?: string) => get<{ models: ModelActivity[] }>('/api/models/activity', { tenantId }),
+  modelOverview: (tenantId?: string, page: { limit?: number; cursor?: string } = {}) =>
+    get<{ models: ModelOverview[]; total: number; nextCursor: string | null }>('/api/models/overview', { tenantId, ...page }),
   model: (tenantId: string, model: string) => get<Model>(modelPath(tenantId, model)),
   versions: (tenantId: string, model: string, page: { limit?: number; cursor?: number } = {}) => get<{ versions: Version[]; nextCursor: number | null }>(`${modelPath(tenantId, model)}/versions`, page),
   championHistory: (tenantId: string, model: string) => get<{ history: AliasChange[] }>(`${modelPath(tenantId, model)}/champion/history`, { limit: 100 }),

@@ -1,7 +1,7 @@
 /**
  * What the dashboard reads besides the older routes, over app.inject(): a schedule's slot fates
- * (newest first, keyset pages, tenant scope), each model's latest run and next slot, a running
- * run's output so far, and the built dashboard served at `/` without taking any other path.
+ * (newest first, keyset pages, tenant scope), a page of models with their champion, latest run
+ * and next slot, schedules in pages, runs in flight, a running run's output so far, and the built dashboard served at `/` without taking any other path.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -82,18 +82,34 @@ describe('dashboard routes', () => {
     assertError(await t.app.inject({ url: '/api/schedules/acme.train.nightly/slots?limit=0' }), { status: 400, code: 'NS_VALIDATION', field: 'limit' });
   });
 
-  test("each model's latest run and next enabled slot, per tenant", async () => {
-    type Activity = { models: Array<{ tenantId: string; model: string; jobId: string; lastRun: { id: string; status: string } | null; nextSlotAt: string | null }> };
-    const all = body<Activity>(await t.app.inject({ url: '/api/models/activity' }));
-    const acme = all.models.find((m) => m.tenantId === 'acme')!;
-    const globex = all.models.find((m) => m.tenantId === 'globex')!;
-    assert.deepEqual([acme.model, acme.jobId, acme.lastRun?.id, acme.lastRun?.status], ['failure', 'train-failure', 'run_new', 'succeeded']);
+  test("each model's champion, latest run and next enabled slot, a page at a time", async () => {
+    type Row = { tenantId: string; model: string; jobId: string; task: string; primaryMetric: string; champion: unknown; lastRun: { id: string; status: string } | null; nextSlotAt: string | null };
+    type Page = { models: Row[]; total: number; nextCursor: string | null };
+    const first = body<Page>(await t.app.inject({ url: '/api/models/overview?limit=1' }));
+    assert.equal(first.total, 2);
+    const acme = first.models[0]!;
+    assert.deepEqual([acme.tenantId, acme.model, acme.jobId, acme.task, acme.primaryMetric, acme.champion], ['acme', 'failure', 'train-failure', 'binary', 'auc', null]);
+    assert.deepEqual([acme.lastRun?.id, acme.lastRun?.status], ['run_new', 'succeeded']);
     // 2 AM in New York (EST) after 2026-03-01T00:00Z is 07:00Z on March 1.
     assert.equal(acme.nextSlotAt, '2026-03-01T07:00:00.000Z');
-    assert.deepEqual([globex.lastRun?.id, globex.nextSlotAt], ['run_globex', null], "globex's only schedule is disabled");
-    const one = body<Activity>(await t.app.inject({ url: '/api/models/activity?tenantId=globex' }));
-    assert.deepEqual(one.models.map((m) => m.tenantId), ['globex']);
-    assertError(await t.app.inject({ url: '/api/models/activity?tenantId=nobody' }), { status: 404, code: 'NS_NOT_FOUND' });
+    const second = body<Page>(await t.app.inject({ url: `/api/models/overview?limit=1&cursor=${first.nextCursor}` }));
+    assert.deepEqual(second.models.map((m) => [m.tenantId, m.lastRun?.id, m.nextSlotAt]), [['globex', 'run_globex', null]], "globex's only schedule is disabled");
+    assert.equal(second.nextCursor, null);
+    const one = body<Page>(await t.app.inject({ url: '/api/models/overview?tenantId=globex' }));
+    assert.deepEqual([one.total, one.models.map((m) => m.tenantId)], [1, ['globex']]);
+    assertError(await t.app.inject({ url: '/api/models/overview?tenantId=nobody' }), { status: 404, code: 'NS_NOT_FOUND' });
+    assertError(await t.app.inject({ url: '/api/models/overview?cursor=xyz' }), { status: 400, code: 'NS_VALIDATION', field: 'cursor' });
+  });
+
+  test('schedules a page at a time; runs in flight from the queue', async () => {
+    type Page = { schedules: Array<{ id: string }>; nextCursor: string | null };
+    const first = body<Page>(await t.app.inject({ url: '/api/schedules?limit=1' }));
+    const second = body<Page>(await t.app.inject({ url: `/api/schedules?limit=1&cursor=${first.nextCursor}` }));
+    assert.deepEqual([...first.schedules, ...second.schedules].map((s) => s.id), ['acme.train.nightly', 'globex.train.off']);
+    assert.equal(second.nextCursor, null);
+    assert.equal(body<Page>(await t.app.inject({ url: '/api/schedules' })).schedules.length, 2, 'without limit: all of them');
+    const none = body<{ running: unknown[]; queued: unknown[] }>(await t.app.inject({ url: '/api/runs/active' }));
+    assert.deepEqual(none, { running: [], queued: [] });
   });
 
   test('a running run shows its output so far; its stored tail once it has ended', async () => {
@@ -104,6 +120,8 @@ describe('dashboard routes', () => {
     t.engine.workers.lifecycle.to('running');
     await t.engine.workers.claimAndStart();
     await started;
+    const inFlight = body<{ running: Array<{ id: string }> }>(await t.app.inject({ url: '/api/runs/active?tenantId=acme' }));
+    assert.deepEqual(inFlight.running.map((r) => r.id), [runId]);
     const running = body<{ status: string; logTail: string }>(await t.app.inject({ url: `/api/runs/${runId}` }));
     assert.equal(running.status, 'running');
     assert.match(running.logTail, /^first line\n/);

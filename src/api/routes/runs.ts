@@ -7,7 +7,7 @@ import { cursorOf, type RunSortField } from '../../store/runs.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
-import { described, errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
+import { described, errors, Id, IdParams, Run, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { assessmentOfResult } from './assessments.ts';
 import { absentBodyAsEmpty } from '../validators.ts';
@@ -67,6 +67,23 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
       const page = found.slice(0, limit);
       const more = found.length > limit;
       return { runs: page.map((r) => runDto(r)), nextCursor: more ? encodeCursor(sort, order, cursorOf(page.at(-1)!, sort)) : null };
+    },
+  );
+
+  app.get(
+    '/api/runs/active',
+    {
+      schema: {
+        operationId: 'listActiveRuns',
+        tags: ['runs'],
+        summary: 'What is in flight: running runs, then queued ones in the order they will run, with ETAs (from the queue, not the history)',
+        querystring: Type.Object({ tenantId: Type.Optional(Id), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'at most this many of each (default 20)' })) }, { additionalProperties: false }),
+        response: { 200: described(Type.Object({ running: Type.Array(Run), queued: Type.Array(Run) }), 'Running and queued runs'), ...errors(400) },
+      },
+    },
+    async (request) => {
+      const { running, queued } = await runs.inFlight(request.query.tenantId ?? ALL_TENANTS, request.query.limit ?? 20);
+      return { running: running.map((r) => runDto(r)), queued: queued.map((r) => runDto(r)) };
     },
   );
 

@@ -7,7 +7,15 @@ import { scheduleFromBody } from '../schedule-input.ts';
 import { described, errors, Id, IdParams, OwnIdParams, Schedule, ScheduleBody, TenantQuery } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
-const ScheduleListQuery = Type.Object({ tenantId: Type.Optional(Id), jobId: Type.Optional(Id) }, { additionalProperties: false });
+const ScheduleListQuery = Type.Object(
+  {
+    tenantId: Type.Optional(Id),
+    jobId: Type.Optional(Id),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'a page of this many, by id (default: every schedule)' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
 const SlotQuery = Type.Object(
   {
     tenantId: Type.Optional(Id),
@@ -45,15 +53,23 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
       schema: {
         operationId: 'listSchedules',
         tags: ['schedules'],
-        summary: 'List schedules with descriptions and the next 5 fire times',
+        summary: 'List schedules with descriptions and the next 5 fire times (all of them, or a page with limit)',
         querystring: ScheduleListQuery,
-        response: { 200: described(Type.Object({ schedules: Type.Array(Schedule) }), 'The schedules, filtered by tenant and job when asked'), ...errors(400) },
+        response: {
+          200: described(
+            Type.Object({ schedules: Type.Array(Schedule), nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'with limit: fetches the next page (null on the last)' }) }),
+            'The schedules, filtered by tenant and job when asked',
+          ),
+          ...errors(400),
+        },
       },
     },
     async (request) => {
       const now = clock.now();
-      const rows = await schedules.list(request.query.tenantId ?? ALL_TENANTS, request.query.jobId ? { jobId: request.query.jobId } : {});
-      return { schedules: rows.map((r) => scheduleDto(r, now)) };
+      const { tenantId, jobId, limit, cursor } = request.query;
+      const rows = await schedules.list(tenantId ?? ALL_TENANTS, { ...(jobId ? { jobId } : {}), ...(cursor !== undefined ? { afterId: cursor } : {}), ...(limit !== undefined ? { limit: limit + 1 } : {}) });
+      const page = limit !== undefined ? rows.slice(0, limit) : rows;
+      return { schedules: page.map((r) => scheduleDto(r, now)), nextCursor: limit !== undefined && rows.length > limit ? page.at(-1)!.id : null };
     },
   );
 

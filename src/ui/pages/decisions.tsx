@@ -3,21 +3,24 @@ import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { AssessmentView } from '../components/assessment-view.tsx';
 import { ErrorBox, Loading } from '../components/error-box.tsx';
-import { Field } from '../components/fields.tsx';
+import { Field, useTenants } from '../components/fields.tsx';
 import { Pager } from '../components/pager.tsx';
 import { Time } from '../components/time.tsx';
 import { href, navigate, type Route } from '../router.ts';
 import { useData } from '../use-data.ts';
 
 export function DecisionsPage({ route }: { route: Route }) {
-  const models = useData(() => api.models(), []);
-  const tenant = route.query.get('tenant') ?? '';
+  const tenants = useTenants();
+  const tenant = route.query.get('tenant') || tenants[0]?.id || '';
   const name = route.query.get('model') ?? '';
   const show = route.query.get('show') ?? 'all';
+  // The picker lists one tenant's models (at most 500), not every model of every tenant.
+  const models = useData(() => (tenant ? api.modelOverview(tenant, { limit: 500 }) : Promise.resolve(null)), [tenant]);
   const chosen = useMemo(() => {
     const list = models.data?.models ?? [];
-    return list.find((m) => m.tenantId === tenant && m.name === name) ?? list[0] ?? null;
-  }, [models.data, tenant, name]);
+    const found = list.find((m) => m.model === name) ?? list[0];
+    return found ? { tenantId: found.tenantId, name: found.model } : null;
+  }, [models.data, name]);
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
   const page = useData(
@@ -25,8 +28,7 @@ export function DecisionsPage({ route }: { route: Route }) {
     [chosen?.tenantId, chosen?.name, cursor],
   );
   const rows = (page.data?.assessments ?? []).filter((a) => show === 'all' || (show === 'trained') === a.assessment.train);
-  const pick = (v: string) => {
-    const [t, m] = v.split('/');
+  const pick = (t: string, m: string) => {
     setCursors([]);
     navigate(['decisions'], { tenant: t, model: m, show });
   };
@@ -34,20 +36,28 @@ export function DecisionsPage({ route }: { route: Route }) {
     <>
       <h1>Retrain decisions</h1>
       <ErrorBox error={models.error} />
-      {models.data === null && !models.error ? <Loading what="models" /> : null}
-      {models.data && !chosen ? <p>No model is declared yet.</p> : null}
-      {chosen ? (
-        <>
-          <form class="filters" aria-label="Decision filters" onSubmit={(e) => e.preventDefault()}>
-            <Field id="decisions-model" label="Model">
-              <select id="decisions-model" value={`${chosen.tenantId}/${chosen.name}`} onChange={(e) => pick((e.target as HTMLSelectElement).value)}>
-                {models.data!.models.map((m) => (
-                  <option key={`${m.tenantId}/${m.name}`} value={`${m.tenantId}/${m.name}`}>
-                    {m.name} of {m.tenantId}
-                  </option>
-                ))}
-              </select>
-            </Field>
+      <form class="filters" aria-label="Decision filters" onSubmit={(e) => e.preventDefault()}>
+        <Field id="decisions-tenant" label="Tenant">
+          <select id="decisions-tenant" value={tenant} onChange={(e) => pick((e.target as HTMLSelectElement).value, '')}>
+            {tenants.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name} ({t.id})
+              </option>
+            ))}
+          </select>
+        </Field>
+        {chosen ? (
+          <Field id="decisions-model" label="Model">
+            <select id="decisions-model" value={chosen.name} onChange={(e) => pick(tenant, (e.target as HTMLSelectElement).value)}>
+              {models.data!.models.map((m) => (
+                <option key={m.model} value={m.model}>
+                  {m.model}
+                </option>
+              ))}
+            </select>
+          </Field>
+        ) : null}
+        {chosen ? (
             <Field id="decisions-show" label="Show">
               <select id="decisions-show" value={show} onChange={(e) => navigate(['decisions'], { tenant: chosen.tenantId, model: chosen.name, show: (e.target as HTMLSelectElement).value })}>
                 <option value="all">all decisions</option>
@@ -55,7 +65,12 @@ export function DecisionsPage({ route }: { route: Route }) {
                 <option value="skipped">the ones that skipped</option>
               </select>
             </Field>
-          </form>
+        ) : null}
+      </form>
+      {(models.data === null && !models.error) || tenants.length === 0 ? <Loading what="models" /> : null}
+      {models.data && !chosen ? <p>No model is declared for this tenant yet.</p> : null}
+      {chosen ? (
+        <>
           <p>
             <a href={href(['models', chosen.tenantId, chosen.name])}>Model {chosen.name} of {chosen.tenantId}</a>
           </p>

@@ -2,17 +2,18 @@
  * Overview: the service's health, what runs and waits, and per tenant each model's champion, its
  * age, last run, next slot, live metric and trend.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import type { Health, LiveMetric, Model, ModelActivity } from '../api-types.ts';
+import type { Health, LiveMetric, ModelOverview } from '../api-types.ts';
 import { ErrorBox, Loading } from '../components/error-box.tsx';
 import { TenantSelect } from '../components/fields.tsx';
 import { Pager } from '../components/pager.tsx';
 import { Status } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
-import { formatMetric, relative } from '../format.ts';
+import { formatMetric, relative, utcTitle } from '../format.ts';
 import { href } from '../router.ts';
 import { higherIsBetter, trendOf, type Trend } from '../trend.ts';
+import { useCursorPages } from '../use-cursor-pages.ts';
 import { useData } from '../use-data.ts';
 
 const PAGE = 25;
@@ -68,18 +69,19 @@ function HealthPanel({ health }: { health: Health }) {
 }
 
 function InFlight() {
-  const runs = useData(() => api.runs({ status: 'running,queued', limit: 20 }), [], { pollMs: 5000 });
+  const runs = useData(() => api.inFlight(20), [], { pollMs: 5000 });
+  const list = runs.data ? [...runs.data.running, ...runs.data.queued] : [];
   return (
     <section aria-labelledby="inflight-h" class="panel">
       <h2 id="inflight-h">Running and queued runs</h2>
       <ErrorBox error={runs.error} />
       {runs.data === null ? (
         <Loading what="runs" />
-      ) : runs.data.runs.length === 0 ? (
+      ) : list.length === 0 ? (
         <p>Nothing is running or queued.</p>
       ) : (
         <ul class="plain">
-          {runs.data.runs.map((r) => (
+          {list.map((r) => (
             <li key={r.id}>
               <Status value={r.status} /> <a href={href(['runs', r.id])}>{r.jobId}</a> for {r.tenantId}, {r.status === 'running' && r.startedAt ? <>started {relative(r.startedAt)}</> : <>queued {relative(r.queuedAt)}</>}
               {r.eta ? <>, ETA <Time iso={r.eta} /></> : null}
@@ -87,21 +89,21 @@ function InFlight() {
           ))}
         </ul>
       )}
-      {runs.data?.nextCursor ? <a href={href(['runs'], { status: 'running,queued' })}>All of them</a> : null}
+      {runs.data && (runs.data.running.length === 20 || runs.data.queued.length === 20) ? <a href={href(['runs'], { status: 'running,queued' })}>All of them</a> : null}
     </section>
   );
 }
 
 /** The live metric and its trend, loaded per visible row after the table shows. */
-function LiveCell({ model }: { model: Model }) {
+function LiveCell({ model }: { model: ModelOverview }) {
   const [live, setLive] = useState<LiveMetric | null | 'error'>(null);
   useEffect(() => {
     let on = true;
-    api.live(model.tenantId, model.name, 14).then((l) => on && setLive(l), () => on && setLive('error'));
+    api.live(model.tenantId, model.model, 14).then((l) => on && setLive(l), () => on && setLive('error'));
     return () => {
       on = false;
     };
-  }, [model.tenantId, model.name]);
+  }, [model.tenantId, model.model]);
   if (live === null) return <span class="muted">…</span>;
   if (live === 'error' || !live.champion || live.champion.value === null) return <span class="muted">no labels yet</span>;
   const trend = trendOf(live.champion.daily, higherIsBetter(live.metric));
@@ -118,79 +120,81 @@ function LiveCell({ model }: { model: Model }) {
   );
 }
 
-function ModelsTable({ models, activity }: { models: Model[]; activity: ModelActivity[] }) {
+function ModelsTable() {
   const [tenant, setTenant] = useState('');
-  const [page, setPage] = useState(0);
-  const byKey = useMemo(() => new Map(activity.map((a) => [`${a.tenantId}/${a.model}`, a])), [activity]);
-  const shown = useMemo(() => models.filter((m) => !tenant || m.tenantId === tenant), [models, tenant]);
-  const rows = shown.slice(page * PAGE, (page + 1) * PAGE);
+  const pages = useCursorPages(tenant);
+  const data = useData(() => api.modelOverview(tenant || undefined, { limit: PAGE, ...(pages.cursor ? { cursor: pages.cursor } : {}) }), [tenant, pages.cursor]);
+  const rows = data.data?.models ?? [];
   return (
     <section aria-labelledby="models-h" class="panel wide">
       <h2 id="models-h">Models and their champions</h2>
       <div class="filters">
-        <TenantSelect
-          id="overview-tenant"
-          value={tenant}
-          onChange={(v) => {
-            setTenant(v);
-            setPage(0);
-          }}
-        />
+        <TenantSelect id="overview-tenant" value={tenant} onChange={setTenant} />
       </div>
-      <div class="scroll" role="region" aria-labelledby="models-h" tabIndex={0}>
-        <table>
-          <caption class="sr-only">
-            {shown.length} models{tenant ? ` of ${tenant}` : ''}, page {page + 1}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Tenant</th>
-              <th scope="col">Model</th>
-              <th scope="col">Champion</th>
-              <th scope="col">Age</th>
-              <th scope="col">Last run</th>
-              <th scope="col">Next slot</th>
-              <th scope="col">Live metric</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((m) => {
-              const a = byKey.get(`${m.tenantId}/${m.name}`);
-              return (
-                <tr key={`${m.tenantId}/${m.name}`}>
+      <ErrorBox error={data.error} />
+      {data.data === null && !data.error ? <Loading what="models" /> : null}
+      {data.data ? (
+        <div class="scroll" role="region" aria-labelledby="models-h" tabIndex={0}>
+          <table>
+            <caption class="sr-only">
+              {data.data.total} models{tenant ? ` of ${tenant}` : ''}, page {pages.page + 1}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Tenant</th>
+                <th scope="col">Model</th>
+                <th scope="col">Champion</th>
+                <th scope="col">Age</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Next slot</th>
+                <th scope="col">Live metric</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((m) => (
+                <tr key={`${m.tenantId}/${m.model}`}>
                   <td>{m.tenantId}</td>
                   <th scope="row">
-                    <a href={href(['models', m.tenantId, m.name])}>{m.name}</a>
+                    <a href={href(['models', m.tenantId, m.model])}>{m.model}</a>
                   </th>
-                  <td>{m.champion ? `v${m.champion.version} (${m.definition.primaryMetric} ${formatMetric(m.champion.metrics[m.definition.primaryMetric])})` : 'none yet'}</td>
-                  <td>{m.champion ? <span title={new Date(m.champion.createdAt).toISOString()}>{relative(m.champion.createdAt).replace(' ago', '')}</span> : '—'}</td>
+                  <td>{m.champion ? `v${m.champion.version} (${m.primaryMetric} ${formatMetric(m.champion.metrics[m.primaryMetric])})` : 'none yet'}</td>
+                  <td>{m.champion ? <span title={utcTitle(m.champion.createdAt)}>{relative(m.champion.createdAt).replace(' ago', '')}</span> : '—'}</td>
                   <td>
-                    {a?.lastRun ? (
+                    {m.lastRun ? (
                       <>
-                        <Status value={a.lastRun.status} /> <a href={href(['runs', a.lastRun.id])}><Time iso={a.lastRun.finishedAt ?? a.lastRun.queuedAt} /></a>
+                        <Status value={m.lastRun.status} />{' '}
+                        <a href={href(['runs', m.lastRun.id])}>
+                          <Time iso={m.lastRun.finishedAt ?? m.lastRun.queuedAt} />
+                        </a>
                       </>
                     ) : (
                       'never'
                     )}
                   </td>
                   <td>
-                    <Time iso={a?.nextSlotAt} />
+                    <Time iso={m.nextSlotAt} />
                   </td>
                   <td>{m.champion ? <LiveCell model={m} /> : '—'}</td>
                 </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      <Pager label="Models" canBack={page > 0} next={(page + 1) * PAGE < shown.length} onBack={() => setPage(page - 1)} onNext={() => setPage(page + 1)} />
+              ))}
+            </tbody>
+          </table>
+          {data.data.total > 0 ? (
+            <p class="muted">
+              {data.data.total.toLocaleString('en-US')} models{tenant ? ` of ${tenant}` : ''}; page {pages.page + 1} of {Math.ceil(data.data.total / PAGE)}
+            </p>
+          ) : (
+            <p>No model is declared yet.</p>
+          )}
+        </div>
+      ) : null}
+      <Pager label="Models" canBack={pages.page > 0} next={!!data.data?.nextCursor} onBack={pages.back} onNext={() => pages.next(data.data!.nextCursor!)} />
     </section>
   );
 }
 
 export function OverviewPage() {
   const health = useData(() => api.health(), [], { pollMs: 10_000 });
-  const models = useData(() => Promise.all([api.models(), api.modelActivity()]), []);
   return (
     <>
       <h1>Overview</h1>
@@ -198,8 +202,7 @@ export function OverviewPage() {
         {health.data ? <HealthPanel health={health.data} /> : <ErrorBox error={health.error} />}
         <InFlight />
       </div>
-      <ErrorBox error={models.error} />
-      {models.data ? <ModelsTable models={models.data[0].models} activity={models.data[1].models} /> : models.error ? null : <Loading what="models" />}
+      <ModelsTable />
     </>
   );
 }

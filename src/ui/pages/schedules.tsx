@@ -9,6 +9,7 @@ import { Status } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { viewerZone } from '../format.ts';
 import { href, navigate, type Route } from '../router.ts';
+import { useCursorPages } from '../use-cursor-pages.ts';
 import { useData } from '../use-data.ts';
 
 const PAGE = 50;
@@ -56,11 +57,10 @@ export function NextFires({ schedule, count = 5 }: { schedule: Schedule; count?:
 
 export function SchedulesPage({ route }: { route: Route }) {
   const tenant = route.query.get('tenant') ?? '';
-  const list = useData(() => api.schedules(tenant || undefined), [tenant]);
+  const pages = useCursorPages(tenant);
+  const list = useData(() => api.schedules(tenant || undefined, { limit: PAGE, ...(pages.cursor ? { cursor: pages.cursor } : {}) }), [tenant, pages.cursor]);
   const [changed, setChanged] = useState<Record<string, Schedule>>({});
-  const [page, setPage] = useState(0);
-  const schedules = useMemo(() => (list.data?.schedules ?? []).map((s) => changed[s.id] ?? s), [list.data, changed]);
-  const rows = schedules.slice(page * PAGE, (page + 1) * PAGE);
+  const rows = useMemo(() => (list.data?.schedules ?? []).map((s) => changed[s.id] ?? s), [list.data, changed]);
   return (
     <>
       <h1>Schedules</h1>
@@ -73,7 +73,7 @@ export function SchedulesPage({ route }: { route: Route }) {
       {list.data ? (
         <div class="scroll" role="region" aria-label="Schedules table" tabIndex={0}>
           <table>
-            <caption class="sr-only">{schedules.length} schedules</caption>
+            <caption class="sr-only">Schedules, page {pages.page + 1}</caption>
             <thead>
               <tr>
                 <th scope="col">Schedule</th>
@@ -109,7 +109,7 @@ export function SchedulesPage({ route }: { route: Route }) {
           </table>
         </div>
       ) : null}
-      <Pager label="Schedules" canBack={page > 0} next={(page + 1) * PAGE < schedules.length} onBack={() => setPage(page - 1)} onNext={() => setPage(page + 1)} />
+      <Pager label="Schedules" canBack={pages.page > 0} next={!!list.data?.nextCursor} onBack={pages.back} onNext={() => pages.next(list.data!.nextCursor!)} />
     </>
   );
 }
