@@ -11,7 +11,10 @@ import { useData } from '../use-data.ts';
 
 export function DecisionsPage({ route }: { route: Route }) {
   const tenants = useTenants();
-  const tenant = route.query.get('tenant') || tenants[0]?.id || '';
+  const asked = route.query.get('tenant') ?? '';
+  // Without a tenant in the address: the first one that has a model.
+  const first = useData(() => (asked ? Promise.resolve(null) : api.modelOverview(undefined, { limit: 1 })), [asked]);
+  const tenant = asked || first.data?.models[0]?.tenantId || '';
   const name = route.query.get('model') ?? '';
   const show = route.query.get('show') ?? 'all';
   // The picker lists one tenant's models (at most 500), not every model of every tenant.
@@ -38,7 +41,7 @@ export function DecisionsPage({ route }: { route: Route }) {
       <ErrorBox error={models.error} />
       <form class="filters" aria-label="Decision filters" onSubmit={(e) => e.preventDefault()}>
         <Field id="decisions-tenant" label="Tenant">
-          <select id="decisions-tenant" value={tenant} onChange={(e) => pick((e.target as HTMLSelectElement).value, '')}>
+          <select id="decisions-tenant" value={tenant} disabled={!tenant} onChange={(e) => pick((e.target as HTMLSelectElement).value, '')}>
             {tenants.map((t) => (
               <option key={t.id} value={t.id}>
                 {t.name} ({t.id})
@@ -67,7 +70,8 @@ export function DecisionsPage({ route }: { route: Route }) {
             </Field>
         ) : null}
       </form>
-      {(models.data === null && !models.error) || tenants.length === 0 ? <Loading what="models" /> : null}
+      {models.data === null && !models.error && (asked || !first.data || first.data.models.length > 0) ? <Loading what="models" /> : null}
+      {first.data && first.data.models.length === 0 ? <p>No model is declared yet.</p> : null}
       {models.data && !chosen ? <p>No model is declared for this tenant yet.</p> : null}
       {chosen ? (
         <>
