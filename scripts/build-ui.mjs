@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** Writes the dashboard into outdir (created if missing); resolves with its size in bytes. */
+/** Writes the dashboard into outdir (created if missing); resolves with its size in bytes (JS and CSS, no source map). */
 export async function buildUi(outdir) {
   mkdirSync(outdir, { recursive: true });
   const result = await build({
@@ -28,5 +28,6 @@ export async function buildUi(outdir) {
   const css = [readFileSync(join(root, 'node_modules/uplot/dist/uPlot.min.css'), 'utf8'), readFileSync(join(root, 'src/ui/app.css'), 'utf8')].join('\n');
   writeFileSync(join(outdir, 'app.css'), css);
   copyFileSync(join(root, 'src/ui/index.html'), join(outdir, 'index.html'));
-  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0) + css.length;
+  const js = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
+  return js.reduce((n, [, o]) => n + o.bytes, 0) + css.length;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles the service to plain JavaScript in dist/ (esbuild, one bundle per entry, shared chunks,
-// packages left in node_modules), and the dashboard for the browser in dist/ui (build-ui.mjs). `npm start` runs this build: no TypeScript loader in the process,
-// ~40 MB less memory and a faster start than running the sources through tsx.
+// packages left in node_modules), and the dashboard for the browser in dist/ui (build-ui.mjs).
+// `npm start` runs this build: no TypeScript loader in the process, ~40 MB less memory and a
+// faster start than running the sources through tsx.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildUi } from './build-ui.mjs';
