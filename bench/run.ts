@@ -20,6 +20,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   monitor: () => import('./monitor.ts'),
   decide: () => import('./decide.ts'),
   auth: () => import('./auth.ts'),
+  dashboard: () => import('./dashboard.ts'),
 };
 
 function selected(args: readonly string[]): string[] {

@@ -19,6 +19,8 @@ export interface ServiceOptions {
   clock?: Clock;
   /** Serve HTTP (default true). */
   http?: boolean;
+  /** The built dashboard served at `/` (default: dist/ui when built; false: none). */
+  dashboardDir?: string | false;
 }
 
 export class Service {
@@ -54,7 +56,7 @@ export class Service {
     try {
       engine = await Engine.open({ settings: options.settings, ...(options.logger ? { logger: options.logger } : {}), ...(options.clock ? { clock: options.clock } : {}) });
       const drain: DrainState = { draining: false };
-      const app = options.http === false ? null : await buildApp({ services: engine, drain, logger: options.logger ?? engine.logger });
+      const app = options.http === false ? null : await buildApp({ services: engine, drain, logger: options.logger ?? engine.logger, ...(options.dashboardDir !== undefined ? { dashboardDir: options.dashboardDir } : {}) });
       const service = new Service(engine, app, drain, address);
       if (app && options.settings.auth.mode === 'on') service.firstKey = (await engine.keys.createFirstKey())?.token ?? null;
       return service;

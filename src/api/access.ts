@@ -65,6 +65,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
 
   'GET /api/schedules': r('viewer', 'query'),
   'GET /api/schedules/:id': r('viewer', 'query'),
+  'GET /api/schedules/:id/slots': r('viewer', 'query'),
   'PUT /api/schedules/:id': r('admin', 'body'),
   'POST /api/schedules': r('admin', 'body'),
   'DELETE /api/schedules/:id': r('admin', 'query'),
@@ -73,6 +74,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
 
   'GET /api/runs': r('viewer', 'query'),
   'GET /api/runs/:id': r('viewer', 'query'),
+  'GET /api/runs/active': r('viewer', 'query'),
   'POST /api/runs/:id/cancel': r('operator', 'query'),
 
   'GET /api/tenants/:tenantId/datasets': r('viewer', 'path'),
@@ -81,6 +83,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'POST /api/tenants/:tenantId/datasets/:datasetId/samples': r('operator', 'path', { rate: 'ingest' }),
 
   'GET /api/models': r('viewer', 'query'),
+  'GET /api/models/overview': r('viewer', 'query'),
   'GET /api/tenants/:tenantId/models': r('viewer', 'path'),
   'GET /api/tenants/:tenantId/models/:model': r('viewer', 'path'),
   'PUT /api/tenants/:tenantId/models/:model': r('admin', 'path'),

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services/services.ts';
 import { newId } from '../ids.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
+import { defaultDashboardDir, registerDashboard } from './dashboard.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
 import { nightshiftPlugin } from './plugin.ts';
 import { validatorCompiler } from './validators.ts';
@@ -44,11 +45,13 @@ export interface BuildAppOptions {
   services: Services;
   logger: Logger;
   drain?: DrainState;
+  /** The built dashboard to serve at `/` (default: dist/ui when it was built; false: none). */
+  dashboardDir?: string | false;
 }
 
 /**
  * The standalone HTTP server: nightshift's plugin (with OpenAPI at /openapi.json and its UI at
- * /docs), the NS_ 404 for every unknown path, and one access log line per request.
+ * /docs), the dashboard at / (when built), the NS_ 404 for every unknown path, and one access log line per request.
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -73,9 +76,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   // Security headers on every answer (nosniff, frame denial, a same-origin CSP for the /docs page…).
-  await app.register(helmet, { global: true });
+  // Without upgrade-insecure-requests: a dashboard reached over plain HTTP on a LAN (a home hub) must load its own files.
+  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   const metrics = new EngineMetrics(options.services);
   app.addHook('onClose', async () => metrics.close());
   await app.register(nightshiftPlugin, { services: options.services, drain: options.drain ?? { draining: false }, metrics });
+  const dashboard = options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir;
+  if (dashboard) await registerDashboard(app as unknown as FastifyInstance, dashboard);
   return app as unknown as FastifyInstance;
 }

@@ -37,6 +37,7 @@ import { HistoryCache, ModelCache, MODEL_CACHE_DEFAULTS, predictRows, type Predi
 import { datasetSchemaOf } from '../store/datasets.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { getJob, upsertJob } from '../store/jobs.ts';
+import { countModels, modelActivity, type ModelActivityRow, type ModelPage } from '../store/model-activity.ts';
 import { getModelDefinition, listModelDefinitions, upsertModelDefinition, type StoredModel } from '../store/model-definitions.ts';
 import type { TenantScope } from '../store/tenant-scope.ts';
 import { parseModelDefinition } from '../training/model-definition.ts';
@@ -173,6 +174,13 @@ export class ModelService {
     if (typeof scope === 'string') await this.#tenant(scope);
     const models = await listModelDefinitions(this.#d.db.k, scope);
     return Promise.all(models.map(async (m) => ({ ...m, champion: await this.registry.champion(m.tenantId, m.definition.name) })));
+  }
+
+  /** A page of the scope's models, by tenant and name: champion, latest run of the train job, next enabled slot; and how many there are. */
+  async overview(scope: TenantScope, page: ModelPage): Promise<{ rows: ModelActivityRow[]; total: number }> {
+    if (typeof scope === 'string') await this.#tenant(scope);
+    const [rows, total] = await Promise.all([modelActivity(this.#d.db.k, scope, page), countModels(this.#d.db.k, scope)]);
+    return { rows, total };
   }
 
   /** Declares or replaces a model over the API; its dataset must exist and have the feature columns. */

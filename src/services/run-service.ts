@@ -10,6 +10,7 @@ import type { EngineEvents } from '../events.ts';
 import { newId } from '../ids.ts';
 import { durationLabel, MAX_INSTANT_MS, MAX_TRIGGER_AHEAD_MS } from '../limits.ts';
 import { estimateCompletion } from '../runs/eta.ts';
+import { LiveTails } from '../runs/live-tails.ts';
 import { attemptsAllowed } from '../runs/retry-policy.ts';
 import { inTransaction, lockRunKey, type Db } from '../store/db.ts';
 import { requestCancel, type CancelResult } from '../store/run-transitions.ts';
@@ -18,6 +19,7 @@ import {
   countRunsByStatus,
   getRunRow,
   insertRuns,
+  listActiveRuns,
   listAttempts,
   listRuns,
   recentSuccessDurations,
@@ -82,10 +84,23 @@ function checkTriggerAt(at: number, now: number): void {
 export class RunService {
   readonly #d: RunServiceDeps;
   readonly #audit: AuditRecorder;
+  readonly #live: LiveTails;
 
   constructor(deps: RunServiceDeps) {
     this.#d = deps;
     this.#audit = deps.audit ?? NO_AUDIT;
+    this.#live = new LiveTails(deps.events);
+  }
+
+  /** Running runs, then queued ones in the order they will run (at most `limit` of each), with their ETAs. */
+  async inFlight(scope: TenantScope, limit: number): Promise<{ running: RunView[]; queued: RunView[] }> {
+    const { running, queued } = await listActiveRuns(this.#d.db.k, scope, limit);
+    return { running: await Promise.all(running.map((r) => this.withEta(r))), queued: await Promise.all(queued.map((r) => this.withEta(r))) };
+  }
+
+  /** The output so far of a run executing in this process (its stored tail is written when it ends). */
+  liveTail(runId: string): string | null {
+    return this.#live.get(runId);
   }
 
   async trigger(jobId: string, tenantId: string, options: TriggerOptions = {}): Promise<RunView> {

@@ -12,6 +12,7 @@ import { checkScheduleRanges } from '../schedule/index.ts';
 import { upsertScheduleDefinition, type ScheduleUpsertResult } from '../scheduler/schedule-sync.ts';
 import { inTransaction, LOCK_KEYS, type Db } from '../store/db.ts';
 import { deleteSchedule, getScheduleRow, listSchedules, nextDueAt, setScheduleEnabled, type ScheduleFilter, type ScheduleRow } from '../store/schedules.ts';
+import { listScheduleSlotsNewestFirst, type SlotRow } from '../store/slots.ts';
 import type { TenantScope } from '../store/tenant-scope.ts';
 import type { JobService } from './job-service.ts';
 import type { TenantService } from './tenant-service.ts';
@@ -51,6 +52,12 @@ export class ScheduleService {
     const row = await getScheduleRow(this.#d.db.k, scope, id);
     if (!row) throw notFound('schedule', id);
     return row;
+  }
+
+  /** A schedule's slot fates, newest first: fired, fired late (by how much), skipped (why), missed. */
+  async slots(scope: TenantScope, id: string, page: { before?: number; limit: number }): Promise<SlotRow[]> {
+    await this.get(scope, id);
+    return listScheduleSlotsNewestFirst(this.#d.db.k, scope, id, page);
   }
 
   /** When the job's next run is due (of the tenant, or of any tenant). */

@@ -212,3 +212,16 @@ export async function countRunsByStatus(x: Executor, tenantId: string, filter: P
 export async function listAttempts(x: Executor, tenantId: string, runId: string) {
   return x.selectFrom('run_attempts').selectAll().where('tenant_id', '=', tenantId).where('run_id', '=', runId).orderBy('attempt').execute();
 }
+
+/**
+ * What is in flight, from the queue's own indexes (runs_lease: status, lease; the partial
+ * runs_queue), never a scan of the history: running runs, then queued ones in the order they
+ * will run, at most `limit` of each.
+ */
+export async function listActiveRuns(x: Executor, scope: TenantScope, limit: number): Promise<{ running: RunRow[]; queued: RunRow[] }> {
+  const [running, queued] = await Promise.all([
+    inScope(x.selectFrom('runs').selectAll().where('status', '=', 'running'), scope).orderBy('lease_expires_at').limit(limit).execute(),
+    inScope(x.selectFrom('runs').selectAll().where('status', '=', 'queued'), scope).orderBy('run_at').orderBy('id').limit(limit).execute(),
+  ]);
+  return { running, queued };
+}

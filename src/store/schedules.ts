@@ -87,11 +87,16 @@ export async function setScheduleEnabled(x: Executor, scope: TenantScope, id: st
 
 export interface ScheduleFilter {
   jobId?: string;
+  /** A page: ids after this one (ids are unique across tenants). */
+  afterId?: string;
+  limit?: number;
 }
 
 export async function listSchedules(x: Executor, scope: TenantScope, filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
   let q = inScope(x.selectFrom('schedules').selectAll().where('deleted_at', 'is', null), scope);
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
+  if (filter.afterId !== undefined) q = q.where('id', '>', filter.afterId);
+  if (filter.limit !== undefined) q = q.limit(filter.limit);
   return q.orderBy('id').execute();
 }
 

@@ -44,3 +44,13 @@ export async function countSlotsByFate(x: Executor, scope: TenantScope, schedule
   const rows = await q.execute();
   return Object.fromEntries(rows.map((r) => [r.fate, Number(r.n)]));
 }
+
+/**
+ * A schedule's slot fates, newest first, `before` an instant (keyset pages on the primary key
+ * (schedule_id, slot_at), so any page is an index range).
+ */
+export async function listScheduleSlotsNewestFirst(x: Executor, scope: TenantScope, scheduleId: string, page: { before?: number; limit: number }): Promise<SlotRow[]> {
+  let q = inScope(x.selectFrom('slots').selectAll().where('schedule_id', '=', scheduleId), scope);
+  if (page.before !== undefined) q = q.where('slot_at', '<', page.before);
+  return q.orderBy('slot_at', 'desc').limit(page.limit).execute();
+}

@@ -11,7 +11,7 @@ import type { ModelService } from '../../models/model-service.ts';
 import { decodeOnnxBase64 } from '../../models/import-onnx.ts';
 import { parsePredictBody } from '../../models/predict-input.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
-import { runDto } from '../dto.ts';
+import { iso, runDto } from '../dto.ts';
 import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, OnnxExportSchema, onnxExportDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
 import { described, errors, Id, Run } from '../schemas.ts';
 import type { Api } from '../types.ts';
@@ -86,6 +86,13 @@ function requireSuperAdminForHostAccess(principal: Principal | undefined, body: 
   if (what) throw new NsError('NS_FORBIDDEN', `${what}: only a super admin may declare it; declare it in the config file, or use the built-in trainers on the tenant's dataset`, { field: what.startsWith('trainer') ? 'trainer.kind' : 'source.kind', details: { required: 'super_admin', role: principal.role } });
 }
 
+/** `<tenant>/<model>` of a page's last row. */
+function decodeModelCursor(text: string): { tenantId: string; model: string } {
+  const [tenantId = '', model = ''] = Buffer.from(text, 'base64url').toString().split('/');
+  if (!tenantId || !model) throw new NsError('NS_VALIDATION', 'cursor: not a cursor this route gave; pass nextCursor back unchanged', { field: 'cursor' });
+  return { tenantId, model };
+}
+
 export function modelRoutes(app: Api, models: ModelService): void {
 
   app.get(
@@ -100,6 +107,64 @@ export function modelRoutes(app: Api, models: ModelService): void {
       },
     },
     async (request) => ({ models: (await models.list(request.query.tenantId ?? ALL_TENANTS)).map(modelDto) }),
+  );
+
+  const OverviewRow = Type.Object({
+    tenantId: Type.String(),
+    model: Type.String(),
+    jobId: Type.String(),
+    description: Type.String(),
+    task: Type.String(),
+    primaryMetric: Type.String(),
+    champion: Type.Union([Type.Object({ version: Type.Integer(), name: Type.String(), createdAt: Type.String({ format: 'date-time' }), metrics: Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()])) }), Type.Null()]),
+    lastRun: Type.Union([Run, Type.Null()]),
+    nextSlotAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  });
+  app.get(
+    '/api/models/overview',
+    {
+      schema: {
+        operationId: 'listModelOverview',
+        tags: TAGS,
+        summary: 'A page of models (optionally of one tenant), by tenant and name: champion, latest run of the train job, next enabled slot',
+        querystring: Type.Object(
+          {
+            tenantId: Type.Optional(Id),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'default 50' })),
+            cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: described(Type.Object({ models: Type.Array(OverviewRow), total: Type.Integer({ description: 'models in the scope' }), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 'A page of models; nextCursor fetches the next one (null on the last page)'),
+          ...errors(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { tenantId, limit = 50, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeModelCursor(cursor);
+      const { rows, total } = await models.overview(tenantId ?? ALL_TENANTS, { limit: limit + 1, ...(after ? { after } : {}) });
+      const page = rows.slice(0, limit);
+      return {
+        models: page.map((a) => {
+          const spec = JSON.parse(a.spec) as { description?: string; task: string; primaryMetric: string };
+          return {
+            tenantId: a.tenantId,
+            model: a.model,
+            jobId: a.jobId,
+            description: spec.description ?? '',
+            task: spec.task,
+            primaryMetric: spec.primaryMetric,
+            champion: a.champion ? { version: a.champion.version, name: a.champion.name, createdAt: iso(a.champion.createdAt), metrics: JSON.parse(a.champion.metrics) as Record<string, number | null> } : null,
+            lastRun: a.lastRun ? runDto(a.lastRun) : null,
+            nextSlotAt: iso(a.nextSlotAt),
+          };
+        }),
+        total,
+        nextCursor: rows.length > limit ? Buffer.from(`${page.at(-1)!.tenantId}/${page.at(-1)!.model}`).toString('base64url') : null,
+      };
+    },
   );
 
   app.get(

@@ -7,7 +7,7 @@ import { cursorOf, type RunSortField } from '../../store/runs.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { iso, runDto } from '../dto.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
-import { described, errors, IdParams, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
+import { described, errors, Id, IdParams, Run, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { assessmentOfResult } from './assessments.ts';
 import { absentBodyAsEmpty } from '../validators.ts';
@@ -71,12 +71,29 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
   );
 
   app.get(
+    '/api/runs/active',
+    {
+      schema: {
+        operationId: 'listActiveRuns',
+        tags: ['runs'],
+        summary: 'What is in flight: running runs, then queued ones in the order they will run, with ETAs (from the queue, not the history)',
+        querystring: Type.Object({ tenantId: Type.Optional(Id), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'at most this many of each (default 20)' })) }, { additionalProperties: false }),
+        response: { 200: described(Type.Object({ running: Type.Array(Run), queued: Type.Array(Run) }), 'Running and queued runs'), ...errors(400) },
+      },
+    },
+    async (request) => {
+      const { running, queued } = await runs.inFlight(request.query.tenantId ?? ALL_TENANTS, request.query.limit ?? 20);
+      return { running: running.map((r) => runDto(r)), queued: queued.map((r) => runDto(r)) };
+    },
+  );
+
+  app.get(
     '/api/runs/:id',
     {
       schema: {
         operationId: 'getRun',
         tags: ['runs'],
-        summary: 'One run: slot, attempts, step metrics, log tail, ETA',
+        summary: 'One run: slot, attempts, step metrics, log tail (while it runs on the answering node: its output so far), ETA',
         params: IdParams,
         querystring: TenantQuery,
         response: { 200: described(RunDetail, 'The run in full: attempts, pipeline steps, training stages and result, log tail'), ...errors(400, 404) },
@@ -88,7 +105,8 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
       return {
         ...runDto(run),
         steps: run.steps ? (JSON.parse(run.steps) as Array<Record<string, unknown>>) : [],
-        logTail: run.log_tail ?? '',
+        // While it runs here, the output so far; its stored tail once it has ended.
+        logTail: run.log_tail ?? runs.liveTail(run.id) ?? '',
         params: run.params ? (JSON.parse(run.params) as Record<string, unknown>) : null,
         attempts: attempts.map((a) => ({
           attempt: a.attempt,

@@ -1,12 +1,39 @@
 import { Type } from 'typebox';
 import type { Services } from '../../services/services.ts';
 import { ALL_TENANTS, type TenantScope } from '../../store/tenant-scope.ts';
-import { scheduleDto } from '../dto.ts';
+import { iso, scheduleDto } from '../dto.ts';
+import { SLOT_FATE } from '../../runs/states.ts';
 import { scheduleFromBody } from '../schedule-input.ts';
 import { described, errors, Id, IdParams, OwnIdParams, Schedule, ScheduleBody, TenantQuery } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
-const ScheduleListQuery = Type.Object({ tenantId: Type.Optional(Id), jobId: Type.Optional(Id) }, { additionalProperties: false });
+const ScheduleListQuery = Type.Object(
+  {
+    tenantId: Type.Optional(Id),
+    jobId: Type.Optional(Id),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'a page of this many, by id (default: every schedule)' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+const SlotQuery = Type.Object(
+  {
+    tenantId: Type.Optional(Id),
+    before: Type.Optional(Type.String({ format: 'date-time', description: 'only slots before this instant (pass nextBefore for the next, older page)' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'default 50' })),
+  },
+  { additionalProperties: false },
+);
+const Slot = Type.Object({
+  slotAt: Type.String({ format: 'date-time' }),
+  fate: Type.String({ enum: Object.values(SLOT_FATE) }),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'why it was skipped or missed' }),
+  lateMs: Type.Integer({ description: 'how late it fired (ms)' }),
+  runId: Type.Union([Type.String(), Type.Null()]),
+  decidedAt: Type.String({ format: 'date-time' }),
+  decidedBy: Type.String({ description: 'the node that decided it' }),
+});
+
 const ScheduleCreateBody = Type.Object(
   { id: Id, ...ScheduleBody.properties },
   { additionalProperties: false },
@@ -26,15 +53,23 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
       schema: {
         operationId: 'listSchedules',
         tags: ['schedules'],
-        summary: 'List schedules with descriptions and the next 5 fire times',
+        summary: 'List schedules with descriptions and the next 5 fire times (all of them, or a page with limit)',
         querystring: ScheduleListQuery,
-        response: { 200: described(Type.Object({ schedules: Type.Array(Schedule) }), 'The schedules, filtered by tenant and job when asked'), ...errors(400) },
+        response: {
+          200: described(
+            Type.Object({ schedules: Type.Array(Schedule), nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'with limit: fetches the next page (null on the last)' }) }),
+            'The schedules, filtered by tenant and job when asked',
+          ),
+          ...errors(400),
+        },
       },
     },
     async (request) => {
       const now = clock.now();
-      const rows = await schedules.list(request.query.tenantId ?? ALL_TENANTS, request.query.jobId ? { jobId: request.query.jobId } : {});
-      return { schedules: rows.map((r) => scheduleDto(r, now)) };
+      const { tenantId, jobId, limit, cursor } = request.query;
+      const rows = await schedules.list(tenantId ?? ALL_TENANTS, { ...(jobId ? { jobId } : {}), ...(cursor !== undefined ? { afterId: cursor } : {}), ...(limit !== undefined ? { limit: limit + 1 } : {}) });
+      const page = limit !== undefined ? rows.slice(0, limit) : rows;
+      return { schedules: page.map((r) => scheduleDto(r, now)), nextCursor: limit !== undefined && rows.length > limit ? page.at(-1)!.id : null };
     },
   );
 
@@ -42,6 +77,33 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
     '/api/schedules/:id',
     { schema: { operationId: 'getSchedule', tags: ['schedules'], summary: 'One schedule', params: IdParams, querystring: TenantQuery, response: { 200: described(Schedule, 'The schedule, with its description and next 5 fire times'), ...errors(400, 404) } } },
     async (request) => show(request.params.id, request.query.tenantId ?? ALL_TENANTS),
+  );
+
+  app.get(
+    '/api/schedules/:id/slots',
+    {
+      schema: {
+        operationId: 'listScheduleSlots',
+        tags: ['schedules'],
+        summary: "A schedule's slot fates, newest first: fired, fired late by lateMs, skipped with the reason, missed",
+        params: IdParams,
+        querystring: SlotQuery,
+        response: {
+          200: described(Type.Object({ slots: Type.Array(Slot), nextBefore: Type.Union([Type.String(), Type.Null()]) }), 'A page of slots; nextBefore fetches the next, older one (null on the last page)'),
+          ...errors(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { tenantId, before, limit = 50 } = request.query;
+      const beforeMs = before === undefined ? undefined : Date.parse(before);
+      const rows = await schedules.slots(tenantId ?? ALL_TENANTS, request.params.id, { ...(beforeMs !== undefined ? { before: beforeMs } : {}), limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      return {
+        slots: page.map((r) => ({ slotAt: iso(r.slot_at), fate: r.fate, reason: r.reason, lateMs: r.late_ms, runId: r.run_id, decidedAt: iso(r.decided_at), decidedBy: r.decided_by })),
+        nextBefore: rows.length > limit ? iso(page.at(-1)!.slot_at) : null,
+      };
+    },
   );
 
   const upsert = async (id: string, body: Parameters<typeof scheduleFromBody>[2]) => {
