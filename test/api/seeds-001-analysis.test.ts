@@ -103,6 +103,7 @@ describe('seed 001: analysis trigger and schedule', () => {
       'GET /api/analysis/schedule',
       'GET /api/predictions/train/status',
       'GET /api/training/history',
+      'GET /api/training/metrics',
       'GET /api/training/schedule',
       'POST /api/analysis/trigger',
       'POST /api/predictions/train/schedule',

@@ -12,7 +12,8 @@ import { iso } from '../dto.ts';
 import { described, errors, Id } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
-const KeyId = Type.String({ pattern: '^key_[a-z0-9]{21}$', description: 'an API key id (key_…)' });
+// Key ids (key_…) follow the one id rule every route's ids follow; an id of no key is a 404.
+const KeyId = Type.String({ pattern: ID_RULE, description: 'an API key id (key_…)' });
 const ApiKey = Type.Object({
   id: Type.String(),
   name: Type.String(),
