@@ -33,6 +33,8 @@ import type { Services } from './services/services.ts';
 import { TenantService } from './services/tenant-service.ts';
 import { PolicyTrigger } from './services/policy-trigger.ts';
 import { NotificationService } from './monitor/notify/notification-service.ts';
+import { sealedChannelConfig } from './monitor/notify/channel-config-codec.ts';
+import { sealerFor } from './crypto/keyring-for.ts';
 import { MonitorService } from './services/monitor-service.ts';
 import { SeriesService } from './services/series-service.ts';
 import { openDb, sqliteFileIn, SQLITE_FILE, type Db } from './store/db.ts';
@@ -145,6 +147,8 @@ export class Engine implements Services {
       settings: settings.notifications,
       requireTenant: (tenantId) => this.tenants.require(tenantId, 'tenantId'),
       audit,
+      // Channel settings hold secrets: sealed with the master key, as artifacts are encrypted.
+      configCodec: sealedChannelConfig(sealerFor(settings)),
     });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
     this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models, audit });

@@ -91,6 +91,7 @@ function setup(port: number) {
   return {
     NIGHTSHIFT_CONFIG: config,
     NIGHTSHIFT_DATA_DIR: join(dir, 'data'),
+    NIGHTSHIFT_AUTH: 'off',
     NIGHTSHIFT_HOST: '127.0.0.1',
     NIGHTSHIFT_PORT: String(port),
     NIGHTSHIFT_POLL: '100ms',

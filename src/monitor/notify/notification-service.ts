@@ -13,6 +13,7 @@ import type { NotificationSettings } from '../../config/types.ts';
 import { NsError } from '../../errors.ts';
 import type { EngineEvents } from '../../events.ts';
 import { NO_AUDIT, type AuditRecorder } from '../../services/audit-service.ts';
+import { PLAIN_CHANNEL_CONFIG, type ChannelConfigCodec } from './channel-config-codec.ts';
 import { inTransaction, type Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
 import { deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
@@ -34,6 +35,8 @@ export interface NotificationServiceDeps {
   settings: NotificationSettings;
   /** Whether a tenant exists (404 otherwise). */
   requireTenant: (tenantId: string) => Promise<unknown>;
+  /** How channel settings are stored; the engine seals them with the master key. Default: plain JSON. */
+  configCodec?: ChannelConfigCodec;
   /** Channels created and deleted over the API are recorded. */
   audit?: AuditRecorder;
   /** Outbox worker tuning (tests, the benchmark). */
@@ -80,7 +83,7 @@ export interface AttemptView {
   error: string | null;
 }
 
-const channelView = (row: ChannelRow): ChannelView => ({
+const channelView = (codec: ChannelConfigCodec, row: ChannelRow): ChannelView => ({
   id: row.id,
   tenant: row.tenant_id,
   type: row.type,
@@ -89,7 +92,7 @@ const channelView = (row: ChannelRow): ChannelView => ({
   origin: row.origin,
   failing: Number(row.failing) === 1,
   failures: Number(row.failures),
-  target: describeTarget(JSON.parse(row.config) as ChannelSpec),
+  target: describeTarget(codec.decode(row.tenant_id, row.id, row.config)),
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
 });
@@ -138,6 +141,7 @@ export class NotificationService {
       events,
       logger: logger.child({ component: 'notifications' }),
       nodeId,
+      configCodec: deps.configCodec ?? PLAIN_CHANNEL_CONFIG,
       senders: { webhook: new WebhookSender(), mqtt: new MqttSender(), log: new LogSender(logger.child({ component: 'notifications' })) },
       failingAfter: settings.failingAfter,
       ...deps.worker,
@@ -235,7 +239,7 @@ export class NotificationService {
         for (const { channel } of mine) {
           const existing = await getChannelRow(tx, tenantId, channel.id);
           if (existing && existing.origin !== 'config') continue;
-          await putChannel(tx, rowOf(tenantId, channel, 'config', existing ? Number(existing.created_at) : now, now));
+          await putChannel(tx, rowOf(this.#codec, tenantId, channel, 'config', existing ? Number(existing.created_at) : now, now));
         }
         await deleteUndeclaredChannels(tx, tenantId, mine.map((c) => c.channel.id));
       }
@@ -244,19 +248,23 @@ export class NotificationService {
 
   async listChannels(tenantId: string): Promise<ChannelView[]> {
     await this.#d.requireTenant(tenantId);
-    return (await listChannelRows(this.#d.db.k, tenantId)).map(channelView);
+    return (await listChannelRows(this.#d.db.k, tenantId)).map((row) => channelView(this.#codec, row));
   }
 
   async getChannel(tenantId: string, id: string): Promise<ChannelView> {
     await this.#d.requireTenant(tenantId);
     const row = await getChannelRow(this.#d.db.k, tenantId, id);
     if (!row) throw channelNotFound(tenantId, id);
-    return channelView(row);
+    return channelView(this.#codec, row);
   }
 
   /** Creates a channel from an API body; 409 when the id is taken. */
   async createChannel(tenantId: string, body: unknown): Promise<ChannelView> {
     return this.#audit.track((c: ChannelView) => ({ action: 'channel.create', tenantId, target: `notification-channel/${tenantId}/${c.id}`, after: { type: c.type, events: c.events } }), () => this.#createChannel(tenantId, body));
+  }
+
+  get #codec(): ChannelConfigCodec {
+    return this.#d.configCodec ?? PLAIN_CHANNEL_CONFIG;
   }
 
   get #audit(): AuditRecorder {
@@ -271,9 +279,9 @@ export class NotificationService {
       if (await getChannelRow(tx, tenantId, channel.id)) {
         throw new NsError('NS_CONFLICT', `channel "${channel.id}" of tenant "${tenantId}" exists; delete it first or choose another id`, { field: 'id' });
       }
-      const row = rowOf(tenantId, channel, 'api', now, now);
+      const row = rowOf(this.#codec, tenantId, channel, 'api', now, now);
       await putChannel(tx, row);
-      return channelView({ ...row, failures: 0, failing: 0 });
+      return channelView(this.#codec, { ...row, failures: 0, failing: 0 });
     });
   }
 
@@ -308,8 +316,8 @@ export class NotificationService {
   }
 }
 
-function rowOf(tenantId: string, c: ChannelDefinition, origin: 'config' | 'api', createdAt: number, now: number): Omit<ChannelRow, 'failures' | 'failing'> {
-  return { tenant_id: tenantId, id: c.id, type: c.spec.type, config: JSON.stringify(c.spec), events: c.events ? JSON.stringify(c.events) : null, enabled: c.enabled ? 1 : 0, origin, created_at: createdAt, updated_at: now };
+function rowOf(codec: ChannelConfigCodec, tenantId: string, c: ChannelDefinition, origin: 'config' | 'api', createdAt: number, now: number): Omit<ChannelRow, 'failures' | 'failing'> {
+  return { tenant_id: tenantId, id: c.id, type: c.spec.type, config: codec.encode(tenantId, c.id, c.spec), events: c.events ? JSON.stringify(c.events) : null, enabled: c.enabled ? 1 : 0, origin, created_at: createdAt, updated_at: now };
 }
 
 /**

@@ -5,6 +5,7 @@
  * receivers drop the repeat by its idempotency key. Deliveries never run inside a run: a channel
  * that fails only delays its own rows.
  */
+import { PLAIN_CHANNEL_CONFIG, type ChannelConfigCodec } from './channel-config-codec.ts';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import type { EngineEvents } from '../../events.ts';
@@ -23,6 +24,8 @@ export interface OutboxWorkerOptions {
   logger: Logger;
   nodeId: string;
   senders: Record<ChannelType, Sender>;
+  /** How channel settings are stored (sealed: they hold secrets). */
+  configCodec?: ChannelConfigCodec;
   retry: OutboxRetryPolicy;
   /** Failed delivery rounds in a row after which a channel is failing (notification:failing). */
   failingAfter: number;
@@ -59,7 +62,7 @@ export class OutboxWorker {
   #prunedAt = 0;
 
   constructor(options: OutboxWorkerOptions) {
-    this.#o = { leaseMs: 60_000, batchSize: 256, perChannel: 16, pollMs: 1_000, retentionMs: 30 * 86_400_000, random: Math.random, ...options };
+    this.#o = { leaseMs: 60_000, batchSize: 256, perChannel: 16, pollMs: 1_000, retentionMs: 30 * 86_400_000, random: Math.random, configCodec: PLAIN_CHANNEL_CONFIG, ...options };
   }
 
   start(): void {
@@ -163,7 +166,7 @@ export class OutboxWorker {
   async #deliverChannel(rows: OutboxRow[]): Promise<Array<DeliveryOutcome & { type: string }>> {
     const first = rows[0]!;
     const channel = await getChannelRow(this.#o.db.k, first.tenant_id, first.channel_id);
-    const spec = channel ? (JSON.parse(channel.config) as ChannelSpec) : null;
+    const spec = channel ? this.#o.configCodec.decode(channel.tenant_id, channel.id, channel.config) : null;
     const unusable: DeliveryResult | null = !channel ? { ok: false, statusCode: null, error: 'channel deleted' } : channel.enabled !== 1 ? { ok: false, statusCode: null, error: 'channel disabled' } : null;
     const out: Array<DeliveryOutcome & { type: string }> = new Array(rows.length);
     let next = 0;
