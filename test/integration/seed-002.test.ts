@@ -44,7 +44,7 @@ describe('seed 002: ML training after the data jobs, only when needed', { timeou
     const dir = tempDir('ns-seed-002-');
     // The data jobs ingest with the CLI, which finds the store through the environment they inherit.
     process.env.NIGHTSHIFT_DATA_DIR = dir;
-    const settings = loadSettings({ configPath: CONFIG, env: { NIGHTSHIFT_DATA_DIR: dir, NIGHTSHIFT_LOG_LEVEL: 'silent' } });
+    const settings = loadSettings({ configPath: CONFIG, env: { NIGHTSHIFT_DATA_DIR: dir, NIGHTSHIFT_LOG_LEVEL: 'silent', NIGHTSHIFT_AUTH: 'off' } });
     t = await openTestApi({ ...settings, target: { dialect: 'sqlite', dataDir: dir, databaseUrl: null }, clock: { now: () => Date.now() } });
     await bootstrapDeclared(t.engine, new AbortController().signal);
     t.engine.start({ scheduler: false });
@@ -77,9 +77,9 @@ describe('seed 002: ML training after the data jobs, only when needed', { timeou
       assert.ok(rules.every((r) => r.verdict !== 'retrain'), JSON.stringify(rules));
     }
     // The seed-compatible history (the first training job by id: train-lead_time).
-    const { history } = body<{ history: Array<{ id: string; status: string; reason: string | null; assessment: { train: boolean } | null }> }>(
-      await t.app.inject({ url: '/api/training/history?organizationId=tenant_1' }),
-    );
+    const res = await t.app.inject({ url: '/api/training/history?organizationId=tenant_1' });
+    assert.equal(res.statusCode, 200, res.body);
+    const { history } = body<{ history: Array<{ id: string; status: string; reason: string | null; assessment: { train: boolean } | null }> }>(res);
     const skipped = history.find((j) => j.id === runs[0]!.id);
     assert.deepEqual([skipped?.status, skipped?.reason, skipped?.assessment?.train], ['skipped', 'no_training_needed', false], JSON.stringify(history[0]));
   });

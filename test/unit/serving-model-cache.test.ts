@@ -275,7 +275,8 @@ describe('model cache', () => {
     const v2 = await h.register(v2Bytes);
     await corrupt(h.registry, v2);
     await h.promote(v2);
-    const corrupted = /artifact of champion model "failure" version 2 \(failure_tenant_1_v2\) is corrupted: .* has sha256 [0-9a-f]{64}, expected [0-9a-f]{64}; refusing to load it/;
+    // Encrypted at rest (AES-GCM): a flipped byte fails authentication before any hash is computed.
+    const corrupted = /artifact of champion model "failure" version 2 \(failure_tenant_1_v2\) is corrupted: .* cannot be decoded \(segment 0 fails authentication: the bytes were modified, truncated or reordered.*\); refusing to load it/;
     const failed = h.cache.events.waitFor('model:load-failed');
     await assert.rejects(h.cache.refresh(T, M), nsError('NS_STORE', corrupted));
     assert.equal((await failed).servingVersion, 1);
