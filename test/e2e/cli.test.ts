@@ -12,7 +12,8 @@ import { tempDir } from '../helpers/settings.ts';
 import { inSlot } from '../helpers/cli-slots.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'cli');
-const TIMEOUT_MS = 120_000;
+// Generous: the subtests run at once and share the machine with the rest of the suite (each spawns several CLI processes).
+const TIMEOUT_MS = 300_000;
 
 interface Outcome {
   code: number | null;

@@ -108,7 +108,7 @@ describe('each invalid-config case produces its message; the store is untouched'
   });
 
   for (const c of CASES) {
-    test(`${c.name}: serve and config check exit 2 with the message; the store is byte-identical`, { timeout: 60_000 }, async () => {
+    test(`${c.name}: serve and config check exit 2 with the message; the store is byte-identical`, { timeout: 180_000 }, async () => {
       const dataDir = join(tempDir('ns-invalid-case-'), 'data');
       cpSync(template, dataDir, { recursive: true });
       const initial = snapshot(dataDir);
@@ -122,7 +122,7 @@ describe('each invalid-config case produces its message; the store is untouched'
 
   // One env case and one file case: neither serve nor a store command (trigger) creates anything.
   for (const c of [CASES[4]!, CASES[9]!]) {
-    test(`${c.name}, fresh data dir: serve and trigger create no database file (not even the dir)`, { timeout: 60_000 }, async () => {
+    test(`${c.name}, fresh data dir: serve and trigger create no database file (not even the dir)`, { timeout: 180_000 }, async () => {
       const parent = tempDir('ns-invalid-fresh-');
       const fresh = join(parent, 'data');
       const [serve, trigger] = await Promise.all([nightshift(c, fresh, ['serve']), nightshift(c, fresh, ['trigger', 'slow'])]);
