@@ -56,20 +56,25 @@ describe('launcher', { timeout: 60_000 }, () => {
 
   test('when a launcher dies, its running jobs end as lost (said on stderr) and new jobs still start', async () => {
     // Launchers never keep a process alive (nightshift's own handles do); this test has no others.
+    // Kept to the end: the new launcher's start (its ready message) holds no reference either.
     const alive = setInterval(() => undefined, 1_000);
-    const jobs = await Promise.all([1, 2].map(() => startProcess(node('setTimeout(() => {}, 60_000)'))));
-    const ends = jobs.map(outcome);
-    for (const pid of launcherPids()) process.kill(pid, 'SIGKILL');
-    const lost = await Promise.all(ends).finally(() => clearInterval(alive));
-    for (const r of lost) {
-      assert.equal(r.code, null);
-      assert.match(r.err, /launcher process ended/);
+    try {
+      const jobs = await Promise.all([1, 2].map(() => startProcess(node('setTimeout(() => {}, 60_000)'))));
+      const ends = jobs.map(outcome);
+      for (const pid of launcherPids()) process.kill(pid, 'SIGKILL');
+      const lost = await Promise.all(ends);
+      for (const r of lost) {
+        assert.equal(r.code, null);
+        assert.match(r.err, /launcher process ended/);
+      }
+      // The jobs themselves outlive it (detached, in their own groups), as after a crash of nightshift: clean them up.
+      for (const job of jobs) if (job.pid !== undefined) process.kill(-job.pid, 'SIGKILL');
+      const after = await outcome(await startProcess(node('console.log("still here")')));
+      assert.equal(after.out.trim(), 'still here');
+      assert.equal(after.code, 0);
+    } finally {
+      clearInterval(alive);
     }
-    // The jobs themselves outlive it (detached, in their own groups), as after a crash of nightshift: clean them up.
-    for (const job of jobs) if (job.pid !== undefined) process.kill(-job.pid, 'SIGKILL');
-    const after = await outcome(await startProcess(node('console.log("still here")')));
-    assert.equal(after.out.trim(), 'still here');
-    assert.equal(after.code, 0);
   });
 
   test('when its parent is killed (-9) mid-output, the launcher exits quietly and leaves the job to orphan recovery', async () => {
