@@ -4,6 +4,7 @@
  * Until auth lands, the caller's tenant is `?tenantId` as on the other routes (absent: every tenant
  * for the lists, the only tenant for the training metrics).
  */
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../time-id-cursor.ts';
 import { Type } from 'typebox';
 import { NsError } from '../../errors.ts';
 import type { Alert } from '../../services/monitor-service.ts';
@@ -55,14 +56,7 @@ export const alertDto = (a: Alert) => ({
   resolution: a.resolution,
 });
 
-const cursorOf = (a: Alert) => Buffer.from(`${a.openedAt}.${a.id}`).toString('base64url');
-function decodeCursor(text: string): { at: number; id: string } {
-  const raw = Buffer.from(text, 'base64url').toString();
-  const dot = raw.indexOf('.');
-  const at = Number(raw.slice(0, dot));
-  if (dot < 1 || !Number.isSafeInteger(at)) throw new NsError('NS_VALIDATION', 'cursor: not a cursor this route gave; pass nextCursor back unchanged', { field: 'cursor' });
-  return { at, id: raw.slice(dot + 1) };
-}
+const cursorOf = (a: Alert) => encodeTimeIdCursor(a.openedAt, a.id);
 
 const trendDto = (t: TrendResult) => ({ trend: t.trend, slope: t.slope, change: t.change, points: t.points });
 
@@ -94,7 +88,7 @@ export function alertRoutes(app: Api, services: Pick<Services, 'monitor' | 'seri
       const q = request.query;
       const limit = q.limit ?? 50;
       const filter = { ...(q.status ? { status: q.status as 'active' } : {}), ...(q.type ? { type: q.type } : {}), ...(q.model ? { model: q.model } : {}) };
-      const rows = await monitor.list(q.tenantId ?? ALL_TENANTS, filter, { limit: limit + 1, ...(q.cursor ? { before: decodeCursor(q.cursor) } : {}) });
+      const rows = await monitor.list(q.tenantId ?? ALL_TENANTS, filter, { limit: limit + 1, ...(q.cursor ? { before: decodeTimeIdCursor(q.cursor) } : {}) });
       const page = rows.slice(0, limit);
       return { alerts: page.map(alertDto), nextCursor: rows.length > limit ? cursorOf(page.at(-1)!) : null };
     },

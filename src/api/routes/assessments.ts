@@ -2,6 +2,7 @@
  * A model's retrain decisions: the stored ones (each run's, newest first, paged), a dry run of the
  * decision a run would make now, and the live metric they read (late labels of logged predictions).
  */
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../time-id-cursor.ts';
 import { Type } from 'typebox';
 import type { ModelService } from '../../models/model-service.ts';
 import type { StoredAssessment } from '../../models/stored-assessment.ts';
@@ -54,14 +55,7 @@ export function assessmentOfResult(result: string | null) {
 const storedDto = (s: StoredAssessment) => ({ id: s.id, runId: s.runId, at: iso(s.at), assessment: assessmentDto(s.assessment) });
 
 /** `<at>.<id>` of the last row of a page. */
-const cursorOf = (s: StoredAssessment) => Buffer.from(`${s.at}.${s.id}`).toString('base64url');
-function decodeCursor(text: string): { at: number; id: string } {
-  const raw = Buffer.from(text, 'base64url').toString();
-  const dot = raw.indexOf('.');
-  const at = Number(raw.slice(0, dot));
-  if (dot < 1 || !Number.isSafeInteger(at)) throw new NsError('NS_VALIDATION', 'cursor: not a cursor this route gave; pass nextCursor back unchanged', { field: 'cursor' });
-  return { at, id: raw.slice(dot + 1) };
-}
+const cursorOf = (s: StoredAssessment) => encodeTimeIdCursor(s.at, s.id);
 
 export function assessmentRoutes(app: Api, models: ModelService): void {
   app.get(
@@ -79,7 +73,7 @@ export function assessmentRoutes(app: Api, models: ModelService): void {
     async (request) => {
       const { tenantId, model } = request.params;
       const limit = request.query.limit ?? 50;
-      const rows = await models.assessments(tenantId, model, { limit: limit + 1, ...(request.query.cursor ? { before: decodeCursor(request.query.cursor) } : {}) });
+      const rows = await models.assessments(tenantId, model, { limit: limit + 1, ...(request.query.cursor ? { before: decodeTimeIdCursor(request.query.cursor) } : {}) });
       const page = rows.slice(0, limit);
       return { assessments: page.map(storedDto), nextCursor: rows.length > limit ? cursorOf(page.at(-1)!) : null };
     },

@@ -2,6 +2,7 @@
  * A tenant's notification channels (secrets are accepted, never returned) and the outbox's
  * notifications with their delivery history, limited to the caller's tenants.
  */
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../time-id-cursor.ts';
 import { Type } from 'typebox';
 import { NsError } from '../../errors.ts';
 import { CHANNEL_TYPES } from '../../monitor/notify/channel-spec.ts';
@@ -61,14 +62,7 @@ const Attempt = Type.Object({ attempt: Type.Integer(), at: Type.String(), node: 
 const channelDto = (c: ChannelView) => ({ ...c, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) });
 const notificationDto = (n: NotificationView) => ({ ...n, nextAttemptAt: iso(n.nextAttemptAt), createdAt: iso(n.createdAt), deliveredAt: iso(n.deliveredAt) });
 
-const cursorOf = (n: NotificationView) => Buffer.from(`${n.createdAt}.${n.id}`).toString('base64url');
-function decodeCursor(text: string): { at: number; id: string } {
-  const raw = Buffer.from(text, 'base64url').toString();
-  const dot = raw.indexOf('.');
-  const at = Number(raw.slice(0, dot));
-  if (dot < 1 || !Number.isSafeInteger(at)) throw new NsError('NS_VALIDATION', 'cursor: not a cursor this route gave; pass nextCursor back unchanged', { field: 'cursor' });
-  return { at, id: raw.slice(dot + 1) };
-}
+const cursorOf = (n: NotificationView) => encodeTimeIdCursor(n.createdAt, n.id);
 
 export function notificationRoutes(app: Api, notifications: NotificationService): void {
   app.get(
@@ -157,7 +151,7 @@ export function notificationRoutes(app: Api, notifications: NotificationService)
       const limit = request.query.limit ?? 50;
       const tenants = request.principal?.tenants ?? '*';
       const filter = { tenants, ...(tenant ? { tenant } : {}), ...(status ? { status } : {}), ...(event ? { event } : {}), ...(channel ? { channel } : {}) };
-      const rows = await notifications.list(filter, { limit: limit + 1, ...(cursor ? { before: decodeCursor(cursor) } : {}) });
+      const rows = await notifications.list(filter, { limit: limit + 1, ...(cursor ? { before: decodeTimeIdCursor(cursor) } : {}) });
       const page = rows.slice(0, limit);
       return { notifications: page.map(notificationDto), nextCursor: rows.length > limit ? cursorOf(page.at(-1)!) : null };
     },
