@@ -46,6 +46,8 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   // The full report and the metrics name every tenant's jobs and models: system views.
   'GET /health': r('super_admin', 'none'),
   'GET /metrics': r('super_admin', 'none'),
+  // The dashboard's overview: the service's state without any tenant's jobs or models, for every signed-in role.
+  'GET /health/summary': r('viewer', 'none'),
 
   // Tenants: a caller lists the tenants it may see; an admin changes its own; only a super admin creates and deletes.
   'GET /api/tenants': r('viewer', 'none'),

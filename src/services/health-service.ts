@@ -97,6 +97,16 @@ export interface HealthReport {
   historyCache: HistoryCacheReading | null;
 }
 
+/** What the dashboard's overview shows of the service: one ping and this process's loops, never a per-job or per-model read. */
+export interface HealthSummary {
+  store: StoreHealth;
+  scheduler: string;
+  workers: string;
+  running: number;
+  concurrency: number;
+  node: string;
+}
+
 export interface QueueDepthRow {
   tenant_id: string;
   job_id: string;
@@ -169,6 +179,29 @@ export class HealthService {
       models,
       modelCache: this.#probes.modelCache ? pickCache(this.#probes.modelCache()) : null,
       historyCache: this.#probes.historyCache ? { ...this.#probes.historyCache() } : null,
+    };
+  }
+
+  /**
+   * One statement (the ping) whatever the store holds: the full report reads every job's and every
+   * declared model's figures, which a page polled by every viewer should not pay for.
+   */
+  async summary(): Promise<HealthSummary> {
+    let reachable = true;
+    let error: string | undefined;
+    try {
+      await pingStore(this.#db.k);
+    } catch (e) {
+      reachable = false;
+      error = (e as Error).message;
+    }
+    return {
+      store: { dialect: this.#db.dialect, reachable, ...(error ? { error } : {}), ...(this.#db.wal === null ? {} : { wal: this.#db.wal }) },
+      scheduler: this.#probes.schedulerState(),
+      workers: this.#probes.workersState(),
+      running: this.#probes.running(),
+      concurrency: this.#node.concurrency,
+      node: this.#node.nodeId,
     };
   }
 

@@ -146,6 +146,29 @@ describe('health: liveness, readiness, models', () => {
     assert.ok(few <= 5, `${few} statements`);
   });
 
+  test('/health/summary: one statement (the ping) for the overview, ready while models wait for a champion', { timeout: 60_000 }, async () => {
+    const t = await openTestApi();
+    try {
+      await fillFleet(t.engine.db, 'acme', { machines: 1, days: 2, endMs: t.clock.now() });
+      assert.equal((await t.app.inject({ method: 'PUT', url: '/api/tenants/acme/models/failure', payload: MODEL_BODY })).statusCode, 201);
+      const res = await t.app.inject({ url: '/health/summary' });
+      assert.equal(res.statusCode, 200, res.body);
+      const s = body<{ status: string; store: { reachable: boolean }; draining: boolean; reasons: string[]; concurrency: number }>(res);
+      assert.deepEqual([s.store.reachable, s.draining], [true, false]);
+      assert.equal(s.reasons.some((r) => r.includes('failure')), false, 'per-model readiness stays in /health');
+      assert.equal((await t.app.inject({ url: '/health' })).statusCode, 503, 'the full report still names the model without a champion');
+
+      const c = counting();
+      const db = { ...t.engine.db, k: t.engine.db.k.withPlugin(c.plugin) };
+      const health = new HealthService({ db, nodeId: 'n', concurrency: 3, serving: t.engine.models.cache, probes: { schedulerState: () => 'running', workersState: () => 'stopped', running: () => 2 } });
+      const summary = await health.summary();
+      assert.equal(c.count(), 1);
+      assert.deepEqual([summary.scheduler, summary.workers, summary.running, summary.concurrency, summary.node], ['running', 'stopped', 2, 3, 'n']);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('SQLite that refused WAL mode: shown in /health (store.wal false, a note) and logged at warn', async () => {
     const t = await openTestApi();
     try {

@@ -81,6 +81,18 @@ const Health = Type.Object({
   ),
 });
 
+const Summary = Type.Object({
+  status: Type.String({ enum: ['ok', 'unavailable'] }),
+  store: Store,
+  scheduler: Type.String(),
+  workers: Type.String(),
+  running: Type.Integer(),
+  concurrency: Type.Integer(),
+  node: Type.String(),
+  draining: Type.Boolean(),
+  reasons: Type.Array(Type.String({ description: 'why the store or the loops are not ready; per-model readiness is in GET /health' })),
+});
+
 const Live = Type.Object({ live: Type.Boolean(), node: Type.String() });
 const Ready = Type.Object({ ready: Type.Boolean(), reasons: Type.Array(Type.String()) });
 
@@ -93,7 +105,7 @@ export interface DrainState {
  * Why this process is not ready to take traffic: the store does not answer, it is draining, a loop
  * is not running, or a declared model has no champion that can serve. Empty when ready.
  */
-export function notReadyReasons(r: HealthReport, drain: DrainState): string[] {
+export function notReadyReasons(r: Pick<HealthReport, 'store' | 'scheduler' | 'workers' | 'models'>, drain: DrainState): string[] {
   const loopsOk = (state: string) => state === 'running' || state === 'idle';
   const reasons: string[] = [];
   if (!r.store.reachable) reasons.push(`store unreachable: ${r.store.error ?? 'no answer'}`);
@@ -141,6 +153,24 @@ export function healthRoutes(app: Api, health: HealthService, drain: DrainState,
         ...(r.historyCache ? { historyCache: r.historyCache } : {}),
       };
       return reply.status(ready ? 200 : 503).send(body);
+    },
+  );
+
+  app.get(
+    '/health/summary',
+    {
+      schema: {
+        operationId: 'getHealthSummary',
+        tags: ['ops'],
+        summary: "The service's state in one store ping: store, scheduler, workers, busy slots, draining (no per-job or per-model figures, no tenant names); always 200",
+        querystring: NoQuery,
+        response: { 200: described(Summary, 'The state; status unavailable when the store, a loop or draining keeps it from working'), ...errors(400) },
+      },
+    },
+    async () => {
+      const s = await health.summary();
+      const reasons = notReadyReasons({ ...s, models: [] }, drain);
+      return { status: reasons.length === 0 ? ('ok' as const) : ('unavailable' as const), ...s, draining: drain.draining, reasons };
     },
   );
 
