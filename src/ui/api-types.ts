@@ -1,4 +1,4 @@
-/** The API's JSON shapes the dashboard reads (src/api/schemas.ts, model-dto.ts, routes/assessments.ts). */
+/** The API's JSON shapes the dashboard reads (src/api/schemas.ts, model-dto.ts, routes/assessments.ts, alerts.ts, notifications.ts, audit.ts). */
 export type Iso = string;
 
 export interface RunError {
@@ -104,19 +104,9 @@ export interface Tenant {
   timezone: string;
 }
 
-export interface JobHealth {
-  jobId: string;
-  lastStatus: string | null;
-  lastFinishedAt: Iso | null;
-  consecutiveFailures: number;
-  running: number;
-  queued: number;
-  nextRunAt: Iso | null;
-}
-
-export interface Health {
+/** GET /health/summary: one store ping and this process's loops (the full /health is a super admin's). */
+export interface HealthSummary {
   status: 'ok' | 'unavailable';
-  ready: boolean;
   reasons: string[];
   store: { dialect: string; reachable: boolean; error?: string; wal?: boolean };
   scheduler: string;
@@ -124,7 +114,7 @@ export interface Health {
   running: number;
   concurrency: number;
   node: string;
-  jobs: JobHealth[];
+  draining: boolean;
 }
 
 export interface ThresholdCheck {
@@ -273,4 +263,64 @@ export interface PredictResult {
   version: number;
   versionName: string;
   predictions: Prediction[];
+}
+
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+
+export interface Alert {
+  id: string;
+  tenantId: string;
+  model: string | null;
+  subject: string | null;
+  type: string;
+  severity: 'warning' | 'critical';
+  status: AlertStatus;
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  openedAt: Iso;
+  acknowledgedAt: Iso | null;
+  acknowledgedBy: string | null;
+  resolvedAt: Iso | null;
+  resolution: string | null;
+}
+
+export interface Notification {
+  id: string;
+  tenant: string;
+  channel: string;
+  event: string;
+  idempotencyKey: string;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  nextAttemptAt: Iso | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Iso;
+  deliveredAt: Iso | null;
+  payload: Record<string, unknown>;
+}
+
+export interface DeliveryAttempt {
+  attempt: number;
+  at: Iso;
+  node: string;
+  durationMs: number;
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: Iso;
+  tenantId: string | null;
+  subject: string;
+  keyId: string | null;
+  via: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+  requestId: string | null;
 }

@@ -2,15 +2,16 @@
  * Every request the dashboard makes, in one place: pages call these functions, never fetch. The
  * API's errors come back as ApiError with its stable code and the field it names, so forms show
  * the message next to that field.
- *
- * Pages for alerts, notifications and audit (issues 16 and 17) get their functions here when those
- * routes exist; a page is then one file in pages/ and one entry in pages.ts.
  */
 import { readToken } from './auth-token.ts';
 import type {
+  Alert,
   AliasChange,
   Assessment,
-  Health,
+  AuditEntry,
+  DeliveryAttempt,
+  HealthSummary,
+  Notification,
   LiveMetric,
   Model,
   ModelOverview,
@@ -45,7 +46,7 @@ function url(path: string, query: Query = {}): string {
   return text ? `${path}?${text}` : path;
 }
 
-/** Health answers 503 with its body while not ready: `accept` lists statuses that still carry data. */
+/** `accept` lists error statuses whose body still carries the data (none of today's calls needs one). */
 async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown; accept?: number[] } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = readToken();
@@ -75,8 +76,37 @@ export interface RunFilter {
   limit?: number;
 }
 
+export interface AlertFilter {
+  tenantId?: string;
+  status?: string;
+  type?: string;
+  model?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface NotificationFilter {
+  tenant?: string;
+  status?: string;
+  event?: string;
+  channel?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface AuditFilter {
+  tenantId?: string;
+  action?: string;
+  subject?: string;
+  target?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
 export const api = {
-  health: () => request<Health>('GET', '/health', { accept: [503] }),
+  health: () => get<HealthSummary>('/health/summary'),
   tenants: () => get<{ tenants: Tenant[] }>('/api/tenants'),
 
   runs: (filter: RunFilter) => get<RunPage>('/api/runs', { ...filter }),
@@ -106,5 +136,11 @@ export const api = {
   assess: (tenantId: string, model: string) => get<Assessment>(`${modelPath(tenantId, model)}/assess`),
   assessments: (tenantId: string, model: string, page: { limit?: number; cursor?: string } = {}) =>
     get<{ assessments: StoredAssessment[]; nextCursor: string | null }>(`${modelPath(tenantId, model)}/assessments`, page),
+  alerts: (filter: AlertFilter) => get<{ alerts: Alert[]; nextCursor: string | null }>('/api/alerts', { ...filter }),
+  acknowledge: (id: string, tenantId: string) => post<Alert>(`/api/alerts/${enc(id)}/ack`, undefined, { tenantId }),
+  notifications: (filter: NotificationFilter) => get<{ notifications: Notification[]; nextCursor: string | null }>('/api/notifications', { ...filter }),
+  notification: (id: string) => get<Notification & { history: DeliveryAttempt[] }>(`/api/notifications/${enc(id)}`),
+  audit: (filter: AuditFilter) => get<{ entries: AuditEntry[]; nextCursor: string | null }>('/api/audit', { ...filter }),
+
   predict: (tenantId: string, model: string, row: { values: Record<string, unknown>; entity?: string }) => post<PredictResult>(`${modelPath(tenantId, model)}/predict`, row),
 };

@@ -2,9 +2,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { SignIn } from './components/sign-in.tsx';
 import { NAV } from './pages.ts';
+import { AlertsPage } from './pages/alerts.tsx';
+import { AuditPage } from './pages/audit.tsx';
 import { DecisionsPage } from './pages/decisions.tsx';
 import { ModelDetailPage } from './pages/model-detail.tsx';
 import { ModelsPage } from './pages/models.tsx';
+import { NotificationsPage } from './pages/notifications.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { RunDetailPage } from './pages/run-detail.tsx';
 import { RunsPage } from './pages/runs.tsx';
@@ -18,6 +21,9 @@ function Page({ route }: { route: Route }) {
   if (first === 'runs') return second ? <RunDetailPage id={second} /> : <RunsPage route={route} />;
   if (first === 'models') return second && third ? <ModelDetailPage tenantId={second} name={third} /> : <ModelsPage route={route} />;
   if (first === 'decisions') return <DecisionsPage route={route} />;
+  if (first === 'alerts') return <AlertsPage route={route} />;
+  if (first === 'notifications') return <NotificationsPage route={route} />;
+  if (first === 'audit') return <AuditPage route={route} />;
   if (first === 'overview') return <OverviewPage />;
   return (
     <>

@@ -16,6 +16,14 @@ const TONE: Record<string, string> = {
   missed: 'bad',
   rejected: 'bad',
   unavailable: 'bad',
+  open: 'bad',
+  critical: 'bad',
+  warning: 'warn',
+  acknowledged: 'warn',
+  resolved: 'good',
+  delivered: 'good',
+  pending: 'wait',
+  dead: 'bad',
 };
 
 export function Status({ value, label }: { value: string; label?: string }) {

@@ -1,10 +1,11 @@
 /**
- * Overview: the service's health, what runs and waits, and per tenant each model's champion, its
- * age, last run, next slot, live metric and trend.
+ * Overview: the service's health (GET /health/summary: one store ping, never the per-model
+ * report), what runs and waits, the open alerts, and per tenant each model's champion, its age,
+ * last run, next slot, live metric and trend.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import type { Health, LiveMetric, ModelOverview } from '../api-types.ts';
+import type { HealthSummary, LiveMetric, ModelOverview } from '../api-types.ts';
 import { ErrorBox, Loading } from '../components/error-box.tsx';
 import { TenantSelect } from '../components/fields.tsx';
 import { Pager } from '../components/pager.tsx';
@@ -19,8 +20,8 @@ import { useData } from '../use-data.ts';
 const PAGE = 25;
 const ARROW: Record<Trend, string> = { improving: '↑', stable: '→', declining: '↓' };
 
-function HealthPanel({ health }: { health: Health }) {
-  const draining = health.reasons.some((r) => r.startsWith('draining'));
+function HealthPanel({ health }: { health: HealthSummary }) {
+  const ready = health.status === 'ok';
   return (
     <section aria-labelledby="health-h" class="panel">
       <h2 id="health-h">Service health</h2>
@@ -28,7 +29,7 @@ function HealthPanel({ health }: { health: Health }) {
         <div>
           <dt>Status</dt>
           <dd>
-            <Status value={health.ready ? 'ok' : 'unavailable'} label={health.ready ? 'ready' : 'not ready'} />
+            <Status value={ready ? 'ok' : 'unavailable'} label={ready ? 'ready' : 'not ready'} />
           </dd>
         </div>
         <div>
@@ -49,7 +50,7 @@ function HealthPanel({ health }: { health: Health }) {
         </div>
         <div>
           <dt>Draining</dt>
-          <dd>{draining ? 'yes: shutting down' : 'no'}</dd>
+          <dd>{health.draining ? 'yes: shutting down' : 'no'}</dd>
         </div>
         <div>
           <dt>Node</dt>
@@ -90,6 +91,37 @@ function InFlight() {
         </ul>
       )}
       {runs.data && (runs.data.running.length === 20 || runs.data.queued.length === 20) ? <a href={href(['runs'], { status: 'running,queued' })}>All of them</a> : null}
+    </section>
+  );
+}
+
+const ALERTS = 10;
+
+/** The open alerts (acknowledged ones are handled: the alerts page lists them). */
+function OpenAlerts() {
+  const alerts = useData(() => api.alerts({ status: 'open', limit: ALERTS }), [], { pollMs: 15_000 });
+  const list = alerts.data?.alerts ?? [];
+  return (
+    <section aria-labelledby="alerts-h" class="panel">
+      <h2 id="alerts-h">Open alerts</h2>
+      <ErrorBox error={alerts.error} />
+      {alerts.data === null && !alerts.error ? (
+        <Loading what="alerts" />
+      ) : alerts.data && list.length === 0 ? (
+        <p>No open alert.</p>
+      ) : (
+        <ul class="plain">
+          {list.map((a) => (
+            <li key={a.id}>
+              <Status value={a.severity} /> <strong>{a.type}</strong> · {a.tenantId}
+              {a.model ? <> · <a href={href(['models', a.tenantId, a.model])}>{a.model}</a></> : a.subject ? ` · ${a.subject}` : ''}, opened <Time iso={a.openedAt} />
+              <br />
+              <span class="muted">{a.message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {alerts.data ? <a href={href(['alerts'], { status: 'open' })}>{alerts.data.nextCursor ? `All open alerts (more than ${ALERTS})` : 'Acknowledge them on the alerts page'}</a> : null}
     </section>
   );
 }
@@ -201,6 +233,7 @@ export function OverviewPage() {
       <div class="grid">
         {health.data ? <HealthPanel health={health.data} /> : <ErrorBox error={health.error} />}
         <InFlight />
+        <OpenAlerts />
       </div>
       <ModelsTable />
     </>

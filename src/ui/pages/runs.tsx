@@ -1,5 +1,6 @@
 /** Runs: filters kept in the address (tenant, job, status, trigger, time), newest first, paged on the server. */
 import { useState } from 'preact/hooks';
+import { isoToLocal, localToIso } from '../address-filters.ts';
 import { api, type RunFilter } from '../api.ts';
 import { ErrorBox, Loading } from '../components/error-box.tsx';
 import { Field, TenantSelect } from '../components/fields.tsx';
@@ -13,15 +14,6 @@ import { useData } from '../use-data.ts';
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'];
 const TRIGGERS = ['slot', 'manual', 'dependency', 'startup'];
 const KEYS = ['tenant', 'job', 'status', 'trigger', 'from', 'to'] as const;
-
-/** A datetime-local value (the viewer's zone) ↔ an ISO instant. */
-const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
-function toLocal(iso: string | null): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
 
 export function RunsPage({ route }: { route: Route }) {
   const q = Object.fromEntries(KEYS.map((k) => [k, route.query.get(k) ?? ''])) as Record<(typeof KEYS)[number], string>;
@@ -67,10 +59,10 @@ export function RunsPage({ route }: { route: Route }) {
           </select>
         </Field>
         <Field id="runs-from" label="Queued from (your time)">
-          <input id="runs-from" type="datetime-local" value={toLocal(q.from || null)} onChange={(e) => set('from', toIso((e.target as HTMLInputElement).value) ?? '')} />
+          <input id="runs-from" type="datetime-local" value={isoToLocal(q.from || null)} onChange={(e) => set('from', localToIso((e.target as HTMLInputElement).value))} />
         </Field>
         <Field id="runs-to" label="Queued until (your time)">
-          <input id="runs-to" type="datetime-local" value={toLocal(q.to || null)} onChange={(e) => set('to', toIso((e.target as HTMLInputElement).value) ?? '')} />
+          <input id="runs-to" type="datetime-local" value={isoToLocal(q.to || null)} onChange={(e) => set('to', localToIso((e.target as HTMLInputElement).value))} />
         </Field>
       </form>
       <ErrorBox error={runs.error} />
