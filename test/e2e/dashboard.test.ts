@@ -4,7 +4,8 @@
  * serious or critical axe-core violation (screenshots of each), and every action works end to end,
  * its effect checked through the API: enable/disable, a schedule edited with an invalid cron then
  * a valid one, run filters, cancel (while the log tail follows), re-trigger, train, rollback and
- * promote (the confirmation names both versions), a prediction, sign-in, and keyboard-only use.
+ * promote (the confirmation names both versions), a prediction, acknowledging an alert, sign-in
+ * (a viewer key of one tenant sees none of the other's), and keyboard-only use.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +34,8 @@ const PAGES: PageCase[] = [
       await visible(page, 'tr', /acme\s*failure\s*v2 \(auc 0\.\d+\)/);
       await visible(page, 'tr', /globex\s*failure\s*v1/);
       await visible(page, 'td', /auc 0\.\d+ \(\d+ rows\)/);
+      await visible(page, '#alerts-h + ul li', /NOTIFICATION_FAILING · acme · pager/);
+      await visible(page, '#alerts-h + ul li', /NOTIFICATION_FAILING · globex · globex-pager/);
     },
   },
   {
@@ -90,6 +93,37 @@ const PAGES: PageCase[] = [
     ready: async (page) => {
       await visible(page, 'p', /no training needed: minNewSamples ok \(10 vs 50\)/);
       await visible(page, 'td', '≥ 50 samples');
+    },
+  },
+  {
+    name: 'alerts',
+    hash: '#/alerts',
+    ready: async (page) => {
+      await visible(page, 'tr', /NOTIFICATION_FAILING\s*acme · pager.*keeps failing: 5 failure/);
+      await visible(page, 'tr', /acknowledged .* by ops@acme/);
+      await visible(page, 'tr', /LOW_ACCURACY\s*acme · failure.*0\.71 \(0\.75\).*resolved .* \(cleared\)/);
+      await visible(page, 'tr', /TRAINING_FAILURE\s*globex · failure/);
+      assert.equal(await page.getByRole('button', { name: /^Acknowledge / }).count(), 3, 'one button per open alert');
+    },
+  },
+  {
+    name: 'notifications',
+    hash: '#/notifications?tenant=acme',
+    ready: async (page) => {
+      await visible(page, 'tr', /version\.promoted\s*acme · ops-hook.*delivered/);
+      await visible(page, 'tr', /alert\.opened\s*acme · ops-hook.*delivered.*HTTP 200/);
+      // The delivery history of the newest one, read when its row opens: the receiver's answer.
+      await page.locator('tbody summary').first().click();
+      await visible(page, '.attempts li', /attempt 1: delivered .* on .*, \d+ ms, HTTP 200/);
+    },
+  },
+  {
+    name: 'audit',
+    hash: '#/audit',
+    ready: async (page) => {
+      await visible(page, 'tr', /model\.promote\s*model\/acme\/failure/);
+      await visible(page, 'tr', /channel\.create/);
+      await visible(page, 'tr', /key\.create.*acme/);
     },
   },
 ];
@@ -239,6 +273,59 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     const run = (await server.call('GET', `/api/runs/${runId}`)).body;
     assert.deepEqual([run.jobId, run.tenantId], ['train-failure', 'acme']);
     await server.call('POST', `/api/runs/${runId}/cancel`);
+    await page.context().close();
+  });
+
+  test('alerts: acknowledge an open alert; the API and the audit log show it; filters on the server', async () => {
+    const { page } = await open('#/alerts?status=open&tenant=acme');
+    await visible(page, 'tr', /pager/);
+    const statuses = await page.locator('tbody .status').allTextContents();
+    assert.deepEqual([...new Set(statuses.filter((s) => ['open', 'acknowledged', 'resolved'].includes(s)))], ['open'], statuses.join());
+    assert.equal(await page.locator('tbody tr', { hasText: 'globex' }).count(), 0, 'only acme');
+    await page.getByRole('button', { name: 'Acknowledge NOTIFICATION_FAILING of acme pager' }).click();
+    await visible(page, '[role=status]', 'Acknowledged NOTIFICATION_FAILING of acme as local.');
+    const acked = (await server.call<{ alerts: Array<{ id: string; subject: string; acknowledgedBy: string; acknowledgedAt: string }> }>('GET', '/api/alerts?tenantId=acme&status=acknowledged')).body.alerts;
+    const pager = acked.find((a) => a.subject === 'pager');
+    assert.ok(pager, JSON.stringify(acked));
+    assert.equal(pager.acknowledgedBy, 'local');
+    assert.equal(await page.getByRole('button', { name: 'Acknowledge NOTIFICATION_FAILING of acme pager' }).count(), 0, 'the open list no longer has it');
+    await page.goto(`${server.base}/#/audit?action=alert.`);
+    await visible(page, 'tr', new RegExp(`alert\\.acknowledge\\s*alert/${pager.id}`));
+    await page.context().close();
+  });
+
+  test('sign-in with a viewer key of acme: its models, runs and alerts show, none of globex', async () => {
+    const { page, errors } = await open('#/overview');
+    await page.goto(`${server.authedBase}/#/overview`);
+    await visible(page, '.error', /NS_UNAUTHENTICATED/);
+    await page.getByLabel('API key or token').fill(server.viewerKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await visible(page, 'text=ready');
+    await visible(page, 'tr', /acme\s*failure\s*v2/);
+    await visible(page, '#alerts-h + ul li', /acme · sms/);
+    assert.equal(await page.locator('main', { hasText: 'globex' }).count(), 0, 'the overview names no globex model or alert');
+    assert.deepEqual(await page.locator('#overview-tenant option').allTextContents(), ['All tenants', 'Acme Manufacturing (acme)']);
+
+    for (const [hash, shows] of [
+      ['#/runs', /acme · train-failure/],
+      ['#/models', /failure_acme_v2/],
+      ['#/alerts', /acme · sms/],
+      ['#/notifications', /acme · ops-hook/],
+    ] as const) {
+      await page.goto(`${server.authedBase}/${hash}`);
+      await visible(page, 'tbody tr', shows);
+      assert.equal(await page.locator('main', { hasText: 'globex' }).count(), 0, `${hash} names no globex row`);
+    }
+    // A viewer cannot acknowledge (an operator's act): the server refuses, nothing changes.
+    await page.goto(`${server.authedBase}/#/alerts?status=open`);
+    await page.getByRole('button', { name: 'Acknowledge NOTIFICATION_FAILING of acme sms' }).click();
+    await visible(page, '.error', /NS_FORBIDDEN/);
+    const sms = (await server.call<{ alerts: Array<{ subject: string; status: string }> }>('GET', '/api/alerts?tenantId=acme')).body.alerts.find((a) => a.subject === 'sms');
+    assert.equal(sms?.status, 'open');
+    // The audit log is an admin's: the page says so.
+    await page.goto(`${server.authedBase}/#/audit`);
+    await visible(page, '.error', /NS_FORBIDDEN.*admin/);
+    assert.deepEqual(errors.filter((e) => !/40[13]/.test(e)), []);
     await page.context().close();
   });
 
