@@ -43,7 +43,7 @@ export async function run(): Promise<BenchResult[]> {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
   try {
     const t0 = Date.now();
-    progress('dashboard: seeding 1,000 models, 100,000 runs, 10,000 slots and 10,000 decisions');
+    progress('dashboard: seeding 1,000 models, 100,000 runs, 10,000 slots, 10,000 decisions, 5,000 alerts, 20,000 notifications and 50,000 audit entries');
     const sample = await seedDashboardStore(engine, Date.now());
     progress(`dashboard: seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     engine.start();
@@ -51,7 +51,7 @@ export async function run(): Promise<BenchResult[]> {
     const pages: PageCase[] = [
       // The floor: a page that reads nothing from the API (the bundle fetched, parsed and rendered in a fresh context).
       { name: 'no_data', hash: '#/no-such-page', ready: `document.body.innerText.includes('No page at')` },
-      { name: 'overview', hash: '#/overview', ready: `${rows(25)} && !!document.querySelector('#health-h')` },
+      { name: 'overview', hash: '#/overview', ready: `${rows(25)} && !!document.querySelector('#health-h') && !!document.querySelector('#alerts-h + ul li')` },
       { name: 'schedules', hash: '#/schedules', ready: rows(50) },
       { name: 'schedule_detail', hash: `#/schedules/${sample.scheduleId}`, ready: `document.querySelectorAll('main .timeline .tick').length >= 10 && document.querySelectorAll('main time').length >= 15` },
       { name: 'runs', hash: '#/runs', ready: rows(50) },
@@ -59,6 +59,9 @@ export async function run(): Promise<BenchResult[]> {
       { name: 'models', hash: '#/models', ready: rows(50) },
       { name: 'model_detail', hash: `#/models/${sample.tenantId}/${sample.model}`, ready: `document.querySelectorAll('main .chart canvas').length >= 1 && document.body.innerText.includes('promote v1 → v2')` },
       { name: 'decisions', hash: '#/decisions', ready: `document.querySelectorAll('main .decisions > li').length >= 10` },
+      { name: 'alerts', hash: '#/alerts', ready: rows(50) },
+      { name: 'notifications', hash: '#/notifications', ready: rows(50) },
+      { name: 'audit', hash: '#/audit', ready: rows(50) },
     ];
     const results: BenchResult[] = [];
     for (const p of pages) {

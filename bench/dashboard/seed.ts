@@ -3,7 +3,8 @@
  * with a train job, a nightly schedule in its tenant's zone, two registered versions (v2 the
  * champion, through the registry) and a dataset; 100,000 finished runs (100 per model), 10,000
  * slot records (10 per schedule) and 10,000 retrain decisions (the last 10 runs of each model),
- * inserted with the store's own statements.
+ * inserted with the store's own statements; and the alerts, notifications and audit entries of
+ * seed-monitoring.ts.
  */
 import { defineDataset } from '../../src/data/ingest/dataset-service.ts';
 import { syntheticSchema } from '../../src/data/synthetic/index.ts';
@@ -17,6 +18,7 @@ import { insertAssessment } from '../../src/store/assessments.ts';
 import { insertRuns, runValues, type RunRow } from '../../src/store/runs.ts';
 import { insertSlots, type SlotRow } from '../../src/store/slots.ts';
 import { parseModelDefinition } from '../../src/training/model-definition.ts';
+import { seedMonitoring } from './seed-monitoring.ts';
 
 export const TENANTS = 10;
 export const MODELS_PER_TENANT = 100;
@@ -111,6 +113,7 @@ export async function seedDashboardStore(engine: Engine, now: number): Promise<{
       await insertSlots(x, slots);
     });
     sample!.runId ||= runs.at(-1)!.id;
+    await seedMonitoring(db, tenantId, Array.from({ length: MODELS_PER_TENANT }, (_, m) => modelName(m)), now);
     for (let m = 0; m < MODELS_PER_TENANT; m++) {
       const name = modelName(m);
       await engine.schedules.upsert({ id: `${tenantId}.${name}.nightly`, tenantId, jobId: `train-${name}`, cron: `${m % 60} 2 * * *`, everyMs: null, timezone: zone, enabled: true, jitterMs: 0, misfireGraceMs: 3_600_000, catchUp: 'latest', catchUpMax: 10, overlap: 'skip' });
