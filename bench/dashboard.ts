@@ -26,14 +26,28 @@ import { summarize } from './lib/stats.ts';
 const VIEWS = 5;
 const TARGET_MS = 1000;
 
+/** Holds once the page shows its data: every selector matches at least `min` elements (default 1), every text is on the page. */
+interface Ready {
+  selectors?: Array<[selector: string, min: number]>;
+  texts?: string[];
+}
+
 interface PageCase {
   name: string;
   hash: string;
-  /** A condition on the document that holds once the page shows its data. */
-  ready: string;
+  ready: Ready;
 }
 
-const rows = (n: number) => `document.querySelectorAll('main tbody tr').length >= ${n}`;
+const rows = (n: number): [string, number] => ['main tbody tr', n];
+
+/**
+ * Checked in the page as a function, not a string: the dashboard's CSP (script-src 'self') refuses
+ * the eval a string predicate needs, as it would any injected script.
+ */
+function shown(ready: Ready): boolean {
+  const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number }; body: { innerText: string } } }).document;
+  return (ready.selectors ?? []).every(([s, min]) => doc.querySelectorAll(s).length >= min) && (ready.texts ?? []).every((t) => doc.body.innerText.includes(t));
+}
 
 export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-dashboard-'));
@@ -53,18 +67,18 @@ export async function run(): Promise<BenchResult[]> {
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const pages: PageCase[] = [
       // The floor: a page that reads nothing from the API (the bundle fetched, parsed and rendered in a fresh context).
-      { name: 'no_data', hash: '#/no-such-page', ready: `document.body.innerText.includes('No page at')` },
-      { name: 'overview', hash: '#/overview', ready: `${rows(25)} && !!document.querySelector('#health-h') && !!document.querySelector('#alerts-h + ul li')` },
-      { name: 'schedules', hash: '#/schedules', ready: rows(50) },
-      { name: 'schedule_detail', hash: `#/schedules/${sample.scheduleId}`, ready: `document.querySelectorAll('main .timeline .tick').length >= 10 && document.querySelectorAll('main time').length >= 15` },
-      { name: 'runs', hash: '#/runs', ready: rows(50) },
-      { name: 'run_detail', hash: `#/runs/${sample.runId}`, ready: `!!document.querySelector('pre.log') && document.body.innerText.includes('${sample.runId}')` },
-      { name: 'models', hash: '#/models', ready: rows(50) },
-      { name: 'model_detail', hash: `#/models/${sample.tenantId}/${sample.model}`, ready: `document.querySelectorAll('main .chart canvas').length >= 1 && document.body.innerText.includes('promote v1 → v2')` },
-      { name: 'decisions', hash: '#/decisions', ready: `document.querySelectorAll('main .decisions > li').length >= 10` },
-      { name: 'alerts', hash: '#/alerts', ready: rows(50) },
-      { name: 'notifications', hash: '#/notifications', ready: rows(50) },
-      { name: 'audit', hash: '#/audit', ready: rows(50) },
+      { name: 'no_data', hash: '#/no-such-page', ready: { texts: ['No page at'] } },
+      { name: 'overview', hash: '#/overview', ready: { selectors: [rows(25), ['#health-h', 1], ['#alerts-h + ul li', 1]] } },
+      { name: 'schedules', hash: '#/schedules', ready: { selectors: [rows(50)] } },
+      { name: 'schedule_detail', hash: `#/schedules/${sample.scheduleId}`, ready: { selectors: [['main .timeline .tick', 10], ['main time', 15]] } },
+      { name: 'runs', hash: '#/runs', ready: { selectors: [rows(50)] } },
+      { name: 'run_detail', hash: `#/runs/${sample.runId}`, ready: { selectors: [['pre.log', 1]], texts: [sample.runId] } },
+      { name: 'models', hash: '#/models', ready: { selectors: [rows(50)] } },
+      { name: 'model_detail', hash: `#/models/${sample.tenantId}/${sample.model}`, ready: { selectors: [['main .chart canvas', 1]], texts: ['promote v1 → v2'] } },
+      { name: 'decisions', hash: '#/decisions', ready: { selectors: [['main .decisions > li', 10]] } },
+      { name: 'alerts', hash: '#/alerts', ready: { selectors: [rows(50)] } },
+      { name: 'notifications', hash: '#/notifications', ready: { selectors: [rows(50)] } },
+      { name: 'audit', hash: '#/audit', ready: { selectors: [rows(50)] } },
     ];
     const results: BenchResult[] = [];
     for (const p of pages) {
@@ -74,7 +88,7 @@ export async function run(): Promise<BenchResult[]> {
         await context.addInitScript((t) => sessionStorage.setItem('nightshift.token', t), token);
         const page: Page = await context.newPage();
         await page.goto(`${base}/${p.hash}`);
-        await page.waitForFunction(p.ready, undefined, { timeout: 30_000, polling: 'raf' });
+        await page.waitForFunction(shown, p.ready, { timeout: 30_000, polling: 'raf' });
         times.push(await page.evaluate(() => performance.now()));
         await context.close();
       }
