@@ -2,41 +2,52 @@
 // Compiles the service to plain JavaScript in dist/ (esbuild, one bundle per entry, shared chunks,
 // packages left in node_modules), and the dashboard for the browser in dist/ui (build-ui.mjs).
 // `npm start` runs this build: no TypeScript loader in the process, ~40 MB less memory and a
-// faster start than running the sources through tsx.
-import { rmSync } from 'node:fs';
+// faster start than running the sources through tsx. The tests run it too (test/helpers/built-bin.ts).
+//
+// The entries are main plus src/entries.ts's ENTRIES (scripts/entries.mjs): a new worker thread or
+// child process entry is added there, not here.
+//
+// It builds into a fresh directory next to dist/ and then swaps it in, so a process starting from
+// dist/ (tests run in parallel) never loads a half-written bundle. dist/.build-started holds when
+// the build began reading the sources: a source changed after that makes the build stale.
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildUi } from './build-ui.mjs';
+import { buildEntries } from './entries.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const entries = {
-  main: 'src/main.ts',
-  'train-main': 'src/training/train-main.ts',
-  'gbdt-train-worker': 'src/trainers/gbdt/train-worker.ts',
-  'gbdt-team-worker': 'src/trainers/gbdt/team-worker.ts',
-  'linear-train-worker': 'src/trainers/linear/train-worker.ts',
-  launcher: 'src/runs/exec/launcher-main.ts',
-  'sample-window-worker': 'src/store/sample-window-worker.ts',
-};
+const entries = buildEntries();
 for (const extra of process.argv.slice(2)) {
   const [name, file] = extra.split('=');
   entries[name] = file;
 }
 
-rmSync(`${root}dist`, { recursive: true, force: true });
+const tag = `${process.pid}-${Date.now()}`;
+const staging = `dist.tmp-${tag}`;
 const t0 = Date.now();
-await build({
-  absWorkingDir: root,
-  entryPoints: entries,
-  outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  chunkNames: 'chunk-[hash]',
-  logLevel: 'warning',
-});
-const uiBytes = await buildUi(`${root}dist/ui`);
-process.stderr.write(`built dist/ (dashboard in dist/ui: ${Math.round(uiBytes / 1024)} KiB) in ${Date.now() - t0} ms\n`);
+try {
+  await build({
+    absWorkingDir: root,
+    entryPoints: entries,
+    outdir: staging,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    chunkNames: 'chunk-[hash]',
+    logLevel: 'warning',
+  });
+  const uiBytes = await buildUi(`${root}${staging}/ui`);
+  writeFileSync(`${root}${staging}/.build-started`, `${t0}\n`);
+  // Two renames (a directory cannot replace a non-empty one in one step): dist/ is missing only between them.
+  const old = `${root}dist.old-${tag}`;
+  if (existsSync(`${root}dist`)) renameSync(`${root}dist`, old);
+  renameSync(`${root}${staging}`, `${root}dist`);
+  rmSync(old, { recursive: true, force: true });
+  process.stderr.write(`built dist/ (dashboard in dist/ui: ${Math.round(uiBytes / 1024)} KiB) in ${Date.now() - t0} ms\n`);
+} finally {
+  rmSync(`${root}${staging}`, { recursive: true, force: true });
+}

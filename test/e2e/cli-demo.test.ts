@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/api.ts';
 import { BASE_ENV, runCli } from '../helpers/cli-run.ts';
-import { BIN, ServeProcess, type LogLine } from '../helpers/serve-process.ts';
+import { ServeProcess, SOURCE_BIN, type LogLine } from '../helpers/serve-process.ts';
 import { tempDir } from '../helpers/settings.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -29,9 +29,9 @@ function readmeLines(): string[][] {
     .map((l) => l.slice(README_PREFIX.length).replace(/\s+#.*$/, '').trim().split(/\s+/));
 }
 
-/** The first `count` lines of a long-running command, then it is stopped. */
+/** The first `count` lines of a long-running command (the README's, so bin/nightshift.js), then it is stopped. */
 async function firstLines(env: Record<string, string>, args: string[], count: number): Promise<string[]> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [SOURCE_BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(proc, 'exit');
   const lines: string[] = [];
   let stderr = '';
@@ -82,6 +82,8 @@ describe('the CLI on the demo, as the README shows it', { timeout: 300_000 }, ()
 
   const cli = (...args: string[]) => runCli(env, args, 60_000, ROOT);
   const demo = (...args: string[]) => cli('--config', 'examples/demo/nightshift.yaml', ...args);
+  /** The README's lines run as written: `node bin/nightshift.js` (the sources through tsx), not the build. */
+  const asWritten = (...args: string[]) => runCli(env, ['--config', 'examples/demo/nightshift.yaml', ...args], 60_000, ROOT, SOURCE_BIN);
 
   test("the README's CLI lines work with the demo config as written", async () => {
     const lines = readmeLines();
@@ -96,7 +98,7 @@ describe('the CLI on the demo, as the README shows it', { timeout: 300_000 }, ()
         assert.match(first!, /^run_\w+\s+(acme|globex|initech)\s+\S+\s+\w+/);
         continue;
       }
-      const r = await demo(...args);
+      const r = await asWritten(...args);
       assert.equal(r.code, 0, `${README_PREFIX}${written.join(' ')}: ${r.stderr}`);
       assert.notEqual(r.stdout.trim(), '');
     }

@@ -4,12 +4,11 @@
  * and the README's prediction command works against it.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/api.ts';
-import { ServeProcess, type LogLine } from '../helpers/serve-process.ts';
+import { BIN, ServeProcess, type LogLine } from '../helpers/serve-process.ts';
 import { tempDir } from '../helpers/settings.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -37,12 +36,12 @@ describe('the demo (npm start)', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     assert.equal(pkg.scripts.prestart, 'node scripts/build.mjs');
     assert.equal(pkg.scripts.start, 'exec node dist/main.js --config examples/demo/nightshift.yaml serve');
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'ignore' });
     server = new ServeProcess(
       { NIGHTSHIFT_DATA_DIR: join(tempDir('ns-demo-'), 'data'), NIGHTSHIFT_PORT: String(port) },
       ['--config', join(ROOT, 'examples/demo/nightshift.yaml'), 'serve'],
-      join(ROOT, 'dist', 'main.js'),
+      BIN, // dist/main.js, built from the current sources (test/helpers/built-bin.ts)
     );
+    assert.equal(BIN, join(ROOT, 'dist', 'main.js'));
   });
   after(async () => {
     await server.stop();

@@ -1,4 +1,4 @@
-/** Runs the real CLI (bin/nightshift.js) in a child process with a clean environment. */
+/** Runs the real CLI (the build, dist/main.js: see built-bin.ts) in a child process with a clean environment. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ENV } from '../../src/config/index.ts';
@@ -16,8 +16,8 @@ export interface CliOutcome {
   stderr: string;
 }
 
-export async function runCli(env: Record<string, string>, args: string[], timeoutMs = 60_000, cwd?: string): Promise<CliOutcome> {
-  const proc = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCli(env: Record<string, string>, args: string[], timeoutMs = 60_000, cwd?: string, bin = BIN): Promise<CliOutcome> {
+  const proc = spawn(process.execPath, [bin, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -2,9 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { ensureBuilt } from './built-bin.ts';
 import { PtyProcess } from './pty.ts';
 
-export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'nightshift.js');
+/**
+ * The CLI the tests spawn: the compiled build (dist/main.js), as users run it, rebuilt first when
+ * stale (built-bin.ts). SOURCE_BIN runs the sources through tsx, for tests of that path itself.
+ */
+export const BIN = ensureBuilt();
+export const SOURCE_BIN = join(import.meta.dirname, '..', '..', 'bin', 'nightshift.js');
 
 export interface LogLine {
   msg?: string;
@@ -23,8 +29,8 @@ export class ServeProcess {
   readonly #terminal: PtyProcess | null;
 
   /**
-   * `bin`: the program to run (default the sources through bin/nightshift.js; dist/main.js for the
-   * build). `terminal`: run it in a pseudo-terminal, as from a user's shell (see interrupt()).
+   * `bin`: the program to run (default the build, dist/main.js; SOURCE_BIN for the sources through
+   * tsx). `terminal`: run it in a pseudo-terminal, as from a user's shell (see interrupt()).
    */
   constructor(env: Record<string, string>, args: string[] = ['serve'], bin = BIN, options: { terminal?: boolean } = {}) {
     const fullEnv = { ...process.env, ...env };
