@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { Type, type Static } from 'typebox';
 import { NsError } from '../errors.ts';
 import { STAGES } from './stages.ts';
@@ -64,9 +64,18 @@ export const TrainingFailureSchema = Type.Object(
 
 export type TrainingFailure = Static<typeof TrainingFailureSchema>;
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const check = ajv.compile(TrainingResultSchema as object);
-const checkFailure = ajv.compile(TrainingFailureSchema as object);
+/**
+ * Compiled on first read, not at import: compiling costs most of a second of CPU, and every CLI
+ * command and training process imports this module while only the service reads result files.
+ */
+let checkers: { result: ValidateFunction; failure: ValidateFunction } | null = null;
+function checker(which: 'result' | 'failure'): ValidateFunction {
+  if (!checkers) {
+    const ajv = new Ajv({ allErrors: false, strict: false });
+    checkers = { result: ajv.compile(TrainingResultSchema as object), failure: ajv.compile(TrainingFailureSchema as object) };
+  }
+  return checkers[which];
+}
 
 /** Temp name then rename: a reader never sees half a file. */
 export async function writeResultFile(file: string, result: TrainingResult | TrainingFailure): Promise<void> {
@@ -79,7 +88,7 @@ export async function writeResultFile(file: string, result: TrainingResult | Tra
 export async function readFailureFile(file: string): Promise<TrainingFailure | null> {
   try {
     const raw: unknown = JSON.parse(await readFile(file, 'utf8'));
-    return checkFailure(raw) ? (raw as TrainingFailure) : null;
+    return checker('failure')(raw) ? (raw as TrainingFailure) : null;
   } catch {
     return null;
   }
@@ -99,6 +108,7 @@ export async function readResultFile(file: string): Promise<TrainingResult> {
   } catch (cause) {
     throw new NsError('NS_JOB_FAILED', `the training result file ${file} is not JSON: ${(cause as Error).message}`, { cause });
   }
+  const check = checker('result');
   if (!check(raw)) {
     const e = check.errors?.[0];
     throw new NsError('NS_JOB_FAILED', `the training result file ${file} does not match its schema: ${e?.instancePath || '/'} ${e?.message ?? 'is invalid'}`);

@@ -5,7 +5,7 @@
  * the model's retained status topic, which a subscriber connecting later still gets.
  */
 import { randomBytes } from 'node:crypto';
-import { connectAsync, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { MqttSpec } from './channel-spec.ts';
 import { eventTopicPart, type Notification } from './events.ts';
 import { errorText, type DeliveryResult, type Sender } from './sender.ts';
@@ -59,13 +59,15 @@ export class MqttSender implements Sender<MqttSpec> {
       };
       // No automatic reconnection: a broken connection fails its attempt at once (the outbox
       // retries with backoff) and the next attempt connects anew.
-      client = withTimeout(connectAsync(spec.url, {
+      // The package is loaded on first use: every CLI command and training process imports this
+      // module, and mqtt with its stream stack costs a few hundred ms of start-up CPU.
+      client = withTimeout(import('mqtt').then(({ connectAsync }) => connectAsync(spec.url, {
         clientId: `nightshift-${randomBytes(6).toString('hex')}`,
         reconnectPeriod: 0,
         connectTimeout: CONNECT_TIMEOUT_MS,
         ...(spec.username !== null ? { username: spec.username } : {}),
         ...(spec.password !== null ? { password: spec.password } : {}),
-      }), 'connection', CONNECT_TIMEOUT_MS + 1_000).then(
+      })), 'connection', CONNECT_TIMEOUT_MS + 1_000).then(
         (c) => {
           c.on('close', forget);
           c.on('error', () => undefined);
