@@ -1,5 +1,5 @@
 /**
- * `nightshift export-onnx` as a real `node bin/nightshift.js` process on a real SQLite file: it
+ * `nightshift export-onnx` as a real `nightshift` process (the build, dist/main.js) on a real SQLite file: it
  * writes a GBDT version as an .onnx file that onnxruntime loads and that predicts the version's
  * probabilities from the feature matrix, prints where it wrote and what the input is, refuses to
  * overwrite a file without --force (exit 4), and answers a missing version with exit 3.

@@ -1,4 +1,4 @@
-/** `nightshift dataset define`, `ingest FILE` and `datasets` as real `node bin/nightshift.js` processes on a real SQLite file. */
+/** `nightshift dataset define`, `ingest FILE` and `datasets` as real `nightshift` processes (the build, dist/main.js) on a real SQLite file. */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

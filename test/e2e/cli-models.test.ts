@@ -1,5 +1,5 @@
 /**
- * The model commands as real `node bin/nightshift.js` processes on a real SQLite file: models,
+ * The model commands as real `nightshift` processes (the build, dist/main.js) on a real SQLite file: models,
  * import-onnx, versions, promote, rollback, champion-history and train, each with its happy path
  * and an error with its exit code (3 not found, 4 conflict, 5 invalid input).
  */

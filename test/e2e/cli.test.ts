@@ -1,4 +1,4 @@
-/** Every CLI command against real `node bin/nightshift.js` processes and real SQLite files. */
+/** Every CLI command against real `nightshift` processes (the build, dist/main.js) and real SQLite files. */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -1,5 +1,5 @@
 /**
- * At most this many short-lived CLI processes at once: each costs about a second of CPU, and
+ * At most this many short-lived CLI processes at once: each costs about half a second of CPU (the build, dist/main.js; twice that through tsx), and
  * starting dozens together on two cores only makes every one of them slow enough to hit its bound.
  */
 const MAX_CLI_PROCESSES = 3;
