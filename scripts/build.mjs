@@ -23,7 +23,9 @@ for (const extra of process.argv.slice(2)) {
 }
 
 // Dependencies stay in node_modules, except pure-JS ones every command loads, bundled into the
-// chunks: a process then reads a few files instead of hundreds at start-up.
+// chunks: a process then reads a few files instead of hundreds at start-up. Only packages whose
+// CommonJS code requires nothing outside itself can be bundled into ESM (yaml, which requires
+// "process", cannot): the check after the build refuses a bundle that would throw at start-up.
 const BUNDLED = ['typebox', 'kysely', 'ajv', 'ajv-formats'];
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const EXTERNAL = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.includes(d)).flatMap((d) => [d, `${d}/*`]);
@@ -49,6 +51,10 @@ try {
     chunkNames: 'chunk-[hash]',
     logLevel: 'warning',
   });
+  for (const file of readdirSync(`${root}${staging}`).filter((f) => f.endsWith('.js'))) {
+    const dynamic = /\b__require\("([^"]+)"\)/.exec(readFileSync(`${root}${staging}/${file}`, 'utf8'));
+    if (dynamic) throw new Error(`${file}: a bundled CommonJS package requires "${dynamic[1]}", which fails in an ES module at run time; leave its package out of BUNDLED`);
+  }
   const uiBytes = await buildUi(`${root}${staging}/ui`);
   writeFileSync(`${root}${staging}/.build-started`, `${t0}\n`);
   // A process started from the previous build loads its shared chunks lazily (e.g. the server's):
