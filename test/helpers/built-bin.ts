@@ -68,6 +68,7 @@ export function ensureBuilt(): string {
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
   }
-  if (!distIsFresh()) throw new Error('scripts/build.mjs left dist/ stale: a source changed during the build?');
+  // Still stale only if a source changed during the build (or has a future mtime): that build is
+  // the sources as they were when this test process started; a later process rebuilds.
   return DIST_MAIN;
 }
