@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the service to plain JavaScript in dist/ (esbuild, one bundle per entry, shared chunks,
-// packages left in node_modules), and the dashboard for the browser in dist/ui (build-ui.mjs).
+// most packages left in node_modules), and the dashboard for the browser in dist/ui (build-ui.mjs).
 // `npm start` runs this build: no TypeScript loader in the process, ~40 MB less memory and a
 // faster start than running the sources through tsx. The tests run it too (test/helpers/built-bin.ts).
 //

@@ -2,7 +2,7 @@
  * The compiled CLI, dist/main.js: what `npm start` and users run, and about half the CPU of a start
  * through tsx (bin/nightshift.js), which the suite pays for every CLI and `serve` process it spawns.
  * It is never stale: `npm test` builds it first (pretest), and the first use in a test process
- * rebuilds it when any input (src/, the build scripts) changed after the build began reading them.
+ * rebuilds it when any input (src/, the build scripts, package.json) changed after the build began reading them.
  * Test files run in parallel processes, so only one of them builds, under a lock directory.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,7 +27,8 @@ function newestMtime(dir: string): number {
 
 function newestInput(): number {
   const scripts = readdirSync(join(ROOT, 'scripts')).filter((f) => /^(build.*|entries)\.mjs$/.test(f));
-  return Math.max(newestMtime(join(ROOT, 'src')), ...scripts.map((f) => statSync(join(ROOT, 'scripts', f)).mtimeMs));
+  // package.json too: the build reads its dependencies (which to bundle, which to leave external).
+  return Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'package.json')).mtimeMs, ...scripts.map((f) => statSync(join(ROOT, 'scripts', f)).mtimeMs));
 }
 
 /** True when dist/ was built from the sources as they are now. */
