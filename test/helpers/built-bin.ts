@@ -1,9 +1,9 @@
 /**
- * The compiled CLI, dist/main.js: what `npm start` and users run, and about half the CPU of a start
- * through tsx (bin/nightshift.js), which the suite pays for every CLI and `serve` process it spawns.
- * It is never stale: `npm test` builds it first (pretest), and the first use in a test process
- * rebuilds it when any input (src/, the build scripts, package.json) changed after the build began reading them.
- * Test files run in parallel processes, so only one of them builds, under a lock directory.
+ * The compiled CLI, dist/main.js: what `npm start` and users run, and a fraction of the CPU of a
+ * start through tsx (bin/nightshift.js), which the suite pays for every CLI and `serve` process it
+ * spawns. It is never stale: `npm test` builds it first (pretest), and the first use in a test
+ * process rebuilds it when an input (src/, the build scripts, package.json) changed after the
+ * build began reading them. Test files run in parallel processes, so one builds, under a lock.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
