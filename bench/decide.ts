@@ -5,7 +5,7 @@
  *      (one pair at a time: one connection) and on PostgreSQL (CONCURRENCY at a time over a pool);
  *      target ≤ 5 s each. The other way of each is reported beside it;
  *   2. drift (bench/decide/drift.ts): PSI + KS of a 1M × 20 window against its reference through
- *      driftAgainst (what an assessment runs on the rows it loaded); target ≤ 2 s. Peer: scipy's
+ *      driftAgainstColumns (what an assessment runs on the window it loaded in columns); target ≤ 2 s. Peer: scipy's
  *      ks_2samp on the same columns (/usr/bin/python3; `apt-get install python3-scipy` when
  *      missing), KS only, ratio = ours / scipy;
  *   3. prediction logging (bench/decide/predict-log.ts): predict throughput of a real serve with
@@ -49,7 +49,6 @@ export async function run(): Promise<BenchResult[]> {
   results.push(
     result({ name: 'drift.psi_ks.1m_x20', value: d.seconds, unit: 's', target: DRIFT_TARGET_S, better: 'lower', ...peer }),
     result({ name: 'drift.psi_ks.1m_x20.cpu', value: d.cpuSeconds, unit: 's', target: null, better: 'lower', ...peerCpu }),
-    result({ name: 'drift.psi_ks.1m_x20.columns_only', value: d.columnsOnlySeconds, unit: 's', target: null, better: 'lower' }),
     result({ name: 'drift.profile.50k_x20', value: d.profileSeconds, unit: 's', target: null, better: 'lower' }),
     result({ name: 'drift.psi_ks.1m_x20.drifted_columns', value: d.driftedColumns.length, unit: 'of 2 shifted', target: null, better: 'higher' }),
   );
