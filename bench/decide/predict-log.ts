@@ -75,6 +75,11 @@ function startServer(dir: string, port: number, sampleRate: number): ServeProces
     NIGHTSHIFT_HOST: '127.0.0.1',
     NIGHTSHIFT_PORT: String(port),
     NIGHTSHIFT_LOG_LEVEL: 'info',
+    // The serving benchmark's settings: no credentials on the load's requests, rate budgets never reached.
+    NIGHTSHIFT_AUTH: 'off',
+    NIGHTSHIFT_RATE_PREDICT: '1000000000',
+    NIGHTSHIFT_RATE_INGEST: '1000000000',
+    NIGHTSHIFT_RATE_TRAIN: '1000000000',
     ML_TRAINING_ENABLED: 'false',
     NIGHTSHIFT_SHUTDOWN_GRACE: '5s',
     NIGHTSHIFT_PREDICTION_LOG_SAMPLE: String(sampleRate),
@@ -163,6 +168,9 @@ async function measure(seconds: number): Promise<PredictLogMeasurement> {
         await serve.waitForLog((l) => l.msg === 'declared datasets ready', 60_000);
         const mine = bodies.slice(slice * perRun, (slice + 1) * perRun);
         slice++;
+        // One request first: a load of error responses would measure the error path.
+        const probe = await call<unknown>(base, 'POST', `${MODEL_PATH}/predict`, mine[0]!);
+        if (probe.status !== 200) throw new Error(`predict: ${probe.status} ${JSON.stringify(probe.body).slice(0, 300)}`);
         await load(url, mine.slice(0, 5000), WARMUP_S, serve.proc.pid!);
         const r = await load(url, mine.slice(5000), seconds, serve.proc.pid!);
         (sampleRate === 1 ? on : off).push(r);
