@@ -43,6 +43,11 @@ export class PredictionLogger {
 
   constructor(private readonly d: { db: Db; clock: Clock; logger: Logger; settings: PredictionLogSettings; random?: () => number }) {}
 
+  /** Predictions sampled and not yet handed to a write (a batch reaching flushRows is handed over at once). */
+  get buffered(): number {
+    return this.#buffer.rows;
+  }
+
   /** Predictions dropped because the buffer was full (the store could not keep up). */
   get dropped(): number {
     return this.#dropped;
