@@ -61,6 +61,7 @@ export async function run(): Promise<BenchResult[]> {
     result({ name: 'assess.prediction_log.throughput_cost', value: l.costPercent, unit: '%', target: LOG_COST_TARGET_PERCENT, better: 'lower' }),
     // The same cost from the server's CPU time per request, which the machine's other load disturbs far less than req/s.
     result({ name: 'assess.prediction_log.cpu_cost', value: l.cpuCostPercent, unit: '%', target: null, better: 'lower' }),
+    result({ name: 'assess.prediction_log.cpu_cost_paired_median', value: l.pairedCpuCostPercent, unit: '%', target: null, better: 'lower' }),
     result({ name: 'assess.prediction_log.server_cpu_per_1k_on', value: l.cpuPer1kOn, unit: 's', target: null, better: 'lower' }),
     result({ name: 'assess.prediction_log.server_cpu_per_1k_off', value: l.cpuPer1kOff, unit: 's', target: null, better: 'lower' }),
     result({ name: 'assess.prediction_log.rps_on', value: l.bestOn, unit: 'req/s', target: null, better: 'higher' }),

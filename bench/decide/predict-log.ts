@@ -43,6 +43,12 @@ export interface PredictLogMeasurement {
   cpuPer1kOn: number;
   cpuPer1kOff: number;
   cpuCostPercent: number;
+  /**
+   * The same cost per pair (its on and off measurements ran back to back, under about the same load
+   * from other processes), the median over the pairs: steadier than the best of each mode when the
+   * machine's load drifts between pairs.
+   */
+  pairedCpuCostPercent: number;
   /** Rows in prediction_log at the end (the logged predictions of the "on" measurements and their warm-ups). */
   loggedRows: number;
   requestsOn: number;
@@ -188,7 +194,9 @@ async function measure(seconds: number): Promise<PredictLogMeasurement> {
     const requestsOn = on.reduce((s, r) => s + r.requests, 0);
     const cpuOn = Math.min(...on.map(cpuPer1k));
     const cpuOff = Math.min(...off.map(cpuPer1k));
-    return { on, off, bestOn, bestOff, costPercent: 100 * (1 - bestOn / bestOff), cpuPer1kOn: cpuOn, cpuPer1kOff: cpuOff, cpuCostPercent: 100 * (1 - cpuOff / cpuOn), loggedRows, requestsOn };
+    const paired = on.map((r, i) => 100 * (1 - cpuPer1k(off[i]!) / cpuPer1k(r))).sort((a, b) => a - b);
+    const pairedCpuCostPercent = paired[paired.length >> 1]!;
+    return { on, off, bestOn, bestOff, costPercent: 100 * (1 - bestOn / bestOff), cpuPer1kOn: cpuOn, cpuPer1kOff: cpuOff, cpuCostPercent: 100 * (1 - cpuOff / cpuOn), pairedCpuCostPercent, loggedRows, requestsOn };
   } finally {
     if (serve) await serve.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

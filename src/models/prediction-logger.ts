@@ -8,7 +8,8 @@
  * a crash loses it, at most one batch of sampled predictions, which the live metric can spare: it is
  * a sample already. Only rows with an entity are logged: a label finds its prediction by (entity,
  * time). Storage is bounded per model (`maxRowsPerModel`, newest kept) and by age
- * (`retentionDays`), pruned hourly.
+ * (`retentionDays`), pruned hourly and whenever `maxRowsPerModel` rows were written since the last
+ * prune, so a model logging thousands a second is held near twice its bound rather than an hour's worth.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
@@ -38,6 +39,8 @@ export class PredictionLogger {
   #timer: CappedTimer | null = null;
   #flushing: Promise<void> = Promise.resolve();
   #lastPrune = 0;
+  /** Rows written since the last prune (all models). */
+  #sincePrune = 0;
   #dropped = 0;
   #closed = false;
 
@@ -96,9 +99,13 @@ export class PredictionLogger {
     const { db, clock, logger, settings } = this.d;
     try {
       if (batch.rows > 0) await inTransaction(db, (x) => insertPredictionLog(x, batch));
+      this.#sincePrune += batch.rows;
       const now = clock.now();
-      if (now - this.#lastPrune >= PRUNE_EVERY_MS) {
+      // Hourly, or sooner once a model's bound may be exceeded: at serving rates (thousands a second) an hour
+      // would pile up millions of rows past the bound, and their deletion would hold the store for seconds.
+      if (now - this.#lastPrune >= PRUNE_EVERY_MS || this.#sincePrune >= settings.maxRowsPerModel) {
         this.#lastPrune = now;
+        this.#sincePrune = 0;
         for (const m of await loggedModels(db.k)) {
           await inTransaction(db, (x) => pruneModelLog(x, m.tenantId, m.modelName, settings.maxRowsPerModel, now - settings.retentionDays * DAY_MS));
         }

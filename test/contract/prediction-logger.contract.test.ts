@@ -3,7 +3,8 @@
  * written in batches (on flush, at `flushRows` without waiting for the timer, and on close: a
  * graceful stop loses none), every statement size of the batch's split exercised (256, 32, 4, 1
  * rows), a prediction logged twice kept once, one without an entity not logged, a model without a
- * score stored with none; sampling and the buffer bound drop what they must.
+ * score stored with none; sampling and the buffer bound drop what they must; a model's row bound is
+ * enforced as soon as that many rows were written, not only hourly.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -37,8 +38,8 @@ for (const target of await storeTargets()) {
       dbs.push(db);
       return db;
     };
-    const loggerOn = (db: Db, settings: Partial<PredictionLogSettings> = {}, random?: () => number) =>
-      new PredictionLogger({ db, clock: new ManualClock(NOW), logger: pino({ level: 'silent' }), settings: { ...SETTINGS, ...settings }, ...(random ? { random } : {}) });
+    const loggerOn = (db: Db, settings: Partial<PredictionLogSettings> = {}, random?: () => number, clock = new ManualClock(NOW)) =>
+      new PredictionLogger({ db, clock, logger: pino({ level: 'silent' }), settings: { ...SETTINGS, ...settings }, ...(random ? { random } : {}) });
     after(async () => {
       for (const db of dbs) await db.close();
     });
@@ -93,6 +94,25 @@ for (const target of await storeTargets()) {
       assert.equal(bounded.dropped, 15);
       await bounded.close();
       assert.equal((await logged(db, 'other')).length, 30);
+    });
+
+    test('a model past maxRowsPerModel is pruned to its newest rows once that many were written, within the hour', async () => {
+      const db = await open();
+      const clock = new ManualClock(NOW);
+      const log = loggerOn(db, { maxRowsPerModel: 50 }, undefined, clock);
+      log.log('acme', 'busy', 1, rowsOf(30), predictionsOf(30));
+      await log.flush();
+      assert.equal((await logged(db, 'busy')).length, 30);
+      // 60 more, each logged a millisecond after the last (the newest by logged_at are kept): 90 written since the first prune.
+      for (let i = 30; i < 90; i++) {
+        clock.advance(1);
+        log.log('acme', 'busy', 1, rowsOf(1, undefined, i), predictionsOf(1));
+      }
+      await log.flush();
+      const kept = await logged(db, 'busy');
+      assert.equal(kept.length, 50, 'pruned to the bound 60 ms after the first prune, not an hour later');
+      assert.equal(Math.min(...kept.map((r) => Number(r.logged_at))), NOW + 11, 'the 50 newest: logged at NOW + 11 … NOW + 60');
+      await log.close();
     });
   });
 }
