@@ -49,6 +49,10 @@ export async function run(): Promise<BenchResult[]> {
   results.push(
     result({ name: 'drift.psi_ks.1m_x20', value: d.seconds, unit: 's', target: DRIFT_TARGET_S, better: 'lower', ...peer }),
     result({ name: 'drift.psi_ks.1m_x20.cpu', value: d.cpuSeconds, unit: 's', target: null, better: 'lower', ...peerCpu }),
+    // The assessor's whole drift evidence on a SQLite store holding the 1M-row window: its newest DRIFT_MAX_ROWS read in columns, then compared.
+    result({ name: 'drift.assessor_path.1m_window_x20', value: d.assessorPath.seconds, unit: 's', target: null, better: 'lower' }),
+    result({ name: 'drift.assessor_path.1m_window_x20.cpu', value: d.assessorPath.cpuSeconds, unit: 's', target: null, better: 'lower' }),
+    result({ name: 'drift.assessor_path.rows_compared', value: d.assessorPath.rowsCompared, unit: 'rows', target: null, better: 'higher' }),
     result({ name: 'drift.profile.50k_x20', value: d.profileSeconds, unit: 's', target: null, better: 'lower' }),
     result({ name: 'drift.psi_ks.1m_x20.drifted_columns', value: d.driftedColumns.length, unit: 'of 2 shifted', target: null, better: 'higher' }),
   );

@@ -12,6 +12,8 @@
  * (src/policy/assessor.ts) calls on the window it loaded in columns — over the 1M rows (the
  * service itself reads at most DRIFT_MAX_ROWS of them); best of REPEATS. Reading the window from
  * the store is not in it (that is loadSampleColumns, training's reader).
+ * Also timed (no target): the assessor's whole path on a SQLite store holding the recent window —
+ * its newest DRIFT_MAX_ROWS read in columns (loadNewestColumns), then compared.
  * Peer: scipy's ks_2samp on the same columns (bench/decide/ks_peer.py, /usr/bin/python3), KS only,
  * against the raw reference (it sorts both samples each call). Its D beside ours is a check: ours
  * reads the reference's 256-quantile grid, so it may differ by about 1/256.
@@ -23,9 +25,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../src/data/synthetic/prng.ts';
-import type { SampleColumns } from '../../src/data/types.ts';
+import type { DatasetSchema, RawSample, SampleColumns } from '../../src/data/types.ts';
+import { defineDataset } from '../../src/data/ingest/dataset-service.ts';
+import { inTransaction, openDb } from '../../src/store/db.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { loadNewestColumns } from '../../src/store/sample-window.ts';
+import { DRIFT_MAX_ROWS } from '../../src/policy/assessor.ts';
+import { writeSamples } from '../../src/store/samples.ts';
+import { insertTenant } from '../../src/store/tenants.ts';
 import { DRIFT_DEFAULTS } from '../../src/policy/drift.ts';
-import { driftAgainstColumns, profileColumns } from '../../src/policy/profile.ts';
+import { driftAgainstColumns, profileColumns, type ModelProfile } from '../../src/policy/profile.ts';
 import { parseFeatureSpec } from '../../src/data/features/index.ts';
 import { PROFILE_ROWS } from '../../src/training/pipeline.ts';
 import { progress } from '../api/progress.ts';
@@ -44,6 +53,12 @@ export interface DriftMeasurement {
   seconds: number;
   /** This process's CPU time (user + system) of that best run: what it cost, whatever else the machine ran. */
   cpuSeconds: number;
+  /**
+   * The assessor's whole drift evidence (recentDrift but for reading the stored profile) on a real
+   * SQLite store holding the recent window: its newest DRIFT_MAX_ROWS read in columns
+   * (loadNewestColumns), then driftAgainstColumns, best of REPEATS; wall and CPU seconds.
+   */
+  assessorPath: { seconds: number; cpuSeconds: number; rowsCompared: number };
   profileSeconds: number;
   profileRows: number;
   driftedColumns: string[];
@@ -125,7 +140,54 @@ function scipyPeer(reference: readonly Float64Array[], recent: readonly Float64A
   }
 }
 
-function measure(): DriftMeasurement {
+/**
+ * The recent window written to a fresh SQLite store (a dataset of the 20 columns), then read back and
+ * compared as recentDrift (src/policy/assessor.ts) does it: loadNewestColumns, then driftAgainstColumns.
+ */
+async function throughTheStore(profile: ModelProfile, recent: readonly Float64Array[]): Promise<{ seconds: number; cpuSeconds: number; rowsCompared: number; drifted: string[] }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ns-bench-drift-store-'));
+  const db = await openDb({ dataDir, databaseUrl: null });
+  try {
+    await migrate(db);
+    const schema: DatasetSchema = {
+      id: 'recent',
+      tenantId: 'acme',
+      entityKey: 'entity',
+      timestamp: 'ts',
+      features: Array.from({ length: COLUMNS }, (_, c) => ({ name: name(c), type: 'numeric' as const, nullable: true })),
+      label: { name: 'y', type: 'numeric', nullable: true },
+    };
+    await inTransaction(db, (x) => insertTenant(x, { id: 'acme', name: 'acme', timezone: 'UTC' }, 0));
+    await defineDataset(db, schema, 0);
+    const CHUNK = 10_000;
+    for (let from = 0; from < ROWS; from += CHUNK) {
+      const rows: RawSample[] = [];
+      for (let i = from; i < Math.min(ROWS, from + CHUNK); i++) {
+        const values: Record<string, number> = {};
+        for (let c = 0; c < COLUMNS; c++) values[name(c)] = recent[c]![i]!;
+        rows.push({ entity: `e${i % 1000}`, ts: i * 1000, values, label: null });
+      }
+      await inTransaction(db, (x) => writeSamples(x, schema, rows));
+    }
+    let drift: ReturnType<typeof driftAgainstColumns> | null = null;
+    let min = { seconds: Number.POSITIVE_INFINITY, cpuSeconds: Number.POSITIVE_INFINITY };
+    for (let r = 0; r < REPEATS; r++) {
+      const t0 = performance.now();
+      const cpu = process.cpuUsage();
+      const window = await loadNewestColumns(db.k, 'acme', 'recent', { since: 0, until: ROWS * 1000 }, DRIFT_MAX_ROWS);
+      drift = driftAgainstColumns(profile, window, DRIFT_DEFAULTS, window.rows - DRIFT_MAX_ROWS);
+      const used = process.cpuUsage(cpu);
+      const seconds = (performance.now() - t0) / 1000;
+      if (seconds < min.seconds) min = { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
+    }
+    return { ...min, rowsCompared: drift!.rows, drifted: drift!.columns.filter((c) => c.drifted).map((c) => c.column) };
+  } finally {
+    await db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(): Promise<DriftMeasurement> {
   progress(`decide/drift: generating ${ROWS.toLocaleString('en')} × ${COLUMNS} reference and recent windows`);
   const reference = columnsOf('reference', false);
   const recent = columnsOf('recent', true);
@@ -142,15 +204,21 @@ function measure(): DriftMeasurement {
   const driftedColumns = drift.columns.filter((c) => c.drifted).map((c) => c.column);
   progress(`decide/drift: driftAgainstColumns over ${ROWS.toLocaleString('en')} rows × ${COLUMNS} in ${seconds.toFixed(3)} s (best of ${REPEATS}; CPU ${cpuSeconds.toFixed(3)} s); drifted: ${driftedColumns.join(', ')}`);
 
+  progress(`decide/drift: the recent window written to a SQLite store (setup), then its newest ${Math.min(ROWS, DRIFT_MAX_ROWS).toLocaleString('en')} read with loadNewestColumns and compared, as the assessor does`);
+  const store = await throughTheStore(profile, recent);
+  const assessorPath = { seconds: store.seconds, cpuSeconds: store.cpuSeconds, rowsCompared: store.rowsCompared };
+  if (store.drifted.join() !== driftedColumns.join()) throw new Error(`through the store, drifted ${store.drifted.join(', ')}; in memory ${driftedColumns.join(', ')}`);
+  progress(`decide/drift: ${store.rowsCompared.toLocaleString('en')} rows read from the store and compared in ${store.seconds.toFixed(3)} s (best of ${REPEATS}; CPU ${store.cpuSeconds.toFixed(3)} s)`);
+
   progress('decide/drift: scipy ks_2samp on the same columns (/usr/bin/python3)');
   const peer = scipyPeer(reference, recent);
   if (typeof peer === 'string') {
     progress(`WARNING: no peer: ${peer}`);
-    return { rows: ROWS, columns: COLUMNS, seconds, cpuSeconds, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: null, peerError: peer };
+    return { rows: ROWS, columns: COLUMNS, seconds, cpuSeconds, assessorPath, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: null, peerError: peer };
   }
   const maxAbsDiffD = Math.max(...drift.columns.map((c, i) => Math.abs((c.ks?.d ?? 0) - peer.d[i]!)));
   progress(`decide/drift: scipy ${peer.version} ks_2samp × ${COLUMNS}: ${peer.seconds.toFixed(3)} s (CPU ${peer.cpuSeconds.toFixed(3)} s); largest |D ours − D scipy| ${maxAbsDiffD.toExponential(2)}`);
-  return { rows: ROWS, columns: COLUMNS, seconds, cpuSeconds, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: { seconds: peer.seconds, cpuSeconds: peer.cpuSeconds, version: peer.version, maxAbsDiffD }, peerError: null };
+  return { rows: ROWS, columns: COLUMNS, seconds, cpuSeconds, assessorPath, profileSeconds, profileRows: profile.rows, driftedColumns, scipy: { seconds: peer.seconds, cpuSeconds: peer.cpuSeconds, version: peer.version, maxAbsDiffD }, peerError: null };
 }
 
-process.stdout.write(`${JSON.stringify(measure())}\n`);
+process.stdout.write(`${JSON.stringify(await measure())}\n`);
