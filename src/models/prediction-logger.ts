@@ -84,7 +84,7 @@ export class PredictionLogger {
     else if (b.rows > 0) this.#timer ??= cappedTimeout(() => void this.flush(), settings.flushMs);
   }
 
-  /** Writes what is buffered (and prunes, at most hourly). */
+  /** Writes what is buffered (and prunes: hourly, or once maxRowsPerModel rows were written since the last prune). */
   flush(): Promise<void> {
     this.#timer?.clear();
     this.#timer = null;
