@@ -5,11 +5,13 @@
  *      (one pair at a time: one connection) and on PostgreSQL (CONCURRENCY at a time over a pool);
  *      target ≤ 5 s each. The other way of each is reported beside it;
  *   2. drift (bench/decide/drift.ts): PSI + KS of a 1M × 20 window against its reference through
- *      driftAgainstColumns (what an assessment runs on the window it loaded in columns); target ≤ 2 s. Peer: scipy's
- *      ks_2samp on the same columns (/usr/bin/python3; `apt-get install python3-scipy` when
- *      missing), KS only, ratio = ours / scipy;
+ *      driftAgainstColumns (what an assessment runs on the window it loaded in columns); target ≤ 2 s.
+ *      Beside it, the assessor's whole path on a SQLite store (its newest rows read in columns, then
+ *      compared). Peer: scipy's ks_2samp on the same columns (/usr/bin/python3; `apt-get install
+ *      python3-scipy` when missing), KS only, ratio = ours / scipy;
  *   3. prediction logging (bench/decide/predict-log.ts): predict throughput of a real serve with
- *      logging on vs off, the serving benchmark's model and load; target: costs ≤ 10 %.
+ *      logging on vs off, the serving benchmark's model and load; target: costs ≤ 10 %. Beside it the
+ *      cost read from the server's CPU per request (best of each mode, and the median over pairs).
  * Wall times come with the CPU time of the measuring process: on a shared machine the wall time
  * includes waiting for the cores; the CPU time is what the work itself cost.
  */
