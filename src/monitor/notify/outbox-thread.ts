@@ -1,0 +1,129 @@
+/**
+ * The outbox's delivery in a worker thread of its own (outbox-thread-main.ts), so that sending
+ * webhooks and MQTT messages and writing their outcomes never takes the API's event loop. The
+ * thread opens its own store connection (SQLite: its own connection on the same file; PostgreSQL:
+ * a small pool of its own) and runs the same OutboxWorker the tests drive directly.
+ *
+ * This side wakes it when rows are written (a message; the thread also polls), and turns what it
+ * reports into this thread's terms: its log lines into this logger, its channel changes into the
+ * engine's events (NOTIFICATION_FAILING), its delivery counts into /metrics. A thread that dies is
+ * started again after a pause; its leased rows are taken again when their lease runs out.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { Level, Logger } from 'pino';
+import { entryUrl } from '../../entries.ts';
+import type { EngineEventMap, EngineEvents } from '../../events.ts';
+import { spawnModuleWorker, stopWorker } from '../../trainers/worker/spawn-worker.ts';
+import type { DeliveryCounts, OutboxWorkerOptions } from './outbox-worker.ts';
+
+/** What the thread needs to deliver as this process would: all of it plain data. */
+export interface OutboxThreadData {
+  store: { dataDir: string; databaseUrl: string | null };
+  /** Channel settings are sealed with the master key (the data dir's key file or NIGHTSHIFT_MASTER_KEY). */
+  sealed: boolean;
+  nodeId: string;
+  logLevel: string;
+  worker: Pick<OutboxWorkerOptions, 'failingAfter' | 'retry'> & Partial<Pick<OutboxWorkerOptions, 'leaseMs' | 'batchSize' | 'perChannel' | 'pollMs'>>;
+}
+
+type ForwardedEvent = 'notification:failing' | 'notification:recovered';
+
+export type ToThread = { type: 'wake' } | { type: 'stop' };
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'failed'; error: string }
+  | { type: 'log'; line: string }
+  | { type: 'counts'; counts: Array<[string, number]> }
+  | { [E in ForwardedEvent]: { type: 'event'; event: E; payload: EngineEventMap[E] } }[ForwardedEvent];
+
+export interface OutboxThreadOptions {
+  data: OutboxThreadData;
+  events: EngineEvents;
+  logger: Logger;
+  onCounts: (round: DeliveryCounts) => void;
+  /** How long a stop waits for the thread to record what it sent before it is terminated. */
+  stopTimeoutMs?: number;
+}
+
+const RESTART_MIN_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+
+export class OutboxThread {
+  readonly #o: OutboxThreadOptions;
+  #worker: Worker | null = null;
+  #stopping = false;
+  #restartMs = RESTART_MIN_MS;
+  #restartTimer: NodeJS.Timeout | null = null;
+  #ready: Promise<void> = Promise.resolve();
+
+  constructor(options: OutboxThreadOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    if (this.#worker || this.#stopping) return;
+    const worker = spawnModuleWorker(entryUrl('outbox-thread'), { workerData: this.#o.data });
+    this.#worker = worker;
+    this.#ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromThread) => {
+        if (m.type === 'ready') {
+          this.#restartMs = RESTART_MIN_MS;
+          resolve();
+        } else if (m.type === 'failed') reject(new Error(`notification delivery could not start: ${m.error}`));
+        else this.#receive(m);
+      });
+      worker.once('exit', () => reject(new Error('notification delivery thread exited before it started')));
+    });
+    // A wait on ready() that nobody made must not become an unhandled rejection.
+    this.#ready.catch(() => undefined);
+    worker.on('error', (error) => this.#o.logger.error({ err: error }, 'notification delivery thread failed'));
+    worker.once('exit', (code) => {
+      if (this.#worker === worker) this.#worker = null;
+      if (this.#stopping) return;
+      this.#o.logger.error({ code, restartInMs: this.#restartMs }, 'notification delivery thread exited; starting it again');
+      this.#restartTimer = setTimeout(() => {
+        this.#restartTimer = null;
+        this.start();
+      }, this.#restartMs);
+      this.#restartMs = Math.min(RESTART_MAX_MS, this.#restartMs * 2);
+    });
+  }
+
+  /** Resolves once the thread has opened its store and delivers; rejects if it could not. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Rows were written: the thread looks at once instead of at its next poll. */
+  wake(): void {
+    this.#worker?.postMessage({ type: 'wake' } satisfies ToThread);
+  }
+
+  /** Stops delivering: the thread records what it sent and gives back what it had not; terminated past the timeout. */
+  async close(): Promise<void> {
+    this.#stopping = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    const worker = this.#worker;
+    if (!worker) return;
+    worker.postMessage({ type: 'stop' } satisfies ToThread);
+    await stopWorker(worker, this.#o.stopTimeoutMs ?? 15_000);
+  }
+
+  #receive(m: Exclude<FromThread, { type: 'ready' | 'failed' }>): void {
+    if (m.type === 'counts') this.#o.onCounts(new Map(m.counts));
+    else if (m.type === 'log') this.#log(m.line);
+    else if (m.event === 'notification:failing') this.#o.events.emit(m.event, m.payload);
+    else this.#o.events.emit(m.event, m.payload);
+  }
+
+  /** A line the thread's logger wrote, logged again here at its level (the thread has no output of its own). */
+  #log(line: string): void {
+    try {
+      const { level, msg, ...fields } = JSON.parse(line) as { level: number; msg?: string } & Record<string, unknown>;
+      const label = (this.#o.logger.levels.labels[level] ?? 'info') as Level;
+      this.#o.logger[label](fields, msg ?? '');
+    } catch {
+      this.#o.logger.info(line.trim());
+    }
+  }
+}
