@@ -67,7 +67,7 @@ async function measure(n: number, seconds: number): Promise<OutboxMeasurement> {
   const receiver = await startReceiver();
   const config = join(dir, 'nightshift.json');
   writeFileSync(config, JSON.stringify({ tenants: [{ id: 'acme', name: 'Acme', timezone: 'UTC' }], notifications: { channels: [{ id: 'hook', type: 'webhook', url: receiver.url, secret: SECRET }] } }));
-  const env = { NIGHTSHIFT_CONFIG: config, NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_HOST: '127.0.0.1', NIGHTSHIFT_PORT: '0', NIGHTSHIFT_LOG_LEVEL: 'info' };
+  const env = { NIGHTSHIFT_CONFIG: config, NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_HOST: '127.0.0.1', NIGHTSHIFT_PORT: '0', NIGHTSHIFT_LOG_LEVEL: 'info', NIGHTSHIFT_AUTH: 'off' };
   const serve = new ServeProcess(env);
   let writer: Engine | null = null;
   try {

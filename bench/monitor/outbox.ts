@@ -19,6 +19,8 @@ export async function outboxResults(): Promise<BenchResult[]> {
   progress(`outbox: ${NOTIFICATIONS} webhooks through a real nightshift serve, API p99 idle and during delivery (${MEASURE_S} s each)`);
   const m = await runChild<OutboxMeasurement>(join(import.meta.dirname, 'outbox-measure.ts'), [String(NOTIFICATIONS), String(MEASURE_S)], 10 * 60_000);
   if (m.duplicates > 0 || m.badSignatures > 0) throw new Error(`receiver saw ${m.duplicates} duplicates and ${m.badSignatures} bad signatures`);
+  // A p99 of refused requests (an API that wants a key) measures nothing: the run fails instead.
+  if (m.idle.non2xx > 0 || m.busy.non2xx > 0) throw new Error(`the API answered ${m.idle.non2xx + m.busy.non2xx} requests with an error status; the p99 would not be a store read's`);
   if (!m.deliveringThroughout) progress('WARNING: delivery ended before the busy API measurement did; raise NOTIFICATIONS');
   return [
     result({ name: 'outbox.webhook.delivery_rate', value: m.deliveryRate, unit: 'notifications/s', target: 1_000, better: 'higher' }),
