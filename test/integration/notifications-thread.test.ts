@@ -94,7 +94,8 @@ describe('outbox delivery thread', () => {
 
   for (const target of targets) {
     test(`a stop gives back the rows the thread took but had not sent (${target.name})`, { skip: target.skip && 'PostgreSQL unreachable', timeout: 120_000 }, async () => {
-      // A receiver that never answers: each delivery hangs until its timeout.
+      // A receiver that never answers: each delivery hangs until its timeout (5 s: longer than the
+      // stop takes to reach the thread, so no lane starts a second row meanwhile).
       const hanging: ServerResponse[] = [];
       let first: () => void = () => undefined;
       const requested = new Promise<void>((resolve) => (first = resolve));
@@ -107,7 +108,7 @@ describe('outbox delivery thread', () => {
       const t = await openTestEngine(store, { clock: systemClock });
       try {
         const n = t.engine.notifications;
-        await n.createChannel('acme', { id: 'hook', type: 'webhook', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, timeoutMs: 1_000 });
+        await n.createChannel('acme', { id: 'hook', type: 'webhook', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, timeoutMs: 5_000 });
         n.start();
         await n.ready();
         const total = 64;
@@ -116,7 +117,7 @@ describe('outbox delivery thread', () => {
         await t.close();
 
         const db = await openDb({ dataDir: store.dataDir, databaseUrl: store.databaseUrl });
-        const rows = await db.k.selectFrom('notification_outbox').select(['status', 'attempts', 'lease_owner']).execute();
+        const rows = await db.k.selectFrom('notification_outbox').select(['status', 'attempts', 'lease_owner', 'next_attempt_at']).execute();
         await db.close();
         assert.equal(rows.length, total);
         assert.ok(rows.every((r) => r.status === 'pending'), 'nothing delivered, nothing given up');
@@ -125,7 +126,8 @@ describe('outbox delivery thread', () => {
         const attempted = rows.filter((r) => Number(r.attempts) === 1);
         assert.equal(unsent.length + attempted.length, total);
         assert.ok(attempted.length >= 1 && attempted.length <= 16, `the sends under way were recorded (${attempted.length})`);
-        assert.ok(unsent.length >= total - 16, `the rows not yet sent are due again (${unsent.length})`);
+        assert.ok(unsent.length >= total - 16, `the rows not yet sent are left (${unsent.length})`);
+        assert.ok(unsent.every((r) => Number(r.next_attempt_at) <= Date.now()), 'and due again at once, not after their lease');
       } finally {
         for (const res of hanging) res.destroy();
         server.close();
