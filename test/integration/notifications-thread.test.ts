@@ -1,20 +1,25 @@
 /**
  * The started service delivers the outbox in a worker thread of its own: a webhook is sent and its
  * outcome recorded while the main event loop is blocked, and a stop gives back the rows the thread
- * had taken but not sent.
+ * had taken but not sent. A thread that cannot start leaves delivery to the main loop.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import pino from 'pino';
 import { systemClock } from '../../src/clock.ts';
+import { NotificationService } from '../../src/monitor/notify/notification-service.ts';
 import type { SourcedNotification } from '../../src/monitor/notify/notification-source.ts';
 import { openDb, sqliteFileIn } from '../../src/store/db.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/engine.ts';
+import { tempDir } from '../helpers/settings.ts';
+import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const SECRET = 'thread-test-secret-0123456789';
 
@@ -135,4 +140,37 @@ describe('outbox delivery thread', () => {
       }
     });
   }
+
+  test('a thread that cannot start (its store does not open) leaves delivery to the main loop', { timeout: 120_000 }, async () => {
+    const t = await openTestEngine(await targets[0]!.make(), { clock: systemClock });
+    const receiver = await new WebhookReceiver(SECRET).start();
+    const lines: Array<{ msg: string; reason?: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const n = new NotificationService({
+      db: t.engine.db,
+      clock: systemClock,
+      events: t.engine.events,
+      logger,
+      nodeId: 'fallback-node',
+      settings: t.engine.settings.notifications,
+      requireTenant: async () => undefined,
+      thread: { store: { dataDir: join(tempDir(), 'no-store-here'), databaseUrl: null }, sealed: false },
+    });
+    try {
+      await n.createChannel('acme', { id: 'hook', type: 'webhook', url: receiver.url, secret: SECRET });
+      n.start();
+      await n.ready();
+      const fallback = lines.find((l) => l.msg.includes('delivering on the main event loop instead'));
+      assert.ok(fallback, 'the fallback is logged');
+      assert.match(fallback.reason ?? '', /no-store-here|unable to open|SQLite/i);
+      assert.equal(await n.enqueue([notification(7)]), 1);
+      await receiver.waitForAccepted(1, 30_000);
+      assert.equal(receiver.accepted[0]!.headers['idempotency-key'], 'alert.opened:alr_thread_7');
+      assert.equal(receiver.accepted[0]!.signatureOk, true);
+    } finally {
+      await n.close();
+      await receiver.stop();
+      await t.close();
+    }
+  });
 });

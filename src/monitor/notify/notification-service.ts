@@ -187,11 +187,15 @@ export class NotificationService {
       events,
       logger,
       onCounts: (round) => addCounts(this.counts, round),
+      onUnavailable: (reason) => {
+        logger.warn({ reason }, 'notification delivery thread could not start; delivering on the main event loop instead');
+        this.worker.start();
+      },
     });
     this.#thread.start();
   }
 
-  /** Resolves once delivery runs (its thread has opened the store); at once when delivery is on this thread. */
+  /** Resolves once delivery runs: its thread has opened the store, or delivery fell back to this thread. */
   async ready(): Promise<void> {
     await this.#thread?.ready();
   }

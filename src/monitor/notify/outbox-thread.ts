@@ -7,7 +7,9 @@
  * This side wakes it when rows are written (a message; the thread also polls), and turns what it
  * reports into this thread's terms: its log lines into this logger, its channel changes into the
  * engine's events (NOTIFICATION_FAILING), its delivery counts into /metrics. A thread that dies is
- * started again after a pause; its leased rows are taken again when their lease runs out.
+ * started again after a pause; its leased rows are taken again when their lease runs out. A thread
+ * that cannot start at all (its module cannot be found where this code was bundled, its store does
+ * not open) is reported once to `onUnavailable`, whose caller delivers on its own loop instead.
  */
 import type { Worker } from 'node:worker_threads';
 import type { Level, Logger } from 'pino';
@@ -41,6 +43,8 @@ export interface OutboxThreadOptions {
   events: EngineEvents;
   logger: Logger;
   onCounts: (round: DeliveryCounts) => void;
+  /** The first start failed before the thread delivered anything; it is not started again. */
+  onUnavailable: (reason: string) => void;
   /** How long a stop waits for the thread to record what it sent before it is terminated. */
   stopTimeoutMs?: number;
 }
@@ -54,6 +58,7 @@ export class OutboxThread {
   #stopping = false;
   #restartMs = RESTART_MIN_MS;
   #restartTimer: NodeJS.Timeout | null = null;
+  #delivered = false;
   #ready: Promise<void> = Promise.resolve();
 
   constructor(options: OutboxThreadOptions) {
@@ -64,32 +69,44 @@ export class OutboxThread {
     if (this.#worker || this.#stopping) return;
     const worker = spawnModuleWorker(entryUrl('outbox-thread'), { workerData: this.#o.data });
     this.#worker = worker;
-    this.#ready = new Promise<void>((resolve, reject) => {
+    let failure = 'the thread exited before it started';
+    this.#ready = new Promise<void>((resolve) => {
       worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') {
+          this.#delivered = true;
           this.#restartMs = RESTART_MIN_MS;
           resolve();
-        } else if (m.type === 'failed') reject(new Error(`notification delivery could not start: ${m.error}`));
+        } else if (m.type === 'failed') failure = m.error;
         else this.#receive(m);
       });
-      worker.once('exit', () => reject(new Error('notification delivery thread exited before it started')));
-    });
-    // A wait on ready() that nobody made must not become an unhandled rejection.
-    this.#ready.catch(() => undefined);
-    worker.on('error', (error) => this.#o.logger.error({ err: error }, 'notification delivery thread failed'));
-    worker.once('exit', (code) => {
-      if (this.#worker === worker) this.#worker = null;
-      if (this.#stopping) return;
-      this.#o.logger.error({ code, restartInMs: this.#restartMs }, 'notification delivery thread exited; starting it again');
-      this.#restartTimer = setTimeout(() => {
-        this.#restartTimer = null;
-        this.start();
-      }, this.#restartMs);
-      this.#restartMs = Math.min(RESTART_MAX_MS, this.#restartMs * 2);
+      worker.on('error', (error) => {
+        failure = error.message;
+        this.#o.logger.error({ err: error }, 'notification delivery thread failed');
+      });
+      worker.once('exit', (code) => {
+        if (this.#worker === worker) this.#worker = null;
+        if (this.#stopping) return resolve();
+        if (!this.#delivered) {
+          this.#stopping = true;
+          this.#o.onUnavailable(failure);
+          return resolve();
+        }
+        this.#restart(code);
+      });
     });
   }
 
-  /** Resolves once the thread has opened its store and delivers; rejects if it could not. */
+  /** A thread that delivered before and died: started again after a pause that doubles up to 30 s. */
+  #restart(code: number): void {
+    this.#o.logger.error({ code, restartInMs: this.#restartMs }, 'notification delivery thread exited; starting it again');
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      this.start();
+    }, this.#restartMs);
+    this.#restartMs = Math.min(RESTART_MAX_MS, this.#restartMs * 2);
+  }
+
+  /** Resolves once the thread has opened its store and delivers, or once it could not start (onUnavailable). */
   ready(): Promise<void> {
     return this.#ready;
   }
