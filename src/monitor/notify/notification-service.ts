@@ -18,7 +18,7 @@ import { PLAIN_CHANNEL_CONFIG, type ChannelConfigCodec } from './channel-config-
 import { inTransaction, type Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
 import { deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
-import { getOutboxRow, insertOutboxRows, listAttemptRows, listOutboxRows, OUTBOX_STATUS, outboxDepth, releaseLeases, type AttemptRow, type OutboxFilter, type OutboxRow } from '../../store/notification-outbox.ts';
+import { getOutboxRow, insertOutboxRows, listAttemptRows, listOutboxRows, nextDueAt, OUTBOX_STATUS, outboxDepth, releaseLeases, type AttemptRow, type OutboxFilter, type OutboxRow } from '../../store/notification-outbox.ts';
 import { describeTarget, parseChannel, type ChannelDefinition, type ChannelSpec } from './channel-spec.ts';
 import { LogSender } from './log-sender.ts';
 import { MqttSender } from './mqtt-sender.ts';
@@ -191,11 +191,16 @@ export class NotificationService {
         logger.warn({ reason }, 'notification delivery thread could not start; delivering on the main event loop instead');
         this.worker.start();
       },
+      hasWork: async () => (await nextDueAt(this.#d.db.k)) !== null,
+      pollMs: tuning?.pollMs ?? 1_000,
     });
     this.#thread.start();
   }
 
-  /** Resolves once delivery runs: its thread has opened the store, or delivery fell back to this thread. */
+  /**
+   * Resolves once delivery runs: its thread has opened the store, or delivery fell back to this
+   * thread. A thread still waiting for something to deliver is started now.
+   */
   async ready(): Promise<void> {
     await this.#thread?.ready();
   }
