@@ -174,15 +174,15 @@ describe('outbox delivery thread', () => {
     }
   });
 
-  test('rows written by another process are found by the poll: the thread starts and delivers them', { timeout: 120_000 }, async () => {
+  test('a channel and rows written by another process are found by the poll: the thread starts and delivers them', { timeout: 120_000 }, async () => {
     const store = await targets[0]!.make();
     const serving = await openTestEngine(store, { clock: systemClock, nodeId: 'serving' });
     const cli = await openTestEngine(store, { clock: systemClock, nodeId: 'cli' });
     const receiver = await new WebhookReceiver(SECRET).start();
     try {
-      await serving.engine.notifications.createChannel('acme', { id: 'hook', type: 'webhook', url: receiver.url, secret: SECRET });
-      // Started with nothing to deliver: no thread yet, and nothing here wakes it.
+      // Started with no channel and nothing to deliver: no thread yet, and nothing here wakes it.
       serving.engine.notifications.start();
+      await cli.engine.notifications.createChannel('acme', { id: 'hook', type: 'webhook', url: receiver.url, secret: SECRET });
       assert.equal(await cli.engine.notifications.enqueue([notification(9)]), 1);
       await receiver.waitForAccepted(1, 60_000);
       assert.equal(receiver.accepted[0]!.headers['idempotency-key'], 'alert.opened:alr_thread_9');

@@ -17,7 +17,7 @@ import { NO_AUDIT, type AuditRecorder } from '../../services/audit-service.ts';
 import { PLAIN_CHANNEL_CONFIG, type ChannelConfigCodec } from './channel-config-codec.ts';
 import { inTransaction, type Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
-import { deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
+import { anyEnabledChannel, deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
 import { getOutboxRow, insertOutboxRows, listAttemptRows, listOutboxRows, nextDueAt, OUTBOX_STATUS, outboxDepth, releaseLeases, type AttemptRow, type OutboxFilter, type OutboxRow } from '../../store/notification-outbox.ts';
 import { describeTarget, parseChannel, type ChannelDefinition, type ChannelSpec } from './channel-spec.ts';
 import { LogSender } from './log-sender.ts';
@@ -191,7 +191,7 @@ export class NotificationService {
         logger.warn({ reason }, 'notification delivery thread could not start; delivering on the main event loop instead');
         this.worker.start();
       },
-      hasWork: async () => (await nextDueAt(this.#d.db.k)) !== null,
+      hasWork: async () => (await anyEnabledChannel(this.#d.db.k)) || (await nextDueAt(this.#d.db.k)) !== null,
       pollMs: tuning?.pollMs ?? 1_000,
     });
     this.#thread.start();

@@ -4,10 +4,11 @@
  * thread opens its own store connection (SQLite: its own connection on the same file; PostgreSQL:
  * a small pool of its own) and runs the same OutboxWorker the tests drive directly.
  *
- * The thread starts once there is something to deliver: at once when the outbox holds pending rows,
- * else on the first row written here (`wake()`) or seen by a cheap poll (rows written by a CLI
- * command or another node). A process that never notifies anyone does not pay for loading the
- * delivery code a second time (under tsx, about 2 CPU-seconds).
+ * The thread starts once there may be something to deliver: at once when a channel exists or the
+ * outbox holds pending rows, else on the first row written here (`wake()`) or when a cheap poll
+ * finds either (a channel created on another node, rows a CLI command wrote). A process that
+ * notifies no one does not pay for loading the delivery code a second time (under tsx, about 2
+ * CPU-seconds), and one that does pays it at its start, not when its first notification is due.
  *
  * This side wakes it when rows are written (a message; the thread also polls), and turns what it
  * reports into this thread's terms: its log lines into this logger, its channel changes into the
@@ -50,7 +51,7 @@ export interface OutboxThreadOptions {
   onCounts: (round: DeliveryCounts) => void;
   /** The first start failed before the thread delivered anything; it is not started again. */
   onUnavailable: (reason: string) => void;
-  /** Whether the outbox holds rows to deliver (a pending row); asked until the thread is started. */
+  /** Whether there may be something to deliver (a channel, a pending row); asked until the thread is started. */
   hasWork: () => Promise<boolean>;
   /** How often hasWork is asked while the thread waits to be started. */
   pollMs: number;
