@@ -16,6 +16,7 @@ const entries = {
   'linear-train-worker': 'src/trainers/linear/train-worker.ts',
   launcher: 'src/runs/exec/launcher-main.ts',
   'sample-window-worker': 'src/store/sample-window-worker.ts',
+  'outbox-thread': 'src/monitor/notify/outbox-thread-main.ts',
 };
 for (const extra of process.argv.slice(2)) {
   const [name, file] = extra.split('=');

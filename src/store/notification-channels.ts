@@ -20,6 +20,12 @@ export async function listChannelRows(x: Executor, scope: TenantScope): Promise<
   return inScope(x.selectFrom('notification_channels').selectAll(), scope).orderBy('tenant_id').orderBy('id').execute();
 }
 
+/** Whether any tenant has an enabled channel: whether a node has anything it may have to deliver. */
+export async function anyEnabledChannel(x: Executor): Promise<boolean> {
+  const row = await x.selectFrom('notification_channels').select('id').where('enabled', '=', 1).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function getChannelRow(x: Executor, tenantId: string, id: string): Promise<ChannelRow | undefined> {
   return x.selectFrom('notification_channels').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
