@@ -172,6 +172,18 @@ function plausible(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown>
   }
 }
 
+/** Values that parse as the field's kind but are odd for it: crons that never fire, zones that barely exist, extreme durations. */
+const BY_NAME: ReadonlyArray<[RegExp, readonly unknown[]]> = [
+  [/cron|pattern/i, ['0 0 31 2 *', '0 0 30 2 *', '* * * * * * *', '@yearly', '@reboot', '0 0 L * *', '0 0 * * 5L', '0 0 1W * *', '0 0 * * 1#5', '*/0 * * * *', '60 * * * *', '0 0 29 2 1', '59 23 31 12 *', '0 0 0 * *', '0 0 * * 8', '1-0 * * * *', '0 0 * * MON-SUN/0']],
+  [/timezone|zone/i, ['Etc/GMT+14', 'Etc/GMT-14', 'America/Argentina/ComodRivadavia', 'UTC+1', 'Local', 'Z', 'utc', 'Europe/Kyiv', 'Asia/Kathmandu', 'Pacific/Chatham', 'Antarctica/Troll', 'posixrules', 'Factory', 'US/Pacific-New']],
+  [/every|jitter|grace|window|timeout|at$|when/i, ['0s', '0', '1ms', '999999d', '1e9h', '-1m', '1.5h', '1h30m', '1 h', 'P1D', 'PT1H', '9007199254740993ms', 'Infinity', 'now', 'queue', '2026-03-29T02:30:00', '2100-01-01T00:00:00Z', 0, -1, 2 ** 53]],
+  [/days|limit|version|max|attempts|threshold|points/i, [0, -1, 1e308, 2 ** 31, 2 ** 53, 0.5, '1', '007', 1e-7]],
+];
+const byName = (field: string): fc.Arbitrary<unknown> | null => {
+  const values = BY_NAME.filter(([re]) => re.test(field)).flatMap(([, v]) => v);
+  return values.length > 0 ? fc.constantFrom(...values) : null;
+};
+
 interface BodyCase {
   /** Sent as is (not JSON-encoded), with `contentType`. */
   raw?: string;
@@ -186,7 +198,10 @@ function bodyCases(valid: unknown, fields: readonly string[], schema: Schema | u
   const keys = fields.length > 0 ? fields : ['x'];
   const field = fc.constantFrom(...keys);
   const props = (schema?.properties ?? {}) as Record<string, Schema>;
-  const edge = fc.constantFrom(...keys).chain((k) => plausible(props[k]).map((v) => [k, v] as const));
+  const edge = fc.constantFrom(...keys).chain((k) => {
+    const named = byName(k);
+    return (named ? fc.oneof(plausible(props[k]), named) : plausible(props[k])).map((v) => [k, v] as const);
+  });
   const cases: Array<fc.Arbitrary<BodyCase>> = [
     // Edge values each field's schema accepts: one, two, or the whole body generated from the schema.
     edge.map(([k, v]) => ({ json: { ...base, [k]: v } })),
@@ -219,7 +234,11 @@ function queryCases(valid: Record<string, string>, schema: Schema | undefined): 
   const keys = [...new Set([...fields, ...Object.keys(valid), 'tenantId'])];
   // Values the query schema accepts, at its edges, as text (tenant fields keep the valid query's tenant).
   const edgeFields = fields.filter((k) => !['tenantId', 'organizationId', 'user_id', 'tenant'].includes(k));
-  const edge = edgeFields.length > 0 ? fc.constantFrom(...edgeFields).chain((k) => plausible(props[k]).map((v) => [k, enc(typeof v === 'string' ? v : JSON.stringify(v))] as const)) : fc.constant(['tenantId', 'acme'] as const);
+  const edge = edgeFields.length > 0
+    ? fc.constantFrom(...edgeFields).chain((k) => {
+        const named = byName(k);
+        return (named ? fc.oneof(plausible(props[k]), named) : plausible(props[k])).map((v) => [k, enc(typeof v === 'string' ? v : JSON.stringify(v))] as const);
+      }) : fc.constant(['tenantId', 'acme'] as const);
   const entry = fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...keys) }, { weight: 1, arbitrary: text.map((s) => enc(s)) }, { weight: 1, arbitrary: fc.constantFrom('a[b]', 'tenantId[]', '__proto__', 'limit[0]') }), queryText);
   return fc.oneof(
     { weight: 3, arbitrary: fc.array(edge, { maxLength: 4 }).map((entries) => [...Object.entries(valid).filter(([k]) => !entries.some(([e]) => e === k)).map(([k, v]) => [k, enc(v)]), ...entries]) },
