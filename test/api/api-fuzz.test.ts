@@ -9,8 +9,8 @@
  * Properties, checked on every response:
  * - never a 5xx;
  * - a 4xx carries the error envelope with a documented NS_ code and a message;
- * - after a 4xx the store is exactly as before (a dump of every table, rows ordered by primary key),
- *   but for the tables listed in UNCHANGED_EXCEPT with the reason each may move on a refused request.
+ * - after a 4xx the store is exactly as before (a dump of every table, rows ordered by primary key;
+ *   UNCHANGED_EXCEPT says why no table is left out).
  * Requests that succeed may change the store (they create tenants, queue trainings...): only the
  * refused ones are compared.
  */
@@ -28,22 +28,27 @@ import { dumpDifferences, storeDumper, type StoreDump } from '../helpers/store-d
 import { artifactBytesOf, trainedGbdt } from '../unit/serving-fixtures.ts';
 
 /**
- * Tables left out of the comparison after a 4xx, each with why a refused request may move it.
- * Everything else (the audit log included: it records accepted mutations only) must not change.
+ * Tables left out of the comparison after a 4xx, each with why a refused request may move it. None:
+ * - the audit log records accepted changes only (a refused request writes no entry);
+ * - the rate limiter counts every call of a rate-limited route, refused or not, but on SQLite (this
+ *   test's store) its counters are kept in memory; only on PostgreSQL are they rows (rate_limits),
+ *   which would belong here;
+ * - request logs go to the log stream, not to the store.
+ * Every other table must be exactly as before.
  */
-const UNCHANGED_EXCEPT: Readonly<Record<string, string>> = {
-  rate_limits:
-    "the per-tenant request budgets: a call to a rate-limited route is counted before its body is validated (onRequest/preValidation), so a flood of malformed training or predict calls spends the caller's budget like any other",
-};
+const UNCHANGED_EXCEPT: Readonly<Record<string, string>> = {};
 
 /**
  * Cases per route: query strings (fewer for a route that declares no query and no path parameter:
  * any query it gets is refused or ignored as a whole), and bodies for each route that takes one.
- * About 5,500 requests in all: well under a minute on a loaded 2-core machine.
+ * About 5,900 requests in all: 22 s on a lightly loaded 2-core machine, about 60 s under a heavy
+ * load. FUZZ_SCALE multiplies them for a longer run (FUZZ_SCALE=4: 200 query strings and 400
+ * bodies per route); a failure prints fast-check's seed, which reproduces it.
  */
-const QUERY_RUNS = 50;
-const NO_INPUT_QUERY_RUNS = 20;
-const BODY_RUNS = 100;
+const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? 1) || 1);
+const QUERY_RUNS = 50 * SCALE;
+const NO_INPUT_QUERY_RUNS = 20 * SCALE;
+const BODY_RUNS = 100 * SCALE;
 
 // ---------------------------------------------------------------- arbitraries
 
@@ -369,7 +374,7 @@ describe('fuzzing every route: never a 5xx, and a refused request changes nothin
     assert.deepEqual(dumpDifferences(before, await dump()), []);
   });
 
-  test('every route, hundreds of query strings and bodies each', { timeout: 600_000 }, async (ctx) => {
+  test('every route: its query strings and, when it takes one, its body', { timeout: 600_000 * SCALE }, async (ctx) => {
     const started = Date.now();
     const caller = fc.oneof({ weight: 3, arbitrary: fc.constant(callers[0]!) }, { weight: 1, arbitrary: fc.constant(callers[1]!) });
     for (const route of routes) {
@@ -409,7 +414,7 @@ describe('fuzzing every route: never a 5xx, and a refused request changes nothin
     const total: Record<string, number> = {};
     for (const tally of statuses.values()) for (const [k, n] of Object.entries(tally)) total[k] = (total[k] ?? 0) + n;
     assert.deepEqual(failures, [], `${failures.length} routes failed their properties`);
-    // Hundreds of cases for each route's query and body: the loop above must have sent them all.
+    // Every case of every route was sent (none skipped by a generator that gave up).
     assert.ok(sent >= routes.length * NO_INPUT_QUERY_RUNS + (routes.filter((r) => TAKES_BODY.has(r.method)).length * BODY_RUNS), `requests sent: ${sent} in ${seconds.toFixed(1)} s`);
     ctx.diagnostic(`fuzzed ${routes.length} routes with ${sent} requests in ${seconds.toFixed(1)} s: ${JSON.stringify(total)}`);
   });
