@@ -4,8 +4,9 @@
  * that can raise or clear an alert happens here: a run ends or is recovered, an assessment is
  * stored, labels arrive (a new live point is recorded first), the champion changes, a notification
  * channel fails or recovers, the model cache refuses a champion's artifact for failing its integrity
- * check (ARTIFACT_INTEGRITY, cleared once the model's champion loads or is found current again). A pass reads a fixed number of statements (store/monitor-facts.ts) and
- * writes only what changes: alerts opened, alerts resolved. Their events follow the commit.
+ * check (ARTIFACT_INTEGRITY, cleared once the model's champion loads or is found current again). A
+ * pass reads a fixed number of statements (store/monitor-facts.ts) and writes only what changes:
+ * alerts opened, alerts resolved. Their events follow the commit.
  *
  * Passes never overlap in a process: requests made while one runs are merged into the next one.
  * Across nodes, the unique partial index keeps one active alert per key, and an alert is resolved
@@ -324,9 +325,18 @@ export class MonitorService {
       );
       groups.push({ tenantId, model: '', conditions });
     }
+    const cleared: Array<() => void> = [];
     for (const [tenantId, artifacts] of this.#artifacts) {
       if (scope !== ALL_TENANTS && scope !== tenantId) continue;
-      for (const [model, a] of artifacts) groups.push({ tenantId, model, conditions: [artifactCondition(model, a)] });
+      for (const [model, a] of artifacts) {
+        // A model gone since: its alert is resolved as any gone model's; nothing will load it again.
+        if (!models.has(`${tenantId}\u0000${model}`)) {
+          artifacts.delete(model);
+          continue;
+        }
+        groups.push({ tenantId, model, conditions: [artifactCondition(model, a)] });
+        if (!a.failing) cleared.push(() => artifacts.get(model) === a && artifacts.delete(model));
+      }
     }
     const plan = reconcile(
       groups,
@@ -360,6 +370,8 @@ export class MonitorService {
         return [await insertAlerts(tx, rows), await resolveAlertRows(tx, plan.resolve, now, 'cleared')];
       });
     }
+    // Cleared integrity states have spoken (their alerts are resolved): forgotten.
+    for (const forget of cleared) forget();
     for (const r of opened) {
       const a = alertOf(r);
       this.#d.logger.warn({ alert: a.type, tenantId: a.tenantId, model: a.model, id: a.id }, `alert opened: ${a.message}`);
