@@ -154,7 +154,7 @@ export class Engine implements Services {
       thread: clock === systemClock ? { store: { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl }, sealed: true } : undefined,
     });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
-    this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models, audit });
+    this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models, audit, cacheEvents: this.models.cache.events });
     this.series = new SeriesService({ db, clock, settings: settings.monitor, models: this.models });
     const workers = this.workers;
     const scheduler = this.scheduler;

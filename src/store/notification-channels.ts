@@ -26,6 +26,12 @@ export async function anyEnabledChannel(x: Executor): Promise<boolean> {
   return row !== undefined;
 }
 
+/** Replaces a channel's stored settings if they are still `from` (a rotation re-sealing them); false when they changed meanwhile. */
+export async function replaceChannelConfig(x: Executor, tenantId: string, id: string, from: string, to: string): Promise<boolean> {
+  const result = await x.updateTable('notification_channels').set({ config: to }).where('tenant_id', '=', tenantId).where('id', '=', id).where('config', '=', from).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 export async function getChannelRow(x: Executor, tenantId: string, id: string): Promise<ChannelRow | undefined> {
   return x.selectFrom('notification_channels').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
