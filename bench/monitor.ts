@@ -1,14 +1,16 @@
 /**
- * Monitor benchmark (`npm run bench -- monitor`): one alert pass over 10,000 declared models
- * (100 tenants × 100 models, each with a champion, trainings, a live point and a drift assessment;
+ * Monitor benchmark (`npm run bench -- monitor`, bench/results/monitor.json): one alert pass over
+ * 10,000 declared models (100 tenants × 100 models, each with a champion, trainings, a live point and a drift assessment;
  * bench/monitor/pass.ts), in a fresh process per store. The target (≤ 2 s, issue 16) is on a pass
  * as the service makes it every TRAINING_MONITOR_INTERVAL: the median of 5 passes after the first.
  * The first pass (every declaration read and parsed, 4,010 alerts opened in one transaction) is
- * reported for context.
+ * reported for context. Then the notification outbox (monitor/outbox.ts, entries `outbox.…`): its
+ * delivery rate to a loopback webhook receiver, and the API's p99 while it delivers.
  */
 import { join } from 'node:path';
 import { runChild } from './lib/child.ts';
 import { result, type BenchResult } from './lib/results.ts';
+import { outboxResults } from './monitor/outbox.ts';
 
 interface PassOut {
   dialect: string;
@@ -32,5 +34,6 @@ export async function run(): Promise<BenchResult[]> {
       result({ name: `monitor.first_pass_alerts_opened.${dialect}`, value: r.opened, unit: 'alerts', target: null, better: 'higher' }),
     );
   }
+  out.push(...(await outboxResults()));
   return out;
 }

@@ -16,7 +16,6 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   api: () => import('./api.ts'),
   gbdt: () => import('./gbdt.ts'),
   serving: () => import('./serving.ts'),
-  outbox: () => import('./monitor-outbox.ts'),
   monitor: () => import('./monitor.ts'),
   decide: () => import('./decide.ts'),
   auth: () => import('./auth.ts'),

@@ -149,9 +149,12 @@ export class Engine implements Services {
       audit,
       // Channel settings hold secrets: sealed with the master key, as artifacts are encrypted.
       configCodec: sealedChannelConfig(sealerFor(settings)),
+      // Delivery in a thread of its own, off the API's event loop; it keeps the system's time, so an
+      // engine on an injected clock delivers on its own loop.
+      thread: clock === systemClock ? { store: { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl }, sealed: true } : undefined,
     });
     this.policy = new PolicyTrigger({ events, models: this.models, runs: this.runs, logger, debounceMs: settings.policyDebounceMs });
-    this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models, audit });
+    this.monitor = new MonitorService({ db, clock, events, logger, settings: settings.monitor, models: this.models, audit, cacheEvents: this.models.cache.events });
     this.series = new SeriesService({ db, clock, settings: settings.monitor, models: this.models });
     const workers = this.workers;
     const scheduler = this.scheduler;

@@ -11,6 +11,7 @@ export const ENTRIES = {
   'linear-train-worker': 'trainers/linear/train-worker',
   launcher: 'runs/exec/launcher-main',
   'sample-window-worker': 'store/sample-window-worker',
+  'outbox-thread': 'monitor/notify/outbox-thread-main',
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;

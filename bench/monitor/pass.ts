@@ -10,18 +10,17 @@
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { ManualClock } from '../../src/clock.ts';
 import { EngineEvents } from '../../src/events.ts';
 import { MONITOR_DEFAULTS } from '../../src/monitor/alert-thresholds.ts';
 import { MonitorService } from '../../src/services/monitor-service.ts';
-import { insertRows } from '../../src/store/bulk-statements.ts';
 import { inTransaction, openDb } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { parseModelDefinition } from '../../src/training/model-definition.ts';
-import { freshPostgresUrl, PG_BASE_URL } from '../../test/helpers/dialects.ts';
+import { freshPostgresUrl } from '../../test/helpers/dialects.ts';
 import { tempDir } from '../../test/helpers/settings.ts';
+import { championAliasRow, championVersionRow, dropSchema, insertChunks, tenantRow } from '../lib/seed-models.ts';
 
 const TENANTS = 100;
 const MODELS_PER_TENANT = 100;
@@ -30,10 +29,6 @@ const HOUR = 3_600_000;
 const STEADY_PASSES = 5;
 
 const progress = (text: string) => process.stderr.write(`monitor: ${text}\n`);
-
-async function chunks<T extends object>(x: Parameters<typeof insertRows>[0], table: string, rows: T[], size = 500): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) await insertRows(x, table, rows.slice(i, i + size));
-}
 
 async function measure(dialect: 'sqlite' | 'postgres') {
   const dataDir = tempDir('ns-bench-monitor-');
@@ -52,19 +47,14 @@ async function measure(dialect: 'sqlite' | 'postgres') {
     let n = 0;
     for (let t = 0; t < TENANTS; t += 1) {
       const tenantId = `tenant_${String(t).padStart(3, '0')}`;
-      tenants.push({ id: tenantId, name: tenantId, timezone: 'UTC', created_at: NOW, updated_at: NOW });
+      tenants.push(tenantRow(tenantId, NOW));
       for (let m = 0; m < MODELS_PER_TENANT; m += 1, n += 1) {
         const name = `model_${String(m).padStart(3, '0')}`;
         const jobId = `train-${name}`;
         const def = parseModelDefinition({ task: 'binary', dataset: 'readings', features: { continuous: ['temp', 'vibration', 'pressure'] }, retrain: { minNewSamples: 50 } }, '', name);
         defs.push({ tenant_id: tenantId, name, job_id: jobId, spec: JSON.stringify(def), origin: 'api', declared_hash: null, created_at: NOW, updated_at: NOW });
-        versions.push({
-          tenant_id: tenantId, model_name: name, version: 1, name: `${name}_${tenantId}_v1`, trainer: 'gbdt', params: '{}', mode: 'full', parent_version: null,
-          data_since: NOW - 30 * 24 * HOUR, data_until: NOW - 2 * HOUR, train_samples: 1000, holdout_samples: 200, metrics: '{"auc":0.9,"accuracy":0.85}',
-          gate_passed: 1, gate_reasons: '[]', artifact_sha256: 'x'.repeat(64), artifact_size: 1, training_ms: 1000, trigger: 'schedule', run_id: null,
-          was_champion: 1, created_at: NOW - 2 * HOUR, compared_to: null,
-        });
-        aliases.push({ tenant_id: tenantId, model_name: name, alias: 'champion', version: 1, revision: 1, updated_at: NOW - 2 * HOUR });
+        versions.push(championVersionRow(tenantId, name, { since: NOW - 30 * 24 * HOUR, until: NOW - 2 * HOUR, createdAt: NOW - 2 * HOUR }));
+        aliases.push(championAliasRow(tenantId, name, NOW - 2 * HOUR));
         for (let r = 0; r < 5; r += 1) {
           const failed = (n % 10 === 0 && r % 2 === 0) || (n % 20 === 5 && r >= 2);
           const finished = NOW - (5 - r) * HOUR;
@@ -89,13 +79,13 @@ async function measure(dialect: 'sqlite' | 'postgres') {
       }
     }
     await inTransaction(db, async (x) => {
-      await chunks(x, 'tenants', tenants);
-      await chunks(x, 'model_definitions', defs);
-      await chunks(x, 'model_versions', versions, 200);
-      await chunks(x, 'model_aliases', aliases);
-      await chunks(x, 'runs', runs, 100);
-      await chunks(x, 'model_live_points', points);
-      await chunks(x, 'assessments', assessments);
+      await insertChunks(x, 'tenants', tenants);
+      await insertChunks(x, 'model_definitions', defs);
+      await insertChunks(x, 'model_versions', versions, 200);
+      await insertChunks(x, 'model_aliases', aliases);
+      await insertChunks(x, 'runs', runs, 100);
+      await insertChunks(x, 'model_live_points', points);
+      await insertChunks(x, 'assessments', assessments);
     });
     // Fresh tables: statistics for the planner, as autovacuum would gather on a live store.
     await sql`analyze`.execute(db.k);
@@ -121,18 +111,6 @@ async function measure(dialect: 'sqlite' | 'postgres') {
     else rmSync(dataDir, { recursive: true, force: true });
     if (databaseUrl && !process.env.KEEP) await dropSchema(databaseUrl);
     else if (databaseUrl) progress(`kept ${databaseUrl}`);
-  }
-}
-
-async function dropSchema(url: string): Promise<void> {
-  const schema = /search_path%3D(ns_t_[0-9a-f]+)/.exec(url)?.[1];
-  if (!schema) return;
-  const client = new pg.Client({ connectionString: PG_BASE_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema ${schema} cascade`);
-  } finally {
-    await client.end();
   }
 }
 

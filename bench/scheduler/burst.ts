@@ -5,10 +5,10 @@
  * argv: <sqlite|postgres>
  */
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { ManualClock } from '../../src/clock.ts';
 import { Engine } from '../../src/engine.ts';
-import { freshPostgresUrl, PG_BASE_URL } from '../../test/helpers/dialects.ts';
+import { freshPostgresUrl } from '../../test/helpers/dialects.ts';
+import { dropSchema } from '../lib/seed-models.ts';
 import { benchLogger, fleetSettings, progress, SCHEDULES, tempDataDir } from './fleet.ts';
 
 const LOADED_AT = Date.parse('2026-03-01T00:00:30Z');
@@ -57,19 +57,6 @@ async function measureBurst(dialect: 'sqlite' | 'postgres'): Promise<BurstMeasur
   } finally {
     data.remove();
     if (databaseUrl) await dropSchema(databaseUrl);
-  }
-}
-
-/** The fresh schema the measurement used (its name is in the URL's search_path option). */
-async function dropSchema(url: string): Promise<void> {
-  const schema = /search_path%3D(ns_t_[0-9a-f]+)/.exec(url)?.[1];
-  if (!schema) return;
-  const client = new pg.Client({ connectionString: PG_BASE_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema ${schema} cascade`);
-  } finally {
-    await client.end();
   }
 }
 

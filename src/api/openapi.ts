@@ -17,7 +17,7 @@ export const API_TAGS = [
   { name: 'datasets', description: 'Tenant datasets: the schema of the samples, and sample ingest as JSON, NDJSON or CSV' },
   { name: 'models', description: 'Declared models per tenant: train, versions with metrics and gate verdicts, promotion, rollback, predictions, ONNX export and import' },
   { name: 'notifications', description: "A tenant's notification channels (webhook, MQTT, log; secrets never returned) and the outbox's notifications with their delivery history" },
-  { name: 'alerts', description: 'Alerts per model and tenant (LOW_ACCURACY, TRAINING_FAILURE, REPEATED_FAILURES, STUCK_JOB, MODEL_DEGRADATION, DATA_DRIFT, STALE_MODEL, NOTIFICATION_FAILING): open, acknowledged, resolved by themselves when their condition clears' },
+  { name: 'alerts', description: 'Alerts per model and tenant (LOW_ACCURACY, TRAINING_FAILURE, REPEATED_FAILURES, STUCK_JOB, MODEL_DEGRADATION, DATA_DRIFT, STALE_MODEL, NOTIFICATION_FAILING, ARTIFACT_INTEGRITY): open, acknowledged, resolved by themselves when their condition clears' },
   { name: 'keys', description: 'API keys for machines: one tenant and one role each, shown once, revocable' },
   { name: 'audit', description: 'The append-only audit log: who changed what and when, through the API, the CLI, trainings, alerts and key rotations' },
   { name: 'seed-compatible', description: 'Endpoints with the shapes of the in-house systems nightshift replaces, each a thin adapter over the routes above' },

@@ -14,6 +14,7 @@ export const ALERT_TYPES = [
   'DATA_DRIFT',
   'STALE_MODEL',
   'NOTIFICATION_FAILING',
+  'ARTIFACT_INTEGRITY',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -26,6 +27,8 @@ export const SEVERITY: Record<AlertType, 'warning' | 'critical'> = {
   DATA_DRIFT: 'warning',
   STALE_MODEL: 'warning',
   NOTIFICATION_FAILING: 'warning',
+  // Stored bytes that fail authentication: tampering, a mis-copied artifact, or a wrong master key.
+  ARTIFACT_INTEGRITY: 'critical',
 };
 
 export type Condition =

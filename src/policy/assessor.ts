@@ -8,13 +8,13 @@ import type { ModelRegistry, ModelVersion } from '../registry/index.ts';
 import type { Executor } from '../store/db.ts';
 import { getModelProfile } from '../store/model-profiles.ts';
 import { labelledPredictions } from '../store/prediction-log.ts';
-import { loadSamples } from '../store/sample-window.ts';
+import { loadNewestColumns } from '../store/sample-window.ts';
 import { countLabelledSince } from '../store/samples.ts';
 import { evaluate } from '../trainers/evaluate.ts';
 import type { ModelDefinition } from '../training/model-definition.ts';
 import { assess, type Assessment, type Evidence } from './assess.ts';
 import type { DatasetDrift } from './drift.ts';
-import { driftAgainst, type ModelProfile } from './profile.ts';
+import { driftAgainstColumns, type ModelProfile } from './profile.ts';
 import { NO_POLICY, type RetrainPolicy } from './retrain-policy.ts';
 
 /** Recent rows read for drift: the newest ones, at most this many. */
@@ -77,7 +77,7 @@ async function recentDrift(x: Executor, tenantId: string, def: ModelDefinition, 
   const profile = JSON.parse(stored) as ModelProfile;
   // The window at most as long as the model's own, ending now.
   const from = Math.max(since, now - def.dataRangeDays * DAY_MS);
-  let samples = await loadSamples(x, tenantId, def.dataset, { since: from, until: now + 1 });
-  if (samples.length > DRIFT_MAX_ROWS) samples = samples.slice(samples.length - DRIFT_MAX_ROWS);
-  return driftAgainst(profile, samples, policy.drift!);
+  // In columns, as training reads its window (reading values out of row objects cost more than the statistics), and only its newest rows.
+  const window = await loadNewestColumns(x, tenantId, def.dataset, { since: from, until: now + 1 }, DRIFT_MAX_ROWS);
+  return driftAgainstColumns(profile, window, policy.drift!, window.rows - DRIFT_MAX_ROWS);
 }

@@ -113,12 +113,15 @@ export function compareNumeric(column: string, ref: NumericProfile, values: Arra
 /**
  * One pass over the recent values, no sorted copy: how many fall in each PSI bin and in each cell
  * of the KS grid (cell k: grid[k-1] < v ≤ grid[k]; the last cell is past the grid). A value's
- * cell is found through a table of uniform buckets over the grid's range, then a step or two, and
- * its bin by counting the ≤ 9 edges below it: about 10× faster than sorting a million values.
+ * cell is found through a table of uniform buckets over the grid's range, then a step or two:
+ * about 10× faster than sorting a million values. Its PSI bin follows from its cell when no edge
+ * falls inside the cell (all but the few cells an edge splits), so only values in those cells
+ * count the ≤ 9 edges below them.
  */
 function countAgainst(ref: NumericProfile, values: ArrayLike<number>): { present: number; bins: Float64Array; grid: Float64Array } {
   const edges = Float64Array.from(ref.edges);
   const cellOf = gridIndex(ref.grid);
+  const binOfCell = cellBins(ref.grid, edges);
   const bins = new Float64Array(edges.length + 1);
   const cells = new Float64Array(ref.grid.length + 1);
   let present = 0;
@@ -126,12 +129,35 @@ function countAgainst(ref: NumericProfile, values: ArrayLike<number>): { present
     const v = values[i]!;
     if (!Number.isFinite(v)) continue;
     present++;
+    const cell = cellOf(v);
+    cells[cell]!++;
+    if (binOfCell[cell]! >= 0) continue;
     let bin = 0;
     for (let e = 0; e < edges.length; e++) if (edges[e]! < v) bin++;
     bins[bin]!++;
-    cells[cellOf(v)]!++;
   }
+  for (let k = 0; k < cells.length; k++) if (binOfCell[k]! >= 0) bins[binOfCell[k]!]! += cells[k]!;
   return { present, bins, grid: cells };
+}
+
+/**
+ * Each grid cell's PSI bin (the number of edges below its values), or -1 when an edge lies strictly
+ * inside the cell, so that its values fall in different bins. Cell k holds grid[k-1] < v ≤ grid[k].
+ */
+function cellBins(grid: readonly number[], edges: Float64Array): Int32Array {
+  const out = new Int32Array(grid.length + 1);
+  for (let k = 0; k <= grid.length; k++) {
+    const lo = k === 0 ? Number.NEGATIVE_INFINITY : grid[k - 1]!;
+    const hi = k === grid.length ? Number.POSITIVE_INFINITY : grid[k]!;
+    let below = 0;
+    let inside = false;
+    for (let e = 0; e < edges.length; e++) {
+      if (edges[e]! <= lo) below++;
+      else if (edges[e]! < hi) inside = true;
+    }
+    out[k] = inside ? -1 : below;
+  }
+  return out;
 }
 
 const GRID_BUCKETS = 4096;
@@ -158,7 +184,20 @@ function gridIndex(points: readonly number[]): (v: number) => number {
 }
 
 export function compareCategorical(column: string, ref: CategoricalProfile, values: ReadonlyArray<string | null>, t: DriftThresholds): ColumnDrift {
-  const cur = profileCategorical(values);
+  return compareCategoricalProfile(column, ref, profileCategorical(values), t);
+}
+
+/** A categorical column's profile from its counts per category (`count`: every value, missing ones included). */
+export function profileCategoricalCounts(counts: ReadonlyMap<string, number>, count: number): CategoricalProfile {
+  let present = 0;
+  for (const c of counts.values()) present += c;
+  const shares: Record<string, number> = {};
+  for (const [k, c] of counts) if (c > 0) shares[k] = c / present;
+  return { kind: 'categorical', count, shares, missing: count === 0 ? 0 : (count - present) / count };
+}
+
+/** compareCategorical on the recent values' profile (their counts), for callers that count them without a string per value. */
+export function compareCategoricalProfile(column: string, ref: CategoricalProfile, cur: CategoricalProfile, t: DriftThresholds): ColumnDrift {
   const known = Object.keys(ref.shares);
   const newCategories = Object.entries(cur.shares)
     .filter(([k]) => !(k in ref.shares))
@@ -169,7 +208,7 @@ export function compareCategorical(column: string, ref: CategoricalProfile, valu
   const curBins = [...known.map((k) => scale(cur, k)), newCategories.reduce((s, c) => s + c.share, 0) * (1 - cur.missing), cur.missing];
   const psi = psiOf(refBins, curBins);
   const by: ColumnDrift['by'] = psi >= t.psi ? ['psi'] : [];
-  return { column, kind: 'categorical', rows: values.length, psi, ks: null, newCategories: newCategories.slice(0, 20), drifted: by.length > 0, by };
+  return { column, kind: 'categorical', rows: cur.count, psi, ks: null, newCategories: newCategories.slice(0, 20), drifted: by.length > 0, by };
 }
 
 export function datasetDrift(columns: ColumnDrift[], t: Pick<DriftThresholds, 'share'>): DatasetDrift {

@@ -7,7 +7,7 @@
 import type { FeatureSpec } from '../data/features/index.ts';
 import type { RawSample, SampleColumns } from '../data/types.ts';
 import { rawColumns } from '../data/features/raw-columns.ts';
-import { compareCategorical, compareNumeric, datasetDrift, profileCategorical, profileNumeric, type ColumnProfile, type DatasetDrift, type DriftThresholds } from './drift.ts';
+import { compareCategoricalProfile, compareNumeric, datasetDrift, profileCategorical, profileCategoricalCounts, profileNumeric, type ColumnProfile, type DatasetDrift, type DriftThresholds } from './drift.ts';
 
 export interface ModelProfile {
   format: 'nightshift-profile';
@@ -68,25 +68,42 @@ function evenly(n: number, max: number): number[] {
   return Array.from({ length: max }, (_, i) => Math.floor(i * step));
 }
 
-/** Recent samples against a version's profile, column by column. */
-export function driftAgainst(profile: ModelProfile, samples: readonly RawSample[], t: DriftThresholds): DatasetDrift {
-  const entries = Object.entries(profile.columns);
-  const numeric = numericColumns(samples, entries.filter(([, ref]) => ref.kind === 'numeric').map(([column]) => column));
-  const columns = entries.map(([column, ref]) =>
-    ref.kind === 'numeric' ? compareNumeric(column, ref, numeric.get(column)!, t) : compareCategorical(column, ref, strings(samples, column), t),
-  );
-  return { ...datasetDrift(columns, t), rows: samples.length };
+/**
+ * A recent window in columns (as the assessor reads it: no object per row) against a version's
+ * profile, column by column, its rows from `from` on. A numeric profile column takes the numeric
+ * feature's values (missing, or a categorical feature: NaN); a categorical one counts the codes of
+ * a categorical feature (a numeric feature's values count as their text, as profileSamples reads them).
+ */
+export function driftAgainstColumns(profile: ModelProfile, w: SampleColumns, t: DriftThresholds, from = 0): DatasetDrift {
+  const start = Math.min(Math.max(0, from), w.rows);
+  const rows = w.rows - start;
+  const columns = Object.entries(profile.columns).map(([column, ref]) => {
+    const f = w.features.findIndex((x) => x.name === column);
+    const feature = f < 0 ? null : w.features[f]!;
+    const values = feature ? w.columns[f]!.subarray(start, w.rows) : null;
+    if (ref.kind === 'numeric') return compareNumeric(column, ref, values && feature!.type !== 'categorical' ? values : new Float64Array(rows).fill(Number.NaN), t);
+    return compareCategoricalProfile(column, ref, profileCategoricalCounts(values ? countsOf(values, feature!.type === 'categorical' ? feature!.categories ?? [] : null) : new Map(), rows), t);
+  });
+  return { ...datasetDrift(columns, t), rows };
 }
 
-/** The numeric columns' values (NaN = missing), read in one pass over the rows: each row object is visited once. */
-function numericColumns(samples: readonly RawSample[], names: readonly string[]): Map<string, Float64Array> {
-  const out = names.map(() => new Float64Array(samples.length));
-  for (let i = 0; i < samples.length; i++) {
-    const values = samples[i]!.values;
-    for (let c = 0; c < names.length; c++) {
-      const v = values[names[c]!];
-      out[c]![i] = typeof v === 'number' ? v : Number.NaN;
+/** Values per category: codes counted in an array first (one string per category, not per value); `categories` null: the values' text. */
+function countsOf(values: Float64Array, categories: readonly string[] | null): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (categories === null) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (Number.isNaN(v)) continue;
+      const k = String(v);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
     }
+    return counts;
   }
-  return new Map(names.map((n, c) => [n, out[c]!]));
+  const byCode = new Float64Array(categories.length);
+  for (let i = 0; i < values.length; i++) {
+    const code = values[i]!;
+    if (code >= 0 && code < byCode.length) byCode[code]!++;
+  }
+  for (let c = 0; c < categories.length; c++) if (byCode[c]! > 0) counts.set(categories[c]!, (counts.get(categories[c]!) ?? 0) + byCode[c]!);
+  return counts;
 }

@@ -8,6 +8,16 @@
  * and this re-encrypts what is not under the current key yet. Either way it also encrypts artifacts
  * stored in plaintext before encryption existed, and it can run again: what is current is skipped.
  * `forgetPrevious` drops the retired keys from the key file once nothing needs them.
+ *
+ * Secrets sealed with the master key (notification channels' settings) are re-sealed by `secrets`,
+ * which the caller supplies (the registry knows nothing of channels), before the artifacts.
+ *
+ * Why every model keeps serving and nothing is ever unreadable: the new key is added to the key
+ * file before anything is written under it, and the old one stays there (readers accept both) until
+ * `forgetPrevious`, which runs only once nothing is left under it. Each artifact is replaced
+ * atomically (a staged file renamed into place; one transaction on PostgreSQL), the channels'
+ * settings all in one transaction. A rotation cut short leaves every value under either key, and
+ * running it again finishes it.
  */
 import { generateMasterKey, writeKeyFile, type MasterKeyring } from '../crypto/master-key.ts';
 import { isNsError } from '../errors.ts';
@@ -22,8 +32,17 @@ export interface RotateMasterOptions {
   settings: ArtifactStorageSettings;
   /** Where the rotation is recorded (the CLI's engine's audit log). */
   audit?: AuditRecorder;
-  /** Drop the retired keys from the key file once every artifact is under the new one. */
+  /** Drop the retired keys from the key file once every artifact and secret is under the new one. */
   forgetPrevious?: boolean;
+  /** Re-seals the secrets sealed with the master key, under the ring's (new) current key. */
+  secrets?: (keyring: MasterKeyring) => Promise<SecretsResult>;
+}
+
+export interface SecretsResult {
+  resealed: number;
+  alreadyCurrent: number;
+  /** Secrets that could not be re-sealed (tampered, or under a key this process lacks). */
+  problems: Array<{ tenantId: string; what: string; message: string }>;
 }
 
 export interface RotateMasterResult {
@@ -34,6 +53,8 @@ export interface RotateMasterResult {
   alreadyCurrent: number;
   /** Artifacts that could not be re-encrypted (missing, corrupted, or under a key this process lacks). */
   problems: Array<{ tenantId: string; sha256: string; message: string }>;
+  /** The sealed secrets (notification channels). */
+  secrets: SecretsResult;
   forgotten: number;
 }
 
@@ -45,7 +66,8 @@ export async function rotateMasterKey(o: RotateMasterOptions): Promise<RotateMas
     keyring.reload();
   }
   const storage = createArtifactStorage(o.settings, o.db, new EncryptedCodec(keyring));
-  const result: RotateMasterResult = { source: keyring.source, previousKeyId: previous.id, keyId: keyring.current.id, rewritten: 0, alreadyCurrent: 0, problems: [], forgotten: 0 };
+  const secrets = (await o.secrets?.(keyring)) ?? { resealed: 0, alreadyCurrent: 0, problems: [] };
+  const result: RotateMasterResult = { source: keyring.source, previousKeyId: previous.id, keyId: keyring.current.id, rewritten: 0, alreadyCurrent: 0, problems: [], secrets, forgotten: 0 };
   for await (const item of storage.list()) {
     if (item.kind !== 'artifact' || item.sha256 === null) continue;
     try {
@@ -57,7 +79,7 @@ export async function rotateMasterKey(o: RotateMasterOptions): Promise<RotateMas
       result.problems.push({ tenantId: item.tenantId, sha256: item.sha256, message: error.message });
     }
   }
-  if (o.forgetPrevious && keyring.source === 'file' && keyring.file && result.problems.length === 0) {
+  if (o.forgetPrevious && keyring.source === 'file' && keyring.file && result.problems.length === 0 && secrets.problems.length === 0) {
     result.forgotten = keyring.ids.length - 1;
     writeKeyFile(keyring.file, [keyring.current]);
   }
@@ -66,7 +88,7 @@ export async function rotateMasterKey(o: RotateMasterOptions): Promise<RotateMas
     tenantId: null,
     target: 'master-key',
     before: { keyId: previous.id },
-    after: { keyId: keyring.current.id, source: keyring.source, rewritten: result.rewritten, alreadyCurrent: result.alreadyCurrent, problems: result.problems.length, forgotten: result.forgotten },
+    after: { keyId: keyring.current.id, source: keyring.source, rewritten: result.rewritten, alreadyCurrent: result.alreadyCurrent, problems: result.problems.length, secretsResealed: secrets.resealed, secretProblems: secrets.problems.length, forgotten: result.forgotten },
   });
   return result;
 }

@@ -3,8 +3,10 @@
  * evaluated (alert-rules.ts) against its thresholds, and at once, for its tenant, when something
  * that can raise or clear an alert happens here: a run ends or is recovered, an assessment is
  * stored, labels arrive (a new live point is recorded first), the champion changes, a notification
- * channel fails or recovers. A pass reads a fixed number of statements (store/monitor-facts.ts) and
- * writes only what changes: alerts opened, alerts resolved. Their events follow the commit.
+ * channel fails or recovers, the model cache refuses a champion's artifact for failing its integrity
+ * check (ARTIFACT_INTEGRITY, cleared once the model's champion loads or is found current again). A
+ * pass reads a fixed number of statements (store/monitor-facts.ts) and writes only what changes:
+ * alerts opened, alerts resolved. Their events follow the commit.
  *
  * Passes never overlap in a process: requests made while one runs are merged into the next one.
  * Across nodes, the unique partial index keeps one active alert per key, and an alert is resolved
@@ -17,8 +19,11 @@ import { NO_AUDIT, type AuditRecorder } from './audit-service.ts';
 import type { AlertEventPayload, EngineEvents } from '../events.ts';
 import { newId } from '../ids.ts';
 import type { ModelService } from '../models/model-service.ts';
+import type { ModelCacheEvents } from '../serving/model-cache-events.ts';
 import { livePoint } from '../models/live-point.ts';
+import { SYSTEM_ACTOR } from '../audit/actor.ts';
 import { modelConditions, SEVERITY, type Condition } from '../monitor/alert-rules.ts';
+import { integrityFailure, INTEGRITY_TEXT, type IntegrityReason } from '../monitor/artifact-integrity.ts';
 import { thresholdsFor, type MonitorSettings } from '../monitor/alert-thresholds.ts';
 import { reconcile, type ModelConditions } from '../monitor/reconcile.ts';
 import { acknowledgeAlertRow, activeAndRecentAlerts, getAlertRow, insertAlerts, listAlertRows, resolveAlertRows, type AlertFilter, type AlertRow } from '../store/alerts.ts';
@@ -55,6 +60,15 @@ export interface MonitorDeps {
   models: Pick<ModelService, 'list' | 'model' | 'registry'>;
   /** Acknowledgements are recorded (opening and resolving are, as the system's, by the audit service's watch). */
   audit?: AuditRecorder;
+  /** The model cache's events: a champion refused for its artifact's integrity, and loaded again. */
+  cacheEvents?: ModelCacheEvents;
+}
+
+interface ArtifactState {
+  failing: boolean;
+  version: number | null;
+  servingVersion: number | null;
+  reason: IntegrityReason;
 }
 
 export const alertOf = (r: AlertRow): Alert => ({
@@ -98,6 +112,8 @@ export class MonitorService {
   readonly #d: MonitorDeps;
   /** Per tenant, channel → failing (true) or recovered (false), from the notification events. */
   readonly #channels = new Map<string, Map<string, { failing: boolean; failures: number; lastError: string }>>();
+  /** Per tenant, model → whether its champion's artifact was last refused for its integrity, from the model cache's events. */
+  readonly #artifacts = new Map<string, Map<string, ArtifactState>>();
   readonly #off: Array<() => void> = [];
   /** Scopes asked for while a pass runs: the next pass covers them all. */
   #pending: Set<string> | 'all' | null = null;
@@ -134,6 +150,14 @@ export class MonitorService {
         this.request(tenantId);
       }),
     );
+    const cache = this.#d.cacheEvents;
+    if (cache) {
+      this.#off.push(
+        cache.on('model:load-failed', (e) => this.#artifactRefused(e)),
+        cache.on('model:loaded', ({ tenantId, modelName }) => this.#artifactServes(tenantId, modelName)),
+        cache.on('model:unchanged', ({ tenantId, modelName }) => this.#artifactServes(tenantId, modelName)),
+      );
+    }
     const every = this.#d.settings.intervalMs;
     this.#timer = setInterval(() => this.request(ALL_TENANTS), every);
     this.#timer.unref();
@@ -187,6 +211,39 @@ export class MonitorService {
     let m = this.#channels.get(tenantId);
     if (!m) this.#channels.set(tenantId, (m = new Map()));
     return m;
+  }
+
+  #artifactsOf(tenantId: string) {
+    let m = this.#artifacts.get(tenantId);
+    if (!m) this.#artifacts.set(tenantId, (m = new Map()));
+    return m;
+  }
+
+  /**
+   * A champion refused for its artifact's integrity: the alert's condition is raised, and the refusal
+   * is audited once per (model, version, reason), not on every recheck that fails again.
+   */
+  #artifactRefused(e: { tenantId: string; modelName: string; error: unknown; servingVersion: number | null; version: number | null }): void {
+    const failure = integrityFailure(e.error);
+    if (!failure || this.#closed) return;
+    const models = this.#artifactsOf(e.tenantId);
+    const before = models.get(e.modelName);
+    models.set(e.modelName, { failing: true, version: e.version, servingVersion: e.servingVersion, reason: failure.reason });
+    if (!before?.failing || before.version !== e.version || before.reason !== failure.reason) {
+      // On the pass chain, so idle() covers it and the entry precedes the alert it leads to.
+      const audit = this.#d.audit ?? NO_AUDIT;
+      const entry = { action: 'artifact.refused', tenantId: e.tenantId, target: `model/${e.tenantId}/${e.modelName}`, after: { version: e.version, reason: failure.reason, servingVersion: e.servingVersion, message: failure.message } };
+      this.#work = this.#work.then(() => audit.record(entry, { actor: SYSTEM_ACTOR }).catch((error: unknown) => this.#failed('artifact audit', error)));
+    }
+    this.request(e.tenantId);
+  }
+
+  /** The model's champion serves (loaded, or found current): a refusal recorded before no longer holds. */
+  #artifactServes(tenantId: string, modelName: string): void {
+    const state = this.#artifacts.get(tenantId)?.get(modelName);
+    if (!state?.failing || this.#closed) return;
+    state.failing = false;
+    this.request(tenantId);
   }
 
   #labelsArrived(tenantId: string, datasetId: string): void {
@@ -268,6 +325,19 @@ export class MonitorService {
       );
       groups.push({ tenantId, model: '', conditions });
     }
+    const cleared: Array<() => void> = [];
+    for (const [tenantId, artifacts] of this.#artifacts) {
+      if (scope !== ALL_TENANTS && scope !== tenantId) continue;
+      for (const [model, a] of artifacts) {
+        // A model gone since: its alert is resolved as any gone model's; nothing will load it again.
+        if (!models.has(`${tenantId}\u0000${model}`)) {
+          artifacts.delete(model);
+          continue;
+        }
+        groups.push({ tenantId, model, conditions: [artifactCondition(model, a)] });
+        if (!a.failing) cleared.push(() => artifacts.get(model) === a && artifacts.delete(model));
+      }
+    }
     const plan = reconcile(
       groups,
       existing.map((a) => ({ id: a.id, tenantId: a.tenant_id, model: a.model_name, type: a.type, subject: a.subject, status: a.status, resolvedAt: a.resolved_at === null ? null : Number(a.resolved_at) })),
@@ -300,6 +370,8 @@ export class MonitorService {
         return [await insertAlerts(tx, rows), await resolveAlertRows(tx, plan.resolve, now, 'cleared')];
       });
     }
+    // Cleared integrity states have spoken (their alerts are resolved): forgotten.
+    for (const forget of cleared) forget();
     for (const r of opened) {
       const a = alertOf(r);
       this.#d.logger.warn({ alert: a.type, tenantId: a.tenantId, model: a.model, id: a.id }, `alert opened: ${a.message}`);
@@ -370,4 +442,18 @@ export class MonitorService {
     return current;
   }
 
+}
+
+function artifactCondition(model: string, a: ArtifactState): Condition {
+  if (!a.failing) return { type: 'ARTIFACT_INTEGRITY', subject: '', state: 'clear' };
+  const serving = a.servingVersion === null ? 'nothing serves it' : `version ${a.servingVersion} keeps serving`;
+  const version = a.version === null ? 'the champion' : `champion version ${a.version}`;
+  return {
+    type: 'ARTIFACT_INTEGRITY',
+    subject: '',
+    state: 'raise',
+    message: `the artifact of ${version} of model "${model}" was refused: ${INTEGRITY_TEXT[a.reason]}; ${serving}. Restore the artifact, fix the master key, or roll back`,
+    value: a.version,
+    threshold: null,
+  };
 }

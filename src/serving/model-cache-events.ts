@@ -6,8 +6,11 @@ export interface ModelCacheEventMap {
   'model:loaded': { tenantId: string; modelName: string; version: number; previousVersion: number | null; sizeBytes: number; ms: number };
   /** A refresh or revalidation found the champion unchanged (no load). */
   'model:unchanged': { tenantId: string; modelName: string; version: number };
-  /** Loading or checking the champion failed; servingVersion keeps serving (null: nothing to serve). */
-  'model:load-failed': { tenantId: string; modelName: string; error: unknown; servingVersion: number | null };
+  /**
+   * Loading or checking the champion failed; servingVersion keeps serving (null: nothing to serve).
+   * `version`: the champion version whose load failed (null when the failure came before one was read).
+   */
+  'model:load-failed': { tenantId: string; modelName: string; error: unknown; servingVersion: number | null; version: number | null };
   /** Removed to stay within maxBytes (least recently used first). */
   'model:evicted': { tenantId: string; modelName: string; version: number; sizeBytes: number };
   /** A replaced or evicted predictor was closed once its last user finished. */

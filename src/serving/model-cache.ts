@@ -255,6 +255,7 @@ export class ModelCache {
   async #sync(key: string, tenantId: string, modelName: string, reason: SyncReason): Promise<Entry> {
     const started = this.#clock.now();
     let loading = false;
+    let attempted: number | null = null;
     try {
       const version = await this.#registry.champion(tenantId, modelName);
       if (!version) {
@@ -271,6 +272,7 @@ export class ModelCache {
         return current;
       }
       loading = true;
+      attempted = version.version;
       this.#counters.loads += 1;
       const what = `champion model "${modelName}" version ${version.version} (${versionName(tenantId, modelName, version.version)})`;
       const bytes = await this.#registry.artifacts.read(tenantId, version.artifact.sha256, what);
@@ -289,7 +291,7 @@ export class ModelCache {
     } catch (error) {
       // No champion any more (its tenant was deleted, on this node or another): stop serving the old one.
       if (!loading && isNsError(error) && error.code === 'NS_NOT_FOUND') this.#drop(key);
-      this.#fail(key, tenantId, modelName, reason, loading, error);
+      this.#fail(key, tenantId, modelName, reason, loading, attempted, error);
       throw error;
     }
   }
@@ -335,7 +337,7 @@ export class ModelCache {
     }
   }
 
-  #fail(key: string, tenantId: string, modelName: string, reason: SyncReason, loading: boolean, error: unknown): void {
+  #fail(key: string, tenantId: string, modelName: string, reason: SyncReason, loading: boolean, version: number | null, error: unknown): void {
     this.#errors.delete(key);
     this.#errors.set(key, { error, at: this.#clock.now() });
     if (this.#errors.size > MAX_REMEMBERED_ERRORS) this.#errors.delete(this.#errors.keys().next().value as string);
@@ -346,7 +348,7 @@ export class ModelCache {
     const log = { err: error, tenantId, modelName, reason, servingVersion: serving };
     if (nothingToLoad) this.#logger?.debug(log, 'model cache: nothing to serve');
     else this.#logger?.error(log, serving === null ? 'model cache: cannot load the champion' : `model cache: cannot load the new champion; version ${serving} keeps serving`);
-    this.events.emit('model:load-failed', { tenantId, modelName, error, servingVersion: serving });
+    this.events.emit('model:load-failed', { tenantId, modelName, error, servingVersion: serving, version });
   }
 }
 

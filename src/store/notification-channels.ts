@@ -20,6 +20,18 @@ export async function listChannelRows(x: Executor, scope: TenantScope): Promise<
   return inScope(x.selectFrom('notification_channels').selectAll(), scope).orderBy('tenant_id').orderBy('id').execute();
 }
 
+/** Whether any tenant has an enabled channel: whether a node has anything it may have to deliver. */
+export async function anyEnabledChannel(x: Executor): Promise<boolean> {
+  const row = await x.selectFrom('notification_channels').select('id').where('enabled', '=', 1).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Replaces a channel's stored settings if they are still `from` (a rotation re-sealing them); false when they changed meanwhile. */
+export async function replaceChannelConfig(x: Executor, tenantId: string, id: string, from: string, to: string): Promise<boolean> {
+  const result = await x.updateTable('notification_channels').set({ config: to }).where('tenant_id', '=', tenantId).where('id', '=', id).where('config', '=', from).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 export async function getChannelRow(x: Executor, tenantId: string, id: string): Promise<ChannelRow | undefined> {
   return x.selectFrom('notification_channels').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }

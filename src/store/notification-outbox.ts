@@ -51,6 +51,21 @@ export async function claimDueRows(db: Db, owner: string, now: number, leaseMs: 
 
 const byDue = (a: OutboxRow, b: OutboxRow) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/**
+ * Gives back the rows `owner` holds and has not finished (a delivery stopped by a shutdown): they
+ * are due again at once, for this node after its restart or for another node now, instead of after
+ * their lease runs out. Returns how many.
+ */
+export async function releaseLeases(x: Executor, owner: string, now: number): Promise<number> {
+  const result = await x
+    .updateTable('notification_outbox')
+    .set({ lease_owner: null, lease_expires_at: null, updated_at: now })
+    .where('lease_owner', '=', owner)
+    .where('status', '=', OUTBOX_STATUS.pending)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** When the next due row is, or null when none is pending. */
 export async function nextDueAt(x: Executor): Promise<number | null> {
   const row = await x.selectFrom('notification_outbox').select((eb) => eb.fn.min('next_attempt_at').as('at')).where('status', '=', 'pending').executeTakeFirst();

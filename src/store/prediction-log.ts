@@ -2,19 +2,68 @@
  * Predictions served through the API, keyed by (tenant, model, entity, ts, version), and their
  * labels once the matching sample arrives with one: the champion's live metric.
  */
-import { insertRows } from './bulk-statements.ts';
+import { CompiledQuery } from 'kysely';
+import { dialectOf, valueTuples } from './bulk-statements.ts';
 import type { Executor } from './db.ts';
-import type { PredictionLogTable } from './schema.ts';
 import { decodeSamples, dictionaryFor } from './samples.ts';
 import type { DatasetSchema, RawSample } from '../data/types.ts';
 
-export type PredictionLogRow = PredictionLogTable;
+/**
+ * Predictions to log, in columns (no object per prediction: the serving path appends to these):
+ * row i is (tenant[i], model[i], entity[i], ts[i], version[i], prediction[i], score[i], loggedAt[i]),
+ * score NaN when the model gives none.
+ */
+export interface PredictionLogBatch {
+  rows: number;
+  tenant: string[];
+  model: string[];
+  entity: string[];
+  ts: number[];
+  version: number[];
+  prediction: number[];
+  score: number[];
+  loggedAt: number[];
+}
 
-const CHUNK = 500;
+export const emptyPredictionLogBatch = (): PredictionLogBatch => ({ rows: 0, tenant: [], model: [], entity: [], ts: [], version: [], prediction: [], score: [], loggedAt: [] });
 
-/** A prediction logged twice (same entity, time and version) is kept once. */
-export async function insertPredictionLog(x: Executor, rows: readonly PredictionLogRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) await insertRows(x, 'prediction_log', rows.slice(i, i + CHUNK), 'on conflict do nothing');
+const COLUMNS = ['tenant_id', 'model_name', 'entity', 'ts', 'version', 'prediction', 'score', 'logged_at'];
+
+/**
+ * Rows per statement: full statements of the first size, the rest in the smaller ones. A handful of
+ * fixed texts, each compiled once and reused (statement-cache.ts), where a statement sized to each
+ * batch's remainder would be compiled anew on every flush.
+ */
+const STATEMENT_ROWS = [256, 32, 4, 1];
+const texts = new Map<string, string>();
+
+function insertText(x: Executor, rows: number): string {
+  const key = `${dialectOf(x)} ${rows}`;
+  let text = texts.get(key);
+  if (!text) texts.set(key, (text = `insert into prediction_log (${COLUMNS.join(', ')}) values ${valueTuples(x, rows, COLUMNS.map(() => null))} on conflict do nothing`));
+  return text;
+}
+
+/** Writes the batch; a prediction logged twice (same entity, time and version) is kept once. */
+export async function insertPredictionLog(x: Executor, b: PredictionLogBatch): Promise<void> {
+  let at = 0;
+  for (const size of STATEMENT_ROWS) {
+    for (; b.rows - at >= size; at += size) {
+      const parameters = new Array<unknown>(size * COLUMNS.length);
+      for (let i = 0, p = 0; i < size; i++) {
+        const r = at + i;
+        parameters[p++] = b.tenant[r];
+        parameters[p++] = b.model[r];
+        parameters[p++] = b.entity[r];
+        parameters[p++] = b.ts[r];
+        parameters[p++] = b.version[r];
+        parameters[p++] = b.prediction[r];
+        parameters[p++] = Number.isNaN(b.score[r]!) ? null : b.score[r];
+        parameters[p++] = b.loggedAt[r];
+      }
+      await x.executeQuery(CompiledQuery.raw(insertText(x, size), parameters));
+    }
+  }
 }
 
 export interface LabelledPrediction {
@@ -24,15 +73,20 @@ export interface LabelledPrediction {
   label: number;
 }
 
-/** The version's logged predictions at or after `since` whose sample has arrived with a label, oldest first. */
-export async function labelledPredictions(
-  x: Executor,
-  q: { tenantId: string; modelName: string; datasetId: string; version: number; since: number; limit: number },
-): Promise<LabelledPrediction[]> {
-  const rows = await x
+interface LabelledQuery {
+  tenantId: string;
+  modelName: string;
+  datasetId: string;
+  version: number;
+  since: number;
+  limit: number;
+}
+
+/** The version's logged predictions at or after `since` joined to their samples that arrived with a label, oldest first: one shape for both readers. */
+function labelledLogRows(x: Executor, q: LabelledQuery) {
+  return x
     .selectFrom('prediction_log as p')
     .innerJoin('samples as s', (j) => j.onRef('s.tenant_id', '=', 'p.tenant_id').onRef('s.entity', '=', 'p.entity').onRef('s.ts', '=', 'p.ts'))
-    .select(['p.ts', 'p.prediction', 'p.score', 's.label'])
     .where('p.tenant_id', '=', q.tenantId)
     .where('p.model_name', '=', q.modelName)
     .where('p.version', '=', q.version)
@@ -40,8 +94,12 @@ export async function labelledPredictions(
     .where('s.dataset_id', '=', q.datasetId)
     .where('s.label', 'is not', null)
     .orderBy('p.ts')
-    .limit(q.limit)
-    .execute();
+    .limit(q.limit);
+}
+
+/** The version's logged predictions at or after `since` whose sample has arrived with a label, oldest first. */
+export async function labelledPredictions(x: Executor, q: LabelledQuery): Promise<LabelledPrediction[]> {
+  const rows = await labelledLogRows(x, q).select(['p.ts', 'p.prediction', 'p.score', 's.label']).execute();
   return rows.map((r) => ({ ts: Number(r.ts), prediction: Number(r.prediction), score: r.score === null ? null : Number(r.score), label: Number(r.label) }));
 }
 
@@ -73,18 +131,6 @@ export async function labelledLoggedSamples(
   schema: DatasetSchema,
   q: { tenantId: string; modelName: string; version: number; since: number; limit: number },
 ): Promise<RawSample[]> {
-  const rows = await x
-    .selectFrom('prediction_log as p')
-    .innerJoin('samples as s', (j) => j.onRef('s.tenant_id', '=', 'p.tenant_id').onRef('s.entity', '=', 'p.entity').onRef('s.ts', '=', 'p.ts'))
-    .select(['s.ts', 's.entity', 's.label', 's.vals'])
-    .where('p.tenant_id', '=', q.tenantId)
-    .where('p.model_name', '=', q.modelName)
-    .where('p.version', '=', q.version)
-    .where('p.ts', '>=', q.since)
-    .where('s.dataset_id', '=', schema.id)
-    .where('s.label', 'is not', null)
-    .orderBy('p.ts')
-    .limit(q.limit)
-    .execute();
+  const rows = await labelledLogRows(x, { ...q, datasetId: schema.id }).select(['s.ts', 's.entity', 's.label', 's.vals']).execute();
   return decodeSamples(schema, await dictionaryFor(x, schema), rows.map((r) => ({ ts: Number(r.ts), entity: r.entity, label: r.label === null ? null : Number(r.label), vals: r.vals })));
 }

@@ -12,7 +12,7 @@ import { datasetSchemaOf, getDatasetRow } from './datasets.ts';
 import { sqliteFileOf, type Executor } from './db.ts';
 import { readWindowInParallel } from './sample-window-parallel.ts';
 import { SqliteWindowReader, type WindowPart } from './sample-window-sqlite.ts';
-import { CategoryDictionary, decodeSamples, dictionaryFor, selectSamplePage, selectSamplesAt, type StoredSample } from './samples.ts';
+import { CategoryDictionary, decodeSamples, dictionaryFor, newestRowsSince, selectSamplePage, selectSamplesAt, type StoredSample } from './samples.ts';
 
 /**
  * Orders ties on ts by entity in code-unit order, the same on every dialect (PostgreSQL sorts text
@@ -99,6 +99,17 @@ export async function loadSampleColumns(x: Executor, tenantId: string, datasetId
   const features: FeatureInfo[] = schema.features.map((f) => (f.type === 'categorical' ? { name: f.name, type: f.type, categories: dictionary.categories(f.name) } : { name: f.name, type: f.type }));
   checkCategoryCodes(schema, dictionary, features, part.columns);
   return { rows: part.rows, features, columns: part.columns, ts: part.ts, label: part.label, entityIndex: part.entityIndex, entities: part.entities };
+}
+
+/**
+ * The newest `maxRows` samples of a window (all of them when it holds fewer) in columns, in
+ * loadSampleColumns' order, reading only the part of the window they occupy. It starts at the
+ * instant of the maxRows-th newest: samples sharing that instant come whole, so there may be a few
+ * more rows than asked (the caller takes the last maxRows).
+ */
+export async function loadNewestColumns(x: Executor, tenantId: string, datasetId: string, window: DataWindow, maxRows: number): Promise<SampleColumns> {
+  const since = await newestRowsSince(x, tenantId, datasetId, window, maxRows);
+  return loadSampleColumns(x, tenantId, datasetId, { since, until: window.until });
 }
 
 async function readSqliteWindow(file: string, schema: DatasetSchema, window: DataWindow, threads: number): Promise<WindowPart> {

@@ -389,6 +389,26 @@ export function sampleOfBatchRow(schema: DatasetSchema, batch: SampleBatch, i: n
 }
 
 
+/**
+ * Where the newest `rows` samples of a window begin: the time of the rows-th newest (ties included
+ * from there on), or window.since when the window holds fewer. Walks the (tenant, dataset, ts) index
+ * backwards, without reading the rows.
+ */
+export async function newestRowsSince(x: Executor, tenantId: string, datasetId: string, window: DataWindow, rows: number): Promise<number> {
+  const row = await x
+    .selectFrom('samples')
+    .select('ts')
+    .where('tenant_id', '=', tenantId)
+    .where('dataset_id', '=', datasetId)
+    .where('ts', '>=', window.since)
+    .where('ts', '<', window.until)
+    .orderBy('ts', 'desc')
+    .offset(Math.max(0, rows - 1))
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.ts) : window.since;
+}
+
 /** Labelled samples with ts ≥ sinceMs: what a retrain policy's minNewSamples counts. */
 export async function countLabelledSince(x: Executor, tenantId: string, datasetId: string, sinceMs: number): Promise<number> {
   const row = await x

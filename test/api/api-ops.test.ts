@@ -217,7 +217,7 @@ describe('metric names and types', () => {
       health: { running: 0, queueDepth: async () => [] },
       jobs: { get: async () => undefined },
       models: { cache: { stats: () => ({ ...stats }) } },
-      notifications: { depth: async () => [], worker: { counts: new Map() } },
+      notifications: { depth: async () => [], counts: new Map() },
       series: { openAlertCounts: async () => [], gauges: async () => [] },
     } as unknown as ConstructorParameters<typeof EngineMetrics>[0];
     const metrics = new EngineMetrics(services);

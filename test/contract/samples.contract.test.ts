@@ -6,7 +6,7 @@ import { defineDataset, describeDataset } from '../../src/data/ingest/dataset-se
 import { ingestSamples } from '../../src/data/ingest/ingest-service.ts';
 import type { RawSample } from '../../src/data/types.ts';
 import type { Engine } from '../../src/engine.ts';
-import { loadSampleColumns, loadSamples } from '../../src/store/sample-window.ts';
+import { loadNewestColumns, loadSampleColumns, loadSamples } from '../../src/store/sample-window.ts';
 import { countSamplesSince, listCategories } from '../../src/store/samples.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/engine.ts';
@@ -310,6 +310,31 @@ for (const target of await storeTargets()) {
             });
           }
         }
+      } finally {
+        await t.close();
+      }
+    });
+
+    test("the newest rows of a window in columns: read from the instant of the n-th newest (its ties whole), the same rows as the whole window's tail", async () => {
+      const t = await openTestEngine(await target.make());
+      try {
+        await define(t.engine, 'acme', 'sensors');
+        // 7 devices per instant from i = 70 on (ties), one a minute before.
+        const rows = rowsFor(70).concat(Array.from({ length: 10 }, (_, k) => rowsFor(7, { from: 70 + k }).map((r, d) => ({ ...r, device: `dev-${d}`, time: T0 + (70 + k) * MIN }))).flat());
+        await ingestJson(t.engine, 'acme', 'sensors', rows);
+        const window = { since: T0, until: T0 + 1_000 * MIN };
+        const whole = await loadSampleColumns(t.engine.db.k, 'acme', 'sensors', window);
+        assert.equal(whole.rows, 140);
+        const tail = (w: typeof whole, n: number) => ({ ts: Array.from(w.ts.subarray(w.rows - n)), temp: Array.from(w.columns[0]!.subarray(w.rows - n)), entity: Array.from(w.entityIndex.subarray(w.rows - n), (e) => w.entities[e]) });
+        // The 10 newest: the last instant (7) and 3 of the one before, which comes whole.
+        const newest = await loadNewestColumns(t.engine.db.k, 'acme', 'sensors', window, 10);
+        assert.equal(newest.rows, 14);
+        assert.equal(newest.ts[0], T0 + 78 * MIN);
+        assert.deepEqual(tail(newest, 10), tail(whole, 10));
+        // Past the ties, on single rows: exactly n.
+        const older = await loadNewestColumns(t.engine.db.k, 'acme', 'sensors', { since: T0, until: T0 + 70 * MIN }, 5);
+        assert.deepEqual(Array.from(older.ts), [65, 66, 67, 68, 69].map((i) => T0 + i * MIN));
+        assert.equal((await loadNewestColumns(t.engine.db.k, 'acme', 'sensors', window, 1_000)).rows, 140, 'fewer than asked: the whole window');
       } finally {
         await t.close();
       }

@@ -8,7 +8,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/data/synthetic/prng.ts';
+import { parseFeatureSpec } from '../../src/data/features/index.ts';
+import type { RawSample, SampleColumns } from '../../src/data/types.ts';
 import { compareCategorical, compareNumeric, datasetDrift, DRIFT_DEFAULTS, kolmogorovPValue, profileCategorical, profileNumeric, psiOf, type DriftThresholds } from '../../src/policy/drift.ts';
+import { driftAgainstColumns, profileSamples } from '../../src/policy/profile.ts';
 
 const rng = new Rng(7, 'drift-test');
 const normal = () => {
@@ -88,6 +91,65 @@ describe('drift', () => {
     const c = compareNumeric('x', profile, withGaps, DRIFT_DEFAULTS);
     assert.ok(c.psi > 0.2, `40 % missing where the reference had none: psi ${c.psi}`);
     assert.ok(c.ks!.d < 0.02, 'the present values have the same distribution');
+  });
+
+  test("PSI's bins: a value's bin read from its KS grid cell is the bin counting the edges below it gives", () => {
+    const values = sample(30_000, () => (rng.next() < 0.05 ? Number.NaN : normal() * 1.3 + 0.2));
+    const bins = new Array<number>(profile.edges.length + 1).fill(0);
+    let present = 0;
+    for (const v of values) {
+      if (!Number.isFinite(v)) continue;
+      present++;
+      bins[profile.edges.filter((e) => e < v).length]!++;
+    }
+    const missing = (values.length - present) / values.length;
+    const expected = psiOf([...profile.shares.map((s) => s * (1 - profile.missing)), profile.missing], [...bins.map((b) => (b / present) * (1 - missing)), missing]);
+    const got = compareNumeric('x', profile, values, DRIFT_DEFAULTS).psi;
+    assert.ok(Math.abs(got - expected) < 1e-9, `psi ${got} vs counted ${expected}`);
+  });
+
+  test('a window in columns (what the assessor reads) drifts as its rows do: numeric, categorical codes, a new category, an absent column, the newest rows only', () => {
+    const spec = parseFeatureSpec({ continuous: ['temperature', 'pressure', 'absent'], categorical: ['model'] });
+    const reference: RawSample[] = Array.from({ length: 20_000 }, (_, i) => ({ entity: `m${i % 10}`, ts: i, values: { temperature: normal(), pressure: normal(), model: rng.next() < 0.5 ? 'A' : 'B' }, label: null }));
+    const profile = profileSamples(reference, spec, { since: 0, until: 20_000 });
+    // Old rows first (unshifted), then the recent ones: only these should be read.
+    const categories = ['A', 'B', 'C'];
+    const rows = 30_000;
+    const from = 10_000;
+    const temperature = new Float64Array(rows);
+    const pressure = new Float64Array(rows);
+    const model = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const recent = i >= from;
+      temperature[i] = normal() + (recent ? 0.6 : 0);
+      pressure[i] = rng.next() < 0.01 ? Number.NaN : normal();
+      model[i] = recent && rng.next() < 0.3 ? 2 : rng.next() < 0.5 ? 0 : 1;
+    }
+    const window: SampleColumns = {
+      rows,
+      features: [{ name: 'temperature', type: 'numeric' }, { name: 'model', type: 'categorical', categories }, { name: 'pressure', type: 'numeric' }],
+      columns: [temperature, model, pressure],
+      ts: Float64Array.from({ length: rows }, (_, i) => i),
+      label: new Float64Array(rows).fill(Number.NaN),
+      entityIndex: Int32Array.from({ length: rows }, (_, i) => i % 10),
+      entities: Array.from({ length: 10 }, (_, e) => `m${e}`),
+    };
+    const drift = driftAgainstColumns(profile, window, DRIFT_DEFAULTS, from);
+    assert.equal(drift.rows, rows - from);
+    const byName = new Map(drift.columns.map((c) => [c.column, c]));
+    // The same statistics on the recent rows' values as rows would give them.
+    const tail = (c: Float64Array) => c.slice(from);
+    assert.deepEqual(byName.get('temperature'), compareNumeric('temperature', profile.columns.temperature as never, tail(temperature), DRIFT_DEFAULTS));
+    assert.deepEqual(byName.get('pressure'), compareNumeric('pressure', profile.columns.pressure as never, tail(pressure), DRIFT_DEFAULTS));
+    assert.deepEqual(byName.get('absent'), compareNumeric('absent', profile.columns.absent as never, new Float64Array(rows - from).fill(Number.NaN), DRIFT_DEFAULTS));
+    const modelRef = profile.columns.model as Parameters<typeof compareCategorical>[1];
+    const modelDrift = byName.get('model')!;
+    const expected = compareCategorical('model', modelRef, Array.from(tail(model), (c) => categories[c]!), DRIFT_DEFAULTS);
+    assert.equal(modelDrift.psi, expected.psi);
+    assert.deepEqual(modelDrift.newCategories, expected.newCategories);
+    assert.equal(modelDrift.newCategories?.[0]?.value, 'C');
+    // `absent` was missing in the reference too: no drift there.
+    assert.deepEqual(drift.columns.filter((c) => c.drifted).map((c) => c.column).sort(), ['model', 'temperature']);
   });
 
   test('PSI and the Kolmogorov p-value on hand-checked values', () => {

@@ -21,6 +21,17 @@ export function sealedChannelConfig(sealer: SecretSealer): ChannelConfigCodec {
   };
 }
 
+/**
+ * A stored value sealed again under the sealer's current master key (a master key rotation), or
+ * null when it is sealed under that key already. Plain JSON rows are sealed now. A value that does
+ * not open (a key this process lacks, tampered) throws NS_STORE.
+ */
+export function resealChannelConfig(sealer: SecretSealer, tenantId: string, channelId: string, stored: string): string | null {
+  const plain = stored.startsWith('{');
+  if (!plain && !sealer.needsReseal(stored)) return null;
+  return sealer.seal(tenantId, plain ? stored : sealer.open(tenantId, stored, context(channelId)), context(channelId));
+}
+
 /** Plain JSON: for stores and tests that give no sealer. */
 export const PLAIN_CHANNEL_CONFIG: ChannelConfigCodec = Object.freeze({
   encode: (_t: string, _c: string, spec: ChannelSpec) => JSON.stringify(spec),

@@ -5,7 +5,7 @@ import type { NotificationService } from './notification-service.ts';
  * The outbox on /metrics: its depth (pending rows, and rows given up) read from the shared store at
  * scrape time, and the delivery attempts this node made, by channel type and outcome.
  */
-export function registerNotificationMetrics(registry: Registry, notifications: Pick<NotificationService, 'depth' | 'worker'>): void {
+export function registerNotificationMetrics(registry: Registry, notifications: Pick<NotificationService, 'depth' | 'counts'>): void {
   const registers = [registry];
   new Gauge({
     name: 'nightshift_notification_outbox_depth',
@@ -24,7 +24,7 @@ export function registerNotificationMetrics(registry: Registry, notifications: P
     registers,
     collect() {
       this.reset();
-      for (const [key, n] of notifications.worker.counts) {
+      for (const [key, n] of notifications.counts) {
         const [type, outcome] = key.split('|') as [string, string];
         this.inc({ type, outcome }, n);
       }

@@ -4,7 +4,8 @@
  * worker that delivers it. Routes, the CLI and /metrics call this service, never the store.
  *
  * Events are turned into outbox rows as they happen, in every process that has the engine open
- * (the CLI's rollback included); only a started service delivers them.
+ * (the CLI's rollback included); only a started service delivers them, in a worker thread of its
+ * own when it is given the store's location (`thread`), else on this event loop.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -16,13 +17,14 @@ import { NO_AUDIT, type AuditRecorder } from '../../services/audit-service.ts';
 import { PLAIN_CHANNEL_CONFIG, type ChannelConfigCodec } from './channel-config-codec.ts';
 import { inTransaction, type Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
-import { deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
-import { getOutboxRow, insertOutboxRows, listAttemptRows, listOutboxRows, OUTBOX_STATUS, outboxDepth, type AttemptRow, type OutboxFilter, type OutboxRow } from '../../store/notification-outbox.ts';
+import { anyEnabledChannel, deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
+import { getOutboxRow, insertOutboxRows, listAttemptRows, listOutboxRows, nextDueAt, OUTBOX_STATUS, outboxDepth, releaseLeases, type AttemptRow, type OutboxFilter, type OutboxRow } from '../../store/notification-outbox.ts';
 import { describeTarget, parseChannel, type ChannelDefinition, type ChannelSpec } from './channel-spec.ts';
 import { LogSender } from './log-sender.ts';
 import { MqttSender } from './mqtt-sender.ts';
 import { aliasNotification, alertNotification, runNotifications, skippedSlotNotification, type SourcedNotification } from './notification-source.ts';
-import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.ts';
+import { OutboxThread, type OutboxThreadData } from './outbox-thread.ts';
+import { addCounts, OutboxWorker, type DeliveryCounts, type OutboxWorkerOptions } from './outbox-worker.ts';
 import { OUTBOX_RETRY_DEFAULTS } from './retry.ts';
 import { WebhookSender } from './webhook-sender.ts';
 
@@ -39,8 +41,14 @@ export interface NotificationServiceDeps {
   configCodec?: ChannelConfigCodec;
   /** Channels created and deleted over the API are recorded. */
   audit?: AuditRecorder;
-  /** Outbox worker tuning (tests, the benchmark). */
+  /** Outbox worker tuning (tests, the benchmark); `random` applies on this thread only. */
   worker?: Partial<Pick<OutboxWorkerOptions, 'leaseMs' | 'batchSize' | 'perChannel' | 'pollMs' | 'random' | 'retry'>>;
+  /**
+   * Where a delivery thread opens the store, and whether channel settings are sealed with the
+   * master key. Without it a started service delivers on this event loop (the thread keeps time by
+   * the system clock, so an engine on an injected clock delivers here).
+   */
+  thread?: Pick<OutboxThreadData, 'store' | 'sealed'>;
 }
 
 export interface ChannelView {
@@ -126,8 +134,12 @@ const attemptView = (a: AttemptRow): AttemptView => ({
 const apiError = (field: string, message: string) => new NsError('NS_VALIDATION', `${field}: ${message}`, { field });
 
 export class NotificationService {
+  /** Delivers on this thread: what a service without `thread` runs, and what tests drive round by round. */
   readonly worker: OutboxWorker;
+  /** Delivery attempts this node made, by `type|outcome`, on either thread (for /metrics). */
+  readonly counts: DeliveryCounts = new Map();
   readonly #d: NotificationServiceDeps;
+  #thread: OutboxThread | null = null;
   readonly #offs: Array<() => void> = [];
   readonly #pending = new Set<Promise<unknown>>();
   readonly #jobModels = new Map<string, string | null>();
@@ -145,7 +157,8 @@ export class NotificationService {
       senders: { webhook: new WebhookSender(), mqtt: new MqttSender(), log: new LogSender(logger.child({ component: 'notifications' })) },
       failingAfter: settings.failingAfter,
       ...deps.worker,
-      retry: { ...OUTBOX_RETRY_DEFAULTS, maxAttempts: settings.maxAttempts, ...deps.worker?.retry },
+      retry: this.#retry,
+      onCounts: (round) => addCounts(this.counts, round),
     });
     const s = settings;
     this.#offs.push(
@@ -159,9 +172,37 @@ export class NotificationService {
     );
   }
 
+  get #retry() {
+    return { ...OUTBOX_RETRY_DEFAULTS, maxAttempts: this.#d.settings.maxAttempts, ...this.#d.worker?.retry };
+  }
+
   /** Starts delivering (the served process; a CLI command only writes the outbox). */
   start(): void {
-    this.worker.start();
+    const { thread, worker: tuning, nodeId, logger, events, settings } = this.#d;
+    if (!thread) return this.worker.start();
+    if (this.#thread) return;
+    const { random: _random, ...plain } = tuning ?? {};
+    this.#thread = new OutboxThread({
+      data: { ...thread, nodeId, logLevel: logger.level, worker: { ...plain, failingAfter: settings.failingAfter, retry: this.#retry } },
+      events,
+      logger,
+      onCounts: (round) => addCounts(this.counts, round),
+      onUnavailable: (reason) => {
+        logger.warn({ reason }, 'notification delivery thread could not start; delivering on the main event loop instead');
+        this.worker.start();
+      },
+      hasWork: async () => (await anyEnabledChannel(this.#d.db.k)) || (await nextDueAt(this.#d.db.k)) !== null,
+      pollMs: tuning?.pollMs ?? 1_000,
+    });
+    this.#thread.start();
+  }
+
+  /**
+   * Resolves once delivery runs: its thread has opened the store, or delivery fell back to this
+   * thread. A thread still waiting for something to deliver is started now.
+   */
+  async ready(): Promise<void> {
+    await this.#thread?.ready();
   }
 
   /** Every notification of events seen so far is in the outbox. */
@@ -172,6 +213,11 @@ export class NotificationService {
   async close(): Promise<void> {
     for (const off of this.#offs.splice(0)) off();
     await this.settled();
+    if (this.#thread) {
+      await this.#thread.close();
+      // A thread terminated mid-round could not give back the rows it held.
+      await inTransaction(this.#d.db, (tx) => releaseLeases(tx, this.#d.nodeId, this.#d.clock.now()));
+    }
     await this.worker.close();
   }
 
@@ -226,7 +272,10 @@ export class NotificationService {
     }
     if (rows.length === 0) return 0;
     const written = await inTransaction(db, (tx) => insertOutboxRows(tx, rows));
-    if (written > 0) this.worker.wake();
+    if (written > 0) {
+      this.#thread?.wake();
+      this.worker.wake();
+    }
     return written;
   }
 

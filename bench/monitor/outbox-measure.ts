@@ -1,9 +1,10 @@
 /**
- * Outbox measurement, one fresh process: a webhook receiver in its own process, a real
+ * Outbox measurement (the monitor benchmark's outbox part, outbox.ts), one fresh process: a webhook receiver in its own process, a real
  * `nightshift serve` whose outbox delivers to it, and this process writing the notifications (as a
  * CLI would) and loading the API with autocannon. First the API's p99 idle, then the same while the
  * outbox delivers N notifications; the delivery rate is the receiver's count over its own clock.
- * Prints the result as the last stdout line (JSON).
+ * Prints the result as the last stdout line (JSON). Arguments: notifications (20000), seconds of each
+ * API measurement (5); a smaller count makes a quick check that it runs, not a result.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ interface Count {
 }
 
 async function startReceiver(): Promise<{ url: string; pid: number; count: () => Promise<Count>; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'receiver.ts'), SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'outbox-receiver.ts'), SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', () => reject(new Error('the receiver exited before listening')));
@@ -66,7 +67,7 @@ async function measure(n: number, seconds: number): Promise<OutboxMeasurement> {
   const receiver = await startReceiver();
   const config = join(dir, 'nightshift.json');
   writeFileSync(config, JSON.stringify({ tenants: [{ id: 'acme', name: 'Acme', timezone: 'UTC' }], notifications: { channels: [{ id: 'hook', type: 'webhook', url: receiver.url, secret: SECRET }] } }));
-  const env = { NIGHTSHIFT_CONFIG: config, NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_HOST: '127.0.0.1', NIGHTSHIFT_PORT: '0', NIGHTSHIFT_LOG_LEVEL: 'info' };
+  const env = { NIGHTSHIFT_CONFIG: config, NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_HOST: '127.0.0.1', NIGHTSHIFT_PORT: '0', NIGHTSHIFT_LOG_LEVEL: 'info', NIGHTSHIFT_AUTH: 'off' };
   const serve = new ServeProcess(env);
   let writer: Engine | null = null;
   try {
