@@ -28,6 +28,7 @@ const ALLOWED: Record<string, string> = {
   'src/services/series-service.ts': 'GET /api/training/system-metrics is the every-tenant view (super admin only)',
   'src/cli/commands.ts': 'jobs, runs, run and cancel without --tenant are the operator looking at everything',
   'src/cli/model-commands.ts': 'models without --tenant lists every tenant',
+  'src/monitor/notify/reseal-channels.ts': "rotate-master re-seals every tenant's channel settings: the master key is the service's, not a tenant's",
   'src/cli/engine-session.ts': 'a model named without --tenant is looked for across tenants, to find the one tenant that has it',
 };
 
