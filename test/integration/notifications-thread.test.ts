@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -49,6 +50,14 @@ const notification = (i: number): SourcedNotification => ({
   body: { event: 'alert.opened', tenant: 'acme', model: null, at: new Date().toISOString(), summary: `alert ${i}`, metrics: {}, run: null, version: null, alert: null },
 });
 
+/** A thread's nice value, from /proc (field 19 of its stat, counted after the parenthesised name). */
+function niceOf(tid: number): number {
+  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+const threadNices = () => readdirSync(`/proc/${process.pid}/task`).map((tid) => niceOf(Number(tid)));
+
 const targets = await storeTargets();
 
 describe('outbox delivery thread', () => {
@@ -67,6 +76,11 @@ describe('outbox delivery thread', () => {
       await n.createChannel('acme', { id: 'hook', type: 'webhook', url: `${base}/hook`, secret: SECRET });
       n.start();
       await n.ready();
+      if (process.platform === 'linux') {
+        // The delivery thread runs 10 nice steps below this (the API's) thread, which keeps its own.
+        const mine = niceOf(process.pid);
+        assert.ok(threadNices().includes(Math.min(19, mine + 10)), `a thread at nice ${mine + 10} (threads: ${threadNices().join(', ')})`);
+      }
 
       assert.equal(await n.enqueue([notification(1)]), 1);
       // From here until the row is delivered this thread runs no callback at all: no timer, no

@@ -4,6 +4,7 @@
  * channel changes, delivery counts. On `stop` it records what it sent, gives back what it took but
  * had not sent, closes its connection and lets the thread end.
  */
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { systemClock } from '../../clock.ts';
@@ -19,6 +20,29 @@ import { WebhookSender } from './webhook-sender.ts';
 
 /** Connections of the thread's PostgreSQL pool: one round's claim and the previous round's outcomes at once. */
 const POOL_SIZE = 3;
+
+/**
+ * How much lower than the API's thread delivery runs (the nice value jobs get too): on a machine whose
+ * cores the API keeps busy, delivery takes the time the API leaves instead of the API's own (the
+ * monitor benchmark's outbox.api.busy.p99). Delivery still has every idle cycle.
+ */
+const DELIVERY_NICENESS = 10;
+
+/**
+ * On Linux a nice value belongs to a thread, and setpriority(PRIO_PROCESS, 0) names the calling
+ * thread: this lowers the delivery thread alone. Elsewhere it would lower the whole process, so it
+ * is not done there.
+ */
+function lowerThisThreadsPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + DELIVERY_NICENESS));
+  } catch {
+    // Not permitted here: delivery runs at the process's priority, as it did on the main loop.
+  }
+}
+
+lowerThisThreadsPriority();
 
 const port = parentPort!;
 const data = workerData as OutboxThreadData;
