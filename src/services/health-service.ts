@@ -84,13 +84,8 @@ export interface StoreHealth {
   note?: string;
 }
 
-export interface HealthReport {
-  store: StoreHealth;
-  scheduler: string;
-  workers: string;
-  running: number;
-  concurrency: number;
-  node: string;
+/** The summary, and per job and per model: the full report of GET /health. */
+export interface HealthReport extends HealthSummary {
   jobs: JobHealthRow[];
   models: ModelReadiness[];
   modelCache: ModelCacheReading | null;

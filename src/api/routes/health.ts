@@ -26,18 +26,23 @@ const ModelReadiness = Type.Object({
   openAlerts: Type.Array(Type.String(), { description: 'types of its alerts not yet resolved (GET /api/alerts)' }),
 });
 
-const Health = Type.Object({
-  status: Type.String({ enum: ['ok', 'unavailable'] }),
-  live: Type.Boolean(),
-  ready: Type.Boolean(),
-  /** Why it is not ready: empty when it is. */
-  reasons: Type.Array(Type.String()),
+/** The store and this process's loops: in the full report and in the summary alike. */
+const loopFields = {
   store: Store,
   scheduler: Type.String(),
   workers: Type.String(),
   running: Type.Integer(),
   concurrency: Type.Integer(),
   node: Type.String(),
+};
+
+const Health = Type.Object({
+  status: Type.String({ enum: ['ok', 'unavailable'] }),
+  live: Type.Boolean(),
+  ready: Type.Boolean(),
+  /** Why it is not ready: empty when it is. */
+  reasons: Type.Array(Type.String()),
+  ...loopFields,
   jobs: Type.Array(
     Type.Object({
       jobId: Type.String(),
@@ -83,12 +88,7 @@ const Health = Type.Object({
 
 const Summary = Type.Object({
   status: Type.String({ enum: ['ok', 'unavailable'] }),
-  store: Store,
-  scheduler: Type.String(),
-  workers: Type.String(),
-  running: Type.Integer(),
-  concurrency: Type.Integer(),
-  node: Type.String(),
+  ...loopFields,
   draining: Type.Boolean(),
   reasons: Type.Array(Type.String({ description: 'why the store or the loops are not ready; per-model readiness is in GET /health' })),
 });
