@@ -82,7 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   const metrics = new EngineMetrics(options.services);
   app.addHook('onClose', async () => metrics.close());
-  await app.register(nightshiftPlugin, { services: options.services, drain: options.drain ?? { draining: false }, metrics, ...(options.auth ? { auth: options.auth } : {}) });
+  await app.register(nightshiftPlugin, { services: options.services, drain: options.drain ?? { draining: false }, metrics, requestIdHeader: false, ...(options.auth ? { auth: options.auth } : {}) });
   const dashboard = options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir;
   if (dashboard) await registerDashboard(app as unknown as FastifyInstance, dashboard);
   return app as unknown as FastifyInstance;

@@ -43,6 +43,11 @@ export interface NightshiftPluginOptions {
    * super admin: only for a server on a loopback address (server.ts refuses any other).
    */
   auth?: 'on' | 'off';
+  /**
+   * Name each response's request in x-request-id (default: yes). buildApp says no: it sets the header
+   * on every route of its server already, and a second hook per request would only set it again.
+   */
+  requestIdHeader?: boolean;
 }
 
 /** The NS_ 404 for nightshift's paths only: the plugin's prefix when it has one, else /api. */
@@ -76,9 +81,11 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   await installRateLimits(fastify, { auth: services.settings.auth, clock: services.clock, counters: services.rateLimits });
   // Each response names its request (the host's request id when mounted in a host app), and
   // what a request changes is logged with that id (log-context.ts).
-  fastify.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  if (options.requestIdHeader ?? true) {
+    fastify.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+  }
   // Authentication (src/auth) has put the caller on the request by now: the services' audit entries name it.
   fastify.addHook('preHandler', (request, _reply, done) => withLogFields({ reqId: request.id }, () => withActor(requestActor(request), done)));
   await notFoundScope(fastify);
