@@ -109,7 +109,7 @@ export class SqliteWindowReader {
         entityIndex: new Int32Array(n),
         entities: [],
       };
-      part.entities = this.#fill(tenantId, datasetId, window, part, 0, n);
+      part.entities = this.#fill(tenantId, datasetId, window, part, 0, n, true);
       return part;
     })();
   }
@@ -117,15 +117,22 @@ export class SqliteWindowReader {
   /**
    * read() into rows [at, at + rows) of `target`'s arrays (a parallel read's shared columns), when
    * the window holds exactly `rows` samples in this snapshot; null when it holds another number (a
-   * write since they were counted), nothing written then. entityIndex gets codes into the entities
-   * returned (numbered in order of first appearance in this window).
+   * write since they were counted). Not counted again: a page asks for one row more than is left,
+   * so a window that grew shows without a row written past the range. entityIndex gets codes into
+   * the entities returned (numbered in order of first appearance in this window).
    */
   readInto(tenantId: string, datasetId: string, window: DataWindow, target: WindowPart, at: number, rows: number): string[] | null {
-    return this.#db.transaction(() => (this.count(tenantId, datasetId, window) === rows ? this.#fill(tenantId, datasetId, window, target, at, rows) : null))();
+    return this.#db.transaction(() => this.#fill(tenantId, datasetId, window, target, at, rows, false))();
   }
 
-  /** Reads the window's n rows, page by page, into out[at…]; inside a transaction that counted them. */
-  #fill(tenantId: string, datasetId: string, window: DataWindow, out: WindowPart, at0: number, n: number): string[] {
+  /**
+   * Reads the window's n rows, page by page, into out[at…], in one transaction. `counted`: the
+   * transaction counted them (a different number of rows is an error); otherwise n is what the
+   * window should hold, and null says it does not.
+   */
+  #fill(tenantId: string, datasetId: string, window: DataWindow, out: WindowPart, at0: number, n: number, counted: true): string[];
+  #fill(tenantId: string, datasetId: string, window: DataWindow, out: WindowPart, at0: number, n: number, counted: boolean): string[] | null;
+  #fill(tenantId: string, datasetId: string, window: DataWindow, out: WindowPart, at0: number, n: number, counted: boolean): string[] | null {
     const features = out.columns.length;
     const pageRows = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.floor(PAGE_BYTES / (features * 8 + 64))));
     const names: string[] = [];
@@ -133,11 +140,23 @@ export class SqliteWindowReader {
     const end = at0 + n;
     let at = at0;
     let cursor: [number, string] | null = null;
+    const page = (limit: number) => {
+      const args = cursor === null ? [tenantId, datasetId, window.since, window.until, limit] : [tenantId, datasetId, cursor[0], cursor[1], window.until, limit];
+      return { args, row: (cursor === null ? this.#first : this.#after).get(args) as PageRow };
+    };
+    // Uncounted, the last page asks for one row more than is left: a row past the end shows there.
+    let endChecked = counted;
     while (at < end) {
-      const args = cursor === null ? [tenantId, datasetId, window.since, window.until, pageRows] : [tenantId, datasetId, cursor[0], cursor[1], window.until, pageRows];
-      const [count, tsJson, entitiesJson, labelsJson, minWidth, maxWidth, blob] = (cursor === null ? this.#first : this.#after).get(args) as PageRow;
-      // One snapshot: the pages hold exactly the rows counted.
-      if (count === 0 || at + count > end) throw new NsError('NS_STORE', `dataset ${tenantId}/${datasetId}: the window's pages hold ${at - at0 + count} rows, ${n} were counted`);
+      const left = end - at;
+      const limit = counted ? pageRows : Math.min(pageRows, left + 1);
+      if (limit > left) endChecked = true;
+      const { args, row } = page(limit);
+      const [count, tsJson, entitiesJson, labelsJson, minWidth, maxWidth, blob] = row;
+      if (count === 0 || count > left) {
+        if (!counted) return null;
+        // One snapshot: the pages hold exactly the rows counted.
+        throw new NsError('NS_STORE', `dataset ${tenantId}/${datasetId}: the window's pages hold ${at - at0 + count} rows, ${n} were counted`);
+      }
       const ts = JSON.parse(tsJson) as number[];
       const entities = JSON.parse(entitiesJson) as string[];
       const labels = JSON.parse(labelsJson) as Array<number | null>;
@@ -159,6 +178,8 @@ export class SqliteWindowReader {
       at += count;
       cursor = [ts[count - 1]!, entities[count - 1]!];
     }
+    // The rows ran out exactly at a page's end: whether any follow is asked with one more page of one row.
+    if (!endChecked && page(1).row[0] > 0) return null;
     return names;
   }
 

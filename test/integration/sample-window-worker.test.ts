@@ -79,6 +79,17 @@ test('a window worker reads the slices it takes and hands over the same columns;
       assert.ok(reads.every((r) => 'entities' in r), 'every slice read into the shared columns');
       same(assemble(plan, planArrays(plan), reads), expected);
 
+      // A slice read against a count that no longer holds (one more or one fewer sample) writes nothing past its range and says so.
+      const slice = { since: plan.bounds[2]!, until: plan.bounds[3]! };
+      const rows = plan.counts[2]!;
+      for (const expectedRows of [rows - 1, rows + 1]) {
+        const into = { ...planArrays(plan), ts: new Float64Array(rows + 2).fill(-7) };
+        assert.equal(reader.readInto('acme', 'sensors', slice, into, 1, expectedRows), null, `${expectedRows} rows expected, ${rows} there`);
+        assert.equal(into.ts[0], -7);
+        assert.ok(into.ts.subarray(1 + expectedRows).every((t) => t === -7), 'nothing written past the range');
+      }
+      assert.deepEqual(reader.readInto('acme', 'sensors', slice, planArrays(plan), plan.offsets[2]!, rows), reads[2] && 'entities' in reads[2] ? reads[2].entities : null);
+
       // Samples written into the fourth slice after it was counted: it comes in columns of its own.
       const stale = planWindow(reader, 'acme', 'sensors', sliceBounds(window.since, window.until, 7), 2);
       const late = Array.from({ length: 4 }, (_, i) => ({ device: `late-${i}`, time: stale.bounds[3]! + i, temp: i, site: 'site-9', failed: 1 }));
