@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { RunEndBatch } from '../../src/store/run-end-batch.ts';
 import { groupCommitOf, inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns, finishRun, heartbeat, recoverExpiredLeases } from '../../src/store/run-transitions.ts';
-import { cursorOf, getRunRow, listAttempts, listRuns } from '../../src/store/runs.ts';
+import { cursorOf, getRunRow, listAttempts, listRunSummaries, listRuns, RUN_SUMMARY_COLUMNS } from '../../src/store/runs.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { MINUTE, openTestEngine } from '../helpers/engine.ts';
@@ -357,6 +357,29 @@ for (const target of await storeTargets()) {
         const page2 = await listRuns(t.engine.db.k, ALL_TENANTS, { limit: 100, after: cursorOf(last) });
         assert.deepEqual([...page1, ...page2].map((r) => r.id), all.map((r) => r.id));
         assert.equal(all.length, 7);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('run summaries are the full rows cut to the summary columns, in the same order and pages', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [quick] });
+      try {
+        await t.engine.runs.trigger('quick', 'acme');
+        await t.engine.runs.trigger('quick', 'globex');
+        const [queued] = await listRuns(t.engine.db.k, 'acme', { status: ['queued'] });
+        await t.engine.runs.cancel('acme', queued!.id);
+        await t.engine.runs.trigger('quick', 'acme');
+        for (const filter of [{ limit: 100 }, { limit: 2, sort: 'finished_at' as const, order: 'asc' as const }, { status: ['queued'] }]) {
+          const full = await listRuns(t.engine.db.k, ALL_TENANTS, filter);
+          const summaries = await listRunSummaries(t.engine.db.k, ALL_TENANTS, filter);
+          assert.ok(full.length > 0);
+          assert.deepEqual(summaries, full.map((r) => Object.fromEntries(RUN_SUMMARY_COLUMNS.map((c) => [c, r[c]]))), JSON.stringify(filter));
+        }
+        const [first] = await listRunSummaries(t.engine.db.k, 'acme', { limit: 1 });
+        const rest = await listRunSummaries(t.engine.db.k, 'acme', { after: cursorOf(first!) });
+        assert.deepEqual([first!, ...rest].map((r) => r.id), (await listRuns(t.engine.db.k, 'acme')).map((r) => r.id));
+        assert.ok(!('log_tail' in first!), 'the log tail is read for one run only');
       } finally {
         await t.close();
       }
