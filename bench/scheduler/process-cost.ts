@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../../src/engine.ts';
 import { launcherPids } from '../../src/runs/exec/launcher.ts';
+import { groupCommitOf } from '../../src/store/db.ts';
 import { benchLogger, fleetSettings, progress, tempDataDir } from './fleet.ts';
 import { cronAt, slotAt, spreadFromArgs } from './spread.ts';
 
@@ -55,14 +56,16 @@ progress(`probe: ${spread.count} schedules over ${spread.windowS} s, first in ${
 let finished = 0;
 let lines = 0;
 const outcomes: Record<string, number> = {};
-let mark: { wall: number; engine: NodeJS.CpuUsage; launchers: Map<number, ProcCpu> } | null = null;
+type StoreStats = ReturnType<ReturnType<typeof groupCommitOf>['stats']>;
+const storeStats = (): StoreStats => groupCommitOf(engine.db.k).stats();
+let mark: { wall: number; engine: NodeJS.CpuUsage; launchers: Map<number, ProcCpu>; store: StoreStats } | null = null;
 let resolveDone: () => void = () => undefined;
 const done = new Promise<void>((r) => (resolveDone = r));
 engine.events.on('run:line', () => lines++);
 engine.events.on('run:finished', ({ run }) => {
   finished++;
   outcomes[run.status] = (outcomes[run.status] ?? 0) + 1;
-  if (finished === skip) mark = { wall: performance.now(), engine: process.cpuUsage(), launchers: launchersCpu() };
+  if (finished === skip) mark = { wall: performance.now(), engine: process.cpuUsage(), launchers: launchersCpu(), store: storeStats() };
   if (finished === spread.count - skip) resolveDone();
 });
 engine.start();
@@ -71,6 +74,8 @@ const m = mark!;
 const wallMs = performance.now() - m.wall;
 const eng = process.cpuUsage(m.engine);
 const after = launchersCpu();
+const store = storeStats();
+const storePerRun = Object.fromEntries(Object.entries(store).map(([k, v]) => [k, Number(((v - m.store[k as keyof StoreStats]) / (spread.count - 2 * skip)).toFixed(3))]));
 const runs = spread.count - 2 * skip;
 let launcherMs = 0;
 let jobsMs = 0;
@@ -86,5 +91,5 @@ await engine.close(30_000);
 data.remove();
 const perRun = (ms: number) => Number((ms / runs).toFixed(3));
 process.stdout.write(
-  `${JSON.stringify({ runs, wallMs: Math.round(wallMs), runsPerS: Number(((runs / wallMs) * 1000).toFixed(1)), cpuMsPerRun: { engine: perRun(engineMs), engineUser: perRun(eng.user / 1000), engineSys: perRun(eng.system / 1000), launchers: perRun(launcherMs), jobs: perRun(jobsMs), total: perRun(engineMs + launcherMs + jobsMs) }, launchers: after.size, launcherFaultsPerRun: Math.round(launcherFaults / runs), lines, outcomes })}\n`,
+  `${JSON.stringify({ runs, wallMs: Math.round(wallMs), runsPerS: Number(((runs / wallMs) * 1000).toFixed(1)), cpuMsPerRun: { engine: perRun(engineMs), engineUser: perRun(eng.user / 1000), engineSys: perRun(eng.system / 1000), launchers: perRun(launcherMs), jobs: perRun(jobsMs), total: perRun(engineMs + launcherMs + jobsMs) }, storePerRun, launchers: after.size, launcherFaultsPerRun: Math.round(launcherFaults / runs), lines, outcomes })}\n`,
 );
