@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RunEndBatch } from '../../src/store/run-end-batch.ts';
+import { RunPidBatch } from '../../src/store/run-pid-batch.ts';
 import { groupCommitOf, inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns, finishRun, heartbeat, recoverExpiredLeases } from '../../src/store/run-transitions.ts';
 import { cursorOf, getRunRow, listAttempts, listRunSummaries, listRuns, RUN_SUMMARY_COLUMNS } from '../../src/store/runs.ts';
@@ -283,6 +284,27 @@ for (const target of await storeTargets()) {
         assert.equal((await getRunRow(t.engine.db.k, 'acme', stolen!.id))?.status, 'running', 'the refused end changed nothing');
         const attempts = await Promise.all(claimed.map((run) => listAttempts(t.engine.db.k, 'acme', run.id)));
         assert.deepEqual(attempts.map((a) => a.map((row) => [row.status, row.duration_ms, row.exit_code])), [[['succeeded', 1_500, 0]], [['failed', 1_500, 3]], [['running', null, null]]]);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('pids of processes starting together are recorded in one statement; one whose lease is gone is refused alone', async () => {
+      const jobs = ['a', 'b', 'c'].map((id) => commandJob(id, node, ['-e', '0']));
+      const t = await openTestEngine(await target.make(), { jobs });
+      try {
+        for (const job of jobs) await t.engine.runs.trigger(job.id, 'acme');
+        const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), { lock: LOCK_KEYS.claim });
+        assert.equal(claimed.length, 3);
+        const pids = new RunPidBatch(t.engine.db);
+        const before = t.engine.db.dialect === 'sqlite' ? groupCommitOf(t.engine.db.k).stats().transactions : 0;
+        const now = t.clock.now() + 10;
+        const settled = await Promise.allSettled(claimed.map((run, i) => pids.record({ tenantId: 'acme', runId: run.id, owner: i === 2 ? 'intruder' : 'w1', pid: 4000 + i, now })));
+        if (t.engine.db.dialect === 'sqlite') assert.equal(groupCommitOf(t.engine.db.k).stats().transactions - before, 1, 'the three pids share one transaction');
+        assert.deepEqual(settled.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
+        assert.equal((settled[2] as PromiseRejectedResult).reason.code, 'NS_LEASE_LOST');
+        const rows = await Promise.all(claimed.map((run) => getRunRow(t.engine.db.k, 'acme', run.id)));
+        assert.deepEqual(rows.map((r) => [r?.pid, r?.updated_at]), [[4000, now], [4001, now], [null, claimed[2]!.updated_at]]);
       } finally {
         await t.close();
       }
