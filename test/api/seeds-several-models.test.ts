@@ -41,7 +41,14 @@ describe('seed routes, a tenant with two training jobs', () => {
       status.models.map((m: { job_id: string; status: string; last_training_status: string }) => [m.job_id, m.status, m.last_training_status]),
       [['train', 'idle', 'success'], ['train-b', 'idle', 'success']],
     );
-    assert.equal(new Date(status.next_run).getUTCHours(), 2, 'the soonest next run of the two');
+    // The two schedules fire at 02:00 and 04:00 UTC: between those hours the 04:00 slot comes first.
+    const nextAt = (hour: number) => {
+      const at = new Date();
+      at.setUTCHours(hour, 0, 0, 0);
+      if (at.getTime() <= Date.now()) at.setUTCDate(at.getUTCDate() + 1);
+      return at.getTime();
+    };
+    assert.equal(new Date(status.next_run).getUTCHours(), new Date(Math.min(nextAt(2), nextAt(4))).getUTCHours(), 'the soonest next run of the two');
   });
 
   test('seed 003: the schedule routes want modelName (400 listing the models), a wrong one is 404, the right one is that model’s', async () => {
