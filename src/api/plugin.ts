@@ -82,8 +82,9 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   // Each response names its request (the host's request id when mounted in a host app), and
   // what a request changes is logged with that id (log-context.ts).
   if (options.requestIdHeader ?? true) {
-    fastify.addHook('onRequest', async (request, reply) => {
+    fastify.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
+      done();
     });
   }
   // Authentication (src/auth) has put the caller on the request by now: the services' audit entries name it.
