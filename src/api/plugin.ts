@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { Services } from '../services/services.ts';
-import { requestActor, withActor } from '../audit/actor.ts';
-import { withLogFields } from '../log-context.ts';
+import { actorEntry, requestActor } from '../audit/actor.ts';
+import { runWithEntries } from '../context-store.ts';
+import { logFieldsEntry } from '../log-context.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
 import { Authenticator } from '../auth/authenticator.ts';
@@ -88,7 +89,7 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
     });
   }
   // Authentication (src/auth) has put the caller on the request by now: the services' audit entries name it.
-  fastify.addHook('preHandler', (request, _reply, done) => withLogFields({ reqId: request.id }, () => withActor(requestActor(request), done)));
+  fastify.addHook('preHandler', (request, _reply, done) => runWithEntries({ ...logFieldsEntry({ reqId: request.id }), ...actorEntry(requestActor(request)) }, done));
   await notFoundScope(fastify);
   const hostHasSwagger = fastify.hasDecorator('swagger');
   if (options.openapi ?? !hostHasSwagger) {
