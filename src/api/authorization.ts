@@ -62,19 +62,22 @@ export function installAccessControl(fastify: FastifyInstance, mode: AccessMode)
       return done();
     }
     const needed = rule.role;
+    const admit = (principal: Principal) => {
+      request.principal = principal;
+      if (!roleAtLeast(principal.role, needed)) {
+        return done(
+          new NsError('NS_FORBIDDEN', `${request.method} ${request.routeOptions.url} needs the ${needed} role or above; this credential is ${principal.role}`, {
+            field: 'authorization',
+            details: { required: needed, role: principal.role },
+          }),
+        );
+      }
+      done();
+    };
+    const known = mode.authenticator.authenticatedBefore(request.headers.authorization);
+    if (known) return admit(known);
     mode.authenticator.authenticate(request.headers.authorization).then(
-      (principal) => {
-        request.principal = principal;
-        if (!roleAtLeast(principal.role, needed)) {
-          return done(
-            new NsError('NS_FORBIDDEN', `${request.method} ${request.routeOptions.url} needs the ${needed} role or above; this credential is ${principal.role}`, {
-              field: 'authorization',
-              details: { required: needed, role: principal.role },
-            }),
-          );
-        }
-        done();
-      },
+      admit,
       (error: unknown) => {
         if (error instanceof NsError) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${error.code}"`);
         done(error as Error);
