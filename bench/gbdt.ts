@@ -14,7 +14,8 @@
  *      loadSampleColumns of the whole window;
  *   4. a train job end to end over that store at 1 and at 2 threads (bench/gbdt/train-job.ts: the
  *      library's engine, a declared model, a manual trigger, the worker pool and the training's child
- *      process): each stage's time and the run's total, the train stage against the peers' fits.
+ *      process): each stage's time and the run's total, the train stage against the peers' fits; run
+ *      compiled as `npm start` runs the service (the targets), then from the sources through tsx.
  * scikit-learn runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this machine sets both), as a
  * current numpy would run; the OpenBLAS kernel it then picks is printed and recorded in BENCHMARKS.md.
  */
@@ -24,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auc } from '../src/trainers/evaluate.ts';
 import { machineCpuSeconds, waitForQuiet } from './api/load.ts';
-import { runChild, runProcess } from './lib/child.ts';
+import { runChild, runCompiledChild, runProcess } from './lib/child.ts';
 import { result, type BenchResult } from './lib/results.ts';
 import { FEATURES, HOLDOUT_ROWS, progress, ROWS, TRAIN_ROWS } from './gbdt/data.ts';
 import { INCREMENTAL_DAYS, INCREMENTAL_TREES } from './gbdt/params.ts';
@@ -221,10 +222,16 @@ async function measure(dir: string): Promise<BenchResult[]> {
   });
   progress('load: loadSampleColumns of the whole 1,000,000-row window');
   const load = await quietly('load', () => runChild<LoadOut>(join(here, 'load.ts'), [dir, dbDir], 3 * MINUTE));
+  // The service's production path (`npm start`, `node dist/main.js serve`: the compiled build, whose
+  // training process starts from dist/train-main.js) carries the targets; the sources' path (the
+  // `nightshift` bin through tsx, whose training process loads its modules through tsx) is reported beside it.
   const job: Record<number, TrainJobOut> = {};
+  const jobFromSources: Record<number, TrainJobOut> = {};
   for (const threads of [1, 2]) {
-    progress(`train job end to end, ${threads} thread(s)`);
-    job[threads] = await quietly(`train job (${threads})`, () => runChild<TrainJobOut>(join(here, 'train-job.ts'), [dir, dbDir, String(threads)], 30 * MINUTE));
+    progress(`train job end to end, ${threads} thread(s), compiled build`);
+    job[threads] = await quietly(`train job (${threads})`, () => runCompiledChild<TrainJobOut>(join(here, 'train-job.ts'), [dir, dbDir, String(threads)], 30 * MINUTE));
+    progress(`train job end to end, ${threads} thread(s), from the sources`);
+    jobFromSources[threads] = await quietly(`train job from the sources (${threads})`, () => runChild<TrainJobOut>(join(here, 'train-job.ts'), [dir, dbDir, String(threads)], 30 * MINUTE));
   }
 
   const peer = { peer: 'scikit-learn' } as const;
@@ -261,6 +268,9 @@ async function measure(dir: string): Promise<BenchResult[]> {
       result({ name: `train_job.threads_${t}.fit.vs_xgboost`, value: fitS / xgb[t]!.fitS, unit: '×', target: FIT_VS_XGBOOST_TARGET, better: 'lower' }),
       result({ name: `train_job.threads_${t}.fit.sklearn`, value: fitS, unit: 's', target: null, better: 'lower', ...peer, peerValue: sk[t]!.fitS }),
       result({ name: `train_job.threads_${t}.fit.vs_sklearn`, value: fitS / sk[t]!.fitS, unit: '×', target: FIT_RATIO_TARGET, better: 'lower' }),
+      result({ name: `train_job.threads_${t}.from_sources.total`, value: jobFromSources[t]!.runS, unit: 's', target: null, better: 'lower' }),
+      result({ name: `train_job.threads_${t}.from_sources.total.vs_fit_alone`, value: jobFromSources[t]!.runS / ours[t]!.fitS, unit: '×', target: null, better: 'lower' }),
+      result({ name: `train_job.threads_${t}.from_sources.fit`, value: jobFromSources[t]!.stages.train!.s, unit: 's', target: null, better: 'lower' }),
     );
   }
   // The evaluate stage scores with GbdtModel.predict and the training's thread budget: the call fit-ours.ts times.

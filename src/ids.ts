@@ -11,15 +11,18 @@ export const ID_RULE_TEXT = '1 to 64 lowercase letters, digits, "_", "." or "-",
 const POOL = Buffer.alloc(6 * 512);
 let poolOffset = POOL.length;
 
-function randomHex6(): string {
-  if (poolOffset === POOL.length) {
+/** `bytes` random bytes as hex (bytes ≤ the pool, 3,072), drawn from the pool. */
+export function randomHex(bytes: number): string {
+  if (poolOffset + bytes > POOL.length) {
     randomFillSync(POOL);
     poolOffset = 0;
   }
-  const hex = POOL.toString('hex', poolOffset, poolOffset + 6);
-  poolOffset += 6;
+  const hex = POOL.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
   return hex;
 }
+
+const randomHex6 = () => randomHex(6);
 
 /** Time-ordered ids (`run_…`): they sort by creation time, which makes a stable pagination tiebreak. */
 export function newId(prefix: string, nowMs = Date.now()): string {

@@ -106,7 +106,8 @@ export const emit = (out: object) => {
   process.stdout.write(`${JSON.stringify({ ...out, processCpuS: (cpu.user + cpu.system) / 1e6 })}\n`);
 };
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a script (not when bundled into a compiled measurement, where import.meta.url is the bundle's).
+if (process.argv[1]?.endsWith('data.ts') && import.meta.url === `file://${process.argv[1]}`) {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: data.ts <dir>');
   const t = performance.now();

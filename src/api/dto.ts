@@ -3,7 +3,7 @@ import type { RunView } from '../services/run-service.ts';
 import { describeTiming, isoInZone, nextSlots } from '../schedule/index.ts';
 import { timingOf } from '../scheduler/schedule-timing.ts';
 import type { JobHealthRow } from '../store/job-health.ts';
-import type { RunRow } from '../store/runs.ts';
+import type { RunSummaryRow } from '../store/runs.ts';
 import type { ScheduleRow } from '../store/schedules.ts';
 import type { TenantsTable } from '../store/schema.ts';
 
@@ -14,7 +14,7 @@ export function iso(ms: number | null | undefined): string | null {
 }
 const json = <T>(text: string | null): T | null => (text ? (JSON.parse(text) as T) : null);
 
-export function runDto(run: RunRow & { eta?: number | null }) {
+export function runDto(run: RunSummaryRow & { eta?: number | null }) {
   return {
     id: run.id,
     tenantId: run.tenant_id,

@@ -101,7 +101,7 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   scheduleRoutes(app, services);
   runRoutes(app, services);
   datasetRoutes(app, services.data);
-  modelRoutes(app, services.models);
+  modelRoutes(app, services.models, services.series);
   assessmentRoutes(app, services.models);
   notificationRoutes(app, services.notifications);
   alertRoutes(app, services);

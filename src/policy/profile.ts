@@ -45,8 +45,11 @@ export function profileSamples(all: readonly RawSample[], spec: FeatureSpec, win
 
 /** The profile of a columnar window's rows at or after window.since (at most `maxRows`, evenly spaced). */
 export function profileColumns(w: SampleColumns, spec: FeatureSpec, window: ModelProfile['window'], maxRows = Infinity): ModelProfile {
-  const inWindow: number[] = [];
-  for (let i = 0; i < w.rows; i++) if (w.ts[i]! >= window.since) inWindow.push(i);
+  // Counted first, then listed in a typed array: a 1M-row window made a million-element array before.
+  let kept = 0;
+  for (let i = 0; i < w.rows; i++) if (w.ts[i]! >= window.since) kept++;
+  const inWindow = new Int32Array(kept);
+  for (let i = 0, k = 0; i < w.rows; i++) if (w.ts[i]! >= window.since) inWindow[k++] = i;
   const rows = evenly(inWindow.length, maxRows).map((k) => inWindow[k]!);
   const columns: Record<string, ColumnProfile> = {};
   for (const [column, kind] of rawColumns(spec)) {

@@ -9,7 +9,7 @@ import type { EmptyJob, JobDefinition, Settings, TrainJob } from '../config/type
 import { isNsError } from '../errors.ts';
 import type { EngineEvents } from '../events.ts';
 import { inStatement, inTransaction, type Db } from '../store/db.ts';
-import { finishRun, heartbeat, recordPid, requeueRun, scheduleRetry, type RunOutcome } from '../store/run-transitions.ts';
+import { finishRun, heartbeat, requeueRun, scheduleRetry, type RunOutcome } from '../store/run-transitions.ts';
 import type { RunRow } from '../store/runs.ts';
 import { isDependent, queueDownstream } from './dependencies.ts';
 import type { RunQueue } from '../store/run-queue.ts';
@@ -123,8 +123,8 @@ export class RunExecution {
       onLine: (stream, line) => d.events.emit('run:line', { runId: run.id, stream, line }),
       onSpawn: (pid) => {
         d.events.emit('run:spawned', { runId: run.id, pid });
-        // Through the commit queue: processes starting together share one COMMIT with the runs ending.
-        inStatement(d.db, (x) => recordPid(x, run.tenant_id, run.id, d.owner, pid, d.clock.now())).catch((error: unknown) => this.#onBeatError(error));
+        // Processes starting together share one statement, and through the commit queue one COMMIT with the runs ending.
+        d.queue.recordPid({ tenantId: run.tenant_id, runId: run.id, owner: d.owner, pid, now: d.clock.now() }).catch((error: unknown) => this.#onBeatError(error));
       },
     };
     if (job.kind === 'pipeline') return runPipeline(job.steps, opts);

@@ -21,12 +21,14 @@ import {
   insertRuns,
   listActiveRuns,
   listAttempts,
+  listRunSummaries,
   listRuns,
   recentSuccessDurations,
   runKey,
   runValues,
   type RunFilter,
   type RunRow,
+  type RunSummaryRow,
 } from '../store/runs.ts';
 import { insertRunInput } from '../store/run-inputs.ts';
 import { listRunStages, type RunStageRow } from '../store/run-stages.ts';
@@ -188,6 +190,11 @@ export class RunService {
 
   list(scope: TenantScope, filter: RunFilter = {}): Promise<RunRow[]> {
     return listRuns(this.#d.db.k, scope, filter);
+  }
+
+  /** The same list with the columns a list shows only (no log tail, params, steps or result). */
+  summaries(scope: TenantScope, filter: RunFilter = {}): Promise<RunSummaryRow[]> {
+    return listRunSummaries(this.#d.db.k, scope, filter);
   }
 
   countByStatus(tenantId: string, filter: Pick<RunFilter, 'jobId' | 'jobIds'> = {}): Promise<Record<string, number>> {

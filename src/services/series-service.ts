@@ -10,7 +10,7 @@ import type { MonitorSettings } from '../monitor/alert-thresholds.ts';
 import { trendOf, type TrendOptions, type TrendResult } from '../monitor/trend.ts';
 import { activeAlertCounts, activeAlertRows } from '../store/alerts.ts';
 import type { Db } from '../store/db.ts';
-import { recentLivePoints } from '../store/live-points.ts';
+import { latestVersionPoints, recentLivePoints, type LivePointRow } from '../store/live-points.ts';
 import { modelFacts } from '../store/monitor-facts.ts';
 import { ALL_TENANTS } from '../store/tenant-scope.ts';
 import { modelCounts, modelGaugeRows, recentTrainings, trainingStats, type TrainingStatsRow } from '../store/training-stats.ts';
@@ -61,6 +61,26 @@ export interface ModelSummaryMetrics {
   lastTraining: { at: number; status: string; outcome: string | null } | null;
   openAlerts: string[];
 }
+
+/** A champion's latest live point and the trend of its latest points (the overview's live metric). */
+export interface ChampionLive {
+  metric: string;
+  value: number;
+  accuracy: number | null;
+  labelled: number;
+  version: number;
+  at: number;
+  trend: TrendResult;
+}
+
+export interface ChampionOf {
+  tenantId: string;
+  model: string;
+  championVersion: number | null;
+  definition: Pick<ModelDefinition, 'primaryMetric' | 'alerts'>;
+}
+
+export const modelKey = (tenantId: string, model: string): string => `${tenantId}\u0000${model}`;
 
 export interface Totals {
   trainings: number;
@@ -117,6 +137,33 @@ export class SeriesService {
       },
       openAlerts: alerts.filter((a) => a.model_name === name).map((a) => a.type).sort(),
     };
+  }
+
+  /**
+   * Per model given (a page of the overview), its champion's latest live point and the trend of the
+   * champion's latest points, with the options the monitor records its points with (so the arrow
+   * agrees with MODEL_DEGRADATION and the model's series): one statement for the whole page. A
+   * model without a champion, or whose champion has no point yet, is absent from the map.
+   */
+  async championLive(models: readonly ChampionOf[]): Promise<Map<string, ChampionLive>> {
+    const withChampion = models.filter((m): m is ChampionOf & { championVersion: number } => m.championVersion !== null);
+    const rows = await latestVersionPoints(this.d.db.k, withChampion.map((m) => ({ tenantId: m.tenantId, model: m.model, version: m.championVersion })), this.d.settings.trendPoints);
+    const byModel = new Map<string, LivePointRow[]>();
+    for (const r of rows) {
+      const key = modelKey(r.tenant_id, r.model_name);
+      const list = byModel.get(key);
+      if (list) list.push(r);
+      else byModel.set(key, [r]);
+    }
+    const out = new Map<string, ChampionLive>();
+    for (const m of withChampion) {
+      const points = byModel.get(modelKey(m.tenantId, m.model));
+      const last = points?.at(-1);
+      if (!points || !last) continue;
+      const trend = trendOf(points.map((p) => p.value), higherIsBetter(m.definition.primaryMetric), this.#trend(m.definition.alerts?.trendTolerance));
+      out.set(modelKey(m.tenantId, m.model), { metric: last.metric, value: last.value, accuracy: last.accuracy, labelled: last.labelled, version: last.version, at: last.at, trend });
+    }
+    return out;
   }
 
   /** Every model of the tenant in summary, over the last `days`, and the tenant's totals. */

@@ -14,13 +14,13 @@ export const OUTBOX_STATUS = { pending: 'pending', delivered: 'delivered', dead:
 /** Inserts rows; a (tenant, channel, idempotency key) already there is left as it is. Returns how many were new. */
 export async function insertOutboxRows(x: Executor, rows: readonly OutboxRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const inserted = await x
+  // The count of rows changed, not a returned id per row: a skipped conflict changes none.
+  const result = await x
     .insertInto('notification_outbox')
     .values([...rows])
     .onConflict((oc) => oc.columns(['tenant_id', 'channel_id', 'idem_key']).doNothing())
-    .returning('id')
-    .execute();
-  return inserted.length;
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
 }
 
 /**

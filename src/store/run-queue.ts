@@ -7,7 +7,8 @@
  *    who takes them;
  *  - a claim is answered once its COMMIT is visible, before it is on disk (db.ts says why losing a
  *    claim to a power failure is harmless), and transactions share COMMITs (group-commit.ts);
- *  - the ends of runs that end together are written in one statement (run-end-batch.ts);
+ *  - the ends of runs that end together are written in one statement (run-end-batch.ts), and so are
+ *    the pids of processes that start together (run-pid-batch.ts);
  *  - reports (events, log lines) about slots and runs wait while claim rounds follow each other
  *    (report-queue.ts).
  */
@@ -15,7 +16,8 @@ import type { Logger } from 'pino';
 import { inTransaction, type Db, type Executor } from './db.ts';
 import { ReportQueue } from './report-queue.ts';
 import { RunEndBatch } from './run-end-batch.ts';
-import type { RunEnd } from './run-transitions.ts';
+import { RunPidBatch } from './run-pid-batch.ts';
+import type { PidRecord, RunEnd } from './run-transitions.ts';
 import type { RunRow } from './runs.ts';
 
 /**
@@ -31,12 +33,14 @@ export interface EagerClaimer<C> {
 export class RunQueue {
   readonly #db: Db;
   readonly #ends: RunEndBatch;
+  readonly #pids: RunPidBatch;
   readonly #reports: ReportQueue;
   #claimer: EagerClaimer<unknown> | null = null;
 
   constructor(db: Db, options: { logger: Logger; onReportError?: (error: unknown) => void; reportMaxDelayMs?: number }) {
     this.#db = db;
     this.#ends = new RunEndBatch(db);
+    this.#pids = new RunPidBatch(db);
     const onError = options.onReportError ?? ((error: unknown) => options.logger.error({ err: error }, 'reporting failed'));
     this.#reports = new ReportQueue(onError, options.reportMaxDelayMs);
   }
@@ -85,6 +89,11 @@ export class RunQueue {
   /** Ends a running run, batched with the runs ending at the same time; NS_LEASE_LOST when its owner no longer holds it. */
   finish(end: RunEnd): Promise<RunRow> {
     return this.#ends.finish(end);
+  }
+
+  /** Records a started process's pid, batched with the processes starting at the same time; NS_LEASE_LOST as finish. */
+  recordPid(record: PidRecord): Promise<void> {
+    return this.#pids.record(record);
   }
 
   /** Makes the report now, or once the claim rounds in progress are done. */

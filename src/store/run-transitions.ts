@@ -132,6 +132,37 @@ export async function recordPid(x: Executor, tenantId: string, runId: string, ow
   if (Number(result.numUpdatedRows) !== 1) throw leaseLost(runId, owner);
 }
 
+export interface PidRecord {
+  tenantId: string;
+  runId: string;
+  owner: string;
+  pid: number;
+  now: number;
+}
+
+/**
+ * The pids of processes that started together, in one statement (recordPid for each). Returns the
+ * ids of the runs written; a run missing from it is no longer held by its owner (lease lost).
+ */
+export async function recordPids(x: Executor, records: readonly PidRecord[]): Promise<Set<string>> {
+  if (records.length === 0) return new Set();
+  const values = valueTuples(x, records.length, [null, null, null, 'INTEGER', 'BIGINT']);
+  const parameters = records.flatMap((r) => [r.runId, r.tenantId, r.owner, r.pid, r.now]);
+  // SQLite's RETURNING names the updated table's columns only; PostgreSQL's would find v.id too.
+  const returning = dialectOf(x) === 'postgres' ? 'runs.id' : 'id';
+  const { rows } = await x.executeQuery<{ id: string }>(
+    CompiledQuery.raw(
+      `WITH v(id, tenant_id, owner, pid, now) AS (VALUES ${values})
+       UPDATE runs SET pid = v.pid, updated_at = v.now
+       FROM v
+       WHERE runs.id = v.id AND runs.tenant_id = v.tenant_id AND runs.lease_owner = v.owner AND runs.status = 'running'
+       RETURNING ${returning}`,
+      parameters,
+    ),
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 export interface RunOutcome {
   /** `skipped`: a training its retrain policy found unneeded (outcome no_training_needed). */
   status: Exclude<RunStatus, 'queued' | 'running'>;

@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { RunStatus } from '../runs/states.ts';
 import { insertRows } from './bulk-statements.ts';
 import type { Executor } from './db.ts';
-import type { RunsTable } from './schema.ts';
+import type { Database, RunsTable } from './schema.ts';
 import { inScope, type TenantScope } from './tenant-scope.ts';
 
 export type RunRow = RunsTable;
@@ -133,12 +133,35 @@ export interface RunFilter {
 
 /** Sorted by an allow-listed column (default newest first), id breaking ties, keyset-paginated. */
 export async function listRuns(x: Executor, scope: TenantScope, filter: RunFilter = {}): Promise<RunRow[]> {
+  return filtered(inScope(x.selectFrom('runs').selectAll(), scope), filter).execute();
+}
+
+/**
+ * The columns a list of runs shows (api/dto.ts runDto): a run's log tail, params, steps and result
+ * are left out, read only for one run. Fewer and shorter values to read, build and collect on the
+ * API's busiest list (GET /api/runs, the API benchmark's runs_list).
+ */
+export const RUN_SUMMARY_COLUMNS = [
+  'id', 'tenant_id', 'job_id', 'schedule_id', 'slot_at', 'trigger', 'status', 'attempt', 'max_attempts', 'recoveries', 'interruptions',
+  'queued_at', 'run_at', 'started_at', 'finished_at', 'duration_ms', 'late_ms', 'exit_code', 'exit_signal', 'outcome', 'reason',
+  'error_code', 'error_message', 'error_context', 'metrics', 'parent_run_id',
+] as const satisfies ReadonlyArray<keyof RunRow>;
+
+export type RunSummaryRow = Pick<RunRow, (typeof RUN_SUMMARY_COLUMNS)[number]>;
+
+/** listRuns with the summary columns only (same filters, order and pages). */
+export async function listRunSummaries(x: Executor, scope: TenantScope, filter: RunFilter = {}): Promise<RunSummaryRow[]> {
+  return filtered(inScope(x.selectFrom('runs').select(RUN_SUMMARY_COLUMNS), scope), filter).execute();
+}
+
+/** A run list's filters, order (id breaking ties) and page, on whichever columns it selects. */
+function filtered<O>(query: SelectQueryBuilder<Database, 'runs', O>, filter: RunFilter): SelectQueryBuilder<Database, 'runs', O> {
   const sortField = filter.sort ?? 'queued_at';
   const order = filter.order ?? 'desc';
   // Nullable columns (started_at …) sort as -1 so that the cursor comparison stays total; the
   // never-null ones are used bare, so their (column, id) indexes serve the sort.
   const key = NEVER_NULL.has(sortField) ? sql<number>`${sql.ref(sortField)}` : sql<number>`coalesce(${sql.ref(sortField)}, -1)`;
-  let q = inScope(x.selectFrom('runs').selectAll(), scope);
+  let q = query;
   if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
   if (filter.jobIds) q = q.where('job_id', 'in', filter.jobIds.length > 0 ? [...filter.jobIds] : ['']);
   if (filter.scheduleId) q = q.where('schedule_id', '=', filter.scheduleId);
@@ -151,10 +174,10 @@ export async function listRuns(x: Executor, scope: TenantScope, filter: RunFilte
     const op = order === 'desc' ? '<' : '>';
     q = q.where((eb) => eb.or([eb(key, op, after.value), eb.and([eb(key, '=', after.value), eb('id', op, after.id)])]));
   }
-  return q.orderBy(key, order).orderBy('id', order).limit(filter.limit ?? 50).execute();
+  return q.orderBy(key, order).orderBy('id', order).limit(filter.limit ?? 50);
 }
 
-export function cursorOf(run: RunRow, sort: RunSortField = 'queued_at'): RunCursor {
+export function cursorOf(run: RunSummaryRow, sort: RunSortField = 'queued_at'): RunCursor {
   return { value: run[sort] ?? -1, id: run.id };
 }
 

@@ -50,6 +50,7 @@ const littleEndian = endianness() === 'LE';
 export class SqliteWindowReader {
   readonly #db: BetterSqlite3.Database;
   readonly #count: BetterSqlite3.Statement;
+  readonly #countUpTo: BetterSqlite3.Statement;
   readonly #first: BetterSqlite3.Statement;
   readonly #after: BetterSqlite3.Statement;
   readonly #firstVals: BetterSqlite3.Statement;
@@ -61,6 +62,7 @@ export class SqliteWindowReader {
     this.#db = new BetterSqlite3(file, { readonly: true, fileMustExist: true, timeout: 15_000 });
     try {
       this.#count = this.#db.prepare(`select count(*) from samples where ${FIRST}`).pluck(true);
+      this.#countUpTo = this.#db.prepare(`select count(*) from (select 1 from samples where ${FIRST} limit ?)`).pluck(true);
       this.#first = this.#db.prepare(pageSql(FIRST)).raw(true);
       this.#after = this.#db.prepare(pageSql(AFTER)).raw(true);
       this.#firstVals = this.#db.prepare(valsSql(FIRST)).pluck(true);
@@ -71,6 +73,11 @@ export class SqliteWindowReader {
       this.#db.close();
       throw error;
     }
+  }
+
+  /** Whether the window holds at least `rows` samples: counts no further than that on the index. */
+  holdsAtLeast(tenantId: string, datasetId: string, window: DataWindow, rows: number): boolean {
+    return (this.#countUpTo.get([tenantId, datasetId, window.since, window.until, rows]) as number) >= rows;
   }
 
   /** Samples in the window, from the index alone. */
@@ -92,7 +99,6 @@ export class SqliteWindowReader {
    * page is unpacked into them as it arrives.
    */
   read(tenantId: string, datasetId: string, features: number, window: DataWindow): WindowPart {
-    const pageRows = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.floor(PAGE_BYTES / (features * 8 + 64))));
     return this.#db.transaction(() => {
       const n = this.count(tenantId, datasetId, window);
       const part: WindowPart = {
@@ -103,37 +109,78 @@ export class SqliteWindowReader {
         entityIndex: new Int32Array(n),
         entities: [],
       };
-      const codes = new Map<string, number>();
-      let at = 0;
-      let cursor: [number, string] | null = null;
-      while (at < n) {
-        const args = cursor === null ? [tenantId, datasetId, window.since, window.until, pageRows] : [tenantId, datasetId, cursor[0], cursor[1], window.until, pageRows];
-        const [count, tsJson, entitiesJson, labelsJson, minWidth, maxWidth, blob] = (cursor === null ? this.#first : this.#after).get(args) as PageRow;
-        // One snapshot: the pages hold exactly the rows counted.
-        if (count === 0 || at + count > n) throw new NsError('NS_STORE', `dataset ${tenantId}/${datasetId}: the window's pages hold ${at + count} rows, ${n} were counted`);
-        const ts = JSON.parse(tsJson) as number[];
-        const entities = JSON.parse(entitiesJson) as string[];
-        const labels = JSON.parse(labelsJson) as Array<number | null>;
-        for (let i = 0; i < count; i++) {
-          if (at + i > 0 && !(ts[i]! >= part.ts[at + i - 1]!)) throw new NsError('NS_STORE', `dataset ${tenantId}/${datasetId}: the window's rows came out of time order`);
-          part.ts[at + i] = ts[i]!;
-          const l = labels[i];
-          part.label[at + i] = l === null || l === undefined ? Number.NaN : l;
-          const e = entities[i]!;
-          let code = codes.get(e);
-          if (code === undefined) {
-            code = part.entities.push(e) - 1;
-            codes.set(e, code);
-          }
-          part.entityIndex[at + i] = code;
-        }
-        if (blob !== null && minWidth === maxWidth && blob.length === count * minWidth!) unpack(blob, minWidth!, count, part.columns, at);
-        else (cursor === null ? this.#firstVals : this.#afterVals).all(args).forEach((v, i) => unpack(v as Buffer, (v as Buffer).length, 1, part.columns, at + i));
-        at += count;
-        cursor = [ts[count - 1]!, entities[count - 1]!];
-      }
+      part.entities = this.#fill(tenantId, datasetId, window, part, 0, n, true);
       return part;
     })();
+  }
+
+  /**
+   * read() into rows [at, at + rows) of `target`'s arrays (a parallel read's shared columns), when
+   * the window holds exactly `rows` samples in this snapshot; null when it holds another number (a
+   * write since they were counted). Not counted again: a page asks for one row more than is left,
+   * so a window that grew shows without a row written past the range. entityIndex gets codes into
+   * the entities returned (numbered in order of first appearance in this window).
+   */
+  readInto(tenantId: string, datasetId: string, window: DataWindow, target: WindowPart, at: number, rows: number): string[] | null {
+    return this.#db.transaction(() => this.#fill(tenantId, datasetId, window, target, at, rows, false))();
+  }
+
+  /**
+   * Reads the window's n rows, page by page, into out[at…], in one transaction. `counted`: the
+   * transaction counted them (a different number of rows is an error); otherwise n is what the
+   * window should hold, and null says it does not.
+   */
+  #fill(tenantId: string, datasetId: string, window: DataWindow, out: WindowPart, at0: number, n: number, counted: true): string[];
+  #fill(tenantId: string, datasetId: string, window: DataWindow, out: WindowPart, at0: number, n: number, counted: boolean): string[] | null;
+  #fill(tenantId: string, datasetId: string, window: DataWindow, out: WindowPart, at0: number, n: number, counted: boolean): string[] | null {
+    const features = out.columns.length;
+    const pageRows = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.floor(PAGE_BYTES / (features * 8 + 64))));
+    const names: string[] = [];
+    const codes = new Map<string, number>();
+    const end = at0 + n;
+    let at = at0;
+    let cursor: [number, string] | null = null;
+    const page = (limit: number) => {
+      const args = cursor === null ? [tenantId, datasetId, window.since, window.until, limit] : [tenantId, datasetId, cursor[0], cursor[1], window.until, limit];
+      return { args, row: (cursor === null ? this.#first : this.#after).get(args) as PageRow };
+    };
+    // Uncounted, the last page asks for one row more than is left: a row past the end shows there.
+    let endChecked = counted;
+    while (at < end) {
+      const left = end - at;
+      const limit = counted ? pageRows : Math.min(pageRows, left + 1);
+      if (limit > left) endChecked = true;
+      const { args, row } = page(limit);
+      const [count, tsJson, entitiesJson, labelsJson, minWidth, maxWidth, blob] = row;
+      if (count === 0 || count > left) {
+        if (!counted) return null;
+        // One snapshot: the pages hold exactly the rows counted.
+        throw new NsError('NS_STORE', `dataset ${tenantId}/${datasetId}: the window's pages hold ${at - at0 + count} rows, ${n} were counted`);
+      }
+      const ts = JSON.parse(tsJson) as number[];
+      const entities = JSON.parse(entitiesJson) as string[];
+      const labels = JSON.parse(labelsJson) as Array<number | null>;
+      for (let i = 0; i < count; i++) {
+        if (at + i > at0 && !(ts[i]! >= out.ts[at + i - 1]!)) throw new NsError('NS_STORE', `dataset ${tenantId}/${datasetId}: the window's rows came out of time order`);
+        out.ts[at + i] = ts[i]!;
+        const l = labels[i];
+        out.label[at + i] = l === null || l === undefined ? Number.NaN : l;
+        const e = entities[i]!;
+        let code = codes.get(e);
+        if (code === undefined) {
+          code = names.push(e) - 1;
+          codes.set(e, code);
+        }
+        out.entityIndex[at + i] = code;
+      }
+      if (blob !== null && minWidth === maxWidth && blob.length === count * minWidth!) unpack(blob, minWidth!, count, out.columns, at);
+      else (cursor === null ? this.#firstVals : this.#afterVals).all(args).forEach((v, i) => unpack(v as Buffer, (v as Buffer).length, 1, out.columns, at + i));
+      at += count;
+      cursor = [ts[count - 1]!, entities[count - 1]!];
+    }
+    // The rows ran out exactly at a page's end: whether any follow is asked with one more page of one row.
+    if (!endChecked && page(1).row[0] > 0) return null;
+    return names;
   }
 
   close(): void {

@@ -17,9 +17,13 @@ import { buildWindowSet, type TrainingWindow } from './training-window.ts';
 /** The labeled rows at or after `since` (older ones were loaded only as history for lags). */
 export function rowsSince(set: TrainingSet, since: number): TrainingSet {
   const ts = set.ts!;
-  const keep: number[] = [];
-  for (let i = 0; i < ts.length; i++) if (ts[i]! >= since) keep.push(i);
-  return keep.length === ts.length ? set : subsetRows(set, keep);
+  // Counted first: a full window (every row kept, the common case) builds no list of its rows.
+  let kept = 0;
+  for (let i = 0; i < ts.length; i++) if (ts[i]! >= since) kept++;
+  if (kept === ts.length) return set;
+  const keep = new Int32Array(kept);
+  for (let i = 0, k = 0; i < ts.length; i++) if (ts[i]! >= since) keep[k++] = i;
+  return subsetRows(set, keep);
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
- * The typed result a training process leaves for the service: written atomically as JSON, read back
+ * The typed result a training process leaves for the service: written atomically as JSON (by
+ * result-file-write.ts, which the training process loads without this module), read back
  * and checked against its schema. What nightshift records for the run (outcome, version, metrics,
  * gate) comes from here, never from the process's output text.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Type, type Static } from 'typebox';
 import { NsError } from '../errors.ts';
@@ -77,12 +77,6 @@ function checker(which: 'result' | 'failure'): ValidateFunction {
   return checkers[which];
 }
 
-/** Temp name then rename: a reader never sees half a file. */
-export async function writeResultFile(file: string, result: TrainingResult | TrainingFailure): Promise<void> {
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, `${JSON.stringify(result)}\n`, { mode: 0o600 });
-  await rename(temp, file);
-}
 
 /** The failure a training process left, or null (none, or not in its format: the exit status speaks then). */
 export async function readFailureFile(file: string): Promise<TrainingFailure | null> {

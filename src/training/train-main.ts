@@ -11,7 +11,7 @@ import { createArtifactStorage, ModelRegistry } from '../registry/index.ts';
 import { EXIT_TEMPFAIL } from '../runs/exec/types.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { TRAIN_CONTEXT_ENV, type TrainContext } from './train-command.ts';
-import { writeResultFile } from './result-file.ts';
+import { writeResultFile } from './result-file-write.ts';
 import { executeTrainingRun } from './training-run.ts';
 
 const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P01', '53300', '40001', '40P01']);

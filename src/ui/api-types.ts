@@ -188,6 +188,26 @@ export interface ModelOverview {
   champion: { version: number; name: string; createdAt: Iso; metrics: Record<string, number | null> } | null;
   lastRun: Run | null;
   nextSlotAt: Iso | null;
+  /** The champion's latest live point and the monitor's trend of its latest points; null before labels arrive. */
+  live: ChampionLive | null;
+}
+
+/** A Theil–Sen trend as the monitor judges it (insufficient: too few points). */
+export interface TrendResult {
+  trend: 'improving' | 'stable' | 'declining' | 'insufficient';
+  slope: number | null;
+  change: number | null;
+  points: number;
+}
+
+export interface ChampionLive {
+  metric: string;
+  value: number;
+  accuracy: number | null;
+  labelled: number;
+  version: number;
+  at: Iso;
+  trend: TrendResult;
 }
 
 export interface AliasChange {

@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RunEndBatch } from '../../src/store/run-end-batch.ts';
+import { RunPidBatch } from '../../src/store/run-pid-batch.ts';
 import { groupCommitOf, inTransaction, LOCK_KEYS } from '../../src/store/db.ts';
 import { claimRuns, finishRun, heartbeat, recoverExpiredLeases } from '../../src/store/run-transitions.ts';
-import { cursorOf, getRunRow, listAttempts, listRuns } from '../../src/store/runs.ts';
+import { cursorOf, getRunRow, listAttempts, listRunSummaries, listRuns, RUN_SUMMARY_COLUMNS } from '../../src/store/runs.ts';
 import { ALL_TENANTS } from '../../src/store/tenant-scope.ts';
 import { storeTargets } from '../helpers/dialects.ts';
 import { MINUTE, openTestEngine } from '../helpers/engine.ts';
@@ -288,6 +289,27 @@ for (const target of await storeTargets()) {
       }
     });
 
+    test('pids of processes starting together are recorded in one statement; one whose lease is gone is refused alone', async () => {
+      const jobs = ['a', 'b', 'c'].map((id) => commandJob(id, node, ['-e', '0']));
+      const t = await openTestEngine(await target.make(), { jobs });
+      try {
+        for (const job of jobs) await t.engine.runs.trigger(job.id, 'acme');
+        const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), { lock: LOCK_KEYS.claim });
+        assert.equal(claimed.length, 3);
+        const pids = new RunPidBatch(t.engine.db);
+        const before = t.engine.db.dialect === 'sqlite' ? groupCommitOf(t.engine.db.k).stats().transactions : 0;
+        const now = t.clock.now() + 10;
+        const settled = await Promise.allSettled(claimed.map((run, i) => pids.record({ tenantId: 'acme', runId: run.id, owner: i === 2 ? 'intruder' : 'w1', pid: 4000 + i, now })));
+        if (t.engine.db.dialect === 'sqlite') assert.equal(groupCommitOf(t.engine.db.k).stats().transactions - before, 1, 'the three pids share one transaction');
+        assert.deepEqual(settled.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
+        assert.equal((settled[2] as PromiseRejectedResult).reason.code, 'NS_LEASE_LOST');
+        const rows = await Promise.all(claimed.map((run) => getRunRow(t.engine.db.k, 'acme', run.id)));
+        assert.deepEqual(rows.map((r) => [r?.pid, r?.updated_at]), [[4000, now], [4001, now], [null, claimed[2]!.updated_at]]);
+      } finally {
+        await t.close();
+      }
+    });
+
     test('the runs a tick queues are claimed in its own transaction, up to the free places', async () => {
       const jobs = ['a', 'b', 'c'].map((id) => emptyJob(id));
       const t = await openTestEngine(await target.make(), { concurrency: 2, jobs, schedules: jobs.map((j) => schedule(`hourly-${j.id}`, j.id)) });
@@ -357,6 +379,29 @@ for (const target of await storeTargets()) {
         const page2 = await listRuns(t.engine.db.k, ALL_TENANTS, { limit: 100, after: cursorOf(last) });
         assert.deepEqual([...page1, ...page2].map((r) => r.id), all.map((r) => r.id));
         assert.equal(all.length, 7);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('run summaries are the full rows cut to the summary columns, in the same order and pages', async () => {
+      const t = await openTestEngine(await target.make(), { jobs: [quick] });
+      try {
+        await t.engine.runs.trigger('quick', 'acme');
+        await t.engine.runs.trigger('quick', 'globex');
+        const [queued] = await listRuns(t.engine.db.k, 'acme', { status: ['queued'] });
+        await t.engine.runs.cancel('acme', queued!.id);
+        await t.engine.runs.trigger('quick', 'acme');
+        for (const filter of [{ limit: 100 }, { limit: 2, sort: 'finished_at' as const, order: 'asc' as const }, { status: ['queued'] }]) {
+          const full = await listRuns(t.engine.db.k, ALL_TENANTS, filter);
+          const summaries = await listRunSummaries(t.engine.db.k, ALL_TENANTS, filter);
+          assert.ok(full.length > 0);
+          assert.deepEqual(summaries, full.map((r) => Object.fromEntries(RUN_SUMMARY_COLUMNS.map((c) => [c, r[c]]))), JSON.stringify(filter));
+        }
+        const [first] = await listRunSummaries(t.engine.db.k, 'acme', { limit: 1 });
+        const rest = await listRunSummaries(t.engine.db.k, 'acme', { after: cursorOf(first!) });
+        assert.deepEqual([first!, ...rest].map((r) => r.id), (await listRuns(t.engine.db.k, 'acme')).map((r) => r.id));
+        assert.ok(!('log_tail' in first!), 'the log tail is read for one run only');
       } finally {
         await t.close();
       }

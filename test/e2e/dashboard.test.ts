@@ -165,6 +165,20 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     }
   });
 
+  test('overview: the models table comes with each live metric in one request; nothing is read per model', async () => {
+    const { page } = await openPage(browser, 1280);
+    const read = new Set<string>();
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/') || path.startsWith('/health')) read.add(path);
+    });
+    await page.goto(`${server.base}/#/overview`);
+    await visible(page, 'td', /auc 0\.\d+ \(\d+ rows\)/);
+    await visible(page, '#alerts-h + ul li');
+    assert.deepEqual([...read].sort(), ['/api/alerts', '/api/models/overview', '/api/runs/active', '/api/tenants', '/health/summary']);
+    await page.context().close();
+  });
+
   test("times are in the viewer's zone, with the UTC instant on hover", async () => {
     const { page } = await open('#/schedules/acme.failure.nightly');
     await visible(page, 'th', 'In America/New_York');

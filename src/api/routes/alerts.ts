@@ -10,9 +10,9 @@ import { NsError } from '../../errors.ts';
 import type { Alert } from '../../services/monitor-service.ts';
 import type { Services } from '../../services/services.ts';
 import { ALERT_TYPES } from '../../monitor/alert-rules.ts';
-import type { TrendResult } from '../../monitor/trend.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { iso } from '../dto.ts';
+import { trendDto } from '../live-dto.ts';
 import { described, errors, Id } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
@@ -57,8 +57,6 @@ export const alertDto = (a: Alert) => ({
 });
 
 const cursorOf = (a: Alert) => encodeTimeIdCursor(a.openedAt, a.id);
-
-const trendDto = (t: TrendResult) => ({ trend: t.trend, slope: t.slope, change: t.change, points: t.points });
 
 export function alertRoutes(app: Api, services: Pick<Services, 'monitor' | 'series' | 'tenants'>): void {
   const { monitor, series } = services;

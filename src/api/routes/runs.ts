@@ -6,6 +6,7 @@ import type { Services } from '../../services/services.ts';
 import { cursorOf, type RunSortField } from '../../store/runs.ts';
 import { ALL_TENANTS } from '../../store/tenant-scope.ts';
 import { iso, runDto } from '../dto.ts';
+import { plainJson } from '../plain-json.ts';
 import { decodeCursor, encodeCursor } from '../run-cursor.ts';
 import { described, errors, Id, IdParams, Run, RunDetail, RunList, RunQuery, TenantQuery, TriggerBody, TriggerResponse } from '../schemas.ts';
 import type { Api } from '../types.ts';
@@ -48,13 +49,13 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
         response: { 200: described(RunList, 'A page of runs; nextCursor fetches the next one (null on the last page)'), ...errors(400) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const sort = (q.sort ?? 'queued_at') as RunSortField;
       const order = (q.order ?? 'desc') as 'asc' | 'desc';
       const limit = q.limit ?? 50;
       const status = parseStatuses(q.status);
-      const found = await runs.list(q.tenantId ?? ALL_TENANTS, {
+      const found = await runs.summaries(q.tenantId ?? ALL_TENANTS, {
         ...(q.jobId ? { jobId: q.jobId } : {}),
         ...(status ? { status } : {}),
         ...(q.trigger ? { trigger: q.trigger } : {}),
@@ -66,6 +67,8 @@ export function runRoutes(app: Api, { runs, jobs, tenants, schedules }: Pick<Ser
       });
       const page = found.slice(0, limit);
       const more = found.length > limit;
+      // runDto builds exactly the schema's fields: no schema serializer needed (plain-json.ts).
+      reply.serializer(plainJson);
       return { runs: page.map((r) => runDto(r)), nextCursor: more ? encodeCursor(sort, order, cursorOf(page.at(-1)!, sort)) : null };
     },
   );

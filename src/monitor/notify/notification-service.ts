@@ -7,7 +7,7 @@
  * (the CLI's rollback included); only a started service delivers them, in a worker thread of its
  * own when it is given the store's location (`thread`), else on this event loop.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../ids.ts';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import type { NotificationSettings } from '../../config/types.ts';
@@ -245,18 +245,24 @@ export class NotificationService {
     const now = clock.now();
     const channels = new Map<string, ChannelRow[]>();
     for (const tenant of new Set(list.map((n) => n.body.tenant))) channels.set(tenant, await listChannelRows(db.k, tenant));
+    // Each channel's events parsed once per call, not once per notification.
+    const takes = new Map<ChannelRow, ReadonlySet<string> | null>();
+    for (const tenantChannels of channels.values()) for (const c of tenantChannels) takes.set(c, c.events ? new Set(JSON.parse(c.events) as string[]) : null);
     const rows: OutboxRow[] = [];
     for (const n of list) {
+      let payload: string | null = null;
       for (const c of channels.get(n.body.tenant) ?? []) {
         if (c.enabled !== 1) continue;
-        if (c.events && !(JSON.parse(c.events) as string[]).includes(n.body.event)) continue;
+        const events = takes.get(c);
+        if (events && !events.has(n.body.event)) continue;
+        payload ??= JSON.stringify(n.body);
         rows.push({
           id: outboxId(now),
           tenant_id: n.body.tenant,
           channel_id: c.id,
           event: n.body.event,
           idem_key: n.key,
-          payload: JSON.stringify(n.body),
+          payload,
           status: OUTBOX_STATUS.pending,
           attempts: 0,
           next_attempt_at: now,
@@ -376,7 +382,7 @@ function rowOf(codec: ChannelConfigCodec, tenantId: string, c: ChannelDefinition
 let sequence = 0;
 function outboxId(now: number): string {
   sequence = (sequence + 1) % 36 ** 4;
-  return `ntf_${now.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomBytes(3).toString('hex')}`;
+  return `ntf_${now.toString(36).padStart(9, '0')}${sequence.toString(36).padStart(4, '0')}${randomHex(3)}`;
 }
 
 const channelNotFound = (tenantId: string, id: string) =>

@@ -12,6 +12,7 @@ import { sealerFor } from '../../crypto/keyring-for.ts';
 import { EngineEvents } from '../../events.ts';
 import { openDb, type Db } from '../../store/db.ts';
 import { PLAIN_CHANNEL_CONFIG, sealedChannelConfig } from './channel-config-codec.ts';
+import { apiLoadOf, DeliveryPace } from './delivery-pace.ts';
 import { LogSender } from './log-sender.ts';
 import { MqttSender } from './mqtt-sender.ts';
 import type { FromThread, OutboxThreadData, ToThread } from './outbox-thread.ts';
@@ -70,6 +71,7 @@ async function open(): Promise<void> {
       configCodec: data.sealed ? sealedChannelConfig(sealerFor({ dataDir: data.store.dataDir })) : PLAIN_CHANNEL_CONFIG,
       senders: { webhook: new WebhookSender(), mqtt: new MqttSender(), log: new LogSender(logger) },
       ...data.worker,
+      ...(data.apiLoad ? { pace: new DeliveryPace({ load: apiLoadOf(data.apiLoad) }) } : {}),
       onCounts: (counts) => post({ type: 'counts', counts: [...counts] }),
     });
     worker.start();

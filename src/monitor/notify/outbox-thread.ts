@@ -21,6 +21,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Level, Logger } from 'pino';
 import { entryUrl } from '../../entries.ts';
 import type { EngineEventMap, EngineEvents } from '../../events.ts';
+import { ApiLoadGauge, sharedLoadBuffer } from './delivery-pace.ts';
 import { spawnModuleWorker, stopWorker } from '../../trainers/worker/spawn-worker.ts';
 import type { DeliveryCounts, OutboxWorkerOptions } from './outbox-worker.ts';
 
@@ -31,6 +32,8 @@ export interface OutboxThreadData {
   sealed: boolean;
   nodeId: string;
   logLevel: string;
+  /** The API thread's event-loop utilization (delivery-pace.ts): delivery slows to a floor rate while it is high. */
+  apiLoad?: SharedArrayBuffer;
   worker: Pick<OutboxWorkerOptions, 'failingAfter' | 'retry'> & Partial<Pick<OutboxWorkerOptions, 'leaseMs' | 'batchSize' | 'perChannel' | 'pollMs'>>;
 }
 
@@ -72,6 +75,9 @@ export class OutboxThread {
   #watching = false;
   #watchTimer: NodeJS.Timeout | null = null;
   #ready: Promise<void> | null = null;
+  /** This thread's event-loop utilization, read by the delivery thread to pace itself. */
+  readonly #load = sharedLoadBuffer();
+  readonly #gauge = new ApiLoadGauge(this.#load);
 
   constructor(options: OutboxThreadOptions) {
     this.#o = options;
@@ -103,7 +109,8 @@ export class OutboxThread {
     if (this.#watchTimer) clearTimeout(this.#watchTimer);
     this.#watchTimer = null;
     if (this.#worker || this.#stopping) return;
-    const worker = spawnModuleWorker(entryUrl('outbox-thread'), { workerData: this.#o.data });
+    const worker = spawnModuleWorker(entryUrl('outbox-thread'), { workerData: { ...this.#o.data, apiLoad: this.#load } satisfies OutboxThreadData });
+    this.#gauge.start();
     this.#worker = worker;
     let failure = 'the thread exited before it started';
     this.#ready = new Promise<void>((resolve) => {
@@ -124,6 +131,7 @@ export class OutboxThread {
         if (this.#stopping) return resolve();
         if (!this.#delivered) {
           this.#stopping = true;
+          this.#gauge.stop();
           this.#o.onUnavailable(failure);
           return resolve();
         }
@@ -161,6 +169,7 @@ export class OutboxThread {
   async close(): Promise<void> {
     this.#stopping = true;
     this.#watching = false;
+    this.#gauge.stop();
     if (this.#watchTimer) clearTimeout(this.#watchTimer);
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     const worker = this.#worker;

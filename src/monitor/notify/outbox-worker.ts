@@ -22,6 +22,7 @@ import type { ChannelSpec, ChannelType } from './channel-spec.ts';
 import type { Notification } from './events.ts';
 import { retryDelayMs, type OutboxRetryPolicy } from './retry.ts';
 import type { DeliveryResult, Sender } from './sender.ts';
+import type { DeliveryPace } from './delivery-pace.ts';
 
 export interface OutboxWorkerOptions {
   db: Db;
@@ -46,6 +47,8 @@ export interface OutboxWorkerOptions {
   /** Delivered and given-up rows are removed after this long (ms). */
   retentionMs?: number;
   random?: () => number;
+  /** Spaces deliveries out while the API is busy (delivery-pace.ts); none: every delivery starts at once. */
+  pace?: DeliveryPace;
   /** Each round's attempts that applied, by `type|outcome` (for /metrics). */
   onCounts?: (round: DeliveryCounts) => void;
 }
@@ -75,7 +78,7 @@ interface SentRound {
 }
 
 export class OutboxWorker {
-  readonly #o: Required<Omit<OutboxWorkerOptions, 'random' | 'onCounts'>> & Pick<OutboxWorkerOptions, 'onCounts'> & { random: () => number };
+  readonly #o: Required<Omit<OutboxWorkerOptions, 'random' | 'onCounts' | 'pace'>> & Pick<OutboxWorkerOptions, 'onCounts' | 'pace'> & { random: () => number };
   #loop: Promise<void> | null = null;
   #closed = false;
   #wake: (() => void) | null = null;
@@ -233,6 +236,8 @@ export class OutboxWorker {
       while (next < rows.length && !this.#closed) {
         const i = next++;
         const row = rows[i]!;
+        const turn = unusable ? null : this.#o.pace?.next();
+        if (turn) await turn;
         const at = this.#o.clock.now();
         const started = performance.now();
         const result = unusable ?? (await this.#send(spec!, row, at));

@@ -12,6 +12,7 @@ import { setPriority } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { entryUrl } from '../../entries.ts';
+import type { EnvDelta } from './launcher-main.ts';
 
 export interface StartSpec {
   command: string;
@@ -39,6 +40,23 @@ type FromLauncher =
   | { t: 'data'; id: number; fd: 1 | 2; chunk: Uint8Array }
   | { t: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null }
   | { t: 'close'; id: number };
+
+type ToLauncher = { t: 'base'; env: NodeJS.ProcessEnv } | { t: 'spawn'; id: number; command: string; args: readonly string[]; cwd: string; env: EnvDelta; priority: number | undefined };
+
+/**
+ * What `env` changes of `base`. A job's environment is the service's plus a few variables of the run,
+ * so the delta is a handful of names where the whole environment would be dozens.
+ */
+export function envDelta(base: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): EnvDelta {
+  const set: Record<string, string> = {};
+  const unset: string[] = [];
+  for (const name in env) {
+    const value = env[name];
+    if (value !== undefined && base[name] !== value) set[name] = value;
+  }
+  for (const name in base) if (base[name] !== undefined && env[name] === undefined) unset.push(name);
+  return { set, unset };
+}
 
 class RelayedProcess extends EventEmitter implements JobProcess {
   pid: number | undefined = undefined;
@@ -73,6 +91,11 @@ class Launcher {
   #ready = false;
   /** Starts sent and not yet answered (spawned or failed): while one is pending, the next waits behind it. */
   #starting = 0;
+  /** The environment the launcher was given; starts send only how a job's differs from it. */
+  readonly #base: NodeJS.ProcessEnv = { ...process.env };
+  /** Messages of this turn, sent as one when it ends. */
+  #outbox: ToLauncher[] = [{ t: 'base', env: this.#base }];
+  #flushing = false;
 
   constructor() {
     const entry = fileURLToPath(entryUrl('launcher'));
@@ -80,11 +103,16 @@ class Launcher {
     // Detached: a session (and process group) of its own, like the jobs it starts, so a terminal's ^C
     // (SIGINT to the foreground process group) reaches nightshift alone, whose shutdown stops the
     // jobs and requeues their runs. It still ends with nightshift: when the IPC channel closes.
-    this.#proc = fork(entry, [], { execArgv: loader, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+    // --single-threaded: no V8 helper threads (concurrent GC and compilation). Every thread that
+    // runs in this process when it forks or writes a page shared with a fresh child takes part in
+    // the TLB shootdown that follows; it has little JavaScript to compile and a small heap.
+    this.#proc = fork(entry, [], { execArgv: [...loader, '--single-threaded'], env: this.#base, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
     // Neither the process nor its channel keeps nightshift alive; it exits when nightshift does.
     this.#proc.unref();
     this.#proc.channel?.unref();
-    this.#proc.on('message', (m: FromLauncher) => this.#onMessage(m));
+    this.#proc.on('message', (batch: FromLauncher[]) => {
+      for (const m of batch) this.#onMessage(m);
+    });
     this.#proc.once('exit', () => this.#onDeath());
     this.#proc.once('error', () => this.#onDeath());
   }
@@ -120,11 +148,35 @@ class Launcher {
       });
       // While a job runs its channel must not be unref'd away, or its output could be lost at exit.
       this.#proc.channel?.ref();
-      const sent = this.#proc.send({ t: 'spawn', id, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env, priority: spec.priority }, (error) => {
-        if (error) this.#fail(id);
-      });
-      if (!sent && this.#dead) this.#fail(id);
+      this.#post({ t: 'spawn', id, command: spec.command, args: spec.args, cwd: spec.cwd, env: envDelta(this.#base, spec.env), priority: spec.priority });
     });
+  }
+
+  /** Queues a message; the starts of one turn (a claim starts its runs in one) go out as one. */
+  #post(message: ToLauncher): void {
+    this.#outbox.push(message);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushing = false;
+    const batch = this.#outbox;
+    this.#outbox = [];
+    const ids = batch.flatMap((m) => (m.t === 'spawn' ? [m.id] : []));
+    if (this.#dead) {
+      for (const id of ids) this.#fail(id);
+      return;
+    }
+    try {
+      const sent = this.#proc.send(batch, (error) => {
+        if (error) for (const id of ids) this.#fail(id);
+      });
+      if (!sent && this.#dead) for (const id of ids) this.#fail(id);
+    } catch {
+      for (const id of ids) this.#fail(id);
+    }
   }
 
   #onMessage(m: FromLauncher): void {

@@ -37,18 +37,22 @@ export async function executeCommand(spec: CommandSpec, opts: ExecOptions, tail:
 
   let child: JobProcess;
   try {
-    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: { ...withoutSecrets(process.env), ...spec.env, ...opts.extraEnv }, ...(opts.priority !== undefined ? { priority: opts.priority } : {}) }, { launcher: opts.launcher ?? true });
+    child = await startProcess({ command: spec.command, args: spec.args ?? [], cwd, env: jobEnv(spec.env, opts.extraEnv), ...(opts.priority !== undefined ? { priority: opts.priority } : {}) }, { launcher: opts.launcher ?? true });
   } catch (error) {
     return done({ ...early, status: 'failed', error: `cannot start ${spec.command}: ${(error as Error).message}` });
   }
   return supervise(child, spec, cwd, opts, tail, done);
 }
 
-/** A job inherits the service's environment but never its master key (a training child is handed it in spec.env). */
-function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out = { ...env };
-  for (const name of SECRET_ENV) delete out[name];
-  return out;
+/**
+ * A job inherits the service's environment but never its master key (a training child is handed it
+ * in spec.env). Read anew for every job (the service's environment may change while it runs), in
+ * one copy: each read of process.env is a call into the C++ environment.
+ */
+function jobEnv(...layers: (Readonly<Record<string, string>> | undefined)[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SECRET_ENV) if (name in env) env[name] = undefined;
+  return Object.assign(env, ...layers);
 }
 
 type Ended = { code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException };

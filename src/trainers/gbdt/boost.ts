@@ -91,7 +91,8 @@ export async function trainGbdt(
   const team = ThreadTeam.spawn(ws, objective);
   const threadsUsed = team.threads;
   try {
-    // The team bins while its workers start: a worker joins the tasks published after it is ready.
+    // The team bins while its workers load: a worker joins the tasks published after it is ready.
+    await team.created();
     const { edges, binned } = binOnTeam(team, ws, set.X, init ? init.body.binEdges : null, p.maxBins, p.binSampleRows, ctx.seed);
     team.setSplitRules(p, binned.numBins);
     if (objective.bounds !== null) team.setQuantization(quantization(n, objective.bounds.g, objective.bounds.h));

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { OBJECTIVES } from './objective.ts';
 import { CMD, CTRL, SPIN_MS, type TeamWorkerData } from './team-protocol.ts';
 import { TaskRunner } from './team-tasks.ts';
-import { openWorkspace } from './workspace.ts';
+import { openWorkspace, prefaultStaging } from './workspace.ts';
 
 const data = workerData as TeamWorkerData;
 const runner = new TaskRunner(openWorkspace(data.shape, data.memory, data.module), data.control, OBJECTIVES[data.objective], data.thread);
@@ -16,6 +16,7 @@ const ctrl = runner.ctrl;
 
 let seen = Atomics.load(ctrl, CTRL.SEQ); // before 'ready': no task can be published earlier
 parentPort?.postMessage('ready');
+if (data.thread === 1) prefaultStaging(runner.ws);
 // A team closed while this thread was loading has already published STOP.
 while (Atomics.load(ctrl, CTRL.CMD) !== CMD.STOP) {
   const spinUntil = performance.now() + SPIN_MS;

@@ -18,7 +18,8 @@ import type { SplitCandidate, SplitRules } from './split.ts';
 import { ARG, chunkOffset, claimWord, CLOSED, CMD, controlBytes, CTRL, planOffset, SPIN_MS, SPLIT_ARGS, usedOffset, type TeamWorkerData } from './team-protocol.ts';
 import { finishFeature, gatherRows, partitionLeaf, TaskRunner, type FinishTask } from './team-tasks.ts';
 import { CHUNK_ROWS, chunksOf, type Workspace } from './workspace.ts';
-import { spawnModuleWorker, stopWorker } from '../worker/spawn-worker.ts';
+import { startBundledWorkers } from '../worker/bundled-worker.ts';
+import { stopWorker } from '../worker/spawn-worker.ts';
 
 /** Below this many rows a histogram build runs on the calling thread: sharing it would cost more. */
 const MIN_PARALLEL_HIST_ROWS = 4096;
@@ -63,35 +64,53 @@ export class ThreadTeam {
   private readonly started: Promise<void>;
   private q: Quantization;
 
+  /** The workers once started (startBundledWorkers); the team counts them from the start, as `helpers`. */
+  private workers: Worker[] = [];
+  private readonly spawning: Promise<unknown>;
+
   private constructor(
     private readonly ws: Workspace,
     private readonly objective: Objective,
-    private readonly workers: Worker[],
+    /** Worker threads of the team (threads − 1): tasks are shared from the start; a worker joins those published after it is ready. */
+    private readonly helpers: number,
     control: SharedArrayBuffer,
+    spawning: Promise<Worker[]>,
   ) {
     this.ctrl = new Int32Array(control);
     this.word = new BigInt64Array(control, 0, 1);
     this.runner = new TaskRunner(ws, control, objective, 0);
     Atomics.store(this.word, 0, claimWord(0, CLOSED));
     this.q = quantization(ws.rows, 1, ws.withHess ? 1 : null);
-    for (const w of workers) w.on('error', () => Atomics.store(this.ctrl, CTRL.FAILED, 1)); // never unhandled
-    this.started = Promise.all(workers.map((w) => ready(w))).then(() => undefined);
+    this.spawning = spawning.then((workers) => {
+      this.workers = workers;
+      for (const w of workers) w.on('error', () => Atomics.store(this.ctrl, CTRL.FAILED, 1)); // never unhandled
+    }, () => undefined);
+    // A team closed while its workers were being created: they see STOP as soon as they load.
+    this.started = spawning.then((workers) => Promise.all(workers.map((w) => ready(w)))).then(() => undefined);
     this.started.catch(() => undefined); // observed by start()
   }
 
   /**
-   * Spawns the workers at once (they load while the caller bins the data); `start()` waits until
-   * they are ready. The workspace memory must already exist; its contents may be filled later.
+   * Starts the workers at once (they are created and load while the caller bins the data, see
+   * bundled-worker.ts); `start()` waits until they are ready. The workspace memory must already
+   * exist; its contents may be filled later.
    */
   static spawn(ws: Workspace, objective: Objective): ThreadTeam {
     const control = new SharedArrayBuffer(controlBytes(ws));
     const shape = { rows: ws.rows, features: ws.features, slots: ws.slots, leaves: ws.leaves, forestBytes: ws.forestBytes, withHess: ws.withHess, threads: ws.threads };
-    const workers: Worker[] = [];
-    for (let thread = 1; thread < ws.threads; thread++) {
-      const data: TeamWorkerData = { shape, memory: ws.memory, module: ws.module, control, objective: objective.name, thread };
-      workers.push(spawnModuleWorker(entryUrl('gbdt-team-worker'), { workerData: data }));
-    }
-    return new ThreadTeam(ws, objective, workers, control);
+    const spawning = startBundledWorkers(entryUrl('gbdt-team-worker'), ws.threads - 1, (i) => {
+      const data: TeamWorkerData = { shape, memory: ws.memory, module: ws.module, control, objective: objective.name, thread: i + 1 };
+      return { workerData: data };
+    });
+    return new ThreadTeam(ws, objective, ws.threads - 1, control, spawning);
+  }
+
+  /**
+   * Resolves once the workers exist (loading, not necessarily ready): the event loop must turn
+   * for that (see bundled-worker.ts), so a caller about to run long synchronous work awaits it.
+   */
+  async created(): Promise<void> {
+    await this.spawning;
   }
 
   async start(): Promise<void> {
@@ -104,7 +123,7 @@ export class ThreadTeam {
   }
 
   get threads(): number {
-    return this.workers.length + 1;
+    return this.helpers + 1;
   }
 
   get quantization(): Quantization {
@@ -141,7 +160,7 @@ export class ThreadTeam {
     const features = this.ctrl.subarray(CTRL.FEATURES, CTRL.FEATURES + count);
     clearHistograms(this.ws, 0, slot, features, count);
     const rows = end - start;
-    if (this.workers.length === 0 || rows < MIN_PARALLEL_HIST_ROWS) {
+    if (this.helpers === 0 || rows < MIN_PARALLEL_HIST_ROWS) {
       addRows(this.ws, 0, slot, features, plan, plan.length / 2, start, end, mode);
       return -1;
     }
@@ -161,7 +180,7 @@ export class ThreadTeam {
   finish(task: FinishTask, sums: readonly number[]): void {
     const args = this.ws.args;
     for (let i = 0; i < sums.length; i++) args[SPLIT_ARGS.LEAF + i] = sums[i]!;
-    if (this.workers.length === 0 || task.count < 2) {
+    if (this.helpers === 0 || task.count < 2) {
       const features = this.ctrl.subarray(CTRL.FEATURES);
       const used = this.ctrl.subarray(usedOffset(this.ws.features));
       const rules = this.runner.splitRules();
@@ -189,7 +208,7 @@ export class ThreadTeam {
     const count = build?.count ?? 0;
     const features = this.ctrl.subarray(CTRL.FEATURES, CTRL.FEATURES + count);
     if (build) clearHistograms(ws, 0, build.slot, features, count);
-    if (this.workers.length === 0 || end - start < MIN_PARALLEL_PARTITION_ROWS) {
+    if (this.helpers === 0 || end - start < MIN_PARALLEL_PARTITION_ROWS) {
       // The built side is gathered and built chunk by chunk, so each chunk is built while in cache.
       const later = build?.left ? gatherLeft : gatherRight;
       lefts = partitionLeaf(ws, start, end, mid, split.feature, split.bin, split.missingLeft, build?.left ? GATHER.NONE : gatherLeft, build && !build.left ? GATHER.NONE : gatherRight);
@@ -290,7 +309,7 @@ export class ThreadTeam {
 
   /** A task of one unit per feature of a batch; inline when there are no workers. */
   private perFeature(cmd: number, units: number, args: readonly (readonly [number, number])[]): void {
-    if (this.workers.length === 0 || units < 2) {
+    if (this.helpers === 0 || units < 2) {
       for (const [i, v] of args) this.ctrl[CTRL.ARGS + i] = v;
       this.runner.runInline(cmd, units);
     } else {
@@ -303,7 +322,7 @@ export class ThreadTeam {
     const chunk = cmd === CMD.SCORE ? SCORE_UNIT_ROWS : CHUNK_ROWS;
     const units = Math.ceil(rows / chunk);
     const all = [[0, 0], [1, rows], [2, chunk], ...args] as const;
-    if (this.workers.length === 0 || units < 2) {
+    if (this.helpers === 0 || units < 2) {
       for (const [i, v] of all) this.ctrl[CTRL.ARGS + i] = v;
       this.runner.runInline(cmd, units);
       return -1;
@@ -346,6 +365,7 @@ export class ThreadTeam {
     Atomics.store(this.ctrl, CTRL.CMD, CMD.STOP);
     Atomics.store(this.ctrl, CTRL.SEQ, -1);
     Atomics.notify(this.ctrl, CTRL.SEQ);
+    await this.spawning;
     await Promise.all(this.workers.map((w) => stopWorker(w, 1000)));
   }
 }

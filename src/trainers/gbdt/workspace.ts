@@ -150,6 +150,22 @@ export function layoutOf(shape: WorkspaceShape): WorkspaceLayout {
   return at;
 }
 
+/** Bytes of an OS memory page (the unit first-touch faults are paid in). */
+const OS_PAGE_BYTES = 4096;
+
+/**
+ * Has the OS back the staging region (gh to the end of ex) with memory, from its end down, while
+ * the calling thread fills it from the start (bin-matrix.ts): a fresh page's first write costs
+ * ~13 µs here (3.4 ms per MiB), ~0.15 s of the binning's staging otherwise spent on the calling
+ * thread alone. Each page gets a compare-exchange of 0 with 0: atomic, so a value the caller has
+ * already written there stays as it is.
+ */
+export function prefaultStaging(ws: Workspace): void {
+  const words = new Int32Array(ws.memory.buffer);
+  const from = ws.at.gh;
+  for (let b = ws.at.ex + 8 * ws.rows - 4; b >= from; b -= OS_PAGE_BYTES) Atomics.compareExchange(words, b >> 2, 0, 0);
+}
+
 /** A new zeroed shared memory for `shape`; NS_VALIDATION when the data set does not fit in 4 GiB. */
 export function allocateMemory(shape: WorkspaceShape): WebAssembly.Memory {
   const bytes = layoutOf(shape).bytes;

@@ -12,18 +12,26 @@ import { useData } from '../use-data.ts';
 export function DecisionsPage({ route }: { route: Route }) {
   const tenants = useTenants();
   const asked = route.query.get('tenant') ?? '';
-  // Without a tenant in the address: the first one that has a model.
-  const first = useData(() => (asked ? Promise.resolve(null) : api.modelOverview(undefined, { limit: 1 })), [asked]);
-  const tenant = asked || first.data?.models[0]?.tenantId || '';
   const name = route.query.get('model') ?? '';
   const show = route.query.get('show') ?? 'all';
+  // Without a tenant in the address: the first model of all (by tenant, then name) names both.
+  const first = useData(() => (asked ? Promise.resolve(null) : api.modelOverview(undefined, { limit: 1 })), [asked]);
+  const tenant = asked || first.data?.models[0]?.tenantId || '';
   // The picker lists one tenant's models (at most 500), not every model of every tenant.
   const models = useData(() => (tenant ? api.modelOverview(tenant, { limit: 500 }) : Promise.resolve(null)), [tenant]);
+  // The decisions do not wait for the picker's list when the model is known already (named in the
+  // address, or the first model of all, which is its tenant's first): both load at once. Once the
+  // list is in, a name it does not hold falls back to the tenant's first model, as before.
   const chosen = useMemo(() => {
-    const list = models.data?.models ?? [];
-    const found = list.find((m) => m.model === name) ?? list[0];
-    return found ? { tenantId: found.tenantId, name: found.model } : null;
-  }, [models.data, name]);
+    if (models.data) {
+      const list = models.data.models;
+      const found = list.find((m) => m.model === name) ?? list[0];
+      return found ? { tenantId: found.tenantId, name: found.model } : null;
+    }
+    if (tenant && name) return { tenantId: tenant, name };
+    const top = asked ? undefined : first.data?.models[0];
+    return top ? { tenantId: top.tenantId, name: top.model } : null;
+  }, [models.data, tenant, name, asked, first.data]);
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
   const page = useData(
@@ -49,10 +57,10 @@ export function DecisionsPage({ route }: { route: Route }) {
             ))}
           </select>
         </Field>
-        {chosen ? (
+        {chosen && models.data ? (
           <Field id="decisions-model" label="Model">
             <select id="decisions-model" value={chosen.name} onChange={(e) => pick(tenant, (e.target as HTMLSelectElement).value)}>
-              {models.data!.models.map((m) => (
+              {models.data.models.map((m) => (
                 <option key={m.model} value={m.model}>
                   {m.model}
                 </option>
@@ -70,7 +78,7 @@ export function DecisionsPage({ route }: { route: Route }) {
             </Field>
         ) : null}
       </form>
-      {models.data === null && !models.error && (asked || !first.data || first.data.models.length > 0) ? <Loading what="models" /> : null}
+      {models.data === null && !models.error && !chosen && (asked || !first.data || first.data.models.length > 0) ? <Loading what="models" /> : null}
       {first.data && first.data.models.length === 0 ? <p>No model is declared yet.</p> : null}
       {models.data && !chosen ? <p>No model is declared for this tenant yet.</p> : null}
       {chosen ? (

@@ -3,9 +3,9 @@
  * report), what runs and waits, the open alerts, and per tenant each model's champion, its age,
  * last run, next slot, live metric and trend.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import type { HealthSummary, LiveMetric, ModelOverview } from '../api-types.ts';
+import type { ChampionLive, HealthSummary, TrendResult } from '../api-types.ts';
 import { ErrorBox, Loading } from '../components/error-box.tsx';
 import { TenantSelect } from '../components/fields.tsx';
 import { Pager } from '../components/pager.tsx';
@@ -13,12 +13,11 @@ import { Status } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { formatMetric, relative, utcTitle } from '../format.ts';
 import { href } from '../router.ts';
-import { higherIsBetter, trendOf, type Trend } from '../trend.ts';
 import { useCursorPages } from '../use-cursor-pages.ts';
 import { useData } from '../use-data.ts';
 
 const PAGE = 25;
-const ARROW: Record<Trend, string> = { improving: '↑', stable: '→', declining: '↓' };
+const ARROW: Record<TrendResult['trend'], string | null> = { improving: '↑', stable: '→', declining: '↓', insufficient: null };
 
 function HealthPanel({ health }: { health: HealthSummary }) {
   const ready = health.status === 'ok';
@@ -126,26 +125,18 @@ function OpenAlerts() {
   );
 }
 
-/** The live metric and its trend, loaded per visible row after the table shows. */
-function LiveCell({ model }: { model: ModelOverview }) {
-  const [live, setLive] = useState<LiveMetric | null | 'error'>(null);
-  useEffect(() => {
-    let on = true;
-    api.live(model.tenantId, model.model, 14).then((l) => on && setLive(l), () => on && setLive('error'));
-    return () => {
-      on = false;
-    };
-  }, [model.tenantId, model.model]);
-  if (live === null) return <span class="muted">…</span>;
-  if (live === 'error' || !live.champion || live.champion.value === null) return <span class="muted">no labels yet</span>;
-  const trend = trendOf(live.champion.daily, higherIsBetter(live.metric));
+/** The champion's live metric and the monitor's trend of its latest points, read with the page's rows. */
+function LiveCell({ live }: { live: ChampionLive | null }) {
+  if (!live) return <span class="muted">no labels yet</span>;
+  const t = live.trend;
+  const arrow = ARROW[t.trend];
   return (
     <span>
-      {live.metric} {formatMetric(live.champion.value)} <span class="muted">({live.champion.rows} rows)</span>
-      {trend ? (
-        <span class={`trend trend-${trend}`} title={`${trend} over the last 14 days (Theil–Sen slope)`}>
+      {live.metric} {formatMetric(live.value)} <span class="muted">({live.labelled} rows)</span>
+      {arrow ? (
+        <span class={`trend trend-${t.trend}`} title={`${t.trend} over the last ${t.points} live points (Theil–Sen slope)`}>
           {' '}
-          {ARROW[trend]} <span class="sr-only">{trend}</span>
+          {arrow} <span class="sr-only">{t.trend}</span>
         </span>
       ) : null}
     </span>
@@ -206,7 +197,7 @@ function ModelsTable() {
                   <td>
                     <Time iso={m.nextSlotAt} />
                   </td>
-                  <td>{m.champion ? <LiveCell model={m} /> : '—'}</td>
+                  <td>{m.champion ? <LiveCell live={m.live} /> : '—'}</td>
                 </tr>
               ))}
             </tbody>
