@@ -6,7 +6,7 @@ import { buildProgram, type CliIo } from './cli/commands.ts';
 import { CommanderError } from 'commander';
 import { describeError, EXIT, exitCodeFor } from './cli/exit-codes.ts';
 import type { Settings } from './config/types.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, writeAfterLogs } from './logger.ts';
 
 /** A signal repeated within this window is the first one delivered twice, not a second request. */
 const REPEAT_WINDOW_MS = 1000;
@@ -17,7 +17,7 @@ async function serve(settings: Settings): Promise<void> {
   const { Service } = await import('./server.ts');
   const service = await Service.create({ settings, logger });
   const address = await service.start();
-  if (service.firstKey) process.stdout.write(firstKeyNotice(service.firstKey, address));
+  if (service.firstKey) writeAfterLogs(logger, firstKeyNotice(service.firstKey, address));
   let firstSignalAt: number | null = null;
   const stop = (signal: NodeJS.Signals) => {
     if (firstSignalAt !== null) {

@@ -2,7 +2,9 @@
  * The auth benchmark's measurements, in one fresh process (bench/auth.ts): one store with a GBDT
  * champion (the serving benchmark's model, trained over the API), then single-row predict under
  * autocannon against `nightshift serve` with authentication off (no credentials) and on (an HS256
- * JWT verified on every request; an API key, one store read per request, for context), each server
+ * JWT verified on every request: each request carries a token the server has not seen lately, so its
+ * verified-token memory never answers; the same token on every request, as a client holding one
+ * token sends it, for context; an API key, one store read per request, for context), each server
  * started in turn on the same store, in the order off, on, on, off so drift over the run cancels.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +27,7 @@ export interface AuthMeasurement {
   /** Each measurement in the order taken. */
   unauthenticated: PostLoadResult[];
   jwt: PostLoadResult[];
+  jwtReused: PostLoadResult[];
   apiKey: PostLoadResult[];
   warmup: { non2xx: number; errors: number };
 }
@@ -59,7 +62,7 @@ async function measure(seconds: number): Promise<AuthMeasurement> {
   const base = `http://127.0.0.1:${port}`;
   const url = `${base}${MODEL_PATH}/predict`;
   let serve: ServeProcess | null = null;
-  const out: AuthMeasurement = { unauthenticated: [], jwt: [], apiKey: [], warmup: { non2xx: 0, errors: 0 } };
+  const out: AuthMeasurement = { unauthenticated: [], jwt: [], jwtReused: [], apiKey: [], warmup: { non2xx: 0, errors: 0 } };
   try {
     writeConfig(dir);
     // Setup (not measured): the data and a champion, over the API with authentication off.
@@ -78,26 +81,33 @@ async function measure(seconds: number): Promise<AuthMeasurement> {
     const latest = new Map<string, RawSample>();
     for (const s of samples) latest.set(s.entity, s);
     const bodies = [...latest.values()].map((s) => JSON.stringify({ values: s.values }));
-    // Valid for the whole run; the server verifies its signature and claims on every request.
-    const jwt = await new SignJWT({ role: 'operator', tenant: TENANT }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setIssuedAt().setExpirationTime('2h').sign(Buffer.from(SECRET));
+    // Valid for the whole run. TOKENS distinct tokens (by jti) in turn, eight times the server's
+    // memory of verified tokens: each request's token is one it no longer remembers, so it verifies
+    // the signature and the claims on every request.
+    const sign = (jti: string) =>
+      new SignJWT({ role: 'operator', tenant: TENANT }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setJti(jti).setIssuedAt().setExpirationTime('2h').sign(Buffer.from(SECRET));
+    const jwt = await sign('reused');
+    const TOKENS = 8192;
+    const rotating = await Promise.all(Array.from({ length: TOKENS }, (_, i) => sign(`t${i}`).then((t) => ({ authorization: `Bearer ${t}` }))));
 
     const one = async (mode: 'on' | 'off') => {
       serve = await started(dir, port, mode);
       const pid = serve.proc.pid!;
-      const loads: Array<[PostLoadResult[], Record<string, string>]> =
+      const loads: Array<[PostLoadResult[], string, Record<string, string>, readonly Record<string, string>[] | undefined]> =
         mode === 'off'
-          ? [[out.unauthenticated, {}]]
+          ? [[out.unauthenticated, 'unauthenticated', {}, undefined]]
           : [
-              [out.jwt, { authorization: `Bearer ${jwt}` }],
-              [out.apiKey, { authorization: `Bearer ${created.body.token}` }],
+              [out.jwt, 'JWT HS256, a new token each request', {}, rotating],
+              [out.jwtReused, 'JWT HS256, one token', { authorization: `Bearer ${jwt}` }, undefined],
+              [out.apiKey, 'API key', { authorization: `Bearer ${created.body.token}` }, undefined],
             ];
-      for (const [into, headers] of loads) {
-        const warm = await measurePost({ url, bodies, seconds: WARMUP_S, connections: CONNECTIONS, pids: { server: pid }, headers });
+      for (const [into, label, headers, rotatingHeaders] of loads) {
+        const load = { url, bodies, connections: CONNECTIONS, pids: { server: pid }, headers, ...(rotatingHeaders ? { rotatingHeaders } : {}) };
+        const warm = await measurePost({ ...load, seconds: WARMUP_S });
         out.warmup.non2xx += warm.non2xx;
         out.warmup.errors += warm.errors;
         await waitForQuiet([pid], 10, 30);
-        const r = await measurePost({ url, bodies, seconds, connections: CONNECTIONS, pids: { server: pid }, headers });
-        const label = mode === 'off' ? 'unauthenticated' : headers.authorization!.startsWith('Bearer nsk_') ? 'API key' : 'JWT HS256';
+        const r = await measurePost({ ...load, seconds });
         progress(`auth: ${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, server cpu ${r.cpuPercent.server!.toFixed(0)} %, other ${r.cpuPercent.other!.toFixed(0)} %`);
         into.push(r);
       }

@@ -15,6 +15,12 @@ export interface PostLoadOptions {
   onBody?: (status: number, body: string) => void;
   /** More request headers (an Authorization header, bench/auth). */
   headers?: Record<string, string>;
+  /**
+   * Headers that change from request to request: each request sent takes the next set, in turn,
+   * across every connection (bench/auth: a different token on each request, so none is ever one the
+   * server has seen lately).
+   */
+  rotatingHeaders?: readonly Record<string, string>[];
 }
 
 export type PostLoadResult = LoadResult;
@@ -22,6 +28,11 @@ export type PostLoadResult = LoadResult;
 export function measurePost(o: PostLoadOptions): Promise<PostLoadResult> {
   const headers = { 'content-type': 'application/json', ...o.headers };
   const onResponse = o.onBody;
+  const rotating = o.rotatingHeaders;
+  let sent = 0;
+  const setupRequest = rotating?.length
+    ? (req: { headers?: Record<string, string> }) => ({ ...req, headers: { ...headers, ...rotating[sent++ % rotating.length] } })
+    : undefined;
   return measureLoad({
     url: o.url,
     seconds: o.seconds,
@@ -31,7 +42,7 @@ export function measurePost(o: PostLoadOptions): Promise<PostLoadResult> {
     requestOptions: {
       method: 'POST',
       headers,
-      requests: o.bodies.map((body) => ({ method: 'POST', headers, body, ...(onResponse ? { onResponse } : {}) })),
+      requests: o.bodies.map((body) => ({ method: 'POST', headers, body, ...(onResponse ? { onResponse } : {}), ...(setupRequest ? { setupRequest } : {}) })),
     },
   });
 }

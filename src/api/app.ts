@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Services } from '../services/services.ts';
@@ -9,6 +8,7 @@ import { EngineMetrics } from '../monitor/metrics.ts';
 import { defaultDashboardDir, registerDashboard } from './dashboard.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
 import { nightshiftPlugin } from './plugin.ts';
+import { securityHeaders } from './security-headers.ts';
 import { validatorCompiler } from './validators.ts';
 import type { DrainState } from './routes/health.ts';
 
@@ -73,13 +73,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app as unknown as FastifyInstance);
   installNotFoundHandler(app as unknown as FastifyInstance);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+  // Every answer names its request and carries the security headers (helmet's, computed once:
+  // security-headers.ts). One synchronous hook: no promise per request.
+  const headers = await securityHeaders();
+  app.addHook('onRequest', (request, reply, done) => {
+    const raw = reply.raw;
+    raw.setHeader('x-request-id', request.id);
+    for (const [name, value] of headers) raw.setHeader(name, value);
+    done();
   });
-
-  // Security headers on every answer (nosniff, frame denial, a same-origin CSP for the /docs page…).
-  // Without upgrade-insecure-requests: a dashboard reached over plain HTTP on a LAN (a home hub) must load its own files.
-  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   const metrics = new EngineMetrics(options.services);
   app.addHook('onClose', async () => metrics.close());
   await app.register(nightshiftPlugin, { services: options.services, drain: options.drain ?? { draining: false }, metrics, requestIdHeader: false, ...(options.auth ? { auth: options.auth } : {}) });

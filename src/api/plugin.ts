@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { Services } from '../services/services.ts';
-import { requestActor, withActor } from '../audit/actor.ts';
-import { withLogFields } from '../log-context.ts';
+import { actorEntry, requestActor } from '../audit/actor.ts';
+import { runWithEntries } from '../context-store.ts';
+import { logFieldsEntry } from '../log-context.ts';
+import { NsError } from '../errors.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
 import { Authenticator } from '../auth/authenticator.ts';
@@ -73,6 +75,16 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
     route.schema ??= {};
     route.schema.querystring ??= NO_QUERY;
   });
+  // PostgreSQL text cannot hold U+0000 (SQLite can): a query value with one is refused as bad input
+  // on every store, naming the parameter, instead of failing in the store (found by the route fuzzer).
+  // Synchronous, and nothing to do for a request without a query: no promise per request.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (!query || !request.url.includes('?')) return done();
+    const field = Object.keys(query).find((k) => k.includes('\u0000') || [query[k]].flat().some((v) => typeof v === 'string' && v.includes('\u0000')));
+    if (field !== undefined) return done(new NsError('NS_VALIDATION', `${field.replaceAll('\u0000', '\\0')}: contains a NUL character (U+0000), which no value may hold; remove it`, { field }));
+    done();
+  });
   fastify.removeContentTypeParser('text/plain');
   installErrorHandler(fastify);
   // Before any route: each is checked against the access table as it is registered.
@@ -82,12 +94,13 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   // Each response names its request (the host's request id when mounted in a host app), and
   // what a request changes is logged with that id (log-context.ts).
   if (options.requestIdHeader ?? true) {
-    fastify.addHook('onRequest', async (request, reply) => {
+    fastify.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
+      done();
     });
   }
   // Authentication (src/auth) has put the caller on the request by now: the services' audit entries name it.
-  fastify.addHook('preHandler', (request, _reply, done) => withLogFields({ reqId: request.id }, () => withActor(requestActor(request), done)));
+  fastify.addHook('preHandler', (request, _reply, done) => runWithEntries({ ...logFieldsEntry({ reqId: request.id }), ...actorEntry(requestActor(request)) }, done));
   await notFoundScope(fastify);
   const hostHasSwagger = fastify.hasDecorator('swagger');
   if (options.openapi ?? !hostHasSwagger) {

@@ -16,6 +16,8 @@ type Incr = (key: string, cb: (error: Error | null, result?: { current: number; 
 function storeOver(counters: RateLimitService, clock: Clock): { incr: Incr; child(): unknown } {
   const store = {
     incr: ((key, cb, timeWindow) => {
+      const now = counters.countNow(key, timeWindow);
+      if (now) return cb(null, { current: now.count, ttl: Math.max(0, now.resetAt - clock.now()) });
       counters.count(key, timeWindow).then(
         ({ count, resetAt }) => cb(null, { current: count, ttl: Math.max(0, resetAt - clock.now()) }),
         (error: Error) => cb(error),

@@ -10,6 +10,14 @@ import { STATUS } from './error-handler.ts';
 
 /** Every id in a path, a query string or a body: one rule (src/ids.ts). */
 export const Id = Type.String({ pattern: ID_RULE, description: `an id: ${ID_RULE_TEXT}` });
+
+/**
+ * The largest model version number: versions are INTEGER columns, 32 bits on PostgreSQL, so a larger
+ * number (which no version can have) is refused as bad input rather than reaching the store.
+ */
+export const MAX_VERSION = 2_147_483_647;
+/** A model version number in a path, a query string or a body. */
+export const VersionNumber = Type.Integer({ minimum: 1, maximum: MAX_VERSION });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const IsoTime = Type.String({ format: 'date-time' });
 const Duration = Type.Union([Type.String({ minLength: 1, maxLength: 32 }), Type.Integer({ minimum: 0 })], {

@@ -4,8 +4,8 @@
  * so services record the real subject without an actor parameter on every call. Outside a request
  * the caller says who it is (the CLI), or it is the system (scheduler, trainings, alerts).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Principal } from '../auth/principal.ts';
+import { contextEntry, runWithEntries, type ContextEntries } from '../context-store.ts';
 
 export interface AuditActor {
   /** JWT `sub`, `key:<id>` for an API key, `local` for an unauthenticated call on loopback, `cli:<user>`, `system`. */
@@ -20,15 +20,20 @@ export const SYSTEM_ACTOR: AuditActor = Object.freeze({ subject: 'system', keyId
 /** An HTTP caller without authentication (no auth configured: the server binds to loopback only). */
 export const LOCAL_SUBJECT = 'local';
 
-const context = new AsyncLocalStorage<AuditActor>();
+const ACTOR = Symbol('audit actor');
 
 export function withActor<T>(actor: AuditActor, fn: () => T): T {
-  return context.run(actor, fn);
+  return runWithEntries(actorEntry(actor), fn);
+}
+
+/** The actor as a context entry, to enter with others in one runWithEntries (context-store.ts). */
+export function actorEntry(actor: AuditActor): ContextEntries {
+  return { [ACTOR]: actor };
 }
 
 /** The actor of the current request or CLI command; the system outside both. */
 export function currentActor(): AuditActor {
-  return context.getStore() ?? SYSTEM_ACTOR;
+  return (contextEntry(ACTOR) as AuditActor | undefined) ?? SYSTEM_ACTOR;
 }
 
 /** The actor of an HTTP request: its principal when authentication set one, else the local caller. */

@@ -24,6 +24,12 @@ export class Authenticator {
     this.#keys = keys;
   }
 
+  /** The principal of a bearer JWT verified before and still valid (JwtVerifier.verifiedBefore), without a promise; else null. */
+  authenticatedBefore(header: string | undefined): Principal | null {
+    if (header === undefined || !header.startsWith('Bearer ')) return null;
+    return this.#jwt.verifiedBefore(header.slice(7).trim());
+  }
+
   async authenticate(header: string | undefined): Promise<Principal> {
     if (header === undefined || header.trim() === '') {
       throw new NsError('NS_UNAUTHENTICATED', 'this route needs credentials: send Authorization: Bearer <JWT or API key>', { field: 'authorization' });

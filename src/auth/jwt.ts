@@ -15,6 +15,15 @@ import { ROLES, type Principal, type Role } from './principal.ts';
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
 /** Clock skew allowed between the issuer and this server, on exp and nbf. */
 const CLOCK_TOLERANCE_S = 5;
+/** Verified HS256 tokens kept (a client sends the same token with every request until it expires). */
+const VERIFIED_CACHE_SIZE = 1024;
+
+interface Verified {
+  principal: Principal;
+  /** Seconds: valid while nbf − tolerance ≤ now < exp + tolerance, as verifyHs256 checks. */
+  notBeforeS: number;
+  expiresS: number;
+}
 
 export class JwtVerifier {
   readonly #secret: KeyObject | null;
@@ -23,6 +32,7 @@ export class JwtVerifier {
   readonly #algorithms: string[];
   readonly #auth: AuthSettings;
   readonly #clock: Clock;
+  readonly #verified = new Map<string, Verified>();
 
   constructor(auth: AuthSettings, clock: Clock) {
     this.#auth = auth;
@@ -39,7 +49,15 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<Principal> {
     if (!this.configured) throw refuse('NS_AUTH_ALGORITHM', 'bearer JWTs are not accepted here: no NIGHTSHIFT_JWT_SECRET or NIGHTSHIFT_JWKS is configured; use an API key');
-    if (this.#secretBytes && headerAlg(token) === 'HS256') return principalOf(verifyHs256(token, this.#secretBytes, this.#auth, this.#clock.now()));
+    const cached = this.verifiedBefore(token);
+    if (cached) return cached;
+    if (this.#secretBytes && headerAlg(token) === 'HS256') {
+      const payload = verifyHs256(token, this.#secretBytes, this.#auth, this.#clock.now());
+      const principal = principalOf(payload);
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
+      this.#verified.set(token, { principal, notBeforeS: (payload.nbf ?? -Infinity) - CLOCK_TOLERANCE_S, expiresS: (payload.exp ?? Infinity) + CLOCK_TOLERANCE_S });
+      return principal;
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header, input) => (header.alg === 'HS256' ? this.#secret! : this.#jwks!(header, input)), {
@@ -53,6 +71,22 @@ export class JwtVerifier {
       throw joseRefusal(error);
     }
     return principalOf(payload);
+  }
+
+  /**
+   * The principal of an HS256 token this verifier accepted before, while its nbf/exp still hold at
+   * the clock's now (checked on every use, as a first verification would); null otherwise. A
+   * signature and claims checked once need no second HMAC: the secret and the settings are fixed.
+   */
+  verifiedBefore(token: string): Principal | null {
+    const v = this.#verified.get(token);
+    if (!v) return null;
+    const now = Math.floor(this.#clock.now() / 1000);
+    if (now < v.notBeforeS || now >= v.expiresS) {
+      this.#verified.delete(token);
+      return null;
+    }
+    return v.principal;
   }
 }
 

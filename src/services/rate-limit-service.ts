@@ -36,6 +36,15 @@ export class RateLimitService {
       if (++this.#calls % 1000 === 0) void pruneRateCounters(this.#db.k, now).catch(() => undefined);
       return incrementRateCounter(this.#db.k, key, now, windowMs);
     }
+    return this.#countInMemory(key, windowMs, now);
+  }
+
+  /** count() without a promise when the counters are this process's own (SQLite); null when shared. */
+  countNow(key: string, windowMs: number): RateCount | null {
+    return this.shared ? null : this.#countInMemory(key, windowMs, this.#clock.now());
+  }
+
+  #countInMemory(key: string, windowMs: number, now: number): RateCount {
     let w = this.#windows.get(key);
     if (!w || w.resetAt <= now) {
       // Ended windows go when the map grows, so it holds about the tenants active lately.

@@ -84,6 +84,29 @@ describe('JWT bearer tokens (HS256, issuer and audience configured)', () => {
   });
 });
 
+describe('a token accepted before (verified once, then known)', () => {
+  test('is refused once it expires, and before its nbf when the clock goes back', async () => {
+    const t = await openAuthApi({});
+    try {
+      const start = t.clock.now();
+      const claims = { sub: 'ana', role: 'viewer', tenant: 'acme' };
+      const token = await hsToken(start, claims, { expSeconds: 60, nbfSeconds: 0 });
+      const get = () => t.app.inject({ url: '/api/tenants', headers: bearer(token) });
+      assert.equal((await get()).statusCode, 200);
+      assert.equal((await get()).statusCode, 200, 'the second use, from the verified tokens');
+      t.clock.advance(120_000);
+      assertError(await get(), { status: 401, code: 'NS_AUTH_EXPIRED' });
+      const later = await hsToken(start, claims, { expSeconds: 3600, nbfSeconds: 600 });
+      t.clock.advance(600_000);
+      assert.equal((await t.app.inject({ url: '/api/tenants', headers: bearer(later) })).statusCode, 200);
+      t.clock.set(start);
+      assertError(await t.app.inject({ url: '/api/tenants', headers: bearer(later) }), { status: 401, code: 'NS_AUTH_NOT_YET_VALID' });
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('JWT bearer tokens through a JWKS file (RS256 and ES256)', () => {
   test('tokens of either key verify; a key not in the set, HS256 without a secret, and alg none are refused', async () => {
     const rs = await asymmetric('RS256', 'rsa-1');

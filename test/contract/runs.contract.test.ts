@@ -174,13 +174,20 @@ for (const target of await storeTargets()) {
     });
 
     test('a run past its timeout is killed and marked timed_out', async () => {
-      const slow = commandJob('slow', node, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { timeoutMs: 300 });
-      const t = await openTestEngine(await target.make(), { jobs: [slow], killGraceMs: 200, clock: { now: () => Date.now() } });
+      // The deadline passes on the manual clock only once the child says its SIGTERM handler is in
+      // place: on a loaded machine a node child can take longer to start than any real-time timeout,
+      // and one that dies of the SIGTERM before ignoring it would prove nothing about SIGKILL. The
+      // short heartbeat is how soon the worker notices the moved clock (its deadline check).
+      const slow = commandJob('slow', node, ['-e', 'process.on("SIGTERM", () => {}); console.log("ignoring SIGTERM"); setInterval(() => {}, 1000)'], { timeoutMs: MINUTE });
+      const t = await openTestEngine(await target.make(), { jobs: [slow], killGraceMs: 200, heartbeatMs: 20 });
       try {
         t.engine.workers.lifecycle.to('running');
         const run = await t.engine.runs.trigger('slow', 'acme');
+        const ready = t.engine.events.waitFor('run:line', (p) => p.runId === run.id && p.line === 'ignoring SIGTERM');
         const done = t.engine.events.waitFor('run:finished', (p) => p.run.id === run.id);
         await t.engine.workers.claimAndStart();
+        await ready;
+        t.clock.advance(MINUTE);
         const finished = (await done).run;
         assert.equal(finished.status, 'timed_out');
         assert.equal(finished.error_code, 'NS_JOB_TIMEOUT');

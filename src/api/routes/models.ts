@@ -16,7 +16,7 @@ import type { ModelDefinition } from '../../training/model-definition.ts';
 import { iso, runDto } from '../dto.ts';
 import { ChampionLiveSchema, championLiveDto } from '../live-dto.ts';
 import { AliasChangeSchema, aliasChangeDto, ModelSchema, modelDto, OnnxExportSchema, onnxExportDto, PredictionSchema, VersionSchema, versionDto } from '../model-dto.ts';
-import { described, errors, Id, Run } from '../schemas.ts';
+import { described, errors, Id, Run, VersionNumber } from '../schemas.ts';
 import type { Api } from '../types.ts';
 
 const ModelName = Type.String({ pattern: '^[a-z][a-z0-9_]{0,47}$', description: 'model name: a lowercase letter, then letters, digits, _' });
@@ -24,7 +24,7 @@ const TAGS = ['models'];
 
 const TenantParams = Type.Object({ tenantId: Id }, { additionalProperties: false });
 const ModelParams = Type.Object({ tenantId: Id, model: ModelName }, { additionalProperties: false });
-const VersionParams = Type.Object({ tenantId: Id, model: ModelName, version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const VersionParams = Type.Object({ tenantId: Id, model: ModelName, version: VersionNumber }, { additionalProperties: false });
 
 const TrainBody = Type.Object(
   {
@@ -36,12 +36,12 @@ const TrainBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const RollbackBody = Type.Object({ targetVersion: Type.Integer({ minimum: 1 }), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) }, { additionalProperties: false });
+const RollbackBody = Type.Object({ targetVersion: VersionNumber, reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) }, { additionalProperties: false });
 const PromoteBody = Type.Object(
   {
-    version: Type.Integer({ minimum: 1 }),
+    version: VersionNumber,
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
-    expectedCurrent: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'refuse (409) unless this is still the champion (null: no champion)' })),
+    expectedCurrent: Type.Optional(Type.Union([VersionNumber, Type.Null()], { description: 'refuse (409) unless this is still the champion (null: no champion)' })),
   },
   { additionalProperties: false },
 );
@@ -256,7 +256,7 @@ export function modelRoutes(app: Api, models: ModelService, series: Pick<SeriesS
         tags: TAGS,
         summary: 'Versions, newest first, with metrics, gate verdict, data window and artifact hash',
         params: ModelParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(VersionNumber) }, { additionalProperties: false }),
         response: {
           200: described(Type.Object({ versions: Type.Array(VersionSchema), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }), 'A page of versions, newest first; nextCursor fetches the next one (null on the last page)'),
           ...errors(400, 404),
@@ -330,7 +330,7 @@ export function modelRoutes(app: Api, models: ModelService, series: Pick<SeriesS
         tags: TAGS,
         summary: 'Which version held the champion alias, when and why (promotion, rollback), newest first',
         params: ModelParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), before: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), before: Type.Optional(VersionNumber) }, { additionalProperties: false }),
         response: { 200: described(Type.Object({ history: Type.Array(AliasChangeSchema) }), 'Every change of the champion, newest first: version, previous version, action, reason, actor, time'), ...errors(400, 404) },
       },
     },

@@ -7,7 +7,7 @@
 import { Type } from 'typebox';
 import { NsError } from '../../errors.ts';
 import { iso } from '../dto.ts';
-import { described, errors } from '../schemas.ts';
+import { described, errors, MAX_VERSION, VersionNumber } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import type { RunView } from '../../services/run-service.ts';
 import { absentBodyAsEmpty, modelNameOf, oneTarget, roleTargets, SEED_TAGS, TenantField, type RoleTarget, type RoleTargets, type SeedServices } from './role-job.ts';
@@ -27,7 +27,7 @@ const TrainBody = Type.Object(
 const RollbackBody = Type.Object(
   {
     organizationId: Org,
-    targetVersion: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 200 })], { description: '3, "v3" or the version name "failure_acme_v3"' }),
+    targetVersion: Type.Union([VersionNumber, Type.String({ minLength: 1, maxLength: 200 })], { description: '3, "v3" or the version name "failure_acme_v3"' }),
     modelName: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the declared model; required when the organization has several' })),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
   },
@@ -78,8 +78,10 @@ function modelsToTrain(t: RoleTargets, named: string | undefined): RoleTarget[] 
 export function parseTargetVersion(v: number | string, model: string, tenantId: string): number {
   if (typeof v === 'number') return v;
   const m = new RegExp(`^(?:v|${model}_${tenantId}_v)?(\\d+)$`).exec(v.trim());
-  if (!m) throw new NsError('NS_VALIDATION', `targetVersion: "${v}" is not a version of model "${model}"; send 3, "v3" or "${model}_${tenantId}_v3"`, { field: 'targetVersion' });
-  return Number(m[1]);
+  const n = m ? Number(m[1]) : NaN;
+  // A number no version can have (0, or past the store's 32-bit column) is bad input, not a store error.
+  if (!(n >= 1 && n <= MAX_VERSION)) throw new NsError('NS_VALIDATION', `targetVersion: "${v}" is not a version of model "${model}"; send 3, "v3" or "${model}_${tenantId}_v3"`, { field: 'targetVersion' });
+  return n;
 }
 
 export function trainingModelRoutes(app: Api, services: SeedServices): void {
