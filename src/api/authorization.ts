@@ -74,15 +74,18 @@ export function installAccessControl(fastify: FastifyInstance, mode: AccessMode)
       }
       done();
     };
-    const known = mode.authenticator.authenticatedBefore(request.headers.authorization);
+    const refuse = (error: unknown) => {
+      if (error instanceof NsError) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${error.code}"`);
+      done(error as Error);
+    };
+    let known: Principal | undefined;
+    try {
+      known = mode.authenticator.authenticateNow(request.headers.authorization);
+    } catch (error) {
+      return refuse(error);
+    }
     if (known) return admit(known);
-    mode.authenticator.authenticate(request.headers.authorization).then(
-      admit,
-      (error: unknown) => {
-        if (error instanceof NsError) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${error.code}"`);
-        done(error as Error);
-      },
-    );
+    mode.authenticator.authenticate(request.headers.authorization).then(admit, refuse);
   });
 
   fastify.addHook('preValidation', (request, _reply, done) => {

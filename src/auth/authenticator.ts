@@ -24,10 +24,16 @@ export class Authenticator {
     this.#keys = keys;
   }
 
-  /** The principal of a bearer JWT verified before and still valid (JwtVerifier.verifiedBefore), without a promise; else null. */
-  authenticatedBefore(header: string | undefined): Principal | null {
-    if (header === undefined || !header.startsWith('Bearer ')) return null;
-    return this.#jwt.verifiedBefore(header.slice(7).trim());
+  /**
+   * The principal of a bearer HS256 JWT, known without waiting (JwtVerifier.verifyNow: no promise
+   * on the request's path); throws the refusal of such a token. Undefined for every other
+   * credential, or none: authenticate() answers those (an API key reads the store, a JWKS is jose's).
+   */
+  authenticateNow(header: string | undefined): Principal | undefined {
+    if (header === undefined || !header.startsWith('Bearer ')) return undefined;
+    const credential = header.slice(7).trim();
+    if (credential.startsWith(API_KEY_PREFIX) || !JWT_SHAPE.test(credential)) return undefined;
+    return this.#jwt.verifyNow(credential);
   }
 
   async authenticate(header: string | undefined): Promise<Principal> {

@@ -49,15 +49,8 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<Principal> {
     if (!this.configured) throw refuse('NS_AUTH_ALGORITHM', 'bearer JWTs are not accepted here: no NIGHTSHIFT_JWT_SECRET or NIGHTSHIFT_JWKS is configured; use an API key');
-    const cached = this.verifiedBefore(token);
-    if (cached) return cached;
-    if (this.#secretBytes && headerAlg(token) === 'HS256') {
-      const payload = verifyHs256(token, this.#secretBytes, this.#auth, this.#clock.now());
-      const principal = principalOf(payload);
-      if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
-      this.#verified.set(token, { principal, notBeforeS: (payload.nbf ?? -Infinity) - CLOCK_TOLERANCE_S, expiresS: (payload.exp ?? Infinity) + CLOCK_TOLERANCE_S });
-      return principal;
-    }
+    const now = this.verifyNow(token);
+    if (now) return now;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header, input) => (header.alg === 'HS256' ? this.#secret! : this.#jwks!(header, input)), {
@@ -74,20 +67,26 @@ export class JwtVerifier {
   }
 
   /**
-   * The principal of an HS256 token this verifier accepted before, while its nbf/exp still hold at
-   * the clock's now (checked on every use, as a first verification would); null otherwise. A
-   * signature and claims checked once need no second HMAC: the secret and the settings are fixed.
+   * An HS256 token verified without waiting: its HMAC and claims checked here and now (node:crypto,
+   * synchronous), or found among the tokens this verifier accepted before while their nbf/exp still
+   * hold at the clock's now. Throws the refusal of a token that fails; undefined when the token needs
+   * jose (another algorithm: a JWKS) or no JWT is accepted (verify says why).
    */
-  verifiedBefore(token: string): Principal | null {
+  verifyNow(token: string): Principal | undefined {
     const v = this.#verified.get(token);
-    if (!v) return null;
-    const now = Math.floor(this.#clock.now() / 1000);
-    if (now < v.notBeforeS || now >= v.expiresS) {
+    if (v) {
+      const now = Math.floor(this.#clock.now() / 1000);
+      if (now >= v.notBeforeS && now < v.expiresS) return v.principal;
       this.#verified.delete(token);
-      return null;
     }
-    return v.principal;
+    if (!this.#secretBytes || headerAlg(token) !== 'HS256') return undefined;
+    const payload = verifyHs256(token, this.#secretBytes, this.#auth, this.#clock.now());
+    const principal = principalOf(payload);
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
+    this.#verified.set(token, { principal, notBeforeS: (payload.nbf ?? -Infinity) - CLOCK_TOLERANCE_S, expiresS: (payload.exp ?? Infinity) + CLOCK_TOLERANCE_S });
+    return principal;
   }
+
 }
 
 /** The header's alg, or null when the header does not decode (jose then says why). */
