@@ -1,49 +1,27 @@
 /**
- * Records the ends of runs that end together in one transaction: one UPDATE for all of them, as the
- * best job queues complete their jobs in batches. Ends are gathered until the current turn of the
- * event loop has run its callbacks (a microtask), so batching adds no waiting: a lone end is written
- * at once, and a claim round's runs that end at once (empty jobs, fast commands) share one statement.
+ * Records the ends of runs that end together in one transaction: one UPDATE for all of them
+ * (microtask-batch.ts), so a claim round's runs that end at once (empty jobs, fast commands) share
+ * one statement and a lone end is written at once.
  */
 import { leaseLost } from '../errors.ts';
 import { inTransaction, type Db } from './db.ts';
+import { MicrotaskBatch } from './microtask-batch.ts';
 import { finishRuns, type RunEnd } from './run-transitions.ts';
 import type { RunRow } from './runs.ts';
 
-interface Waiting {
-  end: RunEnd;
-  resolve: (run: RunRow) => void;
-  reject: (error: unknown) => void;
-}
-
 export class RunEndBatch {
-  readonly #db: Db;
-  #waiting: Waiting[] = [];
+  readonly #batch: MicrotaskBatch<RunEnd, RunRow>;
 
   constructor(db: Db) {
-    this.#db = db;
+    this.#batch = new MicrotaskBatch({
+      write: async (ends) => new Map((await inTransaction(db, (x) => finishRuns(x, ends))).map((run) => [run.id, run])),
+      key: (end) => end.runId,
+      refused: (end) => leaseLost(end.runId, end.owner),
+    });
   }
 
   /** Ends the run; rejects with NS_LEASE_LOST when its owner no longer holds it, exactly like finishRun. */
   finish(end: RunEnd): Promise<RunRow> {
-    return new Promise<RunRow>((resolve, reject) => {
-      if (this.#waiting.push({ end, resolve, reject }) === 1) queueMicrotask(() => void this.#flush());
-    });
-  }
-
-  async #flush(): Promise<void> {
-    const batch = this.#waiting;
-    this.#waiting = [];
-    let ended: Map<string, RunRow>;
-    try {
-      ended = new Map((await inTransaction(this.#db, (x) => finishRuns(x, batch.map((w) => w.end)))).map((run) => [run.id, run]));
-    } catch (error) {
-      for (const w of batch) w.reject(error);
-      return;
-    }
-    for (const { end, resolve, reject } of batch) {
-      const run = ended.get(end.runId);
-      if (run) resolve(run);
-      else reject(leaseLost(end.runId, end.owner));
-    }
+    return this.#batch.add(end);
   }
 }
