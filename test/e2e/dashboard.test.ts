@@ -373,6 +373,10 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     assert.match(await focused(), /^A#:Models$/);
     await page.keyboard.press('Enter');
     await visible(page, 'h1', 'Models');
+    // The focus moves in an effect after the new page's render: the page may show a frame before it.
+    await page
+      .waitForFunction(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id === 'main', undefined, { timeout: 5_000 })
+      .catch(() => undefined);
     assert.match(await focused(), /^MAIN#main/, 'a new page moves focus to its content');
     // Tab to the first model link and open it.
     for (let i = 0; i < 12 && !/^A#:failure$/.test(await focused()); i++) await page.keyboard.press('Tab');
