@@ -11,14 +11,25 @@
  * `.js` entry starts directly, and a failed bundle falls back to spawnModuleWorker.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { spawnModuleWorker } from './spawn-worker.ts';
 
-const CACHE_DIR = join(tmpdir(), 'nightshift-worker-bundles');
+/** Per user, and only the user's: a bundle found here is code this process runs. */
+const CACHE_DIR = join(tmpdir(), `nightshift-worker-bundles-${process.getuid?.() ?? 'user'}`);
+
+/** Whether the cache directory belongs to this user and nobody else may write into it. */
+function cacheDirIsOurs(): boolean {
+  try {
+    const st = statSync(CACHE_DIR);
+    return st.isDirectory() && (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
 
 /** Per source file of a bundle: the hash of its contents when bundled (not its mtime: a checkout rewrites those). */
 type Stamps = Record<string, string>;
@@ -33,6 +44,7 @@ function cacheFiles(entry: URL): { code: string; stamps: string } {
 /** The cached bundle of `entry` when every source of it is unchanged, else null. */
 function cachedBundle(entry: URL): URL | null {
   const files = cacheFiles(entry);
+  if (!cacheDirIsOurs()) return null;
   try {
     const stamps = JSON.parse(readFileSync(files.stamps, 'utf8')) as Stamps;
     for (const [path, hash] of Object.entries(stamps)) if (stamp(path) !== hash) return null;
@@ -59,7 +71,8 @@ async function bundle(entry: URL): Promise<URL | null> {
       stamps[path] = stamp(path);
     }
     const files = cacheFiles(entry);
-    mkdirSync(CACHE_DIR, { recursive: true });
+    mkdirSync(CACHE_DIR, { recursive: true, mode: 0o700 });
+    if (!cacheDirIsOurs()) return null;
     // Written aside and renamed: a process starting a worker meanwhile reads a whole file or none.
     const tag = `.${process.pid}.${Date.now()}.tmp`;
     writeFileSync(files.code + tag, out.outputFiles[0]!.contents);
