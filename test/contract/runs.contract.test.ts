@@ -258,13 +258,19 @@ for (const target of await storeTargets()) {
       }
     });
 
-    test('runs ending together are recorded in one transaction; one whose lease is gone is refused alone', async () => {
+    /** Three command runs, triggered and claimed together by `owner`. */
+    const threeClaimedBy = async (owner: string) => {
       const jobs = ['a', 'b', 'c'].map((id) => commandJob(id, node, ['-e', '0']));
       const t = await openTestEngine(await target.make(), { jobs });
+      for (const job of jobs) await t.engine.runs.trigger(job.id, 'acme');
+      const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner, host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), { lock: LOCK_KEYS.claim });
+      assert.equal(claimed.length, 3);
+      return { t, claimed };
+    };
+
+    test('runs ending together are recorded in one transaction; one whose lease is gone is refused alone', async () => {
+      const { t, claimed } = await threeClaimedBy('w1');
       try {
-        for (const job of jobs) await t.engine.runs.trigger(job.id, 'acme');
-        const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), { lock: LOCK_KEYS.claim });
-        assert.equal(claimed.length, 3);
         t.clock.advance(1_500);
         const now = t.clock.now();
         const ends = new RunEndBatch(t.engine.db);
@@ -297,12 +303,8 @@ for (const target of await storeTargets()) {
     });
 
     test('pids of processes starting together are recorded in one statement; one whose lease is gone is refused alone', async () => {
-      const jobs = ['a', 'b', 'c'].map((id) => commandJob(id, node, ['-e', '0']));
-      const t = await openTestEngine(await target.make(), { jobs });
+      const { t, claimed } = await threeClaimedBy('w1');
       try {
-        for (const job of jobs) await t.engine.runs.trigger(job.id, 'acme');
-        const claimed = await inTransaction(t.engine.db, (x) => claimRuns(x, ALL_TENANTS, { owner: 'w1', host: 'h', now: t.clock.now(), leaseMs: 30_000, limit: 3 }), { lock: LOCK_KEYS.claim });
-        assert.equal(claimed.length, 3);
         const pids = new RunPidBatch(t.engine.db);
         const before = t.engine.db.dialect === 'sqlite' ? groupCommitOf(t.engine.db.k).stats().transactions : 0;
         const now = t.clock.now() + 10;
