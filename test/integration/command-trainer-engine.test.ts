@@ -77,7 +77,9 @@ describe('command trainer through the run engine (Python example)', () => {
   test('a trainer past its timeout is killed with its process group and the run is timed_out', async () => {
     const dir = tempDir('ns-trainer-job-');
     const { jobFile, job } = await prepareJob(dir, { sleep_seconds: 60 });
-    const train = commandJob('train-risk', process.execPath, [PYTHON_WRAPPER, PYTHON, TRAIN_PY, jobFile], { timeoutMs: 800 });
+    // The timeout must not fire before Node (the wrapper) and Python have started and Python has set its
+    // SIGTERM handler: 800 ms was too short on a loaded machine (the log then lacks "stopped by SIGTERM").
+    const train = commandJob('train-risk', process.execPath, [PYTHON_WRAPPER, PYTHON, TRAIN_PY, jobFile], { timeoutMs: 3_000 });
     const t = await openTestEngine(sqlite(), { jobs: [train], killGraceMs: 1_000, clock: { now: () => Date.now() } });
     const pids: number[] = [];
     const off = t.engine.events.on('run:line', (p) => {
