@@ -4,6 +4,7 @@ import type { Services } from '../services/services.ts';
 import { actorEntry, requestActor } from '../audit/actor.ts';
 import { runWithEntries } from '../context-store.ts';
 import { logFieldsEntry } from '../log-context.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import { NsError } from '../errors.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
 import { installErrorHandler, installNotFoundHandler } from './error-handler.ts';
@@ -86,6 +87,7 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
     done();
   });
   fastify.removeContentTypeParser('text/plain');
+  installJsonBodyParser(fastify);
   installErrorHandler(fastify);
   // Before any route: each is checked against the access table as it is registered.
   const authMode = options.auth ?? services.settings.auth.mode;
