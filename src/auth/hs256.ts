@@ -39,6 +39,8 @@ export class Hs256Verifier {
   readonly #issuer: string | null;
   readonly #audience: string | null;
   readonly #algs = new Map<string, string | null>();
+  #lastHeader = '';
+  #lastAlg: string | null = null;
   readonly #scratch = Buffer.allocUnsafe((SCRATCH_CHARS * 3) / 4);
 
   constructor(secret: Uint8Array, auth: Pick<AuthSettings, 'issuer' | 'audience'>) {
@@ -49,12 +51,19 @@ export class Hs256Verifier {
 
   /** The header's alg, or null when the header does not decode or is one jose would refuse (crit, b64). */
   alg(token: string): string | null {
-    const part = token.slice(0, token.indexOf('.'));
+    // The last header seen (with its dot) is compared in place: no substring, no hashing.
+    if (this.#lastHeader !== '' && token.startsWith(this.#lastHeader)) return this.#lastAlg;
+    const dot = token.indexOf('.');
+    const part = token.slice(0, dot);
     let alg = this.#algs.get(part);
     if (alg === undefined) {
       alg = headerAlg(part);
       if (this.#algs.size >= HEADERS_KEPT) this.#algs.clear();
       this.#algs.set(part, alg);
+    }
+    if (dot > 0) {
+      this.#lastHeader = token.slice(0, dot + 1);
+      this.#lastAlg = alg;
     }
     return alg;
   }

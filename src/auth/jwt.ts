@@ -68,18 +68,26 @@ export class JwtVerifier {
   }
 
   /**
-   * An HS256 token verified without waiting: its HMAC and claims checked here and now (node:crypto,
-   * synchronous), or found among the tokens this verifier accepted before while their nbf/exp still
-   * hold at the clock's now. Throws the refusal of a token that fails; undefined when the token needs
-   * jose (another algorithm: a JWKS) or no JWT is accepted (verify says why).
+   * A token this verifier accepted before, while its nbf/exp still hold at the clock's now; undefined
+   * otherwise (a token never seen, forgotten, or no longer valid, which is then forgotten).
+   */
+  remembered(token: string): Principal | undefined {
+    const v = this.#verified.get(token);
+    if (v === undefined) return undefined;
+    const now = Math.floor(this.#clock.now() / 1000);
+    if (now >= v.notBeforeS && now < v.expiresS) return v.principal;
+    this.#verified.delete(token);
+    return undefined;
+  }
+
+  /**
+   * An HS256 token verified without waiting: remembered (above), or its HMAC and claims checked here
+   * and now (hs256.ts, synchronous). Throws the refusal of a token that fails; undefined when the
+   * token needs jose (another algorithm: a JWKS) or no JWT is accepted (verify says why).
    */
   verifyNow(token: string): Principal | undefined {
-    const v = this.#verified.get(token);
-    if (v) {
-      const now = Math.floor(this.#clock.now() / 1000);
-      if (now >= v.notBeforeS && now < v.expiresS) return v.principal;
-      this.#verified.delete(token);
-    }
+    const known = this.remembered(token);
+    if (known) return known;
     if (!this.#hs256 || this.#hs256.alg(token) !== 'HS256') return undefined;
     const payload = this.#hs256.verify(token, this.#clock.now());
     const principal = principalOf(payload);
