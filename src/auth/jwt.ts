@@ -12,10 +12,11 @@ import type { AuthSettings } from '../config/types.ts';
 import { NsError } from '../errors.ts';
 import { CLOCK_TOLERANCE_S, Hs256Verifier } from './hs256.ts';
 import { ROLES, type Principal, type Role } from './principal.ts';
+import { RecurringTokens } from './recurring-tokens.ts';
 import { refuse } from './refusal.ts';
 
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
-/** Verified HS256 tokens kept (a client sends the same token with every request until it expires). */
+/** Verified HS256 tokens kept (a client sends the same token with every request until it expires), from their second verification (recurring-tokens.ts). */
 const VERIFIED_CACHE_SIZE = 1024;
 
 interface Verified {
@@ -33,6 +34,8 @@ export class JwtVerifier {
   readonly #auth: AuthSettings;
   readonly #clock: Clock;
   readonly #verified = new Map<string, Verified>();
+  /** Which tokens were verified before: only those are remembered (recurring-tokens.ts). */
+  readonly #recurring = new RecurringTokens();
 
   constructor(auth: AuthSettings, clock: Clock) {
     this.#auth = auth;
@@ -91,6 +94,7 @@ export class JwtVerifier {
     if (!this.#hs256 || this.#hs256.alg(token) !== 'HS256') return undefined;
     const payload = this.#hs256.verify(token, this.#clock.now());
     const principal = principalOf(payload);
+    if (!this.#recurring.seenBefore(token)) return principal;
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
     this.#verified.set(token, { principal, notBeforeS: (payload.nbf ?? -Infinity) - CLOCK_TOLERANCE_S, expiresS: (payload.exp ?? Infinity) + CLOCK_TOLERANCE_S });
     return principal;
