@@ -75,6 +75,9 @@ export class JwtVerifier {
    * otherwise (a token never seen, forgotten, or no longer valid, which is then forgotten).
    */
   remembered(token: string): Principal | undefined {
+    // A token whose bit is clear was never remembered since the bits were cleared; one remembered
+    // before that is verified again (and so found again from its next request).
+    if (!this.#recurring.mayRecur(token)) return undefined;
     const v = this.#verified.get(token);
     if (v === undefined) return undefined;
     const now = Math.floor(this.#clock.now() / 1000);

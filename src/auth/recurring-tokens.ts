@@ -19,12 +19,19 @@ export class RecurringTokens {
   readonly #bits = new Uint8Array(BITS / 8);
   #marks = 0;
 
+  /**
+   * Whether this token's bit is set: false for every token verified once or never since the bits were
+   * cleared, so the memory of remembered tokens need not be searched for it (no hashing of the token).
+   */
+  mayRecur(token: string): boolean {
+    const bit = bitOf(token);
+    return bit >= 0 && (this.#bits[bit >>> 3]! & (1 << (bit & 7))) !== 0;
+  }
+
   /** Whether a token with this one's signature bit was verified since the bits were last cleared; sets the bit. */
   seenBefore(token: string): boolean {
-    const at = token.length - CHARS_READ;
-    if (at < 0) return false;
-    const word = token.charCodeAt(at) | (token.charCodeAt(at + 1) << 8) | (token.charCodeAt(at + 2) << 16) | (token.charCodeAt(at + 3) << 24);
-    const bit = Math.imul(word, 0x9e3779b1) >>> 16;
+    const bit = bitOf(token);
+    if (bit < 0) return false;
     const mask = 1 << (bit & 7);
     const byte = bit >>> 3;
     if ((this.#bits[byte]! & mask) !== 0) return true;
@@ -35,4 +42,12 @@ export class RecurringTokens {
     this.#bits[byte]! |= mask;
     return false;
   }
+}
+
+/** The bit of a token: from the last characters of its signature; -1 for a text too short to have one. */
+function bitOf(token: string): number {
+  const at = token.length - CHARS_READ;
+  if (at < 0) return -1;
+  const word = token.charCodeAt(at) | (token.charCodeAt(at + 1) << 8) | (token.charCodeAt(at + 2) << 16) | (token.charCodeAt(at + 3) << 24);
+  return Math.imul(word, 0x9e3779b1) >>> 16;
 }

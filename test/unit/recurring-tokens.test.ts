@@ -39,8 +39,24 @@ test('a signature is seen before only once marked; marks are cleared before a si
   assert.ok(early < 100_000 / 16, `${early} of 100,000 tokens sent once taken for recurring`);
 });
 
+test('a token may recur only once its bit is set, and no longer once the bits are cleared', () => {
+  const recurring = new RecurringTokens();
+  const token = `h.p.${signatureLike()}`;
+  assert.equal(recurring.mayRecur(token), false);
+  assert.equal(recurring.seenBefore(token), false);
+  assert.equal(recurring.mayRecur(token), true);
+  let others = 0;
+  while (recurring.mayRecur(token) && others < 20_000) {
+    recurring.seenBefore(`h.p.${signatureLike()}`);
+    others++;
+  }
+  assert.equal(recurring.mayRecur(token), false, 'cleared after a round of marks');
+  assert.ok(others >= 4095, `cleared after ${others} other tokens: not before 4,096 bits were set`);
+});
+
 test('a token too short to carry a signature is never taken for recurring', () => {
   const recurring = new RecurringTokens();
+  assert.equal(recurring.mayRecur('a.b'), false);
   assert.equal(recurring.seenBefore('a.b'), false);
   assert.equal(recurring.seenBefore('a.b'), false);
 });
