@@ -2,8 +2,9 @@
  * HS256 tokens verified here and now, without jose: the HMAC (hmac-sha256.ts, no allocation), a
  * constant-time comparison with the signature as base64url decodes it, then the claims jose would
  * check, in its order (signature first) and with the same refusals (docs/errors.md). jose's WebCrypto
- * path costs ~40 µs a token and node:crypto's createHmac ~5; the issue bounds what authentication may
- * take from predict (bench/auth.ts), and every request may carry a token not seen before. The other
+ * path costs ~40 µs a token, node:crypto's createHmac ~5–8, this ~3 (bench/auth/verify-probe.ts); the
+ * issue bounds what authentication may take from predict (bench/auth.ts), and every request may carry
+ * a token not seen before. The other
  * algorithms (a JWKS) go through jose (jwt.ts).
  *
  * The caller has checked the token's shape (three base64url parts: authenticator.ts's JWT_SHAPE).
