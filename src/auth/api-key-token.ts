@@ -28,7 +28,7 @@ export function parseKeyText(text: string): { id: string; secret: string } | nul
 
 /** Constant-time comparison of a presented secret with the stored hash. */
 export function secretMatches(secret: string, storedSha256: string): boolean {
-  const given = Buffer.from(hashSecret(secret), 'hex');
+  const given = createHash('sha256').update(secret).digest();
   const stored = Buffer.from(storedSha256, 'hex');
   return given.length === stored.length && timingSafeEqual(given, stored);
 }

@@ -32,7 +32,11 @@ export class Authenticator {
   authenticateNow(header: string | undefined): Principal | undefined {
     if (header === undefined || !header.startsWith('Bearer ')) return undefined;
     const credential = header.slice(7).trim();
-    if (credential.startsWith(API_KEY_PREFIX) || !JWT_SHAPE.test(credential)) return undefined;
+    if (credential.startsWith(API_KEY_PREFIX)) return undefined;
+    // A remembered token passed the shape test when it was verified: a client's repeated token skips it.
+    const known = this.#jwt.remembered(credential);
+    if (known) return known;
+    if (!JWT_SHAPE.test(credential)) return undefined;
     return this.#jwt.verifyNow(credential);
   }
 

@@ -5,40 +5,44 @@
  * stable code (docs/errors.md), never jose's own text.
  */
 import { readFileSync } from 'node:fs';
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { AuthSettings } from '../config/types.ts';
-import { NsError, type ErrorCode } from '../errors.ts';
+import { NsError } from '../errors.ts';
+import { CLOCK_TOLERANCE_S, Hs256Verifier } from './hs256.ts';
 import { ROLES, type Principal, type Role } from './principal.ts';
+import { RecurringTokens } from './recurring-tokens.ts';
+import { refuse } from './refusal.ts';
 
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
-/** Clock skew allowed between the issuer and this server, on exp and nbf. */
-const CLOCK_TOLERANCE_S = 5;
-/** Verified HS256 tokens kept (a client sends the same token with every request until it expires). */
+/** Verified HS256 tokens kept (a client sends the same token with every request until it expires), from their second verification (recurring-tokens.ts). */
 const VERIFIED_CACHE_SIZE = 1024;
 
 interface Verified {
   principal: Principal;
-  /** Seconds: valid while nbf − tolerance ≤ now < exp + tolerance, as verifyHs256 checks. */
+  /** Seconds: valid while nbf − tolerance ≤ now < exp + tolerance, as Hs256Verifier.verify checks. */
   notBeforeS: number;
   expiresS: number;
 }
 
 export class JwtVerifier {
   readonly #secret: KeyObject | null;
-  readonly #secretBytes: Buffer | null;
+  readonly #hs256: Hs256Verifier | null;
   readonly #jwks: JWTVerifyGetKey | null;
   readonly #algorithms: string[];
   readonly #auth: AuthSettings;
   readonly #clock: Clock;
   readonly #verified = new Map<string, Verified>();
+  /** Which tokens were verified before: only those are remembered (recurring-tokens.ts). */
+  readonly #recurring = new RecurringTokens();
 
   constructor(auth: AuthSettings, clock: Clock) {
     this.#auth = auth;
     this.#clock = clock;
-    this.#secretBytes = auth.jwtSecret ? Buffer.from(auth.jwtSecret) : null;
-    this.#secret = this.#secretBytes ? createSecretKey(this.#secretBytes) : null;
+    const secretBytes = auth.jwtSecret ? Buffer.from(auth.jwtSecret) : null;
+    this.#secret = secretBytes ? createSecretKey(secretBytes) : null;
+    this.#hs256 = secretBytes ? new Hs256Verifier(secretBytes, auth) : null;
     this.#jwks = auth.jwks ? jwksOf(auth.jwks) : null;
     this.#algorithms = [...(this.#secret ? ['HS256'] : []), ...(this.#jwks ? ASYMMETRIC : [])];
   }
@@ -67,75 +71,38 @@ export class JwtVerifier {
   }
 
   /**
-   * An HS256 token verified without waiting: its HMAC and claims checked here and now (node:crypto,
-   * synchronous), or found among the tokens this verifier accepted before while their nbf/exp still
-   * hold at the clock's now. Throws the refusal of a token that fails; undefined when the token needs
-   * jose (another algorithm: a JWKS) or no JWT is accepted (verify says why).
+   * A token this verifier accepted before, while its nbf/exp still hold at the clock's now; undefined
+   * otherwise (a token never seen, forgotten, or no longer valid, which is then forgotten).
+   */
+  remembered(token: string): Principal | undefined {
+    // A token whose bit is clear was never remembered since the bits were cleared; one remembered
+    // before that is verified again (and so found again from its next request).
+    if (!this.#recurring.mayRecur(token)) return undefined;
+    const v = this.#verified.get(token);
+    if (v === undefined) return undefined;
+    const now = Math.floor(this.#clock.now() / 1000);
+    if (now >= v.notBeforeS && now < v.expiresS) return v.principal;
+    this.#verified.delete(token);
+    return undefined;
+  }
+
+  /**
+   * An HS256 token verified without waiting: remembered (above), or its HMAC and claims checked here
+   * and now (hs256.ts, synchronous). Throws the refusal of a token that fails; undefined when the
+   * token needs jose (another algorithm: a JWKS) or no JWT is accepted (verify says why).
    */
   verifyNow(token: string): Principal | undefined {
-    const v = this.#verified.get(token);
-    if (v) {
-      const now = Math.floor(this.#clock.now() / 1000);
-      if (now >= v.notBeforeS && now < v.expiresS) return v.principal;
-      this.#verified.delete(token);
-    }
-    if (!this.#secretBytes || headerAlg(token) !== 'HS256') return undefined;
-    const payload = verifyHs256(token, this.#secretBytes, this.#auth, this.#clock.now());
+    const known = this.remembered(token);
+    if (known) return known;
+    if (!this.#hs256 || this.#hs256.alg(token) !== 'HS256') return undefined;
+    const payload = this.#hs256.verify(token, this.#clock.now());
     const principal = principalOf(payload);
+    if (!this.#recurring.seenBefore(token)) return principal;
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
     this.#verified.set(token, { principal, notBeforeS: (payload.nbf ?? -Infinity) - CLOCK_TOLERANCE_S, expiresS: (payload.exp ?? Infinity) + CLOCK_TOLERANCE_S });
     return principal;
   }
 
-}
-
-/** The header's alg, or null when the header does not decode (jose then says why). */
-function headerAlg(token: string): string | null {
-  try {
-    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as unknown;
-    return header && typeof header === 'object' && typeof (header as { alg?: unknown }).alg === 'string' && !('crit' in header) && !('b64' in header) ? (header as { alg: string }).alg : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * HS256 without jose: node:crypto's HMAC and a constant-time compare, then the claims jose would
- * check, in its order (signature first). jose's WebCrypto path costs ~40 µs a token where this costs
- * ~7, and the issue bounds what authentication may take from predict (bench/auth.ts). The other
- * algorithms (JWKS) go through jose.
- */
-function verifyHs256(token: string, secret: Buffer, auth: AuthSettings, nowMs: number): JWTPayload {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
-  const mac = createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
-  const signature = Buffer.from(parts[2]!, 'base64url');
-  if (signature.length !== mac.length || !timingSafeEqual(signature, mac)) throw refuse('NS_AUTH_SIGNATURE', 'the token signature does not verify with the configured secret or keys');
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-  } catch {
-    throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
-  }
-  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
-  const p = payload as JWTPayload;
-  const now = Math.floor(nowMs / 1000);
-  const numeric = (claim: 'exp' | 'nbf' | 'iat') => {
-    const v = p[claim];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw refuse('NS_AUTH_CLAIMS', `the token's ${claim} claim is invalid`);
-    return v;
-  };
-  const exp = numeric('exp');
-  const nbf = numeric('nbf');
-  numeric('iat');
-  if (nbf !== undefined && nbf > now + CLOCK_TOLERANCE_S) throw refuse('NS_AUTH_NOT_YET_VALID', 'the token is not valid yet (nbf is in the future)');
-  if (exp !== undefined && exp <= now - CLOCK_TOLERANCE_S) throw refuse('NS_AUTH_EXPIRED', 'the token has expired (exp); get a new one');
-  if (auth.issuer && p.iss !== auth.issuer) throw refuse('NS_AUTH_ISSUER', 'the token was not issued by the configured issuer (iss; NIGHTSHIFT_JWT_ISSUER)');
-  if (auth.audience) {
-    const aud = p.aud;
-    if (!(aud === auth.audience || (Array.isArray(aud) && aud.includes(auth.audience)))) throw refuse('NS_AUTH_AUDIENCE', 'the token is not for the configured audience (aud; NIGHTSHIFT_JWT_AUDIENCE)');
-  }
-  return p;
 }
 
 function jwksOf(source: string): JWTVerifyGetKey {
@@ -149,8 +116,6 @@ function jwksOf(source: string): JWTVerifyGetKey {
   if (!Array.isArray(set?.keys)) throw new NsError('NS_CONFIG_INVALID', `NIGHTSHIFT_JWKS=${source}: not a JWKS (no "keys" list)`, { field: 'NIGHTSHIFT_JWKS' });
   return createLocalJWKSet(set);
 }
-
-const refuse = (code: ErrorCode, message: string) => new NsError(code, message, { field: 'authorization' });
 
 /** jose's error → one stable code; its message is not passed on (it may quote claims). */
 function joseRefusal(error: unknown): NsError {
@@ -188,5 +153,5 @@ function principalOf(payload: JWTPayload): Principal {
   const claim = payload.tenant;
   const tenants = typeof claim === 'string' ? [claim] : Array.isArray(claim) && claim.every((t) => typeof t === 'string') ? (claim as string[]) : null;
   if (!tenants || tenants.length === 0 || tenants.some((t) => t === '' || t === '*')) throw refuse('NS_AUTH_CLAIMS', 'the token needs a tenant claim: a tenant id or a list of them');
-  return { subject: sub, keyId: null, role: role as Role, tenants: Object.freeze([...new Set(tenants)]), via: 'jwt' };
+  return { subject: sub, keyId: null, role: role as Role, tenants: Object.freeze(tenants.length === 1 ? tenants : [...new Set(tenants)]), via: 'jwt' };
 }

@@ -1,0 +1,150 @@
+/**
+ * HS256 tokens verified here and now, without jose: the HMAC (hmac-sha256.ts, no allocation), a
+ * constant-time comparison with the signature as base64url decodes it, then the claims jose would
+ * check, in its order (signature first) and with the same refusals (docs/errors.md). jose's WebCrypto
+ * path costs ~40 µs a token, node:crypto's createHmac ~5–8, this ~3 (bench/auth/verify-probe.ts); the
+ * issue bounds what authentication may take from predict (bench/auth.ts), and every request may carry
+ * a token not seen before. The other
+ * algorithms (a JWKS) go through jose (jwt.ts).
+ *
+ * The caller has checked the token's shape (three base64url parts: authenticator.ts's JWT_SHAPE).
+ */
+import type { JWTPayload } from 'jose';
+import type { AuthSettings } from '../config/types.ts';
+import { HmacSha256 } from './hmac-sha256.ts';
+import { refuse } from './refusal.ts';
+
+/** Clock skew allowed between the issuer and this server, on exp and nbf. */
+export const CLOCK_TOLERANCE_S = 5;
+/** Distinct header parts remembered with their alg: a client's tokens all share one header. */
+const HEADERS_KEPT = 64;
+/** Payload parts up to this many characters are decoded into one reused buffer. */
+const SCRATCH_CHARS = 4096;
+/** A SHA-256 MAC: 32 bytes, 43 base64url characters without padding. */
+const SIGNATURE_CHARS = 43;
+const MAC_BYTES = 32;
+
+/** base64url character → its 6 bits; INVALID for any other character. */
+const INVALID = 0x100;
+const SIXTETS = (() => {
+  const t = new Int16Array(128).fill(INVALID);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i;
+  return t;
+})();
+
+const malformed = () => refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+
+export class Hs256Verifier {
+  readonly #hmac: HmacSha256;
+  readonly #issuer: string | null;
+  readonly #audience: string | null;
+  readonly #algs = new Map<string, string | null>();
+  #lastHeader = '';
+  #lastAlg: string | null = null;
+  readonly #scratch = Buffer.allocUnsafe((SCRATCH_CHARS * 3) / 4);
+
+  constructor(secret: Uint8Array, auth: Pick<AuthSettings, 'issuer' | 'audience'>) {
+    this.#hmac = new HmacSha256(secret);
+    this.#issuer = auth.issuer;
+    this.#audience = auth.audience;
+  }
+
+  /** The header's alg, or null when the header does not decode or is one jose would refuse (crit, b64). */
+  alg(token: string): string | null {
+    // The last header seen (with its dot) is compared in place: no substring, no hashing.
+    if (this.#lastHeader !== '' && token.startsWith(this.#lastHeader)) return this.#lastAlg;
+    const dot = token.indexOf('.');
+    const part = token.slice(0, dot);
+    let alg = this.#algs.get(part);
+    if (alg === undefined) {
+      alg = headerAlg(part);
+      if (this.#algs.size >= HEADERS_KEPT) this.#algs.clear();
+      this.#algs.set(part, alg);
+    }
+    if (dot > 0) {
+      this.#lastHeader = token.slice(0, dot + 1);
+      this.#lastAlg = alg;
+    }
+    return alg;
+  }
+
+  /** The payload of a token whose signature and claims hold at nowMs; throws the refusal otherwise. */
+  verify(token: string, nowMs: number): JWTPayload {
+    const dot1 = token.indexOf('.');
+    const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+    if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) throw malformed();
+    const mac = this.#hmac.macOfAscii(token, dot2);
+    if (mac === null || !signatureMatches(mac, token, dot2 + 1)) throw refuse('NS_AUTH_SIGNATURE', 'the token signature does not verify with the configured secret or keys');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(this.#decode(token.slice(dot1 + 1, dot2)));
+    } catch {
+      throw malformed();
+    }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw malformed();
+    return this.#checkClaims(payload as JWTPayload, Math.floor(nowMs / 1000));
+  }
+
+  #decode(part: string): string {
+    if (part.length > SCRATCH_CHARS) return Buffer.from(part, 'base64url').toString('utf8');
+    const n = this.#scratch.write(part, 0, 'base64url');
+    return this.#scratch.toString('utf8', 0, n);
+  }
+
+  #checkClaims(p: JWTPayload, now: number): JWTPayload {
+    const exp = numericClaim(p, 'exp');
+    const nbf = numericClaim(p, 'nbf');
+    numericClaim(p, 'iat');
+    if (nbf !== undefined && nbf > now + CLOCK_TOLERANCE_S) throw refuse('NS_AUTH_NOT_YET_VALID', 'the token is not valid yet (nbf is in the future)');
+    if (exp !== undefined && exp <= now - CLOCK_TOLERANCE_S) throw refuse('NS_AUTH_EXPIRED', 'the token has expired (exp); get a new one');
+    if (this.#issuer && p.iss !== this.#issuer) throw refuse('NS_AUTH_ISSUER', 'the token was not issued by the configured issuer (iss; NIGHTSHIFT_JWT_ISSUER)');
+    const audience = this.#audience;
+    if (audience) {
+      const aud = p.aud;
+      if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw refuse('NS_AUTH_AUDIENCE', 'the token is not for the configured audience (aud; NIGHTSHIFT_JWT_AUDIENCE)');
+    }
+    return p;
+  }
+}
+
+function numericClaim(p: JWTPayload, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
+  const v = p[claim];
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw refuse('NS_AUTH_CLAIMS', `the token's ${claim} claim is invalid`);
+  return v;
+}
+
+function headerAlg(part: string): string | null {
+  try {
+    const header = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
+    return header && typeof header === 'object' && typeof (header as { alg?: unknown }).alg === 'string' && !('crit' in header) && !('b64' in header) ? (header as { alg: string }).alg : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether token[start..] is the base64url text of the MAC, decoded as Buffer.from(…, 'base64url')
+ * would (the last character's two spare bits ignored). Every byte is compared, whatever differs
+ * first: the time taken says nothing about how much of a forged signature was right.
+ */
+function signatureMatches(mac: Int32Array, token: string, start: number): boolean {
+  if (token.length - start !== SIGNATURE_CHARS) return false;
+  let diff = 0;
+  let acc = 0;
+  let bits = 0;
+  let byte = 0;
+  for (let i = start; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    const v = c < 128 ? SIXTETS[c]! : INVALID;
+    diff |= v & INVALID;
+    acc = ((acc << 6) | (v & 63)) & 0x3fff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      diff |= ((acc >>> bits) & 0xff) ^ ((mac[byte >> 2]! >>> (24 - 8 * (byte & 3))) & 0xff);
+      byte++;
+    }
+  }
+  return byte === MAC_BYTES && diff === 0;
+}
