@@ -12,8 +12,11 @@ import { Time } from '../components/time.tsx';
 import { formatCount, formatDuration, formatMetric } from '../format.ts';
 import { href, navigate } from '../router.ts';
 import { useData } from '../use-data.ts';
-import { DriftChart, LiveMetricChart, VersionMetricChart } from './model-charts.tsx';
+import { useModule } from '../use-module.ts';
 import { PredictForm } from './predict-form.tsx';
+
+// The charts and uPlot (about half the bundle) are a chunk of their own: only this page loads them.
+const loadCharts = () => import('./model-charts.tsx');
 
 function GateCheckText({ c }: { c: ThresholdCheck | ChangeCheck }) {
   if (c.check === 'threshold') {
@@ -159,6 +162,16 @@ function ChampionHistory({ tenantId, name, stamp }: { tenantId: string; name: st
 function Charts({ model, versions }: { model: Model; versions: Version[] }) {
   const live = useData(() => api.live(model.tenantId, model.name, 30), [model.tenantId, model.name]);
   const assess = useData(() => api.assess(model.tenantId, model.name), [model.tenantId, model.name]);
+  const charts = useModule(loadCharts);
+  if (!charts.module) {
+    return (
+      <section class="panel wide" aria-labelledby="charts-h">
+        <h2 id="charts-h">Charts</h2>
+        {charts.error ? <ErrorBox error={charts.error} /> : <Loading what="the charts" />}
+      </section>
+    );
+  }
+  const { DriftChart, LiveMetricChart, VersionMetricChart } = charts.module;
   return (
     <section class="panel wide" aria-labelledby="charts-h">
       <h2 id="charts-h">Charts</h2>
@@ -183,6 +196,8 @@ function Charts({ model, versions }: { model: Model; versions: Version[] }) {
 
 export function ModelDetailPage({ tenantId, name }: { tenantId: string; name: string }) {
   const [stamp, setStamp] = useState(0);
+  // Started now, so the chunk arrives while the model and its versions are read.
+  useModule(loadCharts);
   const loaded = useData(() => Promise.all([api.model(tenantId, name), api.versions(tenantId, name, { limit: 100 })]), [tenantId, name, stamp]);
   const [pending, setPending] = useState<Pending | null>(null);
   const [message, setMessage] = useState('');
