@@ -116,7 +116,7 @@ export const api = {
   trigger: (jobId: string, body: { tenantId: string; mode?: 'now' | 'queue'; params?: Record<string, unknown> }) =>
     post<{ runId: string; status: string }>(`/api/jobs/${enc(jobId)}/trigger`, body),
 
-  schedules: (tenantId?: string, page: { limit?: number; cursor?: string } = {}) => get<{ schedules: Schedule[]; nextCursor: string | null }>('/api/schedules', { tenantId, ...page }),
+  schedules: (tenantId?: string, page: { limit?: number; cursor?: string; upcoming?: number } = {}) => get<{ schedules: Schedule[]; nextCursor: string | null }>('/api/schedules', { tenantId, ...page }),
   schedule: (id: string) => get<Schedule>(`/api/schedules/${enc(id)}`),
   slots: (id: string, page: { before?: string; limit?: number } = {}) => get<{ slots: Slot[]; nextBefore: string | null }>(`/api/schedules/${enc(id)}/slots`, page),
   setScheduleEnabled: (id: string, enabled: boolean) => post<Schedule>(`/api/schedules/${enc(id)}/${enabled ? 'enable' : 'disable'}`),

@@ -98,6 +98,22 @@ describe('schedules: create, read, update, delete, enable, disable', () => {
     }
   });
 
+  test('GET /api/schedules?upcoming=2 lists the first 2 of the same next fire times (in UTC and in the zone); 0 and 6 are refused', async () => {
+    const t = await openTestApi({ jobs, start: '2026-03-05T12:00:00Z' });
+    try {
+      const put = await t.app.inject({ method: 'PUT', url: '/api/schedules/ny-mornings', payload: { tenantId: 'acme', jobId: 'train', cron: '30 8 * * 1-5', timezone: 'America/New_York' } });
+      assert.equal(put.statusCode, 201, put.body);
+      const all = body<{ schedules: Array<ScheduleBody & { nextRunsLocal: string[] }> }>(await t.app.inject({ url: '/api/schedules?limit=10' })).schedules[0]!;
+      const two = body<{ schedules: Array<ScheduleBody & { nextRunsLocal: string[] }> }>(await t.app.inject({ url: '/api/schedules?limit=10&upcoming=2' })).schedules[0]!;
+      assert.equal(all.nextRuns.length, 5);
+      assert.deepEqual(two.nextRuns, all.nextRuns.slice(0, 2));
+      assert.deepEqual(two.nextRunsLocal, ['2026-03-05T08:30:00-05:00', '2026-03-06T08:30:00-05:00']);
+      for (const upcoming of [0, 6]) assert.equal((await t.app.inject({ url: `/api/schedules?upcoming=${upcoming}` })).statusCode, 400, `upcoming=${upcoming}`);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('POST creates (201), the same body again changes nothing (200, row identical), PUT updates; GET lists with filters', async () => {
     const t = await openTestApi({ jobs, schedules: [schedule('declared', 'train', { tenantId: 'globex', cron: '0 1 * * *' })] });
     try {

@@ -13,6 +13,7 @@ const ScheduleListQuery = Type.Object(
     jobId: Type.Optional(Id),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'a page of this many, by id (default: every schedule)' })),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    upcoming: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'how many next fire times each schedule lists (default 5); a list that shows fewer asks for fewer, as each is a search in the zone' })),
   },
   { additionalProperties: false },
 );
@@ -53,7 +54,7 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
       schema: {
         operationId: 'listSchedules',
         tags: ['schedules'],
-        summary: 'List schedules with descriptions and the next 5 fire times (all of them, or a page with limit)',
+        summary: 'List schedules with descriptions and the next fire times (5, or upcoming; all of them, or a page with limit)',
         querystring: ScheduleListQuery,
         response: {
           200: described(
@@ -66,10 +67,10 @@ export function scheduleRoutes(app: Api, services: Pick<Services, 'schedules' | 
     },
     async (request) => {
       const now = clock.now();
-      const { tenantId, jobId, limit, cursor } = request.query;
+      const { tenantId, jobId, limit, cursor, upcoming } = request.query;
       const rows = await schedules.list(tenantId ?? ALL_TENANTS, { ...(jobId ? { jobId } : {}), ...(cursor !== undefined ? { afterId: cursor } : {}), ...(limit !== undefined ? { limit: limit + 1 } : {}) });
       const page = limit !== undefined ? rows.slice(0, limit) : rows;
-      return { schedules: page.map((r) => scheduleDto(r, now)), nextCursor: limit !== undefined && rows.length > limit ? page.at(-1)!.id : null };
+      return { schedules: page.map((r) => scheduleDto(r, now, upcoming)), nextCursor: limit !== undefined && rows.length > limit ? page.at(-1)!.id : null };
     },
   );
 

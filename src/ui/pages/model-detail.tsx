@@ -11,9 +11,12 @@ import { Status } from '../components/status.tsx';
 import { Time } from '../components/time.tsx';
 import { formatCount, formatDuration, formatMetric } from '../format.ts';
 import { href, navigate } from '../router.ts';
-import { useData } from '../use-data.ts';
-import { DriftChart, LiveMetricChart, VersionMetricChart } from './model-charts.tsx';
+import { useData, type Loaded } from '../use-data.ts';
+import { useModule } from '../use-module.ts';
 import { PredictForm } from './predict-form.tsx';
+
+// The charts and uPlot (about half the bundle) are a chunk of their own: only this page loads them.
+const loadCharts = () => import('./model-charts.tsx');
 
 function GateCheckText({ c }: { c: ThresholdCheck | ChangeCheck }) {
   if (c.check === 'threshold') {
@@ -113,8 +116,11 @@ function VersionsTable({ model, versions, onAction }: { model: Model; versions: 
   );
 }
 
-function ChampionHistory({ tenantId, name, stamp }: { tenantId: string; name: string; stamp: number }) {
-  const history = useData(() => api.championHistory(tenantId, name), [tenantId, name, stamp]);
+type HistoryData = Awaited<ReturnType<typeof api.championHistory>>;
+type LiveData = Awaited<ReturnType<typeof api.live>>;
+type AssessData = Awaited<ReturnType<typeof api.assess>>;
+
+function ChampionHistory({ history }: { history: Loaded<HistoryData> }) {
   if (!history.data) return history.error ? <ErrorBox error={history.error} /> : <Loading what="the champion history" />;
   if (history.data.history.length === 0) return <p>No champion yet.</p>;
   return (
@@ -156,9 +162,17 @@ function ChampionHistory({ tenantId, name, stamp }: { tenantId: string; name: st
   );
 }
 
-function Charts({ model, versions }: { model: Model; versions: Version[] }) {
-  const live = useData(() => api.live(model.tenantId, model.name, 30), [model.tenantId, model.name]);
-  const assess = useData(() => api.assess(model.tenantId, model.name), [model.tenantId, model.name]);
+function Charts({ model, versions, live, assess }: { model: Model; versions: Version[]; live: Loaded<LiveData>; assess: Loaded<AssessData> }) {
+  const charts = useModule(loadCharts);
+  if (!charts.module) {
+    return (
+      <section class="panel wide" aria-labelledby="charts-h">
+        <h2 id="charts-h">Charts</h2>
+        {charts.error ? <ErrorBox error={charts.error} /> : <Loading what="the charts" />}
+      </section>
+    );
+  }
+  const { DriftChart, LiveMetricChart, VersionMetricChart } = charts.module;
   return (
     <section class="panel wide" aria-labelledby="charts-h">
       <h2 id="charts-h">Charts</h2>
@@ -183,7 +197,13 @@ function Charts({ model, versions }: { model: Model; versions: Version[] }) {
 
 export function ModelDetailPage({ tenantId, name }: { tenantId: string; name: string }) {
   const [stamp, setStamp] = useState(0);
+  // Started now, so the chunk arrives while the model and its versions are read.
+  useModule(loadCharts);
   const loaded = useData(() => Promise.all([api.model(tenantId, name), api.versions(tenantId, name, { limit: 100 })]), [tenantId, name, stamp]);
+  // Read with the model, not after it (they need only its name): one round trip to the first view, not two.
+  const history = useData(() => api.championHistory(tenantId, name), [tenantId, name, stamp]);
+  const live = useData(() => api.live(tenantId, name, 30), [tenantId, name, stamp]);
+  const assess = useData(() => api.assess(tenantId, name), [tenantId, name, stamp]);
   const [pending, setPending] = useState<Pending | null>(null);
   const [message, setMessage] = useState('');
   const [trainError, setTrainError] = useState<Error | null>(null);
@@ -231,9 +251,9 @@ export function ModelDetailPage({ tenantId, name }: { tenantId: string; name: st
       </section>
       <section class="panel wide" aria-labelledby="history-h">
         <h2 id="history-h">Champion history</h2>
-        <ChampionHistory tenantId={tenantId} name={name} stamp={stamp} />
+        <ChampionHistory history={history} />
       </section>
-      <Charts model={model} versions={versions} />
+      <Charts model={model} versions={versions} live={live} assess={assess} />
       {champion ? <PredictForm model={model} /> : null}
       {pending ? (
         <Confirm

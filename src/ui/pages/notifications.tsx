@@ -37,16 +37,28 @@ function Attempts({ attempts }: { attempts: DeliveryAttempt[] }) {
   );
 }
 
-/** The delivery history, read the first time it is opened. */
+/** The delivery history of an opened row, read when it opens. */
+function HistoryDetail({ id }: { id: string }) {
+  const detail = useData(() => api.notification(id), [id]);
+  return (
+    <>
+      <ErrorBox error={detail.error} />
+      {detail.data === null && !detail.error ? <Loading what="the delivery history" /> : null}
+      {detail.data ? <Attempts attempts={detail.data.history} /> : null}
+    </>
+  );
+}
+
+/**
+ * The delivery history, read when the row is opened. A closed row runs no loader: the first view
+ * of 50 rows would otherwise render each row twice more (a load of nothing, then its answer).
+ */
 function History({ id, attempts }: { id: string; attempts: number }) {
   const [open, setOpen] = useState(false);
-  const detail = useData(() => (open ? api.notification(id) : Promise.resolve(null)), [open, id]);
   return (
     <details onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>{formatCount(attempts, 'attempt')}</summary>
-      <ErrorBox error={detail.error} />
-      {open && detail.data === null && !detail.error ? <Loading what="the delivery history" /> : null}
-      {detail.data ? <Attempts attempts={detail.data.history} /> : null}
+      {open ? <HistoryDetail id={id} /> : null}
     </details>
   );
 }

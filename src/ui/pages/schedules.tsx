@@ -13,6 +13,8 @@ import { useCursorPages } from '../use-cursor-pages.ts';
 import { useData } from '../use-data.ts';
 
 const PAGE = 50;
+/** The next fire times a row shows (the API computes only these: each is a search in the schedule's zone). */
+const SHOWN_FIRES = 2;
 
 export function EnableButton({ schedule, onChanged }: { schedule: Schedule; onChanged: (s: Schedule) => void }) {
   const [busy, setBusy] = useState(false);
@@ -58,7 +60,7 @@ export function NextFires({ schedule, count = 5 }: { schedule: Schedule; count?:
 export function SchedulesPage({ route }: { route: Route }) {
   const tenant = route.query.get('tenant') ?? '';
   const pages = useCursorPages(tenant);
-  const list = useData(() => api.schedules(tenant || undefined, { limit: PAGE, ...(pages.cursor ? { cursor: pages.cursor } : {}) }), [tenant, pages.cursor]);
+  const list = useData(() => api.schedules(tenant || undefined, { limit: PAGE, upcoming: SHOWN_FIRES, ...(pages.cursor ? { cursor: pages.cursor } : {}) }), [tenant, pages.cursor]);
   const [changed, setChanged] = useState<Record<string, Schedule>>({});
   const rows = useMemo(() => (list.data?.schedules ?? []).map((s) => changed[s.id] ?? s), [list.data, changed]);
   return (
@@ -98,7 +100,7 @@ export function SchedulesPage({ route }: { route: Route }) {
                     <Status value={s.enabled ? 'ok' : 'skipped'} label={s.enabled ? 'enabled' : 'disabled'} />
                   </td>
                   <td>
-                    <NextFires schedule={s} count={2} />
+                    <NextFires schedule={s} count={SHOWN_FIRES} />
                   </td>
                   <td>
                     <EnableButton schedule={s} onChanged={(n) => setChanged({ ...changed, [n.id]: n })} />
