@@ -12,12 +12,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { chromium, type Page } from 'playwright-core';
-import { buildApp } from '../src/api/app.ts';
 import { loadSettings } from '../src/config/load-settings.ts';
 import { Engine } from '../src/engine.ts';
-import { buildUi } from '../scripts/build-ui.mjs';
+import { ServeProcess } from '../test/helpers/serve-process.ts';
 import { progress } from './api/progress.ts';
 import { seedDashboardStore } from './dashboard/seed.ts';
 import { result, type BenchResult } from './lib/results.ts';
@@ -51,20 +49,21 @@ function shown(ready: Ready): boolean {
 
 export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-dashboard-'));
-  const uiDir = join(dir, 'ui');
-  await buildUi(uiDir);
-  const settings = loadSettings({ env: { NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_LOG_LEVEL: 'silent', ML_TRAINING_ENABLED: 'false' } });
-  const engine = await Engine.open({ settings });
-  const app = await buildApp({ services: engine, logger: pino({ level: 'silent' }), dashboardDir: uiDir });
+  const env = { NIGHTSHIFT_DATA_DIR: join(dir, 'data'), ML_TRAINING_ENABLED: 'false' };
+  // Seeded with the store's own statements through an engine of this process, closed before the service starts.
+  const seeder = await Engine.open({ settings: loadSettings({ env: { ...env, NIGHTSHIFT_LOG_LEVEL: 'silent' } }) });
+  const t0 = Date.now();
+  progress('dashboard: seeding 1,000 models, 100,000 runs, 10,000 slots, 10,000 decisions, 5,000 alerts, 20,000 notifications and 50,000 audit entries');
+  const sample = await seedDashboardStore(seeder, Date.now());
+  const { token } = await seeder.keys.create({ tenant: '*', role: 'super_admin', name: 'dashboard bench', createdBy: 'bench' });
+  await seeder.close(1_000);
+  progress(`dashboard: seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // The service as users run it: the build (dist/main.js serve, engine started, dashboard from dist/ui) in a
+  // process of its own, not sharing an event loop or a heap with this process's playwright client.
+  const serve = new ServeProcess({ ...env, NIGHTSHIFT_HOST: '127.0.0.1', NIGHTSHIFT_PORT: '0', NIGHTSHIFT_LOG_LEVEL: 'info' });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
   try {
-    const t0 = Date.now();
-    progress('dashboard: seeding 1,000 models, 100,000 runs, 10,000 slots, 10,000 decisions, 5,000 alerts, 20,000 notifications and 50,000 audit entries');
-    const sample = await seedDashboardStore(engine, Date.now());
-    progress(`dashboard: seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const { token } = await engine.keys.create({ tenant: '*', role: 'super_admin', name: 'dashboard bench', createdBy: 'bench' });
-    engine.start();
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = String((await serve.waitForLog((l) => l.msg === 'HTTP API listening', 120_000)).address);
     const pages: PageCase[] = [
       // The floor: a page that reads nothing from the API (the bundle fetched, parsed and rendered in a fresh context).
       { name: 'no_data', hash: '#/no-such-page', ready: { texts: ['No page at'] } },
@@ -102,7 +101,6 @@ export async function run(): Promise<BenchResult[]> {
     return results;
   } finally {
     await browser.close();
-    await app.close();
-    await engine.close(1_000);
+    await serve.stop('SIGTERM');
   }
 }
