@@ -28,7 +28,7 @@ async function timedGet(url: string): Promise<number> {
 }
 
 describe('the API never blocks on job work', () => {
-  test('a trigger returns at once; /health latency while a CPU-bound job runs stays within 5× idle p99 + 50 ms', { timeout: 30_000 }, async (t) => {
+  test('a trigger returns at once; /health latency while a CPU-bound job runs stays within 5× idle p99 + 250 ms', { timeout: 30_000 }, async (t) => {
     const service = await Service.create({ settings: makeSettings({ dataDir: tempDir('ns-api-'), jobs: [busy] }) });
     await service.start();
     try {
@@ -45,7 +45,8 @@ describe('the API never blocks on job work', () => {
       assert.equal(res.status, 202);
       const { runId, status } = (await res.json()) as { runId: string; status: string };
       assert.equal(status, 'queued', 'the trigger answers before the job runs');
-      assert.ok(triggerMs < 1_000, `the trigger took ${triggerMs.toFixed(0)} ms`);
+      // Running the 3 s job inline would take longer; the rest is room for a COMMIT's fsync on a busy disk.
+      assert.ok(triggerMs < 2_000, `the trigger took ${triggerMs.toFixed(0)} ms`);
 
       await waitForRunSpawned(service.engine, runId);
       const running = (await (await fetch(`${base}/api/runs/${runId}`)).json()) as { status: string };
@@ -59,7 +60,10 @@ describe('the API never blocks on job work', () => {
 
       const idleP99 = p99(idle);
       const duringP99 = p99(during);
-      const bound = 5 * idleP99 + 50;
+      // With fewer than 100 samples p99 is the slowest one, so the bound must absorb one scheduling
+      // stall of a loaded 2-core CI machine (the busy job holds one core, another test the other).
+      // A loop blocked by the job would stall a request for up to the job's 3 s, far beyond it.
+      const bound = 5 * idleP99 + 250;
       t.diagnostic(`idle p99 ${idleP99.toFixed(1)} ms (n=${idle.length}); during p99 ${duringP99.toFixed(1)} ms (n=${during.length}); bound ${bound.toFixed(1)} ms`);
       assert.ok(during.length >= 20, `enough samples: ${during.length}`);
       assert.ok(duringP99 < bound, `p99 during ${duringP99.toFixed(1)} ms ≥ bound ${bound.toFixed(1)} ms (idle p99 ${idleP99.toFixed(1)} ms)`);

@@ -119,7 +119,8 @@ describe('GET /health', () => {
     }
   });
 
-  test('503 while Service.stop() is in progress (a run still draining)', { timeout: 20_000 }, async () => {
+  // Above the 20 s of each wait inside (process starts and stops, slow on a loaded CI machine).
+  test('503 while Service.stop() is in progress (a run still draining)', { timeout: 60_000 }, async () => {
     const settings = makeSettings({ dataDir: tempDir('ns-api-'), jobs: [commandJob('long', node, [WAIT_FOR_TERM])], pollMs: 200 });
     const service = await Service.create({ settings });
     await service.start();

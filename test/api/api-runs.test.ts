@@ -192,7 +192,8 @@ describe('POST /api/jobs/:id/trigger', () => {
     }
   });
 
-  test('409 with the running run’s id while one is in flight; mode "queue" queues one behind it; cancel queued and running runs', { timeout: 20_000 }, async () => {
+  // Above the 20 s of each wait inside (process starts and stops, slow on a loaded CI machine).
+  test('409 with the running run’s id while one is in flight; mode "queue" queues one behind it; cancel queued and running runs', { timeout: 60_000 }, async () => {
     const t = await openTestApi({ jobs });
     // Workers are busy meanwhile: a running run's pid, heartbeat and lease may move between snapshots.
     const live = { live: true };

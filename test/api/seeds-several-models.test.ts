@@ -102,12 +102,13 @@ describe('seed routes, a tenant with two training jobs', () => {
   });
 });
 
-async function waitForStatus(s: SeedApp, runId: string, status: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+/** Bounded by time, not by a count of polls: a process start on a loaded CI machine can take seconds. */
+async function waitForStatus(s: SeedApp, runId: string, status: string, timeoutMs = 30_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
     if ((await s.engine.runs.get('acme', runId)).status === status) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  assert.fail(`run ${runId} never became ${status}`);
+  assert.fail(`run ${runId} not ${status} after ${timeoutMs} ms`);
 }
 
 describe('seed 003 with two declared models (declared over the API)', () => {

@@ -373,9 +373,10 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     assert.match(await focused(), /^A#:Models$/);
     await page.keyboard.press('Enter');
     await visible(page, 'h1', 'Models');
-    // The focus moves in an effect after the new page's render: the page may show a frame before it.
+    // The focus moves in an effect after the new page's render: the page may show a frame before it
+    // (15 s, like the other waits here: Chromium shares 2 cores with other tests on CI).
     await page
-      .waitForFunction(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id === 'main', undefined, { timeout: 5_000 })
+      .waitForFunction(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id === 'main', undefined, { timeout: 15_000 })
       .catch(() => undefined);
     assert.match(await focused(), /^MAIN#main/, 'a new page moves focus to its content');
     // Tab to the first model link and open it.

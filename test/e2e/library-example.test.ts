@@ -29,7 +29,8 @@ test('the library example mounts nightshift in a host Fastify app and runs a job
     assert.equal(trigger.status, 202);
     const { runId } = (await trigger.json()) as { runId: string };
     let run: { status: string; metrics: Record<string, number> } = { status: 'queued', metrics: {} };
-    for (let i = 0; i < 200 && (run.status === 'queued' || run.status === 'running'); i++) {
+    // Bounded by time, not by a count of polls (each poll is a request that a loaded machine slows).
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && (run.status === 'queued' || run.status === 'running'); ) {
       await new Promise((r) => setTimeout(r, 50));
       run = (await (await fetch(`${base}/api/runs/${runId}`)).json()) as typeof run;
     }

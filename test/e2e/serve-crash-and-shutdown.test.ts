@@ -17,8 +17,13 @@ import { tempDir } from '../helpers/settings.ts';
 const exec = promisify(execFile);
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'jobs', 'sleep-then-mark.mjs');
 
-/** jobMs: how long the job runs; the kill -9 case needs it to outlive a slow restart on a loaded machine. */
-function setup(jobMs = 4000) {
+/**
+ * jobMs: how long the job runs. It must outlive whatever the test does between "run started" and the
+ * moment the service stops it (a restart after kill -9; reading the log line, finding the pid in the
+ * store, signalling, the 300 ms grace), each of which a loaded CI machine can stretch to seconds: a
+ * job that finished first would end as succeeded, not put back.
+ */
+function setup(jobMs = 10_000) {
   const dir = tempDir();
   const marker = join(dir, 'completions.txt');
   const config = join(dir, 'nightshift.json');

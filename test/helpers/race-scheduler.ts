@@ -1,13 +1,15 @@
 /**
  * One scheduler process for the exactly-once race test. All racers share one simulated timeline
- * (wall time since a common start barrier, sped up), so they contend for the same slots at the same
- * moments. argv: <dataDir> <databaseUrl|-> <startIso> <slots> <schedules> <goAtMs>
+ * (wall time since a common start instant, sped up), so they contend for the same slots at the same
+ * moments. The instant comes on stdin once every racer is ready (race-start.ts).
+ * argv: <dataDir> <databaseUrl|-> <startIso> <slots> <schedules>
  */
 import { ManualClock } from '../../src/clock.ts';
 import { Engine } from '../../src/engine.ts';
+import { readyThenWaitForStart } from './race-start.ts';
 import { commandJob, makeSettings, schedule } from './settings.ts';
 
-const [dataDir, url, startIso, slotCount, scheduleCount, goAt] = process.argv.slice(2) as [string, string, string, string, string, string];
+const [dataDir, url, startIso, slotCount, scheduleCount] = process.argv.slice(2) as [string, string, string, string, string];
 const SPEED = 1_200; // one real second = 20 simulated minutes
 const start = Date.parse(startIso);
 const end = start + Number(slotCount) * 60_000 + 5;
@@ -24,11 +26,11 @@ const settings = makeSettings({
   schedules,
 });
 const engine = await Engine.open({ settings, clock });
-await new Promise((r) => setTimeout(r, Math.max(0, Number(goAt) - Date.now())));
+const goAt = await readyThenWaitForStart();
 let decided = 0;
 let ticks = 0;
 for (;;) {
-  const simulated = Math.min(end, start + (Date.now() - Number(goAt)) * SPEED);
+  const simulated = Math.min(end, start + (Date.now() - goAt) * SPEED);
   clock.set(simulated);
   decided += (await engine.scheduler.tick()).decided.length;
   ticks++;

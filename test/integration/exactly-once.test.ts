@@ -1,13 +1,11 @@
 /** Several scheduler processes on one store create exactly one run per slot. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { openDb } from '../../src/store/db.ts';
 import { storeTargets } from '../helpers/dialects.ts';
+import { raceProcesses } from '../helpers/race-start.ts';
 
-const run = promisify(execFile);
 const RACER = join(import.meta.dirname, '..', 'helpers', 'race-scheduler.ts');
 const SCHEDULES = 4;
 const SLOTS = 300; // 4 schedules × 300 minutes = 1,200 slots
@@ -22,11 +20,9 @@ for (const target of await storeTargets()) {
       const setup = await openDb({ dataDir: t.dataDir, databaseUrl: t.databaseUrl });
       await migrate(setup);
       await setup.close();
-      const args = [t.dataDir, t.databaseUrl ?? '-', '2026-03-01T00:00:00Z', String(SLOTS), String(SCHEDULES), String(Date.now() + 6_000)];
-      const outputs = await Promise.all(
-        Array.from({ length: processes }, () => run(process.execPath, ['--import', 'tsx', RACER, ...args], { maxBuffer: 1 << 20 })),
-      );
-      const decided = outputs.map((o) => JSON.parse(o.stdout.trim().split('\n').at(-1)!) as { decided: number });
+      const args = [t.dataDir, t.databaseUrl ?? '-', '2026-03-01T00:00:00Z', String(SLOTS), String(SCHEDULES)];
+      const outputs = await raceProcesses(RACER, args, processes);
+      const decided = outputs.map((line) => JSON.parse(line) as { decided: number });
       const db = await openDb({ dataDir: t.dataDir, databaseUrl: t.databaseUrl });
       try {
         const slots = await db.k.selectFrom('slots').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

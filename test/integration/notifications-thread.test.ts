@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -24,17 +24,28 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const SECRET = 'thread-test-secret-0123456789';
 
-/** A loopback receiver in a process of its own (this one's loop is blocked): each request's arrival time and headers. */
+/**
+ * A loopback receiver in a process of its own (this one's loop is blocked): each request's answer
+ * time and headers. It answers a POST only once the gate file (argv[1]) exists, which the test
+ * creates as its block begins: the delivery cannot be recorded before the block, however the
+ * machine schedules this thread and the delivery thread between the enqueue and the block.
+ */
 const RECEIVER = `
 const http = require('node:http');
+const fs = require('node:fs');
+const gate = process.argv[1];
 const got = [];
 const server = http.createServer((req, res) => {
   if (req.method === 'GET') return res.end(JSON.stringify(got));
   let body = '';
   req.on('data', (c) => (body += c));
   req.on('end', () => {
-    got.push({ at: Date.now(), key: req.headers['idempotency-key'], signature: req.headers['x-nightshift-signature'] ?? null });
-    res.end('ok');
+    const answer = () => {
+      got.push({ at: Date.now(), key: req.headers['idempotency-key'], signature: req.headers['x-nightshift-signature'] ?? null });
+      res.end('ok');
+    };
+    if (fs.existsSync(gate)) return answer();
+    const poll = setInterval(() => fs.existsSync(gate) && (clearInterval(poll), answer()), 2);
   });
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
@@ -63,7 +74,8 @@ const targets = await storeTargets();
 describe('outbox delivery thread', () => {
   test('a webhook is delivered and recorded while the main event loop is blocked', { timeout: 120_000 }, async () => {
     const target = await targets[0]!.make();
-    const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const gate = join(tempDir(), 'blocked');
+    const child = spawn(process.execPath, ['-e', RECEIVER, gate], { stdio: ['ignore', 'pipe', 'inherit'] });
     const t = await openTestEngine(target, { clock: systemClock });
     const reader = new BetterSqlite3(sqliteFileIn(target.dataDir), { readonly: true });
     try {
@@ -87,6 +99,7 @@ describe('outbox delivery thread', () => {
       // socket, no message. Only another thread can send the webhook and record it.
       const delivered = reader.prepare("select status, delivered_at from notification_outbox where idem_key = 'alert.opened:alr_thread_1'");
       const blockedAt = Date.now();
+      writeFileSync(gate, '');
       let row: { status: string; delivered_at: number | null } | undefined;
       while (Date.now() - blockedAt < 500 || (row?.status !== 'delivered' && Date.now() - blockedAt < 60_000)) {
         if (row?.status !== 'delivered') row = delivered.get() as typeof row;
@@ -99,7 +112,7 @@ describe('outbox delivery thread', () => {
       assert.equal(got.length, 1);
       assert.equal(got[0]!.key, 'alert.opened:alr_thread_1');
       assert.match(got[0]!.signature ?? '', /^t=\d+,v1=[0-9a-f]{64}$/);
-      assert.ok(got[0]!.at >= blockedAt && got[0]!.at <= unblockedAt, 'the receiver got it during the block');
+      assert.ok(got[0]!.at >= blockedAt && got[0]!.at <= unblockedAt, 'the receiver answered it during the block');
 
       // The thread's counts reach this thread's /metrics (every message it sent arrives before it exits).
       await t.close();

@@ -1,13 +1,11 @@
 /** Two processes on one store register and promote concurrently: versions 1..N once each, one consistent champion history. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { storeTargets } from '../helpers/dialects.ts';
+import { raceProcesses } from '../helpers/race-start.ts';
 import { openRegistry } from '../fixtures/registry/registry-store.ts';
 
-const run = promisify(execFile);
 const RACER = join(import.meta.dirname, '..', 'fixtures', 'registry', 'race-registry.ts');
 const PROCESSES = 2;
 const REGISTRATIONS = 15;
@@ -19,13 +17,8 @@ for (const target of await storeTargets()) {
       const t = await target.make();
       const setup = await openRegistry(t); // migrates once, before the race
       try {
-        const goAt = String(Date.now() + 2_500);
-        const outputs = await Promise.all(
-          Array.from({ length: PROCESSES }, () =>
-            run(process.execPath, ['--import', 'tsx', RACER, t.dataDir, t.databaseUrl ?? '-', goAt, String(REGISTRATIONS), String(ROUNDS)]),
-          ),
-        );
-        const results = outputs.map((o) => JSON.parse(o.stdout.trim().split('\n').at(-1)!) as { versions: number[]; wins: number; conflicts: number });
+        const outputs = await raceProcesses(RACER, [t.dataDir, t.databaseUrl ?? '-', String(REGISTRATIONS), String(ROUNDS)], PROCESSES);
+        const results = outputs.map((line) => JSON.parse(line) as { versions: number[]; wins: number; conflicts: number });
         const all = results.flatMap((r) => r.versions).sort((a, b) => a - b);
         assert.deepEqual(all, Array.from({ length: PROCESSES * REGISTRATIONS }, (_, i) => i + 1), 'each number handed out once, no gap');
         const page = await setup.registry.listVersions('tenant_1', 'failure', { limit: 500 });

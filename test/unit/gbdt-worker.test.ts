@@ -41,7 +41,10 @@ test('aborting terminates the worker promptly with NS_JOB_CANCELLED', async () =
   });
   await assert.rejects(run, (e: unknown) => isNsError(e) && e.code === 'NS_JOB_CANCELLED');
   assert.ok(abortedAt > started);
-  assert.ok(performance.now() - abortedAt < 1000, 'rejected within a second of the abort');
+  // 100 000 trees would take minutes: a few seconds tells "stopped" from "ran on", even when a loaded
+  // CI machine is slow to schedule the worker's termination.
+  const lag = performance.now() - abortedAt;
+  assert.ok(lag < 5_000, `rejected ${lag.toFixed(0)} ms after the abort`);
   await assert.rejects(trainGbdtInWorker(data, { objective: 'binary_logloss' }, { seed: 1, signal: AbortSignal.abort() }), (e: unknown) => isNsError(e) && e.code === 'NS_JOB_CANCELLED');
 });
 

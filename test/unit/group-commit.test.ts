@@ -146,7 +146,8 @@ describe('group commit (SQLite)', () => {
     assert.equal(await durable, 'kept');
   });
 
-  test('the WAL is checkpointed once the queue has been quiet, and not again until something is committed', { timeout: 5_000 }, async () => {
+  // Real SQLite I/O: a generous bound, the fsyncs of other tests share the disk.
+  test('the WAL is checkpointed once the queue has been quiet, and not again until something is committed', { timeout: 30_000 }, async () => {
     const queue = new GroupCommit(db.k, async () => undefined, 0);
     await queue.run((tx) => insert(tx, `c-${Date.now()}`));
     while (queue.stats().checkpoints === 0) await new Promise((resolve) => setImmediate(resolve));

@@ -198,7 +198,9 @@ describe('trainLinear: determinism and abort', () => {
       (e) => e instanceof NsError && e.code === 'NS_JOB_CANCELLED',
     );
     const lag = performance.now() - abortedAt;
-    assert.ok(abortedAt > 0 && lag < 200, `stopped ${lag} ms after abort`);
+    // The loop yields every ~10 ms, so it normally stops within a few; the bound leaves room for a
+    // loaded CI machine (other processes on both cores, a GC) while 10 000 epochs would take far longer.
+    assert.ok(abortedAt > 0 && lag < 1_000, `stopped ${lag} ms after abort`);
   });
 
   it('rejects at once when the signal is already aborted', async () => {
