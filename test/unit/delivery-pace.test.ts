@@ -1,7 +1,7 @@
 /** Outbox pacing: full speed while the API is idle, a floor rate while it is busy (delivery-pace.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiLoadGauge, apiLoadOf, BUSY_UTILIZATION, DeliveryPace, sharedLoadBuffer } from '../../src/monitor/notify/delivery-pace.ts';
+import { ApiLoadGauge, apiLoadOf, BURST, BUSY_UTILIZATION, DeliveryPace, PACED_PER_SECOND, sharedLoadBuffer } from '../../src/monitor/notify/delivery-pace.ts';
 
 /** A pace on a fake monotonic clock: sleeps advance it, and are recorded. */
 function fakePace(perSecond: number) {
@@ -29,7 +29,7 @@ test('while the API is busy, deliveries after a short burst are spaced at the fl
   f.setBusy(true);
   let immediate = 0;
   while (f.pace.next() === null) immediate++;
-  assert.equal(immediate, 16, 'one channel’s lanes may start together');
+  assert.equal(immediate, BURST, 'a short burst may start together');
   // Turns are reserved in call order: the waits grow by 1 ms (1,000/s) per call.
   for (let i = 0; i < 4; i++) await f.pace.next();
   assert.deepEqual(f.slept.map((ms) => Math.round(ms * 1000) / 1000), [1, 2, 3, 4, 5]);
@@ -37,7 +37,7 @@ test('while the API is busy, deliveries after a short burst are spaced at the fl
   f.advance(100);
   immediate = 0;
   while (f.pace.next() === null) immediate++;
-  assert.equal(immediate, 16);
+  assert.equal(immediate, BURST);
 });
 
 test('over a busy second, no more than the floor rate (plus the burst) start', async () => {
@@ -56,7 +56,7 @@ test('over a busy second, no more than the floor rate (plus the burst) start', a
     }
     if (t < 1_000) started++;
   }
-  assert.ok(started >= 1_500 && started <= 1_500 + 16, `${started} started in a busy second`);
+  assert.ok(started >= 1_500 && started <= 1_500 + BURST, `${started} started in a busy second`);
 });
 
 test('when the API is idle again, delivery is back to full speed at once', () => {
@@ -65,6 +65,11 @@ test('when the API is idle again, delivery is back to full speed at once', () =>
   while (f.pace.next() === null);
   f.setBusy(false);
   for (let i = 0; i < 100; i++) assert.equal(f.pace.next(), null);
+});
+
+test('the default floor keeps the promise (≥ 1,000/s) with a margin, and stays near it', () => {
+  assert.ok(PACED_PER_SECOND >= 1_100, `${PACED_PER_SECOND}/s leaves no margin over 1,000/s`);
+  assert.ok(PACED_PER_SECOND <= 1_300, `${PACED_PER_SECOND}/s: every delivery over the promise costs the busy API`);
 });
 
 test('the floor rate must be positive, named in the error', () => {

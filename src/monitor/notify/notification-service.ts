@@ -18,7 +18,7 @@ import { PLAIN_CHANNEL_CONFIG, type ChannelConfigCodec } from './channel-config-
 import { inTransaction, type Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
 import { anyEnabledChannel, deleteChannelRow, deleteUndeclaredChannels, getChannelRow, listChannelRows, putChannel, type ChannelRow } from '../../store/notification-channels.ts';
-import { getOutboxRow, insertOutboxRows, listAttemptRows, listOutboxRows, nextDueAt, OUTBOX_STATUS, outboxDepth, releaseLeases, type AttemptRow, type OutboxFilter, type OutboxRow } from '../../store/notification-outbox.ts';
+import { getOutboxRow, INSERT_PIECE, insertOutboxRows, listAttemptRows, listOutboxRows, nextDueAt, OUTBOX_STATUS, outboxDepth, releaseLeases, type AttemptRow, type OutboxFilter, type OutboxRow } from '../../store/notification-outbox.ts';
 import { describeTarget, parseChannel, type ChannelDefinition, type ChannelSpec } from './channel-spec.ts';
 import { LogSender } from './log-sender.ts';
 import { MqttSender } from './mqtt-sender.ts';
@@ -277,7 +277,7 @@ export class NotificationService {
       }
     }
     if (rows.length === 0) return 0;
-    const written = await inTransaction(db, (tx) => insertOutboxRows(tx, rows));
+    const written = await inTransaction(db, (tx) => insertOutboxRows(tx, rows, INSERT_PIECE[db.dialect]));
     if (written > 0) {
       this.#thread?.wake();
       this.worker.wake();
