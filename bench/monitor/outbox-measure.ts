@@ -1,7 +1,7 @@
 /**
  * Outbox measurement (the monitor benchmark's outbox part, outbox.ts), one fresh process: a webhook receiver in its own process, a real
- * `nightshift serve` whose outbox delivers to it, and this process writing the notifications (as a
- * CLI would) and loading the API with autocannon. First the API's p99 idle, then the same while the
+ * `nightshift serve` whose outbox delivers to it, a writer process (outbox-writer.ts) writing the
+ * notifications as a CLI would, and this process loading the API with autocannon. First the API's p99 idle, then the same while the
  * outbox delivers N notifications; the delivery rate is the receiver's count over its own clock.
  * Prints the result as the last stdout line (JSON). Arguments: notifications (20000), seconds of each
  * API measurement (5); a smaller count makes a quick check that it runs, not a result.
@@ -11,9 +11,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadSettings } from '../../src/config/index.ts';
-import { Engine } from '../../src/engine.ts';
-import type { SourcedNotification } from '../../src/monitor/notify/notification-source.ts';
 import { ServeProcess } from '../../test/helpers/serve-process.ts';
 import { measureLoad, processTreeCpuSeconds, type LoadResult } from '../api/load.ts';
 import { progress } from '../api/progress.ts';
@@ -47,6 +44,32 @@ interface Count {
   lastAt: number | null;
 }
 
+/** The writer process: ready once it has opened the store; write() resolves when its N rows are in. */
+function startWriter(dataDir: string, n: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'outbox-writer.ts'), dataDir, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const next = (expected: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const onLine = (line: string) => {
+        if (!expected.test(line)) return;
+        lines.off('line', onLine);
+        resolve();
+      };
+      lines.on('line', onLine);
+      child.once('exit', (code) => reject(new Error(`the writer exited (${code}) before "${expected.source}"`)));
+    });
+  const ready = next(/^ready$/);
+  return {
+    ready,
+    write: () => {
+      const done = next(/^done /);
+      child.stdin!.write('go\n');
+      return done;
+    },
+    stop: () => child.kill('SIGKILL'),
+  };
+}
+
 async function startReceiver(): Promise<{ url: string; pid: number; count: () => Promise<Count>; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'outbox-receiver.ts'), SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
@@ -69,27 +92,23 @@ async function measure(n: number, seconds: number): Promise<OutboxMeasurement> {
   writeFileSync(config, JSON.stringify({ tenants: [{ id: 'acme', name: 'Acme', timezone: 'UTC' }], notifications: { channels: [{ id: 'hook', type: 'webhook', url: receiver.url, secret: SECRET }] } }));
   const env = { NIGHTSHIFT_CONFIG: config, NIGHTSHIFT_DATA_DIR: join(dir, 'data'), NIGHTSHIFT_HOST: '127.0.0.1', NIGHTSHIFT_PORT: '0', NIGHTSHIFT_LOG_LEVEL: 'info', NIGHTSHIFT_AUTH: 'off' };
   const serve = new ServeProcess(env);
-  let writer: Engine | null = null;
+  let writer: ReturnType<typeof startWriter> | null = null;
   try {
     const listening = await serve.waitForLog((l) => l.msg === 'HTTP API listening', 120_000);
     const url = `${String(listening.address)}/api/tenants/acme/notification-channels`;
     const pids = { server: serve.proc.pid!, receiver: receiver.pid };
-    writer = await Engine.open({ settings: loadSettings({ env: { ...env, NIGHTSHIFT_LOG_LEVEL: 'silent' } }), store: 'existing' });
+    writer = startWriter(env.NIGHTSHIFT_DATA_DIR, n);
+    await writer.ready;
 
     progress('outbox: warm-up 2 s (not measured)');
     await measureLoad({ url, seconds: 2, connections: CONNECTIONS, pids });
     const idle = await measureLoad({ url, seconds, connections: CONNECTIONS, pids });
     progress(`outbox: idle API p99 ${idle.p99.toFixed(2)} ms (${idle.rps.toFixed(0)} req/s)`);
 
-    const at = new Date().toISOString();
-    const list: SourcedNotification[] = Array.from({ length: n }, (_, i) => ({
-      key: `bench:${i}`,
-      body: { event: 'run.succeeded', tenant: 'acme', model: 'churn', at, summary: `bench notification ${i}`, metrics: { patterns: 28, suggestions: 10, cost: 0.0025 }, run: null, version: null, alert: null },
-    }));
     const cpuBefore = processTreeCpuSeconds(serve.proc.pid!);
     const startedAt = performance.timeOrigin + performance.now();
     const busyLoad = measureLoad({ url, seconds, connections: CONNECTIONS, pids });
-    for (let i = 0; i < n; i += 500) await writer.notifications.enqueue(list.slice(i, i + 500));
+    await writer.write();
     const enqueueSeconds = (performance.timeOrigin + performance.now() - startedAt) / 1000;
     const busy = await busyLoad;
     const atBusyEnd = await receiver.count();
@@ -117,7 +136,7 @@ async function measure(n: number, seconds: number): Promise<OutboxMeasurement> {
       serverCpuSeconds,
     };
   } finally {
-    await writer?.close(0);
+    writer?.stop();
     await serve.stop('SIGTERM');
     receiver.stop();
   }
