@@ -90,7 +90,7 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   // Before any route: each is checked against the access table as it is registered.
   const authMode = options.auth ?? services.settings.auth.mode;
   installAccessControl(fastify, authMode === 'off' ? null : { authenticator: new Authenticator(services.settings.auth, services.keys, services.clock) });
-  await installRateLimits(fastify, { auth: services.settings.auth, clock: services.clock, counters: services.rateLimits });
+  installRateLimits(fastify, { auth: services.settings.auth, clock: services.clock, counters: services.rateLimits });
   // Each response names its request (the host's request id when mounted in a host app), and
   // what a request changes is logged with that id (log-context.ts).
   if (options.requestIdHeader ?? true) {
