@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { Services } from '../services/services.ts';
 import { actorEntry, requestActor } from '../audit/actor.ts';
-import { runWithEntries } from '../context-store.ts';
+import { mergeEntries, runWithEntries } from '../context-store.ts';
 import { logFieldsEntry } from '../log-context.ts';
 import { NsError } from '../errors.ts';
 import { EngineMetrics } from '../monitor/metrics.ts';
@@ -100,7 +100,7 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
     });
   }
   // Authentication (src/auth) has put the caller on the request by now: the services' audit entries name it.
-  fastify.addHook('preHandler', (request, _reply, done) => runWithEntries({ ...logFieldsEntry({ reqId: request.id }), ...actorEntry(requestActor(request)) }, done));
+  fastify.addHook('preHandler', (request, _reply, done) => runWithEntries(mergeEntries(logFieldsEntry({ reqId: request.id }), actorEntry(requestActor(request))), done));
   await notFoundScope(fastify);
   const hostHasSwagger = fastify.hasDecorator('swagger');
   if (options.openapi ?? !hostHasSwagger) {
