@@ -27,8 +27,12 @@ async function loadPrettyFactory(): Promise<PrettyFactory> {
   return factory;
 }
 
-/** Lines are held until this many bytes wait… */
-const LOG_BATCH_BYTES = 4096;
+/**
+ * Lines are held until this many bytes wait… (under sonic-boom's largest write, 16 KiB). At 10,000
+ * requests a second the access lines alone fill it in about 4 ms; 4 KiB meant a write (and a wake-up
+ * of the reader) every 13 requests.
+ */
+const LOG_BATCH_BYTES = 12_288;
 /** …or this long: a line reaches the reader at most this late. */
 const LOG_FLUSH_MS = 50;
 

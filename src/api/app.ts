@@ -74,12 +74,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installErrorHandler(app as unknown as FastifyInstance);
   installNotFoundHandler(app as unknown as FastifyInstance);
   // Every answer names its request and carries the security headers (helmet's, computed once:
-  // security-headers.ts). One synchronous hook: no promise per request.
-  const headers = await securityHeaders();
+  // security-headers.ts). One synchronous hook: no promise per request. Set as Fastify's reply
+  // headers, not on the raw response: Node then takes them all in writeHead at once, where each
+  // setHeader on the raw response stored (and checked) the header again before writeHead did.
+  const headers = Object.fromEntries(await securityHeaders()) as Record<string, string | string[]>;
   app.addHook('onRequest', (request, reply, done) => {
-    const raw = reply.raw;
-    raw.setHeader('x-request-id', request.id);
-    for (const [name, value] of headers) raw.setHeader(name, value);
+    reply.header('x-request-id', request.id);
+    reply.headers(headers);
     done();
   });
   const metrics = new EngineMetrics(options.services);

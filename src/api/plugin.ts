@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { Services } from '../services/services.ts';
 import { actorEntry, requestActor } from '../audit/actor.ts';
-import { runWithEntries } from '../context-store.ts';
+import { mergeEntries, runWithEntries } from '../context-store.ts';
 import { logFieldsEntry } from '../log-context.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { NsError } from '../errors.ts';
@@ -92,7 +92,7 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
   // Before any route: each is checked against the access table as it is registered.
   const authMode = options.auth ?? services.settings.auth.mode;
   installAccessControl(fastify, authMode === 'off' ? null : { authenticator: new Authenticator(services.settings.auth, services.keys, services.clock) });
-  await installRateLimits(fastify, { auth: services.settings.auth, clock: services.clock, counters: services.rateLimits });
+  installRateLimits(fastify, { auth: services.settings.auth, clock: services.clock, counters: services.rateLimits });
   // Each response names its request (the host's request id when mounted in a host app), and
   // what a request changes is logged with that id (log-context.ts).
   if (options.requestIdHeader ?? true) {
@@ -102,7 +102,7 @@ export const nightshiftPlugin: FastifyPluginAsync<NightshiftPluginOptions> = asy
     });
   }
   // Authentication (src/auth) has put the caller on the request by now: the services' audit entries name it.
-  fastify.addHook('preHandler', (request, _reply, done) => runWithEntries({ ...logFieldsEntry({ reqId: request.id }), ...actorEntry(requestActor(request)) }, done));
+  fastify.addHook('preHandler', (request, _reply, done) => runWithEntries(mergeEntries(logFieldsEntry({ reqId: request.id }), actorEntry(requestActor(request))), done));
   await notFoundScope(fastify);
   const hostHasSwagger = fastify.hasDecorator('swagger');
   if (options.openapi ?? !hostHasSwagger) {

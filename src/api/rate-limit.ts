@@ -1,39 +1,26 @@
 /**
- * Per-tenant request budgets by route class (access.ts names each route's: train, ingest, predict),
- * with @fastify/rate-limit: fixed windows, 429 NS_RATE_LIMITED with Retry-After past the budget.
- * The counters are the RateLimitService's: shared by every node on PostgreSQL.
+ * Per-tenant request budgets by route class (access.ts names each route's: train, ingest, predict):
+ * fixed windows, x-ratelimit-* headers on every counted answer, 429 NS_RATE_LIMITED with
+ * Retry-After past the budget. The counters are the RateLimitService's: shared by every node on
+ * PostgreSQL, this process's own on SQLite.
+ *
+ * A route-level preHandler of our own rather than @fastify/rate-limit: the plugin's handler is
+ * async and awaits the key, the store and its own result (four promises per request, each paying
+ * the request context's async hooks) even when the count is answered in place, as it is on SQLite.
+ * Here a request counted in place costs no promise; on PostgreSQL it waits for the shared counter.
+ * Headers, status, message and Retry-After are the plugin's, as its default options wrote them.
  */
-import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { Clock } from '../clock.ts';
-import type { AuthSettings } from '../config/types.ts';
+import type { AuthSettings, RateClass } from '../config/types.ts';
 import { NsError } from '../errors.ts';
-import type { RateLimitService } from '../services/rate-limit-service.ts';
+import type { RateCount, RateLimitService } from '../services/rate-limit-service.ts';
+import { durationInWords } from './duration-words.ts';
 
-type Incr = (key: string, cb: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number) => void;
-
-/** @fastify/rate-limit's store interface over the service's counters. */
-function storeOver(counters: RateLimitService, clock: Clock): { incr: Incr; child(): unknown } {
-  const store = {
-    incr: ((key, cb, timeWindow) => {
-      const now = counters.countNow(key, timeWindow);
-      if (now) return cb(null, { current: now.count, ttl: Math.max(0, now.resetAt - clock.now()) });
-      counters.count(key, timeWindow).then(
-        ({ count, resetAt }) => cb(null, { current: count, ttl: Math.max(0, resetAt - clock.now()) }),
-        (error: Error) => cb(error),
-      );
-    }) as Incr,
-    child: () => store,
-  };
-  return store;
-}
-
-/** The key a request's budget is counted under: its route class and its tenant. */
-function keyOf(request: FastifyRequest): string {
-  const rate = request.routeOptions.config.access?.rate ?? 'none';
+/** The tenant a request's budget is counted under: the one authorization checked, else the caller's only one. */
+function tenantOf(request: FastifyRequest): string {
   const p = request.principal;
-  const tenant = request.nsTenant ?? (p && p.tenants !== '*' && p.tenants.length === 1 ? p.tenants[0]! : '*');
-  return `${rate}:${tenant}`;
+  return request.nsTenant ?? (p && p.tenants !== '*' && p.tenants.length === 1 ? p.tenants[0]! : '*');
 }
 
 export interface RateLimitOptions {
@@ -42,31 +29,63 @@ export interface RateLimitOptions {
   counters: RateLimitService;
 }
 
+interface Budget {
+  rate: RateClass;
+  max: number;
+  windowMs: number;
+}
+
+/** Writes the budget's headers; the 429 error past it (Retry-After set), else null. */
+function verdict(request: FastifyRequest, reply: FastifyReply, budget: Budget, counted: RateCount, now: number): NsError | null {
+  const ttl = Math.max(0, counted.resetAt - now);
+  const ttlSeconds = Math.ceil(ttl / 1000);
+  reply.header('x-ratelimit-limit', budget.max);
+  if (counted.count <= budget.max) {
+    reply.header('x-ratelimit-remaining', budget.max - counted.count);
+    reply.header('x-ratelimit-reset', ttlSeconds);
+    return null;
+  }
+  reply.header('x-ratelimit-remaining', 0);
+  reply.header('x-ratelimit-reset', ttlSeconds);
+  reply.header('retry-after', ttlSeconds);
+  return new NsError('NS_RATE_LIMITED', `tenant "${tenantOf(request)}" has used its ${budget.max} ${budget.rate} requests for this window; retry in ${durationInWords(ttlSeconds * 1000)}`, {
+    field: 'tenant',
+    details: { max: budget.max, retryAfterSeconds: ttlSeconds },
+  });
+}
+
+/** The hook counting one request against `budget` (after authorization: the tenant is known by then). */
+function limiter(budget: Budget, o: RateLimitOptions): preHandlerHookHandler {
+  return function rateLimited(request, reply, done) {
+    const key = `${budget.rate}:${tenantOf(request)}`;
+    const inPlace = o.counters.countNow(key, budget.windowMs);
+    if (inPlace) {
+      const error = verdict(request, reply, budget, inPlace, o.clock.now());
+      return error ? done(error) : done();
+    }
+    o.counters.count(key, budget.windowMs).then(
+      (counted) => {
+        const error = verdict(request, reply, budget, counted, o.clock.now());
+        if (error) done(error);
+        else done();
+      },
+      (error: Error) => done(error),
+    );
+  };
+}
+
 /**
- * Registers the limiter and gives each route with a class its budget. Call before the routes are
- * registered, after the access control (its onRoute hook attaches the rule this one reads).
+ * Gives each route with a class its budget. Call before the routes are registered, after the
+ * access control (its onRoute hook attaches the rule this one reads). The hook is the route's own
+ * preHandler, after the instance's: authorization (preValidation) has named the tenant by then.
  */
-export async function installRateLimits(fastify: FastifyInstance, o: RateLimitOptions): Promise<void> {
+export function installRateLimits(fastify: FastifyInstance, o: RateLimitOptions): void {
   const limits = o.auth.rateLimits;
-  const store = storeOver(o.counters, o.clock);
   fastify.addHook('onRoute', (route) => {
     const rate = route.config?.access?.rate;
-    if (rate) route.config = { ...route.config, rateLimit: { max: limits[rate], timeWindow: limits.windowMs } };
-  });
-  // The plugin builds a store with `new`: a function returning our object serves as the class.
-  function Store(): unknown {
-    return store;
-  }
-  await fastify.register(rateLimit, {
-    global: false,
-    // After authorization (preValidation), so the tenant the request acts for is known.
-    hook: 'preHandler',
-    store: Store as unknown as never,
-    keyGenerator: keyOf,
-    errorResponseBuilder: (request, context) =>
-      new NsError('NS_RATE_LIMITED', `tenant "${keyOf(request).split(':')[1]}" has used its ${context.max} ${request.routeOptions.config.access?.rate ?? ''} requests for this window; retry in ${context.after}`, {
-        field: 'tenant',
-        details: { max: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) },
-      }),
+    if (!rate) return;
+    const hook = limiter({ rate, max: limits[rate], windowMs: limits.windowMs }, o);
+    const existing = route.preHandler;
+    route.preHandler = existing === undefined ? [hook] : [...[existing].flat(), hook];
   });
 }

@@ -21,19 +21,26 @@ export class DeclarationCache {
 
   /** The declaration (read's error when there is none; a missing one is not remembered). */
   async get(tenantId: string, name: string): Promise<StoredModel> {
+    const held = this.getNow(tenantId, name);
+    if (held) return held;
     const key = `${tenantId}\u0000${name}`;
     const now = this.clock.now();
-    const held = this.#entries.get(key);
-    if (held && now - held.at < this.recheckMs && now >= held.at) {
-      this.#entries.delete(key);
-      this.#entries.set(key, held);
-      return held.model;
-    }
     const model = await this.read(tenantId, name);
     this.#entries.delete(key);
     this.#entries.set(key, { model, at: now });
     if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value as string);
     return model;
+  }
+
+  /** The declaration when one is held and fresh (no promise: predict's usual case), else null. */
+  getNow(tenantId: string, name: string): StoredModel | null {
+    const key = `${tenantId}\u0000${name}`;
+    const now = this.clock.now();
+    const held = this.#entries.get(key);
+    if (!held || !(now - held.at < this.recheckMs && now >= held.at)) return null;
+    this.#entries.delete(key);
+    this.#entries.set(key, held);
+    return held.model;
   }
 
   forget(tenantId: string, name: string): void {

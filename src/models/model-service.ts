@@ -33,7 +33,7 @@ import { implicitScheduleId } from '../config/implicit-schedules.ts';
 import { NsError } from '../errors.ts';
 import { contextLogger } from '../log-context.ts';
 import { ModelRegistry, type AliasChange, type ArtifactStorage, type AliasUpdate, type ModelVersion } from '../registry/index.ts';
-import { HistoryCache, ModelCache, MODEL_CACHE_DEFAULTS, predictRows, type Prediction } from '../serving/index.ts';
+import { HistoryCache, isSyncPredictor, ModelCache, MODEL_CACHE_DEFAULTS, predictRows, predictRowsSync, type Prediction, type ServedModel } from '../serving/index.ts';
 import { datasetSchemaOf } from '../store/datasets.ts';
 import { inTransaction, type Db } from '../store/db.ts';
 import { getJob, upsertJob } from '../store/jobs.ts';
@@ -354,19 +354,12 @@ export class ModelService {
     if (swap) await swap;
     try {
       // use(): the predictor stays open until this prediction is done, even if a swap retires it meanwhile.
-      return await this.cache.use(tenantId, name, async (served) => {
-        const spec = served.predictor.featureSpec;
-        const model = await this.#declarations.get(tenantId, name);
-        const require = model.definition.predict?.require ?? [];
-        const { samples, filled } = toRawSamples(input, spec, this.#d.clock.now(), { single: o.single === true, require, model: name });
-        const history = requiredHistorySeconds(spec) > 0 ? await this.#history(model, spec, samples) : undefined;
-        const predictions: PredictResult['predictions'] = await predictRows(served.predictor, samples, history);
-        this.#log.log(tenantId, name, served.version.version, samples, predictions);
-        for (let i = 0; i < predictions.length; i++) {
-          const f = filled[i];
-          if (f) predictions[i] = { ...predictions[i]!, filled: f };
-        }
-        return { version: served.version, predictions };
+      // Without a promise when the declaration, the rows' history and the model are in memory and
+      // the model scores synchronously (GBDT, linear): the usual request.
+      return await this.cache.use(tenantId, name, (served) => {
+        const held = this.#declarations.getNow(tenantId, name);
+        if (held) return this.#score(served, held, tenantId, name, input, o);
+        return this.#declarations.get(tenantId, name).then((model) => this.#score(served, model, tenantId, name, input, o));
       });
     } catch (error) {
       if (error instanceof NsError && error.code === 'NS_NOT_FOUND' && error.field !== 'model') {
@@ -377,13 +370,30 @@ export class ModelService {
     }
   }
 
-  /**
-   * Earlier samples of the rows' entities, from the model's dataset (through the history cache:
-   * exactly what the store holds), so lag and rolling features are computed as in training. Models
-   * fed by SQL or CSV sources get none (their features that need history are then missing, as for
-   * an entity's first row).
-   */
-  async #history(model: StoredModel, spec: FeatureSpec, rows: readonly RawSample[]): Promise<RawSample[] | undefined> {
+  /** predict() with the served model and its declaration: a promise only when history must be read or the model is asynchronous. */
+  #score(served: ServedModel, model: StoredModel, tenantId: string, name: string, input: readonly unknown[], o: { single?: boolean }): PredictResult | Promise<PredictResult> {
+    const spec = served.predictor.featureSpec;
+    const require = model.definition.predict?.require ?? [];
+    const { samples, filled } = toRawSamples(input, spec, this.#d.clock.now(), { single: o.single === true, require, model: name });
+    const answer = (predictions: PredictResult['predictions']): PredictResult => {
+      this.#log.log(tenantId, name, served.version.version, samples, predictions);
+      for (let i = 0; i < predictions.length; i++) {
+        const f = filled[i];
+        if (f) predictions[i] = { ...predictions[i]!, filled: f };
+      }
+      return { version: served.version, predictions };
+    };
+    const scored = (history: RawSample[] | undefined): PredictResult | Promise<PredictResult> => {
+      const p = served.predictor;
+      return isSyncPredictor(p) ? answer(predictRowsSync(p, samples, history)) : predictRows(p, samples, history).then(answer);
+    };
+    if (requiredHistorySeconds(spec) === 0) return scored(undefined);
+    const held = this.#historyNow(model, spec, samples);
+    return held === null ? this.#history(model, spec, samples).then(scored) : scored(held);
+  }
+
+  /** The rows' entities and the window of history they need; undefined when none is read (see #history). */
+  #historyQuery(model: StoredModel, spec: FeatureSpec, rows: readonly RawSample[]): { entities: string[]; window: { since: number; until: number } } | undefined {
     if (model.definition.source.kind !== 'store') return undefined;
     let since = Number.POSITIVE_INFINITY;
     let until = Number.NEGATIVE_INFINITY;
@@ -395,8 +405,24 @@ export class ModelService {
       entities.add(r.entity);
     }
     if (entities.size === 0) return undefined;
-    const window = { since: since - requiredHistorySeconds(spec) * 1000, until };
-    return this.recentSamples.lookup(model.tenantId, model.definition.dataset, [...entities], window);
+    return { entities: [...entities], window: { since: since - requiredHistorySeconds(spec) * 1000, until } };
+  }
+
+  /** #history from the history cache's memory, without a promise; null when it must be read (#history). */
+  #historyNow(model: StoredModel, spec: FeatureSpec, rows: readonly RawSample[]): RawSample[] | undefined | null {
+    const q = this.#historyQuery(model, spec, rows);
+    return q ? this.recentSamples.lookupNow(model.tenantId, model.definition.dataset, q.entities, q.window) : undefined;
+  }
+
+  /**
+   * Earlier samples of the rows' entities, from the model's dataset (through the history cache:
+   * exactly what the store holds), so lag and rolling features are computed as in training. Models
+   * fed by SQL or CSV sources get none (their features that need history are then missing, as for
+   * an entity's first row).
+   */
+  async #history(model: StoredModel, spec: FeatureSpec, rows: readonly RawSample[]): Promise<RawSample[] | undefined> {
+    const q = this.#historyQuery(model, spec, rows);
+    return q ? this.recentSamples.lookup(model.tenantId, model.definition.dataset, q.entities, q.window) : undefined;
   }
 
   /** The model's stored retrain decisions, newest first (keyset pages). */

@@ -111,6 +111,8 @@ export class HistoryCache {
 
   /** The entities' samples with window.since ≤ ts < window.until, in (ts, entity) order: what the store holds. */
   async lookup(tenantId: string, datasetId: string, entities: readonly string[], window: DataWindow): Promise<RawSample[]> {
+    const warm = this.lookupNow(tenantId, datasetId, entities, window);
+    if (warm) return warm;
     if (!this.enabled) {
       this.#counters.storeReads += 1;
       this.#counters.misses += entities.length;
@@ -150,6 +152,32 @@ export class HistoryCache {
     }
     if (parts.length === 1) return parts[0]!;
     return mergeByTimeThenEntity(parts);
+  }
+
+  /**
+   * lookup() answered from memory without a promise (null when it cannot be: the cache is off, the
+   * dataset is due for its marker check, or an entity is not held for the whole window). Counts and
+   * keeps the entities as lookup() does; lookup() tries it first.
+   */
+  lookupNow(tenantId: string, datasetId: string, entities: readonly string[], window: DataWindow): RawSample[] | null {
+    if (!this.enabled) return null;
+    const ds = this.#datasets.get(keyOf(tenantId, datasetId));
+    if (!ds) return null;
+    const age = this.#o.clock.now() - ds.checkedAt;
+    if (!(age < this.#o.recheckMs && age >= 0)) return null;
+    for (const entity of entities) {
+      const entry = ds.entities.get(entity);
+      if (!entry || entry.since > window.since) return null;
+    }
+    const parts: RawSample[][] = [];
+    for (const entity of entities) {
+      const entry = ds.entities.get(entity)!;
+      this.#counters.hits += 1;
+      this.#touch(entry);
+      parts.push(inWindow(entry.samples, window));
+      this.#trim(entry, window);
+    }
+    return parts.length === 1 ? parts[0]! : mergeByTimeThenEntity(parts);
   }
 
   /** A write to the dataset may begin: store reads under way are not kept. */

@@ -115,10 +115,12 @@ export class ModelCache {
    * history, say) between getting the model and predicting.
    */
   async use<T>(tenantId: string, modelName: string, fn: (model: ServedModel) => T | Promise<T>): Promise<T> {
-    const entry = await this.#entry(tenantId, modelName);
+    // A model in memory (the usual case) costs no promise of its own; fn answering synchronously neither.
+    const entry = this.#entryNow(tenantId, modelName) ?? (await this.#entry(tenantId, modelName));
     entry.slot.acquire();
     try {
-      return await fn(entry.served);
+      const out = fn(entry.served);
+      return out instanceof Promise ? await out : out;
     } finally {
       entry.slot.release();
     }
@@ -205,21 +207,28 @@ export class ModelCache {
     if (this.#closing) throw new NsError('NS_SHUTTING_DOWN', 'the model cache is closed: the service is shutting down');
   }
 
-  async #entry(tenantId: string, modelName: string): Promise<Entry> {
+  /** The entry when it is in memory (a hit: counted, made most recent, revalidated when due), else null. */
+  #entryNow(tenantId: string, modelName: string): Entry | null {
     this.#checkOpen();
     const key = keyOf(tenantId, modelName);
     const cached = this.#entries.get(key);
+    if (!cached) return null;
     const now = this.#clock.now();
-    if (cached) {
-      this.#counters.hits += 1;
-      this.#entries.delete(key);
-      this.#entries.set(key, cached);
-      if (this.#isStale(cached.checkedAt, now) && !this.#pending.has(key)) {
-        cached.checkedAt = now; // one check per recheckMs, whatever its outcome
-        this.#enqueue(key, tenantId, modelName, 'revalidate').catch(() => undefined); // recorded in #sync
-      }
-      return cached;
+    this.#counters.hits += 1;
+    this.#entries.delete(key);
+    this.#entries.set(key, cached);
+    if (this.#isStale(cached.checkedAt, now) && !this.#pending.has(key)) {
+      cached.checkedAt = now; // one check per recheckMs, whatever its outcome
+      this.#enqueue(key, tenantId, modelName, 'revalidate').catch(() => undefined); // recorded in #sync
     }
+    return cached;
+  }
+
+  async #entry(tenantId: string, modelName: string): Promise<Entry> {
+    const cached = this.#entryNow(tenantId, modelName);
+    if (cached) return cached;
+    const key = keyOf(tenantId, modelName);
+    const now = this.#clock.now();
     this.#counters.misses += 1;
     const inFlight = this.#pending.get(key);
     const failed = this.#errors.get(key);

@@ -27,11 +27,17 @@ for (const target of await storeTargets()) {
         const acme = await operatorKey(t, 'acme');
         const globex = await operatorKey(t, 'globex');
         // Within budget the route runs (its own answer: no model is declared here).
-        for (let i = 0; i < LIMITS.train; i++) assert.notEqual((await train(t, 'acme', acme)).statusCode, 429);
+        for (let i = 0; i < LIMITS.train; i++) {
+          const within = await train(t, 'acme', acme);
+          assert.notEqual(within.statusCode, 429);
+          // Each counted answer says the budget, what is left of it and when the window ends.
+          assert.deepEqual([within.headers['x-ratelimit-limit'], within.headers['x-ratelimit-remaining'], within.headers['x-ratelimit-reset']], [String(LIMITS.train), String(LIMITS.train - i - 1), '60']);
+        }
         const before = await storeSnapshot(t.engine);
         const over = await train(t, 'acme', acme);
-        const error = assertError(over, { status: 429, code: 'NS_RATE_LIMITED', message: /tenant "acme"/ });
+        const error = assertError(over, { status: 429, code: 'NS_RATE_LIMITED', message: /tenant "acme" has used its 2 train requests for this window; retry in 1 minute/ });
         assert.equal(over.headers['retry-after'], '60');
+        assert.equal(over.headers['x-ratelimit-remaining'], '0');
         assert.equal(error.details?.retryAfterSeconds, 60);
         assert.deepEqual(await storeSnapshot(t.engine), before, 'a limited request changes nothing');
         // Predict is a separate budget; globex has its own.

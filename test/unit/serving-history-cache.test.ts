@@ -175,4 +175,31 @@ describe('history cache', () => {
     assert.equal(store.loads, 2);
     assert.equal(cache.stats().entities, 0);
   });
+  test('lookupNow answers from memory exactly as lookup, and only when nothing must be read', async () => {
+    const { store, clock, cache, ingest } = setup(10_000);
+    fill(ingest, ['a', 'b'], 0, 100);
+    const w = { since: T0 + 20 * MIN, until: T0 + 90 * MIN };
+    assert.equal(cache.lookupNow(T, D, ['a', 'b'], w), null, 'nothing held yet');
+    await cache.lookup(T, D, ['a'], w);
+    assert.equal(cache.lookupNow(T, D, ['a', 'b'], w), null, 'b is not held');
+    assert.equal(cache.lookupNow(T, D, ['a'], { since: T0, until: w.until }), null, 'a is not held that far back');
+    const hits = cache.stats().hits;
+    await cache.lookup(T, D, ['b'], w);
+    const loads = store.loads;
+    assert.deepStrictEqual(cache.lookupNow(T, D, ['b', 'a'], w), await store.load(T, D, w, ['b', 'a']));
+    assert.equal(store.loads, loads + 1, 'only the comparison read the store');
+    assert.equal(cache.stats().hits, hits + 2, 'one hit per entity, none for the refusals');
+    clock.advance(5_000);
+    assert.equal(cache.lookupNow(T, D, ['a'], w), null, 'the dataset is due for its marker check');
+    await cache.lookup(T, D, ['a'], w);
+    assert.notEqual(cache.lookupNow(T, D, ['a'], w), null, 'checked again: held');
+  });
+
+  test('maxSamples 0: lookupNow never answers', async () => {
+    const { cache, ingest } = setup(0);
+    fill(ingest, ['a'], 0, 10);
+    const w = { since: T0, until: T0 + 10 * MIN };
+    await cache.lookup(T, D, ['a'], w);
+    assert.equal(cache.lookupNow(T, D, ['a'], w), null);
+  });
 });
