@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { assertNoSeriousAxeViolations, launchChromium, openPage, pageIn, screenshot } from '../helpers/browser.ts';
+import type { Browser, Page } from 'playwright-core';
+import { assertNoSeriousAxeViolations, launchChromium, openPage, screenshot } from '../helpers/browser.ts';
 import { openDashboardServer, type DashboardServer } from '../fixtures/dashboard/seeded-server.ts';
 
 interface PageCase {
@@ -147,15 +147,10 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
   });
 
   test('every page shows its real data at 1280 and 390 px, without a serious or critical axe violation', async () => {
-    // A context per width, a fresh tab (its own document load) per page: a context per page cost a renderer start each.
-    const contexts = new Map<number, BrowserContext>();
     for (const p of PAGES) {
       const hash = typeof p.hash === 'string' ? p.hash : await p.hash(server);
       for (const width of [1280, 390]) {
-        const context = contexts.get(width);
-        const { page, errors } = context ? await pageIn(context) : await openPage(browser, width);
-        contexts.set(width, page.context());
-        await page.goto(`${server.base}/${hash}`);
+        const { page, errors } = await open(hash, width);
         await p.ready(page);
         await assertNoSeriousAxeViolations(page, `${p.name} at ${width} px`);
         const overflow = await page.evaluate(() => {
@@ -165,10 +160,9 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
         assert.ok(overflow <= 0, `${p.name} at ${width} px scrolls sideways by ${overflow} px (wide tables scroll in their own region)`);
         await screenshot(page, `${p.name}-${width}`);
         assert.deepEqual(errors, [], `${p.name} at ${width} px: errors in the page`);
-        await page.close();
+        await page.context().close();
       }
     }
-    for (const context of contexts.values()) await context.close();
   });
 
   test('overview: the models table comes with each live metric in one request; nothing is read per model', async () => {

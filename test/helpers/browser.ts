@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -20,11 +20,6 @@ export async function launchChromium(): Promise<Browser> {
 /** A page of its own context: the given width, and a viewer in Tokyo (not the schedules' zones, not UTC). */
 export async function openPage(browser: Browser, width: number, timezoneId = 'Asia/Tokyo'): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width, height: 900 }, timezoneId, locale: 'en-US' });
-  return pageIn(context);
-}
-
-/** Another page (tab) of a context openPage made: its own document and sessionStorage, with its errors collected. */
-export async function pageIn(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -35,7 +30,6 @@ export async function pageIn(context: BrowserContext): Promise<{ page: Page; err
 }
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-let axeSource: string | null = null;
 
 export interface AxeViolation {
   id: string;
@@ -47,7 +41,7 @@ export interface AxeViolation {
 /** Runs axe-core (WCAG 2.x A and AA, best practices) in the page; fails on any serious or critical violation. */
 export async function assertNoSeriousAxeViolations(page: Page, where: string): Promise<AxeViolation[]> {
   // Evaluated through the DevTools protocol, not as a <script>: the dashboard's CSP (script-src 'self') stays on, as users get it.
-  await page.evaluate((axeSource ??= readFileSync(AXE_SOURCE, 'utf8')));
+  await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
   const violations = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
     const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
