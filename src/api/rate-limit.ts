@@ -8,14 +8,14 @@
  * async and awaits the key, the store and its own result (four promises per request, each paying
  * the request context's async hooks) even when the count is answered in place, as it is on SQLite.
  * Here a request counted in place costs no promise; on PostgreSQL it waits for the shared counter.
- * Headers, status, message and Retry-After are the plugin's, as its default options wrote them.
+ * Headers, status and Retry-After are the plugin's, as its default options wrote them.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { AuthSettings, RateClass } from '../config/types.ts';
 import { NsError } from '../errors.ts';
 import type { RateCount, RateLimitService } from '../services/rate-limit-service.ts';
-import { durationInWords } from './duration-words.ts';
+import { formatDuration } from '../schedule/index.ts';
 
 /** The tenant a request's budget is counted under: the one authorization checked, else the caller's only one. */
 function tenantOf(request: FastifyRequest): string {
@@ -37,18 +37,13 @@ interface Budget {
 
 /** Writes the budget's headers; the 429 error past it (Retry-After set), else null. */
 function verdict(request: FastifyRequest, reply: FastifyReply, budget: Budget, counted: RateCount, now: number): NsError | null {
-  const ttl = Math.max(0, counted.resetAt - now);
-  const ttlSeconds = Math.ceil(ttl / 1000);
+  const ttlSeconds = Math.ceil(Math.max(0, counted.resetAt - now) / 1000);
   reply.header('x-ratelimit-limit', budget.max);
-  if (counted.count <= budget.max) {
-    reply.header('x-ratelimit-remaining', budget.max - counted.count);
-    reply.header('x-ratelimit-reset', ttlSeconds);
-    return null;
-  }
-  reply.header('x-ratelimit-remaining', 0);
+  reply.header('x-ratelimit-remaining', Math.max(0, budget.max - counted.count));
   reply.header('x-ratelimit-reset', ttlSeconds);
+  if (counted.count <= budget.max) return null;
   reply.header('retry-after', ttlSeconds);
-  return new NsError('NS_RATE_LIMITED', `tenant "${tenantOf(request)}" has used its ${budget.max} ${budget.rate} requests for this window; retry in ${durationInWords(ttlSeconds * 1000)}`, {
+  return new NsError('NS_RATE_LIMITED', `tenant "${tenantOf(request)}" has used its ${budget.max} ${budget.rate} requests for this window; retry in ${formatDuration(ttlSeconds * 1000)}`, {
     field: 'tenant',
     details: { max: budget.max, retryAfterSeconds: ttlSeconds },
   });
@@ -66,8 +61,7 @@ function limiter(budget: Budget, o: RateLimitOptions): preHandlerHookHandler {
     o.counters.count(key, budget.windowMs).then(
       (counted) => {
         const error = verdict(request, reply, budget, counted, o.clock.now());
-        if (error) done(error);
-        else done();
+        return error ? done(error) : done();
       },
       (error: Error) => done(error),
     );

@@ -388,8 +388,11 @@ export class ModelService {
       return isSyncPredictor(p) ? answer(predictRowsSync(p, samples, history)) : predictRows(p, samples, history).then(answer);
     };
     if (requiredHistorySeconds(spec) === 0) return scored(undefined);
-    const held = this.#historyNow(model, spec, samples);
-    return held === null ? this.#history(model, spec, samples).then(scored) : scored(held);
+    // Read from the history cache's memory without a promise when it holds the rows' entities.
+    const q = this.#historyQuery(model, spec, samples);
+    if (!q) return scored(undefined);
+    const held = this.recentSamples.lookupNow(model.tenantId, model.definition.dataset, q.entities, q.window);
+    return held === null ? this.recentSamples.lookup(model.tenantId, model.definition.dataset, q.entities, q.window).then(scored) : scored(held);
   }
 
   /** The rows' entities and the window of history they need; undefined when none is read (see #history). */
@@ -406,12 +409,6 @@ export class ModelService {
     }
     if (entities.size === 0) return undefined;
     return { entities: [...entities], window: { since: since - requiredHistorySeconds(spec) * 1000, until } };
-  }
-
-  /** #history from the history cache's memory, without a promise; null when it must be read (#history). */
-  #historyNow(model: StoredModel, spec: FeatureSpec, rows: readonly RawSample[]): RawSample[] | undefined | null {
-    const q = this.#historyQuery(model, spec, rows);
-    return q ? this.recentSamples.lookupNow(model.tenantId, model.definition.dataset, q.entities, q.window) : undefined;
   }
 
   /**

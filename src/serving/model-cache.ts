@@ -116,7 +116,7 @@ export class ModelCache {
    */
   async use<T>(tenantId: string, modelName: string, fn: (model: ServedModel) => T | Promise<T>): Promise<T> {
     // A model in memory (the usual case) costs no promise of its own; fn answering synchronously neither.
-    const entry = this.#entryNow(tenantId, modelName) ?? (await this.#entry(tenantId, modelName));
+    const entry = this.#entryNow(tenantId, modelName) ?? (await this.#load(tenantId, modelName));
     entry.slot.acquire();
     try {
       const out = fn(entry.served);
@@ -225,8 +225,11 @@ export class ModelCache {
   }
 
   async #entry(tenantId: string, modelName: string): Promise<Entry> {
-    const cached = this.#entryNow(tenantId, modelName);
-    if (cached) return cached;
+    return this.#entryNow(tenantId, modelName) ?? this.#load(tenantId, modelName);
+  }
+
+  /** A miss: the entry loaded (or the load in flight joined). */
+  async #load(tenantId: string, modelName: string): Promise<Entry> {
     const key = keyOf(tenantId, modelName);
     const now = this.#clock.now();
     this.#counters.misses += 1;

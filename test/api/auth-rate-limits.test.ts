@@ -35,7 +35,7 @@ for (const target of await storeTargets()) {
         }
         const before = await storeSnapshot(t.engine);
         const over = await train(t, 'acme', acme);
-        const error = assertError(over, { status: 429, code: 'NS_RATE_LIMITED', message: /tenant "acme" has used its 2 train requests for this window; retry in 1 minute/ });
+        const error = assertError(over, { status: 429, code: 'NS_RATE_LIMITED', message: /tenant "acme" has used its 2 train requests for this window; retry in 1m/ });
         assert.equal(over.headers['retry-after'], '60');
         assert.equal(over.headers['x-ratelimit-remaining'], '0');
         assert.equal(error.details?.retryAfterSeconds, 60);
