@@ -7,9 +7,9 @@
  *   that does not exist; a query or body that names none gets the caller's own.
  * With authentication off every request is the local super admin (loopback only, server.ts).
  */
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import { LOCAL_PRINCIPAL, type Authenticator } from '../auth/authenticator.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal, Role } from '../auth/principal.ts';
 import { NsError } from '../errors.ts';
 import { ACCESS, accessKey, roleAtLeast, type AccessRule } from './access.ts';
 
@@ -26,6 +26,8 @@ declare module 'fastify' {
 
 /** Routes that take no body: anything sent is refused past this size instead of being read. */
 export const BODYLESS_LIMIT_BYTES = 16_384;
+
+type HookDone = HookHandlerDoneFunction;
 
 /** `null`: authentication is off. */
 export type AccessMode = { authenticator: Authenticator } | null;
@@ -62,30 +64,17 @@ export function installAccessControl(fastify: FastifyInstance, mode: AccessMode)
       return done();
     }
     const needed = rule.role;
-    const admit = (principal: Principal) => {
-      request.principal = principal;
-      if (!roleAtLeast(principal.role, needed)) {
-        return done(
-          new NsError('NS_FORBIDDEN', `${request.method} ${request.routeOptions.url} needs the ${needed} role or above; this credential is ${principal.role}`, {
-            field: 'authorization',
-            details: { required: needed, role: principal.role },
-          }),
-        );
-      }
-      done();
-    };
-    const refuse = (error: unknown) => {
-      if (error instanceof NsError) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${error.code}"`);
-      done(error as Error);
-    };
     let known: Principal | undefined;
     try {
       known = mode.authenticator.authenticateNow(request.headers.authorization);
     } catch (error) {
-      return refuse(error);
+      return refuse(reply, done, error);
     }
-    if (known) return admit(known);
-    mode.authenticator.authenticate(request.headers.authorization).then(admit, refuse);
+    if (known) return admit(request, done, known, needed);
+    mode.authenticator.authenticate(request.headers.authorization).then(
+      (principal) => admit(request, done, principal, needed),
+      (error: unknown) => refuse(reply, done, error),
+    );
   });
 
   fastify.addHook('preValidation', (request, _reply, done) => {
@@ -99,6 +88,25 @@ export function installAccessControl(fastify: FastifyInstance, mode: AccessMode)
     }
     done();
   });
+}
+
+/** The caller on the request, if its role is enough for the route (else 403). Module functions, not closures: nothing made per request. */
+function admit(request: FastifyRequest, done: HookDone, principal: Principal, needed: Role): void {
+  request.principal = principal;
+  if (!roleAtLeast(principal.role, needed)) {
+    return done(
+      new NsError('NS_FORBIDDEN', `${request.method} ${request.routeOptions.url} needs the ${needed} role or above; this credential is ${principal.role}`, {
+        field: 'authorization',
+        details: { required: needed, role: principal.role },
+      }),
+    );
+  }
+  done();
+}
+
+function refuse(reply: FastifyReply, done: HookDone, error: unknown): void {
+  if (error instanceof NsError) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${error.code}"`);
+  done(error as Error);
 }
 
 /** The tenant the caller named, checked against its own; filled with its own when it named none. */

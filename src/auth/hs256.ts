@@ -7,7 +7,9 @@
  * a token not seen before. The other
  * algorithms (a JWKS) go through jose (jwt.ts).
  *
- * The caller has checked the token's shape (three base64url parts: authenticator.ts's JWT_SHAPE).
+ * A token this accepts has authenticator.ts's JWT_SHAPE (three parts, each of base64url characters, the
+ * first not empty): the header part is checked once per distinct header, the payload's characters as
+ * it is decoded, the signature's as it is compared. So the caller tests the shape only on a refusal.
  */
 import type { JWTPayload } from 'jose';
 import type { AuthSettings } from '../config/types.ts';
@@ -32,6 +34,8 @@ const SIXTETS = (() => {
   for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i;
   return t;
 })();
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 const malformed = () => refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
 
@@ -76,9 +80,11 @@ export class Hs256Verifier {
     if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) throw malformed();
     const mac = this.#hmac.macOfAscii(token, dot2);
     if (mac === null || !signatureMatches(mac, token, dot2 + 1)) throw refuse('NS_AUTH_SIGNATURE', 'the token signature does not verify with the configured secret or keys');
+    const text = this.#decode(token, dot1 + 1, dot2);
+    if (text === null) throw malformed();
     let payload: unknown;
     try {
-      payload = JSON.parse(this.#decode(token.slice(dot1 + 1, dot2)));
+      payload = JSON.parse(text);
     } catch {
       throw malformed();
     }
@@ -86,10 +92,38 @@ export class Hs256Verifier {
     return this.#checkClaims(payload as JWTPayload, Math.floor(nowMs / 1000));
   }
 
-  #decode(part: string): string {
-    if (part.length > SCRATCH_CHARS) return Buffer.from(part, 'base64url').toString('utf8');
-    const n = this.#scratch.write(part, 0, 'base64url');
-    return this.#scratch.toString('utf8', 0, n);
+  /**
+   * The text that token[start, end) encodes in base64url, as Buffer.from(…, 'base64url') decodes it
+   * (a last lone character's bits ignored); null when a character is not base64url. Decoded here
+   * rather than by Buffer#write: the native call cost more than the ~130 characters of a payload.
+   */
+  #decode(token: string, start: number, end: number): string | null {
+    if (end - start > SCRATCH_CHARS) {
+      const part = token.slice(start, end);
+      return BASE64URL.test(part) ? Buffer.from(part, 'base64url').toString('utf8') : null;
+    }
+    const out = this.#scratch;
+    let n = 0;
+    let acc = 0;
+    let bits = 0;
+    let bad = 0;
+    let high = 0;
+    for (let i = start; i < end; i++) {
+      const c = token.charCodeAt(i);
+      const v = c < 128 ? SIXTETS[c]! : INVALID;
+      bad |= v;
+      acc = ((acc << 6) | (v & 63)) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        const byte = (acc >>> bits) & 0xff;
+        high |= byte;
+        out[n++] = byte;
+      }
+    }
+    if ((bad & INVALID) !== 0) return null;
+    // ASCII (every token nightshift has seen): latin1 makes the same string without UTF-8's checks.
+    return out.toString(high < 0x80 ? 'latin1' : 'utf8', 0, n);
   }
 
   #checkClaims(p: JWTPayload, now: number): JWTPayload {
@@ -115,6 +149,8 @@ function numericClaim(p: JWTPayload, claim: 'exp' | 'nbf' | 'iat'): number | und
 }
 
 function headerAlg(part: string): string | null {
+  // Not a JWT header part (empty, or not base64url): no alg, so the token is never verified here.
+  if (part === '' || !BASE64URL.test(part)) return null;
   try {
     const header = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
     return header && typeof header === 'object' && typeof (header as { alg?: unknown }).alg === 'string' && !('crit' in header) && !('b64' in header) ? (header as { alg: string }).alg : null;

@@ -36,6 +36,7 @@ export class JwtVerifier {
   readonly #verified = new Map<string, Verified>();
   /** Which tokens were verified before: only those are remembered (recurring-tokens.ts). */
   readonly #recurring = new RecurringTokens();
+  readonly #principals = new Principals();
 
   constructor(auth: AuthSettings, clock: Clock) {
     this.#auth = auth;
@@ -67,7 +68,7 @@ export class JwtVerifier {
     } catch (error) {
       throw joseRefusal(error);
     }
-    return principalOf(payload);
+    return this.#principals.of(payload);
   }
 
   /**
@@ -92,11 +93,14 @@ export class JwtVerifier {
    * token needs jose (another algorithm: a JWKS) or no JWT is accepted (verify says why).
    */
   verifyNow(token: string): Principal | undefined {
-    const known = this.remembered(token);
-    if (known) return known;
+    return this.remembered(token) ?? this.verifyUnremembered(token);
+  }
+
+  /** verifyNow for a token the caller has just found not remembered. */
+  verifyUnremembered(token: string): Principal | undefined {
     if (!this.#hs256 || this.#hs256.alg(token) !== 'HS256') return undefined;
     const payload = this.#hs256.verify(token, this.#clock.now());
-    const principal = principalOf(payload);
+    const principal = this.#principals.of(payload);
     if (!this.#recurring.seenBefore(token)) return principal;
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
     this.#verified.set(token, { principal, notBeforeS: (payload.nbf ?? -Infinity) - CLOCK_TOLERANCE_S, expiresS: (payload.exp ?? Infinity) + CLOCK_TOLERANCE_S });
@@ -141,6 +145,26 @@ function joseRefusal(error: unknown): NsError {
   // Not a verdict on the token (a JWKS URL that does not answer, a bug): the error handler logs it.
   if (!(error instanceof errors.JOSEError)) throw error;
   return refuse('NS_AUTH_MALFORMED', 'the bearer token is not a well-formed JWT');
+}
+
+/**
+ * Principals of verified tokens. A client's tokens name the same subject, role and tenant one after
+ * another (only jti, iat and exp change), so the last principal made is given again when its claims
+ * match: frozen, as every request then shares it.
+ */
+class Principals {
+  #last: Principal | null = null;
+  #lastTenant: unknown = undefined;
+
+  of(payload: JWTPayload): Principal {
+    const last = this.#last;
+    const tenant = payload.tenant;
+    if (last !== null && payload.sub === last.subject && payload.role === last.role && typeof tenant === 'string' && tenant === this.#lastTenant) return last;
+    const made = Object.freeze(principalOf(payload));
+    this.#last = made;
+    this.#lastTenant = tenant;
+    return made;
+  }
 }
 
 /** The claims nightshift reads: sub, role, and tenant (one id or a list; a super admin needs none). */

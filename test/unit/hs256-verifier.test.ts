@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { jwtVerify, SignJWT } from 'jose';
 import { Hs256Verifier } from '../../src/auth/hs256.ts';
 import { NsError } from '../../src/errors.ts';
@@ -116,6 +117,53 @@ describe('HS256 verifier', () => {
       [{ iss: ISS }, 'NS_AUTH_AUDIENCE'],
     ];
     for (const [claims, code] of cases) assert.equal(codeOf(strict, await sign({ sub: 'ana', ...claims })), code, JSON.stringify(claims));
+  });
+
+  test('a payload is decoded as Buffer decodes base64url, for any signed text (fast-check)', async () => {
+    const { createHmac } = await import('node:crypto');
+    const h = Buffer.from('{"alg":"HS256"}').toString('base64url');
+    const signedPart = (payloadPart: string) => {
+      const input = `${h}.${payloadPart}`;
+      return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+    };
+    // Claims of every kind of text (ASCII, accents, emoji, escapes), lengths around the scratch's size.
+    await fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.integer(), fc.constant(null)), { maxKeys: 8 }), fc.integer({ min: 0, max: 3200 }), (claims, padding) => {
+        const payload = { ...claims, pad: 'x'.repeat(padding) };
+        const token = signedPart(Buffer.from(JSON.stringify(payload)).toString('base64url'));
+        assert.deepEqual(plain.verify(token, NOW_MS), JSON.parse(JSON.stringify(payload)));
+      }),
+      { numRuns: 300 },
+    );
+    // Bytes that are not UTF-8 decode as Buffer's toString does (U+FFFD), as jose's decoder did before.
+    const latin = Buffer.concat([Buffer.from('{"sub":"'), Buffer.from([0xe9, 0xff, 0xc3]), Buffer.from('"}')]);
+    assert.deepEqual(plain.verify(signedPart(latin.toString('base64url')), NOW_MS), JSON.parse(latin.toString('utf8')));
+  });
+
+  test('a signed payload or header with a character outside base64url is malformed, not decoded leniently', async () => {
+    const { createHmac } = await import('node:crypto');
+    const h = Buffer.from('{"alg":"HS256"}').toString('base64url');
+    const signed = (input: string) => `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+    // 12 bytes, 16 characters: one more character at the end adds no byte, so a lenient decoder would accept it.
+    const p = Buffer.from('{"sub":"an"}').toString('base64url');
+    assert.equal(p.length % 4, 0);
+    assert.equal(codeOf(plain, signed(`${h}.${p}`)), 'accepted');
+    // Buffer.from(…, 'base64url') skips such characters; the verifier refuses the token instead.
+    // A non-ASCII character is refused earlier, by the MAC (hmac-sha256.ts hashes ASCII only).
+    assert.equal(codeOf(plain, signed(`${h}.é${p}`)), 'NS_AUTH_SIGNATURE');
+    for (const bad of ['+', '/', '=', ' ', '~', '\u007f']) {
+      for (const at of [0, 5, p.length]) {
+        const part = `${p.slice(0, at)}${bad}${p.slice(at)}`;
+        assert.equal(codeOf(plain, signed(`${h}.${part}`)), 'NS_AUTH_MALFORMED', `${JSON.stringify(bad)} at ${at}`);
+      }
+      assert.equal(plain.alg(signed(`${h}${bad}.${p}`)), null, `header with ${JSON.stringify(bad)}`);
+    }
+    // A payload longer than the scratch buffer goes through Buffer, with the same check.
+    const long = Buffer.from(JSON.stringify({ sub: 'ana', pad: 'y'.repeat(5003) })).toString('base64url');
+    assert.equal(long.length % 4, 0);
+    assert.equal(codeOf(plain, signed(`${h}.${long}`)), 'accepted');
+    assert.equal(codeOf(plain, signed(`${h}.${long}=`)), 'NS_AUTH_MALFORMED');
+    assert.equal(plain.alg(`.${p}.x`), null, 'an empty header part has no alg');
   });
 
   test("the header's alg is read once per distinct header; crit and b64 headers, and garbage, have none", async () => {
