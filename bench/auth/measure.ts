@@ -4,10 +4,15 @@
  * autocannon against `nightshift serve` with authentication off (no credentials) and on (an HS256
  * JWT verified on every request: each request carries a token the server has not seen lately, so its
  * verified-token memory never answers; the same token on every request, as a client holding one
- * token sends it, for context; an API key, one store read per request, for context), each server
- * started in turn on the same store, in the order off, on, on, off so drift over the run cancels.
+ * token sends it, for context; an API key, one store read per request, for context).
+ *
+ * The two servers run side by side, each on its own copy of the store, and the loads alternate in
+ * short windows, round after round (every other round in reverse order), so that each JWT window has
+ * an unauthenticated one next to it. This machine's speed drifts by up to a third within a minute (a
+ * shared host: the same load measured 4,700 and 6,100 req/s a minute apart), and a ratio of two long
+ * measurements taken a minute apart measured that drift more than authentication.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -24,7 +29,7 @@ const WARMUP_S = 3;
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 
 export interface AuthMeasurement {
-  /** Each measurement in the order taken. */
+  /** Each load's windows in the order taken: index r is round r's (bench/auth.ts pairs them by round). */
   unauthenticated: PostLoadResult[];
   jwt: PostLoadResult[];
   jwtReused: PostLoadResult[];
@@ -32,10 +37,13 @@ export interface AuthMeasurement {
   warmup: { non2xx: number; errors: number };
 }
 
-function server(dir: string, port: number, auth: 'on' | 'off'): ServeProcess {
+/** Rounds of windows: each measures every load once, in turn. */
+const ROUNDS = 6;
+
+function server(dir: string, dataDir: string, port: number, auth: 'on' | 'off'): ServeProcess {
   return new ServeProcess({
     NIGHTSHIFT_CONFIG: join(dir, 'nightshift.json'),
-    NIGHTSHIFT_DATA_DIR: join(dir, 'data'),
+    NIGHTSHIFT_DATA_DIR: join(dir, dataDir),
     NIGHTSHIFT_HOST: '127.0.0.1',
     NIGHTSHIFT_PORT: String(port),
     NIGHTSHIFT_LOG_LEVEL: 'info',
@@ -50,24 +58,33 @@ function server(dir: string, port: number, auth: 'on' | 'off'): ServeProcess {
   });
 }
 
-async function started(dir: string, port: number, auth: 'on' | 'off'): Promise<ServeProcess> {
-  const s = server(dir, port, auth);
+async function started(dir: string, dataDir: string, port: number, auth: 'on' | 'off'): Promise<ServeProcess> {
+  const s = server(dir, dataDir, port, auth);
   await s.waitForLog((l) => l.msg === 'HTTP API listening', 60_000);
   return s;
 }
 
+interface Load {
+  into: PostLoadResult[];
+  label: string;
+  serve: ServeProcess;
+  url: string;
+  headers: Record<string, string>;
+  rotatingHeaders?: readonly Record<string, string>[];
+}
+
 async function measure(seconds: number): Promise<AuthMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-auth-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const url = `${base}${MODEL_PATH}/predict`;
-  let serve: ServeProcess | null = null;
+  const servers: ServeProcess[] = [];
   const out: AuthMeasurement = { unauthenticated: [], jwt: [], jwtReused: [], apiKey: [], warmup: { non2xx: 0, errors: 0 } };
   try {
     writeConfig(dir);
     // Setup (not measured): the data and a champion, over the API with authentication off.
-    serve = await started(dir, port, 'off');
-    await serve.waitForLog((l) => l.msg === 'declared datasets ready', 60_000);
+    const setupPort = await freePort();
+    const base = `http://127.0.0.1:${setupPort}`;
+    const setup = await started(dir, 'data', setupPort, 'off');
+    servers.push(setup);
+    await setup.waitForLog((l) => l.msg === 'declared datasets ready', 60_000);
     const samples = fleetSamples(Date.now());
     const ingest = await call<{ accepted: number }>(base, 'POST', `/api/tenants/${TENANT}/datasets/${DATASET}/samples`, csvOf(samples), 'text/csv');
     if (ingest.status !== 200) throw new Error(`ingest: ${ingest.status} ${JSON.stringify(ingest.body).slice(0, 300)}`);
@@ -75,8 +92,10 @@ async function measure(seconds: number): Promise<AuthMeasurement> {
     progress(`auth: champion trained (${trained.seconds.toFixed(1)} s)`);
     const created = await call<{ token: string }>(base, 'POST', '/api/keys', { tenant: TENANT, role: 'operator', name: 'auth benchmark' });
     if (created.status !== 201) throw new Error(`POST /api/keys: ${created.status} ${JSON.stringify(created.body)}`);
-    await serve.stop('SIGTERM');
-    serve = null;
+    await setup.stop('SIGTERM');
+    servers.length = 0;
+    // The same store twice (model, key and master key alike): one copy per server.
+    cpSync(join(dir, 'data'), join(dir, 'data-on'), { recursive: true });
 
     const latest = new Map<string, RawSample>();
     for (const s of samples) latest.set(s.entity, s);
@@ -90,34 +109,43 @@ async function measure(seconds: number): Promise<AuthMeasurement> {
     const TOKENS = 8192;
     const rotating = await Promise.all(Array.from({ length: TOKENS }, (_, i) => sign(`t${i}`).then((t) => ({ authorization: `Bearer ${t}` }))));
 
-    const one = async (mode: 'on' | 'off') => {
-      serve = await started(dir, port, mode);
-      const pid = serve.proc.pid!;
-      const loads: Array<[PostLoadResult[], string, Record<string, string>, readonly Record<string, string>[] | undefined]> =
-        mode === 'off'
-          ? [[out.unauthenticated, 'unauthenticated', {}, undefined]]
-          : [
-              [out.jwt, 'JWT HS256, a new token each request', {}, rotating],
-              [out.jwtReused, 'JWT HS256, one token', { authorization: `Bearer ${jwt}` }, undefined],
-              [out.apiKey, 'API key', { authorization: `Bearer ${created.body.token}` }, undefined],
-            ];
-      for (const [into, label, headers, rotatingHeaders] of loads) {
-        const load = { url, bodies, connections: CONNECTIONS, pids: { server: pid }, headers, ...(rotatingHeaders ? { rotatingHeaders } : {}) };
-        const warm = await measurePost({ ...load, seconds: WARMUP_S });
-        out.warmup.non2xx += warm.non2xx;
-        out.warmup.errors += warm.errors;
-        await waitForQuiet([pid], 10, 30);
-        const r = await measurePost({ ...load, seconds });
-        progress(`auth: ${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, server cpu ${r.cpuPercent.server!.toFixed(0)} %, other ${r.cpuPercent.other!.toFixed(0)} %`);
-        into.push(r);
+    const [offPort, onPort] = [await freePort(), await freePort()];
+    const off = await started(dir, 'data', offPort, 'off');
+    servers.push(off);
+    const on = await started(dir, 'data-on', onPort, 'on');
+    servers.push(on);
+    const urlOf = (port: number) => `http://127.0.0.1:${port}${MODEL_PATH}/predict`;
+    const loads: Load[] = [
+      { into: out.unauthenticated, label: 'unauthenticated', serve: off, url: urlOf(offPort), headers: {} },
+      { into: out.jwt, label: 'JWT HS256, a new token each request', serve: on, url: urlOf(onPort), headers: {}, rotatingHeaders: rotating },
+      { into: out.jwtReused, label: 'JWT HS256, one token', serve: on, url: urlOf(onPort), headers: { authorization: `Bearer ${jwt}` } },
+      { into: out.apiKey, label: 'API key', serve: on, url: urlOf(onPort), headers: { authorization: `Bearer ${created.body.token}` } },
+    ];
+    const optionsOf = (l: Load, s: number) => ({
+      url: l.url,
+      bodies,
+      connections: CONNECTIONS,
+      pids: { server: l.serve.proc.pid! },
+      headers: l.headers,
+      seconds: s,
+      ...(l.rotatingHeaders ? { rotatingHeaders: l.rotatingHeaders } : {}),
+    });
+    for (const l of loads) {
+      const warm = await measurePost(optionsOf(l, WARMUP_S));
+      out.warmup.non2xx += warm.non2xx;
+      out.warmup.errors += warm.errors;
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const l of round % 2 === 0 ? loads : [...loads].reverse()) {
+        await waitForQuiet([off.proc.pid!, on.proc.pid!], 10, 30);
+        const r = await measurePost(optionsOf(l, seconds));
+        progress(`auth: round ${round + 1}/${ROUNDS}: ${l.label}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, server cpu ${r.cpuPercent.server!.toFixed(0)} %, client ${r.cpuPercent.client!.toFixed(0)} %, other ${r.cpuPercent.other!.toFixed(0)} %, steal ${r.stealPercent.toFixed(1)} %`);
+        l.into.push(r);
       }
-      await serve.stop('SIGTERM');
-      serve = null;
-    };
-    for (const mode of ['off', 'on', 'on', 'off'] as const) await one(mode);
+    }
     return out;
   } finally {
-    if (serve) await (serve as ServeProcess).stop('SIGKILL');
+    await Promise.all(servers.map((s) => s.stop('SIGTERM').catch(() => s.stop('SIGKILL'))));
     rmSync(dir, { recursive: true, force: true });
   }
 }
