@@ -28,16 +28,6 @@ declare module 'autocannon' {
         /** Rewrites the request each time it is sent (e.g. a fresh body); returns it. */
         setupRequest?: (req: { method?: string; headers?: Record<string, string>; body?: string }) => { method?: string; headers?: Record<string, string>; body?: string };
       }>;
-      /** Called with each connection's client when it is made (README: "setupClient"). */
-      setupClient?: (client: Client) => void;
-    }
-
-    /** A connection's client: the documented setters, and the method that gives the bytes of the next request sent. */
-    interface Client {
-      setHeaders(headers: Record<string, string>): void;
-      setBody(body: string | Buffer): void;
-      /** Internal to autocannon 8 (lib/httpClient.js), called once per request sent. */
-      getRequestBuffer(): Buffer;
     }
 
     /** hdr-histogram-percentiles-obj: latency in ms (whole milliseconds), requests and throughput per second. */

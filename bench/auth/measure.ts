@@ -6,13 +6,14 @@
  * verified-token memory never answers; the same token on every request, as a client holding one
  * token sends it, for context; an API key, one store read per request, for context).
  *
- * The two servers run side by side, each on its own copy of the store, and the loads alternate in
- * short windows, round after round (every other round in reverse order), so that each JWT window has
- * an unauthenticated one next to it. This machine's speed drifts by up to a third within a minute (a
- * shared host: the same load measured 4,700 and 6,100 req/s a minute apart), and a ratio of two long
- * measurements taken a minute apart measured that drift more than authentication.
+ * One server process answers both (bench/auth/two-doors-server.ts: the service with authentication on,
+ * and a second HTTP app over the same engine with it off, on another port), and the loads take turns
+ * in quarter-second phases (bench/auth/phased-load.ts). This machine's speed drifts by a third within
+ * a minute and by ±15 % between two 2-second windows a second apart (a shared host: the same load
+ * measured 4,700 and 6,100 req/s a minute apart); the phases give every load the same machine.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -22,28 +23,40 @@ import { ServeProcess } from '../../test/helpers/serve-process.ts';
 import { waitForQuiet } from '../api/load.ts';
 import { progress } from '../api/progress.ts';
 import { fleetSamples } from '../serving/fleet.ts';
-import { call, CONNECTIONS, csvOf, DATASET, MODEL_PATH, TENANT, trainAndWait, writeConfig } from '../serving/http.ts';
-import { measurePost, type PostLoadResult } from '../serving/load.ts';
+import { call, csvOf, DATASET, MODEL_PATH, TENANT, trainAndWait, writeConfig } from '../serving/http.ts';
+import { runPhased, type PhasedLoad, type PhasedResult } from './phased-load.ts';
 
-const WARMUP_S = 3;
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 
 export interface AuthMeasurement {
-  /** Each load's windows in the order taken: index r is round r's (bench/auth.ts pairs them by round). */
-  unauthenticated: PostLoadResult[];
-  jwt: PostLoadResult[];
-  jwtReused: PostLoadResult[];
-  apiKey: PostLoadResult[];
-  warmup: { non2xx: number; errors: number };
+  unauthenticated: PhasedResult;
+  jwt: PhasedResult;
+  jwtReused: PhasedResult;
+  apiKey: PhasedResult;
+  /** Over the whole measurement, % of a core. */
+  stealPercent: number;
+  otherCpuPercent: number;
+  clientCpuPercent: number;
 }
 
-/** Rounds of windows: each measures every load once, in turn. */
-const ROUNDS = 6;
+/** Keep-alive connections per load, each with a request in flight during the load's phases. */
+const CONNECTIONS = 10;
+const PHASE_MS = 250;
+const WARMUP_S = 6;
 
-function server(dir: string, dataDir: string, port: number, auth: 'on' | 'off'): ServeProcess {
-  return new ServeProcess({
+/** The benchmark's server, built with the service (scripts/build.mjs) so it runs the same bundle. */
+const SERVER_ENTRY = 'bench-auth-server';
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function buildServer(): string {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), `${SERVER_ENTRY}=bench/auth/two-doors-server.ts`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return join(ROOT, 'dist', `${SERVER_ENTRY}.js`);
+}
+
+function env(dir: string, port: number, auth: 'on' | 'off'): Record<string, string> {
+  return {
     NIGHTSHIFT_CONFIG: join(dir, 'nightshift.json'),
-    NIGHTSHIFT_DATA_DIR: join(dir, dataDir),
+    NIGHTSHIFT_DATA_DIR: join(dir, 'data'),
     NIGHTSHIFT_HOST: '127.0.0.1',
     NIGHTSHIFT_PORT: String(port),
     NIGHTSHIFT_LOG_LEVEL: 'info',
@@ -55,34 +68,19 @@ function server(dir: string, dataDir: string, port: number, auth: 'on' | 'off'):
     NIGHTSHIFT_RATE_PREDICT: '1000000000',
     NIGHTSHIFT_RATE_INGEST: '1000000000',
     NIGHTSHIFT_RATE_TRAIN: '1000000000',
-  });
-}
-
-async function started(dir: string, dataDir: string, port: number, auth: 'on' | 'off'): Promise<ServeProcess> {
-  const s = server(dir, dataDir, port, auth);
-  await s.waitForLog((l) => l.msg === 'HTTP API listening', 60_000);
-  return s;
-}
-
-interface Load {
-  into: PostLoadResult[];
-  label: string;
-  serve: ServeProcess;
-  url: string;
-  headers: Record<string, string>;
-  rotatingHeaders?: readonly Record<string, string>[];
+  };
 }
 
 async function measure(seconds: number): Promise<AuthMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'ns-bench-auth-'));
   const servers: ServeProcess[] = [];
-  const out: AuthMeasurement = { unauthenticated: [], jwt: [], jwtReused: [], apiKey: [], warmup: { non2xx: 0, errors: 0 } };
   try {
+    const serverBin = buildServer();
     writeConfig(dir);
-    // Setup (not measured): the data and a champion, over the API with authentication off.
+    // Setup (not measured): the data and a champion, over the API of `nightshift serve` with authentication off.
     const setupPort = await freePort();
     const base = `http://127.0.0.1:${setupPort}`;
-    const setup = await started(dir, 'data', setupPort, 'off');
+    const setup = new ServeProcess(env(dir, setupPort, 'off'));
     servers.push(setup);
     await setup.waitForLog((l) => l.msg === 'declared datasets ready', 60_000);
     const samples = fleetSamples(Date.now());
@@ -94,8 +92,6 @@ async function measure(seconds: number): Promise<AuthMeasurement> {
     if (created.status !== 201) throw new Error(`POST /api/keys: ${created.status} ${JSON.stringify(created.body)}`);
     await setup.stop('SIGTERM');
     servers.length = 0;
-    // The same store twice (model, key and master key alike): one copy per server.
-    cpSync(join(dir, 'data'), join(dir, 'data-on'), { recursive: true });
 
     const latest = new Map<string, RawSample>();
     for (const s of samples) latest.set(s.entity, s);
@@ -110,40 +106,25 @@ async function measure(seconds: number): Promise<AuthMeasurement> {
     const rotating = await Promise.all(Array.from({ length: TOKENS }, (_, i) => sign(`t${i}`).then((t) => ({ authorization: `Bearer ${t}` }))));
 
     const [offPort, onPort] = [await freePort(), await freePort()];
-    const off = await started(dir, 'data', offPort, 'off');
-    servers.push(off);
-    const on = await started(dir, 'data-on', onPort, 'on');
-    servers.push(on);
+    const server = new ServeProcess({ ...env(dir, onPort, 'on'), BENCH_UNAUTHENTICATED_PORT: String(offPort) }, [], serverBin);
+    servers.push(server);
+    await server.waitForLog((l) => l.msg === 'unauthenticated HTTP API listening', 60_000);
     const urlOf = (port: number) => `http://127.0.0.1:${port}${MODEL_PATH}/predict`;
-    const loads: Load[] = [
-      { into: out.unauthenticated, label: 'unauthenticated', serve: off, url: urlOf(offPort), headers: {} },
-      { into: out.jwt, label: 'JWT HS256, a new token each request', serve: on, url: urlOf(onPort), headers: {}, rotatingHeaders: rotating },
-      { into: out.jwtReused, label: 'JWT HS256, one token', serve: on, url: urlOf(onPort), headers: { authorization: `Bearer ${jwt}` } },
-      { into: out.apiKey, label: 'API key', serve: on, url: urlOf(onPort), headers: { authorization: `Bearer ${created.body.token}` } },
+    const withBodies = (headers: readonly Record<string, string>[]) => Array.from({ length: Math.max(headers.length, bodies.length) }, (_, i) => ({ headers: headers[i % headers.length]!, body: bodies[i % bodies.length]! }));
+    const loads: PhasedLoad[] = [
+      { name: 'unauthenticated', url: urlOf(offPort), requests: withBodies([{}]) },
+      { name: 'JWT HS256, a new token each request', url: urlOf(onPort), requests: withBodies(rotating) },
+      { name: 'JWT HS256, one token', url: urlOf(onPort), requests: withBodies([{ authorization: `Bearer ${jwt}` }]) },
+      { name: 'API key', url: urlOf(onPort), requests: withBodies([{ authorization: `Bearer ${created.body.token}` }]) },
     ];
-    const optionsOf = (l: Load, s: number) => ({
-      url: l.url,
-      bodies,
-      connections: CONNECTIONS,
-      pids: { server: l.serve.proc.pid! },
-      headers: l.headers,
-      seconds: s,
-      ...(l.rotatingHeaders ? { rotatingHeaders: l.rotatingHeaders } : {}),
-    });
-    for (const l of loads) {
-      const warm = await measurePost(optionsOf(l, WARMUP_S));
-      out.warmup.non2xx += warm.non2xx;
-      out.warmup.errors += warm.errors;
+    await waitForQuiet([server.proc.pid!], 10, 30);
+    const m = await runPhased({ loads, connections: CONNECTIONS, phaseMs: PHASE_MS, seconds, warmupSeconds: WARMUP_S, serverPid: server.proc.pid! });
+    for (const r of m.results) {
+      progress(`auth: ${r.name}: ${r.rps.toFixed(0)} req/s over ${r.seconds.toFixed(1)} s, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server ${r.serverCpuPercent.toFixed(0)} % of a core, ${(r.serverCpuMsPerRequest * 1000).toFixed(1)} µs a request`);
     }
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const l of round % 2 === 0 ? loads : [...loads].reverse()) {
-        await waitForQuiet([off.proc.pid!, on.proc.pid!], 10, 30);
-        const r = await measurePost(optionsOf(l, seconds));
-        progress(`auth: round ${round + 1}/${ROUNDS}: ${l.label}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}, server cpu ${r.cpuPercent.server!.toFixed(0)} %, client ${r.cpuPercent.client!.toFixed(0)} %, other ${r.cpuPercent.other!.toFixed(0)} %, steal ${r.stealPercent.toFixed(1)} %`);
-        l.into.push(r);
-      }
-    }
-    return out;
+    progress(`auth: client ${m.clientCpuPercent.toFixed(0)} %, other ${m.otherCpuPercent.toFixed(0)} %, steal ${m.stealPercent.toFixed(1)} % of a core`);
+    const [unauthenticated, jwtResult, jwtReused, apiKey] = m.results as [PhasedResult, PhasedResult, PhasedResult, PhasedResult];
+    return { unauthenticated, jwt: jwtResult, jwtReused, apiKey, stealPercent: m.stealPercent, otherCpuPercent: m.otherCpuPercent, clientCpuPercent: m.clientCpuPercent };
   } finally {
     await Promise.all(servers.map((s) => s.stop('SIGTERM').catch(() => s.stop('SIGKILL'))));
     rmSync(dir, { recursive: true, force: true });
