@@ -7,7 +7,8 @@
  * each cycle in the reverse order of the one before, so each has the others on both sides.
  *
  * A load's throughput is its requests over the time its phases took (first send to last answer); its
- * server CPU is read from /proc at each phase's start and end. With phases a quarter of a second
+ * server CPU is read from /proc at each phase's start and end. pool() adds up runs against several
+ * server processes, so what differs from one process to the next averages out too. With phases a quarter of a second
  * long, every load sees the same machine: the drift that two long measurements a minute apart would
  * compare is averaged into all of them alike.
  *
@@ -53,7 +54,8 @@ export interface PhasedOptions {
   serverPid: number;
 }
 
-interface Tally {
+/** What one run of the phases measured of one load; runs of several server processes add up (pool). */
+export interface Tally {
   requests: number;
   ms: number;
   cpuS: number;
@@ -61,6 +63,15 @@ interface Tally {
   non2xx: number;
   errors: number;
   next: number;
+}
+
+/** One run: each load's tally, and the machine over the run (seconds of CPU). */
+export interface PhasedRun {
+  tallies: Tally[];
+  wallS: number;
+  stealS: number;
+  otherS: number;
+  clientS: number;
 }
 
 function send(agent: Agent, url: URL, r: { headers: Record<string, string>; body: string }): Promise<number> {
@@ -92,7 +103,7 @@ async function phase(load: PhasedLoad, agent: Agent, url: URL, tally: Tally, con
   await Promise.all(Array.from({ length: connections }, loop));
 }
 
-export async function runPhased(o: PhasedOptions): Promise<{ results: PhasedResult[]; stealPercent: number; otherCpuPercent: number; clientCpuPercent: number }> {
+export async function runPhased(o: PhasedOptions): Promise<PhasedRun> {
   const agents = o.loads.map(() => new Agent({ keepAlive: true, maxSockets: o.connections }));
   const urls = o.loads.map((l) => new URL(l.url));
   const tallies: Tally[] = o.loads.map(() => ({ requests: 0, ms: 0, cpuS: 0, latencies: [], non2xx: 0, errors: 0, next: 0 }));
@@ -122,28 +133,38 @@ export async function runPhased(o: PhasedOptions): Promise<{ results: PhasedResu
     const client = process.cpuUsage(client0);
     const clientS = (client.user + client.system) / 1e6;
     const serverS = processCpuSeconds(o.serverPid) - server0;
-    return {
-      results: o.loads.map((l, i) => {
-        const t = tallies[i]!;
-        const s = summarize(t.latencies);
-        return {
-          name: l.name,
-          requests: t.requests,
-          seconds: t.ms / 1000,
-          rps: t.requests / (t.ms / 1000),
-          serverCpuMsPerRequest: (t.cpuS * 1000) / t.requests,
-          serverCpuPercent: (t.cpuS / (t.ms / 1000)) * 100,
-          p50: s.p50,
-          p99: s.p99,
-          non2xx: t.non2xx,
-          errors: t.errors,
-        };
-      }),
-      stealPercent: ((machine.steal - machine0.steal) / wallS) * 100,
-      otherCpuPercent: Math.max(0, ((machine.busy - machine0.busy - clientS - serverS) / wallS) * 100),
-      clientCpuPercent: (clientS / wallS) * 100,
-    };
+    return { tallies, wallS, stealS: machine.steal - machine0.steal, otherS: Math.max(0, machine.busy - machine0.busy - clientS - serverS), clientS };
   } finally {
     for (const a of agents) a.destroy();
   }
+}
+
+/** Runs of the same loads (one per server process) as one measurement: their requests, times and CPU added up. */
+export function pool(names: readonly string[], runs: readonly PhasedRun[]): { results: PhasedResult[]; stealPercent: number; otherCpuPercent: number; clientCpuPercent: number } {
+  const wallS = runs.reduce((a, r) => a + r.wallS, 0);
+  const sum = (f: (r: PhasedRun) => number) => runs.reduce((a, r) => a + f(r), 0);
+  return {
+    results: names.map((name, i) => {
+      const t = runs.map((r) => r.tallies[i]!);
+      const requests = t.reduce((a, x) => a + x.requests, 0);
+      const ms = t.reduce((a, x) => a + x.ms, 0);
+      const cpuS = t.reduce((a, x) => a + x.cpuS, 0);
+      const s = summarize(t.flatMap((x) => x.latencies));
+      return {
+        name,
+        requests,
+        seconds: ms / 1000,
+        rps: requests / (ms / 1000),
+        serverCpuMsPerRequest: (cpuS * 1000) / requests,
+        serverCpuPercent: (cpuS / (ms / 1000)) * 100,
+        p50: s.p50,
+        p99: s.p99,
+        non2xx: t.reduce((a, x) => a + x.non2xx, 0),
+        errors: t.reduce((a, x) => a + x.errors, 0),
+      };
+    }),
+    stealPercent: (sum((r) => r.stealS) / wallS) * 100,
+    otherCpuPercent: (sum((r) => r.otherS) / wallS) * 100,
+    clientCpuPercent: (sum((r) => r.clientS) / wallS) * 100,
+  };
 }
