@@ -1,10 +1,10 @@
 /**
  * The auth benchmark's measurements, in one fresh process (bench/auth.ts): one store with a GBDT
  * champion (the serving benchmark's model, trained over the API), then single-row predict under
- * autocannon against `nightshift serve` with authentication off (no credentials) and on (an HS256
- * JWT verified on every request: each request carries a token the server has not seen lately, so its
- * verified-token memory never answers; the same token on every request, as a client holding one
- * token sends it, for context; an API key, one store read per request, for context).
+ * closed-loop HTTP loads with authentication off (no credentials) and on (an HS256 JWT verified on
+ * every request: each request carries a token the server has not seen lately, so its verified-token
+ * memory never answers; the same token on every request, as a client holding one token sends it, for
+ * context; an API key, one store read per request, for context).
  *
  * One server process answers both (bench/auth/two-doors-server.ts: the service with authentication on,
  * and a second HTTP app over the same engine with it off, on another port), and the loads take turns

@@ -13,7 +13,7 @@
  * compare is averaged into all of them alike.
  *
  * node:http with keep-alive, not autocannon: autocannon cannot switch between loads without
- * reconnecting. Requests are pre-built; each load's request i takes its (headers, body) pair i in turn.
+ * reconnecting. Each load's request i takes its (headers, body) pair i in turn.
  */
 import { Agent, request } from 'node:http';
 import { processCpuSeconds, machineCpuSeconds } from '../api/load.ts';

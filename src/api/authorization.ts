@@ -27,8 +27,6 @@ declare module 'fastify' {
 /** Routes that take no body: anything sent is refused past this size instead of being read. */
 export const BODYLESS_LIMIT_BYTES = 16_384;
 
-type HookDone = HookHandlerDoneFunction;
-
 /** `null`: authentication is off. */
 export type AccessMode = { authenticator: Authenticator } | null;
 
@@ -91,7 +89,7 @@ export function installAccessControl(fastify: FastifyInstance, mode: AccessMode)
 }
 
 /** The caller on the request, if its role is enough for the route (else 403). Module functions, not closures: nothing made per request. */
-function admit(request: FastifyRequest, done: HookDone, principal: Principal, needed: Role): void {
+function admit(request: FastifyRequest, done: HookHandlerDoneFunction, principal: Principal, needed: Role): void {
   request.principal = principal;
   if (!roleAtLeast(principal.role, needed)) {
     return done(
@@ -104,7 +102,7 @@ function admit(request: FastifyRequest, done: HookDone, principal: Principal, ne
   done();
 }
 
-function refuse(reply: FastifyReply, done: HookDone, error: unknown): void {
+function refuse(reply: FastifyReply, done: HookHandlerDoneFunction, error: unknown): void {
   if (error instanceof NsError) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${error.code}"`);
   done(error as Error);
 }

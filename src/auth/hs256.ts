@@ -20,7 +20,7 @@ import { refuse } from './refusal.ts';
 export const CLOCK_TOLERANCE_S = 5;
 /** Distinct header parts remembered with their alg: a client's tokens all share one header. */
 const HEADERS_KEPT = 64;
-/** Payload parts up to this many characters are decoded into one reused buffer. */
+/** Payload parts up to this many characters are decoded into one reused buffer; longer ones into their own. */
 const SCRATCH_CHARS = 4096;
 /** A SHA-256 MAC: 32 bytes, 43 base64url characters without padding. */
 const SIGNATURE_CHARS = 43;
@@ -47,8 +47,6 @@ export class Hs256Verifier {
   #lastHeader = '';
   #lastAlg: string | null = null;
   readonly #scratch = Buffer.allocUnsafe((SCRATCH_CHARS * 3) / 4);
-  /** How many bytes of #decode's buffer the last payload filled. */
-  #decoded = 0;
 
   constructor(secret: Uint8Array, auth: Pick<AuthSettings, 'issuer' | 'audience'>) {
     this.#hmac = new HmacSha256(secret);
@@ -82,45 +80,13 @@ export class Hs256Verifier {
     if (dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) throw malformed();
     const mac = this.#hmac.macOfAscii(token, dot2);
     if (mac === null || !signatureMatches(mac, token, dot2 + 1)) throw refuse('NS_AUTH_SIGNATURE', 'the token signature does not verify with the configured secret or keys');
-    const bytes = this.#decode(token, dot1 + 1, dot2);
-    if (bytes === null) throw malformed();
-    const claims = readClaims(bytes, this.#decoded) ?? parsed(bytes, this.#decoded);
+    const chars = dot2 - dot1 - 1;
+    // A payload of up to SCRATCH_CHARS characters (every real one) is decoded into the reused buffer.
+    const bytes = chars <= SCRATCH_CHARS ? this.#scratch : Buffer.allocUnsafe(Math.ceil((chars * 3) / 4));
+    const n = decodeBase64url(token, dot1 + 1, dot2, bytes);
+    if (n < 0) throw malformed();
+    const claims = readClaims(bytes, n) ?? parsed(bytes, n);
     return this.#checkClaims(claims, Math.floor(nowMs / 1000));
-  }
-
-  /**
-   * The bytes that token[start, end) encodes in base64url, as Buffer.from(…, 'base64url') decodes
-   * them (a last lone character's bits ignored), in a buffer whose first #decoded bytes they are;
-   * null when a character is not base64url. Decoded here rather than by Buffer#write: the native
-   * call cost more than the ~130 characters of a payload.
-   */
-  #decode(token: string, start: number, end: number): Buffer | null {
-    if (end - start > SCRATCH_CHARS) {
-      const part = token.slice(start, end);
-      if (!BASE64URL.test(part)) return null;
-      const bytes = Buffer.from(part, 'base64url');
-      this.#decoded = bytes.length;
-      return bytes;
-    }
-    const out = this.#scratch;
-    let n = 0;
-    let acc = 0;
-    let bits = 0;
-    let bad = 0;
-    for (let i = start; i < end; i++) {
-      const c = token.charCodeAt(i);
-      const v = c < 128 ? SIXTETS[c]! : INVALID;
-      bad |= v;
-      acc = ((acc << 6) | (v & 63)) & 0xffffff;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        out[n++] = (acc >>> bits) & 0xff;
-      }
-    }
-    if ((bad & INVALID) !== 0) return null;
-    this.#decoded = n;
-    return out;
   }
 
   #checkClaims(p: JwtClaims, now: number): JwtClaims {
@@ -143,6 +109,31 @@ function numericClaim(p: JwtClaims, claim: 'exp' | 'nbf' | 'iat'): number | unde
   const v = p[claim];
   if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw refuse('NS_AUTH_CLAIMS', `the token's ${claim} claim is invalid`);
   return v;
+}
+
+/**
+ * The bytes that token[start, end) encodes in base64url, written to out, as Buffer.from(…,
+ * 'base64url') decodes them (a last lone character's bits ignored): their count, or -1 when a
+ * character is not base64url (Buffer would skip it). In JavaScript rather than Buffer#write: the
+ * native call cost more than the ~130 characters of a payload.
+ */
+function decodeBase64url(token: string, start: number, end: number, out: Buffer): number {
+  let n = 0;
+  let acc = 0;
+  let bits = 0;
+  let bad = 0;
+  for (let i = start; i < end; i++) {
+    const c = token.charCodeAt(i);
+    const v = c < 128 ? SIXTETS[c]! : INVALID;
+    bad |= v;
+    acc = ((acc << 6) | (v & 63)) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (acc >>> bits) & 0xff;
+    }
+  }
+  return (bad & INVALID) !== 0 ? -1 : n;
 }
 
 /**
